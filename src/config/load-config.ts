@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors';
 import { registerSecret } from '../log';
 import { TABLES, type TableKey } from '../tables';
+import { PROJECT_ROOT } from './paths';
 import { bucketName, httpUrl, oneOf, port, readKey, secretText, text, userId as userIdSpec } from './schema';
 
 export const DEFAULT_USER_ID = 'localuser';
@@ -68,9 +69,10 @@ export interface PipelineConfig {
 }
 
 export interface LoadConfigOptions {
-  /** Folder of the YAML files; defaults to `$PP_CREDENTIALS_DIR` or `./credentials`. */
+  /** Folder of the YAML files; defaults to `$PP_CREDENTIALS_DIR` or `credentials/` in the workspace root. */
   credentialsDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Base for relative paths; the workspace root by default, wherever the process runs. */
   cwd?: string;
 }
 
@@ -122,7 +124,7 @@ function overlay(record: YamlRecord | undefined, env: NodeJS.ProcessEnv, mapping
  */
 export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = options.cwd ?? PROJECT_ROOT;
   const explicitDir = options.credentialsDir ?? env.PP_CREDENTIALS_DIR;
   const credentialsDir = path.resolve(cwd, explicitDir ?? 'credentials');
   const shown = (name: string) => path.relative(cwd, path.join(credentialsDir, name)) || name;

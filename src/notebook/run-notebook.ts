@@ -1,0 +1,89 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config/paths';
+import { PipelineError } from '../errors';
+
+/** PATH with the workspace's node_modules/.bin first, so Jupyter finds the `tslab` kernel binary. */
+export function notebookEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, PATH: `${path.join(PROJECT_ROOT, 'node_modules', '.bin')}${path.delimiter}${env.PATH ?? ''}`, PYDEVD_DISABLE_FILE_VALIDATION: '1' };
+}
+
+export interface JupyterStatus {
+  ok: boolean;
+  /** What is missing and how to get it, when not ok. */
+  reason?: string;
+}
+
+/**
+ * Finds Jupyter's nbconvert and the tslab kernel. Registers the kernel when Jupyter is there but
+ * the kernel is not (the same step `.ci/run` takes), since that needs nothing from the network.
+ */
+export function findJupyter(env: NodeJS.ProcessEnv = notebookEnv()): JupyterStatus {
+  const nbconvert = spawnSync('jupyter', ['nbconvert', '--version'], { env, encoding: 'utf8' });
+  if (nbconvert.status !== 0) {
+    return { ok: false, reason: 'jupyter nbconvert not found; install it with: apt-get install -y jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client' };
+  }
+  if (!hasTslabKernel(env)) {
+    const install = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab'), ['install', '--python=/usr/bin/python3'], { env, encoding: 'utf8' });
+    if (install.status !== 0 || !hasTslabKernel(env)) {
+      return { ok: false, reason: `the tslab kernel is not registered and registering it failed; run: npx tslab install --python=/usr/bin/python3 (${(install.stderr ?? '').trim().split('\n')[0]})` };
+    }
+  }
+  return { ok: true };
+}
+
+function hasTslabKernel(env: NodeJS.ProcessEnv): boolean {
+  const list = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { env, encoding: 'utf8' });
+  if (list.status !== 0) return false;
+  const parsed = JSON.parse(list.stdout) as { kernelspecs?: Record<string, unknown> };
+  return Boolean(parsed.kernelspecs && 'tslab' in parsed.kernelspecs);
+}
+
+export interface ExecuteNotebookOptions {
+  /** Write the executed notebook here; omit to execute in place. */
+  outputPath?: string;
+  /** Seconds one cell may take. */
+  cellTimeoutSeconds?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Receives Jupyter's log lines. */
+  onLog?: (line: string) => void;
+}
+
+/** Executes a notebook top to bottom with the tslab kernel; rejects on the first failing cell. */
+export async function executeNotebook(notebookPath: string, options: ExecuteNotebookOptions = {}): Promise<void> {
+  const absolute = path.resolve(notebookPath);
+  if (!existsSync(absolute)) throw new PipelineError('NOTEBOOK_NOT_FOUND', `notebook not found: ${notebookPath}`);
+  const args = [
+    'nbconvert', '--to', 'notebook', '--execute',
+    '--ExecutePreprocessor.kernel_name=tslab',
+    `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+  ];
+  if (options.outputPath) {
+    const output = path.resolve(options.outputPath);
+    args.push('--output', path.basename(output), '--output-dir', path.dirname(output));
+  } else {
+    args.push('--inplace');
+  }
+  args.push(absolute);
+  const env = options.env ?? notebookEnv();
+  const log: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('jupyter', args, { env, cwd: path.dirname(absolute), stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        log.push(line);
+        options.onLog?.(line);
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (error) => reject(new PipelineError('JUPYTER_MISSING', `cannot run jupyter: ${error.message}`, { cause: error })));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const detail = log.filter((line) => /Error|error|Exception/.test(line)).slice(-6).join(' | ');
+      reject(new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${detail || log.slice(-5).join(' | ')}`));
+    });
+  });
+}
