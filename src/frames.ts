@@ -4,14 +4,28 @@ export type Frame = InstanceType<typeof dfd.DataFrame>;
 export type Dtype = 'string' | 'int32' | 'float32' | 'boolean';
 
 /**
- * Builds a DataFrame from row objects with explicit columns and dtypes, so a column whose first
- * value is null (which danfojs cannot infer) still gets the right type.
+ * Column names danfojs cannot hold: a column called `index` replaces the DataFrame's own row index
+ * (and `print()` then fails), so such a column is renamed, e.g. the raw pin table's `index` → `ind`.
  */
-export function rowsToFrame(rows: readonly object[], columns: readonly string[], dtypes?: Dtype[]): Frame {
+export const RESERVED_COLUMNS: Record<string, string> = { index: 'ind' };
+
+export interface RowsToFrameOptions {
+  /** One dtype per column; inferred from the first non-null value when omitted. */
+  dtypes?: Dtype[];
+}
+
+/**
+ * Builds a DataFrame from row objects with explicit columns and dtypes, so a column whose first
+ * value is null (which danfojs cannot infer) still gets the right type. Reserved column names are
+ * renamed by `RESERVED_COLUMNS`.
+ */
+export function rowsToFrame(rows: readonly object[], columns: readonly string[], options: RowsToFrameOptions = {}): Frame {
   const data: Record<string, unknown[]> = {};
-  for (const column of columns) data[column] = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
-  const types = dtypes ?? columns.map((column) => inferDtype(data[column]));
-  return new dfd.DataFrame(data, { columns: [...columns], dtypes: types });
+  for (const column of columns) data[RESERVED_COLUMNS[column] ?? column] = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
+  const names = Object.keys(data);
+  if (names.length !== columns.length) throw new Error(`rowsToFrame: renaming reserved columns of [${columns.join(', ')}] made two columns share a name`);
+  const types = options.dtypes ?? names.map((name) => inferDtype(data[name]));
+  return new dfd.DataFrame(data, { columns: names, dtypes: types });
 }
 
 function inferDtype(values: unknown[]): Dtype {

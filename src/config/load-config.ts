@@ -156,7 +156,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
     registerSecret(source.password);
   } else {
     const rows = readKey('$PP_ROWS', { PP_ROWS: env.PP_ROWS }, 'PP_ROWS', positiveInt, false) ?? DEFAULT_ROWS;
-    const seed = readKey('$PP_SEED', { PP_SEED: env.PP_SEED }, 'PP_SEED', positiveInt, false) ?? DEFAULT_SEED;
+    const seed = readKey('$PP_SEED', { PP_SEED: env.PP_SEED }, 'PP_SEED', wholeNumber, false) ?? DEFAULT_SEED;
     source = { kind: 'embedded', rows, seed };
   }
 
@@ -200,5 +200,13 @@ const positiveInt = {
   parse: (value: unknown) => {
     const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
     return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+  },
+};
+
+const wholeNumber = {
+  expected: 'a whole number (0 or more)',
+  parse: (value: unknown) => {
+    const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
   },
 };

@@ -82,8 +82,14 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
     child.on('error', (error) => reject(new PipelineError('JUPYTER_MISSING', `cannot run jupyter: ${error.message}`, { cause: error })));
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      const detail = log.filter((line) => /Error|error|Exception/.test(line)).slice(-6).join(' | ');
-      reject(new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${detail || log.slice(-5).join(' | ')}`));
+      reject(new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${failureDetail(log)}`));
     });
   });
+}
+
+/** The failing cell and its error from nbconvert's log, on one line. */
+function failureDetail(log: string[]): string {
+  const at = log.findIndex((line) => line.includes('CellExecutionError'));
+  const lines = at >= 0 ? log.slice(at + 1, at + 14) : log.slice(-6);
+  return lines.filter((line) => !/^-+$/.test(line.trim())).map((line) => line.trim()).join(' | ');
 }

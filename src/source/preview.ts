@@ -17,7 +17,10 @@ export interface SourcePreview {
   counts: { table: string; rows: number }[];
 }
 
-/** The first `limit` rows of each source table as DataFrames, and how many posts the source holds. */
+/**
+ * The first `limit` rows of each source table as DataFrames, and how many posts the source holds.
+ * danfojs cannot hold a column called `index`, so pinterest_data's `index` shows as `ind`.
+ */
 export async function previewSource(source: RowSource, limit = 5): Promise<SourcePreview> {
   const tables: TablePreview[] = [];
   for (const table of TABLES) {

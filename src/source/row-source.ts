@@ -1,4 +1,5 @@
 import type { Post, RowByTable, TableKey } from '../tables';
+import { PipelineError } from '../errors';
 
 /**
  * Where the emulated users' posts come from: MySQL (the course's database) or the embedded
@@ -14,4 +15,11 @@ export interface RowSource {
   /** A page of one table, in position order, for previews and sequential reads. */
   rows<K extends TableKey>(table: K, offset: number, limit: number): Promise<RowByTable[K][]>;
   close(): Promise<void>;
+}
+
+/** Positions, offsets and limits are whole numbers >= 0 in every source; throws otherwise. */
+export function assertPosition(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new PipelineError('INVALID_POSITION', `positions, offsets and limits must be whole numbers >= 0, got ${value}`);
+  }
 }

@@ -61,6 +61,14 @@ describe('loadConfig', () => {
     assert.equal(config.names.dagId, '0a1b2c3d4e5f_dag');
   });
 
+  test('credentials.example/ is itself a valid configuration', () => {
+    const config = loadConfig({ credentialsDir: path.resolve(__dirname, '..', '..', 'credentials.example'), env: {} });
+    assert.equal(config.target, 'aws');
+    assert.equal(config.source.kind, 'mysql');
+    assert.equal(config.aws.kinesisVia, 'gateway');
+    assert.equal(config.databricks.clusterId, '1234-567890-abcde123');
+  });
+
   test('environment variables override files', () => {
     const dir = credentials({ 'db_creds.yaml': DB, 'aws.yaml': 'user_id: fromfile\n' });
     const config = loadConfig({ credentialsDir: dir, env: { DB_PORT: '3307', PP_USER_ID: 'fromenv' } });

@@ -1,0 +1,57 @@
+/**
+ * Creates the three topics (REST Proxy v3) and the three Kinesis streams, waiting until ACTIVE.
+ * Idempotent: what exists is reported as such. Names come from configuration.
+ */
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { loadConfig } from '../src/config';
+import { PipelineError } from '../src/errors';
+import { createLogger } from '../src/log';
+import type { SetupResult } from '../src/emulation/create-topics';
+import { ensureDestinations, openEmulationTargets } from '../src/emulation/targets';
+
+export const SPEC: CommandSpec = {
+  name: 'npx tsx scripts/create-topics.ts',
+  summary: 'Creates the topics <user_id>.pin|geo|user through the REST Proxy v3 API and the streams streaming-<user_id>-pin|geo|user in Kinesis (waiting until ACTIVE). Safe to run again.',
+  options: {
+    'topics-only': { type: 'boolean', description: 'create the topics, not the streams' },
+    'streams-only': { type: 'boolean', description: 'create the streams, not the topics' },
+    partitions: { type: 'string', value: 'N', description: 'partitions of each new topic', default: '1' },
+    'replication-factor': { type: 'string', value: 'N', description: 'copies of each partition (default: 1 locally, 3 on AWS)' },
+    shards: { type: 'string', value: 'N', description: 'shards of each new stream', default: '1' },
+    'stream-via': { type: 'string', value: 'ROUTE', description: 'sdk or gateway (default: kinesis_via of credentials/aws.yaml, sdk locally)' },
+    'rest-proxy': { type: 'string', value: 'URL', description: 'on AWS: the REST Proxy URL, when its v3 API is not behind the invoke URL' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: '.local-stack' },
+  },
+  examples: ['npx tsx scripts/create-topics.ts', 'npx tsx scripts/create-topics.ts --streams-only --shards 2'],
+};
+
+export async function main(argv: string[], io: { out?: NodeJS.WritableStream } = {}): Promise<SetupResult[] | undefined> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return undefined;
+  if (values['topics-only'] && values['streams-only']) throw new PipelineError('USAGE', '--topics-only and --streams-only exclude each other');
+  const streamVia = values['stream-via'] as string | undefined;
+  if (streamVia !== undefined && streamVia !== 'sdk' && streamVia !== 'gateway') throw new PipelineError('USAGE', `--stream-via expects sdk or gateway, got ${JSON.stringify(streamVia)}`);
+  const log = createLogger('create-topics');
+  const targets = await openEmulationTargets(loadConfig(), {
+    dataDir: values['data-dir'] as string,
+    streamVia: streamVia as 'sdk' | 'gateway' | undefined,
+    restProxyUrl: values['rest-proxy'] as string | undefined,
+    log,
+  });
+  try {
+    const results = await ensureDestinations(targets, {
+      topics: values['streams-only'] !== true,
+      streams: values['topics-only'] !== true,
+      partitions: intOption(values, 'partitions', 1),
+      replicationFactor: intOption(values, 'replication-factor', 1),
+      shards: intOption(values, 'shards', 1),
+    });
+    const out = io.out ?? process.stdout;
+    for (const r of results) out.write(`${r.kind.padEnd(6)} ${r.name.padEnd(40)} ${r.outcome}${r.status ? ` (${r.status})` : ''}\n`);
+    return results;
+  } finally {
+    await targets.close();
+  }
+}
+
+if (require.main === module) runMain(main);

@@ -1,0 +1,130 @@
+/**
+ * `npm run stack`: runs the embedded local stack in the foreground until Ctrl-C.
+ * Names (user id, bucket, region) come from credentials/ when present; flags override them.
+ */
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { loadConfig } from '../src/config';
+import { userId as userIdSpec } from '../src/config/schema';
+import { PipelineError } from '../src/errors';
+import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack';
+
+export const SPEC: CommandSpec = {
+  name: 'npm run stack --',
+  summary: 'Runs the local stand-ins for API Gateway, the Kafka REST proxy, the S3 sink, S3 and Kinesis on 127.0.0.1 until Ctrl-C.',
+  options: {
+    'data-dir': { type: 'string', value: 'DIR', description: 'folder for topics, objects, streams and stack.json', default: DEFAULT_DATA_DIR },
+    fresh: { type: 'boolean', description: 'discard the data of earlier runs first' },
+    'gateway-port': { type: 'string', value: 'PORT', description: 'API Gateway stand-in (0 = any free port)', default: String(DEFAULT_PORTS.gateway) },
+    'rest-proxy-port': { type: 'string', value: 'PORT', description: 'Kafka REST proxy', default: String(DEFAULT_PORTS.restProxy) },
+    's3-port': { type: 'string', value: 'PORT', description: 'S3 (s3rver)', default: String(DEFAULT_PORTS.s3) },
+    'kinesis-port': { type: 'string', value: 'PORT', description: 'Kinesis (kinesalite)', default: String(DEFAULT_PORTS.kinesis) },
+    'flush-size': { type: 'string', value: 'N', description: 'records per S3 object written by the sink', default: '1' },
+    'user-id': { type: 'string', value: 'ID', description: 'names topics, streams and bucket (default: user_id of credentials/aws.yaml, else localuser)' },
+    stage: { type: 'string', value: 'NAME', description: 'API Gateway stage in the invoke URL', default: 'prod' },
+  },
+  examples: ['npm run stack', 'npm run stack -- --fresh --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
+};
+
+export interface StackMainOptions {
+  /** Stops the stack like Ctrl-C does (for tests running `main` in-process). */
+  signal?: AbortSignal;
+  out?: NodeJS.WritableStream;
+}
+
+/** Starts the stack, prints its endpoints, and stops it on SIGINT/SIGTERM (or `signal`). */
+export async function main(argv: string[], options: StackMainOptions = {}): Promise<void> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return;
+  const out = options.out ?? process.stdout;
+  const started = Date.now();
+  const config = loadConfig();
+  const userIdFlag = values['user-id'] as string | undefined;
+  const userId = userIdFlag === undefined ? config.userId : userIdSpec.parse(userIdFlag);
+  if (userId === undefined) throw new PipelineError('USAGE', `--user-id expects ${userIdSpec.expected}, got ${JSON.stringify(userIdFlag)}`);
+  const stackOptions: LocalStackOptions = {
+    dataDir: values['data-dir'] as string,
+    fresh: values.fresh === true,
+    ports: {
+      gateway: intOption(values, 'gateway-port'),
+      restProxy: intOption(values, 'rest-proxy-port'),
+      s3: intOption(values, 's3-port'),
+      kinesis: intOption(values, 'kinesis-port'),
+    },
+    stage: values.stage as string,
+    userId,
+    bucket: userIdFlag === undefined ? config.names.bucket : undefined,
+    region: config.aws.region,
+    sink: { flushSize: intOption(values, 'flush-size', 1) },
+  };
+
+  const stopRequested = waitForStopRequest(options.signal);
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(stackOptions);
+  } catch (error) {
+    stopRequested.dispose();
+    throw error;
+  }
+  out.write(`${describeStack(stack, Date.now() - started)}\n\npress Ctrl-C to stop\n`);
+  const reason = await stopRequested.promise;
+  process.stderr.write(`${reason}: stopping the local stack\n`);
+  try {
+    await stack.stop();
+  } finally {
+    stopRequested.dispose();
+  }
+  process.stderr.write('local stack stopped\n');
+}
+
+/** The endpoints and names as a small two-column table. */
+export function describeStack(stack: LocalStack, startupMs: number): string {
+  const rows: [string, string][] = [
+    ['invoke URL', stack.endpoints.invokeUrl],
+    ['REST proxy', stack.endpoints.restProxy],
+    ['S3', `${stack.endpoints.s3}  (bucket ${stack.bucket})`],
+    ['Kinesis', stack.endpoints.kinesis],
+    ['topics', Object.values(stack.names.topics).join(', ')],
+    ['streams', Object.values(stack.names.streams).join(', ')],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return [
+    `Local stack running (pid ${process.pid}, data in ${stack.dataDir}, started in ${(startupMs / 1000).toFixed(1)} s)`,
+    '',
+    ...rows.map(([name, value]) => `  ${name.padEnd(width)}${value}`),
+  ].join('\n');
+}
+
+/**
+ * Resolves with the signal's name on the first SIGINT/SIGTERM (or when `signal` aborts). A second
+ * Ctrl-C while the stack is stopping exits at once with code 130.
+ */
+function waitForStopRequest(signal?: AbortSignal): { promise: Promise<string>; dispose(): void } {
+  let requested = false;
+  let resolveStop: (reason: string) => void = () => undefined;
+  const promise = new Promise<string>((resolve) => {
+    resolveStop = resolve;
+  });
+  const onSignal = (name: string) => {
+    if (requested) {
+      process.stderr.write(`${name} again: exiting without a clean stop\n`);
+      process.exit(130);
+    }
+    requested = true;
+    resolveStop(name);
+  };
+  const onAbort = () => onSignal('stop requested');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  return {
+    promise,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+if (require.main === module) runMain(main);

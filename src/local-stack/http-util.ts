@@ -1,0 +1,112 @@
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Small HTTP helpers shared by the local-stack servers: bounded body reading, JSON answers, and
+ * an error type that carries the HTTP status and the REST Proxy's `error_code`.
+ */
+
+/** An answer to send instead of a normal response: status, `error_code` and message. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly errorCode: number;
+
+  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpError';
+    this.status = status;
+    this.errorCode = errorCode;
+  }
+
+  /** The body every REST Proxy error has: `{"error_code": int, "message": string}`. */
+  toBody(): { error_code: number; message: string } {
+    return { error_code: this.errorCode, message: this.message };
+  }
+}
+
+/** Default request body limit (20 MiB), above the REST Proxy's practical request sizes. */
+export const DEFAULT_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Reads the whole request body, at most `limitBytes`. Past the limit it answers 413 through an
+ * `HttpError`; the rest of an oversized body is read and dropped (up to 4x the limit, after which
+ * the connection is cut) so that the client gets to read the 413 instead of a reset.
+ */
+export function readBody(req: http.IncomingMessage, limitBytes: number = DEFAULT_BODY_LIMIT_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () => new HttpError(413, 413, `Request body is larger than ${limitBytes} bytes.`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limitBytes * 4) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (overflow) {
+        if (size > limitBytes * 4) req.destroy();
+        return;
+      }
+      if (size > limitBytes) {
+        overflow = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => (overflow ? reject(tooLarge()) : resolve(Buffer.concat(chunks, size))));
+    req.on('error', (error) => reject(overflow ? tooLarge() : new HttpError(400, 400, `Request body could not be read: ${error.message}`, { cause: error })));
+  });
+}
+
+/** Sends `body` as JSON with `status`; a no-op when the response has already started. */
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** The media type of a Content-Type header, lowercased, without parameters (`; charset=...`). */
+export function mediaType(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const type = header.split(';')[0]?.trim().toLowerCase();
+  return type ? type : undefined;
+}
+
+/** Parses JSON, turning a syntax error into a 422 `HttpError` with `errorCode`. */
+export function parseJsonBody(body: Buffer, errorCode: number): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw new HttpError(422, errorCode, 'Request body is empty; a JSON object is expected.');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(422, errorCode, `Request body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** True for a plain JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Answers HTTP-level client errors (malformed request line, oversized headers) with a JSON body
+ * instead of Node's bare default; attach with `server.on('clientError', answerClientError)`.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ error_code: status, message: `${reason}: ${error.code ?? error.message}` });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}

@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { PipelineError } from '../errors';
+
+/** The options of kinesalite (untyped CommonJS) this module sets. */
+interface KinesaliteOptions {
+  path: string;
+  createStreamMs: number;
+  deleteStreamMs: number;
+  updateStreamMs: number;
+  shardLimit: number;
+}
+type Kinesalite = (options: KinesaliteOptions) => http.Server;
+type LevelDown = (location: string) => { open(cb: (error?: Error) => void): void; close(cb: (error?: Error) => void): void };
+
+export interface KinesisServerOptions {
+  /** LevelDB folder holding the streams; they survive restarts. */
+  dir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Shards the whole account may have (kinesalite's default is 10; ours 50). */
+  shardLimit?: number;
+}
+
+export interface KinesisServer {
+  /** `http://127.0.0.1:<port>`; create clients with `createKinesisClient` (HTTP/1.1). */
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts kinesalite on 127.0.0.1, persisted under `dir` (LevelDB). Streams become ACTIVE at once
+ * (`createStreamMs: 0`) instead of after kinesalite's default 500 ms.
+ *
+ * Kinesalite checks request shapes as Kinesis does (1-500 records per PutRecords, Data at most
+ * 1 MiB, partition key 1-256 characters, a 7 MiB request body) but enforces no throughput: no
+ * 1,000 records/s or 1 MiB/s per shard, no 5 GetRecords calls/s, and never answers
+ * ProvisionedThroughputExceededException (FailedRecordCount is always 0). Iterators do expire
+ * after 5 minutes, and GetRecords returns at most 10,000 records.
+ */
+export async function startKinesisServer(options: KinesisServerOptions): Promise<KinesisServer> {
+  await mkdir(options.dir, { recursive: true });
+  await checkNotLocked(options.dir);
+  // kinesalite ships no type declarations; the types above name what is used.
+  const kinesalite = require('kinesalite') as Kinesalite;
+  const server = kinesalite({ path: options.dir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: options.shardLimit ?? 50 });
+  // kinesalite's close() closes the LevelDB store first, then the HTTP server.
+  const closeServer = () => new Promise<void>((resolve, reject) => {
+    server.close((error?: Error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+
+  server.listen(options.port ?? 0, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    close: () => (closed ??= closeServer()),
+  };
+}
+
+/**
+ * LevelDB allows one process per folder, and kinesalite reports a held lock as an uncaught
+ * exception, so the folder is opened once here first to turn that into a clear error.
+ */
+async function checkNotLocked(dir: string): Promise<void> {
+  // leveldown is kinesalite's own (optional) dependency, so it is resolved from there.
+  const leveldown = createRequire(require.resolve('kinesalite'))('leveldown') as LevelDown;
+  const db = leveldown(dir);
+  try {
+    await new Promise<void>((resolve, reject) => db.open((error) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (/lock/i.test(reason)) {
+      throw new PipelineError('KINESIS_DATA_LOCKED', `the Kinesis data in ${dir} is in use by another process; stop the other local stack or pass --data-dir`, { cause: error });
+    }
+    throw new PipelineError('KINESIS_DATA_UNREADABLE', `cannot open the Kinesis data in ${dir} (${reason}); start with --fresh to discard it`, { cause: error });
+  }
+  await new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve())));
+}

@@ -1,0 +1,574 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeError, PipelineError } from '../errors';
+import { createLogger, type Logger } from '../log';
+import { answerClientError, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
+import type { AppendRecord, TopicInfo, TopicStore } from './topic-store';
+
+/**
+ * A stand-in for the Confluent REST Proxy in front of the course's MSK cluster, backed by a
+ * `TopicStore`. It speaks the part of the API the course uses (PIPELINE_SPEC.md §2-3):
+ *
+ * - v2: `GET /topics`, `GET /topics/{t}`, `GET /topics/{t}/partitions[/{p}]`,
+ *   `POST /topics/{t}` and `POST /topics/{t}/partitions/{p}` with
+ *   `application/vnd.kafka.json.v2+json` (values are JSON) or `application/vnd.kafka.binary.v2+json`
+ *   (values and keys are base64; they are decoded and stored as bytes, and the S3 sink writes bytes
+ *   that hold JSON as that JSON, other bytes as a base64 string, as Jackson does for `byte[]`).
+ * - v3: `GET /v3/clusters[/{cid}]`, `GET|POST /v3/clusters/{cid}/topics`,
+ *   `GET|DELETE /v3/clusters/{cid}/topics/{t}`, `GET /v3/clusters/{cid}/topics/{t}/partitions`.
+ *
+ * Every error is `{"error_code": int, "message": string}`: 404 40401 unknown topic (v2), 404 40402
+ * unknown partition, 404 40403 unknown topic (v3), 400 40002 topic exists / invalid topic settings,
+ * 415 wrong Content-Type, 422 42206 malformed or wrongly shaped body, 413 body over 20 MiB, 404 unknown
+ * route, 405 wrong method, 500 only for a fault of the stand-in itself.
+ *
+ * Producing to a missing topic creates it when the store's `autoCreateTopics` is on (the default,
+ * like the course's MSK cluster); otherwise it answers 404 40401. A produce answers only after
+ * its records are durable (see `TopicStore.append`); records without key or partition go to one
+ * partition per request, rotating between requests; records with a key go to Kafka's
+ * murmur2(key) partition (the key's JSON text, or its bytes in the binary format).
+ */
+
+/** Optional fault injection, for testing clients' retries. */
+export interface FaultInjector {
+  /** Answer this request with `status` (and `body`, default an error body) instead of handling it. */
+  beforeRequest?(req: { method: string; path: string }): { status: number; body?: unknown } | undefined;
+  /** Fail record `index` of a produce to `topic` inside the 200 (`error_code` 50002/50003); it is not stored. */
+  failRecord?(topic: string, index: number): { error_code: number; error: string } | undefined;
+}
+
+export interface RestProxyHandlerOptions {
+  /** Cluster id shown by v3 (default `DEFAULT_CLUSTER_ID`). */
+  clusterId?: string;
+  faults?: FaultInjector;
+  /** Base of the `self` links in v3 bodies; defaults to `http://<Host header>`. */
+  advertisedUrl?: string;
+  /** Request body limit (default 20 MiB). */
+  bodyLimitBytes?: number;
+  logger?: Logger;
+}
+
+export interface RestProxyOptions extends Omit<RestProxyHandlerOptions, 'advertisedUrl'> {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Only loopback is served. */
+  host?: '127.0.0.1';
+}
+
+/** A running REST Proxy stand-in. `close` stops the server, not the store. */
+export interface RestProxy {
+  /** `http://127.0.0.1:<port>`, the `invoke_url` a client posts to. */
+  readonly url: string;
+  readonly port: number;
+  readonly clusterId: string;
+  close(): Promise<void>;
+}
+
+/** The cluster id the stand-in reports unless told otherwise. */
+export const DEFAULT_CLUSTER_ID = 'local-pinterest-msk';
+
+/** Content types the v2 produce endpoints accept. */
+export const V2_JSON = 'application/vnd.kafka.json.v2+json';
+export const V2_BINARY = 'application/vnd.kafka.binary.v2+json';
+/** Content type of every v2 answer. */
+export const V2_RESPONSE = 'application/vnd.kafka.v2+json';
+
+const BROKER_ID = 1;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+type Family = 'v2' | 'v3';
+type Format = 'json' | 'binary';
+
+interface Request {
+  req: http.IncomingMessage;
+  body: Buffer;
+  baseUrl: string;
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+}
+
+interface Route {
+  family: Family;
+  methods: Record<string, (request: Request) => Promise<Answer> | Answer>;
+}
+
+interface ProduceRecord {
+  value: unknown;
+  key?: unknown;
+  partition?: number;
+}
+
+/**
+ * The REST Proxy as a plain request handler, for mounting in another server (the API Gateway
+ * stand-in). It reads the request body itself, so the caller must not consume it first.
+ */
+export function createRestProxyHandler(store: TopicStore, options: RestProxyHandlerOptions = {}): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
+  const logger = options.logger ?? createLogger('rest-proxy');
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const rotation = new Map<string, number>();
+
+  const v2Topic = (name: string): TopicInfo => {
+    const info = store.getTopic(name);
+    if (!info) throw new HttpError(404, 40401, 'Topic not found.');
+    return info;
+  };
+
+  const v3Cluster = (cid: string): void => {
+    if (cid !== clusterId) throw new HttpError(404, 404, `Cluster ${cid} cannot be found.`);
+  };
+
+  const v3Topic = (name: string): TopicInfo => {
+    const info = store.getTopic(name);
+    if (!info) throw new HttpError(404, 40403, `This server does not host topic '${name}'.`);
+    return info;
+  };
+
+  /** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
+  const produce = async (request: Request, topic: string, partitionText?: string): Promise<Answer> => {
+    const format = produceFormat(request.req.headers['content-type']);
+    const records = parseProduceBody(request.body, format);
+    let info = store.getTopic(topic);
+    if (!info) {
+      if (!store.autoCreateTopics) throw new HttpError(404, 40401, 'Topic not found.');
+      info = await store.ensureTopic(topic);
+    }
+    const partitionCount = info.partitions;
+    let pathPartition: number | undefined;
+    if (partitionText !== undefined) {
+      pathPartition = parsePartition(partitionText);
+      if (pathPartition === undefined || pathPartition >= partitionCount) throw new HttpError(404, 40402, 'Partition not found.');
+    }
+    const sticky = (rotation.get(topic) ?? 0) % partitionCount;
+    rotation.set(topic, sticky + 1);
+
+    const offsets: { partition: number | null; offset: number | null; error_code: number | null; error: string | null }[] = [];
+    const byPartition = new Map<number, { indexes: number[]; records: AppendRecord[] }>();
+    records.forEach((record, index) => {
+      const partition = pathPartition ?? record.partition ?? (record.key !== undefined && record.key !== null ? keyPartition(record.key, partitionCount) : sticky);
+      if (partition >= partitionCount) throw new HttpError(404, 40402, 'Partition not found.');
+      const fault = options.faults?.failRecord?.(topic, index);
+      if (fault) {
+        offsets[index] = { partition: null, offset: null, error_code: fault.error_code, error: fault.error };
+        return;
+      }
+      const group = byPartition.get(partition) ?? { indexes: [], records: [] };
+      group.indexes.push(index);
+      group.records.push(record.key === undefined ? { value: record.value } : { value: record.value, key: record.key });
+      byPartition.set(partition, group);
+    });
+
+    await Promise.all(
+      [...byPartition].map(async ([partition, group]) => {
+        try {
+          const assigned = await store.append(topic, partition, group.records);
+          group.indexes.forEach((index, i) => (offsets[index] = { partition, offset: assigned[i], error_code: null, error: null }));
+        } catch (error) {
+          if (!(error instanceof PipelineError) || error.code === 'RECORD_INVALID') throw error;
+          // The store could not take them (disk, or the topic went away): a per-record failure,
+          // which the client reads in the 200 body and may retry, as with a Kafka produce error.
+          logger.warn(`produce to ${topic}-${partition} failed: ${describeError(error)}`);
+          const errorCode = error.retriable ? 50002 : 50003;
+          for (const index of group.indexes) offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
+        }
+      }),
+    );
+    return { status: 200, body: { offsets, key_schema_id: null, value_schema_id: null } };
+  };
+
+  const route = (segments: string[]): Route | undefined => {
+    const [a, b, c, d, e, f] = segments;
+    const n = segments.length;
+    if (n === 0) return { family: 'v2', methods: { GET: () => ({ status: 200, body: {} }) } };
+    if (a === 'topics') {
+      if (n === 1) return { family: 'v2', methods: { GET: () => ({ status: 200, body: store.listTopics().map((t) => t.name) }) } };
+      if (n === 2) {
+        return {
+          family: 'v2',
+          methods: {
+            GET: () => ({ status: 200, body: v2TopicBody(v2Topic(b)) }),
+            POST: (request) => produce(request, b, undefined),
+          },
+        };
+      }
+      if (c !== 'partitions') return undefined;
+      if (n === 3) return { family: 'v2', methods: { GET: () => ({ status: 200, body: v2TopicBody(v2Topic(b)).partitions }) } };
+      if (n === 4) {
+        const partitionOf = (): number => {
+          const info = v2Topic(b);
+          const p = parsePartition(d);
+          if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+          return p;
+        };
+        return {
+          family: 'v2',
+          methods: {
+            GET: () => ({ status: 200, body: v2PartitionBody(v2Topic(b), partitionOf()) }),
+            POST: (request) => produce(request, b, d),
+          },
+        };
+      }
+      return undefined;
+    }
+    if (a !== 'v3' || b !== 'clusters') return undefined;
+    if (n === 2) return { family: 'v3', methods: { GET: (r) => ({ status: 200, body: { kind: 'KafkaClusterList', metadata: { self: `${r.baseUrl}/v3/clusters`, next: null }, data: [v3ClusterBody(r.baseUrl, clusterId)] } }) } };
+    if (n === 3) {
+      return {
+        family: 'v3',
+        methods: {
+          GET: (r) => {
+            v3Cluster(c);
+            return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
+          },
+        },
+      };
+    }
+    if (d !== 'topics') return undefined;
+    if (n === 4) {
+      return {
+        family: 'v3',
+        methods: {
+          GET: (r) => {
+            v3Cluster(c);
+            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: store.listTopics().map((t) => v3TopicBody(r.baseUrl, clusterId, t)) } };
+          },
+          POST: async (r) => {
+            v3Cluster(c);
+            if (mediaType(r.req.headers['content-type']) !== 'application/json') {
+              throw new HttpError(415, 415, 'HTTP 415 Unsupported Media Type: send Content-Type: application/json.');
+            }
+            const spec = parseCreateTopicBody(r.body);
+            const exists = new HttpError(400, 40002, `Topic '${spec.name}' already exists.`);
+            if (store.getTopic(spec.name)) throw exists;
+            try {
+              const info = await store.createTopic(spec.name, { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs });
+              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, info) };
+            } catch (error) {
+              if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
+              throw error;
+            }
+          },
+        },
+      };
+    }
+    if (n === 5) {
+      return {
+        family: 'v3',
+        methods: {
+          GET: (r) => {
+            v3Cluster(c);
+            return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, v3Topic(e)) };
+          },
+          DELETE: async () => {
+            v3Cluster(c);
+            v3Topic(e);
+            await store.deleteTopic(e);
+            return { status: 204 };
+          },
+        },
+      };
+    }
+    if (n === 6 && f === 'partitions') {
+      return {
+        family: 'v3',
+        methods: {
+          GET: (r) => {
+            v3Cluster(c);
+            const info = v3Topic(e);
+            const self = `${r.baseUrl}/v3/clusters/${clusterId}/topics/${info.name}/partitions`;
+            return { status: 200, body: { kind: 'KafkaPartitionList', metadata: { self, next: null }, data: range(info.partitions).map((p) => v3PartitionBody(r.baseUrl, clusterId, info, p)) } };
+          },
+        },
+      };
+    }
+    return undefined;
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    let family: Family = rawPath.startsWith('/v3') ? 'v3' : 'v2';
+    const contentType = () => (family === 'v2' ? V2_RESPONSE : 'application/json');
+    try {
+      const injected = options.faults?.beforeRequest?.({ method, path: rawPath });
+      if (injected) {
+        await readBody(req, bodyLimit).catch((error: unknown) => logger.warn(`injected fault: request body not read: ${describeError(error)}`));
+        sendJson(res, injected.status, injected.body ?? { error_code: injected.status, message: `Injected fault ${injected.status}.` }, contentType());
+        return;
+      }
+      const segments = splitPath(rawPath);
+      const found = segments && route(segments);
+      const body = await readBody(req, bodyLimit);
+      if (!found) throw new HttpError(404, 404, 'HTTP 404 Not Found');
+      family = found.family;
+      const handler = found.methods[method];
+      if (!handler) throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${Object.keys(found.methods).join(' or ')}.`);
+      const host = req.headers.host ?? '127.0.0.1';
+      const answer = await handler({ req, body, baseUrl: options.advertisedUrl ?? `http://${host}` });
+      if (answer.status === 204) {
+        res.writeHead(204);
+        res.end();
+      } else {
+        sendJson(res, answer.status, answer.body, contentType());
+      }
+    } catch (error) {
+      const known = toHttpError(error, family);
+      if (known) {
+        sendJson(res, known.status, known.toBody(), contentType());
+        return;
+      }
+      logger.error(`${method} ${rawPath} failed: ${describeError(error)}`);
+      sendJson(res, 500, { error_code: 500, message: `Internal server error: ${describeError(error)}` }, contentType());
+    }
+  };
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error(`answering ${req.method} ${req.url} failed: ${describeError(error)}`);
+      res.destroy();
+    });
+  };
+}
+
+/** Starts the REST Proxy stand-in on 127.0.0.1 (`port` 0 picks a free one). */
+export async function startRestProxy(store: TopicStore, options: RestProxyOptions = {}): Promise<RestProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
+  // Created once the port is known: v3 `self` links name this server, also behind a gateway.
+  let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  const server = http.createServer({ keepAlive: true }, (req, res) => handler?.(req, res));
+  server.on('clientError', answerClientError);
+  server.listen(options.port ?? 0, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw new PipelineError('PORT_IN_USE', `the REST proxy cannot listen on ${host}:${options.port ?? 0}: ${describeError(error)}; pick another port`, { cause: error });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  handler = createRestProxyHandler(store, { ...options, clusterId, advertisedUrl: url });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    clusterId,
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Maps store and HTTP errors to the REST Proxy's answers; undefined for anything unexpected. */
+function toHttpError(error: unknown, family: Family): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (!(error instanceof PipelineError)) return undefined;
+  switch (error.code) {
+    case 'TOPIC_EXISTS':
+    case 'TOPIC_NAME_INVALID':
+    case 'TOPIC_CONFIG_INVALID':
+      return new HttpError(400, 40002, error.message);
+    case 'TOPIC_NOT_FOUND':
+      return family === 'v2' ? new HttpError(404, 40401, 'Topic not found.') : new HttpError(404, 40403, error.message);
+    case 'PARTITION_NOT_FOUND':
+      return new HttpError(404, 40402, 'Partition not found.');
+    case 'RECORD_INVALID':
+      return new HttpError(422, 42206, error.message);
+    case 'STORE_CLOSED':
+      return new HttpError(503, 50301, 'The local Kafka store is shutting down; retry shortly.');
+    default:
+      return undefined;
+  }
+}
+
+/** Path segments, percent-decoded; undefined when the path cannot be decoded. */
+function splitPath(rawPath: string): string[] | undefined {
+  try {
+    return rawPath
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
+}
+
+function parsePartition(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function produceFormat(header: string | undefined): Format {
+  const type = mediaType(header);
+  if (type === V2_JSON) return 'json';
+  if (type === V2_BINARY) return 'binary';
+  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: use Content-Type: ${V2_JSON} (or ${V2_BINARY}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`);
+}
+
+function bad(message: string): HttpError {
+  return new HttpError(422, 42206, message);
+}
+
+/** Validates a v2 produce body; every shape error is a 422 42206 naming the field. */
+function parseProduceBody(body: Buffer, format: Format): ProduceRecord[] {
+  const parsed = parseJsonBody(body, 42206);
+  if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with a "records" array.');
+  const records = parsed.records;
+  if (!Array.isArray(records)) throw bad('Field "records" is required and must be an array.');
+  if (records.length === 0) throw bad('Field "records" must not be empty.');
+  return records.map((record: unknown, index): ProduceRecord => {
+    if (!isPlainObject(record)) throw bad(`records[${index}] must be an object with a "value".`);
+    if (!('value' in record) && !('key' in record)) throw bad(`records[${index}] has neither "value" nor "key".`);
+    const out: ProduceRecord = { value: decodeField(record.value ?? null, format, `records[${index}].value`) };
+    if (record.key !== undefined && record.key !== null) out.key = decodeField(record.key, format, `records[${index}].key`);
+    if (record.partition !== undefined && record.partition !== null) {
+      if (typeof record.partition !== 'number' || !Number.isSafeInteger(record.partition) || record.partition < 0) {
+        throw bad(`records[${index}].partition must be a whole number >= 0.`);
+      }
+      out.partition = record.partition;
+    }
+    return out;
+  });
+}
+
+function decodeField(value: unknown, format: Format, name: string): unknown {
+  if (format === 'json' || value === null) return value;
+  if (typeof value !== 'string' || !BASE64.test(value)) throw bad(`${name} must be a base64 string in the binary format.`);
+  return Buffer.from(value, 'base64');
+}
+
+/** Validates a v3 create-topic body. */
+function parseCreateTopicBody(body: Buffer): { name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> } {
+  const parsed = parseJsonBody(body, 42206);
+  if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with "topic_name".');
+  const { topic_name: name, partitions_count: partitions, replication_factor: replicationFactor, configs } = parsed;
+  if (typeof name !== 'string' || name === '') throw bad('Field "topic_name" is required and must be a non-empty string.');
+  const optionalInt = (value: unknown, field: string): number | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(`Field "${field}" must be a whole number.`);
+    return value;
+  };
+  const out = { name, partitions: optionalInt(partitions, 'partitions_count'), replicationFactor: optionalInt(replicationFactor, 'replication_factor'), configs: {} as Record<string, string> };
+  if (configs !== undefined && configs !== null) {
+    if (!Array.isArray(configs)) throw bad('Field "configs" must be an array of {"name", "value"}.');
+    configs.forEach((entry: unknown, index) => {
+      if (!isPlainObject(entry) || typeof entry.name !== 'string' || (typeof entry.value !== 'string' && entry.value !== null)) {
+        throw bad(`configs[${index}] must be {"name": string, "value": string}.`);
+      }
+      if (typeof entry.value === 'string') out.configs[entry.name] = entry.value;
+    });
+  }
+  return out;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Broker ids holding a partition: one per replica, the leader first. */
+function replicasOf(info: TopicInfo, partition: number): number[] {
+  return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % info.replicationFactor));
+}
+
+function v2PartitionBody(info: TopicInfo, partition: number): { partition: number; leader: number; replicas: { broker: number; leader: boolean; in_sync: boolean }[] } {
+  const replicas = replicasOf(info, partition);
+  return { partition, leader: replicas[0], replicas: replicas.map((broker, i) => ({ broker, leader: i === 0, in_sync: true })) };
+}
+
+function v2TopicBody(info: TopicInfo): { name: string; configs: Record<string, string>; partitions: ReturnType<typeof v2PartitionBody>[] } {
+  return { name: info.name, configs: info.configs, partitions: range(info.partitions).map((p) => v2PartitionBody(info, p)) };
+}
+
+function v3ClusterBody(base: string, clusterId: string): Record<string, unknown> {
+  const self = `${base}/v3/clusters/${clusterId}`;
+  return {
+    kind: 'KafkaCluster',
+    metadata: { self, resource_name: `crn:///kafka=${clusterId}` },
+    cluster_id: clusterId,
+    controller: { related: `${self}/brokers/${BROKER_ID}` },
+    acls: { related: `${self}/acls` },
+    brokers: { related: `${self}/brokers` },
+    broker_configs: { related: `${self}/broker-configs` },
+    consumer_groups: { related: `${self}/consumer-groups` },
+    topics: { related: `${self}/topics` },
+    partition_reassignments: { related: `${self}/topics/-/partitions/-/reassignment` },
+  };
+}
+
+function v3TopicBody(base: string, clusterId: string, info: TopicInfo): Record<string, unknown> {
+  const self = `${base}/v3/clusters/${clusterId}/topics/${info.name}`;
+  return {
+    kind: 'KafkaTopic',
+    metadata: { self, resource_name: `crn:///kafka=${clusterId}/topic=${info.name}` },
+    cluster_id: clusterId,
+    topic_name: info.name,
+    is_internal: false,
+    replication_factor: info.replicationFactor,
+    partitions_count: info.partitions,
+    partitions: { related: `${self}/partitions` },
+    configs: { related: `${self}/configs` },
+    partition_reassignments: { related: `${self}/partitions/-/reassignment` },
+    authorized_operations: [],
+  };
+}
+
+function v3PartitionBody(base: string, clusterId: string, info: TopicInfo, partition: number): Record<string, unknown> {
+  const self = `${base}/v3/clusters/${clusterId}/topics/${info.name}/partitions/${partition}`;
+  return {
+    kind: 'KafkaPartition',
+    metadata: { self, resource_name: `crn:///kafka=${clusterId}/topic=${info.name}/partition=${partition}` },
+    cluster_id: clusterId,
+    topic_name: info.name,
+    partition_id: partition,
+    leader: { related: `${self}/replicas/${replicasOf(info, partition)[0]}` },
+    replicas: { related: `${self}/replicas` },
+    reassignment: { related: `${self}/reassignment` },
+  };
+}
+
+/**
+ * Kafka's default partitioner for keyed records: murmur2 of the serialised key, made positive,
+ * modulo the partition count. The JSON format serialises a key as its JSON text.
+ */
+export function keyPartition(key: unknown, partitions: number): number {
+  const bytes = key instanceof Uint8Array ? key : Buffer.from(JSON.stringify(key) ?? 'null', 'utf8');
+  return (murmur2(bytes) & 0x7fffffff) % partitions;
+}
+
+/** Kafka's `Utils.murmur2` (seed 0x9747b28c), as a signed 32-bit integer. */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995;
+  const length = data.length;
+  let h = 0x9747b28c ^ length;
+  const whole = length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  switch (length & 3) {
+    case 3:
+      h ^= data[whole + 2] << 16;
+    // falls through
+    case 2:
+      h ^= data[whole + 1] << 8;
+    // falls through
+    case 1:
+      h ^= data[whole];
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}

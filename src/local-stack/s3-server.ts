@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PipelineError } from '../errors';
+
+/** The part of s3rver (untyped CommonJS) this module uses. */
+interface S3rverApp {
+  configureBuckets(): Promise<unknown>;
+  callback(): http.RequestListener;
+  logger: { close(): void };
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverApp;
+
+export interface S3ServerOptions {
+  /** Folder holding the buckets (one sub-folder per bucket). */
+  dir: string;
+  /** Bucket created at start when missing. */
+  bucket: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+}
+
+export interface S3Server {
+  /** `http://127.0.0.1:<port>`: use path-style addressing (`createS3Client` does). */
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The rule s3rver applies when creating a bucket, checked up front for a clear message. */
+const BUCKET_NAME = /^[a-z0-9]+(.?[-a-z0-9]+)*$/;
+
+/**
+ * Starts s3rver on 127.0.0.1 with its objects stored under `dir`, and creates `bucket`.
+ * Objects are plain files (`<dir>/<bucket>/<key>._S3rver_object`), so they survive restarts.
+ */
+export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
+  const { bucket } = options;
+  if (bucket.length < 3 || bucket.length > 63 || !BUCKET_NAME.test(bucket)) {
+    throw new PipelineError('BUCKET_NAME_INVALID', `bucket name ${JSON.stringify(bucket)} is not valid for S3: use 3-63 lowercase letters, digits, dots and hyphens`);
+  }
+  await mkdir(options.dir, { recursive: true });
+  // s3rver ships no type declarations; the interface above names what is used.
+  const S3rver = require('s3rver') as S3rverConstructor;
+  const app = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory: options.dir, configureBuckets: [{ name: bucket }] });
+  await app.configureBuckets();
+
+  // s3rver's own run() loses listen errors (a taken port crashes the process), so the HTTP
+  // server is ours and s3rver is only its request handler.
+  const server = http.createServer(app.callback());
+  server.listen(options.port ?? 0, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    app.logger.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }).finally(() => app.logger.close());
+      return closed;
+    },
+  };
+}

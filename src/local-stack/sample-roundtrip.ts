@@ -1,0 +1,222 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Names } from '../config';
+import { PipelineError } from '../errors';
+import { TABLES, type Post, type TableKey } from '../tables';
+
+/**
+ * One post sent down both paths of the pipeline and followed to where it lands: the batch path
+ * (invoke URL `/topics/<topic>` → REST proxy → S3 sink → an object in the bucket) and the
+ * streaming path (invoke URL `/streams/<stream>/record` → Kinesis, read back with
+ * GetShardIterator/GetRecords). Used by `scripts/produce-sample.ts` and notebook 01.
+ */
+
+/** A post shaped like the course's rows, placeholders included. */
+export const SAMPLE_POST: Post = {
+  pin: {
+    index: 7528,
+    unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+    title: 'No Title Data Available',
+    description: 'No description available Story format',
+    poster_name: 'User Info Error',
+    follower_count: 'User Info Error',
+    tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+    is_image_or_video: 'multi-video(story page format)',
+    image_src: 'Image src error.',
+    downloaded: 0,
+    save_location: 'Local save in /data/mens-fashion',
+    category: 'mens-fashion',
+  },
+  geo: { ind: 7528, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania' },
+  user: { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51' },
+};
+
+/** What the round trip needs: a started `LocalStack` or a found one both fit. */
+export interface SampleTarget {
+  endpoints: { invokeUrl: string };
+  bucket: string;
+  names: Pick<Names, 'topics' | 'streams'>;
+  s3: S3Client;
+  kinesis: KinesisClient;
+}
+
+/** Where a record sent on the batch path landed. */
+export interface BatchLanding {
+  table: TableKey;
+  topic: string;
+  partition: number;
+  offset: number;
+  bucket: string;
+  key: string;
+  /** The whole object: newline-delimited JSON, one value per line. */
+  content: string;
+  /** The record's own line, parsed. */
+  value: unknown;
+}
+
+/** Where a record sent on the streaming path landed. */
+export interface StreamLanding {
+  table: TableKey;
+  stream: string;
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  /** The record's bytes as read back, decoded as UTF-8. */
+  data: string;
+}
+
+export interface SampleRoundTrip {
+  batch: BatchLanding[];
+  streaming: StreamLanding[];
+}
+
+export interface SampleRoundTripOptions {
+  post?: Post;
+  /** How long to wait for the sink to write each object (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** Sends each row of one post down both paths and reports where each landed. */
+export async function runSampleRoundTrip(target: SampleTarget, options: SampleRoundTripOptions = {}): Promise<SampleRoundTrip> {
+  const post = options.post ?? SAMPLE_POST;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const batch: BatchLanding[] = [];
+  const streaming: StreamLanding[] = [];
+  for (const table of TABLES) {
+    const topic = target.names.topics[table];
+    const { partition, offset } = await produceRow(target.endpoints.invokeUrl, topic, post[table]);
+    const found = await waitForSinkObject(target.s3, target.bucket, topic, partition, offset, timeoutMs);
+    batch.push({ table, topic, partition, offset, bucket: target.bucket, ...found });
+  }
+  for (const table of TABLES) {
+    const stream = target.names.streams[table];
+    const partitionKey = `${table}-${rowId(post, table)}`;
+    const put = await putStreamRecord(target.endpoints.invokeUrl, stream, post[table], partitionKey);
+    const data = await readStreamRecord(target.kinesis, stream, put.ShardId, put.SequenceNumber);
+    streaming.push({ table, stream, shardId: put.ShardId, sequenceNumber: put.SequenceNumber, partitionKey, data });
+  }
+  return { batch, streaming };
+}
+
+/** One row per landed record, for `console.table` or a notebook. */
+export function roundTripRows(result: SampleRoundTrip): { path: string; table: TableKey; landed: string; content: string }[] {
+  return [
+    ...result.batch.map((b) => ({ path: 'batch (S3)', table: b.table, landed: `s3://${b.bucket}/${b.key}`, content: b.content.trimEnd() })),
+    ...result.streaming.map((s) => ({ path: 'streaming (Kinesis)', table: s.table, landed: `${s.stream} ${s.shardId} #${s.sequenceNumber}`, content: s.data })),
+  ];
+}
+
+/** POSTs one row the course's way through the invoke URL; returns where the REST proxy put it. */
+export async function produceRow(invokeUrl: string, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
+  const answer = await callJson('POST', `${invokeUrl}/topics/${topic}`, { records: [{ value: row }] }, 'application/vnd.kafka.json.v2+json');
+  const first = (answer as { offsets?: { partition: number; offset: number; error_code?: number | null; error?: string | null }[] }).offsets?.[0];
+  if (!first || typeof first.offset !== 'number') {
+    throw new PipelineError('PRODUCE_FAILED', `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`, { retriable: true });
+  }
+  return { partition: first.partition, offset: first.offset };
+}
+
+/** PUTs one row to `/streams/<stream>/record` through the invoke URL. */
+export async function putStreamRecord(invokeUrl: string, stream: string, row: unknown, partitionKey: string): Promise<{ SequenceNumber: string; ShardId: string }> {
+  return (await callJson('PUT', `${invokeUrl}/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey })) as { SequenceNumber: string; ShardId: string };
+}
+
+/** Reads one record back by its sequence number, as UTF-8 text. */
+export async function readStreamRecord(kinesis: KinesisClient, stream: string, shardId: string, sequenceNumber: string): Promise<string> {
+  const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }));
+  const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+  const record = Records?.[0];
+  if (!record?.Data || record.SequenceNumber !== sequenceNumber) {
+    throw new PipelineError('STREAM_RECORD_MISSING', `record ${sequenceNumber} of ${stream}/${shardId} could not be read back`);
+  }
+  return Buffer.from(record.Data).toString('utf8');
+}
+
+/**
+ * Waits until the sink has written the object holding `offset`, and returns its key, content and
+ * the record's line. With `flush.size=1` that object is exactly the key of `offset` itself;
+ * with larger objects it is the one with the largest start offset at or below `offset`.
+ */
+export async function waitForSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, offset: number, timeoutMs: number): Promise<{ key: string; content: string; value: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await findSinkObject(s3, bucket, topic, partition, offset);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      throw new PipelineError('SINK_TIMEOUT', `the S3 sink has not written offset ${offset} of ${topic} to s3://${bucket} after ${timeoutMs} ms; is the stack's sink running, and is its flush size larger than the records sent?`, { retriable: true });
+    }
+    await sleep(100);
+  }
+}
+
+async function findSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<{ key: string; content: string; value: unknown } | undefined> {
+  const exact = objectKey(topic, partition, offset);
+  let key: string | undefined = exact;
+  let content = await getText(s3, bucket, exact);
+  if (content === undefined) {
+    key = await objectStartingAtOrBefore(s3, bucket, topic, partition, offset);
+    content = key === undefined ? undefined : await getText(s3, bucket, key);
+  }
+  if (key === undefined || content === undefined) return undefined;
+  const start = Number(/\+(\d{10})\.json$/.exec(key)?.[1]);
+  const lines = content.split('\n').filter((line) => line !== '');
+  const line = lines[offset - start];
+  if (line === undefined) return undefined;
+  return { key, content, value: JSON.parse(line) as unknown };
+}
+
+async function objectStartingAtOrBefore(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<string | undefined> {
+  const prefix = `topics/${topic}/partition=${partition}/`;
+  let best: string | undefined;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const object of page.Contents ?? []) {
+      const start = Number(/\+(\d{10})\.json$/.exec(object.Key ?? '')?.[1]);
+      if (Number.isInteger(start) && start <= offset) best = object.Key;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return best;
+}
+
+async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body?.transformToString('utf8');
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+async function callJson(method: string, url: string, body: unknown, contentType = 'application/json'): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+  } catch (error) {
+    throw new PipelineError('GATEWAY_UNREACHABLE', `${method} ${url} failed (${(error as { cause?: { code?: string } }).cause?.code ?? String(error)}); is the local stack running (npm run stack)?`, { retriable: true, cause: error });
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch (error) {
+    throw new PipelineError('GATEWAY_BAD_ANSWER', `${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}`, { cause: error });
+  }
+  if (!response.ok) {
+    const message = (parsed as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+    throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, { retriable: response.status >= 500 });
+  }
+  return parsed;
+}
+
+/** PIPELINE_SPEC.md §4: `topics/<t>/partition=<p>/<t>+<p>+<start offset, 10 digits>.json`. */
+function objectKey(topic: string, partition: number, startOffset: number): string {
+  return `topics/${topic}/partition=${partition}/${topic}+${partition}+${String(startOffset).padStart(10, '0')}.json`;
+}
+
+function rowId(post: Post, table: TableKey): number {
+  return table === 'pin' ? post.pin.index : post[table].ind;
+}

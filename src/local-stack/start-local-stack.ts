@@ -1,0 +1,382 @@
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createKinesisClient, createS3Client } from '../clients';
+import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
+import { describeError, PipelineError } from '../errors';
+import { TABLES } from '../tables';
+import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';
+import { startKinesisServer, type KinesisServer } from './kinesis-server';
+import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy';
+import { startS3Server, type S3Server } from './s3-server';
+import { startS3Sink, type S3Sink } from './s3-sink';
+import { TopicStore, writeFileAtomic } from './topic-store';
+
+/** Where the stack keeps its data when no folder is given. */
+export const DEFAULT_DATA_DIR = '.local-stack';
+export const DEFAULT_REGION = 'us-east-1';
+/** The file in the data folder that tells other processes where a running stack listens. */
+export const STACK_FILE = 'stack.json';
+
+/**
+ * Default ports: the gateway on 4566 (LocalStack's edge port), kinesalite's 4567 and s3rver's 4568
+ * (each tool's own default), and 8082, the Confluent REST Proxy's default. 0 picks a free port.
+ */
+export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567 } as const;
+
+export type PortName = keyof typeof DEFAULT_PORTS;
+
+/** Every port picked by the system: for tests and notebooks that must not clash with anything. */
+export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 };
+
+/** The command-line flag that sets each port, named in "port in use" messages. */
+export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port' };
+
+export interface LocalStackOptions {
+  /** Folder for all the stack's data (default `.local-stack`). */
+  dataDir?: string;
+  /** Keep the data in a new folder under the system's temp folder instead, removed by `stop()`. */
+  temporary?: boolean;
+  /** Discard the data of earlier runs first (only the stack's own sub-folders are removed). */
+  fresh?: boolean;
+  /** Ports on 127.0.0.1; 0 = any free port. Defaults in `DEFAULT_PORTS`. */
+  ports?: Partial<Record<PortName, number>>;
+  /** API Gateway stage, the first segment of the invoke URL's path (default `prod`). */
+  stage?: string;
+  /** Names topics, streams and bucket (default `localuser`). */
+  userId?: string;
+  /** Bucket of the S3 sink (default `user-<userId>-bucket`). */
+  bucket?: string;
+  sink?: {
+    /** Records per S3 object (the course's `flush.size=1` by default). */
+    flushSize?: number;
+    /** Also write an object after this long, even when it holds fewer records. */
+    rotateIntervalMs?: number;
+    /** Topics the sink copies (default `<userId>\..*`, the course's `topics.regex`). */
+    topicsRegex?: string;
+  };
+  /** Failures the REST proxy should inject (tests of retry logic). */
+  faults?: FaultInjector;
+  region?: string;
+  /** Create the user's three topics and three streams when missing, as the course's setup did (default true). */
+  provision?: boolean;
+  /** Let a produce to a missing topic create it (default: the topic store's, true as on the course's MSK). */
+  autoCreateTopics?: boolean;
+}
+
+export interface LocalStackEndpoints {
+  /** `http://127.0.0.1:<gateway port>/<stage>`: the course's API Gateway invoke URL. */
+  invokeUrl: string;
+  /** The Kafka REST proxy itself, without the gateway in front. */
+  restProxy: string;
+  s3: string;
+  kinesis: string;
+}
+
+/** What a stack in this or another process tells about itself (the content of `stack.json`). */
+export interface RunningStack {
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  userId: string;
+  stage: string;
+  region: string;
+  bucket: string;
+  names: Pick<Names, 'topics' | 'streams'>;
+  endpoints: LocalStackEndpoints;
+}
+
+export interface LocalStack {
+  readonly endpoints: LocalStackEndpoints;
+  readonly bucket: string;
+  readonly region: string;
+  readonly userId: string;
+  readonly stage: string;
+  readonly names: Names;
+  /** Absolute data folder. */
+  readonly dataDir: string;
+  readonly store: TopicStore;
+  readonly sink: S3Sink;
+  /** Clients for the stack's S3 and Kinesis, created once; destroyed by `stop()`. */
+  readonly s3: S3Client;
+  readonly kinesis: KinesisClient;
+  /** Stops everything, in reverse order of start, and removes `stack.json`; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Data folders with a stack running in this process. */
+const activeDataDirs = new Set<string>();
+
+/**
+ * Starts the local stand-ins for the course's AWS services, all on 127.0.0.1, in this order: the
+ * topic store, the Kafka REST proxy, s3rver (with the bucket), the S3 sink, kinesalite, and the
+ * API Gateway stand-in in front of the REST proxy and Kinesis. Then it creates the user's topics
+ * and streams (unless `provision: false`) and writes `stack.json` to the data folder.
+ *
+ * Layout of the data folder: `topics/` (topic logs), `s3/` (buckets), `sink/` (committed offsets),
+ * `kinesis/` (LevelDB), `stack.json`.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const userId = options.userId ?? DEFAULT_USER_ID;
+  const names = namesFor(userId);
+  const bucket = options.bucket ?? names.bucket;
+  names.bucket = bucket;
+  const region = options.region ?? DEFAULT_REGION;
+  const stage = options.stage ?? DEFAULT_STAGE;
+  const ports: Record<PortName, number> = { ...DEFAULT_PORTS };
+  for (const name of Object.keys(ports) as PortName[]) ports[name] = options.ports?.[name] ?? DEFAULT_PORTS[name];
+  for (const name of Object.keys(ports) as PortName[]) await checkPortFree(ports[name], name);
+
+  const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  if (activeDataDirs.has(dataDir)) {
+    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`);
+  }
+  const running = await readRunningStack(dataDir);
+  if (running) {
+    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} (pid ${running.pid}, ${running.endpoints.invokeUrl}); use it, stop it, or pass --data-dir`);
+  }
+  activeDataDirs.add(dataDir);
+
+  // Everything started so far, stopped in reverse by `teardown`.
+  const stops: { what: string; stop: () => Promise<void> | void }[] = [];
+  const teardown = async () => {
+    const failures: string[] = [];
+    for (const { what, stop } of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        failures.push(`${what}: ${describeError(error)}`);
+      }
+    }
+    activeDataDirs.delete(dataDir);
+    if (failures.length) throw new PipelineError('STACK_STOP_FAILED', `the local stack did not stop cleanly (${failures.join('; ')})`);
+  };
+
+  if (options.temporary) stops.push({ what: 'temporary folder', stop: () => rm(dataDir, { recursive: true, force: true }) });
+  try {
+    if (options.fresh) await removeStackData(dataDir);
+    const store = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
+    stops.push({ what: 'topic store', stop: () => store.close() });
+    const restProxy: RestProxy = await onPort('restProxy', ports.restProxy, () => startRestProxy(store, { port: ports.restProxy, host: '127.0.0.1', ...(options.faults ? { faults: options.faults } : {}) }));
+    stops.push({ what: 'REST proxy', stop: () => restProxy.close() });
+    const s3Server: S3Server = await onPort('s3', ports.s3, () => startS3Server({ dir: path.join(dataDir, 's3'), bucket, port: ports.s3 }));
+    stops.push({ what: 's3rver', stop: () => s3Server.close() });
+    const s3 = createS3Client({ region, endpoint: s3Server.endpoint });
+    stops.push({ what: 'S3 client', stop: () => s3.destroy() });
+    const sink: S3Sink = await startS3Sink({
+      store,
+      s3,
+      bucket,
+      topicsRegex: options.sink?.topicsRegex ?? `${escapeRegExp(userId)}\\..*`,
+      stateDir: path.join(dataDir, 'sink'),
+      ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
+      ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),
+    });
+    stops.push({ what: 'S3 sink', stop: () => sink.stop() });
+    const kinesisServer: KinesisServer = await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis }));
+    stops.push({ what: 'kinesalite', stop: () => kinesisServer.close() });
+    const kinesis = createKinesisClient({ region, endpoint: kinesisServer.endpoint });
+    stops.push({ what: 'Kinesis client', stop: () => kinesis.destroy() });
+    const gateway: Gateway = await onPort('gateway', ports.gateway, () => startGateway({ restProxyUrl: restProxy.url, kinesis, stage, port: ports.gateway }));
+    stops.push({ what: 'gateway', stop: () => gateway.close() });
+
+    if (options.provision ?? true) {
+      for (const table of TABLES) await store.ensureTopic(names.topics[table]);
+      await ensureStreams(kinesis, TABLES.map((table) => names.streams[table]));
+    }
+
+    const endpoints: LocalStackEndpoints = { invokeUrl: gateway.invokeUrl, restProxy: restProxy.url, s3: s3Server.endpoint, kinesis: kinesisServer.endpoint };
+    const info: RunningStack = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      dataDir,
+      userId,
+      stage,
+      region,
+      bucket,
+      names: { topics: names.topics, streams: names.streams },
+      endpoints,
+    };
+    const stackFile = path.join(dataDir, STACK_FILE);
+    await writeFileAtomic(stackFile, `${JSON.stringify(info, null, 2)}\n`, { fsync: false });
+    stops.push({ what: STACK_FILE, stop: () => removeStackFile(stackFile, info) });
+
+    let stopped: Promise<void> | undefined;
+    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, s3, kinesis, stop: () => (stopped ??= teardown()) };
+  } catch (error) {
+    await teardown().catch((stopError: unknown) => {
+      throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
+    });
+    throw error;
+  }
+}
+
+/**
+ * The stack recorded in `<dataDir>/stack.json`, when its process is alive and its gateway answers;
+ * otherwise undefined (no file, a stale file, or a stack that is not answering).
+ */
+export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<RunningStack | undefined> {
+  const file = path.join(path.resolve(dataDir), STACK_FILE);
+  let info: RunningStack;
+  try {
+    info = JSON.parse(await readFile(file, 'utf8')) as RunningStack;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || error instanceof SyntaxError) return undefined;
+    throw new PipelineError('STACK_FILE_UNREADABLE', `cannot read ${file}: ${describeError(error)}`, { cause: error });
+  }
+  if (!Number.isInteger(info.pid) || !isProcessAlive(info.pid) || typeof info.endpoints?.invokeUrl !== 'string') return undefined;
+  return (await answers(info.endpoints.invokeUrl, options.timeoutMs ?? 1_000)) ? info : undefined;
+}
+
+/** A stack to talk to: one this process started, or one found running through `stack.json`. */
+export interface LocalStackConnection {
+  readonly endpoints: LocalStackEndpoints;
+  readonly bucket: string;
+  readonly region: string;
+  readonly userId: string;
+  readonly names: Pick<Names, 'topics' | 'streams'>;
+  readonly s3: S3Client;
+  readonly kinesis: KinesisClient;
+  /** The stack when this process started it; undefined when another process runs it. */
+  readonly stack?: LocalStack;
+  /** Stops the stack if this process started it; otherwise only closes the clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the stack running from `lookIn` (default: `options.dataDir`, else `.local-stack`),
+ * found through its `stack.json`, or starts one with `options` when none runs there. A found stack
+ * keeps its own user id, names and ports.
+ */
+export async function findOrStartLocalStack(options: LocalStackOptions & { lookIn?: string } = {}): Promise<LocalStackConnection> {
+  const { lookIn, ...startOptions } = options;
+  const running = await readRunningStack(lookIn ?? options.dataDir ?? DEFAULT_DATA_DIR);
+  if (!running) {
+    const stack = await startLocalStack(startOptions);
+    return { endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names, s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop() };
+  }
+  const s3 = createS3Client({ region: running.region, endpoint: running.endpoints.s3 });
+  const kinesis = createKinesisClient({ region: running.region, endpoint: running.endpoints.kinesis });
+  return {
+    endpoints: running.endpoints,
+    bucket: running.bucket,
+    region: running.region,
+    userId: running.userId,
+    names: running.names,
+    s3,
+    kinesis,
+    close: async () => {
+      s3.destroy();
+      kinesis.destroy();
+    },
+  };
+}
+
+/** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else. */
+export async function removeStackData(dataDir: string): Promise<void> {
+  for (const entry of ['topics', 's3', 'sink', 'kinesis', STACK_FILE]) {
+    await rm(path.join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
+/** Creates the streams that do not exist (one shard each) and waits until all are ACTIVE. */
+export async function ensureStreams(kinesis: KinesisClient, streams: string[], timeoutMs = 10_000): Promise<void> {
+  const existing = new Set<string>();
+  let exclusiveStart: string | undefined;
+  for (;;) {
+    const page = await kinesis.send(new ListStreamsCommand({ Limit: 100, ...(exclusiveStart ? { ExclusiveStartStreamName: exclusiveStart } : {}) }));
+    for (const name of page.StreamNames ?? []) existing.add(name);
+    if (!page.HasMoreStreams || !page.StreamNames?.length) break;
+    exclusiveStart = page.StreamNames[page.StreamNames.length - 1];
+  }
+  for (const stream of streams) {
+    if (!existing.has(stream)) await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const stream of streams) {
+    for (;;) {
+      const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+      if (Date.now() > deadline) throw new PipelineError('STREAM_NOT_ACTIVE', `stream ${stream} is still ${StreamDescriptionSummary?.StreamStatus} after ${timeoutMs} ms`, { retriable: true });
+      await sleep(20);
+    }
+  }
+}
+
+function portInUse(name: PortName, port: number, cause?: unknown): PipelineError {
+  return new PipelineError('PORT_IN_USE', `port ${port} is in use; stop the other process or pass ${PORT_FLAGS[name]}`, { cause });
+}
+
+/** Fails early, before anything starts, when a fixed port is taken. */
+async function checkPortFree(port: number, name: PortName): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PipelineError('PORT_INVALID', `${PORT_FLAGS[name]} must be a port from 0 to 65535 (0 = any free port), got ${port}`);
+  }
+  if (port === 0) return;
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw portInUse(name, port, error);
+    if (code === 'EACCES') throw new PipelineError('PORT_DENIED', `port ${port} needs privileges; pass ${PORT_FLAGS[name]} with a port above 1023`, { cause: error });
+    throw error;
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/** Runs a start step, turning a taken port (taken after the early check) into the same one-line error. */
+async function onPort<T>(name: PortName, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(name, port, error);
+    }
+    throw error;
+  }
+}
+
+async function removeStackFile(file: string, ours: RunningStack): Promise<void> {
+  try {
+    const current = JSON.parse(await readFile(file, 'utf8')) as RunningStack;
+    if (current.pid !== ours.pid || current.startedAt !== ours.startedAt) return;
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when anything answers HTTP at `url` within `timeoutMs` (the gateway answers 403 on its root). */
+function answers(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve(false));
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
