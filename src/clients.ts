@@ -11,8 +11,17 @@ export interface AwsClientOptions {
 /** Fixed credentials for the local stack, which accepts any; real AWS uses the default chain. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/**
+ * The SDK warns on every client that Node 20 support ends; the warning says nothing a user of this
+ * pipeline can act on, and it floods notebooks and script output.
+ */
+function quietNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** S3 client; path-style addressing against a local endpoint (s3rver has no virtual hosts). */
 export function createS3Client(options: AwsClientOptions): S3Client {
+  quietNodeVersionWarning();
   return new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
@@ -22,6 +31,7 @@ export function createS3Client(options: AwsClientOptions): S3Client {
 
 /** Kinesis client over HTTP/1.1 (`NodeHttpHandler`); the default HTTP/2 handler fails on plain http. */
 export function createKinesisClient(options: AwsClientOptions): KinesisClient {
+  quietNodeVersionWarning();
   return new KinesisClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, credentials: LOCAL_CREDENTIALS } : {}),

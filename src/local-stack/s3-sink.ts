@@ -1,6 +1,7 @@
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { withRetry, type RetryOptions } from '../retry';
@@ -46,6 +47,8 @@ export interface S3SinkOptions {
   pollIntervalMs?: number;
   /** Uploads in flight across all partitions (default 8). */
   maxConcurrentUploads?: number;
+  /** Offsets of uploads finishing within this many ms are saved with one state write (default 50). */
+  commitIntervalMs?: number;
   /** Back-off of one upload; when spent, the partition pauses `pauseAfterFailureMs` (default 5000). */
   retry?: RetryOptions;
   pauseAfterFailureMs?: number;
@@ -155,6 +158,7 @@ class S3SinkRunner implements S3Sink {
   private readonly maxUploads: number;
   private readonly retry: RetryOptions;
   private readonly pauseMs: number;
+  private readonly commitIntervalMs: number;
   private readonly stateFile: string;
   private readonly logger: Logger;
   private readonly abort = new AbortController();
@@ -190,6 +194,7 @@ class S3SinkRunner implements S3Sink {
     this.maxUploads = positiveInt(options.maxConcurrentUploads ?? 8, 'maxConcurrentUploads');
     this.retry = options.retry ?? DEFAULT_SINK_RETRY;
     this.pauseMs = options.pauseAfterFailureMs ?? 5_000;
+    this.commitIntervalMs = options.commitIntervalMs ?? 50;
     this.stateFile = path.join(options.stateDir, `s3-sink-${options.bucket}.json`);
     this.logger = options.logger ?? createLogger('s3-sink');
   }
@@ -525,6 +530,8 @@ class S3SinkRunner implements S3Sink {
   private async saveLoop(): Promise<void> {
     try {
       do {
+        // Gathers the uploads finishing meanwhile into one write of the state file.
+        await sleep(this.commitIntervalMs);
         this.saveAgain = false;
         await this.saveState();
       } while (this.saveAgain);

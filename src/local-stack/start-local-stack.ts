@@ -140,6 +140,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (running) {
     throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} (pid ${running.pid}, ${running.endpoints.invokeUrl}); use it, stop it, or pass --data-dir`);
   }
+  if (options.fresh) {
+    // Another process that is alive but not answering (still starting, or hung) must not lose its data.
+    const recorded = await readStackFile(path.join(dataDir, STACK_FILE));
+    if (recorded && recorded.pid !== process.pid && isProcessAlive(recorded.pid)) {
+      throw new PipelineError('STACK_RUNNING', `not starting fresh: ${path.join(dataDir, STACK_FILE)} names process ${recorded.pid}, which is alive; stop it first (or delete that file if the process is not a local stack)`);
+    }
+  }
   activeDataDirs.add(dataDir);
 
   // Everything started so far, stopped in reverse by `teardown`.
@@ -222,16 +229,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  */
 export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<RunningStack | undefined> {
   const file = path.join(path.resolve(dataDir), STACK_FILE);
-  let info: RunningStack;
+  const info = await readStackFile(file);
+  if (!info || !isProcessAlive(info.pid)) return undefined;
+  return (await answers(info.endpoints.invokeUrl, options.timeoutMs ?? 1_000)) ? info : undefined;
+}
+
+/** The content of a stack file, or undefined when it is missing or not a stack file. */
+async function readStackFile(file: string): Promise<RunningStack | undefined> {
+  let info: Partial<RunningStack> | null;
   try {
-    info = JSON.parse(await readFile(file, 'utf8')) as RunningStack;
+    info = JSON.parse(await readFile(file, 'utf8')) as Partial<RunningStack> | null;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || error instanceof SyntaxError) return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined;
     throw new PipelineError('STACK_FILE_UNREADABLE', `cannot read ${file}: ${describeError(error)}`, { cause: error });
   }
-  if (!Number.isInteger(info.pid) || !isProcessAlive(info.pid) || typeof info.endpoints?.invokeUrl !== 'string') return undefined;
-  return (await answers(info.endpoints.invokeUrl, options.timeoutMs ?? 1_000)) ? info : undefined;
+  if (!info || !Number.isInteger(info.pid) || typeof info.endpoints?.invokeUrl !== 'string') return undefined;
+  return info as RunningStack;
 }
 
 /** A stack to talk to: one this process started, or one found running through `stack.json`. */
@@ -346,10 +359,11 @@ async function onPort<T>(name: PortName, port: number, start: () => Promise<T>):
   }
 }
 
+/** Removes `file` if it still describes this stack (another stack may have replaced it). */
 async function removeStackFile(file: string, ours: RunningStack): Promise<void> {
+  const current = await readStackFile(file);
+  if (current?.pid !== ours.pid || current.startedAt !== ours.startedAt) return;
   try {
-    const current = JSON.parse(await readFile(file, 'utf8')) as RunningStack;
-    if (current.pid !== ours.pid || current.startedAt !== ours.startedAt) return;
     await unlink(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -221,6 +221,28 @@ describe('gateway: Kinesis routes against kinesalite', () => {
     assert.match(answer.json.message, /REST proxy/);
   });
 
+  test('Kinesis being down is a 502 JSON answer', async () => {
+    const deadKinesis = createKinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+    const lonely = await startGateway({ restProxyUrl: 'http://127.0.0.1:9', kinesis: deadKinesis });
+    try {
+      const answer = await call('GET', `${lonely.invokeUrl}/streams`);
+      assert.equal(answer.status, 502, answer.text);
+      assert.match(answer.json.message, /Kinesis did not answer/);
+    } finally {
+      await lonely.close();
+      deadKinesis.destroy();
+    }
+  });
+
+  test('a body over API Gateway\'s 10 MB is 413 on every route', async () => {
+    const big = 'x'.repeat(10 * 1024 * 1024 + 1);
+    for (const url of [`${invokeUrl}/topics/t`, `${invokeUrl}/streams/s/record`]) {
+      const answer = await call('PUT', url, big);
+      assert.equal(answer.status, 413, url);
+      assert.deepEqual(answer.json, { message: 'Request Too Long' });
+    }
+  });
+
   test('a custom stage moves every route', async () => {
     const staged = await startGateway({ restProxyUrl: 'http://127.0.0.1:9', kinesis, stage: 'dev-1' });
     try {
