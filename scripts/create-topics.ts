@@ -25,6 +25,7 @@ export const SPEC: CommandSpec = {
   examples: ['npx tsx scripts/create-topics.ts', 'npx tsx scripts/create-topics.ts --streams-only --shards 2'],
 };
 
+/** Parses `argv`, creates what is missing and prints one line per topic and stream (undefined after --help). */
 export async function main(argv: string[], io: { out?: NodeJS.WritableStream } = {}): Promise<SetupResult[] | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;

@@ -8,6 +8,7 @@ import type { EmulationSummary } from '../src/emulation/ledger';
 
 export const SPEC = emulationCommandSpec('batch');
 
+/** Parses `argv`, runs the batch path and returns its summary (undefined after --help); exit code 1 unless every record was acknowledged or quarantined. */
 export async function main(argv: string[], io: EmulationCommandIo = {}): Promise<EmulationSummary | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;

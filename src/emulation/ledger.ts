@@ -20,7 +20,7 @@ export interface TableCounts {
 }
 
 /** Why the run stopped reading new posts. */
-export type StopReason = 'count' | 'duration' | 'signal' | 'fatal' | 'source-exhausted';
+export type StopReason = 'count' | 'duration' | 'signal' | 'fatal';
 
 export interface EmulationSummary {
   path: 'batch' | 'stream';

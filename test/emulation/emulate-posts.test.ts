@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { emulateBatch, emulatePosts, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
 import { HttpStatusError } from '../../src/emulation/http-client';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
@@ -163,6 +163,7 @@ describe('emulatePosts: unsendable rows', () => {
     const transport = fakeTransport({ path: 'stream' });
     const summary = await emulateStream({ source: fakeSource(10, make), transport, names: NAMES, count: 10, selection: 'sequential', quarantine });
     quarantine.close();
+    after(() => rmSync(dir, { recursive: true, force: true }));
     assert.ok(summary.ok, formatSummary(summary));
     const byTable = Object.fromEntries(summary.tables.map((t) => [t.table, t]));
     assert.deepEqual([byTable.pin.acked, byTable.pin.quarantined], [8, 2]);

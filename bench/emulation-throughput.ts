@@ -1,0 +1,115 @@
+/**
+ * Posts per second the emulation reaches on the local stack with the rate unlimited, per path
+ * (batch through the gateway or the REST Proxy directly, streaming through the SDK or the gateway)
+ * and per source (the embedded generator, MySQL seeded into a scratch database that is dropped
+ * afterwards). Not a test: run it by hand and read the table.
+ *
+ *   npx tsx bench/emulation-throughput.ts --posts 20000
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { emulatePosts } from '../src/emulation/emulate-posts';
+import { createHttpClient } from '../src/emulation/http-client';
+import { createGatewayStreamTransport, createSdkStreamTransport } from '../src/emulation/kinesis-transport';
+import { formatSummary } from '../src/emulation/ledger';
+import { createRestProxyTransport } from '../src/emulation/rest-proxy-transport';
+import type { RecordTransport } from '../src/emulation/transport';
+import { PipelineError } from '../src/errors';
+import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../src/local-stack/start-local-stack';
+import { EmbeddedRowSource } from '../src/source/embedded-source';
+import { createMysqlPool, localMysqlConfig, MysqlRowSource } from '../src/source/mysql-source';
+import type { RowSource } from '../src/source/row-source';
+import { seedDatabase } from '../src/source/seed-database';
+
+const PATHS = ['batch-gateway', 'batch-direct', 'stream-sdk', 'stream-gateway'] as const;
+type PathName = (typeof PATHS)[number];
+
+const SPEC: CommandSpec = {
+  name: 'npx tsx bench/emulation-throughput.ts',
+  summary: 'Measures posts/s of each emulation path on a local stack (started here, on free ports, in a temp folder) with the rate unlimited, from the embedded generator and from MySQL.',
+  options: {
+    posts: { type: 'string', value: 'N', description: 'posts per run (three records each)', default: '20000' },
+    'batch-size': { type: 'string', value: 'N', description: 'records per request', default: '500' },
+    concurrency: { type: 'string', value: 'N', description: 'requests in flight', default: '4' },
+    'flush-size': { type: 'string', value: 'N', description: "the S3 sink's flush.size while measuring", default: '1000' },
+    'skip-mysql': { type: 'boolean', description: 'measure the embedded source only' },
+  },
+};
+
+interface Row {
+  source: string;
+  path: PathName;
+  posts: number;
+  seconds: number;
+  postsPerSecond: number;
+  recordsPerSecond: number;
+  ok: boolean;
+}
+
+function transportFor(name: PathName, stack: LocalStack): RecordTransport {
+  switch (name) {
+    case 'batch-gateway': return createRestProxyTransport({ http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }), via: 'gateway' });
+    case 'batch-direct': return createRestProxyTransport({ http: createHttpClient({ baseUrl: stack.endpoints.restProxy }), via: 'rest-proxy' });
+    case 'stream-sdk': return createSdkStreamTransport({ client: stack.kinesis });
+    case 'stream-gateway': return createGatewayStreamTransport({ http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }) });
+    default: throw new PipelineError('USAGE', `unknown path ${name as string}`);
+  }
+}
+
+async function measure(stack: LocalStack, sourceName: string, source: RowSource, name: PathName, options: { posts: number; batchSize: number; concurrency: number }): Promise<Row> {
+  const transport = transportFor(name, stack);
+  try {
+    const summary = await emulatePosts({
+      source,
+      transport,
+      destinations: name.startsWith('batch') ? stack.names.topics : stack.names.streams,
+      count: options.posts,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+    });
+    if (!summary.ok) process.stderr.write(`${formatSummary(summary)}\n`);
+    const seconds = summary.elapsedMs / 1000;
+    return { source: sourceName, path: name, posts: summary.posts, seconds, postsPerSecond: summary.postsPerSecond, recordsPerSecond: (summary.postsPerSecond * 3), ok: summary.ok };
+  } finally {
+    await transport.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<Row[] | undefined> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return undefined;
+  const options = { posts: intOption(values, 'posts', 1) ?? 20_000, batchSize: intOption(values, 'batch-size', 1) ?? 500, concurrency: intOption(values, 'concurrency', 1) ?? 4 };
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-bench-emulation-'));
+  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: intOption(values, 'flush-size', 1) ?? 1_000 } });
+  const rows: Row[] = [];
+  try {
+    const embedded = new EmbeddedRowSource({ rows: 11_153, seed: 42 });
+    // A warm-up run, so the first measured path does not pay for JIT and connection set-up.
+    await measure(stack, 'embedded', embedded, 'batch-direct', { ...options, posts: 2_000 });
+    for (const name of PATHS) rows.push(await measure(stack, 'embedded', embedded, name, options));
+
+    if (!values['skip-mysql']) {
+      const config = { ...localMysqlConfig(), database: `pp_bench_${randomBytes(3).toString('hex')}` };
+      const pool = createMysqlPool(config);
+      try {
+        const seeded = await seedDatabase(pool, { database: config.database, rows: 11_153, seed: 42, fresh: true });
+        process.stderr.write(`seeded ${config.database}: ${seeded.posts} posts in ${seeded.seconds.toFixed(1)} s\n`);
+        const mysql = new MysqlRowSource(pool, config.database, { endpoint: config });
+        for (const name of PATHS) rows.push(await measure(stack, 'mysql', mysql, name, options));
+      } finally {
+        await pool.query(`DROP DATABASE IF EXISTS ${pool.escapeId(config.database)}`);
+        await pool.end();
+      }
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.table(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)), postsPerSecond: Math.round(r.postsPerSecond), recordsPerSecond: Math.round(r.recordsPerSecond) })));
+  return rows;
+}
+
+if (require.main === module) runMain(main);
