@@ -1,28 +1,56 @@
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { describeConfig, loadConfig } from '../src/config';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { describeConfig, loadConfig, projectPath } from '../src/config';
+import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
+import { createLogger } from '../src/log';
+import { reconciliationRows, runPipeline } from '../src/pipeline/run-pipeline';
 import { createRowSource } from '../src/source/create-source';
-import { previewSource } from '../src/source/preview';
 
 const spec: CommandSpec = {
   name: 'npm start --',
-  summary: 'Runs the Pinterest pipeline on the embedded local stack (or on AWS when credentials/ says so).',
+  summary: 'Runs the whole Pinterest pipeline: local stack (or AWS from credentials/), emulated posts on both paths, S3 sink, cleaning, the nine answers and output/report.html.',
   options: {
-    preview: { type: 'string', value: 'N', description: 'source rows to preview per table', default: '3' },
+    posts: { type: 'string', value: 'N', description: 'posts to emulate (default: all the source holds, 11,153 embedded)' },
+    'flush-size': { type: 'string', value: 'N', description: 'S3 sink flush.size on the local stack (the course used 1: slower, same result)', default: '500' },
+    'no-stream': { type: 'boolean', description: 'skip the streaming path (Kinesis)' },
+    seed: { type: 'string', value: 'N', description: 'seed of the random row selection', default: '42' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: `${DEFAULT_DATA_DIR}/pipeline` },
+    out: { type: 'string', value: 'DIR', description: 'output folder', default: 'output' },
+    progress: { type: 'string', value: 'MODE', description: 'auto (bar on a terminal), plain or silent', default: 'auto' },
   },
+  examples: ['npm start', 'npm start -- --posts 2000 --no-stream', 'npm start -- --flush-size 1   # exactly the course connector'],
 };
 
 export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
+  const progress = options.progress as string;
+  if (!['auto', 'plain', 'silent'].includes(progress)) throw new Error(`--progress expects auto, plain or silent, got ${JSON.stringify(progress)}`);
   const config = loadConfig();
+  const log = createLogger('pipeline');
   for (const row of describeConfig(config)) console.log(`${row.setting.padEnd(10)} ${row.value}`);
   const source = createRowSource(config);
   try {
-    const preview = await previewSource(source, Number(options.preview));
-    for (const table of preview.tables) {
-      console.log(`\n${table.name}`);
-      table.frame.print();
-    }
+    const result = await runPipeline({
+      config,
+      source,
+      posts: intOption(options, 'posts', 1),
+      dataDir: projectPath(options['data-dir'] as string),
+      outDir: projectPath(options.out as string),
+      flushSize: intOption(options, 'flush-size', 1) ?? 500,
+      stream: !options['no-stream'],
+      seed: intOption(options, 'seed') ?? 42,
+      progress: progress as 'auto' | 'plain' | 'silent',
+      log,
+    });
+    console.log('\nReconciliation (records per table)');
+    console.table(reconciliationRows(result));
+    console.log(result.reconciled
+      ? 'every record is accounted for: acknowledged = in S3 = quarantined + deduplicated + cleaned'
+      : 'RECONCILIATION FAILED: the counts above do not add up');
+    console.log(`\nreport:  ${result.reportPath}`);
+    console.log(`answers: ${result.answerFiles.length} CSV files in ${projectPath(options.out as string, 'answers')}`);
+    console.log(`done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
+    if (!result.reconciled) process.exitCode = 1;
   } finally {
     await source.close();
   }

@@ -1,0 +1,77 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { TABLES, type TableKey } from '../tables';
+
+/** One line of a batch quarantine file: a record read back from S3 that is not a row of its table. */
+export interface BatchQuarantineEntry {
+  table: TableKey;
+  /** The S3 object the record came from. */
+  key: string;
+  /** 1-based line of the record in that object. */
+  line: number;
+  reason: string;
+  /** Size of the record in bytes. */
+  bytes: number;
+  /** The record's text (invalid UTF-8 shown as U+FFFD), cut to `PREVIEW_CHARS` characters. */
+  record: string;
+  /** True when `record` was cut. */
+  truncated?: boolean;
+}
+
+/** Characters of a bad record kept in its quarantine line. */
+export const PREVIEW_CHARS = 2_000;
+
+/** Where bad records go: one JSON-lines file per table, plus the last entries in memory. */
+export interface BatchQuarantine {
+  /** File of each table, when writing to a folder. */
+  readonly files: Partial<Record<TableKey, string>>;
+  add(entry: Omit<BatchQuarantineEntry, 'record' | 'truncated'> & { text: string }): void;
+  count(table?: TableKey): number;
+  /** The entries of this run (at most the last 1,000 per table). */
+  entries(table?: TableKey): BatchQuarantineEntry[];
+  close(): void;
+}
+
+const KEPT_IN_MEMORY = 1_000;
+
+/** The quarantine file of `table` in `dir`. */
+export function batchQuarantineFile(dir: string, table: TableKey): string {
+  return path.join(dir, `batch-read-${table}.jsonl`);
+}
+
+/**
+ * A quarantine writing `<dir>/batch-read-<table>.jsonl` for each table (emptied when the run starts,
+ * so the files describe the latest run); without `dir`, entries are only kept in memory.
+ */
+export function createBatchQuarantine(dir?: string): BatchQuarantine {
+  const fds = new Map<TableKey, number>();
+  const files: Partial<Record<TableKey, string>> = {};
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    for (const table of TABLES) {
+      files[table] = batchQuarantineFile(dir, table);
+      fds.set(table, openSync(files[table] as string, 'w'));
+    }
+  }
+  const kept: Record<TableKey, BatchQuarantineEntry[]> = { pin: [], geo: [], user: [] };
+  const counts: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  return {
+    files,
+    add({ text, ...rest }) {
+      const truncated = text.length > PREVIEW_CHARS;
+      const entry: BatchQuarantineEntry = { ...rest, record: truncated ? text.slice(0, PREVIEW_CHARS) : text, ...(truncated ? { truncated } : {}) };
+      counts[entry.table] += 1;
+      const list = kept[entry.table];
+      list.push(entry);
+      if (list.length > KEPT_IN_MEMORY) list.shift();
+      const fd = fds.get(entry.table);
+      if (fd !== undefined) writeSync(fd, `${JSON.stringify(entry)}\n`);
+    },
+    count: (table) => (table ? counts[table] : counts.pin + counts.geo + counts.user),
+    entries: (table) => (table ? [...kept[table]] : [...kept.pin, ...kept.geo, ...kept.user]),
+    close() {
+      for (const fd of fds.values()) closeSync(fd);
+      fds.clear();
+    },
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * Reading back what the S3 sink wrote (PIPELINE_SPEC.md §4): every object under
+ * `topics/<topic>/` of the three topics, each holding newline-delimited JSON values, whatever
+ * `flush.size` was. Each line is one record; records that are not rows of their table go to the
+ * quarantine with the reason and the S3 key, and the rest come back as raw rows in the order of
+ * (topic, partition, offset, line).
+ */
+import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describeError, PipelineError } from '../errors';
+import { TABLES, type TableKey } from '../tables';
+import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
+import { validateRecord, type RawTables } from './raw-records';
+
+/** Bytes in one record above which it is quarantined: Kafka's default `message.max.bytes` (1 MiB). */
+export const MAX_RECORD_BYTES = 1_048_576;
+
+export interface ReadSinkOptions {
+  /** Created once by the caller (`createS3Client`). */
+  s3: S3Client;
+  bucket: string;
+  /** Topic of each table (`config.names.topics`). */
+  topics: Record<TableKey, string>;
+  /** GetObject calls in flight (default 16). */
+  concurrency?: number;
+  /** Folder of the quarantine files (`batch-read-<table>.jsonl`); omit to keep them in memory only. */
+  quarantineDir?: string;
+  /** Records larger than this are quarantined (default `MAX_RECORD_BYTES`). */
+  maxRecordBytes?: number;
+  /** Keys per listing page (S3's default and maximum: 1000); small values test the paging. */
+  pageSize?: number;
+  /** Told after the listing and after each object read. */
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+export interface ReadProgress {
+  objectsListed: number;
+  objectsRead: number;
+  records: number;
+  quarantined: number;
+}
+
+/** What was read for one table. `records === parsed + quarantined` always holds. */
+export interface TableReadCounts {
+  objects: number;
+  bytes: number;
+  /** Non-blank lines: one record each. */
+  records: number;
+  parsed: number;
+  quarantined: number;
+  /** Blank lines (JsonFormat writes none; counted, not records). */
+  blankLines: number;
+  /** Fields not in the table, dropped: field name → records that had it. */
+  unknownFields: Record<string, number>;
+}
+
+export interface ReadCounts {
+  objects: number;
+  bytes: number;
+  records: number;
+  parsed: number;
+  quarantined: number;
+  tables: Record<TableKey, TableReadCounts>;
+  /** Quarantine file of each table, when written to a folder. */
+  quarantineFiles: Partial<Record<TableKey, string>>;
+}
+
+export interface ReadSinkResult {
+  rows: RawTables;
+  counts: ReadCounts;
+  /** The quarantined records of this run (at most the last 1,000 per table). */
+  quarantine: BatchQuarantine;
+}
+
+/** One object of the sink, with where it sits. */
+export interface SinkObject {
+  table: TableKey;
+  key: string;
+  size: number;
+}
+
+/** The S3 prefix of a topic's objects. */
+export function topicPrefix(topic: string): string {
+  return `topics/${topic}/`;
+}
+
+const KEY_PATTERN = /\/partition=(\d+)\/[^/]*\+(\d+)\.json$/;
+
+/** Orders keys by partition, then start offset (numerically); other keys by name, after those. */
+export function compareSinkKeys(a: string, b: string): number {
+  const ma = KEY_PATTERN.exec(a);
+  const mb = KEY_PATTERN.exec(b);
+  if (ma && mb) return Number(ma[1]) - Number(mb[1]) || Number(ma[2]) - Number(mb[2]) || (a < b ? -1 : a > b ? 1 : 0);
+  if (ma || mb) return ma ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Every object under the three topics' prefixes, in sink order.
+ *
+ * Paged with ListObjects (version 1) and `Marker` = the last key of the previous page, which real
+ * S3 supports as well as version 2. Version 2 cannot be used against the local stack: s3rver makes
+ * its `NextContinuationToken` with the DES cipher, which Node 17+ (OpenSSL 3) refuses, so every
+ * truncated ListObjectsV2 answer (more than `MaxKeys` objects) fails with an InternalError.
+ */
+export async function listSinkObjects(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): Promise<SinkObject[]> {
+  const out: SinkObject[] = [];
+  for (const table of TABLES) {
+    const found: SinkObject[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: topicPrefix(topics[table]), Marker: marker, MaxKeys: pageSize }));
+      } catch (error) {
+        throw s3Error(error, bucket, `listing s3://${bucket}/${topicPrefix(topics[table])}`);
+      }
+      const contents = page.Contents ?? [];
+      for (const object of contents) {
+        if (object.Key && !object.Key.endsWith('/')) found.push({ table, key: object.Key, size: object.Size ?? 0 });
+      }
+      const last = contents.at(-1)?.Key;
+      if (!page.IsTruncated || !last) break;
+      marker = page.NextMarker ?? last;
+    }
+    found.sort((a, b) => compareSinkKeys(a.key, b.key));
+    out.push(...found);
+  }
+  return out;
+}
+
+function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
+  const name = (error as { name?: string }).name;
+  if (name === 'NoSuchBucket') {
+    return new PipelineError('BUCKET_NOT_FOUND', `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`, { cause: error });
+  }
+  return new PipelineError('S3_READ_FAILED', `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`, { retriable: true, cause: error });
+}
+
+/** Reads one object's body as bytes. */
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) return new Uint8Array(0);
+    return await response.Body.transformToByteArray();
+  } catch (error) {
+    throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
+  }
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+/** The lines of an object's body, split on "\n" (a trailing "\r" is dropped); no empty last line. */
+export function splitLines(body: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= body.length; i++) {
+    if (i < body.length && body[i] !== NEWLINE) continue;
+    if (i === body.length && start === body.length) break;
+    let end = i;
+    if (end > start && body[end - 1] === CARRIAGE_RETURN) end -= 1;
+    lines.push(body.subarray(start, end));
+    start = i + 1;
+  }
+  return lines;
+}
+
+interface ObjectRecords {
+  table: TableKey;
+  key: string;
+  bytes: number;
+}
+
+/** Classifies every line of one object into its table's rows or the quarantine. */
+function readObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknown[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): void {
+  const lines = splitLines(body);
+  lines.forEach((bytes, index) => {
+    const text = lenientUtf8.decode(bytes);
+    if (text.trim() === '') {
+      counts.blankLines += 1;
+      return;
+    }
+    counts.records += 1;
+    const reject = (reason: string) => {
+      counts.quarantined += 1;
+      quarantine.add({ table: object.table, key: object.key, line: index + 1, reason, bytes: bytes.length, text });
+    };
+    if (bytes.length > maxRecordBytes) return reject(`record is ${bytes.length} bytes, more than the ${maxRecordBytes} a Kafka record may hold`);
+    try {
+      utf8.decode(bytes);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      return reject('not valid UTF-8');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      return reject(`not JSON: ${error.message}`);
+    }
+    const checked = validateRecord(object.table, value);
+    if (!checked.ok) return reject(checked.reason);
+    for (const field of checked.unknownFields) counts.unknownFields[field] = (counts.unknownFields[field] ?? 0) + 1;
+    counts.parsed += 1;
+    rows.push(checked.row);
+  });
+}
+
+function emptyCounts(): TableReadCounts {
+  return { objects: 0, bytes: 0, records: 0, parsed: 0, quarantined: 0, blankLines: 0, unknownFields: {} };
+}
+
+/**
+ * Reads every object the S3 sink wrote for the three topics: lists them (paginated), fetches them
+ * with at most `concurrency` GetObject calls in flight, and checks every record
+ * (`validateRecord`). Bad records go to the quarantine; the run always completes unless S3 itself
+ * fails. Rows come back in sink order whatever order the objects arrived in.
+ */
+export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSinkResult> {
+  const { s3, bucket } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  const objects = await listSinkObjects(s3, bucket, options.topics, options.pageSize);
+  const quarantine = createBatchQuarantine(options.quarantineDir);
+  const tables: Record<TableKey, TableReadCounts> = { pin: emptyCounts(), geo: emptyCounts(), user: emptyCounts() };
+  const progress: ReadProgress = { objectsListed: objects.length, objectsRead: 0, records: 0, quarantined: 0 };
+  options.onProgress?.({ ...progress });
+
+  // Bodies may arrive out of order; they are classified strictly in list order, so quarantine
+  // lines and rows keep the sink's order. `pending` holds the bodies that arrived early.
+  const pending = new Map<number, Uint8Array>();
+  const perObjectRows: unknown[][] = objects.map(() => []);
+  let nextToClassify = 0;
+  const classifyReady = () => {
+    while (pending.has(nextToClassify)) {
+      const body = pending.get(nextToClassify) as Uint8Array;
+      pending.delete(nextToClassify);
+      const object = objects[nextToClassify];
+      const counts = tables[object.table];
+      counts.objects += 1;
+      counts.bytes += body.length;
+      readObjectRecords({ ...object, bytes: body.length }, body, perObjectRows[nextToClassify], counts, quarantine, maxRecordBytes);
+      nextToClassify += 1;
+      progress.objectsRead += 1;
+    }
+    progress.records = tables.pin.records + tables.geo.records + tables.user.records;
+    progress.quarantined = quarantine.count();
+    options.onProgress?.({ ...progress });
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < objects.length) {
+      const index = next++;
+      pending.set(index, await getObjectBytes(s3, bucket, objects[index].key));
+      classifyReady();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, objects.length) }, worker));
+  } finally {
+    quarantine.close();
+  }
+
+  const rows: RawTables = { pin: [], geo: [], user: [] };
+  objects.forEach((object, i) => {
+    const target = rows[object.table] as unknown[];
+    for (const row of perObjectRows[i]) target.push(row);
+  });
+  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined') => tables.pin[field] + tables.geo[field] + tables.user[field];
+  const counts: ReadCounts = {
+    objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'),
+    tables, quarantineFiles: quarantine.files,
+  };
+  return { rows, counts, quarantine };
+}

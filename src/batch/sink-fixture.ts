@@ -1,0 +1,126 @@
+/**
+ * Raw inputs for the batch step without the emulation: generated posts written to a bucket exactly
+ * as the S3 sink writes them (PIPELINE_SPEC.md §4). Tests, the benchmark and the notebooks use it.
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createS3Client } from '../clients';
+import { namesFor } from '../config/load-config';
+import { s3SinkObjectKey } from '../local-stack/s3-sink';
+import { startS3Server } from '../local-stack/s3-server';
+import { generatePost } from '../source/generate';
+import { TABLES, type Post, type TableKey } from '../tables';
+
+/** Writes one sink object: `body` as given (so tests can write broken bytes). */
+export async function putSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, startOffset: number, body: string | Uint8Array): Promise<string> {
+  const key = s3SinkObjectKey(topic, partition, startOffset);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  return key;
+}
+
+export interface WriteSinkObjectsOptions {
+  s3: S3Client;
+  bucket: string;
+  topics: Record<TableKey, string>;
+  posts: Iterable<Post>;
+  /** Records per object, as the sink's `flush.size` (default 1, as in the course). */
+  flushSize?: number;
+  /** PutObject calls in flight (default 16). */
+  concurrency?: number;
+}
+
+export interface WriteSinkObjectsResult {
+  objects: number;
+  /** Records written per table. */
+  records: Record<TableKey, number>;
+}
+
+/**
+ * Writes each post's three rows to partition 0 of their topics, `flushSize` JSON lines per object,
+ * keys and bodies as the S3 sink makes them; the last object of a topic may hold fewer records.
+ */
+export async function writeSinkObjects(options: WriteSinkObjectsOptions): Promise<WriteSinkObjectsResult> {
+  const flushSize = options.flushSize ?? 1;
+  const concurrency = options.concurrency ?? 16;
+  const buffers: Record<TableKey, string[]> = { pin: [], geo: [], user: [] };
+  const records: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  const inFlight = new Set<Promise<unknown>>();
+  let objects = 0;
+  let failure: unknown;
+  const flush = async (table: TableKey) => {
+    const lines = buffers[table];
+    if (lines.length === 0) return;
+    buffers[table] = [];
+    const startOffset = records[table];
+    records[table] += lines.length;
+    objects += 1;
+    const put: Promise<unknown> = putSinkObject(options.s3, options.bucket, options.topics[table], 0, startOffset, lines.join(''))
+      .catch((error: unknown) => { failure ??= error; })
+      .finally(() => inFlight.delete(put));
+    inFlight.add(put);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+  for (const post of options.posts) {
+    for (const table of TABLES) {
+      buffers[table].push(`${JSON.stringify(post[table])}\n`);
+      if (buffers[table].length >= flushSize) await flush(table);
+    }
+  }
+  for (const table of TABLES) await flush(table);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return { objects, records };
+}
+
+export interface SamplePostsOptions {
+  rows: number;
+  seed: number;
+  /** Send every n-th post twice, as the course's random emulation does now and then (0: never). */
+  duplicateEvery?: number;
+}
+
+/** Generated posts in order, with the requested repeats. */
+export function* samplePosts(options: SamplePostsOptions): Generator<Post, void, undefined> {
+  for (let position = 0; position < options.rows; position++) {
+    const post = generatePost(options.seed, position);
+    yield post;
+    if (options.duplicateEvery && (position + 1) % options.duplicateEvery === 0) yield post;
+  }
+}
+
+/** A private S3 (s3rver in a temporary folder) holding a generated sink output. */
+export interface SampleBucket {
+  s3: S3Client;
+  endpoint: string;
+  bucket: string;
+  topics: Record<TableKey, string>;
+  written: WriteSinkObjectsResult;
+  /** Stops the server, closes the client and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts s3rver on a free port in a new temporary folder and writes `rows` generated posts there as
+ * the S3 sink would: the input of the batch step for notebooks and benchmarks with nothing running.
+ */
+export async function startSampleBucket(options: SamplePostsOptions & { flushSize?: number; userId?: string }): Promise<SampleBucket> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pp-sample-bucket-'));
+  const names = namesFor(options.userId ?? 'sample');
+  const server = await startS3Server({ dir, bucket: names.bucket, port: 0 });
+  const s3 = createS3Client({ region: 'us-east-1', endpoint: server.endpoint });
+  const close = async () => {
+    s3.destroy();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const written = await writeSinkObjects({ s3, bucket: names.bucket, topics: names.topics, posts: samplePosts(options), flushSize: options.flushSize });
+    return { s3, endpoint: server.endpoint, bucket: names.bucket, topics: names.topics, written, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,25 @@
+import { display } from 'tslab';
+import { inNotebook } from '../notebook/display';
+import type { Figure } from './figures';
+import { chartHtml, plotlyLibrary } from './render-html';
+
+/** Whether this kernel has already sent plotly.js to the notebook page. */
+let librarySent = false;
+let chartsShown = 0;
+
+/**
+ * Shows a plotly figure in a tslab notebook as HTML: the first chart of a kernel also carries
+ * plotly.js itself (inline, so the notebook needs no network), later ones only their figure. In
+ * a plain terminal it prints the chart's title instead.
+ */
+export function showChart(figure: Figure): void {
+  const title = (figure.layout.title as { text?: string } | undefined)?.text ?? 'chart';
+  if (!inNotebook()) {
+    console.log(`[chart] ${title} (charts are drawn in notebooks and in output/report.html)`);
+    return;
+  }
+  const library = librarySent ? '' : `<script>${plotlyLibrary()}</script>\n`;
+  librarySent = true;
+  chartsShown += 1;
+  display.html(`${library}${chartHtml(`pp-chart-${process.pid}-${chartsShown}`, figure)}`);
+}

@@ -1,0 +1,169 @@
+/**
+ * The main job (`npm start`): the whole pipeline in one run. On the embedded local stack it starts
+ * a fresh stack, creates the topics and streams, emulates the source's posts on both paths at full
+ * speed, waits for the S3 sink, reads and cleans what arrived in S3, answers the nine questions and
+ * writes the report. Against AWS (credentials/aws.yaml) the same steps run on the invoke URL and
+ * the bucket. Every record is accounted for in the reconciliation.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { analyse } from '../analysis/analyse';
+import { cleanBatch, summariseCleanBatch, type CleanBatchSummaryRow } from '../batch/run-batch';
+import { createS3Client } from '../clients';
+import type { PipelineConfig } from '../config/load-config';
+import { PipelineError } from '../errors';
+import { countSinkRecords, countStreamRecords, type LandedCount } from '../emulation/landed-records';
+import { emulateBatch, emulateStream } from '../emulation/emulate-posts';
+import type { EmulationSummary } from '../emulation/ledger';
+import { createQuarantine } from '../emulation/quarantine';
+import { ensureDestinations, openEmulationTargets } from '../emulation/targets';
+import type { Logger } from '../log';
+import { removeStackData } from '../local-stack/start-local-stack';
+import { createProgress, type ProgressOptions } from '../progress';
+import { writeReport } from '../report/write-report';
+import type { RowSource } from '../source/row-source';
+import { TABLES } from '../tables';
+
+export interface RunPipelineOptions {
+  config: PipelineConfig;
+  /** Created once by the caller from the configuration. */
+  source: RowSource;
+  /** Posts to emulate; default: every post the source holds (the course's 11,153 embedded). */
+  posts?: number;
+  /** Local stack data folder; wiped first so the run's counts stand alone. */
+  dataDir: string;
+  /** Folder of clean/, answers/, quarantine/ and report.html. */
+  outDir: string;
+  /** S3 sink flush.size on the local stack (the course used 1; larger is faster and reads the same). */
+  flushSize: number;
+  /** Also emulate the streaming path into Kinesis. */
+  stream: boolean;
+  seed: number;
+  progress: ProgressOptions['mode'];
+  log: Logger;
+}
+
+export interface PipelineResult {
+  emulation: { batch: EmulationSummary; stream?: EmulationSummary };
+  /** Records found in S3 per topic after the sink caught up. */
+  landedInS3: LandedCount[];
+  /** Records found in each Kinesis stream. */
+  landedInKinesis?: LandedCount[];
+  batch: CleanBatchSummaryRow[];
+  reportPath: string;
+  answerFiles: string[];
+  /** Every table: acked = in S3 = read from S3 = quarantined + cleaned + duplicates. */
+  reconciled: boolean;
+  elapsedMs: number;
+}
+
+/** Runs the whole pipeline; see the module comment. */
+export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
+  const started = performance.now();
+  const { config, source, log } = options;
+  if (config.target === 'local') await removeStackData(options.dataDir);
+  const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, log });
+  try {
+    log.info(`target: ${targets.description}`);
+    await ensureDestinations(targets);
+    const posts = options.posts ?? (await source.count());
+    const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log };
+    const batch = await emulateBatch({
+      ...common,
+      transport: targets.batch,
+      quarantine: createQuarantine(path.join(options.outDir, 'quarantine', 'emulation-batch.jsonl')),
+      progress: createProgress({ label: 'batch  → REST proxy', total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress }),
+    });
+    const stream = options.stream
+      ? await emulateStream({
+        ...common,
+        transport: targets.stream,
+        quarantine: createQuarantine(path.join(options.outDir, 'quarantine', 'emulation-stream.jsonl')),
+        progress: createProgress({ label: 'stream → Kinesis   ', total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress }),
+      })
+      : undefined;
+
+    const s3 = targets.stack?.stack?.s3 ?? createS3Client({ region: config.aws.region, ...(targets.stack ? { endpoint: targets.stack.endpoints.s3 } : {}) });
+    const bucket = targets.stack?.bucket ?? config.names.bucket;
+    const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked]));
+    log.info('waiting for the S3 sink to copy every acknowledged record ...');
+    if (targets.stack?.stack) await targets.stack.stack.sink.drain(120_000);
+    const landedInS3 = await waitForSink(s3, bucket, targets.names, acked, targets.stack?.stack ? 0 : 10 * 60_000);
+    const landedInKinesis = stream && targets.stack ? await countStreamRecords(targets.stack.kinesis, targets.names) : undefined;
+
+    log.info('reading the sink from S3 and cleaning the three tables ...');
+    const cleaned = await cleanBatch({
+      s3,
+      bucket,
+      topics: targets.names.topics,
+      cleanDir: path.join(options.outDir, 'clean'),
+      quarantineDir: path.join(options.outDir, 'quarantine'),
+    });
+    const batchRows = summariseCleanBatch(cleaned);
+    log.info('answering the nine questions ...');
+    const answers = await analyse({ frames: cleaned.frames });
+    const reconciled = TABLES.every((table) => {
+      const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
+      const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
+      return acked[table] === inS3 && row.records === inS3 && row.records === row.quarantined + row.duplicates + row.cleaned;
+    }) && batch.reconciled && (stream?.reconciled ?? true);
+    const report = await writeReport({
+      answers,
+      outDir: options.outDir,
+      summary: reportSummary(batch, stream, landedInS3, batchRows),
+    });
+    return { emulation: { batch, stream }, landedInS3, landedInKinesis, batch: batchRows, reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started };
+  } finally {
+    await targets.close();
+  }
+}
+
+/** Polls S3 until each topic holds its acknowledged records (the sink on AWS is MSK Connect's). */
+async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeof countSinkRecords>[2], acked: Record<string, number>, timeoutMs: number): Promise<LandedCount[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const landed = await countSinkRecords(s3, bucket, names);
+    if (landed.every((l) => l.records >= acked[l.table])) return landed;
+    if (Date.now() >= deadline) {
+      if (timeoutMs === 0) return landed;
+      const behind = landed.map((l) => `${l.table} ${l.records}/${acked[l.table]}`).join(', ');
+      throw new PipelineError('SINK_BEHIND', `the S3 sink has not copied every acknowledged record after ${timeoutMs / 1000} s (${behind}); check the connector in MSK Connect`, { retriable: true });
+    }
+    await sleep(5_000);
+  }
+}
+
+function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undefined, landed: LandedCount[], rows: CleanBatchSummaryRow[]): [string, string | number][] {
+  const sum = (f: (r: CleanBatchSummaryRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const out: [string, string | number][] = [
+    ['posts emulated', batch.posts],
+    ['records acknowledged by the REST proxy', batch.tables.reduce((n, t) => n + t.acked, 0)],
+    ['records in S3', landed.reduce((n, l) => n + l.records, 0)],
+    ['records quarantined when reading S3', sum((r) => r.quarantined)],
+    ['duplicates dropped by cleaning', sum((r) => r.duplicates)],
+    ['rows cleaned (pin / geo / user)', rows.map((r) => r.cleaned).join(' / ')],
+  ];
+  if (stream) out.splice(2, 0, ['records acknowledged by Kinesis', stream.tables.reduce((n, t) => n + t.acked, 0)]);
+  return out;
+}
+
+/** The reconciliation as rows, for the terminal and notebooks. */
+export function reconciliationRows(result: PipelineResult): Record<string, string | number>[] {
+  return TABLES.map((table) => {
+    const emitted = result.emulation.batch.tables.find((t) => t.table === table);
+    const streamed = result.emulation.stream?.tables.find((t) => t.table === table);
+    const row = result.batch.find((r) => r.table === table) as CleanBatchSummaryRow;
+    return {
+      table,
+      emitted: emitted?.read ?? 0,
+      acked: emitted?.acked ?? 0,
+      'emulation quarantined': (emitted?.quarantined ?? 0) + (emitted?.failed ?? 0),
+      'in S3': result.landedInS3.find((l) => l.table === table)?.records ?? 0,
+      'read quarantined': row.quarantined,
+      deduplicated: row.duplicates,
+      cleaned: row.cleaned,
+      ...(streamed ? { 'in Kinesis': result.landedInKinesis?.find((l) => l.table === table)?.records ?? streamed.acked } : {}),
+    };
+  });
+}

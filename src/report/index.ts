@@ -1,0 +1,2 @@
+export * from './write-report';
+export * from './show-answer';

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { main as analyseMain } from '../../scripts/analyse';
+import { main as cleanBatchMain } from '../../scripts/clean-batch';
+import { TABLES } from '../../src/tables';
+
+/** Runs `fn` with console.log captured (stdout itself stays: the test runner reports through it). */
+async function captured<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => { lines.push(args.join(' ')); };
+  try {
+    return { result: await fn(), output: lines.join('\n') };
+  } finally {
+    console.log = log;
+  }
+}
+
+/** Calls `fn` with stdout captured only while it runs synchronously (where --help is printed). */
+function helpOf(fn: () => Promise<unknown>): { done: Promise<unknown>; output: string } {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  let done: Promise<unknown>;
+  try {
+    done = fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return { done, output: chunks.join('') };
+}
+
+describe('scripts/clean-batch.ts and scripts/analyse.ts', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(path.join(tmpdir(), 'pp-batch-scripts-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('--help explains each', async () => {
+    const clean = helpOf(() => cleanBatchMain(['--help']));
+    assert.equal(await clean.done, undefined);
+    assert.match(clean.output, /--sample N/);
+    assert.match(clean.output, /--quarantine DIR/);
+    const analyse = helpOf(() => analyseMain(['--help']));
+    assert.equal(await analyse.done, undefined);
+    assert.match(analyse.output, /--clean-dir DIR/);
+  });
+
+  test('clean a generated sample, then analyse it into a report', { timeout: 120_000 }, async () => {
+    const clean = path.join(dir, 'clean');
+    const { result, output } = await captured(() => cleanBatchMain(['--sample', '60', '--out', clean, '--quarantine', path.join(dir, 'quarantine'), '--concurrency', '4']));
+    assert.ok(result);
+    assert.match(output, /^pin\s+61\s+61\s+0\s+61\s+1\s+60$/m, 'one post sent twice, its copy dropped');
+    for (const table of TABLES) {
+      assert.ok(existsSync(path.join(clean, `${table}.csv`)));
+      assert.equal(readFileSync(path.join(clean, `${table}.jsonl`), 'utf8').trim().split('\n').length, 60);
+    }
+    const out = path.join(dir, 'out');
+    const analysed = await captured(() => analyseMain(['--clean-dir', clean, '--out', out]));
+    assert.equal(analysed.result?.answers.length, 9);
+    assert.ok(existsSync(path.join(out, 'report.html')));
+    assert.ok(existsSync(path.join(out, 'answers', 'q8-median-followers-by-join-year-and-age-group.csv')));
+    assert.match(analysed.output, /report: /);
+  });
+
+  test('a bad option is a one-line usage error', async () => {
+    await assert.rejects(cleanBatchMain(['--sample', 'many']), /--sample expects a whole number/);
+    await assert.rejects(analyseMain(['--nope']), /see tsx scripts\/analyse.ts --help/);
+  });
+});
