@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import type http from 'node:http';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { PipelineError } from '../errors';
@@ -45,20 +45,47 @@ export interface KinesisServer {
 export async function startKinesisServer(options: KinesisServerOptions): Promise<KinesisServer> {
   await mkdir(options.dir, { recursive: true });
   await checkNotLocked(options.dir);
-  // kinesalite ships no type declarations; the types above name what is used.
   const kinesalite = require('kinesalite') as Kinesalite;
-  const server = kinesalite({ path: options.dir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: options.shardLimit ?? 50 });
-  // kinesalite's close() closes the LevelDB store first, then the HTTP server.
-  const closeServer = () => new Promise<void>((resolve, reject) => {
-    server.close((error?: Error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve()));
-    server.closeAllConnections();
+  const store = kinesalite({ path: options.dir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: options.shardLimit ?? 50 });
+  const handle = store.listeners('request')[0] as http.RequestListener;
+  const inFlight = new Set<http.ServerResponse>();
+  let idle: (() => void) | undefined;
+  // Our own server in front of kinesalite's handler, so that stopping can wait for requests in
+  // flight: kinesalite throws (an uncaught exception that ends the process) when a request's
+  // socket dies mid-request or when its LevelDB closes under a pending operation.
+  const server = http.createServer((req, res) => {
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) idle?.();
+    });
+    handle(req, res);
+    for (const listener of req.listeners('error')) req.removeListener('error', listener as (error: Error) => void);
+    req.on('error', () => res.destroy());
   });
+  const closeDb = () => new Promise<void>((resolve, reject) => {
+    // kinesalite's close() closes its LevelDB, then its own (never started) HTTP server.
+    store.close((error?: Error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve()));
+  });
+  const closeServer = async (): Promise<void> => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        idle = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    server.closeAllConnections();
+    await stopped;
+    await closeDb();
+  };
 
   server.listen(options.port ?? 0, '127.0.0.1');
   try {
     await once(server, 'listening');
   } catch (error) {
-    await closeServer();
+    await closeDb();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -69,6 +96,9 @@ export async function startKinesisServer(options: KinesisServerOptions): Promise
     close: () => (closed ??= closeServer()),
   };
 }
+
+/** How long stopping waits for Kinesis requests in flight before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * LevelDB allows one process per folder, and kinesalite reports a held lock as an uncaught
