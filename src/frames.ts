@@ -24,6 +24,8 @@ export function rowsToFrame(rows: readonly object[], columns: readonly string[],
   for (const column of columns) data[RESERVED_COLUMNS[column] ?? column] = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
   const names = Object.keys(data);
   if (names.length !== columns.length) throw new Error(`rowsToFrame: renaming reserved columns of [${columns.join(', ')}] made two columns share a name`);
+  // danfojs cannot build a frame from empty column arrays, but takes an empty row list.
+  if (rows.length === 0) return new dfd.DataFrame([], { columns: names, ...(options.dtypes ? { dtypes: options.dtypes } : {}) });
   const types = options.dtypes ?? names.map((name) => inferDtype(data[name]));
   return new dfd.DataFrame(data, { columns: names, dtypes: types });
 }
@@ -35,7 +37,7 @@ function inferDtype(values: unknown[]): Dtype {
   return 'string';
 }
 
-/** Row objects back from a DataFrame. */
-export function frameToRows(frame: Frame): Record<string, unknown>[] {
-  return dfd.toJSON(frame, { format: 'row' }) as Record<string, unknown>[];
+/** Row objects back from a DataFrame (danfojs calls this format `column`: one object per row). */
+export function frameToRows<T extends object = Record<string, unknown>>(frame: Frame): T[] {
+  return dfd.toJSON(frame, { format: 'column' }) as T[];
 }

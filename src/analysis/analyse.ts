@@ -1,9 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { buildFrame } from '../batch/clean-result';
 import { toCsv } from '../batch/write-tables';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Frame } from '../frames';
+import { rowsToFrame, type Frame } from '../frames';
 import type { TableKey } from '../tables';
 import { loadCleanFrames, loadCleanTables, openAnalysisDatabase, queryRows } from './duckdb';
 import { QUESTIONS, questionName, questionSql, type Question } from './questions';
@@ -23,7 +22,7 @@ export interface Answer {
 export async function answerQuestion(connection: DuckDBConnection, question: Question): Promise<Answer> {
   const sql = questionSql(question);
   const rows = await queryRows(connection, sql);
-  return { question, sql, rows, frame: buildFrame(rows, question.columns, question.dtypes) };
+  return { question, sql, rows, frame: rowsToFrame(rows, question.columns, { dtypes: question.dtypes }) };
 }
 
 /** Runs every question (or those given) in order. */

@@ -4,10 +4,10 @@
  * ("YYYY-MM-DD HH:MM:SS", UTC; see clean-schema.ts), empty country → null, exact duplicates
  * dropped, columns `ind, country, coordinates, timestamp`.
  */
-import type { Frame } from '../frames';
+import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanGeoRow } from './clean-schema';
 import { dropDuplicates, emptyToNull, exactRowKey, normaliseTimestamp, toInteger, toNumber } from './clean-values';
-import { buildFrame, framesRows, type CleanResult } from './clean-result';
+import { framesRows, type CleanResult } from './clean-result';
 import type { RawGeoRow } from './raw-records';
 
 export type GeoInput = Partial<Record<keyof RawGeoRow, unknown>>;
@@ -49,5 +49,5 @@ export function cleanGeo(input: readonly GeoInput[] | Frame): Frame {
 
 /** A DataFrame of cleaned geo rows, columns in order, dtypes explicit. */
 export function geoFrame(rows: readonly CleanGeoRow[]): Frame {
-  return buildFrame(rows, cleanColumns('geo'), cleanDtypes('geo'));
+  return rowsToFrame(rows, cleanColumns('geo'), { dtypes: cleanDtypes('geo') });
 }

@@ -7,11 +7,11 @@
  * dtypes: danfojs has no drop-duplicates, cannot infer a column whose first value is null, and
  * would round large whole numbers if a column became a float32 tensor.
  */
-import type { Frame } from '../frames';
+import { rowsToFrame, type Frame } from '../frames';
 import { PLACEHOLDERS } from '../source/generate';
 import { cleanColumns, cleanDtypes, type CleanPinRow } from './clean-schema';
 import { dropDuplicates, emptyToNull, exactRowKey, parseFollowerCount, placeholderToNull, savePath, toInteger } from './clean-values';
-import { buildFrame, framesRows, type CleanResult } from './clean-result';
+import { framesRows, type CleanResult } from './clean-result';
 import type { RawPinRow } from './raw-records';
 
 /** The placeholders that mean "no value", per pin column where they occur. */
@@ -74,5 +74,5 @@ export function cleanPin(input: readonly PinInput[] | Frame): Frame {
 
 /** A DataFrame of cleaned pin rows, columns in order, dtypes explicit. */
 export function pinFrame(rows: readonly CleanPinRow[]): Frame {
-  return buildFrame(rows, cleanColumns('pin'), cleanDtypes('pin'));
+  return rowsToFrame(rows, cleanColumns('pin'), { dtypes: cleanDtypes('pin') });
 }

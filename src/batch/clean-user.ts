@@ -4,10 +4,10 @@
  * ("YYYY-MM-DD HH:MM:SS", UTC; see clean-schema.ts), exact duplicates dropped, columns
  * `ind, user_name, age, date_joined`.
  */
-import type { Frame } from '../frames';
+import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanUserRow } from './clean-schema';
 import { dropDuplicates, emptyToNull, exactRowKey, normaliseTimestamp, toInteger } from './clean-values';
-import { buildFrame, framesRows, type CleanResult } from './clean-result';
+import { framesRows, type CleanResult } from './clean-result';
 import type { RawUserRow } from './raw-records';
 
 export type UserInput = Partial<Record<keyof RawUserRow, unknown>>;
@@ -56,5 +56,5 @@ export function cleanUser(input: readonly UserInput[] | Frame): Frame {
 
 /** A DataFrame of cleaned user rows, columns in order, dtypes explicit. */
 export function userFrame(rows: readonly CleanUserRow[]): Frame {
-  return buildFrame(rows, cleanColumns('user'), cleanDtypes('user'));
+  return rowsToFrame(rows, cleanColumns('user'), { dtypes: cleanDtypes('user') });
 }

@@ -95,17 +95,16 @@ export function compareSinkKeys(a: string, b: string): number {
 }
 
 /**
- * Every object under the three topics' prefixes, in sink order.
+ * Pages of the objects under the three topics' prefixes, as the listing returns them (per topic,
+ * in key order, at most `pageSize` or 1000 keys a page).
  *
  * Paged with ListObjects (version 1) and `Marker` = the last key of the previous page, which real
  * S3 supports as well as version 2. Version 2 cannot be used against the local stack: s3rver makes
  * its `NextContinuationToken` with the DES cipher, which Node 17+ (OpenSSL 3) refuses, so every
  * truncated ListObjectsV2 answer (more than `MaxKeys` objects) fails with an InternalError.
  */
-export async function listSinkObjects(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): Promise<SinkObject[]> {
-  const out: SinkObject[] = [];
+export async function* listSinkObjectPages(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]> {
   for (const table of TABLES) {
-    const found: SinkObject[] = [];
     let marker: string | undefined;
     for (;;) {
       let page;
@@ -115,17 +114,28 @@ export async function listSinkObjects(s3: S3Client, bucket: string, topics: Reco
         throw s3Error(error, bucket, `listing s3://${bucket}/${topicPrefix(topics[table])}`);
       }
       const contents = page.Contents ?? [];
+      const found: SinkObject[] = [];
       for (const object of contents) {
         if (object.Key && !object.Key.endsWith('/')) found.push({ table, key: object.Key, size: object.Size ?? 0 });
       }
+      if (found.length) yield found;
       const last = contents.at(-1)?.Key;
       if (!page.IsTruncated || !last) break;
       marker = page.NextMarker ?? last;
     }
-    found.sort((a, b) => compareSinkKeys(a.key, b.key));
-    out.push(...found);
   }
-  return out;
+}
+
+/** Sink order: pin, geo, user, then partition and start offset (`compareSinkKeys`). */
+export function compareSinkObjects(a: SinkObject, b: SinkObject): number {
+  return TABLES.indexOf(a.table) - TABLES.indexOf(b.table) || compareSinkKeys(a.key, b.key);
+}
+
+/** Every object under the three topics' prefixes, in sink order. */
+export async function listSinkObjects(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): Promise<SinkObject[]> {
+  const out: SinkObject[] = [];
+  for await (const page of listSinkObjectPages(s3, bucket, topics, pageSize)) out.push(...page);
+  return out.sort(compareSinkObjects);
 }
 
 function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
@@ -177,7 +187,15 @@ interface ObjectRecords {
 function readObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknown[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): void {
   const lines = splitLines(body);
   lines.forEach((bytes, index) => {
-    const text = lenientUtf8.decode(bytes);
+    let text: string;
+    let validUtf8 = true;
+    try {
+      text = utf8.decode(bytes);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      text = lenientUtf8.decode(bytes);
+      validUtf8 = false;
+    }
     if (text.trim() === '') {
       counts.blankLines += 1;
       return;
@@ -188,12 +206,7 @@ function readObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknow
       quarantine.add({ table: object.table, key: object.key, line: index + 1, reason, bytes: bytes.length, text });
     };
     if (bytes.length > maxRecordBytes) return reject(`record is ${bytes.length} bytes, more than the ${maxRecordBytes} a Kafka record may hold`);
-    try {
-      utf8.decode(bytes);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      return reject('not valid UTF-8');
-    }
+    if (!validUtf8) return reject('not valid UTF-8');
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -214,25 +227,30 @@ function emptyCounts(): TableReadCounts {
 }
 
 /**
- * Reads every object the S3 sink wrote for the three topics: lists them (paginated), fetches them
- * with at most `concurrency` GetObject calls in flight, and checks every record
- * (`validateRecord`). Bad records go to the quarantine; the run always completes unless S3 itself
+ * Reads every object the S3 sink wrote for the three topics: lists them (paged), fetches them
+ * while the listing goes on, with at most `concurrency` GetObject calls in flight, and checks
+ * every record (`validateRecord`). Bad records go to the quarantine; the run always completes unless S3 itself
  * fails. Rows come back in sink order whatever order the objects arrived in.
  */
 export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSinkResult> {
   const { s3, bucket } = options;
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  const objects = await listSinkObjects(s3, bucket, options.topics, options.pageSize);
   const quarantine = createBatchQuarantine(options.quarantineDir);
   const tables: Record<TableKey, TableReadCounts> = { pin: emptyCounts(), geo: emptyCounts(), user: emptyCounts() };
-  const progress: ReadProgress = { objectsListed: objects.length, objectsRead: 0, records: 0, quarantined: 0 };
-  options.onProgress?.({ ...progress });
+  const progress: ReadProgress = { objectsListed: 0, objectsRead: 0, records: 0, quarantined: 0 };
+  const report = () => {
+    progress.records = tables.pin.records + tables.geo.records + tables.user.records;
+    progress.quarantined = quarantine.count();
+    options.onProgress?.({ ...progress });
+  };
 
-  // Bodies may arrive out of order; they are classified strictly in list order, so quarantine
-  // lines and rows keep the sink's order. `pending` holds the bodies that arrived early.
+  // Objects are fetched while the listing goes on (on the local stack a long listing takes as
+  // long as the fetching). Bodies may arrive out of order; they are classified in listing order,
+  // `pending` holding the ones that arrived early; rows are put in sink order at the end.
+  const objects: SinkObject[] = [];
+  const perObjectRows: unknown[][] = [];
   const pending = new Map<number, Uint8Array>();
-  const perObjectRows: unknown[][] = objects.map(() => []);
   let nextToClassify = 0;
   const classifyReady = () => {
     while (pending.has(nextToClassify)) {
@@ -246,30 +264,64 @@ export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSink
       nextToClassify += 1;
       progress.objectsRead += 1;
     }
-    progress.records = tables.pin.records + tables.geo.records + tables.user.records;
-    progress.quarantined = quarantine.count();
-    options.onProgress?.({ ...progress });
+    report();
   };
 
+  let listed = false;
+  let failed = false;
+  const sleeping: (() => void)[] = [];
+  const wakeWorkers = () => { for (const wake of sleeping.splice(0)) wake(); };
+  const lister = async () => {
+    try {
+      for await (const page of listSinkObjectPages(s3, bucket, options.topics, options.pageSize)) {
+        if (failed) return;
+        for (const object of page) {
+          objects.push(object);
+          perObjectRows.push([]);
+        }
+        progress.objectsListed = objects.length;
+        report();
+        wakeWorkers();
+      }
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      listed = true;
+      wakeWorkers();
+    }
+  };
   let next = 0;
   const worker = async () => {
-    while (next < objects.length) {
-      const index = next++;
-      pending.set(index, await getObjectBytes(s3, bucket, objects[index].key));
-      classifyReady();
+    while (!failed) {
+      if (next < objects.length) {
+        const index = next++;
+        try {
+          pending.set(index, await getObjectBytes(s3, bucket, objects[index].key));
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+        classifyReady();
+      } else if (listed) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => sleeping.push(resolve));
+      }
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, objects.length) }, worker));
+    await Promise.all([lister(), ...Array.from({ length: concurrency }, worker)]);
   } finally {
     quarantine.close();
   }
 
   const rows: RawTables = { pin: [], geo: [], user: [] };
-  objects.forEach((object, i) => {
-    const target = rows[object.table] as unknown[];
+  const order = objects.map((_, i) => i).sort((a, b) => compareSinkObjects(objects[a], objects[b]));
+  for (const i of order) {
+    const target = rows[objects[i].table] as unknown[];
     for (const row of perObjectRows[i]) target.push(row);
-  });
+  }
   const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined') => tables.pin[field] + tables.geo[field] + tables.user[field];
   const counts: ReadCounts = {
     objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'),

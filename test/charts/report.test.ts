@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { analyse, type Answer } from '../../src/analysis/analyse';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
-import { buildFrame } from '../../src/batch/clean-result';
+import { rowsToFrame } from '../../src/frames';
 import { cleanTables } from '../../src/batch/clean-tables';
 import { samplePosts } from '../../src/batch/sink-fixture';
 import { writeReport } from '../../src/report/write-report';
@@ -95,7 +95,7 @@ describe('the report', () => {
       const q1 = findQuestion('q1');
       const rows = [{ country: 'France', category: 'art', category_count: 3 }, { country: 'Chile', category: 'travel', category_count: 2 }];
       const mapDir = path.join(dir, 'map');
-      const result = await writeReport({ answers: [{ question: q1, sql: 'SELECT 1', rows, frame: buildFrame(rows, q1.columns, q1.dtypes) }], outDir: mapDir, worldTopojson: fakeWorldTopojson() });
+      const result = await writeReport({ answers: [{ question: q1, sql: 'SELECT 1', rows, frame: rowsToFrame(rows, q1.columns, { dtypes: q1.dtypes }) }], outDir: mapDir, worldTopojson: fakeWorldTopojson() });
       assert.equal(result.worldMap, true);
       assert.equal(result.figures.q1.data[0].type, 'choropleth');
       const page = await renderPage(chromium as string, result.reportPath);
