@@ -5,7 +5,8 @@
  * quarantine with the reason and the S3 key, and the rest come back as raw rows in the order of
  * (topic, partition, offset, line).
  */
-import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjectPages } from '../s3-list';
 import { describeError, PipelineError } from '../errors';
 import { TABLES, type TableKey } from '../tables';
 import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
@@ -96,32 +97,17 @@ export function compareSinkKeys(a: string, b: string): number {
 
 /**
  * Pages of the objects under the three topics' prefixes, as the listing returns them (per topic,
- * in key order, at most `pageSize` or 1000 keys a page).
- *
- * Paged with ListObjects (version 1) and `Marker` = the last key of the previous page, which real
- * S3 supports as well as version 2. Version 2 cannot be used against the local stack: s3rver makes
- * its `NextContinuationToken` with the DES cipher, which Node 17+ (OpenSSL 3) refuses, so every
- * truncated ListObjectsV2 answer (more than `MaxKeys` objects) fails with an InternalError.
+ * in key order, at most `pageSize` or 1000 keys a page); see `listObjectPages`.
  */
 export async function* listSinkObjectPages(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]> {
   for (const table of TABLES) {
-    let marker: string | undefined;
-    for (;;) {
-      let page;
-      try {
-        page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: topicPrefix(topics[table]), Marker: marker, MaxKeys: pageSize }));
-      } catch (error) {
-        throw s3Error(error, bucket, `listing s3://${bucket}/${topicPrefix(topics[table])}`);
+    const prefix = topicPrefix(topics[table]);
+    try {
+      for await (const page of listObjectPages(s3, bucket, prefix, pageSize)) {
+        yield page.map((object) => ({ table, key: object.Key as string, size: object.Size ?? 0 }));
       }
-      const contents = page.Contents ?? [];
-      const found: SinkObject[] = [];
-      for (const object of contents) {
-        if (object.Key && !object.Key.endsWith('/')) found.push({ table, key: object.Key, size: object.Size ?? 0 });
-      }
-      if (found.length) yield found;
-      const last = contents.at(-1)?.Key;
-      if (!page.IsTruncated || !last) break;
-      marker = page.NextMarker ?? last;
+    } catch (error) {
+      throw s3Error(error, bucket, `listing s3://${bucket}/${prefix}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from '../s3-list';
 import type { Names } from '../config/load-config';
 import { TABLES, type TableKey } from '../tables';
 
@@ -31,16 +32,11 @@ const SINK_KEY = /^topics\/(.+)\/partition=(\d+)\/.+\+(\d+)\+(\d{10})\.json$/;
 /** The sink's objects of `topic`, in key order. */
 export async function listSinkObjects(s3: S3Client, bucket: string, topic: string): Promise<SinkObject[]> {
   const objects: SinkObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `topics/${topic}/`, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const object of page.Contents ?? []) {
-      const match = SINK_KEY.exec(object.Key ?? '');
-      if (!match || match[1] !== topic) continue;
-      objects.push({ key: object.Key as string, topic, partition: Number(match[2]), startOffset: Number(match[4]), size: object.Size ?? 0 });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for (const object of await listObjects(s3, bucket, `topics/${topic}/`)) {
+    const match = SINK_KEY.exec(object.Key ?? '');
+    if (!match || match[1] !== topic) continue;
+    objects.push({ key: object.Key as string, topic, partition: Number(match[2]), startOffset: Number(match[4]), size: object.Size ?? 0 });
+  }
   return objects.sort((a, b) => a.partition - b.partition || a.startOffset - b.startOffset);
 }
 

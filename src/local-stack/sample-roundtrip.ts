@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listObjects } from '../s3-list';
 import type { Names } from '../config';
 import { PipelineError } from '../errors';
 import { TABLES, type Post, type TableKey } from '../tables';
@@ -169,15 +170,10 @@ async function findSinkObject(s3: S3Client, bucket: string, topic: string, parti
 async function objectStartingAtOrBefore(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<string | undefined> {
   const prefix = `topics/${topic}/partition=${partition}/`;
   let best: string | undefined;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const object of page.Contents ?? []) {
-      const start = Number(/\+(\d{10})\.json$/.exec(object.Key ?? '')?.[1]);
-      if (Number.isInteger(start) && start <= offset) best = object.Key;
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for (const object of await listObjects(s3, bucket, prefix)) {
+    const start = Number(/\+(\d{10})\.json$/.exec(object.Key ?? '')?.[1]);
+    if (Number.isInteger(start) && start <= offset) best = object.Key;
+  }
   return best;
 }
 
