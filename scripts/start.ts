@@ -1,5 +1,6 @@
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
 import { describeConfig, loadConfig, projectPath } from '../src/config';
+import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
 import { reconciliationRows, runPipeline } from '../src/pipeline/run-pipeline';
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
   const progress = options.progress as string;
-  if (!['auto', 'plain', 'silent'].includes(progress)) throw new Error(`--progress expects auto, plain or silent, got ${JSON.stringify(progress)}`);
+  if (!['auto', 'plain', 'silent'].includes(progress)) throw new PipelineError('USAGE', `--progress expects auto, plain or silent, got ${JSON.stringify(progress)}`);
   const config = loadConfig();
   const log = createLogger('pipeline');
   for (const row of describeConfig(config)) console.log(`${row.setting.padEnd(10)} ${row.value}`);

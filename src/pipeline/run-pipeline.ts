@@ -119,7 +119,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   }
 }
 
-/** Polls S3 until each topic holds its acknowledged records (the sink on AWS is MSK Connect's). */
+/**
+ * Polls S3 until each topic holds its acknowledged records (the sink on AWS is MSK Connect's).
+ * `timeoutMs` 0 counts once and returns (the local sink was drained already).
+ */
 async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeof countSinkRecords>[2], acked: Record<string, number>, timeoutMs: number): Promise<LandedCount[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
