@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { reconciliationRows, runPipeline } from '../../src/pipeline/run-pipeline';
+import { EmbeddedRowSource } from '../../src/source/embedded-source';
+
+/** The main job (`npm start`) end to end on the embedded local stack, small. */
+test('the whole pipeline runs on the local stack and every record is accounted for', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pp-pipeline-'));
+  const lines: string[] = [];
+  try {
+    const config = loadConfig({ credentialsDir: mkdtempSync(path.join(tmpdir(), 'pp-no-creds-')), env: { PP_USER_ID: `pl-${process.pid}` } });
+    const result = await runPipeline({
+      config,
+      source: new EmbeddedRowSource({ rows: 1_000, seed: 42 }),
+      posts: 800,
+      dataDir: path.join(dir, 'stack'),
+      outDir: path.join(dir, 'output'),
+      flushSize: 50,
+      stream: true,
+      seed: 7,
+      progress: 'silent',
+      log: createLogger('test', (line) => lines.push(line)),
+    });
+    assert.ok(result.reconciled, JSON.stringify(reconciliationRows(result)));
+    for (const row of reconciliationRows(result)) {
+      assert.equal(row.emitted, 800);
+      assert.equal(row.acked, 800);
+      assert.equal(row['in S3'], 800);
+      assert.equal(row['in Kinesis'], 800);
+      assert.equal(Number(row['read quarantined']) + Number(row.deduplicated) + Number(row.cleaned), 800);
+      assert.ok(Number(row.deduplicated) > 0, 'random rows repeat, as in the course');
+    }
+    assert.ok(existsSync(result.reportPath));
+    assert.equal(result.answerFiles.length, 9);
+    assert.ok(existsSync(path.join(dir, 'output', 'clean')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
