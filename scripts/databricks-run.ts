@@ -1,0 +1,68 @@
+/**
+ * Runs a Databricks notebook once through the Jobs API (runs/submit, then runs/get until it ends),
+ * as the Airflow DAG's DatabricksSubmitRunOperator does, and exits non-zero unless the run
+ * succeeded. See `--help`.
+ */
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { loadConfig } from '../src/config';
+import { PipelineError } from '../src/errors';
+import { DEFAULT_RETRY } from '../src/retry';
+import {
+  createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunResult, type SubmitRunOptions,
+} from '../src/orchestration/databricks-run';
+
+export const SPEC: CommandSpec = {
+  name: 'tsx scripts/databricks-run.ts',
+  summary: 'Submits a one-time notebook run to Databricks (Jobs API 2.2, 2.1 when 2.2 is not served), prints a line per state until it ends and the run page URL; fails unless the result is SUCCESS. Host and token from DATABRICKS_HOST / DATABRICKS_TOKEN (or credentials/databricks.yaml for the host).',
+  options: {
+    'notebook-path': { type: 'string', value: 'PATH', description: 'workspace path of the notebook (default: notebook_path in credentials/databricks.yaml or $DATABRICKS_NOTEBOOK_PATH)' },
+    'cluster-id': { type: 'string', value: 'ID', description: 'existing cluster (default: cluster_id in credentials/databricks.yaml or $DATABRICKS_CLUSTER_ID)' },
+    'run-name': { type: 'string', value: 'NAME', description: 'name shown in the Databricks UI (default: <dag id> one-time run)' },
+    'poll-seconds': { type: 'string', value: 'N', description: 'seconds between two state reads', default: '10' },
+    'timeout-seconds': { type: 'string', value: 'N', description: 'run timeout given to Databricks (0: none)', default: '0' },
+    'dry-run': { type: 'boolean', description: 'print the request (token redacted) and send nothing' },
+  },
+  examples: [
+    'tsx scripts/databricks-run.ts --dry-run',
+    'DATABRICKS_HOST=https://dbc-1234.cloud.databricks.com DATABRICKS_TOKEN=dapi... tsx scripts/databricks-run.ts --notebook-path /Users/me/pinterest/batch_clean --cluster-id 0123-456789-abc',
+  ],
+};
+
+export async function main(argv: string[]): Promise<RunResult | Record<string, unknown> | undefined> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return undefined;
+  const config = loadConfig();
+  const notebookPath = (values['notebook-path'] as string | undefined) ?? config.databricks.notebookPath;
+  const clusterId = (values['cluster-id'] as string | undefined) ?? config.databricks.clusterId;
+  const submit: SubmitRunOptions = {
+    runName: (values['run-name'] as string | undefined) ?? `${config.names.dagId} one-time run`,
+    clusterId: clusterId ?? '<cluster-id>',
+    notebookPath: notebookPath ?? '<notebook-path>',
+    baseParameters: { user_id: config.userId },
+    timeoutSeconds: intOption(values, 'timeout-seconds') ?? 0,
+  };
+  if (values['dry-run']) {
+    const request = describeSubmitRequest(config.databricks.host, submitRunBody(submit));
+    console.log(JSON.stringify(request, null, 2));
+    return request;
+  }
+  const missing = [
+    !config.databricks.host && 'DATABRICKS_HOST',
+    !config.databricks.token && 'DATABRICKS_TOKEN',
+    !clusterId && '--cluster-id (or DATABRICKS_CLUSTER_ID)',
+    !notebookPath && '--notebook-path (or DATABRICKS_NOTEBOOK_PATH)',
+  ].filter(Boolean);
+  if (missing.length) throw new PipelineError('DATABRICKS_NOT_CONFIGURED', `set ${missing.join(', ')}; or try --dry-run`);
+  const client = createJobsClient({ host: config.databricks.host as string, token: config.databricks.token as string });
+  const result = await submitAndWait(client, submit, {
+    retry: DEFAULT_RETRY,
+    pollIntervalMs: (intOption(values, 'poll-seconds', 1) ?? 10) * 1000,
+    onProgress: (state, elapsedMs) => console.log(progressLine(state, elapsedMs)),
+  });
+  if (result.runPageUrl) console.log(`run page: ${result.runPageUrl}`);
+  const reason = failureReason(result);
+  if (reason) throw new PipelineError('DATABRICKS_RUN_FAILED', reason);
+  return result;
+}
+
+if (require.main === module) runMain(main);

@@ -1,0 +1,2 @@
+export * from './cleaning-sql';
+export * from './duckdb-cleaning';
