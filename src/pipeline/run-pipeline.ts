@@ -2,7 +2,7 @@
  * The main job (`npm start`): the whole pipeline in one run. On the embedded local stack it starts
  * a fresh stack, creates the topics and streams, emulates the source's posts on both paths at full
  * speed, waits for the S3 sink, reads and cleans what arrived in S3, answers the nine questions and
- * writes the report. Against AWS (credentials/aws.yaml) the same steps run on the invoke URL and
+ * writes the report; the streaming consumer reads the three Kinesis streams into the streaming tables. Against AWS (credentials/aws.yaml) the same steps run on the invoke URL and
  * the bucket. Every record is accounted for in the reconciliation.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +21,7 @@ import { ensureDestinations, openEmulationTargets } from '../emulation/targets';
 import type { Logger } from '../log';
 import { removeStackData } from '../local-stack/start-local-stack';
 import { createProgress, type ProgressOptions } from '../progress';
+import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consume-streams';
 import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
 import { TABLES } from '../tables';
@@ -50,10 +51,12 @@ export interface PipelineResult {
   landedInS3: LandedCount[];
   /** Records found in each Kinesis stream. */
   landedInKinesis?: LandedCount[];
+  /** The streaming consumer's run: records read and distinct cleaned rows per streaming table. */
+  streaming?: ConsumeSummary;
   batch: CleanBatchSummaryRow[];
   reportPath: string;
   answerFiles: string[];
-  /** Every table: acked = in S3 = read from S3 = quarantined + cleaned + duplicates. */
+  /** Every table: acked = in S3 = read from S3 = quarantined + cleaned + duplicates; streamed records = rows written + duplicates + invalid + quarantined. */
   reconciled: boolean;
   elapsedMs: number;
 }
@@ -91,6 +94,18 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     if (targets.stack?.stack) await targets.stack.stack.sink.drain(120_000);
     const landedInS3 = await waitForSink(s3, bucket, targets.names, acked, targets.stack?.stack ? 0 : 10 * 60_000);
     const landedInKinesis = stream && targets.stack ? await countStreamRecords(targets.stack.kinesis, targets.names) : undefined;
+    let streaming: ConsumeSummary | undefined;
+    if (stream && targets.stack) {
+      log.info('consuming the three streams into the streaming tables ...');
+      streaming = await consumeStreamsUntilIdle({
+        kinesis: targets.stack.kinesis,
+        s3,
+        bucket,
+        names: { streams: targets.names.streams, streamTables: config.names.streamTables },
+        quarantineFile: path.join(options.outDir, 'quarantine', 'streaming.jsonl'),
+        log,
+      });
+    }
 
     log.info('reading the sink from S3 and cleaning the three tables ...');
     const cleaned = await cleanBatch({
@@ -107,13 +122,18 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
       const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
       return acked[table] === inS3 && row.records === inS3 && row.records === row.quarantined + row.duplicates + row.cleaned;
-    }) && batch.reconciled && (stream?.reconciled ?? true);
+    }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
+      if (!streaming || !stream) return true;
+      const t = streaming.tables[table];
+      const acked = stream.tables.find((s) => s.table === table)?.acked;
+      return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined;
+    });
     const report = await writeReport({
       answers,
       outDir: options.outDir,
-      summary: reportSummary(batch, stream, landedInS3, batchRows),
+      summary: reportSummary(batch, stream, landedInS3, batchRows, streaming),
     });
-    return { emulation: { batch, stream }, landedInS3, landedInKinesis, batch: batchRows, reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started };
+    return { emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, batch: batchRows, reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started };
   } finally {
     await targets.close();
   }
@@ -137,7 +157,7 @@ async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeo
   }
 }
 
-function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undefined, landed: LandedCount[], rows: CleanBatchSummaryRow[]): [string, string | number][] {
+function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undefined, landed: LandedCount[], rows: CleanBatchSummaryRow[], streaming?: ConsumeSummary): [string, string | number][] {
   const sum = (f: (r: CleanBatchSummaryRow) => number) => rows.reduce((n, r) => n + f(r), 0);
   const out: [string, string | number][] = [
     ['posts emulated', batch.posts],
@@ -148,6 +168,7 @@ function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undef
     ['rows cleaned (pin / geo / user)', rows.map((r) => r.cleaned).join(' / ')],
   ];
   if (stream) out.splice(2, 0, ['records acknowledged by Kinesis', stream.tables.reduce((n, t) => n + t.acked, 0)]);
+  if (streaming) out.push([`streaming tables (${TABLES.map((t) => streaming.tables[t].tableName).join(' / ')})`, TABLES.map((t) => streaming.tables[t].tableRows).join(' / ')]);
   return out;
 }
 
@@ -167,6 +188,7 @@ export function reconciliationRows(result: PipelineResult): Record<string, strin
       deduplicated: row.duplicates,
       cleaned: row.cleaned,
       ...(streamed ? { 'in Kinesis': result.landedInKinesis?.find((l) => l.table === table)?.records ?? streamed.acked } : {}),
+      ...(result.streaming ? { 'stream table rows': result.streaming.tables[table].tableRows } : {}),
     };
   });
 }

@@ -34,6 +34,7 @@ test('the whole pipeline runs on the local stack and every record is accounted f
       assert.equal(row['in Kinesis'], 800);
       assert.equal(Number(row['read quarantined']) + Number(row.deduplicated) + Number(row.cleaned), 800);
       assert.ok(Number(row.deduplicated) > 0, 'random rows repeat, as in the course');
+      assert.equal(row['stream table rows'], row.cleaned, 'both paths carried the same posts, so the streaming tables hold the batch path\'s cleaned rows');
     }
     assert.ok(existsSync(result.reportPath));
     assert.equal(result.answerFiles.length, 9);

@@ -1,0 +1,9 @@
+/**
+ * Step 5, streaming: consume the three Kinesis streams, clean each micro-batch with the batch
+ * step's rules, and append the rows to `<user_id>_pin_table`, `_geo_table` and `_user_table`.
+ */
+export * from './decode-record';
+export * from './quarantine';
+export * from './stream-tables';
+export * from './consume-streams';
+export * from './stream-command';

@@ -1,0 +1,62 @@
+/**
+ * Kinesis limits and faults the consumer must handle (PIPELINE_SPEC.md §8): at most 5 GetRecords
+ * calls a second per shard, an expired iterator renewed from the last sequence number handled,
+ * and back-off on ProvisionedThroughputExceededException; nothing lost or repeated.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { consumeStreamsUntilIdle } from '../../src/streaming/consume-streams';
+import { readStreamTable } from '../../src/streaming/stream-tables';
+import { stackPool } from './helpers';
+
+const pool = stackPool();
+after(() => pool.cleanup());
+
+const user = (ind: number) => ({ ind, first_name: 'Abigail', last_name: `Ali${ind}`, age: 20, date_joined: '2015-10-24 11:23:51' });
+
+function kinesisError(name: string): Error {
+  return Object.assign(new Error(`${name} (injected)`), { name });
+}
+
+test('rate limit per shard, expired iterators renewed, throttling backed off: every row stored once', { timeout: 60_000 }, async () => {
+  const stack = await pool.start();
+  const stream = stack.names.streams.user;
+  const put = (from: number) => stack.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(JSON.stringify(user(from + i))), PartitionKey: String(from + i) })) }));
+  await put(0);
+
+  const getRecordsAt: number[] = [];
+  const iteratorRequests: GetShardIteratorCommandInput[] = [];
+  let getRecordsCalls = 0;
+  const faulty: Pick<KinesisClient, 'send'> = {
+    send: (async (command: unknown) => {
+      if (command instanceof GetShardIteratorCommand) iteratorRequests.push(command.input);
+      if (command instanceof GetRecordsCommand) {
+        getRecordsAt.push(Date.now());
+        getRecordsCalls += 1;
+        if (getRecordsCalls === 2) {
+          await put(50);
+          throw kinesisError('ExpiredIteratorException');
+        }
+        if (getRecordsCalls === 4 || getRecordsCalls === 5) throw kinesisError('ProvisionedThroughputExceededException');
+      }
+      return stack.kinesis.send(command as never);
+    }) as KinesisClient['send'],
+  };
+  const retries: string[] = [];
+  const summary = await consumeStreamsUntilIdle({
+    kinesis: faulty, s3: stack.s3, bucket: stack.bucket, names: stack.names, tables: ['user'], idleMs: 1_000, maxRecordsPerCall: 20,
+    retry: { baseDelayMs: 50, maxDelayMs: 200 },
+    log: { info: () => {}, warn: (m) => retries.push(m), error: () => {} },
+  });
+  assert.equal(summary.tables.user.records, 100);
+  assert.equal(summary.tables.user.rowsWritten, 100);
+  const rows = await readStreamTable(stack.s3, stack.bucket, stack.names.streamTables.user, 'user');
+  assert.deepEqual(rows.map((r) => r.ind).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+
+  assert.equal(iteratorRequests[0].ShardIteratorType, 'TRIM_HORIZON');
+  assert.equal(iteratorRequests[1].ShardIteratorType, 'AFTER_SEQUENCE_NUMBER', 'the expired iterator is renewed after the last record handled');
+  assert.ok(retries.filter((m) => m.includes('ProvisionedThroughputExceededException')).length >= 2);
+  const gaps = getRecordsAt.slice(1).map((t, i) => t - getRecordsAt[i]);
+  assert.ok(Math.min(...gaps) >= 195, `GetRecords calls ${Math.min(...gaps)} ms apart; at most 5 a second`);
+});
