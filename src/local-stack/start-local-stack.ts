@@ -15,7 +15,7 @@ import { startKinesisServer, type KinesisServer } from './kinesis-server';
 import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy';
 import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
-import { TopicStore, writeFileAtomic } from './topic-store';
+import { isProcessAlive, TopicStore, writeFileAtomic } from './topic-store';
 
 /** Where the stack keeps its data when no folder is given. */
 export const DEFAULT_DATA_DIR = '.local-stack';
@@ -367,15 +367,6 @@ async function removeStackFile(file: string, ours: RunningStack): Promise<void> 
     await unlink(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -569,7 +569,8 @@ function waitIdle(log: PartitionLog): Promise<void> {
   return new Promise((resolve) => log.idleWaiters.push(resolve));
 }
 
-function isProcessAlive(pid: number): boolean {
+/** True when a process with this pid exists (signal 0 only checks; EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

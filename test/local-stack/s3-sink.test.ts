@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startRestProxy, type RestProxy } from '../../src/local-stack/rest-proxy';
 import { formatSinkValue, s3SinkObjectKey, startS3Sink, type S3Sink, type S3SinkOptions } from '../../src/local-stack/s3-sink';
+import { SAMPLE_POST } from '../../src/local-stack/sample-roundtrip';
 import { TopicStore } from '../../src/local-stack/topic-store';
 import { parseSinkKey, readObjects, startLocalS3, type LocalS3 } from './fixtures/local-s3';
 
@@ -17,21 +18,8 @@ const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const BUCKET = 'user-test-bucket';
 
-/** A course-shaped pin row (PIPELINE_SPEC.md §1). */
-const PIN_ROW = {
-  index: 7528,
-  unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
-  title: 'No Title Data Available',
-  description: 'No description available Story format',
-  poster_name: 'User Info Error',
-  follower_count: 'User Info Error',
-  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-  is_image_or_video: 'multi-video(story page format)',
-  image_src: 'Image src error.',
-  downloaded: 0,
-  save_location: 'Local save in /data/mens-fashion',
-  category: 'mens-fashion',
-};
+/** A course-shaped pin row (PIPELINE_SPEC.md §1), placeholders included. */
+const PIN_ROW = SAMPLE_POST.pin;
 
 function produce(url: string, topic: string, values: unknown[]): Promise<Response> {
   return fetch(`${url}/topics/${topic}`, { method: 'POST', headers: { 'Content-Type': JSON_V2 }, body: JSON.stringify({ records: values.map((value) => ({ value })) }) });
