@@ -24,8 +24,8 @@ import { createMysqlPool, localMysqlConfig, MysqlRowSource } from '../src/source
 import type { RowSource } from '../src/source/row-source';
 import { seedDatabase } from '../src/source/seed-database';
 
-const PATHS = ['batch-gateway', 'batch-direct', 'stream-sdk', 'stream-gateway'] as const;
-type PathName = (typeof PATHS)[number];
+export const PATHS = ['batch-gateway', 'batch-direct', 'stream-sdk', 'stream-gateway'] as const;
+export type PathName = (typeof PATHS)[number];
 
 const SPEC: CommandSpec = {
   name: 'npx tsx bench/emulation-throughput.ts',
@@ -39,7 +39,7 @@ const SPEC: CommandSpec = {
   },
 };
 
-interface Row {
+export interface ThroughputRow {
   source: string;
   path: PathName;
   posts: number;
@@ -59,7 +59,7 @@ function transportFor(name: PathName, stack: LocalStack): RecordTransport {
   }
 }
 
-async function measure(stack: LocalStack, sourceName: string, source: RowSource, name: PathName, options: { posts: number; batchSize: number; concurrency: number }): Promise<Row> {
+async function measure(stack: LocalStack, sourceName: string, source: RowSource, name: PathName, options: { posts: number; batchSize: number; concurrency: number }): Promise<ThroughputRow> {
   const transport = transportFor(name, stack);
   try {
     const summary = await emulatePosts({
@@ -78,27 +78,45 @@ async function measure(stack: LocalStack, sourceName: string, source: RowSource,
   }
 }
 
-export async function main(argv: string[]): Promise<Row[] | undefined> {
-  const values = parseCommandLine(SPEC, argv);
-  if (!values) return undefined;
-  const options = { posts: intOption(values, 'posts', 1) ?? 20_000, batchSize: intOption(values, 'batch-size', 1) ?? 500, concurrency: intOption(values, 'concurrency', 1) ?? 4 };
+export interface EmulationThroughputOptions {
+  /** Posts per run (three records each). */
+  posts: number;
+  /** Records per request (default 500). */
+  batchSize?: number;
+  /** Requests in flight (default 4). */
+  concurrency?: number;
+  /** The S3 sink's flush.size while measuring (default 1000). */
+  flushSize?: number;
+  /** Paths to measure (default all four). */
+  paths?: readonly PathName[];
+  /** Also measure from MySQL (a scratch database, dropped afterwards). */
+  mysql?: boolean;
+}
+
+/**
+ * Starts a local stack (free ports, temp folder, the REST Proxy durable: fdatasync before each
+ * acknowledgement) and measures each path with the rate unlimited, after a warm-up run.
+ */
+export async function measureEmulationThroughput(options: EmulationThroughputOptions): Promise<ThroughputRow[]> {
+  const run = { posts: options.posts, batchSize: options.batchSize ?? 500, concurrency: options.concurrency ?? 4 };
+  const paths = options.paths ?? PATHS;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-bench-emulation-'));
-  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: intOption(values, 'flush-size', 1) ?? 1_000 } });
-  const rows: Row[] = [];
+  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: options.flushSize ?? 1_000 } });
+  const rows: ThroughputRow[] = [];
   try {
     const embedded = new EmbeddedRowSource({ rows: 11_153, seed: 42 });
     // A warm-up run, so the first measured path does not pay for JIT and connection set-up.
-    await measure(stack, 'embedded', embedded, 'batch-direct', { ...options, posts: 2_000 });
-    for (const name of PATHS) rows.push(await measure(stack, 'embedded', embedded, name, options));
+    await measure(stack, 'embedded', embedded, 'batch-direct', { ...run, posts: Math.min(2_000, run.posts) });
+    for (const name of paths) rows.push(await measure(stack, 'embedded', embedded, name, run));
 
-    if (!values['skip-mysql']) {
+    if (options.mysql) {
       const config = { ...localMysqlConfig(), database: `pp_bench_${randomBytes(3).toString('hex')}` };
       const pool = createMysqlPool(config);
       try {
         const seeded = await seedDatabase(pool, { database: config.database, rows: 11_153, seed: 42, fresh: true });
         process.stderr.write(`seeded ${config.database}: ${seeded.posts} posts in ${seeded.seconds.toFixed(1)} s\n`);
         const mysql = new MysqlRowSource(pool, config.database, { endpoint: config });
-        for (const name of PATHS) rows.push(await measure(stack, 'mysql', mysql, name, options));
+        for (const name of paths) rows.push(await measure(stack, 'mysql', mysql, name, run));
       } finally {
         await pool.query(`DROP DATABASE IF EXISTS ${pool.escapeId(config.database)}`);
         await pool.end();
@@ -108,6 +126,16 @@ export async function main(argv: string[]): Promise<Row[] | undefined> {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  return rows;
+}
+
+export async function main(argv: string[]): Promise<ThroughputRow[] | undefined> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return undefined;
+  const rows = await measureEmulationThroughput({
+    posts: intOption(values, 'posts', 1) ?? 20_000, batchSize: intOption(values, 'batch-size', 1), concurrency: intOption(values, 'concurrency', 1),
+    flushSize: intOption(values, 'flush-size', 1), mysql: !values['skip-mysql'],
+  });
   console.table(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)), postsPerSecond: Math.round(r.postsPerSecond), recordsPerSecond: Math.round(r.recordsPerSecond) })));
   return rows;
 }

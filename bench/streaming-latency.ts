@@ -27,21 +27,49 @@ const SPEC: CommandSpec = {
   },
 };
 
-function percentile(sorted: number[], p: number): number {
+/** The nearest-rank percentile of sorted values (NaN when there are none). */
+export function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function describe(label: string, values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  return `${label}: n=${sorted.length} p50=${percentile(sorted, 50)} ms p95=${percentile(sorted, 95)} ms p99=${percentile(sorted, 99)} ms max=${sorted.at(-1)} ms`;
+/** Milliseconds from an event to the row stored, summarised. */
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const values = parseCommandLine(SPEC, argv);
-  if (!values) return;
-  const recordsPerSecond = intOption(values, 'records-per-second', 3) ?? 1_000;
-  const seconds = intOption(values, 'seconds', 1) ?? 20;
+export function summariseLatency(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+
+function describe(label: string, s: LatencySummary): string {
+  return `${label}: n=${s.n} p50=${s.p50} ms p95=${s.p95} ms p99=${s.p99} ms max=${s.max} ms`;
+}
+
+export interface StreamingLatencyResult {
+  recordsPerSecond: number;
+  seconds: number;
+  /** Records the producer had acknowledged. */
+  acked: number;
+  /** Rows stored by the consumer, per table (`formatStreamStats` lines). */
+  stats: string[];
+  /** From the record's arrival in Kinesis (ApproximateArrivalTimestamp) to its row stored. */
+  fromArrival: LatencySummary;
+  /** From the producer's acknowledgement to the row stored. */
+  fromAck: LatencySummary;
+}
+
+/**
+ * Starts a local stack (free ports, temp folder) and a stream consumer, emulates posts at
+ * `recordsPerSecond` for `seconds`, waits until the consumer is idle and summarises the latencies.
+ */
+export async function measureStreamingLatency(options: { recordsPerSecond: number; seconds: number }): Promise<StreamingLatencyResult> {
+  const { recordsPerSecond, seconds } = options;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-streaming-latency-'));
   const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: `bench-${randomBytes(3).toString('hex')}` });
   try {
@@ -66,14 +94,27 @@ export async function main(argv: string[]): Promise<void> {
     });
     const result = await consumer.finishWhenIdle(1_000);
     const elapsed = Date.now() - started;
-    process.stdout.write(`${recordsPerSecond} records/s for ${seconds} s: ${summary.tables.reduce((n, t) => n + t.acked, 0)} records acknowledged\n`);
-    for (const line of formatStreamStats(result.tables, elapsed)) process.stdout.write(`${line}\n`);
-    process.stdout.write(`${describe('arrival in Kinesis → row stored', fromArrival)}\n`);
-    process.stdout.write(`${describe('producer ack → row stored', fromAck)}\n`);
+    return {
+      recordsPerSecond, seconds,
+      acked: summary.tables.reduce((n, t) => n + t.acked, 0),
+      stats: formatStreamStats(result.tables, elapsed),
+      fromArrival: summariseLatency(fromArrival),
+      fromAck: summariseLatency(fromAck),
+    };
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const values = parseCommandLine(SPEC, argv);
+  if (!values) return;
+  const result = await measureStreamingLatency({ recordsPerSecond: intOption(values, 'records-per-second', 3) ?? 1_000, seconds: intOption(values, 'seconds', 1) ?? 20 });
+  process.stdout.write(`${result.recordsPerSecond} records/s for ${result.seconds} s: ${result.acked} records acknowledged\n`);
+  for (const line of result.stats) process.stdout.write(`${line}\n`);
+  process.stdout.write(`${describe('arrival in Kinesis → row stored', result.fromArrival)}\n`);
+  process.stdout.write(`${describe('producer ack → row stored', result.fromAck)}\n`);
 }
 
 if (require.main === module) runMain(main);

@@ -85,19 +85,28 @@ cleaned AS (
   FROM typed
   WHERE ind IS NOT NULL
 ),
-with_id AS (
+-- One window does both: a row per unique_id, and, among rows without one, a row per distinct
+-- set of values (their partition is every column, NULLs equal, as DISTINCT would group them).
+ranked AS (
   SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
-         ROW_NUMBER() OVER (PARTITION BY unique_id ORDER BY ind) AS copy_number
+         ROW_NUMBER() OVER (
+           PARTITION BY unique_id,
+             CASE WHEN unique_id IS NULL THEN ind END,
+             CASE WHEN unique_id IS NULL THEN title END,
+             CASE WHEN unique_id IS NULL THEN description END,
+             CASE WHEN unique_id IS NULL THEN follower_count END,
+             CASE WHEN unique_id IS NULL THEN poster_name END,
+             CASE WHEN unique_id IS NULL THEN tag_list END,
+             CASE WHEN unique_id IS NULL THEN is_image_or_video END,
+             CASE WHEN unique_id IS NULL THEN image_src END,
+             CASE WHEN unique_id IS NULL THEN save_location END,
+             CASE WHEN unique_id IS NULL THEN category END
+           ORDER BY ind) AS copy_number
   FROM cleaned
-  WHERE unique_id IS NOT NULL
 )
 SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
-FROM with_id
+FROM ranked
 WHERE copy_number = 1
-UNION ALL
-SELECT DISTINCT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
-FROM cleaned
-WHERE unique_id IS NULL
 
 -- COMMAND ----------
 

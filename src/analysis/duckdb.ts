@@ -32,7 +32,8 @@ export async function openAnalysisDatabase(): Promise<AnalysisDatabase> {
   };
 }
 
-function sqlString(text: string): string {
+/** A SQL string literal. */
+export function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
@@ -44,7 +45,7 @@ function sqlString(text: string): string {
 export async function loadCleanTables(connection: DuckDBConnection, dir: string): Promise<void> {
   for (const table of TABLES) {
     const file = cleanTableFiles(dir, table).jsonl;
-    if (!existsSync(file)) throw new PipelineError('CLEAN_TABLE_MISSING', `${file} not found; run the cleaning first (npm run clean-batch, or npm start)`);
+    if (!existsSync(file)) throw new PipelineError('CLEAN_TABLE_MISSING', `${file} not found; run the cleaning first (npx tsx scripts/clean-batch.ts, or npm start)`);
     const columns = CLEAN_SCHEMAS[table].map((c) => `${c.name}: ${sqlString(sqlType(c.type, 'duckdb'))}`).join(', ');
     await connection.run(
       `CREATE OR REPLACE TABLE ${SQL_TABLES[table]} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', ` +

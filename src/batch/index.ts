@@ -15,3 +15,5 @@ export * from './write-tables';
 export * from './sink-fixture';
 export * from './run-batch';
 export * from './open-sink-input';
+export * from './sink-folder';
+export * from './read-sink-duckdb';

@@ -15,10 +15,27 @@ import { validateRecord, type RawTables } from './raw-records';
 /** Bytes in one record above which it is quarantined: Kafka's default `message.max.bytes` (1 MiB). */
 export const MAX_RECORD_BYTES = 1_048_576;
 
-export interface ReadSinkOptions {
-  /** Created once by the caller (`createS3Client`). */
-  s3: S3Client;
-  bucket: string;
+/**
+ * Where the sink's objects are read from: a bucket (`s3SinkStore`) or a folder holding a copy of
+ * one, e.g. made by `aws s3 sync` (`folderSinkStore` in sink-folder.ts).
+ */
+export interface SinkStore {
+  /** Pages of the objects under the three topics' prefixes (see `listSinkObjectPages`). */
+  listPages(topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]>;
+  read(key: string): Promise<Uint8Array>;
+}
+
+/** The sink's bucket as a `SinkStore`. */
+export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
+  return {
+    listPages: (topics, pageSize) => listSinkObjectPages(s3, bucket, topics, pageSize),
+    read: (key) => getObjectBytes(s3, bucket, key),
+  };
+}
+
+export type ReadSinkOptions = ReadSinkSettings & ({ s3: S3Client; bucket: string; store?: undefined } | { store: SinkStore; s3?: undefined; bucket?: undefined });
+
+export interface ReadSinkSettings {
   /** Topic of each table (`config.names.topics`). */
   topics: Record<TableKey, string>;
   /** GetObject calls in flight (default 16). */
@@ -163,14 +180,14 @@ export function splitLines(body: Uint8Array): Uint8Array[] {
   return lines;
 }
 
-interface ObjectRecords {
+export interface ObjectRecords {
   table: TableKey;
   key: string;
   bytes: number;
 }
 
-/** Classifies every line of one object into its table's rows or the quarantine. */
-function readObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknown[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): void {
+/** Classifies every line of one object into its table's rows (pushed to `rows`) or the quarantine. */
+export function classifyObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknown[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): void {
   const lines = splitLines(body);
   lines.forEach((bytes, index) => {
     let text: string;
@@ -208,7 +225,13 @@ function readObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknow
   });
 }
 
-function emptyCounts(): TableReadCounts {
+/** The counts of the three tables with their totals. */
+export function totalReadCounts(tables: Record<TableKey, TableReadCounts>, quarantineFiles: Partial<Record<TableKey, string>>): ReadCounts {
+  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined') => tables.pin[field] + tables.geo[field] + tables.user[field];
+  return { objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'), tables, quarantineFiles };
+}
+
+export function emptyTableReadCounts(): TableReadCounts {
   return { objects: 0, bytes: 0, records: 0, parsed: 0, quarantined: 0, blankLines: 0, unknownFields: {} };
 }
 
@@ -219,11 +242,11 @@ function emptyCounts(): TableReadCounts {
  * fails. Rows come back in sink order whatever order the objects arrived in.
  */
 export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSinkResult> {
-  const { s3, bucket } = options;
+  const store = options.store ?? s3SinkStore(options.s3, options.bucket);
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   const quarantine = createBatchQuarantine(options.quarantineDir);
-  const tables: Record<TableKey, TableReadCounts> = { pin: emptyCounts(), geo: emptyCounts(), user: emptyCounts() };
+  const tables: Record<TableKey, TableReadCounts> = { pin: emptyTableReadCounts(), geo: emptyTableReadCounts(), user: emptyTableReadCounts() };
   const progress: ReadProgress = { objectsListed: 0, objectsRead: 0, records: 0, quarantined: 0 };
   const report = () => {
     progress.records = tables.pin.records + tables.geo.records + tables.user.records;
@@ -246,7 +269,7 @@ export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSink
       const counts = tables[object.table];
       counts.objects += 1;
       counts.bytes += body.length;
-      readObjectRecords({ ...object, bytes: body.length }, body, perObjectRows[nextToClassify], counts, quarantine, maxRecordBytes);
+      classifyObjectRecords({ ...object, bytes: body.length }, body, perObjectRows[nextToClassify], counts, quarantine, maxRecordBytes);
       nextToClassify += 1;
       progress.objectsRead += 1;
     }
@@ -259,7 +282,7 @@ export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSink
   const wakeWorkers = () => { for (const wake of sleeping.splice(0)) wake(); };
   const lister = async () => {
     try {
-      for await (const page of listSinkObjectPages(s3, bucket, options.topics, options.pageSize)) {
+      for await (const page of store.listPages(options.topics, options.pageSize)) {
         if (failed) return;
         for (const object of page) {
           objects.push(object);
@@ -283,7 +306,7 @@ export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSink
       if (next < objects.length) {
         const index = next++;
         try {
-          pending.set(index, await getObjectBytes(s3, bucket, objects[index].key));
+          pending.set(index, await store.read(objects[index].key));
         } catch (error) {
           failed = true;
           throw error;
@@ -308,10 +331,5 @@ export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSink
     const target = rows[objects[i].table] as unknown[];
     for (const row of perObjectRows[i]) target.push(row);
   }
-  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined') => tables.pin[field] + tables.geo[field] + tables.user[field];
-  const counts: ReadCounts = {
-    objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'),
-    tables, quarantineFiles: quarantine.files,
-  };
-  return { rows, counts, quarantine };
+  return { rows, counts: totalReadCounts(tables, quarantine.files), quarantine };
 }

@@ -37,39 +37,54 @@ export interface WriteSinkObjectsResult {
   records: Record<TableKey, number>;
 }
 
+/** One object of the sink's output, before it is stored: where it goes and its JSON lines. */
+export interface SinkObjectBody {
+  table: TableKey;
+  key: string;
+  body: string;
+  records: number;
+}
+
 /**
- * Writes each post's three rows to partition 0 of their topics, `flushSize` JSON lines per object,
- * keys and bodies as the S3 sink makes them; the last object of a topic may hold fewer records.
+ * Each post's three rows on partition 0 of their topics, `flushSize` JSON lines per object, keys
+ * and bodies as the S3 sink makes them; the last object of a topic may hold fewer records.
  */
-export async function writeSinkObjects(options: WriteSinkObjectsOptions): Promise<WriteSinkObjectsResult> {
-  const flushSize = options.flushSize ?? 1;
-  const concurrency = options.concurrency ?? 16;
+export function* sinkObjectBodies(posts: Iterable<Post>, topics: Record<TableKey, string>, flushSize = 1): Generator<SinkObjectBody, void, undefined> {
   const buffers: Record<TableKey, string[]> = { pin: [], geo: [], user: [] };
+  const offsets: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  const take = (table: TableKey): SinkObjectBody => {
+    const lines = buffers[table];
+    buffers[table] = [];
+    const object = { table, key: s3SinkObjectKey(topics[table], 0, offsets[table]), body: lines.join(''), records: lines.length };
+    offsets[table] += lines.length;
+    return object;
+  };
+  for (const post of posts) {
+    for (const table of TABLES) {
+      buffers[table].push(`${JSON.stringify(post[table])}\n`);
+      if (buffers[table].length >= flushSize) yield take(table);
+    }
+  }
+  for (const table of TABLES) if (buffers[table].length) yield take(table);
+}
+
+/** Writes the objects of `sinkObjectBodies` to a bucket, at most `concurrency` PutObject calls in flight. */
+export async function writeSinkObjects(options: WriteSinkObjectsOptions): Promise<WriteSinkObjectsResult> {
+  const concurrency = options.concurrency ?? 16;
   const records: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
   const inFlight = new Set<Promise<unknown>>();
   let objects = 0;
   let failure: unknown;
-  const flush = async (table: TableKey) => {
-    const lines = buffers[table];
-    if (lines.length === 0) return;
-    buffers[table] = [];
-    const startOffset = records[table];
-    records[table] += lines.length;
+  for (const object of sinkObjectBodies(options.posts, options.topics, options.flushSize)) {
+    records[object.table] += object.records;
     objects += 1;
-    const put: Promise<unknown> = putSinkObject(options.s3, options.bucket, options.topics[table], 0, startOffset, lines.join(''))
+    const put: Promise<unknown> = options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: object.key, Body: object.body, ContentType: 'application/json' }))
       .catch((error: unknown) => { failure ??= error; })
       .finally(() => inFlight.delete(put));
     inFlight.add(put);
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
     if (failure) throw failure;
-  };
-  for (const post of options.posts) {
-    for (const table of TABLES) {
-      buffers[table].push(`${JSON.stringify(post[table])}\n`);
-      if (buffers[table].length >= flushSize) await flush(table);
-    }
   }
-  for (const table of TABLES) await flush(table);
   await Promise.all(inFlight);
   if (failure) throw failure;
   return { objects, records };

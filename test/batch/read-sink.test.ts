@@ -8,18 +8,7 @@ import { putSinkObject, samplePosts, writeSinkObjects } from '../../src/batch/si
 import { namesFor } from '../../src/config/load-config';
 import { PipelineError } from '../../src/errors';
 import { TABLES } from '../../src/tables';
-import { startTestS3, type TestS3 } from './helpers';
-
-const lines = (...values: unknown[]) => values.map((v) => `${typeof v === 'string' ? v : JSON.stringify(v)}\n`).join('');
-
-function pin(index: number, extra: Record<string, unknown> = {}) {
-  return {
-    index, unique_id: `u-${index}`, title: `Title ${index}`, description: 'd', poster_name: 'p', follower_count: '1k', tag_list: 'a,b',
-    is_image_or_video: 'image', image_src: 'https://i.pinimg.com/x.jpg', downloaded: 1, save_location: 'Local save in /data/art', category: 'art', ...extra,
-  };
-}
-const geo = (ind: unknown, extra: Record<string, unknown> = {}) => ({ ind, timestamp: '2020-01-01 00:00:00', latitude: 1.5, longitude: 2.5, country: 'Chile', ...extra });
-const user = (ind: number, extra: Record<string, unknown> = {}) => ({ ind, first_name: 'A', last_name: 'B', age: 30, date_joined: '2016-05-05 10:00:00', ...extra });
+import { badRecordCorpus, startTestS3, type TestS3 } from './helpers';
 
 function assertReconciles(counts: ReadCounts): void {
   for (const table of TABLES) {
@@ -51,36 +40,7 @@ describe('reading the S3 sink', () => {
     const { s3, bucket } = local;
     const topics = namesFor('bad-corpus').topics;
     const quarantineDir = `${local.dir}/quarantine`;
-    // pin, partition 0: an object of 3 records (flush.size 3), then objects of other sizes.
-    await putSinkObject(s3, bucket, topics.pin, 0, 0, lines(pin(1), pin(2), pin(3)));
-    await putSinkObject(s3, bucket, topics.pin, 0, 3, lines(
-      pin(4, { extra_field: 'kept out' }),
-      '{"index": 5, "title": ',
-      [1, 2],
-      { title: 'no id' },
-      pin(7, { follower_count: { n: 1 } }),
-      pin(0, { index: 'abc' }),
-      pin(0, { index: 1.5 }),
-      '   ',
-    ));
-    const huge = JSON.stringify(pin(8, { description: 'x'.repeat(2 * 1024 * 1024) }));
-    await putSinkObject(s3, bucket, topics.pin, 0, 10, lines(huge, pin(9)));
-    const notUtf8 = Buffer.concat([Buffer.from('{"index": 10, "title": "caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}\n'), Buffer.from(lines(pin(11)))]);
-    await putSinkObject(s3, bucket, topics.pin, 0, 12, notUtf8);
-    await putSinkObject(s3, bucket, topics.pin, 1, 0, lines(pin(12)));
-    // geo, flush.size 1
-    await putSinkObject(s3, bucket, topics.geo, 0, 0, lines(geo(1)));
-    await putSinkObject(s3, bucket, topics.geo, 0, 1, lines(geo(2, { latitude: 'north' })));
-    await putSinkObject(s3, bucket, topics.geo, 0, 2, lines(geo(3, { timestamp: '2020-01-01T00:00:00Z' })));
-    await putSinkObject(s3, bucket, topics.geo, 0, 3, lines(geo('4')));
-    // user: a bad age, a good row, and an object with CRLF line ends
-    await putSinkObject(s3, bucket, topics.user, 0, 0, lines(user(1, { age: 'abc' })));
-    await putSinkObject(s3, bucket, topics.user, 0, 1, lines(user(2)));
-    await putSinkObject(s3, bucket, topics.user, 0, 2, `${JSON.stringify(user(3))}\r\n${JSON.stringify(user(4))}\r\n`);
-    // Not ours: another topic whose name starts the same, and another user's topic.
-    await putSinkObject(s3, bucket, `${topics.pin}x`, 0, 0, lines(pin(99)));
-    await putSinkObject(s3, bucket, namesFor('someone-else').topics.pin, 0, 0, lines(pin(98)));
-
+    for (const object of badRecordCorpus(topics)) await putSinkObject(s3, bucket, object.topic, object.partition, object.startOffset, object.body);
     const progress: number[] = [];
     const result = await readSinkTables({ s3, bucket, topics, concurrency: 4, quarantineDir, onProgress: (p) => progress.push(p.objectsRead) });
     const { counts } = result;

@@ -1,0 +1,68 @@
+/**
+ * The S3 sink's output as files: a folder laid out like the bucket (`<dir>/topics/<topic>/
+ * partition=<p>/<topic>+<p>+<offset>.json`), as `aws s3 sync s3://<bucket> <dir>` leaves it. The
+ * batch step reads such a folder the same way it reads the bucket (`folderSinkStore`), and the
+ * benchmark writes its datasets as one (`writeSinkFolder`) so every engine reads the same bytes.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PipelineError } from '../errors';
+import { TABLES, type Post, type TableKey } from '../tables';
+import { compareSinkObjects, topicPrefix, type SinkObject, type SinkStore } from './read-sink';
+import { sinkObjectBodies, type WriteSinkObjectsResult } from './sink-fixture';
+
+/** Every object file of the three topics under `dir`, in sink order; `key` is the path below `dir` with "/". */
+export async function listSinkFolder(dir: string, topics: Record<TableKey, string>): Promise<SinkObject[]> {
+  if (!existsSync(dir)) throw new PipelineError('SINK_FOLDER_NOT_FOUND', `${dir} does not exist; give the folder that holds topics/<topic>/… (a copy of the sink's bucket)`);
+  const objects: SinkObject[] = [];
+  for (const table of TABLES) {
+    const prefix = topicPrefix(topics[table]);
+    const topicDir = path.join(dir, ...prefix.split('/'));
+    if (!existsSync(topicDir)) continue;
+    for (const entry of await readdir(topicDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      const key = path.relative(dir, file).split(path.sep).join('/');
+      objects.push({ table, key, size: (await stat(file)).size });
+    }
+  }
+  return objects.sort(compareSinkObjects);
+}
+
+/** The file of a key in a sink folder. */
+export function sinkFolderFile(dir: string, key: string): string {
+  return path.join(dir, ...key.split('/'));
+}
+
+/** A sink folder as a `SinkStore` for `readSinkTables`. */
+export function folderSinkStore(dir: string): SinkStore {
+  return {
+    async *listPages(topics) {
+      yield await listSinkFolder(dir, topics);
+    },
+    read: async (key) => readFile(sinkFolderFile(dir, key)),
+  };
+}
+
+export interface WriteSinkFolderOptions {
+  dir: string;
+  topics: Record<TableKey, string>;
+  posts: Iterable<Post>;
+  /** Records per object, as the sink's `flush.size` (default 1). */
+  flushSize?: number;
+}
+
+/** Writes posts to `dir` as the S3 sink would write them to its bucket (see `sinkObjectBodies`). */
+export async function writeSinkFolder(options: WriteSinkFolderOptions): Promise<WriteSinkObjectsResult> {
+  const records: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  let objects = 0;
+  for (const object of sinkObjectBodies(options.posts, options.topics, options.flushSize)) {
+    const file = sinkFolderFile(options.dir, object.key);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, object.body);
+    records[object.table] += object.records;
+    objects += 1;
+  }
+  return { objects, records };
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { flushSizeFor, main, type BenchResults } from '../../bench/bench';
+import { compareRuns, firstDifference, median } from '../../bench/compare-runs';
+import { README_END, README_START, renderMarkdown, replaceReadmeSection, targets } from '../../bench/render-results';
+import type { EngineRun } from '../../bench/run-engine';
+import { PipelineError } from '../../src/errors';
+
+const PYTHON = '/usr/bin/python3';
+
+function hasPandas(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const run = (answers: EngineRun['answers'], counts?: Partial<EngineRun['counts']>): Pick<EngineRun, 'counts' | 'answers'> => ({
+  counts: { pin: { read: 3, duplicates: 1, output: 2 }, geo: { read: 3, duplicates: 1, output: 2 }, user: { read: 3, duplicates: 1, output: 2 }, ...counts },
+  answers,
+});
+
+describe('the benchmark', () => {
+  test('compareRuns names the first difference in counts, rows or order, and accepts equal runs', () => {
+    const reference = run({ q1: [{ country: 'Chile', category: 'art', category_count: 2 }], q6: [{ post_year: 2015, number_users_joined: 2 }] });
+    assert.equal(firstDifference(reference, structuredClone(reference)), undefined);
+    assert.match(firstDifference(reference, run(reference.answers, { geo: { read: 3, duplicates: 0, output: 3 } })) ?? '', /^geo counts/);
+    assert.match(firstDifference(reference, run({ ...reference.answers, q6: [{ post_year: 2015, number_users_joined: 3 }] })) ?? '', /^q6 row 1 is .*"number_users_joined":3.*pandas .*"number_users_joined":2/);
+    assert.match(firstDifference(reference, run({ ...reference.answers, q6: [{ post_year: '2015', number_users_joined: 2 }] })) ?? '', /^q6 row 1/, 'a year as text is not a year');
+    assert.match(firstDifference(reference, run({ q1: reference.answers.q1 })) ?? '', /^q6 is missing from this run/);
+    assert.match(firstDifference(reference, run({ ...reference.answers, q1: [] })) ?? '', /^q1 has 0 rows, pandas 1/);
+    assert.throws(() => compareRuns(reference, run({ ...reference.answers, q1: [] }), 'duckdb on 10 posts'), (error: unknown) => {
+      assert.ok(error instanceof PipelineError);
+      assert.equal(error.code, 'ANSWERS_DIFFER');
+      assert.match(error.message, /^duckdb on 10 posts: q1 has 0 rows/);
+      return true;
+    });
+  });
+
+  test('median, flush sizes, and the README section replaced between its markers only', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.deepEqual([flushSizeFor(10_000), flushSizeFor(100_000), flushSizeFor(1_000_000)], [500, 2_000, 20_000]);
+    const readme = `# x\n\n## Performance\n\n${README_START}\nold table\n${README_END}\n\n## Next\n`;
+    assert.equal(replaceReadmeSection(readme, 'new table\n'), `# x\n\n## Performance\n\n${README_START}\nnew table\n${README_END}\n\n## Next\n`);
+    assert.throws(() => replaceReadmeSection('# no markers\n', 'x'), /README\.md needs <!-- bench:start -->/);
+  });
+
+  test('a Python without pandas: one line saying what to install', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pp-bench-nopandas-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const fake = path.join(dir, 'python3');
+    await writeFile(fake, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'pandas\'" >&2\nexit 1\n');
+    await chmod(fake, 0o755);
+    await assert.rejects(main(['--quick', '--engines', 'pandas', '--python', fake, '--data', path.join(dir, 'data'), '--out', path.join(dir, 'r.json'), '--skip-emulation', '--skip-streaming']),
+      /has no pandas; install Debian's: apt-get install -y python3-pandas/);
+    await assert.rejects(main(['--engines', 'duckdb']), /--engines must include pandas/);
+    await assert.rejects(main(['--engines', 'spark,pandas']), /unknown engine "spark"/);
+  });
+
+  describe('npm run bench -- --quick (smoke test: the answers match pandas; timings are only reported)', () => {
+    let dir: string;
+    let results: BenchResults;
+    before(async () => {
+      if (!hasPandas() && process.env.CI !== 'true') return;
+      dir = await mkdtemp(path.join(tmpdir(), 'pp-bench-quick-'));
+      results = (await main(['--quick', '--data', path.join(dir, 'data'), '--out', path.join(dir, 'quick.json')])) as BenchResults;
+    });
+    after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+    test('every engine agreed with pandas on 10,000 posts, before and during the timed runs', (t) => {
+      if (!results) return t.skip(`${PYTHON} has no pandas (apt-get install -y python3-pandas); under CI=true this fails`);
+      assert.equal(results.check.answersMatch, true);
+      assert.deepEqual(results.batch.map((b) => [b.posts, b.engine, b.runs.length, b.answersMatchPandas]), [
+        [10_000, 'duckdb', 3, true], [10_000, 'typescript', 3, true], [10_000, 'pandas', 3, true],
+      ]);
+      for (const b of results.batch) {
+        assert.deepEqual(b.counts.pin, { read: 10_500, duplicates: 500, output: 10_000 });
+        assert.ok(b.median.seconds > 0 && b.median.peakRssBytes > 0);
+      }
+    });
+
+    test('emulation throughput and streaming latency were measured, and the results written as JSON and markdown', async (t) => {
+      if (!results) return t.skip(`${PYTHON} has no pandas`);
+      assert.deepEqual(results.emulation?.map((row) => [row.path, row.posts, row.ok]).sort(), [
+        ['batch-direct', 5_000, true], ['batch-gateway', 5_000, true], ['stream-gateway', 5_000, true], ['stream-sdk', 5_000, true],
+      ]);
+      assert.ok(results.streaming && results.streaming.fromArrival.n >= results.streaming.acked, 'a latency for every acknowledged record');
+      const written = JSON.parse(await readFile(path.join(dir, 'quick.json'), 'utf8')) as BenchResults;
+      assert.deepEqual(written.batch.map((b) => b.median), results.batch.map((b) => b.median));
+      const markdown = await readFile(path.join(dir, 'quick.md'), 'utf8');
+      assert.equal(markdown, renderMarkdown(results));
+      assert.match(markdown, /\| 10,000 \| 31,500 in 63 objects .* \| ours, DuckDB engine \|/);
+      assert.ok(markdown.startsWith('Measured by `npm run bench -- --quick '), markdown.slice(0, 80));
+      assert.ok(markdown.includes(`${results.machine.cpus} cores`) && markdown.includes('GiB memory'), 'the machine is named');
+      assert.deepEqual(targets(results).map((row) => row[0].split(':')[0]), ['emulation into the local REST Proxy, durable', 'streaming put → stored at 1,000 records/s'],
+        'the batch targets are judged at 1,000,000 posts only');
+    });
+  });
+});
