@@ -147,7 +147,8 @@ async function readTable(options: ReadSinkFolderOptions, table: TableKey, object
   const files = objects.map((object) => sinkFolderFile(options.dir, object.key));
   // One pass: every record with its object's name, whether it is plain, and its values cast.
   const raw = RAW_VIEWS[table];
-  const plain = columns.map((column) => plainValueSql(column, kinds[column])).join(' AND ');
+  // NULL (a missing id, a value too big to cast) must count as not plain: bool_and below skips NULLs.
+  const plain = `COALESCE(${columns.map((column) => plainValueSql(column, kinds[column])).join(' AND ')}, FALSE)`;
   const casts = columns.map((column) => plainValueCast(column, kinds[column])).join(', ');
   const asJson = columns.map((column) => `"${column}": 'JSON'`).join(', ');
   const readJson = (paths: string[]) =>
@@ -187,11 +188,12 @@ async function readTable(options: ReadSinkFolderOptions, table: TableKey, object
     const scan = scans.get(file);
     if (scan && !scan.suspect && allPlain && Number(n) === scan.records) taken.add(file);
   }
+  const read = seen.getRows().map((row) => row[0] as string);
   for (const file of files) {
     const scan = scans.get(file) as LineScan;
-    if (scan.records === 0 && !scan.suspect) taken.add(file);
+    if (scan.records === 0 && !scan.suspect && !read.includes(file)) taken.add(file);
   }
-  const rejected = seen.getRows().map((row) => row[0] as string).filter((file) => !taken.has(file));
+  const rejected = read.filter((file) => !taken.has(file));
   if (rejected.length) await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.map(sqlString).join(', ')})`);
 
   let byRecord = 0;

@@ -54,6 +54,18 @@ describe('the batch step in DuckDB, over a folder copy of the sink', () => {
     // Records DuckDB would convert silently, which the JavaScript reader converts or rejects its own way.
     await put(topics.user, 0, 10, lines(user(20, { age: true }), user(21, { age: 3.5 }), user(22, { first_name: 7 }), user(23, { ind: '23' }), user(24, { first_name: { a: 1 } }), user(25, { age: '' })));
     await put(topics.geo, 0, 10, `${lines(geo(30, { latitude: 1e400 }))}{"ind": 31,\n"country": "Chile"}\n${JSON.stringify(geo(32))}${JSON.stringify(geo(33))}\n`);
+    // Each alone among good records, so that nothing else in its object gives it away.
+    const alone = [
+      '{"ind": 50, "timestamp": ', // broken JSON: DuckDB makes a row of NULLs of it
+      JSON.stringify({ country: 'Chile' }), // no id
+      JSON.stringify(geo(51, { latitude: 1e400 })), // a number no double holds
+      JSON.stringify(geo(52, { latitude: '1.5' })), // numeric text: converted, not rejected
+      '[1, 2]',
+      '"just text"',
+    ];
+    for (const [i, record] of alone.entries()) await put(topics.geo, 1, 100 + 3 * i, lines(geo(60 + 2 * i), record, geo(61 + 2 * i)));
+    await put(topics.user, 1, 0, `${lines(user(70))}{"ind": 71, "first_name": "A", "last_name": "B", "age": 123456789012345678901, "date_joined": "2016-05-05 10:00:00"}\n`);
+    await put(topics.user, 1, 2, lines(user(72, { age: 9007199254740993 }), user(73)));
     await put(topics.pin, 2, 0, lines(pin(40), pin(41, { title: null, downloaded: null }), pin(42, { category: 'caf\u00e9 "quoted" \\ back' })));
 
     const inJs = path.join(dir, 'q-js');
@@ -80,7 +92,8 @@ describe('the batch step in DuckDB, over a folder copy of the sink', () => {
     const actual = await answerQuestions(db.connection);
     assert.deepEqual(actual.map((a) => a.rows), expected.map((a) => a.rows));
     const users = await queryRows(db.connection, 'SELECT ind, user_name, age FROM user_clean ORDER BY ind');
-    assert.deepEqual(users.filter((u) => (u.ind as number) >= 20), [{ ind: 22, user_name: '7 B', age: 30 }, { ind: 23, user_name: 'A B', age: 30 }, { ind: 25, user_name: 'A B', age: null }]);
+    assert.deepEqual(users.filter((u) => (u.ind as number) >= 20), [{ ind: 22, user_name: '7 B', age: 30 }, { ind: 23, user_name: 'A B', age: 30 }, { ind: 25, user_name: 'A B', age: null },
+      { ind: 70, user_name: 'A B', age: 30 }, { ind: 73, user_name: 'A B', age: 30 }]);
     const pins = await queryRows(db.connection, 'SELECT ind, title, category FROM pin_clean WHERE ind >= 40 ORDER BY ind');
     assert.deepEqual(pins, [{ ind: 40, title: 'Title 40', category: 'art' }, { ind: 41, title: null, category: 'art' }, { ind: 42, title: 'Title 42', category: 'caf\u00e9 "quoted" \\ back' }]);
   });
