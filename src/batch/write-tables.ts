@@ -6,7 +6,7 @@
  * strings, so an empty field always means null), arrays as JSON text (`"[51.5,-0.12]"`), and a
  * field quoted when it holds a comma, a quote, a line break or surrounding white space.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Frame } from '../frames';
 import { TABLES, type TableKey } from '../tables';
@@ -18,22 +18,55 @@ export function csvField(value: unknown): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** One CSV line (without its line end). */
+export function csvLine(row: readonly unknown[]): string {
+  return row.map(csvField).join(',');
+}
+
 /** A whole CSV document. */
 export function toCsv(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const lines = [columns.map(csvField).join(',')];
-  for (const row of rows) lines.push(row.map(csvField).join(','));
+  const lines = [csvLine(columns)];
+  for (const row of rows) lines.push(csvLine(row));
   return `${lines.join('\n')}\n`;
+}
+
+/** One JSON line (without its line end): an object, keys in column order. */
+export function jsonLine(columns: readonly string[], row: readonly unknown[]): string {
+  const object: Record<string, unknown> = {};
+  columns.forEach((column, i) => { object[column] = row[i] ?? null; });
+  return JSON.stringify(object);
 }
 
 /** JSON lines, one object per row, keys in column order. */
 export function toJsonLines(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
   let out = '';
-  for (const row of rows) {
-    const object: Record<string, unknown> = {};
-    columns.forEach((column, i) => { object[column] = row[i] ?? null; });
-    out += `${JSON.stringify(object)}\n`;
-  }
+  for (const row of rows) out += `${jsonLine(columns, row)}\n`;
   return out;
+}
+
+/** Bytes of text gathered before each write of `writeLines`. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Writes `lines`, each followed by "\n", to `file` (its folder made if needed) a chunk at a time: a
+ * table of any size, where one string of the whole file would pass V8's limit (about 512 MB).
+ */
+export async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, 'w');
+  try {
+    let chunk = '';
+    for (const line of lines) {
+      chunk += `${line}\n`;
+      if (chunk.length >= CHUNK_CHARS) {
+        await handle.write(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A frame's rows as arrays (an empty frame has none). */
@@ -42,13 +75,18 @@ export function frameValues(frame: Frame): unknown[][] {
 }
 
 export async function writeFrameCsv(file: string, frame: Frame): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, toCsv(frame.columns as string[], frameValues(frame)));
+  const columns = frame.columns as string[];
+  await writeLines(file, (function* () {
+    yield csvLine(columns);
+    for (const row of frameValues(frame)) yield csvLine(row);
+  })());
 }
 
 export async function writeFrameJsonLines(file: string, frame: Frame): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, toJsonLines(frame.columns as string[], frameValues(frame)));
+  const columns = frame.columns as string[];
+  await writeLines(file, (function* () {
+    for (const row of frameValues(frame)) yield jsonLine(columns, row);
+  })());
 }
 
 /** The files of one cleaned table. */

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { cleanGeo } from '../../src/batch/clean-geo';
 import { cleanPin } from '../../src/batch/clean-pin';
 import { cleanUser } from '../../src/batch/clean-user';
-import { csvField, toCsv, toJsonLines, writeCleanTables } from '../../src/batch/write-tables';
+import { csvField, toCsv, toJsonLines, writeCleanTables, writeLines } from '../../src/batch/write-tables';
 
 describe('writing tables', () => {
   test('CSV fields: null empty, quoting only when needed, arrays as JSON', () => {
@@ -23,6 +23,21 @@ describe('writing tables', () => {
 
   test('JSON lines keep the column order and nulls', () => {
     assert.equal(toJsonLines(['b', 'a'], [[1, null]]), '{"b":1,"a":null}\n');
+  });
+
+  test('writeLines writes any number of lines a chunk at a time, each ended by a newline; none makes an empty file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pp-lines-'));
+    try {
+      const lines = Array.from({ length: 30_000 }, (_, i) => `line ${i} ${'x'.repeat(100)}`);
+      await writeLines(path.join(dir, 'deep', 'many.txt'), lines);
+      const text = await readFile(path.join(dir, 'deep', 'many.txt'), 'utf8');
+      assert.ok(text.length > 3 * 1024 * 1024, 'more than three chunks');
+      assert.equal(text, `${lines.join('\n')}\n`);
+      await writeLines(path.join(dir, 'none.txt'), []);
+      assert.equal(await readFile(path.join(dir, 'none.txt'), 'utf8'), '');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('writeCleanTables writes CSV and JSON lines per table, columns in order', async () => {

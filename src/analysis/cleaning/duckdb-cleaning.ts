@@ -3,11 +3,12 @@
  * the source tables, §1) → `pin_clean`/`geo_clean`/`user_clean`, ready for the nine questions.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SQL_TABLES } from '../../batch/clean-schema';
 import { RAW_KINDS, type RawKind, type RawTables } from '../../batch/raw-records';
+import { writeLines } from '../../batch/write-tables';
 import { COLUMNS, TABLES, type TableKey } from '../../tables';
 import { sqlString } from '../duckdb';
 import { RAW_VIEWS, cleaningSql } from './cleaning-sql';
@@ -32,7 +33,7 @@ export async function insertRawRows(connection: DuckDBConnection, table: TableKe
   const dir = await mkdtemp(path.join(tmpdir(), 'pp-raw-'));
   try {
     const file = path.join(dir, `${table}.jsonl`);
-    await writeFile(file, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
+    await writeLines(file, rows.map((row) => JSON.stringify(row)));
     const select = `SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${rawColumnsSpec(table)}})`;
     const names = (COLUMNS[table] as string[]).map((c) => `"${c}"`).join(', ');
     await connection.run(create ? `CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} AS ${select}` : `INSERT INTO ${RAW_VIEWS[table]} (${names}) ${select}`);
