@@ -6,8 +6,8 @@
  */
 import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanGeoRow } from './clean-schema';
-import { dropDuplicates, emptyToNull, exactRowKey, normaliseTimestamp, toInteger, toNumber } from './clean-values';
-import { framesRows, type CleanResult } from './clean-result';
+import { emptyToNull, exactRowKey, normaliseTimestamp, toInteger, toNumber } from './clean-values';
+import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawGeoRow } from './raw-records';
 
 export type GeoInput = Partial<Record<keyof RawGeoRow, unknown>>;
@@ -33,13 +33,7 @@ const exactGeo = exactRowKey<CleanGeoRow>(cleanColumns('geo'));
 
 /** Cleans geo rows: every rule of `cleanGeoRow`, then exact duplicates dropped (the first kept). */
 export function cleanGeoRows(rows: readonly GeoInput[]): CleanResult<CleanGeoRow> {
-  const cleaned: CleanGeoRow[] = [];
-  for (const raw of rows) {
-    const row = cleanGeoRow(raw);
-    if (row) cleaned.push(row);
-  }
-  const deduped = dropDuplicates(cleaned, exactGeo);
-  return { rows: deduped.rows, counts: { input: rows.length, invalid: rows.length - cleaned.length, duplicates: deduped.dropped, output: deduped.rows.length } };
+  return cleanRowsWith(rows, cleanGeoRow, exactGeo);
 }
 
 /** The cleaned geo table as a DataFrame, from raw rows or a raw DataFrame. */

@@ -10,8 +10,8 @@
 import { rowsToFrame, type Frame } from '../frames';
 import { PLACEHOLDERS } from '../source/generate';
 import { cleanColumns, cleanDtypes, type CleanPinRow } from './clean-schema';
-import { dropDuplicates, emptyToNull, exactRowKey, parseFollowerCount, placeholderToNull, savePath, toInteger } from './clean-values';
-import { framesRows, type CleanResult } from './clean-result';
+import { emptyToNull, exactRowKey, parseFollowerCount, placeholderToNull, savePath, toInteger } from './clean-values';
+import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawPinRow } from './raw-records';
 
 /** The placeholders that mean "no value", per pin column where they occur. */
@@ -56,15 +56,7 @@ const exactPin = exactRowKey<CleanPinRow>(cleanColumns('pin'));
  * kept); rows without a `unique_id` are only dropped when they are exact duplicates.
  */
 export function cleanPinRows(rows: readonly PinInput[]): CleanResult<CleanPinRow> {
-  const cleaned: CleanPinRow[] = [];
-  let invalid = 0;
-  for (const raw of rows) {
-    const row = cleanPinRow(raw);
-    if (row) cleaned.push(row);
-    else invalid += 1;
-  }
-  const deduped = dropDuplicates(cleaned, (row) => (row.unique_id === null ? `exact:${exactPin(row)}` : `id:${row.unique_id}`));
-  return { rows: deduped.rows, counts: { input: rows.length, invalid, duplicates: deduped.dropped, output: deduped.rows.length } };
+  return cleanRowsWith(rows, cleanPinRow, (row) => (row.unique_id === null ? `exact:${exactPin(row)}` : `id:${row.unique_id}`));
 }
 
 /** The cleaned pin table as a DataFrame, from raw rows or a raw DataFrame. */

@@ -1,4 +1,5 @@
 import { frameToRows, type Frame } from '../frames';
+import { dropDuplicates } from './clean-values';
 
 /** Rows in and out of one table's cleaning: `input === invalid + duplicates + output`. */
 export interface CleanCounts {
@@ -21,3 +22,17 @@ export function framesRows<T extends object>(input: readonly T[] | Frame): T[] {
   return frameToRows<T>(input as Frame);
 }
 
+
+/**
+ * The frame of every table's cleaning: `cleanRow` on each row (null: no usable id, counted as
+ * invalid), then one row per `duplicateKey`, the first kept.
+ */
+export function cleanRowsWith<I, R>(rows: readonly I[], cleanRow: (raw: I) => R | null, duplicateKey: (row: R) => string): CleanResult<R> {
+  const cleaned: R[] = [];
+  for (const raw of rows) {
+    const row = cleanRow(raw);
+    if (row) cleaned.push(row);
+  }
+  const deduped = dropDuplicates(cleaned, duplicateKey);
+  return { rows: deduped.rows, counts: { input: rows.length, invalid: rows.length - cleaned.length, duplicates: deduped.dropped, output: deduped.rows.length } };
+}

@@ -6,8 +6,8 @@
  */
 import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanUserRow } from './clean-schema';
-import { dropDuplicates, emptyToNull, exactRowKey, normaliseTimestamp, toInteger } from './clean-values';
-import { framesRows, type CleanResult } from './clean-result';
+import { emptyToNull, exactRowKey, normaliseTimestamp, toInteger } from './clean-values';
+import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawUserRow } from './raw-records';
 
 export type UserInput = Partial<Record<keyof RawUserRow, unknown>>;
@@ -40,13 +40,7 @@ const exactUser = exactRowKey<CleanUserRow>(cleanColumns('user'));
 
 /** Cleans user rows: every rule of `cleanUserRow`, then exact duplicates dropped (the first kept). */
 export function cleanUserRows(rows: readonly UserInput[]): CleanResult<CleanUserRow> {
-  const cleaned: CleanUserRow[] = [];
-  for (const raw of rows) {
-    const row = cleanUserRow(raw);
-    if (row) cleaned.push(row);
-  }
-  const deduped = dropDuplicates(cleaned, exactUser);
-  return { rows: deduped.rows, counts: { input: rows.length, invalid: rows.length - cleaned.length, duplicates: deduped.dropped, output: deduped.rows.length } };
+  return cleanRowsWith(rows, cleanUserRow, exactUser);
 }
 
 /** The cleaned user table as a DataFrame, from raw rows or a raw DataFrame. */

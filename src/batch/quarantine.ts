@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { openJsonLinesLog, type JsonLinesLog } from '../json-lines-log';
 import { TABLES, type TableKey } from '../tables';
 
 /** One line of a batch quarantine file: a record read back from S3 that is not a row of its table. */
@@ -32,8 +32,6 @@ export interface BatchQuarantine {
   close(): void;
 }
 
-const KEPT_IN_MEMORY = 1_000;
-
 /** The quarantine file of `table` in `dir`. */
 export function batchQuarantineFile(dir: string, table: TableKey): string {
   return path.join(dir, `batch-read-${table}.jsonl`);
@@ -44,34 +42,18 @@ export function batchQuarantineFile(dir: string, table: TableKey): string {
  * so the files describe the latest run); without `dir`, entries are only kept in memory.
  */
 export function createBatchQuarantine(dir?: string): BatchQuarantine {
-  const fds = new Map<TableKey, number>();
-  const files: Partial<Record<TableKey, string>> = {};
-  if (dir) {
-    mkdirSync(dir, { recursive: true });
-    for (const table of TABLES) {
-      files[table] = batchQuarantineFile(dir, table);
-      fds.set(table, openSync(files[table] as string, 'w'));
-    }
-  }
-  const kept: Record<TableKey, BatchQuarantineEntry[]> = { pin: [], geo: [], user: [] };
-  const counts: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  const logs = Object.fromEntries(TABLES.map((table) => [table, openJsonLinesLog<BatchQuarantineEntry>(dir && batchQuarantineFile(dir, table))])) as Record<TableKey, JsonLinesLog<BatchQuarantineEntry>>;
+  const files: Partial<Record<TableKey, string>> = dir ? Object.fromEntries(TABLES.map((table) => [table, logs[table].file])) : {};
   return {
     files,
     add({ text, ...rest }) {
       const truncated = text.length > PREVIEW_CHARS;
-      const entry: BatchQuarantineEntry = { ...rest, record: truncated ? text.slice(0, PREVIEW_CHARS) : text, ...(truncated ? { truncated } : {}) };
-      counts[entry.table] += 1;
-      const list = kept[entry.table];
-      list.push(entry);
-      if (list.length > KEPT_IN_MEMORY) list.shift();
-      const fd = fds.get(entry.table);
-      if (fd !== undefined) writeSync(fd, `${JSON.stringify(entry)}\n`);
+      logs[rest.table].add({ ...rest, record: truncated ? text.slice(0, PREVIEW_CHARS) : text, ...(truncated ? { truncated } : {}) });
     },
-    count: (table) => (table ? counts[table] : counts.pin + counts.geo + counts.user),
-    entries: (table) => (table ? [...kept[table]] : [...kept.pin, ...kept.geo, ...kept.user]),
+    count: (table) => (table ? logs[table].count : logs.pin.count + logs.geo.count + logs.user.count),
+    entries: (table) => (table ? logs[table].entries() : TABLES.flatMap((t) => logs[t].entries())),
     close() {
-      for (const fd of fds.values()) closeSync(fd);
-      fds.clear();
+      for (const table of TABLES) logs[table].close();
     },
   };
 }

@@ -46,13 +46,6 @@ export interface ReadSinkFolderOptions {
   onStage?: (event: { table: TableKey; stage: 'read' | 'clean'; ms: number }) => void;
 }
 
-export interface ReadSinkFolderResult {
-  counts: ReadCounts;
-  quarantine: BatchQuarantine;
-  /** Objects that were read record by record in JavaScript (the others were taken by DuckDB as they are). */
-  objectsCheckedByRecord: number;
-}
-
 /** What a line count of one object found. */
 interface LineScan {
   records: number;
@@ -219,46 +212,17 @@ async function readTable(options: ReadSinkFolderOptions, table: TableKey, object
   return { ...counts, byRecord };
 }
 
-type AfterTable = (table: TableKey) => Promise<void>;
-
-async function readTables(options: ReadSinkFolderOptions, afterTable?: AfterTable): Promise<ReadSinkFolderResult> {
-  const objects = await listSinkFolder(options.dir, options.topics);
-  const quarantine = createBatchQuarantine(options.quarantineDir);
-  const tables = {} as Record<TableKey, TableReadCounts>;
-  let objectsCheckedByRecord = 0;
-  try {
-    for (const table of TABLES) {
-      let started = performance.now();
-      const { byRecord, ...counts } = await readTable(options, table, objects.filter((o) => o.table === table), quarantine);
-      tables[table] = counts;
-      objectsCheckedByRecord += byRecord;
-      options.onStage?.({ table, stage: 'read', ms: performance.now() - started });
-      if (afterTable) {
-        started = performance.now();
-        await afterTable(table);
-        options.onStage?.({ table, stage: 'clean', ms: performance.now() - started });
-      }
-    }
-  } finally {
-    quarantine.close();
-  }
-  return { counts: totalReadCounts(tables, quarantine.files), quarantine, objectsCheckedByRecord };
-}
-
-/**
- * Reads a sink folder into the raw tables `pin_raw`, `geo_raw`, `user_raw` of `connection`
- * (replacing them), quarantining what `readSinkTables` would quarantine; see the module comment.
- */
-export async function readSinkFolderIntoDuckDb(options: ReadSinkFolderOptions): Promise<ReadSinkFolderResult> {
-  return readTables(options);
-}
-
 async function count(connection: DuckDBConnection, sql: string): Promise<number> {
   const result = await connection.runAndReadAll(sql);
   return Number(result.getRows()[0][0]);
 }
 
-export interface CleanSinkFolderResult extends ReadSinkFolderResult {
+export interface CleanSinkFolderResult {
+  /** What was read: per table `records === parsed + quarantined`. */
+  counts: ReadCounts;
+  quarantine: BatchQuarantine;
+  /** Objects that were read record by record in JavaScript (the others were taken by DuckDB as they are). */
+  objectsCheckedByRecord: number;
   /** Per table: `input (= parsed) === invalid + duplicates + output`. */
   clean: Record<TableKey, CleanCounts>;
 }
@@ -276,15 +240,32 @@ export async function cleanRawTableWithCounts(connection: DuckDBConnection, tabl
 }
 
 /**
- * The batch step in DuckDB: reads a sink folder table by table (`readSinkFolderIntoDuckDb`),
- * cleans each (`cleanRawTableWithCounts`) and drops its raw table, so at most one raw table is held
- * at a time. Leaves `pin_clean`, `geo_clean` and `user_clean` in `connection` for `answerQuestions`.
+ * The batch step in DuckDB, table by table: reads a sink folder into the raw table, quarantining
+ * what `readSinkTables` would quarantine (see the module comment), cleans it
+ * (`cleanRawTableWithCounts`) and drops it, so at most one raw table is held at a time. Leaves
+ * `pin_clean`, `geo_clean` and `user_clean` in `connection` for `answerQuestions`.
  */
 export async function cleanSinkFolderInDuckDb(options: ReadSinkFolderOptions): Promise<CleanSinkFolderResult> {
+  const { connection } = options;
+  const objects = await listSinkFolder(options.dir, options.topics);
+  const quarantine = createBatchQuarantine(options.quarantineDir);
+  const tables = {} as Record<TableKey, TableReadCounts>;
   const clean = {} as Record<TableKey, CleanCounts>;
-  const read = await readTables(options, async (table) => {
-    clean[table] = await cleanRawTableWithCounts(options.connection, table);
-    await options.connection.run(`DROP TABLE ${RAW_VIEWS[table]}`);
-  });
-  return { ...read, clean };
+  let objectsCheckedByRecord = 0;
+  try {
+    for (const table of TABLES) {
+      let started = performance.now();
+      const { byRecord, ...counts } = await readTable(options, table, objects.filter((o) => o.table === table), quarantine);
+      tables[table] = counts;
+      objectsCheckedByRecord += byRecord;
+      options.onStage?.({ table, stage: 'read', ms: performance.now() - started });
+      started = performance.now();
+      clean[table] = await cleanRawTableWithCounts(connection, table);
+      await connection.run(`DROP TABLE ${RAW_VIEWS[table]}`);
+      options.onStage?.({ table, stage: 'clean', ms: performance.now() - started });
+    }
+  } finally {
+    quarantine.close();
+  }
+  return { counts: totalReadCounts(tables, quarantine.files), quarantine, objectsCheckedByRecord, clean };
 }

@@ -1,5 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { openJsonLinesLog } from '../json-lines-log';
 import type { TableKey } from '../tables';
 import { previewRow } from './serialise-row';
 
@@ -28,36 +27,21 @@ export interface Quarantine {
   close(): void;
 }
 
-const KEPT_IN_MEMORY = 1_000;
-
 /**
  * A quarantine writing JSON lines to `file` (truncated when the run starts, so the file describes
  * the latest run), e.g. `output/quarantine/emulation-batch.jsonl`; without a file the entries are
  * only kept in memory (tests, notebooks).
  */
 export function createQuarantine(file?: string): Quarantine {
-  let fd: number | undefined;
-  if (file) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, 'w');
-  }
-  const kept: QuarantineEntry[] = [];
-  let count = 0;
+  const log = openJsonLinesLog<QuarantineEntry>(file);
   return {
     file,
-    get count() { return count; },
+    get count() { return log.count; },
     add(entry) {
       const preview = previewRow(entry.row);
-      const line: QuarantineEntry = { table: entry.table, destination: entry.destination, id: entry.id, reason: entry.reason, row: preview.row, ...(preview.truncated ? { rowChars: preview.chars } : {}) };
-      count += 1;
-      kept.push(line);
-      if (kept.length > KEPT_IN_MEMORY) kept.shift();
-      if (fd !== undefined) writeSync(fd, `${JSON.stringify(line)}\n`);
+      log.add({ table: entry.table, destination: entry.destination, id: entry.id, reason: entry.reason, row: preview.row, ...(preview.truncated ? { rowChars: preview.chars } : {}) });
     },
-    entries: () => kept,
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-    },
+    entries: () => log.entries(),
+    close: () => log.close(),
   };
 }

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -15,6 +12,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
+import { clientErrorAnswerer, closeOnce, listenOn } from './http-util';
 
 /**
  * A stand-in for the course's API Gateway REST API, on one HTTP port, every path under a stage
@@ -142,39 +140,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer(createGatewayHandler({ ...options, stage, agent }));
   server.on('clientError', answerClientError);
-  server.listen(options.port ?? 0, '127.0.0.1');
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    agent.destroy();
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
+  const port = await listenOn(server, options.port, '127.0.0.1', () => agent.destroy());
   return {
     invokeUrl: `http://127.0.0.1:${port}/${stage}`,
     port,
     stage,
-    close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }).finally(() => agent.destroy());
-      return closed;
-    },
+    close: closeOnce(server, () => agent.destroy()),
   };
 }
 
-/** A malformed request line or oversized headers still get a JSON answer, not Node's bare 400. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-  const body = JSON.stringify({ message: `${reason}: ${error.code ?? error.message}` });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
+/** A malformed request line or oversized headers still get a JSON answer in API Gateway's shape, `{message}`. */
+const answerClientError = clientErrorAnswerer((_status, message) => ({ message }));
 
 /** The whole body, or undefined when it is larger than `limit` (the rest is read and dropped). */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import type http from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * Small HTTP helpers shared by the local-stack servers: bounded body reading, JSON answers, and
@@ -97,16 +99,49 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Answers HTTP-level client errors (malformed request line, oversized headers) with a JSON body
- * instead of Node's bare default; attach with `server.on('clientError', answerClientError)`.
+ * A handler answering HTTP-level client errors (malformed request line, oversized headers, a
+ * request that timed out) with a JSON body made by `body` instead of Node's bare default; attach
+ * with `server.on('clientError', ...)`.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
+export function clientErrorAnswerer(body: (status: number, message: string) => object): (error: Error & { code?: string }, socket: Duplex) => void {
+  return (error, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const text = JSON.stringify(body(status as number, `${reason}: ${error.code ?? error.message}`));
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  };
+}
+
+/** Client errors answered in the REST Proxy's shape, `{error_code, message}`. */
+export const answerClientError = clientErrorAnswerer((status, message) => ({ error_code: status, message }));
+
+/**
+ * Listens on `host`:`port` (0: a free port) and resolves the port. When listening fails (the port
+ * is taken), `undo` releases what the caller set up and the error is thrown.
+ */
+export async function listenOn(server: http.Server, port = 0, host = '127.0.0.1', undo?: () => unknown): Promise<number> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await undo?.();
+    throw error;
   }
-  const [status, reason] =
-    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
-  const body = JSON.stringify({ error_code: status, message: `${reason}: ${error.code ?? error.message}` });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  return (server.address() as AddressInfo).port;
+}
+
+/** A `close()` for a server: stops listening and cuts open connections, once; `after` runs then, whatever happened. */
+export function closeOnce(server: http.Server, after?: () => void): () => Promise<void> {
+  let closed: Promise<void> | undefined;
+  return () => {
+    closed ??= new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }).finally(() => after?.());
+    return closed;
+  };
 }

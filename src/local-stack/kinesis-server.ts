@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { PipelineError } from '../errors';
+import { listenOn } from './http-util';
 
 /** The options of kinesalite (untyped CommonJS) this module sets. */
 interface KinesaliteOptions {
@@ -81,14 +80,7 @@ export async function startKinesisServer(options: KinesisServerOptions): Promise
     await closeDb();
   };
 
-  server.listen(options.port ?? 0, '127.0.0.1');
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    await closeDb();
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, '127.0.0.1', closeDb);
   let closed: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -1,9 +1,7 @@
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { answerClientError, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
+import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
 import type { AppendRecord, TopicInfo, TopicStore } from './topic-store';
 
 /**
@@ -342,27 +340,19 @@ export async function startRestProxy(store: TopicStore, options: RestProxyOption
   let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   const server = http.createServer({ keepAlive: true }, (req, res) => handler?.(req, res));
   server.on('clientError', answerClientError);
-  server.listen(options.port ?? 0, host);
+  let port: number;
   try {
-    await once(server, 'listening');
+    port = await listenOn(server, options.port, host);
   } catch (error) {
     throw new PipelineError('PORT_IN_USE', `the REST proxy cannot listen on ${host}:${options.port ?? 0}: ${describeError(error)}; pick another port`, { cause: error });
   }
-  const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
   handler = createRestProxyHandler(store, { ...options, clusterId, advertisedUrl: url });
-  let closing: Promise<void> | undefined;
   return {
     url,
     port,
     clusterId,
-    close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: closeOnce(server),
   };
 }
 

@@ -1,8 +1,7 @@
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PipelineError } from '../errors';
+import { closeOnce, listenOn } from './http-util';
 
 /** The part of s3rver (untyped CommonJS) this module uses. */
 interface S3rverApp {
@@ -49,25 +48,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   // s3rver's own run() loses listen errors (a taken port crashes the process), so the HTTP
   // server is ours and s3rver is only its request handler.
   const server = http.createServer(app.callback());
-  server.listen(options.port ?? 0, '127.0.0.1');
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    app.logger.close();
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.port, '127.0.0.1', () => app.logger.close());
 
-  let closed: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }).finally(() => app.logger.close());
-      return closed;
-    },
+    close: closeOnce(server, () => app.logger.close()),
   };
 }
