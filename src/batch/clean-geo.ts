@@ -6,14 +6,11 @@
  */
 import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanGeoRow } from './clean-schema';
-import { emptyToNull, exactRowKey, normaliseTimestamp, toInteger, toNumber } from './clean-values';
+import { asText, emptyToNull, exactRowKey, normaliseTimestamp, numberOrText, toInteger, toNumber } from './clean-values';
 import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawGeoRow } from './raw-records';
 
 export type GeoInput = Partial<Record<keyof RawGeoRow, unknown>>;
-
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const numberOrText = (value: unknown): number | string | null => (typeof value === 'number' || typeof value === 'string' ? value : null);
 
 /** The cleaning rules applied to one row; null when the row has no usable id. */
 export function cleanGeoRow(raw: GeoInput): CleanGeoRow | null {
@@ -23,9 +20,9 @@ export function cleanGeoRow(raw: GeoInput): CleanGeoRow | null {
   const longitude = toNumber(numberOrText(raw.longitude));
   return {
     ind,
-    country: emptyToNull(text(raw.country)),
+    country: emptyToNull(asText(raw.country)),
     coordinates: latitude === null || longitude === null ? null : [latitude, longitude],
-    timestamp: normaliseTimestamp(text(raw.timestamp)),
+    timestamp: normaliseTimestamp(asText(raw.timestamp)),
   };
 }
 

@@ -10,7 +10,7 @@
 import { rowsToFrame, type Frame } from '../frames';
 import { PLACEHOLDERS } from '../source/generate';
 import { cleanColumns, cleanDtypes, type CleanPinRow } from './clean-schema';
-import { emptyToNull, exactRowKey, parseFollowerCount, placeholderToNull, savePath, toInteger } from './clean-values';
+import { asText, emptyToNull, exactRowKey, parseFollowerCount, placeholderToNull, savePath, toInteger } from './clean-values';
 import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawPinRow } from './raw-records';
 
@@ -27,25 +27,23 @@ export const PIN_PLACEHOLDERS = {
 /** A raw pin row as it may arrive: from the reader (`index`) or a DataFrame made by `rowsToFrame` (`ind`). */
 export type PinInput = Partial<Record<keyof RawPinRow | 'ind', unknown>>;
 
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-
 /** The cleaning rules applied to one row; null when the row has no usable id. */
 export function cleanPinRow(raw: PinInput): CleanPinRow | null {
   const ind = toInteger((raw.index ?? raw.ind) as number | string | null | undefined);
   if (ind === null) return null;
-  const followerText = placeholderToNull(text(raw.follower_count), PIN_PLACEHOLDERS.follower_count);
+  const followerText = placeholderToNull(asText(raw.follower_count), PIN_PLACEHOLDERS.follower_count);
   return {
     ind,
-    unique_id: emptyToNull(text(raw.unique_id)),
-    title: placeholderToNull(text(raw.title), PIN_PLACEHOLDERS.title),
-    description: placeholderToNull(text(raw.description), PIN_PLACEHOLDERS.description),
+    unique_id: emptyToNull(asText(raw.unique_id)),
+    title: placeholderToNull(asText(raw.title), PIN_PLACEHOLDERS.title),
+    description: placeholderToNull(asText(raw.description), PIN_PLACEHOLDERS.description),
     follower_count: parseFollowerCount(typeof raw.follower_count === 'number' ? raw.follower_count : followerText),
-    poster_name: placeholderToNull(text(raw.poster_name), PIN_PLACEHOLDERS.poster_name),
-    tag_list: placeholderToNull(text(raw.tag_list), PIN_PLACEHOLDERS.tag_list),
-    is_image_or_video: emptyToNull(text(raw.is_image_or_video)),
-    image_src: placeholderToNull(text(raw.image_src), PIN_PLACEHOLDERS.image_src),
-    save_location: savePath(text(raw.save_location)),
-    category: emptyToNull(text(raw.category)),
+    poster_name: placeholderToNull(asText(raw.poster_name), PIN_PLACEHOLDERS.poster_name),
+    tag_list: placeholderToNull(asText(raw.tag_list), PIN_PLACEHOLDERS.tag_list),
+    is_image_or_video: emptyToNull(asText(raw.is_image_or_video)),
+    image_src: placeholderToNull(asText(raw.image_src), PIN_PLACEHOLDERS.image_src),
+    save_location: savePath(asText(raw.save_location)),
+    category: emptyToNull(asText(raw.category)),
   };
 }
 

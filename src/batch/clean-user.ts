@@ -6,14 +6,11 @@
  */
 import { rowsToFrame, type Frame } from '../frames';
 import { cleanColumns, cleanDtypes, type CleanUserRow } from './clean-schema';
-import { emptyToNull, exactRowKey, normaliseTimestamp, toInteger } from './clean-values';
+import { asText, emptyToNull, exactRowKey, normaliseTimestamp, numberOrText, toInteger } from './clean-values';
 import { cleanRowsWith, framesRows, type CleanResult } from './clean-result';
 import type { RawUserRow } from './raw-records';
 
 export type UserInput = Partial<Record<keyof RawUserRow, unknown>>;
-
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const numberOrText = (value: unknown): number | string | null => (typeof value === 'number' || typeof value === 'string' ? value : null);
 
 /**
  * "first last", each part without surrounding white space; only the part that exists when the
@@ -30,9 +27,9 @@ export function cleanUserRow(raw: UserInput): CleanUserRow | null {
   if (ind === null) return null;
   return {
     ind,
-    user_name: userName(text(raw.first_name), text(raw.last_name)),
+    user_name: userName(asText(raw.first_name), asText(raw.last_name)),
     age: toInteger(numberOrText(raw.age)),
-    date_joined: normaliseTimestamp(text(raw.date_joined)),
+    date_joined: normaliseTimestamp(asText(raw.date_joined)),
   };
 }
 

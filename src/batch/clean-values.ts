@@ -4,6 +4,16 @@
  */
 import { formatDateTime } from '../tables';
 
+/** A raw value as text (numbers as JavaScript prints them); null and undefined → null. */
+export function asText(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/** A raw value when it is a number or text (for `toInteger`/`toNumber`); anything else → null. */
+export function numberOrText(value: unknown): number | string | null {
+  return typeof value === 'number' || typeof value === 'string' ? value : null;
+}
+
 /** null for null, an empty string or only white space; the value unchanged otherwise. */
 export function emptyToNull(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
