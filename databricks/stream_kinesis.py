@@ -34,7 +34,7 @@ RAW_SCHEMAS = {
     "user": "`ind` BIGINT, `first_name` STRING, `last_name` STRING, `age` BIGINT, `date_joined` STRING",
 }
 
-# The shared cleaning SQL (src/analysis/cleaning/clean-*.sql, Spark spelling), one query per table
+# The shared cleaning SQL (src/cleaning/clean-*.sql, Spark spelling), one query per table
 # over the view <table>_raw.
 CLEANING_SQL = {}
 CLEANING_SQL["pin"] = """

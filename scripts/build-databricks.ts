@@ -1,6 +1,6 @@
 /**
  * Writes the Databricks notebooks in databricks/ (batch_clean.sql, analysis.sql, stream_kinesis.py)
- * from the SQL in src/analysis/cleaning/ and src/analysis/queries/. See `--help`.
+ * from the SQL in src/cleaning/ and src/analysis/queries/. See `--help`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

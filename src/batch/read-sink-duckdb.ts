@@ -1,7 +1,7 @@
 /**
  * The batch step for data too big to hold as JavaScript rows: the sink's objects, copied to a
  * folder (sink-folder.ts), are read by DuckDB into `pin_raw`/`geo_raw`/`user_raw`, cleaned there by
- * the shared cleaning SQL (src/analysis/cleaning/, the same SQL the Databricks notebooks run) and
+ * the shared cleaning SQL (src/cleaning/, the same SQL the Databricks notebooks run) and
  * left as `pin_clean`/`geo_clean`/`user_clean` for the nine questions.
  *
  * Which records are rows and which go to the quarantine is decided exactly as `readSinkTables`
@@ -22,8 +22,8 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { RAW_VIEWS } from '../analysis/cleaning/cleaning-sql';
-import { cleanRawTableInDuckDb, insertRawRows, rawColumnsDdl } from '../analysis/cleaning/duckdb-cleaning';
+import { RAW_VIEWS } from '../cleaning/cleaning-sql';
+import { cleanRawTableInDuckDb, insertRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { sqlString } from '../analysis/duckdb';
 import { COLUMNS, TABLES, type TableKey } from '../tables';
 import type { CleanCounts } from './clean-result';

@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { RAW_KINDS, type RawKind } from '../batch/raw-records';
 import { SQL_TABLES } from '../batch/clean-schema';
-import { RAW_VIEWS, cleaningSql } from '../analysis/cleaning/cleaning-sql';
+import { RAW_VIEWS, cleaningSql } from '../cleaning/cleaning-sql';
 import { QUESTIONS, questionName, questionSql } from '../analysis/questions';
-import { toSparkSql } from '../analysis/spark-dialect';
+import { toSparkSql } from '../cleaning/spark-dialect';
 import { DEFAULT_USER_ID, PROJECT_ROOT } from '../config';
 import { COLUMNS, TABLES, type TableKey } from '../tables';
 
@@ -136,7 +136,7 @@ export function streamNotebook(): string {
       ...TABLES.map((t) => `    "${t}": "${rawSchemaDdl(t)}",`),
       '}',
       '',
-      '# The shared cleaning SQL (src/analysis/cleaning/clean-*.sql, Spark spelling), one query per table',
+      '# The shared cleaning SQL (src/cleaning/clean-*.sql, Spark spelling), one query per table',
       '# over the view <table>_raw.',
       'CLEANING_SQL = {}',
       ...TABLES.map((t) => `CLEANING_SQL["${t}"] = ${pyString(toSparkSql(cleaningSql(t)))}`),

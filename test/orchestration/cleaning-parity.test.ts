@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { answerQuestions, analyse } from '../../src/analysis/analyse';
-import { cleanRawInDuckDb, loadRawTables } from '../../src/analysis/cleaning';
+import { cleanRawInDuckDb, loadRawTables } from '../../src/cleaning';
 import { openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
 import { cleanGeoRows } from '../../src/batch/clean-geo';
 import { cleanPinRows } from '../../src/batch/clean-pin';

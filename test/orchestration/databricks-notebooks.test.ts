@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { cleaningSql } from '../../src/analysis/cleaning';
+import { cleaningSql } from '../../src/cleaning';
 import { QUESTIONS, questionSql } from '../../src/analysis/questions';
-import { toSparkSql } from '../../src/analysis/spark-dialect';
+import { toSparkSql } from '../../src/cleaning/spark-dialect';
 import { buildDatabricksNotebooks, DATABRICKS_DIR, notebookCells, NOTEBOOK_FILES, PY_HEADER, SQL_HEADER } from '../../src/orchestration/databricks-notebooks';
 import { TABLES } from '../../src/tables';
 

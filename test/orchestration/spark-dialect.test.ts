@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleaningSql } from '../../src/analysis/cleaning';
-import { SPARK_TRANSLATIONS, toSparkSql } from '../../src/analysis/spark-dialect';
+import { cleaningSql } from '../../src/cleaning';
+import { SPARK_TRANSLATIONS, toSparkSql } from '../../src/cleaning/spark-dialect';
 import { TABLES } from '../../src/tables';
 
 describe('spark-dialect', () => {

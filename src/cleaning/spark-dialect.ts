@@ -1,5 +1,5 @@
 /**
- * The few places where the shared cleaning SQL (src/analysis/cleaning/*.sql) is spelled differently
+ * The few places where the shared cleaning SQL (src/cleaning/*.sql) is spelled differently
  * by DuckDB and Spark SQL (Databricks). The files are written in DuckDB's spelling, which runs
  * locally and in the parity test; `toSparkSql` gives the text for Databricks. Everything else in
  * those files (CASE, TRY_CAST, REGEXP_EXTRACT, REGEXP_REPLACE, DATE_TRUNC, ROW_NUMBER, CONCAT) is

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TableKey } from '../../tables';
+import type { TableKey } from '../tables';
 
 /** The view each cleaning query reads: the raw records of one topic or stream. */
 export const RAW_VIEWS: Record<TableKey, string> = { pin: 'pin_raw', geo: 'geo_raw', user: 'user_raw' };

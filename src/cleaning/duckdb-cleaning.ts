@@ -6,11 +6,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SQL_TABLES } from '../../batch/clean-schema';
-import { RAW_KINDS, type RawKind, type RawTables } from '../../batch/raw-records';
-import { writeLines } from '../../batch/write-tables';
-import { COLUMNS, TABLES, type TableKey } from '../../tables';
-import { sqlString } from '../duckdb';
+import { SQL_TABLES } from '../batch/clean-schema';
+import { RAW_KINDS, type RawKind, type RawTables } from '../batch/raw-records';
+import { writeLines } from '../batch/write-tables';
+import { COLUMNS, TABLES, type TableKey } from '../tables';
+import { sqlString } from '../analysis/duckdb';
 import { RAW_VIEWS, cleaningSql } from './cleaning-sql';
 
 const DUCKDB_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE' };
