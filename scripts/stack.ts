@@ -4,7 +4,7 @@
  */
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
 import { loadConfig } from '../src/config';
-import { userId as userIdSpec } from '../src/config/schema';
+import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config/schema';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack';
 
@@ -39,8 +39,8 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   const started = Date.now();
   const config = loadConfig();
   const userIdFlag = values['user-id'] as string | undefined;
-  const userId = userIdFlag === undefined ? config.userId : userIdSpec.parse(userIdFlag);
-  if (userId === undefined) throw new PipelineError('USAGE', `--user-id expects ${userIdSpec.expected}, got ${JSON.stringify(userIdFlag)}`);
+  const userId = userIdFlag === undefined ? config.userId : userIdSchema.safeParse(userIdFlag).data;
+  if (userId === undefined) throw new PipelineError('USAGE', `--user-id expects ${USER_ID_EXPECTED}, got ${JSON.stringify(userIdFlag)}`);
   const stackOptions: LocalStackOptions = {
     dataDir: values['data-dir'] as string,
     fresh: values.fresh === true,

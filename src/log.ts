@@ -1,6 +1,6 @@
 /**
  * Logging that never prints a secret. Every value registered with `registerSecret` is replaced by
- * `***` (with its last two characters kept for recognition when long enough) in every line written.
+ * `***` in every line written: no character of a secret is ever shown.
  */
 const secrets = new Set<string>();
 
@@ -8,13 +8,14 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) secrets.add(value);
 }
 
-export function redactValue(value: string): string {
-  return value.length >= 12 ? `***${value.slice(-2)}` : '***';
+export function redactValue(_value: string): string {
+  return '***';
 }
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join(redactValue(secret));
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join(redactValue(secret));
   return out;
 }
 

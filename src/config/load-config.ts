@@ -5,7 +5,7 @@ import { ConfigError } from '../errors';
 import { registerSecret } from '../log';
 import { TABLES, type TableKey } from '../tables';
 import { PROJECT_ROOT } from './paths';
-import { bucketName, httpUrl, oneOf, port, readKey, secretText, text, userId as userIdSpec } from './schema';
+import { AWS_FIELDS, DATABRICKS_FIELDS, DB_FIELDS, ENV_FIELDS, parseSection, type FieldSpec, type Origin } from './schema';
 
 export const DEFAULT_USER_ID = 'localuser';
 export const DEFAULT_ROWS = 11_153;
@@ -90,6 +90,12 @@ export function namesFor(userId: string): Names {
 
 type YamlRecord = Record<string, unknown>;
 
+/** What the MySQL settings default to when only some (or none) of the `DB_*` variables are set: the same as `npm run db:seed`. */
+export const MYSQL_DEFAULTS = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'pinterest_data' } as const;
+
+/** The label of MySQL settings that come from the environment alone, for messages. */
+export const MYSQL_ENV_LABEL = 'DB_* variables';
+
 function readYaml(file: string, label: string): YamlRecord | undefined {
   if (!existsSync(file)) return undefined;
   let parsed: unknown;
@@ -99,28 +105,65 @@ function readYaml(file: string, label: string): YamlRecord | undefined {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigError(label, undefined, `is not valid YAML (${reason}); compare it with credentials.example/`, error);
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (parsed === null || parsed === undefined) {
+    throw new ConfigError(label, undefined, `is empty; fill it in as in credentials.example/${path.basename(file)}, or delete it`);
+  }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(label, undefined, 'expected a mapping of KEY: value lines, as in credentials.example/');
   return parsed as YamlRecord;
 }
 
-/** Overlays environment variables on a file's keys; each variable that is set wins. */
-function overlay(record: YamlRecord | undefined, env: NodeJS.ProcessEnv, mapping: Record<string, string>, origins: Record<string, string>, label: string): YamlRecord {
-  const out: YamlRecord = { ...(record ?? {}) };
-  for (const key of Object.keys(out)) origins[`${label}:${key}`] = label;
-  for (const [key, variable] of Object.entries(mapping)) {
-    const value = env[variable];
-    if (value !== undefined && value !== '') {
-      out[key] = value;
-      origins[`${label}:${key}`] = `$${variable}`;
+/**
+ * A file's keys with the environment variables of `fields` laid over them (each variable that is
+ * set wins), and where each key came from, for messages and `origins`.
+ */
+function overlay(record: YamlRecord | undefined, env: NodeJS.ProcessEnv, fields: Record<string, FieldSpec>, origins: Record<string, string>, label: string): { values: YamlRecord; from: Record<string, Origin> } {
+  const values: YamlRecord = { ...(record ?? {}) };
+  const from: Record<string, Origin> = {};
+  for (const key of Object.keys(values)) origins[`${label}:${key}`] = label;
+  for (const [key, field] of Object.entries(fields)) {
+    const value = field.env ? env[field.env] : undefined;
+    if (field.env && value !== undefined && value !== '') {
+      values[key] = value;
+      origins[`${label}:${key}`] = `$${field.env}`;
+      from[key] = { label: `$${field.env}` };
     }
   }
-  return out;
+  return { values, from };
+}
+
+/**
+ * MySQL settings from the `DB_*` variables alone; each one unset takes the default of
+ * `MYSQL_DEFAULTS` (those of `npm run db:seed`). A wrong value names its variable.
+ */
+export function mysqlFromEnv(env: NodeJS.ProcessEnv = process.env, origins: Record<string, string> = {}): MysqlSourceConfig {
+  const { values, from } = overlay(undefined, env, DB_FIELDS, origins, MYSQL_ENV_LABEL);
+  const db = parseSection(MYSQL_ENV_LABEL, DB_FIELDS, values, { origins: from });
+  // DB_PASSWORD may be set to the empty string on purpose (overlay skips empty values).
+  const password = db.PASSWORD ?? env.DB_PASSWORD ?? MYSQL_DEFAULTS.password;
+  return {
+    kind: 'mysql',
+    host: db.HOST ?? MYSQL_DEFAULTS.host,
+    user: db.USER ?? MYSQL_DEFAULTS.user,
+    password,
+    database: db.DATABASE ?? MYSQL_DEFAULTS.database,
+    port: db.PORT ?? MYSQL_DEFAULTS.port,
+    file: MYSQL_ENV_LABEL,
+  };
+}
+
+/** A setting read from the environment only (`PP_SOURCE`, `PP_ROWS`, `PP_SEED`). */
+function envSetting<K extends keyof typeof ENV_FIELDS>(env: NodeJS.ProcessEnv, name: K): ReturnType<typeof parseSection<Pick<typeof ENV_FIELDS, K>>>[K] {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const fields = { [name]: ENV_FIELDS[name] } as Pick<typeof ENV_FIELDS, K>;
+  return parseSection(`$${name}`, fields, { [name]: value }, { origins: { [name]: { label: `$${name}` } } as Record<string, Origin> })[name];
 }
 
 /**
  * Reads `credentials/` (db_creds.yaml, aws.yaml, databricks.yaml) with environment overrides.
- * No credentials at all means the embedded local stack and the embedded source.
+ * No credentials at all means the embedded local stack and the embedded source. Every file is
+ * checked strictly (src/config/schema.ts): an unknown key, a wrong value or an empty file stops
+ * with one line naming the file (or variable), the key and what is expected.
  */
 export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   const env = options.env ?? process.env;
@@ -133,60 +176,55 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   }
   const origins: Record<string, string> = {};
 
-  // Source: db_creds.yaml (the course's file) or the embedded generator.
+  // Source: db_creds.yaml (the course's file), the DB_* variables, or the embedded generator.
   const dbLabel = shown('db_creds.yaml');
   const dbFile = readYaml(path.join(credentialsDir, 'db_creds.yaml'), dbLabel);
-  const sourceKind = readKey('$PP_SOURCE', { PP_SOURCE: env.PP_SOURCE ?? (dbFile || env.DB_HOST ? 'mysql' : 'embedded') }, 'PP_SOURCE', oneOf('embedded', 'mysql'), true);
+  const sourceKind = envSetting(env, 'PP_SOURCE') ?? (dbFile || env.DB_HOST ? 'mysql' : 'embedded');
   let source: SourceConfig;
-  if (sourceKind === 'mysql') {
-    if (!dbFile && !env.DB_HOST) {
-      throw new ConfigError(dbLabel, undefined, 'not found, but PP_SOURCE=mysql needs it; copy credentials.example/db_creds.yaml there and fill it in');
-    }
-    const db = overlay(dbFile, env, { HOST: 'DB_HOST', USER: 'DB_USER', PASSWORD: 'DB_PASSWORD', DATABASE: 'DB_DATABASE', PORT: 'DB_PORT' }, origins, dbLabel);
-    const label = dbFile ? dbLabel : 'environment (DB_*)';
+  if (sourceKind === 'mysql' && dbFile) {
+    const { values, from } = overlay(dbFile, env, DB_FIELDS, origins, dbLabel);
+    const db = parseSection(dbLabel, DB_FIELDS, values, { required: ['HOST', 'USER', 'DATABASE'], origins: from });
     source = {
       kind: 'mysql',
-      host: readKey(label, db, 'HOST', text, true),
-      user: readKey(label, db, 'USER', text, true),
-      password: readKey(label, db, 'PASSWORD', secretText, false) ?? '',
-      database: readKey(label, db, 'DATABASE', text, true),
-      port: readKey(label, db, 'PORT', port, false) ?? 3306,
-      file: label,
+      host: db.HOST as string,
+      user: db.USER as string,
+      password: db.PASSWORD ?? '',
+      database: db.DATABASE as string,
+      port: db.PORT ?? MYSQL_DEFAULTS.port,
+      file: dbLabel,
     };
-    registerSecret(source.password);
+  } else if (sourceKind === 'mysql') {
+    source = mysqlFromEnv(env, origins);
   } else {
-    const rows = readKey('$PP_ROWS', { PP_ROWS: env.PP_ROWS }, 'PP_ROWS', positiveInt, false) ?? DEFAULT_ROWS;
-    const seed = readKey('$PP_SEED', { PP_SEED: env.PP_SEED }, 'PP_SEED', wholeNumber, false) ?? DEFAULT_SEED;
-    source = { kind: 'embedded', rows, seed };
+    source = { kind: 'embedded', rows: envSetting(env, 'PP_ROWS') ?? DEFAULT_ROWS, seed: envSetting(env, 'PP_SEED') ?? DEFAULT_SEED };
   }
+  if (source.kind === 'mysql') registerSecret(source.password);
 
   // AWS: aws.yaml; no invoke URL means the local stack.
   const awsLabel = shown('aws.yaml');
-  const aws = overlay(readYaml(path.join(credentialsDir, 'aws.yaml'), awsLabel), env, {
-    user_id: 'PP_USER_ID', region: 'AWS_REGION', invoke_url: 'PP_INVOKE_URL', bucket: 'PP_BUCKET', kinesis_via: 'PP_KINESIS_VIA',
-  }, origins, awsLabel);
-  const userId = readKey(awsLabel, aws, 'user_id', userIdSpec, false) ?? DEFAULT_USER_ID;
-  const invokeUrl = readKey(awsLabel, aws, 'invoke_url', httpUrl, false);
+  const awsInput = overlay(readYaml(path.join(credentialsDir, 'aws.yaml'), awsLabel), env, AWS_FIELDS, origins, awsLabel);
+  const aws = parseSection(awsLabel, AWS_FIELDS, awsInput.values, { origins: awsInput.from });
+  const userId = aws.user_id ?? DEFAULT_USER_ID;
+  const invokeUrl = aws.invoke_url;
   const names = namesFor(userId);
-  names.bucket = readKey(awsLabel, aws, 'bucket', bucketName, false) ?? names.bucket;
+  names.bucket = aws.bucket ?? names.bucket;
   const awsConfig: AwsConfig = {
-    region: readKey(awsLabel, aws, 'region', text, false) ?? 'us-east-1',
-    kinesisVia: readKey(awsLabel, aws, 'kinesis_via', oneOf('sdk', 'gateway'), false) ?? 'sdk',
+    region: aws.region ?? 'us-east-1',
+    kinesisVia: aws.kinesis_via ?? 'sdk',
     ...(invokeUrl ? { invokeUrl } : {}),
   };
 
   // Databricks: databricks.yaml; the token only ever from the environment.
   const dbxLabel = shown('databricks.yaml');
-  const dbx = overlay(readYaml(path.join(credentialsDir, 'databricks.yaml'), dbxLabel), env, {
-    host: 'DATABRICKS_HOST', cluster_id: 'DATABRICKS_CLUSTER_ID', notebook_path: 'DATABRICKS_NOTEBOOK_PATH',
-  }, origins, dbxLabel);
-  if (dbx.token !== undefined) {
+  const dbxInput = overlay(readYaml(path.join(credentialsDir, 'databricks.yaml'), dbxLabel), env, DATABRICKS_FIELDS, origins, dbxLabel);
+  if (dbxInput.values.token !== undefined) {
     throw new ConfigError(dbxLabel, 'token', 'must not be stored in a file; set the DATABRICKS_TOKEN environment variable instead');
   }
+  const dbx = parseSection(dbxLabel, DATABRICKS_FIELDS, dbxInput.values, { origins: dbxInput.from });
   const databricks: DatabricksConfig = {
-    host: readKey(dbxLabel, dbx, 'host', httpUrl, false),
-    clusterId: readKey(dbxLabel, dbx, 'cluster_id', text, false),
-    notebookPath: readKey(dbxLabel, dbx, 'notebook_path', text, false),
+    host: dbx.host,
+    clusterId: dbx.cluster_id,
+    notebookPath: dbx.notebook_path,
     token: env.DATABRICKS_TOKEN || undefined,
   };
   registerSecret(databricks.token);
@@ -194,19 +232,3 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
 
   return { credentialsDir, target: invokeUrl ? 'aws' : 'local', userId, names, source, aws: awsConfig, databricks, origins };
 }
-
-const positiveInt = {
-  expected: 'a positive integer',
-  parse: (value: unknown) => {
-    const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
-  },
-};
-
-const wholeNumber = {
-  expected: 'a whole number (0 or more)',
-  parse: (value: unknown) => {
-    const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
-  },
-};

@@ -1,5 +1,5 @@
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
-import type { MysqlSourceConfig } from '../config';
+import { MYSQL_ENV_LABEL, mysqlFromEnv, type MysqlSourceConfig } from '../config/load-config';
 import { PipelineError } from '../errors';
 import { COLUMNS, formatDateTime, TABLE_NAMES, type Post, type RowByTable, type TableKey } from '../tables';
 import { assertPosition, type RowSource } from './row-source';
@@ -35,29 +35,14 @@ export function createMysqlPool(config: MysqlSourceConfig, options: MysqlPoolOpt
   });
 }
 
-/** Where the local defaults are overridden, for messages. */
-export const LOCAL_MYSQL_SETTINGS = 'credentials/db_creds.yaml or DB_* variables';
-
 /**
- * A fresh local MariaDB/MySQL: 127.0.0.1:3306, user root, empty password, database
- * pinterest_data. Each `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD`, `DB_DATABASE` that is set
- * overrides its part. For tools that always talk to MySQL (seeding, integration tests) when
- * `loadConfig()` chose the embedded source.
+ * A local MariaDB/MySQL for tools that always talk to MySQL (seeding, integration tests) when
+ * `loadConfig()` chose the embedded source: `MYSQL_DEFAULTS` (127.0.0.1:3306, user root, empty
+ * password, database pinterest_data), each part overridden by its `DB_*` variable when set. The
+ * same settings as `PP_SOURCE=mysql` without db_creds.yaml.
  */
 export function localMysqlConfig(env: NodeJS.ProcessEnv = process.env): MysqlSourceConfig {
-  const port = Number(env.DB_PORT || 3306);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new PipelineError('CONFIG_INVALID', `$DB_PORT: expected an integer port between 1 and 65535, got ${JSON.stringify(env.DB_PORT)}`);
-  }
-  return {
-    kind: 'mysql',
-    host: env.DB_HOST || '127.0.0.1',
-    port,
-    user: env.DB_USER || 'root',
-    password: env.DB_PASSWORD ?? '',
-    database: env.DB_DATABASE || 'pinterest_data',
-    file: LOCAL_MYSQL_SETTINGS,
-  };
+  return mysqlFromEnv(env);
 }
 
 /** "root@127.0.0.1:3306" — never the password. */
@@ -91,16 +76,20 @@ export function explainMysqlError(error: unknown, endpoint: MysqlEndpoint | unde
   if (error instanceof PipelineError || code === undefined) return error;
   const server = endpoint ? `MySQL at ${endpoint.host}:${endpoint.port}` : 'MySQL';
   const file = endpoint?.file ?? 'credentials/db_creds.yaml';
+  // Settings from the environment are named by their variables, those of a file by its keys.
+  const check = (...keys: ('HOST' | 'PORT' | 'USER' | 'PASSWORD' | 'DATABASE')[]) => (file === MYSQL_ENV_LABEL
+    ? `check ${keys.map((key) => `DB_${key}`).join(' and ')}`
+    : `check ${keys.join(' and ')} in ${file}`);
   if (UNREACHABLE_CODES.has(code)) {
-    return new PipelineError('MYSQL_UNREACHABLE', `cannot reach ${server} (${code}); start it or check ${file}`, { retriable: true, cause: error });
+    return new PipelineError('MYSQL_UNREACHABLE', `cannot reach ${server} (${code}); start it or ${check('HOST', 'PORT')}`, { retriable: true, cause: error });
   }
   if (ACCESS_CODES.has(code)) {
     const user = endpoint ? ` user ${endpoint.user}` : '';
-    return new PipelineError('MYSQL_ACCESS_DENIED', `${server} refused${user} (${code}); check USER and PASSWORD in ${file}`, { cause: error });
+    return new PipelineError('MYSQL_ACCESS_DENIED', `${server} refused${user} (${code}); ${check('USER', 'PASSWORD')}`, { cause: error });
   }
   if (MISSING_CODES.has(code)) {
     const what = database ? `the tables of database ${database}` : 'the source tables';
-    return new PipelineError('MYSQL_NOT_SEEDED', `${server} does not have ${what} (${code}); run npm run db:seed or check DATABASE in ${file}`, { cause: error });
+    return new PipelineError('MYSQL_NOT_SEEDED', `${server} does not have ${what} (${code}); run npm run db:seed or ${check('DATABASE')}`, { cause: error });
   }
   return error;
 }

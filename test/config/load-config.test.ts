@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { describeConfig, loadConfig } from '../../src/config';
+import { describeConfig, loadConfig, MYSQL_DEFAULTS } from '../../src/config';
 import { ConfigError } from '../../src/errors';
-import { createLogger, redact } from '../../src/log';
+import { createLogger, redact, redactValue } from '../../src/log';
+import { localMysqlConfig } from '../../src/source/mysql-source';
 
 function credentials(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'pp-creds-'));
@@ -81,8 +82,23 @@ describe('loadConfig', () => {
     assertConfigError(() => loadConfig({ credentialsDir: '/nonexistent/creds', env: {} }), /\/nonexistent\/creds/, /not found/);
   });
 
-  test('a missing file that the configuration needs is a one-line error naming it', () => {
-    assertConfigError(() => loadConfig({ credentialsDir: credentials({}), env: { PP_SOURCE: 'mysql' } }), /db_creds\.yaml/, /not found/, /credentials\.example/);
+  test('PP_SOURCE=mysql without db_creds.yaml: the DB_* variables, each unset one at the defaults of npm run db:seed', () => {
+    const seedDefaults = localMysqlConfig({});
+    const none = loadConfig({ credentialsDir: credentials({}), env: { PP_SOURCE: 'mysql' } });
+    assert.deepEqual(none.source, seedDefaults);
+    assert.deepEqual(none.source, { kind: 'mysql', ...MYSQL_DEFAULTS, file: 'DB_* variables' });
+    const some = loadConfig({ credentialsDir: credentials({}), env: { PP_SOURCE: 'mysql', DB_PORT: '3307', DB_USER: 'reader' } });
+    assert.deepEqual(some.source, { ...seedDefaults, port: 3307, user: 'reader' });
+    assert.deepEqual(localMysqlConfig({ DB_PORT: '3307', DB_USER: 'reader' }), some.source);
+    assert.equal(some.origins['DB_* variables:PORT'], '$DB_PORT');
+  });
+
+  test('PP_SOURCE=mysql with a wrong DB_* variable names the variable, not a YAML key', () => {
+    const message = assertConfigError(() => loadConfig({ credentialsDir: credentials({}), env: { PP_SOURCE: 'mysql', DB_HOST: 'h', DB_PORT: 'abc' } }), /^\$DB_PORT: expected an integer port between 1 and 65535, got "abc"$/);
+    assert.doesNotMatch(message, /db_creds\.yaml/);
+    // Overriding a file's key: the variable is named too.
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': DB }), env: { DB_PORT: '0' } }), /^\$DB_PORT: expected an integer port/);
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({}), env: { PP_SOURCE: 'sql' } }), /^\$PP_SOURCE: expected one of embedded, mysql, got "sql"$/);
   });
 
   test('bad YAML names the file', () => {
@@ -101,7 +117,7 @@ describe('loadConfig', () => {
     assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': DB.replace('PORT: 3306', 'PORT: abc') }), env: {} }), /db_creds\.yaml: PORT: expected an integer port between 1 and 65535, got "abc"/);
     assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'aws.yaml': 'invoke_url: not a url\n' }), env: {} }), /aws\.yaml: invoke_url: expected an http\(s\) URL/);
     assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'aws.yaml': 'user_id: Has Spaces\n' }), env: {} }), /aws\.yaml: user_id: expected lowercase letters/);
-    assertConfigError(() => loadConfig({ credentialsDir: credentials({}), env: { DB_HOST: 'h', DB_USER: 'u', DB_DATABASE: 'd', DB_PORT: '70000' } }), /DB_\*\): PORT: expected an integer port/);
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({}), env: { DB_HOST: 'h', DB_USER: 'u', DB_DATABASE: 'd', DB_PORT: '70000' } }), /^\$DB_PORT: expected an integer port/);
   });
 
   test('a wrongly typed password is reported without its value', () => {
@@ -130,6 +146,33 @@ describe('loadConfig', () => {
     assert.doesNotMatch(all, /s3cret-Passw0rd!/);
     assert.doesNotMatch(all, /very-secret/);
     assert.match(all, /\*\*\*/);
-    assert.equal(redact(`x ${password} y`), 'x ***d! y');
+    assert.equal(redact(`x ${password} y`), 'x *** y');
+    // No character of a secret is shown, however long (the README promises ***).
+    assert.doesNotMatch(all, /d!|42\b/);
+    assert.equal(redactValue(token), '***');
+  });
+
+  test('an unknown key in a credentials file names the file, the key and the nearest valid key', () => {
+    assertConfigError(
+      () => loadConfig({ credentialsDir: credentials({ 'aws.yaml': 'user_id: abc123\ninvoke_ulr: https://abc.execute-api.us-east-1.amazonaws.com/prod\n' }), env: {} }),
+      /aws\.yaml: invoke_ulr: unknown key; did you mean invoke_url\?/,
+    );
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': `${DB}PASWORD: x\n` }), env: {} }), /db_creds\.yaml: PASWORD: unknown key; did you mean PASSWORD\?/);
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': DB.replace('HOST:', 'host:') }), env: {} }), /db_creds\.yaml: host: unknown key; did you mean HOST\?/);
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'databricks.yaml': 'host: https://x.cloud.databricks.com\nclusterid: 1\n' }), env: {} }), /databricks\.yaml: clusterid: unknown key; did you mean cluster_id\?/);
+  });
+
+  test('an empty credentials file is an error naming it, not an empty configuration', () => {
+    for (const name of ['aws.yaml', 'db_creds.yaml', 'databricks.yaml']) {
+      assertConfigError(() => loadConfig({ credentialsDir: credentials({ [name]: '' }), env: {} }), new RegExp(`${name.replace('.', '\\.')}: is empty`));
+      assertConfigError(() => loadConfig({ credentialsDir: credentials({ [name]: '# only a comment\n' }), env: {} }), /is empty/);
+    }
+  });
+
+  test('a key with no value is missing, not silently the default', () => {
+    assertConfigError(() => loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': DB.replace('HOST: 127.0.0.1', 'HOST:') }), env: {} }), /db_creds\.yaml: HOST: missing/);
+    // An empty password is allowed (MariaDB's root), as PASSWORD: "" is.
+    const config = loadConfig({ credentialsDir: credentials({ 'db_creds.yaml': DB.replace('PASSWORD: s3cret-Passw0rd!', 'PASSWORD:') }), env: {} });
+    assert.equal(config.source.kind === 'mysql' && config.source.password, '');
   });
 });

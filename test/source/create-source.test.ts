@@ -28,7 +28,7 @@ describe('createRowSource with MySQL', () => {
         assert.ok(error instanceof PipelineError);
         assert.equal(error.code, 'MYSQL_UNREACHABLE');
         assert.equal(error.retriable, true);
-        assert.equal(describeError(error), `cannot reach MySQL at 127.0.0.1:${port} (ECONNREFUSED); start it or check credentials/db_creds.yaml`);
+        assert.equal(describeError(error), `cannot reach MySQL at 127.0.0.1:${port} (ECONNREFUSED); start it or check HOST and PORT in credentials/db_creds.yaml`);
         assert.ok(!error.message.includes(password));
         return true;
       });
@@ -49,6 +49,14 @@ describe('explainMysqlError', () => {
     assert.match(describeError(missing), /does not have the tables of database pinterest_data \(ER_BAD_DB_ERROR\); run npm run db:seed/);
   });
 
+  it('names the DB_* variables to check when the settings came from the environment', () => {
+    const fromEnv = { ...endpoint, file: localMysqlConfig({}).file };
+    const refused = explainMysqlError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), fromEnv);
+    assert.equal(describeError(refused), 'cannot reach MySQL at db.example:3306 (ECONNREFUSED); start it or check DB_HOST and DB_PORT');
+    const denied = explainMysqlError(Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR' }), fromEnv);
+    assert.equal(describeError(denied), 'MySQL at db.example:3306 refused user pin (ER_ACCESS_DENIED_ERROR); check DB_USER and DB_PASSWORD');
+  });
+
   it('reads the code of an AggregateError and leaves other errors alone', () => {
     const aggregate = new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })], 'connect failed');
     assert.match(describeError(explainMysqlError(aggregate, endpoint)), /^cannot reach MySQL at db.example:3306 \(ECONNREFUSED\)/);
@@ -60,7 +68,7 @@ describe('explainMysqlError', () => {
 describe('MySQL settings and identifiers', () => {
   it('defaults to a local root server with DB_* overrides', () => {
     assert.deepEqual(localMysqlConfig({}), {
-      kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'pinterest_data', file: 'credentials/db_creds.yaml or DB_* variables',
+      kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'pinterest_data', file: 'DB_* variables',
     });
     const custom = localMysqlConfig({ DB_HOST: 'db', DB_PORT: '3307', DB_USER: 'u', DB_PASSWORD: 'p', DB_DATABASE: 'd' });
     assert.deepEqual([custom.host, custom.port, custom.user, custom.password, custom.database], ['db', 3307, 'u', 'p', 'd']);
