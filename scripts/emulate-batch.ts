@@ -3,17 +3,17 @@
  * On the local stack it uses the stack running from `.local-stack/`, or starts one for the run.
  */
 import { parseCommandLine, runMain } from '../src/cli';
-import { emulationCommandSpec, runEmulationCommand, type EmulationCommandIo } from '../src/emulation/command';
+import { emulationCommandSpec, runEmulationCommand, unfinishedRunError, type EmulationCommandIo } from '../src/emulation/command';
 import type { EmulationSummary } from '../src/emulation/ledger';
 
 export const SPEC = emulationCommandSpec('batch');
 
-/** Parses `argv`, runs the batch path and returns its summary (undefined after --help); exit code 1 unless every record was acknowledged or quarantined. */
+/** Parses `argv`, runs the batch path and returns its summary (undefined after --help); fails (exit code 1, one line) when the run was stopped by an error or a record was neither acknowledged nor quarantined. */
 export async function main(argv: string[], io: EmulationCommandIo = {}): Promise<EmulationSummary | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const summary = await runEmulationCommand('batch', values, io);
-  if (!summary.ok) process.exitCode = 1;
+  if (!summary.ok) throw unfinishedRunError(summary);
   return summary;
 }
 

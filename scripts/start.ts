@@ -1,5 +1,6 @@
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { describeConfig, loadConfig, projectPath } from '../src/config';
+import path from 'node:path';
+import { describeConfig, loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
@@ -26,6 +27,9 @@ export async function main(argv: string[]): Promise<void> {
   if (!options) return;
   const progress = options.progress as string;
   if (!['auto', 'plain', 'silent'].includes(progress)) throw new PipelineError('USAGE', `--progress expects auto, plain or silent, got ${JSON.stringify(progress)}`);
+  // Paths from the command line are resolved as in every script: relative to the working folder (npm runs scripts in the project folder), absolute as given.
+  const dataDir = path.resolve(options['data-dir'] as string);
+  const outDir = path.resolve(options.out as string);
   const config = loadConfig();
   const log = createLogger('pipeline');
   for (const row of describeConfig(config)) console.log(`${row.setting.padEnd(10)} ${row.value}`);
@@ -35,8 +39,8 @@ export async function main(argv: string[]): Promise<void> {
       config,
       source,
       posts: intOption(options, 'posts', 1),
-      dataDir: projectPath(options['data-dir'] as string),
-      outDir: projectPath(options.out as string),
+      dataDir,
+      outDir,
       flushSize: intOption(options, 'flush-size', 1) ?? 500,
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? 42,
@@ -49,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
       ? 'every record is accounted for: acknowledged = in S3 = quarantined + deduplicated + cleaned'
       : 'RECONCILIATION FAILED: the counts above do not add up');
     console.log(`\nreport:  ${result.reportPath}`);
-    console.log(`answers: ${result.answerFiles.length} CSV files in ${projectPath(options.out as string, 'answers')}`);
+    console.log(`answers: ${result.answerFiles.length} CSV files in ${path.join(outDir, 'answers')}`);
     console.log(`done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
     if (!result.reconciled) process.exitCode = 1;
   } finally {

@@ -6,7 +6,7 @@ import { createLogger } from '../log';
 import { createProgress } from '../progress';
 import { createRowSource } from '../source/create-source';
 import { TABLES } from '../tables';
-import { DEFAULT_EMULATION_SEED, emulateBatch, emulateStream } from './emulate-posts';
+import { DEFAULT_EMULATION_SEED, EmulationFailedError, emulateBatch, emulateStream } from './emulate-posts';
 import { formatSummary, type EmulationSummary } from './ledger';
 import { createQuarantine } from './quarantine';
 import type { Selection } from './select-positions';
@@ -73,6 +73,19 @@ export interface EmulationCommandIo {
   out?: NodeJS.WritableStream;
   /** Stops like Ctrl-C (for running `main` in-process). */
   signal?: AbortSignal;
+}
+
+/**
+ * The one-line error of a run that ended with records neither acknowledged nor quarantined (retries
+ * spent, or cut off by a second Ctrl-C), thrown by the scripts after the summary is printed.
+ */
+export function unfinishedRunError(summary: EmulationSummary): PipelineError {
+  const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
+  const read = summary.tables.reduce((n, t) => n + t.read, 0);
+  const reason = summary.reasons.find((r) => r.outcome === 'failed')?.reason;
+  const endpoint = summary.path === 'batch' ? 'the REST proxy' : 'Kinesis';
+  const what = summary.reconciled ? `${failed.toLocaleString('en-US')} of ${read.toLocaleString('en-US')} records were neither acknowledged nor quarantined` : 'the counts do not reconcile';
+  return new PipelineError('RECORDS_FAILED', `${what}${reason ? ` (${reason})` : ''}; check that ${endpoint} at ${summary.transport} answers, then run again`, { retriable: true });
 }
 
 /**
@@ -159,7 +172,14 @@ export async function runEmulationCommand(path: 'batch' | 'stream', values: Pars
       progress,
       log,
     };
-    const summary = path === 'batch' ? await emulateBatch({ ...run, transport: targets.batch }) : await emulateStream({ ...run, transport: targets.stream });
+    let summary: EmulationSummary;
+    try {
+      summary = path === 'batch' ? await emulateBatch({ ...run, transport: targets.batch }) : await emulateStream({ ...run, transport: targets.stream });
+    } catch (error) {
+      // The summary of what was sent before the failure, then the one-line reason (by runMain).
+      if (error instanceof EmulationFailedError) out.write(`${formatSummary(error.summary)}\n`);
+      throw error;
+    }
     out.write(`${formatSummary(summary)}\n`);
     if (targets.stack?.stack && summary.path === 'batch') {
       log.info(`records land in s3://${targets.stack.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${targets.stack.stack.dataDir}`);

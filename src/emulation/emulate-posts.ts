@@ -29,6 +29,26 @@ export interface AckedRecord extends RecordAck {
   json: string;
 }
 
+/**
+ * The run stopped because of an error no retry could fix (the source unreachable or refusing the
+ * login, a topic or stream missing, ...). Thrown by `emulatePosts` after every request in flight
+ * has ended, so `summary` says what was sent before; the message is one line saying what failed
+ * and what to do (the cause's advice).
+ */
+export class EmulationFailedError extends PipelineError {
+  readonly summary: EmulationSummary;
+
+  constructor(summary: EmulationSummary, cause: unknown) {
+    const acked = summary.tables.reduce((n, t) => n + t.acked, 0);
+    super('EMULATION_FAILED', `the ${summary.path} path stopped after ${summary.posts.toLocaleString('en-US')} posts (${acked.toLocaleString('en-US')} records acknowledged): ${describeError(cause)}`, {
+      cause,
+      retriable: cause instanceof PipelineError && cause.retriable,
+    });
+    this.name = 'EmulationFailedError';
+    this.summary = summary;
+  }
+}
+
 /** What the two paths share; see `emulateBatch` and `emulateStream`. */
 export interface EmulationRunOptions {
   source: RowSource;
@@ -99,7 +119,9 @@ interface OpenBatch {
  * sends them with bounded concurrency. Failed requests and failed records inside a successful
  * answer are retried with back-off (only the failed records); a refused request is split in halves
  * until the refused record is alone, then quarantined. Every record read ends acknowledged,
- * quarantined or failed, and the summary says how many of each.
+ * quarantined or failed, and the summary says how many of each. An error that stops the run
+ * (reading the source failed, a destination is missing) is thrown as an `EmulationFailedError`
+ * carrying the summary: a run that could not read or send never looks like a finished one.
  */
 export async function emulatePosts(options: Omit<EmulationRunOptions, 'names'> & { transport: RecordTransport; destinations: Record<TableKey, string> }): Promise<EmulationSummary> {
   const started = performance.now();
@@ -339,7 +361,7 @@ export async function emulatePosts(options: Omit<EmulationRunOptions, 'names'> &
   const elapsedMs = performance.now() - started;
   const totals = ledger.totals();
   const reconciled = reconciles(tables);
-  return {
+  const summary: EmulationSummary = {
     path: transport.path,
     transport: transport.description,
     source: source.description,
@@ -349,9 +371,11 @@ export async function emulatePosts(options: Omit<EmulationRunOptions, 'names'> &
     postsPerSecond: elapsedMs > 0 ? (totals.acked + totals.quarantined) / TABLES.length / (elapsedMs / 1000) : 0,
     stoppedBy: stoppedBy ?? 'count',
     reconciled,
-    ok: reconciled && totals.failed === 0,
+    ok: reconciled && totals.failed === 0 && fatal === undefined,
     reasons: ledger.reasons(),
     ...(quarantine.file ? { quarantineFile: quarantine.file } : {}),
     ...(fatal !== undefined ? { fatalError: describeError(fatal) } : {}),
   };
+  if (fatal !== undefined) throw new EmulationFailedError(summary, fatal);
+  return summary;
 }

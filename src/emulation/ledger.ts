@@ -36,7 +36,7 @@ export interface EmulationSummary {
   stoppedBy: StopReason;
   /** `read = acked + quarantined + failed` for every table. */
   reconciled: boolean;
-  /** True when every record was acknowledged or quarantined: the exit code is 0. */
+  /** True when the run was not stopped by an error and every record read was acknowledged or quarantined: the exit code is 0. */
   ok: boolean;
   /** Distinct reasons of failed and quarantined records, with counts, most frequent first. */
   reasons: { reason: string; records: number; outcome: 'failed' | 'quarantined' }[];
@@ -151,9 +151,11 @@ export function formatSummary(summary: EmulationSummary): string {
   ];
   for (const r of summary.reasons.slice(0, 8)) out.push(`  ${r.outcome} ${r.records.toLocaleString('en-US')}: ${r.reason}`);
   if (summary.quarantineFile && summary.tables.some((t) => t.quarantined > 0)) out.push(`  quarantined rows: ${summary.quarantineFile}`);
-  if (summary.fatalError) out.push(`  stopped early: ${summary.fatalError}`);
-  out.push(summary.ok
-    ? '  every record read was acknowledged or quarantined'
-    : `  ${summary.reconciled ? '' : 'DOES NOT RECONCILE; '}${summary.tables.reduce((n, t) => n + t.failed, 0).toLocaleString('en-US')} records neither acknowledged nor quarantined`);
+  const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
+  if (summary.fatalError) out.push(`  FAILED, stopped early: ${summary.fatalError}`);
+  if (summary.ok) out.push('  every record read was acknowledged or quarantined');
+  else if (!summary.reconciled || failed > 0 || !summary.fatalError) {
+    out.push(`  ${summary.reconciled ? '' : 'DOES NOT RECONCILE; '}${failed.toLocaleString('en-US')} records neither acknowledged nor quarantined`);
+  }
   return out.join('\n');
 }

@@ -3,13 +3,28 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { emulateBatch, emulatePosts, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
+import { EmulationFailedError, emulateBatch, emulatePosts, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
+import type { EmulationSummary } from '../../src/emulation/ledger';
+import { PipelineError } from '../../src/errors';
 import { HttpStatusError } from '../../src/emulation/http-client';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
 import { createQuarantine } from '../../src/emulation/quarantine';
 import type { RecordOutcome } from '../../src/emulation/transport';
 import { TABLES, type Post } from '../../src/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
+
+/** Asserts the run fails with an EmulationFailedError whose one-line message matches; returns its summary. */
+async function failedRun(run: Promise<EmulationSummary>, message: RegExp): Promise<EmulationSummary> {
+  let summary: EmulationSummary | undefined;
+  await assert.rejects(run, (error: unknown) => {
+    assert.ok(error instanceof EmulationFailedError, String(error));
+    assert.equal(error.message.split('\n').length, 1);
+    assert.match(error.message, message);
+    summary = error.summary;
+    return true;
+  });
+  return summary as EmulationSummary;
+}
 
 /** Fast back-off for tests. */
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5 };
@@ -134,7 +149,7 @@ describe('emulatePosts: retries', () => {
 
   test('a setup error (unknown topic) stops the run with a reason instead of retrying', async () => {
     const transport = fakeTransport({ script: () => { throw new HttpStatusError(404, 'fatal', 'POST /topics/x: HTTP 404 (40401) Topic not found.; create the topics first'); } });
-    const summary = await emulateBatch({ source: fakeSource(10_000), transport, names: NAMES, batchSize: 10, concurrency: 1, retry: FAST_RETRY });
+    const summary = await failedRun(emulateBatch({ source: fakeSource(10_000), transport, names: NAMES, batchSize: 10, concurrency: 1, retry: FAST_RETRY }), /^the batch path stopped after \d+ posts \(0 records acknowledged\): POST \/topics\/x: HTTP 404 \(40401\) Topic not found\.; create the topics first$/);
     assert.equal(summary.stoppedBy, 'fatal');
     assert.equal(summary.ok, false);
     assert.ok(summary.reconciled, formatSummary(summary));
@@ -240,9 +255,28 @@ describe('emulatePosts: pacing and stopping', () => {
   });
 
   test('an empty source is a clear error', async () => {
-    const summary = await emulateBatch({ source: fakeSource(0), transport: fakeTransport(), names: NAMES, count: 1 });
+    const summary = await failedRun(emulateBatch({ source: fakeSource(0), transport: fakeTransport(), names: NAMES, count: 1 }), /holds no posts; seed it first/);
     assert.equal(summary.stoppedBy, 'fatal');
     assert.match(summary.fatalError ?? '', /holds no posts/);
+  });
+
+  test('a source that cannot be read fails the run, on both paths; it never ends as a finished run of 0 posts', async () => {
+    const unreachable = new PipelineError('MYSQL_UNREACHABLE', 'cannot reach MySQL at 127.0.0.1:1 (ECONNREFUSED); start it or check DB_HOST and DB_PORT', { retriable: true });
+    const denied = new PipelineError('MYSQL_ACCESS_DENIED', 'MySQL at 127.0.0.1:3306 refused user root (ER_ACCESS_DENIED_ERROR); check DB_USER and DB_PASSWORD');
+    for (const [failing, error] of [['count', unreachable], ['count', denied], ['postsAt', denied]] as const) {
+      const source = fakeSource(10);
+      source[failing] = async () => { throw error; };
+      for (const run of [
+        () => emulateBatch({ source, transport: fakeTransport(), names: NAMES, count: 5, retry: FAST_RETRY }),
+        () => emulateStream({ source, transport: fakeTransport({ path: 'stream' }), names: NAMES, count: 5, retry: FAST_RETRY }),
+      ]) {
+        const summary = await failedRun(run(), new RegExp(`^the (batch|stream) path stopped after 0 posts \\(0 records acknowledged\\): ${error.message.replace(/[()]/g, '\\$&')}$`));
+        assert.equal(summary.ok, false);
+        const text = formatSummary(summary);
+        assert.doesNotMatch(text, /every record read was acknowledged/);
+        assert.match(text, /FAILED, stopped early: .*(ECONNREFUSED|ER_ACCESS_DENIED_ERROR)/);
+      }
+    }
   });
 
   test('source read errors are retried when retriable', async () => {

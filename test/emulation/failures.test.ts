@@ -1,0 +1,168 @@
+/**
+ * Every way the emulation scripts (and npm start, which runs the same emulation) can fail ends with
+ * exit code 1 and one `error:` line saying what failed and what to do: each script is spawned as
+ * a user runs it, against a MySQL that is down, one that refuses the login, broken credentials
+ * files, a missing stack and bad flags. None of them may print a summary that looks finished.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import mysql from 'mysql2';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The `error:` lines of stderr. */
+  errors: string[];
+}
+
+function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, errors: stderr.split('\n').filter((line) => line.startsWith('error:')) });
+    });
+  });
+}
+
+/** Exit 1, exactly one `error:` line matching `line`, and no summary claiming the run finished. */
+function assertFailed(run: Run, line: RegExp): void {
+  const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+  assert.equal(run.code, 1, context);
+  assert.equal(run.errors.length, 1, context);
+  assert.match(run.errors[0], line, context);
+  assert.doesNotMatch(run.stdout, /every record read was acknowledged|every record is accounted for/, context);
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  return port;
+}
+
+/** A MySQL server (mysql2's server side) that refuses every login with ER_ACCESS_DENIED_ERROR, as MariaDB does for a wrong password. */
+async function refusingMysql(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = mysql.createServer();
+  server.on('connection', (connection) => {
+    connection.on('error', () => connection.destroy());
+    connection.serverHandshake({
+      protocolVersion: 10,
+      serverVersion: '10.11.0-MariaDB',
+      connectionId: 1,
+      statusFlags: 2,
+      characterSet: 8,
+      capabilityFlags: 0xffffff,
+      authCallback: (params: { user: string }, cb: (error: null, mysqlError?: { message: string; code: number }) => void) => {
+        cb(null, { message: `Access denied for user '${params.user}'@'localhost' (using password: YES)`, code: 1045 });
+      },
+    } as never);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = ((server as unknown as { _server: { address(): AddressInfo } })._server.address()).port;
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'pp-emulation-failures-'));
+  const emptyCredentials = mkdtempSync(path.join(work, 'credentials-'));
+  let refusing: Awaited<ReturnType<typeof refusingMysql>>;
+  let downPort: number;
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: emptyCredentials, PP_USER_ID: `fl-${randomBytes(4).toString('hex')}`, ...extra };
+    for (const name of ['PP_SOURCE', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'PP_INVOKE_URL', 'PP_DEBUG']) if (!(name in extra)) delete out[name];
+    return out;
+  };
+  const common = (name: string) => ['--count', '5', '--progress', 'silent', '--data-dir', path.join(work, `stack-${name}`), '--quarantine', path.join(work, `q-${name}.jsonl`)];
+
+  before(async () => {
+    refusing = await refusingMysql();
+    downPort = await closedPort();
+  });
+  after(async () => {
+    await refusing.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  for (const script of ['emulate-batch', 'emulate-stream'] as const) {
+    const file = `scripts/${script}.ts`;
+    const pathName = script === 'emulate-batch' ? 'batch' : 'stream';
+
+    test(`${script}: MySQL unreachable`, async () => {
+      const run = await runScript(file, common(`${script}-down`), env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }));
+      assertFailed(run, new RegExp(`^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`));
+      assert.match(run.stdout, /FAILED, stopped early: cannot reach MySQL/);
+    });
+
+    test(`${script}: MySQL refusing the login`, async () => {
+      const run = await runScript(file, common(`${script}-denied`), env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }));
+      assertFailed(run, new RegExp(`^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`));
+      assert.doesNotMatch(run.stdout + run.stderr, /wrong-password/);
+    });
+
+    test(`${script}: MySQL refusing the login, settings from db_creds.yaml`, async () => {
+      const dir = mkdtempSync(path.join(work, 'credentials-db-'));
+      writeFileSync(path.join(dir, 'db_creds.yaml'), `HOST: 127.0.0.1\nUSER: reader\nPASSWORD: not-the-password\nDATABASE: pinterest_data\nPORT: ${refusing.port}\n`);
+      const run = await runScript(file, common(`${script}-denied-file`), env({ PP_CREDENTIALS_DIR: dir }));
+      assertFailed(run, /refused user reader \(ER_ACCESS_DENIED_ERROR\); check USER and PASSWORD in .*db_creds\.yaml$/);
+    });
+
+    test(`${script}: an unknown key in aws.yaml`, async () => {
+      const dir = mkdtempSync(path.join(work, 'credentials-typo-'));
+      writeFileSync(path.join(dir, 'aws.yaml'), 'user_id: abc123\ninvoke_ulr: https://abc.execute-api.us-east-1.amazonaws.com/prod\n');
+      const run = await runScript(file, common(`${script}-typo`), env({ PP_CREDENTIALS_DIR: dir }));
+      assertFailed(run, /^error: .*aws\.yaml: invoke_ulr: unknown key; did you mean invoke_url\?/);
+    });
+
+    test(`${script}: an empty aws.yaml`, async () => {
+      const dir = mkdtempSync(path.join(work, 'credentials-empty-'));
+      writeFileSync(path.join(dir, 'aws.yaml'), '');
+      const run = await runScript(file, common(`${script}-empty`), env({ PP_CREDENTIALS_DIR: dir }));
+      assertFailed(run, /^error: .*aws\.yaml: is empty; fill it in as in credentials\.example\/aws\.yaml, or delete it$/);
+    });
+
+    test(`${script}: --no-start-stack with no stack running`, async () => {
+      const run = await runScript(file, [...common(`${script}-nostack`), '--no-start-stack'], env());
+      assertFailed(run, /^error: no local stack is running from .*; start one with npm run stack, or leave out --no-start-stack$/);
+    });
+
+    test(`${script}: a bad flag`, async () => {
+      const run = await runScript(file, ['--count', 'ten'], env());
+      assertFailed(run, /^error: --count expects a whole number >= 1, got "ten"$/);
+    });
+  }
+
+  test('npm start with MySQL unreachable fails before writing a report', async () => {
+    const out = path.join(work, 'start-out');
+    const run = await runScript('scripts/start.ts', ['--posts', '5', '--no-stream', '--progress', 'silent', '--data-dir', path.join(work, 'start-stack'), '--out', out], env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }));
+    assertFailed(run, new RegExp(`^error: the batch path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`));
+    assert.equal(existsSync(path.join(out, 'report.html')), false);
+  });
+
+  test('npm start resolves --out and --data-dir: an absolute path stays absolute', async () => {
+    const out = path.join(work, 'abs-out');
+    const dataDir = path.join(work, 'abs-stack');
+    // A failing source keeps the run short; the stack is already started in --data-dir by then.
+    const run = await runScript('scripts/start.ts', ['--posts', '5', '--no-stream', '--progress', 'silent', '--data-dir', dataDir, '--out', out], env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }));
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(existsSync(dataDir), `${dataDir} was used`);
+    assert.equal(existsSync(path.join(ROOT, dataDir)), false, 'not joined under the project folder');
+  });
+});
