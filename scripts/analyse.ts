@@ -8,13 +8,13 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 
 export const SPEC: CommandSpec = {
-  name: 'tsx scripts/analyse.ts',
+  name: 'npm run analyse --',
   summary: 'Loads the cleaned tables into DuckDB, runs the nine questions (src/analysis/queries/*.sql) and writes the answers as CSV and an offline HTML report with a chart per question.',
   options: {
-    'clean-dir': { type: 'string', value: 'DIR', description: 'folder of the cleaned tables (from scripts/clean-batch.ts)', default: 'output/clean' },
+    'clean-dir': { type: 'string', value: 'DIR', description: 'folder of the cleaned tables (from npm run clean)', default: 'output/clean' },
     'out': { type: 'string', value: 'DIR', description: 'folder of report.html and answers/', default: 'output' },
   },
-  examples: ['tsx scripts/analyse.ts', 'tsx scripts/analyse.ts --clean-dir /tmp/clean --out /tmp/report'],
+  examples: ['npm run analyse', 'npm run analyse -- --clean-dir /tmp/clean --out /tmp/report'],
 };
 
 /** A folder option: relative paths are taken from the workspace root. */

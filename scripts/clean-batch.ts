@@ -1,66 +1,80 @@
 /**
- * The batch step on its own: reads what the S3 sink wrote for the three topics, quarantines bad
- * records, cleans the tables and writes output/clean/. See `--help`.
+ * The batch step on its own (`npm run clean`): reads what the S3 sink wrote for the three topics
+ * into DuckDB, quarantines bad records, cleans the tables with the shared cleaning SQL and writes
+ * output/clean/. See `--help`.
  */
 import path from 'node:path';
+import { openAnalysisDatabase } from '../src/analysis/duckdb';
 import { openSinkInput } from '../src/batch/open-sink-input';
+import { s3SinkStore } from '../src/batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchResult } from '../src/batch/run-batch';
+import { folderSinkStore } from '../src/batch/sink-folder';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
+import { loadConfig } from '../src/config';
+import { PipelineError } from '../src/errors';
 import { createProgress } from '../src/progress';
+import { TABLES } from '../src/tables';
 
 export const SPEC: CommandSpec = {
-  name: 'tsx scripts/clean-batch.ts',
-  summary: 'Reads every object the S3 sink wrote for the three topics, quarantines records that are not rows, cleans pin, geo and user (PIPELINE_SPEC.md §5) and writes them as CSV and JSON lines.',
+  name: 'npm run clean --',
+  summary: 'Reads every object the S3 sink wrote for the three topics into DuckDB, quarantines records that are not rows, cleans pin, geo and user with the shared cleaning SQL (src/cleaning/, PIPELINE_SPEC.md §5) and writes them as CSV and JSON lines. Fails when there is nothing to read, or when the sink\'s offsets show records that no object holds.',
   options: {
     'out': { type: 'string', value: 'DIR', description: 'folder of the cleaned tables', default: 'output/clean' },
     'quarantine': { type: 'string', value: 'DIR', description: 'folder of the quarantine files (batch-read-<table>.jsonl)', default: 'output/quarantine' },
     'concurrency': { type: 'string', value: 'N', description: 'S3 GetObject calls in flight', default: '16' },
     's3-endpoint': { type: 'string', value: 'URL', description: 'S3 endpoint (default: the local stack running from .local-stack/, or AWS when credentials/aws.yaml has an invoke_url)' },
     'bucket': { type: 'string', value: 'NAME', description: 'bucket to read (default: the configured user-<user_id>-bucket)' },
+    'sink-folder': { type: 'string', value: 'DIR', description: 'read a folder copy of the bucket instead (e.g. made by aws s3 sync s3://<bucket> DIR)' },
     'sample': { type: 'string', value: 'N', description: 'read nothing from S3: generate N posts into a private temporary S3 first (no stack needed)' },
+    'allow-gaps': { type: 'boolean', description: 'exit 0 even when the sink\'s offsets show missing records (they are still reported)' },
   },
-  examples: ['tsx scripts/clean-batch.ts', 'tsx scripts/clean-batch.ts --sample 1000 --out /tmp/clean'],
+  examples: ['npm run clean', 'npm run clean -- --sample 1000 --out /tmp/clean', 'npm run clean -- --sink-folder ./my-bucket-copy'],
 };
-
-/** A folder option: relative paths are taken from the workspace root. */
-function fromRoot(value: unknown): string {
-  return path.resolve(PROJECT_ROOT, String(value));
-}
 
 export async function main(argv: string[]): Promise<CleanBatchResult | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const config = loadConfig();
   const concurrency = intOption(values, 'concurrency', 1) ?? 16;
-  const input = await openSinkInput({
+  const folder = typeof values['sink-folder'] === 'string' ? path.resolve(values['sink-folder']) : undefined;
+  const input = folder ? undefined : await openSinkInput({
     config,
     sample: intOption(values, 'sample', 1),
     ...(typeof values['s3-endpoint'] === 'string' ? { endpoint: values['s3-endpoint'] } : {}),
     ...(typeof values.bucket === 'string' ? { bucket: values.bucket } : {}),
   });
-  console.log(`reading ${input.description}`);
-  const progress = createProgress({ label: `reading s3://${input.bucket}/topics/`, total: 0, fields: ['records', 'quarantined'] });
+  const store = folder ? folderSinkStore(folder) : s3SinkStore(input!.s3, input!.bucket);
+  const topics = input?.topics ?? config.names.topics;
+  console.log(`reading ${input?.description ?? `the sink folder ${folder}`}`);
+  const progress = createProgress({ label: `reading ${store.description}/topics/`, total: 0, fields: ['records', 'quarantined'] });
+  const db = await openAnalysisDatabase();
   try {
+    const outDir = path.resolve(String(values.out));
     const result = await cleanBatch({
-      s3: input.s3, bucket: input.bucket, topics: input.topics, concurrency,
-      cleanDir: fromRoot(values.out),
-      quarantineDir: fromRoot(values.quarantine),
+      connection: db.connection, store, topics, concurrency,
+      cleanDir: outDir,
+      quarantineDir: path.resolve(String(values.quarantine)),
       onProgress: (p) => {
         progress.setTotal(p.objectsListed);
         progress.update(p.objectsRead, { records: p.records, quarantined: p.quarantined });
       },
-    });
-    progress.stop();
-    console.log('table  objects  records  quarantined  parsed  duplicates  cleaned');
-    for (const row of summariseCleanBatch(result)) {
-      console.log(`${row.table.padEnd(5)}  ${String(row.objects).padStart(7)}  ${String(row.records).padStart(7)}  ${String(row.quarantined).padStart(11)}  ${String(row.parsed).padStart(6)}  ${String(row.duplicates).padStart(10)}  ${String(row.cleaned).padStart(7)}`);
-    }
-    console.log(`cleaned tables: ${fromRoot(values.out)}/{pin,geo,user}.{csv,jsonl}`);
+    }).finally(() => progress.stop());
+    console.table(summariseCleanBatch(result));
+    console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl}`);
     if (result.read.quarantined > 0) console.log(`quarantined records: ${Object.values(result.read.quarantineFiles).join(', ')}`);
+    if (result.read.objects === 0) {
+      throw new PipelineError('SINK_EMPTY', `no sink objects under ${store.description}/topics/{${TABLES.map((t) => topics[t]).join(',')}}/; emulate posts first (npm run emulate:batch, or npm start), or check the bucket and user_id`);
+    }
+    if (result.read.missing > 0) {
+      for (const table of TABLES) for (const gap of result.read.tables[table].gaps) console.error(`${table}: ${gap}`);
+      const message = `${result.read.missing} record(s) the sink's offsets show are in no object (objects truncated, emptied or deleted); restore them or re-run the sink, or pass --allow-gaps to accept the loss`;
+      if (!values['allow-gaps']) throw new PipelineError('SINK_GAPS', message);
+      console.error(`warning: ${message}`);
+    }
     return result;
   } finally {
-    await input.close();
+    db.close();
+    await input?.close();
   }
 }
 

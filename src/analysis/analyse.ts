@@ -3,8 +3,10 @@ import { toCsv } from '../batch/write-tables';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rowsToFrame, type Frame } from '../frames';
-import type { TableKey } from '../tables';
-import { loadCleanFrames, loadCleanTables, openAnalysisDatabase, queryRows } from './duckdb';
+import { SQL_TABLES } from '../batch/clean-schema';
+import { PipelineError } from '../errors';
+import { TABLES } from '../tables';
+import { loadCleanTables, openAnalysisDatabase, queryRows } from './duckdb';
 import { QUESTIONS, questionName, questionSql, type Question } from './questions';
 
 /** One question answered. */
@@ -32,23 +34,20 @@ export async function answerQuestions(connection: DuckDBConnection, questions: r
   return answers;
 }
 
-export interface AnalyseOptions {
-  /** Folder written by `writeCleanTables` (e.g. `output/clean/`)... */
-  cleanDir?: string;
-  /** ...or the cleaned DataFrames themselves. */
-  frames?: Record<TableKey, Frame>;
-}
-
 /**
- * Loads the cleaned tables into a fresh in-memory DuckDB and answers the nine questions.
- * Give `cleanDir` or `frames`.
+ * Answers the nine questions from the cleaned tables a batch step wrote to `cleanDir` (e.g.
+ * `output/clean/`), loaded into a fresh in-memory DuckDB. (`npm start` answers them in the database
+ * it cleaned in, with `answerQuestions`.)
  */
-export async function analyse(options: AnalyseOptions): Promise<Answer[]> {
-  if (!options.cleanDir && !options.frames) throw new Error('analyse needs cleanDir or frames');
+export async function analyseCleanDir(cleanDir: string): Promise<Answer[]> {
   const db = await openAnalysisDatabase();
   try {
-    if (options.frames) await loadCleanFrames(db.connection, options.frames);
-    else await loadCleanTables(db.connection, options.cleanDir as string);
+    await loadCleanTables(db.connection, cleanDir);
+    const rows = await queryRows(db.connection, `SELECT ${TABLES.map((t) => `(SELECT COUNT(*) FROM ${SQL_TABLES[t]}) AS ${t}`).join(', ')}`);
+    const empty = TABLES.filter((t) => Number(rows[0][t]) === 0);
+    if (empty.length) {
+      throw new PipelineError('CLEAN_TABLES_EMPTY', `the cleaned ${empty.join(', ')} table(s) in ${cleanDir} hold no rows, so there is nothing to analyse; emulate posts and clean them first (npm run emulate:batch, then npm run clean), or run npm start`);
+    }
     return await answerQuestions(db.connection);
   } finally {
     db.close();

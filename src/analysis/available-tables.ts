@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { projectPath } from '../config';
-import { cleanTables } from '../batch/clean-tables';
 import { cleanTableFiles } from '../batch/write-tables';
 import { samplePosts } from '../batch/sink-fixture';
+import { cleanRawTables, loadRawTables } from '../cleaning/duckdb-cleaning';
 import { TABLES } from '../tables';
-import { analyse, type Answer } from './analyse';
+import { analyseCleanDir, answerQuestions, type Answer } from './analyse';
+import { openAnalysisDatabase } from './duckdb';
 
 export interface AvailableAnswers {
   answers: Answer[];
@@ -19,20 +20,26 @@ export function hasCleanTables(dir: string): boolean {
 
 /**
  * Answers the questions from the cleaned tables a run left in `cleanDir` (default `output/clean/`,
- * written by `npm start` or scripts/clean-batch.ts); when there are none, from `sampleRows`
- * generated posts cleaned in memory, so a notebook always has something to show.
+ * written by `npm start` or `npm run clean`); when there are none, from `sampleRows` generated posts
+ * cleaned by the same SQL in an in-memory DuckDB, so a notebook always has something to show.
  */
 export async function answerAvailableTables(options: { cleanDir?: string; sampleRows?: number; seed?: number } = {}): Promise<AvailableAnswers> {
   const cleanDir = options.cleanDir ?? projectPath('output', 'clean');
   if (hasCleanTables(cleanDir)) {
-    return { answers: await analyse({ cleanDir }), description: `the cleaned tables in ${cleanDir}` };
+    return { answers: await analyseCleanDir(cleanDir), description: `the cleaned tables in ${cleanDir}` };
   }
   const rows = options.sampleRows ?? 2_000;
   const seed = options.seed ?? 42;
   const posts = [...samplePosts({ rows, seed })];
-  const cleaned = cleanTables({ pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
-  return {
-    answers: await analyse({ frames: cleaned.frames }),
-    description: `${rows.toLocaleString('en-US')} generated posts (seed ${seed}) cleaned in memory, as ${cleanDir} has no cleaned tables yet (run npm start or scripts/clean-batch.ts)`,
-  };
+  const db = await openAnalysisDatabase();
+  try {
+    await loadRawTables(db.connection, { pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
+    await cleanRawTables(db.connection);
+    return {
+      answers: await answerQuestions(db.connection),
+      description: `${rows.toLocaleString('en-US')} generated posts (seed ${seed}) cleaned in memory, as ${cleanDir} has no cleaned tables yet (run npm start or npm run clean)`,
+    };
+  } finally {
+    db.close();
+  }
 }

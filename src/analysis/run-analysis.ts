@@ -1,6 +1,6 @@
 import type { WriteReportOptions, WriteReportResult } from '../report/write-report';
 import { writeReport } from '../report/write-report';
-import { analyse, type Answer } from './analyse';
+import { analyseCleanDir, type Answer } from './analyse';
 
 export interface AnalyseAndReportOptions {
   /** Folder of the cleaned tables (e.g. `output/clean/`). */
@@ -17,7 +17,7 @@ export interface AnalyseAndReportResult extends WriteReportResult {
 
 /** Answers the nine questions from the cleaned tables and writes the report and the answer CSVs. */
 export async function analyseAndReport(options: AnalyseAndReportOptions): Promise<AnalyseAndReportResult> {
-  const answers = await analyse({ cleanDir: options.cleanDir });
+  const answers = await analyseCleanDir(options.cleanDir);
   const report = await writeReport({ answers, outDir: options.outDir, summary: options.summary, title: options.title });
   return { answers, ...report };
 }

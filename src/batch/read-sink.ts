@@ -1,58 +1,51 @@
 /**
- * Reading back what the S3 sink wrote (PIPELINE_SPEC.md §4): every object under
+ * What the S3 sink wrote (PIPELINE_SPEC.md §4), as the batch step reads it: every object under
  * `topics/<topic>/` of the three topics, each holding newline-delimited JSON values, whatever
- * `flush.size` was. Each line is one record; records that are not rows of their table go to the
- * quarantine with the reason and the S3 key, and the rest come back as raw rows in the order of
- * (topic, partition, offset, line).
+ * `flush.size` was. A `SinkStore` is the bucket (`s3SinkStore`) or a folder holding a copy of it
+ * (`folderSinkStore`, e.g. after `aws s3 sync`); load-sink.ts reads either into DuckDB. Records that
+ * are not rows of their table go to the quarantine with the reason, the key and the line
+ * (`classifyObjectRecords`, with `validateRecord` the one definition of a readable record).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { listObjectPages } from '../s3-list';
 import { describeError, PipelineError } from '../errors';
 import { TABLES, type TableKey } from '../tables';
-import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
-import { validateRecord, type RawTables } from './raw-records';
+import type { BatchQuarantine } from './quarantine';
+import { validateRecord } from './raw-records';
 
 /** Bytes in one record above which it is quarantined: Kafka's default `message.max.bytes` (1 MiB). */
 export const MAX_RECORD_BYTES = 1_048_576;
 
-/**
- * Where the sink's objects are read from: a bucket (`s3SinkStore`) or a folder holding a copy of
- * one, e.g. made by `aws s3 sync` (`folderSinkStore` in sink-folder.ts).
- */
+/** Where the sink's objects are read from: a bucket or a folder holding a copy of one. */
 export interface SinkStore {
-  /** Pages of the objects under the three topics' prefixes (see `listSinkObjectPages`). */
+  /** One line saying where the objects are. */
+  readonly description: string;
+  /** Pages of the objects under the three topics' prefixes, topic by topic (pin, geo, user). */
   listPages(topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]>;
+  /** An object's body, a piece at a time. */
+  open(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** An object's whole body. */
   read(key: string): Promise<Uint8Array>;
+  /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
+  file?(key: string): string;
 }
 
 /** The sink's bucket as a `SinkStore`. */
 export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
   return {
+    description: `s3://${bucket}`,
     listPages: (topics, pageSize) => listSinkObjectPages(s3, bucket, topics, pageSize),
+    open: (key) => getObjectStream(s3, bucket, key),
     read: (key) => getObjectBytes(s3, bucket, key),
   };
 }
 
-export type ReadSinkOptions = ReadSinkSettings & ({ s3: S3Client; bucket: string; store?: undefined } | { store: SinkStore; s3?: undefined; bucket?: undefined });
-
-export interface ReadSinkSettings {
-  /** Topic of each table (`config.names.topics`). */
-  topics: Record<TableKey, string>;
-  /** GetObject calls in flight (default 16). */
-  concurrency?: number;
-  /** Folder of the quarantine files (`batch-read-<table>.jsonl`); omit to keep them in memory only. */
-  quarantineDir?: string;
-  /** Records larger than this are quarantined (default `MAX_RECORD_BYTES`). */
-  maxRecordBytes?: number;
-  /** Keys per listing page (S3's default and maximum: 1000); small values test the paging. */
-  pageSize?: number;
-  /** Told after the listing and after each object read. */
-  onProgress?: (progress: ReadProgress) => void;
-}
-
+/** Told while the sink is read: objects listed and read so far, records in them, quarantined. */
 export interface ReadProgress {
   objectsListed: number;
   objectsRead: number;
+  bytesRead: number;
   records: number;
   quarantined: number;
 }
@@ -67,8 +60,18 @@ export interface TableReadCounts {
   quarantined: number;
   /** Blank lines (JsonFormat writes none; counted, not records). */
   blankLines: number;
-  /** Fields not in the table, dropped: field name → records that had it. */
+  /** Fields not in the table, dropped: field name → records that had it (counted in objects read record by record). */
   unknownFields: Record<string, number>;
+  /**
+   * Records the sink's offsets say were written but no object holds: the start offsets in the keys
+   * (`<topic>+<p>+<start>.json`) and the records counted in each object leave a gap when an object
+   * was truncated, emptied or deleted. 0 when the sink is whole.
+   */
+  missing: number;
+  /** Records in objects beyond what the next object's start offset allows (an object replaced by a longer one). */
+  surplus: number;
+  /** Where the offsets do not add up, one line each (at most 20). */
+  gaps: string[];
 }
 
 export interface ReadCounts {
@@ -77,16 +80,11 @@ export interface ReadCounts {
   records: number;
   parsed: number;
   quarantined: number;
+  missing: number;
+  surplus: number;
   tables: Record<TableKey, TableReadCounts>;
   /** Quarantine file of each table, when written to a folder. */
   quarantineFiles: Partial<Record<TableKey, string>>;
-}
-
-export interface ReadSinkResult {
-  rows: RawTables;
-  counts: ReadCounts;
-  /** The quarantined records of this run (at most the last 1,000 per table). */
-  quarantine: BatchQuarantine;
 }
 
 /** One object of the sink, with where it sits. */
@@ -102,6 +100,12 @@ export function topicPrefix(topic: string): string {
 }
 
 const KEY_PATTERN = /\/partition=(\d+)\/[^/]*\+(\d+)\.json$/;
+
+/** The partition and start offset of a sink key (`topics/<t>/partition=<p>/<t>+<p>+<start>.json`); undefined for other keys. */
+export function parseSinkKey(key: string): { partition: number; startOffset: number } | undefined {
+  const match = KEY_PATTERN.exec(key);
+  return match ? { partition: Number(match[1]), startOffset: Number(match[2]) } : undefined;
+}
 
 /** Orders keys by partition, then start offset (numerically); other keys by name, after those. */
 export function compareSinkKeys(a: string, b: string): number {
@@ -147,6 +151,17 @@ function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
     return new PipelineError('BUCKET_NOT_FOUND', `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`, { cause: error });
   }
   return new PipelineError('S3_READ_FAILED', `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`, { retriable: true, cause: error });
+}
+
+/** Opens one object's body as a stream of pieces. */
+export async function getObjectStream(s3: S3Client, bucket: string, key: string): Promise<AsyncIterable<Uint8Array>> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) return Readable.from([]);
+    return response.Body as unknown as AsyncIterable<Uint8Array>;
+  } catch (error) {
+    throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
+  }
 }
 
 /** Reads one object's body as bytes. */
@@ -227,109 +242,48 @@ export function classifyObjectRecords(object: ObjectRecords, body: Uint8Array, r
 
 /** The counts of the three tables with their totals. */
 export function totalReadCounts(tables: Record<TableKey, TableReadCounts>, quarantineFiles: Partial<Record<TableKey, string>>): ReadCounts {
-  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined') => tables.pin[field] + tables.geo[field] + tables.user[field];
-  return { objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'), tables, quarantineFiles };
+  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined' | 'missing' | 'surplus') => tables.pin[field] + tables.geo[field] + tables.user[field];
+  return {
+    objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'),
+    missing: sum('missing'), surplus: sum('surplus'), tables, quarantineFiles,
+  };
 }
 
 export function emptyTableReadCounts(): TableReadCounts {
-  return { objects: 0, bytes: 0, records: 0, parsed: 0, quarantined: 0, blankLines: 0, unknownFields: {} };
+  return { objects: 0, bytes: 0, records: 0, parsed: 0, quarantined: 0, blankLines: 0, unknownFields: {}, missing: 0, surplus: 0, gaps: [] };
 }
 
+/** Gaps listed per table at most. */
+const MAX_GAP_LINES = 20;
+
 /**
- * Reads every object the S3 sink wrote for the three topics: lists them (paged), fetches them
- * while the listing goes on, with at most `concurrency` GetObject calls in flight, and checks
- * every record (`validateRecord`). Bad records go to the quarantine; the run always completes unless S3 itself
- * fails. Rows come back in sink order whatever order the objects arrived in.
+ * Checks the sink's offsets of one table: per partition, each object's start offset plus the
+ * records it holds must be the next object's start offset, and the first object must start at 0.
+ * Adds what does not add up to `counts` (`missing`, `surplus`, `gaps`). Keys that are not the
+ * sink's are left out of the check.
  */
-export async function readSinkTables(options: ReadSinkOptions): Promise<ReadSinkResult> {
-  const store = options.store ?? s3SinkStore(options.s3, options.bucket);
-  const concurrency = Math.max(1, options.concurrency ?? 16);
-  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  const quarantine = createBatchQuarantine(options.quarantineDir);
-  const tables: Record<TableKey, TableReadCounts> = { pin: emptyTableReadCounts(), geo: emptyTableReadCounts(), user: emptyTableReadCounts() };
-  const progress: ReadProgress = { objectsListed: 0, objectsRead: 0, records: 0, quarantined: 0 };
-  const report = () => {
-    progress.records = tables.pin.records + tables.geo.records + tables.user.records;
-    progress.quarantined = quarantine.count();
-    options.onProgress?.({ ...progress });
-  };
-
-  // Objects are fetched while the listing goes on (on the local stack a long listing takes as
-  // long as the fetching). Bodies may arrive out of order; they are classified in listing order,
-  // `pending` holding the ones that arrived early; rows are put in sink order at the end.
-  const objects: SinkObject[] = [];
-  const perObjectRows: unknown[][] = [];
-  const pending = new Map<number, Uint8Array>();
-  let nextToClassify = 0;
-  const classifyReady = () => {
-    while (pending.has(nextToClassify)) {
-      const body = pending.get(nextToClassify) as Uint8Array;
-      pending.delete(nextToClassify);
-      const object = objects[nextToClassify];
-      const counts = tables[object.table];
-      counts.objects += 1;
-      counts.bytes += body.length;
-      classifyObjectRecords({ ...object, bytes: body.length }, body, perObjectRows[nextToClassify], counts, quarantine, maxRecordBytes);
-      nextToClassify += 1;
-      progress.objectsRead += 1;
-    }
-    report();
-  };
-
-  let listed = false;
-  let failed = false;
-  const sleeping: (() => void)[] = [];
-  const wakeWorkers = () => { for (const wake of sleeping.splice(0)) wake(); };
-  const lister = async () => {
-    try {
-      for await (const page of store.listPages(options.topics, options.pageSize)) {
-        if (failed) return;
-        for (const object of page) {
-          objects.push(object);
-          perObjectRows.push([]);
-        }
-        progress.objectsListed = objects.length;
-        report();
-        wakeWorkers();
-      }
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      listed = true;
-      wakeWorkers();
-    }
-  };
-  let next = 0;
-  const worker = async () => {
-    while (!failed) {
-      if (next < objects.length) {
-        const index = next++;
-        try {
-          pending.set(index, await store.read(objects[index].key));
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-        classifyReady();
-      } else if (listed) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => sleeping.push(resolve));
-      }
-    }
-  };
-  try {
-    await Promise.all([lister(), ...Array.from({ length: concurrency }, worker)]);
-  } finally {
-    quarantine.close();
+export function checkSinkOffsets(objects: readonly { key: string; records: number }[], counts: TableReadCounts): void {
+  const partitions = new Map<number, { startOffset: number; records: number; key: string }[]>();
+  for (const object of objects) {
+    const parsed = parseSinkKey(object.key);
+    if (!parsed) continue;
+    const list = partitions.get(parsed.partition) ?? [];
+    list.push({ startOffset: parsed.startOffset, records: object.records, key: object.key });
+    partitions.set(parsed.partition, list);
   }
-
-  const rows: RawTables = { pin: [], geo: [], user: [] };
-  const order = objects.map((_, i) => i).sort((a, b) => compareSinkObjects(objects[a], objects[b]));
-  for (const i of order) {
-    const target = rows[objects[i].table] as unknown[];
-    for (const row of perObjectRows[i]) target.push(row);
+  const note = (line: string) => { if (counts.gaps.length < MAX_GAP_LINES) counts.gaps.push(line); };
+  for (const [partition, list] of [...partitions].sort((a, b) => a[0] - b[0])) {
+    list.sort((a, b) => a.startOffset - b.startOffset);
+    let expected = 0;
+    for (const object of list) {
+      if (object.startOffset > expected) {
+        counts.missing += object.startOffset - expected;
+        note(`partition ${partition}: offsets ${expected}..${object.startOffset - 1} are in no object (before ${object.key})`);
+      } else if (object.startOffset < expected) {
+        counts.surplus += expected - object.startOffset;
+        note(`partition ${partition}: ${object.key} starts at ${object.startOffset}, but the objects before it hold records up to offset ${expected - 1}`);
+      }
+      expected = object.startOffset + object.records;
+    }
   }
-  return { rows, counts: totalReadCounts(tables, quarantine.files), quarantine };
 }

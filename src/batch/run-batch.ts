@@ -1,42 +1,57 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Frame } from '../frames';
-import type { TableKey } from '../tables';
-import type { CleanCounts } from './clean-result';
-import { cleanTables } from './clean-tables';
-import { readSinkTables, type ReadCounts, type ReadProgress } from './read-sink';
+/**
+ * The batch step (step 3): every object the S3 sink wrote for the three topics, read into DuckDB
+ * (load-sink.ts), cleaned there by the shared cleaning SQL (src/cleaning/), table by table, so one
+ * raw table at a time is held. The cleaned tables `pin_clean`, `geo_clean`, `user_clean` stay in the
+ * database for the nine questions, and are written to `output/clean/` by DuckDB.
+ */
+import { RAW_VIEWS } from '../cleaning/cleaning-sql';
+import { cleanRawTable, type CleanCounts } from '../cleaning/duckdb-cleaning';
+import { TABLES, type TableKey } from '../tables';
+import { loadSink, type LoadSinkOptions } from './load-sink';
+import type { BatchQuarantine } from './quarantine';
+import type { ReadCounts } from './read-sink';
 import { writeCleanTables, type CleanTableFiles } from './write-tables';
 
-export interface CleanBatchOptions {
-  /** Created once by the caller (`createS3Client`). */
-  s3: S3Client;
-  bucket: string;
-  topics: Record<TableKey, string>;
-  /** Where the cleaned tables go (e.g. `output/clean/`). */
-  cleanDir: string;
-  /** Where the quarantine files go (e.g. `output/quarantine/`). */
-  quarantineDir?: string;
-  concurrency?: number;
-  onProgress?: (progress: ReadProgress) => void;
+export type { CleanCounts };
+
+export interface CleanBatchOptions extends LoadSinkOptions {
+  /** Where the cleaned tables are written as CSV and JSON lines (e.g. `output/clean/`); omit to keep them in the database only. */
+  cleanDir?: string;
+}
+
+/** How long a table took to read and to clean. */
+export interface TableTimings {
+  table: TableKey;
+  readMs: number;
+  cleanMs: number;
 }
 
 export interface CleanBatchResult {
-  frames: Record<TableKey, Frame>;
-  /** What was read: per table `records === parsed + quarantined`. */
+  /** What was read: per table `records === parsed + quarantined`; `missing` records the offsets show but no object holds. */
   read: ReadCounts;
   /** What the cleaning did: per table `input (= parsed) === invalid + duplicates + output`. */
   clean: Record<TableKey, CleanCounts>;
-  files: Record<TableKey, CleanTableFiles>;
+  quarantine: BatchQuarantine;
+  /** Objects read record by record (the others were taken as DuckDB read them). */
+  objectsByRecord: number;
+  timings: TableTimings[];
+  files?: Record<TableKey, CleanTableFiles>;
 }
 
-/**
- * The batch step in one call: reads every sink object of the three topics (`readSinkTables`),
- * cleans the tables (`cleanTables`) and writes them as CSV and JSON lines (`writeCleanTables`).
- */
+/** Reads, cleans and (with `cleanDir`) writes the three tables; see the module comment. */
 export async function cleanBatch(options: CleanBatchOptions): Promise<CleanBatchResult> {
-  const read = await readSinkTables(options);
-  const cleaned = cleanTables(read.rows);
-  const files = await writeCleanTables(cleaned.frames, options.cleanDir);
-  return { frames: cleaned.frames, read: read.counts, clean: cleaned.counts, files };
+  const { connection } = options;
+  const clean = {} as Record<TableKey, CleanCounts>;
+  const timings: TableTimings[] = [];
+  const loaded = await loadSink(options, async ({ table, ms }) => {
+    const started = performance.now();
+    clean[table] = await cleanRawTable(connection, table);
+    await connection.run(`DROP TABLE ${RAW_VIEWS[table]}`);
+    timings.push({ table, readMs: ms, cleanMs: performance.now() - started });
+  });
+  const files = options.cleanDir ? await writeCleanTables(connection, options.cleanDir) : undefined;
+  const objectsByRecord = TABLES.reduce((n, t) => n + loaded.tables[t].objectsByRecord, 0);
+  return { read: loaded.counts, clean, quarantine: loaded.quarantine, objectsByRecord, timings, ...(files ? { files } : {}) };
 }
 
 /** One line per table of what the batch step did, for logs, notebooks and the report. */
@@ -44,17 +59,22 @@ export interface CleanBatchSummaryRow {
   table: TableKey;
   objects: number;
   records: number;
+  /** Records the sink's offsets show but no object holds. */
+  missing: number;
   quarantined: number;
   parsed: number;
   duplicates: number;
   cleaned: number;
 }
 
-/** Per table: objects read, records in them, quarantined, parsed, duplicates dropped, rows kept. */
+/** Per table: objects read, records in them, missing, quarantined, parsed, duplicates dropped, rows kept. */
 export function summariseCleanBatch(result: Pick<CleanBatchResult, 'read' | 'clean'>): CleanBatchSummaryRow[] {
-  return (['pin', 'geo', 'user'] as const).map((table) => {
+  return TABLES.map((table) => {
     const read = result.read.tables[table];
     const clean = result.clean[table];
-    return { table, objects: read.objects, records: read.records, quarantined: read.quarantined, parsed: read.parsed, duplicates: clean.duplicates + clean.invalid, cleaned: clean.output };
+    return {
+      table, objects: read.objects, records: read.records, missing: read.missing, quarantined: read.quarantined, parsed: read.parsed,
+      duplicates: clean.duplicates + clean.invalid, cleaned: clean.output,
+    };
   });
 }

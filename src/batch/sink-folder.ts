@@ -4,7 +4,7 @@
  * batch step reads such a folder the same way it reads the bucket (`folderSinkStore`), and the
  * benchmark writes its datasets as one (`writeSinkFolder`) so every engine reads the same bytes.
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../errors';
@@ -35,13 +35,16 @@ export function sinkFolderFile(dir: string, key: string): string {
   return path.join(dir, ...key.split('/'));
 }
 
-/** A sink folder as a `SinkStore` for `readSinkTables`. */
+/** A sink folder as a `SinkStore` for the batch step. */
 export function folderSinkStore(dir: string): SinkStore {
   return {
+    description: dir,
     async *listPages(topics) {
       yield await listSinkFolder(dir, topics);
     },
+    open: async (key) => createReadStream(sinkFolderFile(dir, key), { highWaterMark: 1 << 20 }),
     read: async (key) => readFile(sinkFolderFile(dir, key)),
+    file: (key) => sinkFolderFile(dir, key),
   };
 }
 

@@ -1,9 +1,10 @@
--- Cleaning the geolocation table (PIPELINE_SPEC.md §5), over the raw records in geo_raw.
--- The same rules as src/batch/clean-geo.ts: coordinates = [latitude, longitude] (NULL when either
+-- Cleaning the geolocation table (PIPELINE_SPEC.md §5), over the raw records in geo_raw: the one
+-- definition of these rules, run by DuckDB here and by Spark on Databricks.
+-- coordinates = [latitude, longitude] (NULL when either
 -- is missing) replacing the two columns, timestamp -> TIMESTAMP (whole seconds; unreadable or
 -- impossible dates -> NULL), empty country -> NULL, rows without a usable ind dropped, exact
 -- duplicates dropped, columns ind, country, coordinates, timestamp. DuckDB's LIST_VALUE is Spark's
--- ARRAY (src/analysis/spark-dialect.ts).
+-- ARRAY (src/cleaning/spark-dialect.ts).
 WITH typed AS (
   SELECT
     TRY_CAST(ind AS INT) AS ind,

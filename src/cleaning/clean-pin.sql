@@ -1,11 +1,12 @@
--- Cleaning the pin table (PIPELINE_SPEC.md §5), over the raw records in pin_raw.
--- The same rules as src/batch/clean-pin.ts: placeholders and empty strings -> NULL,
--- follower_count -> BIGINT (k x 1,000, M x 1,000,000, digits and 1,234 as is), save_location -> the
--- path, index -> ind (rows without a usable id are dropped), one row per unique_id, and the columns
--- in the course's order. Written in DuckDB's spelling; src/analysis/spark-dialect.ts turns
--- REGEXP_MATCHES and LIST_VALUE into Spark's. No backslashes: Spark and DuckDB escape them differently.
--- Which row of a repeated unique_id is kept: the smallest ind (the TypeScript path keeps the first
--- read); the two differ only when different posts share a unique_id.
+-- Cleaning the pin table (PIPELINE_SPEC.md §5), over the raw records in pin_raw: the one definition
+-- of these rules, run by DuckDB here and by Spark on Databricks.
+-- Placeholders and empty strings -> NULL (each {{placeholders.<column>}} is expanded by cleaningSql
+-- from src/known-values.ts into the quoted strings of that column), follower_count -> BIGINT
+-- (k x 1,000, M x 1,000,000, digits and 1,234 as is), save_location -> the path, index -> ind (rows
+-- without a usable id are dropped), one row per unique_id, and the columns in the course's order.
+-- Written in DuckDB's spelling; src/cleaning/spark-dialect.ts turns REGEXP_MATCHES and LIST_VALUE
+-- into Spark's. No backslashes: Spark and DuckDB escape them differently.
+-- A repeated unique_id keeps the row with the smallest ind, on every engine.
 WITH typed AS (
   SELECT
     TRY_CAST(r.index AS INT) AS ind,
@@ -25,8 +26,8 @@ cleaned AS (
   SELECT
     ind,
     CASE WHEN TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
-    CASE WHEN TRIM(title) IN ('', 'No Title Data Available', 'Untitled') THEN NULL ELSE title END AS title,
-    CASE WHEN TRIM(description) IN ('', 'No description available Story format', 'No description available') THEN NULL ELSE description END AS description,
+    CASE WHEN TRIM(title) IN ('', {{placeholders.title}}) THEN NULL ELSE title END AS title,
+    CASE WHEN TRIM(description) IN ('', {{placeholders.description}}) THEN NULL ELSE description END AS description,
     CASE
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]+$') THEN TRY_CAST(follower_text AS BIGINT)
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]{1,3}(,[0-9]{3})+$') THEN TRY_CAST(REPLACE(follower_text, ',', '') AS BIGINT)
@@ -35,10 +36,10 @@ cleaned AS (
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]+([.][0-9]+)? *[mM]$')
         THEN TRY_CAST(ROUND(TRY_CAST(REGEXP_EXTRACT(follower_text, '^([0-9]+([.][0-9]+)?)', 1) AS DOUBLE) * 1000000) AS BIGINT)
     END AS follower_count,
-    CASE WHEN TRIM(poster_name) IN ('', 'User Info Error') THEN NULL ELSE poster_name END AS poster_name,
-    CASE WHEN TRIM(tag_list) IN ('', 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e') THEN NULL ELSE tag_list END AS tag_list,
+    CASE WHEN TRIM(poster_name) IN ('', {{placeholders.poster_name}}) THEN NULL ELSE poster_name END AS poster_name,
+    CASE WHEN TRIM(tag_list) IN ('', {{placeholders.tag_list}}) THEN NULL ELSE tag_list END AS tag_list,
     CASE WHEN TRIM(is_image_or_video) = '' THEN NULL ELSE is_image_or_video END AS is_image_or_video,
-    CASE WHEN TRIM(image_src) IN ('', 'Image src error.') THEN NULL ELSE image_src END AS image_src,
+    CASE WHEN TRIM(image_src) IN ('', {{placeholders.image_src}}) THEN NULL ELSE image_src END AS image_src,
     NULLIF(REGEXP_REPLACE(save_location, '^(?i)local save in *', ''), '') AS save_location,
     CASE WHEN TRIM(category) = '' THEN NULL ELSE category END AS category
   FROM typed

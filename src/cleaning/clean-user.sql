@@ -1,5 +1,6 @@
--- Cleaning the user table (PIPELINE_SPEC.md §5), over the raw records in user_raw.
--- The same rules as src/batch/clean-user.ts: user_name = first_name + ' ' + last_name (each part
+-- Cleaning the user table (PIPELINE_SPEC.md §5), over the raw records in user_raw: the one
+-- definition of these rules, run by DuckDB here and by Spark on Databricks.
+-- user_name = first_name + ' ' + last_name (each part
 -- trimmed; only the part present when the other is missing; NULL when both are) replacing the two
 -- columns, date_joined -> TIMESTAMP (whole seconds), rows without a usable ind dropped, exact
 -- duplicates dropped, columns ind, user_name, age, date_joined.

@@ -1,11 +1,13 @@
 /**
- * The cleaning of PIPELINE_SPEC.md §5 as SQL, written once in `clean-<table>.sql` and read by the
- * local DuckDB (the parity test) and by the generated Databricks notebooks (batch and streaming).
- * Each file is one SELECT over the raw view `<table>_raw` (columns as in the source tables, §1) whose
- * result has the cleaned table's columns in order (src/batch/clean-schema.ts).
+ * The cleaning of PIPELINE_SPEC.md §5 as SQL, written once in `clean-<table>.sql` and run by DuckDB
+ * here (the batch step and each streaming micro-batch, duckdb-cleaning.ts) and by Spark in the
+ * generated Databricks notebooks (spark-dialect.ts gives Spark's spelling). Each file is one SELECT
+ * over the raw view `<table>_raw` (columns as in the source tables, §1) whose result has the
+ * cleaned table's columns in order (src/batch/clean-schema.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { COLUMN_PLACEHOLDERS } from '../known-values';
 import type { TableKey } from '../tables';
 
 /** The view each cleaning query reads: the raw records of one topic or stream. */
@@ -14,7 +16,29 @@ export const RAW_VIEWS: Record<TableKey, string> = { pin: 'pin_raw', geo: 'geo_r
 /** The folder of the SQL files. */
 export const CLEANING_DIR = __dirname;
 
-/** The cleaning query of a table, exactly as stored (DuckDB spelling; see spark-dialect.ts for Spark's). */
-export function cleaningSql(table: TableKey): string {
+/** The cleaning SQL of a table as written, with its `{{placeholders.<column>}}` markers. */
+export function cleaningSqlTemplate(table: TableKey): string {
   return readFileSync(path.join(CLEANING_DIR, `clean-${table}.sql`), 'utf8');
+}
+
+/** A SQL string literal. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Expands each `{{placeholders.<column>}}` into the quoted placeholders of that column
+ * (`COLUMN_PLACEHOLDERS`), e.g. `'No Title Data Available'`. An unknown column is an error.
+ */
+export function expandPlaceholders(sql: string): string {
+  return sql.replace(/\{\{placeholders\.(\w+)\}\}/g, (_, column: string) => {
+    const values = (COLUMN_PLACEHOLDERS as Record<string, readonly string[]>)[column];
+    if (!values) throw new Error(`{{placeholders.${column}}}: no such column in COLUMN_PLACEHOLDERS (${Object.keys(COLUMN_PLACEHOLDERS).join(', ')})`);
+    return values.map(sqlString).join(', ');
+  });
+}
+
+/** The cleaning query of a table, ready to run (DuckDB spelling; see spark-dialect.ts for Spark's). */
+export function cleaningSql(table: TableKey): string {
+  return expandPlaceholders(cleaningSqlTemplate(table));
 }

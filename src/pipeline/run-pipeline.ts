@@ -8,7 +8,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { analyse } from '../analysis/analyse';
+import { answerQuestions } from '../analysis/analyse';
+import { openAnalysisDatabase } from '../analysis/duckdb';
+import { s3SinkStore } from '../batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchSummaryRow } from '../batch/run-batch';
 import { createS3Client } from '../clients';
 import type { PipelineConfig } from '../config/load-config';
@@ -22,6 +24,7 @@ import type { Logger } from '../log';
 import { removeStackData } from '../local-stack/start-local-stack';
 import { createProgress, type ProgressOptions } from '../progress';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consume-streams';
+import { removeStreamDatabase, streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
 import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
 import { TABLES } from '../tables';
@@ -53,6 +56,8 @@ export interface PipelineResult {
   landedInKinesis?: LandedCount[];
   /** The streaming consumer's run: records read and distinct cleaned rows per streaming table. */
   streaming?: ConsumeSummary;
+  /** Per table: the streaming table holds exactly the batch step's cleaned rows. */
+  streamingMatchesBatch?: Record<string, boolean>;
   batch: CleanBatchSummaryRow[];
   reportPath: string;
   answerFiles: string[];
@@ -65,7 +70,10 @@ export interface PipelineResult {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const { config, source, log } = options;
-  if (config.target === 'local') await removeStackData(options.dataDir);
+  if (config.target === 'local') {
+    await removeStackData(options.dataDir);
+    await removeStreamDatabase(streamDatabaseFile(options.dataDir));
+  }
   const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, log });
   try {
     log.info(`target: ${targets.description}`);
@@ -99,41 +107,54 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       log.info('consuming the three streams into the streaming tables ...');
       streaming = await consumeStreamsUntilIdle({
         kinesis: targets.stack.kinesis,
-        s3,
-        bucket,
+        database: streamDatabaseFile(options.dataDir),
         names: { streams: targets.names.streams, streamTables: config.names.streamTables },
         quarantineFile: path.join(options.outDir, 'quarantine', 'streaming.jsonl'),
         log,
       });
     }
 
-    log.info('reading the sink from S3 and cleaning the three tables ...');
-    const cleaned = await cleanBatch({
-      s3,
-      bucket,
-      topics: targets.names.topics,
-      cleanDir: path.join(options.outDir, 'clean'),
-      quarantineDir: path.join(options.outDir, 'quarantine'),
-    });
-    const batchRows = summariseCleanBatch(cleaned);
-    log.info('answering the nine questions ...');
-    const answers = await analyse({ frames: cleaned.frames });
-    const reconciled = TABLES.every((table) => {
-      const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
-      const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
-      return acked[table] === inS3 && row.records === inS3 && row.records === row.quarantined + row.duplicates + row.cleaned;
-    }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
-      if (!streaming || !stream) return true;
-      const t = streaming.tables[table];
-      const acked = stream.tables.find((s) => s.table === table)?.acked;
-      return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined;
-    });
-    const report = await writeReport({
-      answers,
-      outDir: options.outDir,
-      summary: reportSummary(batch, stream, landedInS3, batchRows, streaming),
-    });
-    return { emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, batch: batchRows, reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started };
+    log.info('reading the sink from S3 into DuckDB and cleaning the three tables with the shared SQL ...');
+    const db = await openAnalysisDatabase();
+    try {
+      const reading = createProgress({ label: `reading s3://${bucket}/topics/`, total: 0, fields: ['records', 'quarantined'], mode: options.progress });
+      const cleaned = await cleanBatch({
+        connection: db.connection,
+        store: s3SinkStore(s3, bucket),
+        topics: targets.names.topics,
+        cleanDir: path.join(options.outDir, 'clean'),
+        quarantineDir: path.join(options.outDir, 'quarantine'),
+        onProgress: (p) => {
+          reading.setTotal(p.objectsListed);
+          reading.update(p.objectsRead, { records: p.records, quarantined: p.quarantined });
+        },
+      }).finally(() => reading.stop());
+      const batchRows = summariseCleanBatch(cleaned);
+      log.info('answering the nine questions ...');
+      const answers = await answerQuestions(db.connection);
+      const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
+      const reconciled = TABLES.every((table) => {
+        const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
+        const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
+        return acked[table] === inS3 && row.records === inS3 && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
+      }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
+        if (!streaming || !stream) return true;
+        const t = streaming.tables[table];
+        const acked = stream.tables.find((s) => s.table === table)?.acked;
+        return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined && (streamingMatchesBatch?.[table] ?? false);
+      });
+      const report = await writeReport({
+        answers,
+        outDir: options.outDir,
+        summary: reportSummary(batch, stream, landedInS3, batchRows, streaming),
+      });
+      return {
+        emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
+        reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started,
+      };
+    } finally {
+      db.close();
+    }
   } finally {
     await targets.close();
   }
@@ -163,6 +184,7 @@ function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undef
     ['posts emulated', batch.posts],
     ['records acknowledged by the REST proxy', batch.tables.reduce((n, t) => n + t.acked, 0)],
     ['records in S3', landed.reduce((n, l) => n + l.records, 0)],
+    ['records missing from S3 (gaps in the sink offsets)', sum((r) => r.missing)],
     ['records quarantined when reading S3', sum((r) => r.quarantined)],
     ['duplicates dropped by cleaning', sum((r) => r.duplicates)],
     ['rows cleaned (pin / geo / user)', rows.map((r) => r.cleaned).join(' / ')],
@@ -184,6 +206,7 @@ export function reconciliationRows(result: PipelineResult): Record<string, strin
       acked: emitted?.acked ?? 0,
       'emulation quarantined': (emitted?.quarantined ?? 0) + (emitted?.failed ?? 0),
       'in S3': result.landedInS3.find((l) => l.table === table)?.records ?? 0,
+      missing: row.missing,
       'read quarantined': row.quarantined,
       deduplicated: row.duplicates,
       cleaned: row.cleaned,

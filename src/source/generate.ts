@@ -7,25 +7,14 @@
  */
 import { DEFAULT_ROWS, DEFAULT_SEED } from '../config';
 import { PipelineError } from '../errors';
+import { CATEGORIES, PLACEHOLDERS, type Category } from '../known-values';
 import { formatDateTime, type GeoRow, type PinRow, type Post, type UserRow } from '../tables';
 import { COUNTRIES, type Country } from './countries';
 import {
-  ACCOUNT_NOUNS, ADJECTIVES, CATEGORIES, CATEGORY_WORDS, DESCRIPTION_TEMPLATES, FIRST_NAMES, LAST_NAMES,
-  TITLE_TEMPLATES, type Category,
+  ACCOUNT_NOUNS, ADJECTIVES, CATEGORY_WORDS, DESCRIPTION_TEMPLATES, FIRST_NAMES, LAST_NAMES, TITLE_TEMPLATES,
 } from './word-lists';
 
 export { DEFAULT_ROWS, DEFAULT_SEED };
-
-/** The placeholders real rows carry instead of values (PIPELINE_SPEC.md §1). */
-export const PLACEHOLDERS = {
-  storyDescription: 'No description available Story format',
-  noDescription: 'No description available',
-  untitled: 'Untitled',
-  noTitle: 'No Title Data Available',
-  userInfoError: 'User Info Error',
-  imageSrcError: 'Image src error.',
-  noTags: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-} as const;
 
 /** Shares of the four `follower_count` formats: "532", "124k", "2M", "User Info Error". */
 export const FOLLOWER_FORMAT_SHARES = { digits: 0.17, thousands: 0.74, millions: 0.07, userInfoError: 0.02 } as const;
@@ -38,8 +27,8 @@ export const MEDIA_TYPE_SHARES = { image: 0.8, video: 0.15, 'multi-video(story p
  * "User Info Error" together; "No description available Story format" only appears on story posts.
  */
 export const PLACEHOLDER_RATES = {
-  title: { [PLACEHOLDERS.noTitle]: 0.01, [PLACEHOLDERS.untitled]: 0.005, '': 0.003 },
-  description: { [PLACEHOLDERS.storyDescription]: 0.03, [PLACEHOLDERS.noDescription]: 0.01, '': 0.004 },
+  title: { [PLACEHOLDERS.noTitle]: 0.01, '': 0.003 },
+  description: { [PLACEHOLDERS.storyDescription]: 0.03, [PLACEHOLDERS.noDescription]: 0.01, [PLACEHOLDERS.untitled]: 0.005, '': 0.004 },
   poster_name: { [PLACEHOLDERS.userInfoError]: FOLLOWER_FORMAT_SHARES.userInfoError },
   follower_count: { [PLACEHOLDERS.userInfoError]: FOLLOWER_FORMAT_SHARES.userInfoError },
   tag_list: { [PLACEHOLDERS.noTags]: 0.02, '': 0.002 },
@@ -56,9 +45,6 @@ export const CATEGORY_WEIGHTS: Record<Category, number> = {
 export const JOIN_YEARS = { from: 2015, to: 2017 } as const;
 export const POST_YEARS = { from: 2017, to: 2022 } as const;
 export const AGE_RANGE = { min: 18, max: 80 } as const;
-
-/** Ids advance with position, but one id in every block of this many positions is skipped. */
-export const ID_BLOCK = 32;
 
 export interface GenerateOptions {
   /** Posts in the dataset: positions 0 .. rows-1. */
@@ -132,7 +118,7 @@ class Rng {
 }
 
 /** Independent streams per post, so changing how one table is made leaves the others alone. */
-const STREAM = { pin: 1, geo: 2, user: 3, ids: 4 } as const;
+const STREAM = { pin: 1, geo: 2, user: 3 } as const;
 
 // ---------------------------------------------------------------- helpers
 
@@ -222,7 +208,11 @@ const RATES = {
   tagList: rateTable(PLACEHOLDER_RATES.tag_list),
   imageSrc: rateTable(PLACEHOLDER_RATES.image_src),
   storyDescription: rateTable({ [PLACEHOLDERS.storyDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.storyDescription] }),
-  otherDescription: rateTable({ [PLACEHOLDERS.noDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.noDescription], '': PLACEHOLDER_RATES.description[''] }),
+  otherDescription: rateTable({
+    [PLACEHOLDERS.noDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.noDescription],
+    [PLACEHOLDERS.untitled]: PLACEHOLDER_RATES.description[PLACEHOLDERS.untitled],
+    '': PLACEHOLDER_RATES.description[''],
+  }),
 };
 const STORY = 'multi-video(story page format)';
 const TITLE_NUMBERS = [5, 7, 10, 12, 15, 20, 21, 25, 30, 40, 50, 100];
@@ -232,15 +222,13 @@ const NOT_DOWNLOADED_RATE = 0.005;
 // ---------------------------------------------------------------- ids
 
 /**
- * The shared id (`index` / `ind`) of the post at `position`: strictly increasing with position,
- * with one id skipped at a seed-dependent place in every block of `ID_BLOCK` positions (the course
- * data has gaps too). Computed in O(1).
+ * The shared id (`index` / `ind`) of the post at `position`: the position itself. The course
+ * table's ids run from 0 with no gaps, so the course client's `LIMIT k, 1` reads the post whose
+ * id is `k`.
  */
 export function idAt(seed: number, position: number): number {
   assertPosition(seed, position);
-  const block = Math.floor(position / ID_BLOCK);
-  const skippedAt = hashKey(seed, block, STREAM.ids) % ID_BLOCK;
-  return position + block + (position % ID_BLOCK >= skippedAt ? 1 : 0);
+  return position;
 }
 
 /** A version-4 UUID made from the generator's random bits. */

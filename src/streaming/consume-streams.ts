@@ -8,12 +8,10 @@
  * - GetRecords at most 5 times a second per shard (§8), with back-off on
  *   ProvisionedThroughputExceededException and other throttling (`withRetry`);
  * - each answer is one micro-batch: records decoded (`decodeRecordData`), checked
- *   (`validateRecord`), undecodable ones quarantined, the rest cleaned by the batch step's own
- *   functions (`cleanPinRows`, `cleanGeoRows`, `cleanUserRows`), rows already stored dropped by the
- *   cleaning's keys (`TableIndex`), and the rest written as one object of the table;
- * - the shard's checkpoint is written only after that object is stored, so a crash replays at most
- *   the batches after the checkpoint, and their rows are either overwritten in place (same key)
- *   or recognised as stored.
+ *   (`validateRecord`), undecodable ones quarantined, the rest cleaned by the shared cleaning SQL
+ *   and merged into the streaming table against what it holds, in the same transaction as the
+ *   shard's checkpoint (`StreamTables.storeBatch`, stream-tables.ts), so a crash replays exactly the
+ *   batches after the last committed checkpoint and nothing is stored twice.
  *
  * Shards are listed once at start (resharding during a run is not followed; a closed shard is read
  * to its end). One consumer process per bucket and stream set at a time.
@@ -27,12 +25,6 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { cleanGeoRows } from '../batch/clean-geo';
-import { cleanPinRows } from '../batch/clean-pin';
-import type { CleanResult } from '../batch/clean-result';
-import type { CleanRowByTable } from '../batch/clean-schema';
-import { cleanUserRows } from '../batch/clean-user';
 import { validateRecord, type RawRowByTable } from '../batch/raw-records';
 import type { Names } from '../config/load-config';
 import { describeError, PipelineError } from '../errors';
@@ -42,7 +34,7 @@ import { withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../tables';
 import { decodeRecordData } from './decode-record';
 import { createStreamQuarantine, previewData, type StreamQuarantine, type StreamQuarantineEntry } from './quarantine';
-import { batchObjectKey, putText, readCheckpoint, TableIndex, writeCheckpoint, type ShardCheckpoint } from './stream-tables';
+import { openStreamTables, type ShardCheckpoint, type StreamTables } from './stream-tables';
 
 /** PIPELINE_SPEC.md §8: 5 GetRecords calls a second per shard, 10,000 records per call. */
 export const GET_RECORDS_PER_SECOND = 5;
@@ -64,12 +56,6 @@ function isRetriableConsumerError(error: unknown): boolean {
   return RETRIABLE_KINESIS.has(e.name ?? '') || RETRIABLE_NETWORK.has(e.code ?? '') || Boolean(e.$retryable);
 }
 
-const CLEANERS: { [K in TableKey]: (rows: RawRowByTable[K][]) => CleanResult<CleanRowByTable[K]> } = {
-  pin: cleanPinRows,
-  geo: cleanGeoRows,
-  user: cleanUserRows,
-};
-
 /** Counters of one stream (all its shards). */
 export interface StreamStats {
   table: TableKey;
@@ -79,7 +65,7 @@ export interface StreamStats {
   shards: number;
   /** Records read in this run. */
   records: number;
-  /** Rows written in this run (distinct cleaned rows). */
+  /** Rows the table gained in this run (distinct cleaned rows). */
   rowsWritten: number;
   /** Rows dropped as already stored or repeated in a batch (the cleaning's duplicates). */
   duplicates: number;
@@ -107,21 +93,19 @@ export interface BatchEvent {
   table: TableKey;
   stream: string;
   shardId: string;
-  objectKey?: string;
   records: number;
   rowsWritten: number;
-  /** When the object (and checkpoint) were stored, ms since the epoch. */
+  /** When the rows (and checkpoint) were committed, ms since the epoch. */
   storedAt: number;
   /** Per record: sequence number and ApproximateArrivalTimestamp (ms), when Kinesis gave one. */
   arrivals: { sequenceNumber: string; arrivedAt?: number }[];
 }
 
 export interface StreamConsumerOptions {
-  /** Created once with `createKinesisClient` / `createS3Client`. */
+  /** Created once with `createKinesisClient`. */
   kinesis: Pick<KinesisClient, 'send'>;
-  s3: S3Client;
-  /** Bucket holding the tables and checkpoints (the stack's `user-<user_id>-bucket`). */
-  bucket: string;
+  /** The DuckDB file of the streaming tables and checkpoints (`streamDatabaseFile`). */
+  database: string;
   names: Pick<Names, 'streams' | 'streamTables'>;
   /** Streams to consume (default all three). */
   tables?: readonly TableKey[];
@@ -174,7 +158,7 @@ interface ShardState {
 export function startStreamConsumer(options: StreamConsumerOptions): StreamConsumer {
   const started = Date.now();
   const tables = options.tables ?? TABLES;
-  const { kinesis, s3, bucket } = options;
+  const { kinesis } = options;
   const quarantine = options.quarantine ?? createStreamQuarantine(options.quarantineFile);
   const minIntervalMs = 1000 / Math.min(GET_RECORDS_PER_SECOND, Math.max(0.1, options.callsPerSecond ?? GET_RECORDS_PER_SECOND));
   const limit = Math.max(1, Math.min(MAX_RECORDS_PER_CALL, options.maxRecordsPerCall ?? MAX_RECORDS_PER_CALL));
@@ -198,6 +182,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   else options.signal?.addEventListener('abort', onSignal, { once: true });
   const durationTimer = options.durationMs !== undefined ? setTimeout(() => stop('duration'), options.durationMs) : undefined;
   const shards: ShardState[] = [];
+  let streamTables: StreamTables | undefined;
   let allShardsListed = false;
   let fatalError: unknown;
   const checkIdle = () => {
@@ -222,12 +207,19 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
 
   async function newIterator(shard: ShardState): Promise<string | undefined> {
     const seq = shard.checkpoint?.sequenceNumber;
-    const output = await call(`GetShardIterator ${shard.stream} ${shard.shardId}`, () => kinesis.send(new GetShardIteratorCommand({
-      StreamName: shard.stream,
-      ShardId: shard.shardId,
-      ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
-    })));
-    return output.ShardIterator;
+    try {
+      const output = await call(`GetShardIterator ${shard.stream} ${shard.shardId}`, () => kinesis.send(new GetShardIteratorCommand({
+        StreamName: shard.stream,
+        ShardId: shard.shardId,
+        ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      })));
+      return output.ShardIterator;
+    } catch (error) {
+      if (seq && (error as { name?: string }).name === 'InvalidArgumentException') {
+        throw new PipelineError('CHECKPOINT_FOREIGN', `the checkpoint of ${shard.stream} ${shard.shardId} in ${options.database} is not of this stream (was it deleted and created again?); delete ${options.database} to read the streams from the start`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /** One GetRecords at the shard's pace; renews an expired iterator. */
@@ -256,7 +248,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     }
   }
 
-  async function handleBatch<K extends TableKey>(shard: ShardState, index: TableIndex<K>, records: _Record[]): Promise<void> {
+  async function handleBatch<K extends TableKey>(shard: ShardState, records: _Record[]): Promise<void> {
     const table = shard.table as K;
     const stat = stats[table];
     const raw: RawRowByTable[K][] = [];
@@ -268,40 +260,30 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       if (checked.ok) raw.push(checked.row);
       else rejected.push({ ...base, reason: checked.reason, data: previewData(record.Data), at: new Date().toISOString() });
     }
-    const firstSeq = records[0].SequenceNumber as string;
     const lastSeq = records[records.length - 1].SequenceNumber as string;
-    const cleaned = CLEANERS[table](raw);
-    const objectKey = batchObjectKey(options.names.streamTables[table], shard.shardId, firstSeq, lastSeq);
-    const claimed = index.claim(cleaned.rows, objectKey);
-    if (claimed.rows.length) {
-      try {
-        await call(`PutObject ${objectKey}`, () => putText(s3, bucket, objectKey, claimed.rows.map((row) => `${JSON.stringify(row)}\n`).join('')));
-      } catch (error) {
-        index.release(objectKey);
-        throw error;
-      }
-    }
+    // The quarantine is written first: a crash before the commit replays the batch, and the
+    // quarantine (append-only) then shows its bad records twice, recognisable by sequence number.
     await quarantine.add(rejected);
     const checkpoint: ShardCheckpoint = { stream: shard.stream, shardId: shard.shardId, sequenceNumber: lastSeq, records: (shard.checkpoint?.records ?? 0) + records.length, updatedAt: new Date().toISOString() };
-    await call(`checkpoint ${shard.stream} ${shard.shardId}`, () => writeCheckpoint(s3, bucket, checkpoint));
+    const stored = await call(`storing a batch of ${shard.stream} ${shard.shardId}`, () => (streamTables as StreamTables).storeBatch(table, raw, checkpoint));
     shard.checkpoint = checkpoint;
     stat.records += records.length;
-    stat.rowsWritten += claimed.rows.length;
-    stat.duplicates += cleaned.counts.duplicates + claimed.duplicates;
-    stat.invalid += cleaned.counts.invalid;
+    stat.rowsWritten += stored.rowsWritten;
+    stat.duplicates += stored.duplicates;
+    stat.invalid += stored.invalid;
     stat.quarantined += rejected.length;
     stat.batches += 1;
-    stat.tableRows = index.size;
+    stat.tableRows = stored.tableRows;
     options.onBatch?.({
-      table, stream: shard.stream, shardId: shard.shardId, ...(claimed.rows.length ? { objectKey } : {}), records: records.length, rowsWritten: claimed.rows.length,
+      table, stream: shard.stream, shardId: shard.shardId, records: records.length, rowsWritten: stored.rowsWritten,
       storedAt: Date.now(), arrivals: records.map((r) => ({ sequenceNumber: r.SequenceNumber ?? '', ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp.getTime() } : {}) })),
     });
   }
 
   /** Reads a shard until the consumer stops or the shard closes; a fatal error stops every shard. */
-  async function readShard<K extends TableKey>(shard: ShardState, index: TableIndex<K>): Promise<void> {
+  async function readShard(shard: ShardState): Promise<void> {
     try {
-      await readShardBatches(shard, index);
+      await readShardBatches(shard);
     } catch (error) {
       // A stop cuts retries short (their back-off sleep is aborted); the batch is then simply not checkpointed.
       if (stopController.signal.aborted) return;
@@ -310,7 +292,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     }
   }
 
-  async function readShardBatches<K extends TableKey>(shard: ShardState, index: TableIndex<K>): Promise<void> {
+  async function readShardBatches(shard: ShardState): Promise<void> {
     while (!stopController.signal.aborted) {
       const output = await getRecords(shard);
       if (!output) break;
@@ -320,7 +302,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       stats[shard.table].millisBehindLatest = Math.max(...shards.filter((s) => s.table === shard.table).map((s) => s.behind));
       if (records.length) {
         shard.idleSince = undefined;
-        await handleBatch(shard, index, records);
+        await handleBatch(shard, records);
       } else if (behind === 0) {
         shard.idleSince ??= Date.now();
       }
@@ -337,16 +319,17 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   const run = async (): Promise<ConsumeSummary> => {
     try {
       const work: Promise<void>[] = [];
+      streamTables = await openStreamTables(options.database, options.names.streamTables);
+      const opened = streamTables;
       for (const table of tables) {
         const stream = options.names.streams[table];
-        const index = await call(`reading ${options.names.streamTables[table]}`, () => TableIndex.load(s3, bucket, options.names.streamTables[table], table));
-        stats[table].tableRows = index.size;
+        stats[table].tableRows = await opened.tableRows(table);
         const ids = await listShards(stream);
         stats[table].shards = ids.length;
         for (const shardId of ids) {
-          const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, checkpoint: await call(`checkpoint ${stream} ${shardId}`, () => readCheckpoint(s3, bucket, stream, shardId)) };
+          const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, checkpoint: await opened.readCheckpoint(stream, shardId) };
           shards.push(shard);
-          work.push(readShard(shard, index));
+          work.push(readShard(shard));
         }
       }
       allShardsListed = true;
@@ -361,6 +344,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     } finally {
       if (durationTimer) clearTimeout(durationTimer);
       options.signal?.removeEventListener('abort', onSignal);
+      streamTables?.close();
     }
   };
 

@@ -1,153 +1,37 @@
 /**
- * The streaming tables `<user_id>_pin_table`, `_geo_table`, `_user_table` (PIPELINE_SPEC.md §7),
- * kept locally as prefixes of the S3 bucket, and the consumer's checkpoints next to them:
+ * The streaming tables `<user_id>_pin_table`, `_geo_table`, `_user_table` (PIPELINE_SPEC.md §7) and
+ * the consumer's checkpoints, kept in one DuckDB database file: the local counterpart of the Delta
+ * tables the Databricks streaming notebook appends to.
  *
- * - `tables/<table>/batch-<shardId>-<firstSeq>-<lastSeq>.json`: one object per micro-batch, the
- *   cleaned rows as JSON lines. The key depends only on the shard and the sequence range, so a
- *   replayed batch overwrites its own object (idempotent).
- * - `checkpoints/<stream>/<shardId>.json`: the last sequence number whose batch is stored.
- *
- * Duplicates across batches: the cleaning drops a pin whose `unique_id` was already seen and any
- * exact duplicate geo or user row; the consumer applies the same keys across micro-batches (see
- * `cleanedRowKey` and `TableIndex`), so each table holds the distinct cleaned rows, as
- * `cleanTables` over everything sent would give.
+ * Each micro-batch is stored in one transaction (`storeBatch`): its raw rows are cleaned by the
+ * shared cleaning SQL (src/cleaning/, as the notebook's `foreachBatch` does), merged into the table
+ * against what it already holds, and the shard's checkpoint moves forward. So a crash loses nothing
+ * and stores nothing twice: after a restart the consumer reads on from the last committed
+ * checkpoint. The merge is a join against the stored table, not a set of keys in memory, so memory
+ * stays flat however long the stream runs:
+ * - pin: a `unique_id` already stored is a duplicate, unless the new row has the smaller `ind`, which
+ *   then replaces it (a repeated `unique_id` keeps the smallest `ind`, as in the batch step); rows
+ *   without a `unique_id` are duplicates only of an exact copy;
+ * - geo and user: exact copies are duplicates.
+ * So each table ends up with the rows the batch cleaning gives for everything sent.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { cleanColumns, cleanDtypes, type CleanRowByTable } from '../batch/clean-schema';
-import { exactRowKey } from '../batch/clean-values';
-import { PipelineError } from '../errors';
-import { rowsToFrame, type Frame } from '../frames';
-import { listObjects } from '../s3-list';
-import type { TableKey } from '../tables';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../batch/clean-schema';
+import type { RawRowByTable } from '../batch/raw-records';
+import { createTableSql } from '../analysis/dialect';
+import { queryFrame, queryRows } from '../analysis/duckdb';
+import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
+import { appendRawRows, cleanRawTable, createRawTable } from '../cleaning/duckdb-cleaning';
+import { describeError, PipelineError } from '../errors';
+import type { Frame } from '../frames';
+import { TABLES, type TableKey } from '../tables';
 
-export const TABLES_PREFIX = 'tables/';
-export const CHECKPOINTS_PREFIX = 'checkpoints/';
+/** DuckDB's memory for the streaming database: the tables live on disk, only the working set in memory. */
+export const STREAM_DATABASE_MEMORY = '256MB';
 
-/** The prefix holding one streaming table. */
-export function tablePrefix(table: string): string {
-  return `${TABLES_PREFIX}${table}/`;
-}
-
-/** The object of one micro-batch: deterministic in (shard, first sequence number, last sequence number). */
-export function batchObjectKey(table: string, shardId: string, firstSeq: string, lastSeq: string): string {
-  return `${tablePrefix(table)}batch-${shardId}-${firstSeq}-${lastSeq}.json`;
-}
-
-export function checkpointKey(stream: string, shardId: string): string {
-  return `${CHECKPOINTS_PREFIX}${stream}/${shardId}.json`;
-}
-
-const exactKeys = {
-  pin: exactRowKey(cleanColumns('pin')),
-  geo: exactRowKey(cleanColumns('geo')),
-  user: exactRowKey(cleanColumns('user')),
-};
-
-/**
- * The key the batch cleaning deduplicates a cleaned row by: a pin's `unique_id` (an exact copy of
- * the row when it has none), the whole row for geo and user (`cleanPinRows`, `cleanGeoRows`,
- * `cleanUserRows`). Used to carry that deduplication across micro-batches.
- */
-export function cleanedRowKey<K extends TableKey>(table: K, row: CleanRowByTable[K]): string {
-  if (table === 'pin') {
-    const pin = row as CleanRowByTable['pin'];
-    return pin.unique_id === null ? `exact:${exactKeys.pin(pin)}` : `id:${pin.unique_id}`;
-  }
-  return `exact:${(exactKeys[table] as (r: CleanRowByTable[K]) => string)(row)}`;
-}
-
-async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await object.Body?.transformToString('utf8')) ?? '';
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-    throw new PipelineError('S3_READ_FAILED', `cannot read s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error, retriable: true });
-  }
-}
-
-export async function putText(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {
-  try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
-  } catch (error) {
-    throw new PipelineError('S3_WRITE_FAILED', `cannot write s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error, retriable: true });
-  }
-}
-
-/** One stored micro-batch object of a table. */
-export interface StoredBatch<K extends TableKey = TableKey> {
-  key: string;
-  rows: CleanRowByTable[K][];
-}
-
-/** Every micro-batch object of `table`, in key order, with its rows. */
-export async function readStreamTableBatches<K extends TableKey>(s3: S3Client, bucket: string, table: string): Promise<StoredBatch<K>[]> {
-  const out: StoredBatch<K>[] = [];
-  for (const object of await listObjects(s3, bucket, tablePrefix(table))) {
-    const key = object.Key as string;
-    const text = (await readText(s3, bucket, key)) ?? '';
-    out.push({ key, rows: text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as CleanRowByTable[K]) });
-  }
-  return out;
-}
-
-/**
- * The rows of a streaming table (`names.streamTables[kind]`), as stored: the consumer writes each
- * distinct cleaned row once, so no deduplication is needed here.
- */
-export async function readStreamTable<K extends TableKey>(s3: S3Client, bucket: string, table: string, kind: K): Promise<CleanRowByTable[K][]> {
-  return (await readStreamTableBatches<K>(s3, bucket, table)).flatMap((batch) => batch.rows);
-}
-
-/** A streaming table as a DataFrame in the cleaned table's column order and dtypes. */
-export async function readStreamTableFrame(s3: S3Client, bucket: string, table: string, kind: TableKey): Promise<Frame> {
-  return rowsToFrame(await readStreamTable(s3, bucket, table, kind), cleanColumns(kind), { dtypes: cleanDtypes(kind) });
-}
-
-/**
- * The deduplication keys of one table and the batch object holding each row: loaded from the
- * stored objects when the consumer starts (so a restart after a crash knows what is stored), and
- * updated as batches are written.
- */
-export class TableIndex<K extends TableKey> {
-  private readonly where = new Map<string, string>();
-
-  constructor(readonly kind: K) {}
-
-  static async load<K extends TableKey>(s3: S3Client, bucket: string, table: string, kind: K): Promise<TableIndex<K>> {
-    const index = new TableIndex(kind);
-    for (const batch of await readStreamTableBatches<K>(s3, bucket, table)) {
-      for (const row of batch.rows) index.where.set(cleanedRowKey(kind, row), batch.key);
-    }
-    return index;
-  }
-
-  get size(): number {
-    return this.where.size;
-  }
-
-  /**
-   * The rows of a cleaned micro-batch that belong in the object `objectKey`: those not stored yet,
-   * and those already stored in that same object (a replay rewriting it). Claims them for it.
-   */
-  claim(rows: readonly CleanRowByTable[K][], objectKey: string): { rows: CleanRowByTable[K][]; duplicates: number } {
-    const kept: CleanRowByTable[K][] = [];
-    for (const row of rows) {
-      const key = cleanedRowKey(this.kind, row);
-      const holder = this.where.get(key);
-      if (holder !== undefined && holder !== objectKey) continue;
-      this.where.set(key, objectKey);
-      kept.push(row);
-    }
-    return { rows: kept, duplicates: rows.length - kept.length };
-  }
-
-  /** Forgets claims of an object that could not be stored, so a later batch can store those rows. */
-  release(objectKey: string): void {
-    for (const [key, holder] of this.where) if (holder === objectKey) this.where.delete(key);
-  }
-}
+const CHECKPOINTS = '_checkpoints';
 
 /** A shard's checkpoint: its batches up to `sequenceNumber` are stored. */
 export interface ShardCheckpoint {
@@ -159,18 +43,174 @@ export interface ShardCheckpoint {
   updatedAt: string;
 }
 
-export async function readCheckpoint(s3: S3Client, bucket: string, stream: string, shardId: string): Promise<ShardCheckpoint | undefined> {
-  const text = await readText(s3, bucket, checkpointKey(stream, shardId));
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as ShardCheckpoint;
-    if (typeof value.sequenceNumber !== 'string') throw new Error('no sequenceNumber');
-    return value;
-  } catch (error) {
-    throw new PipelineError('CHECKPOINT_INVALID', `s3://${bucket}/${checkpointKey(stream, shardId)} is not a checkpoint (${(error as Error).message}); delete it to read the shard from the start`, { cause: error });
+/** What storing one micro-batch did. */
+export interface StoredBatch {
+  /** Raw rows given. */
+  input: number;
+  /** Rows without a usable id after cleaning. */
+  invalid: number;
+  /** Rows dropped as repeats, within the batch or of rows stored before. */
+  duplicates: number;
+  /** Rows the table gained (a pin replacing a stored one with a larger `ind` counts here, the one it replaced as a duplicate). */
+  rowsWritten: number;
+  /** Rows in the table after the batch. */
+  tableRows: number;
+}
+
+export interface StreamTables {
+  /** The database file. */
+  readonly path: string;
+  /** Cleans and merges one micro-batch and moves the shard's checkpoint, in one transaction. */
+  storeBatch<K extends TableKey>(table: K, rows: readonly RawRowByTable[K][], checkpoint: ShardCheckpoint): Promise<StoredBatch>;
+  readCheckpoint(stream: string, shardId: string): Promise<ShardCheckpoint | undefined>;
+  /** Rows in a streaming table now. */
+  tableRows(table: TableKey): Promise<number>;
+  close(): void;
+}
+
+/** The SQL names of the three streaming tables, checked (they come from the user id). */
+function checkTableNames(names: Record<TableKey, string>): void {
+  for (const name of Object.values(names)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PipelineError('STREAM_TABLE_NAME_INVALID', `streaming table name ${JSON.stringify(name)} is not a plain SQL name; use a user_id of letters, digits and _`);
   }
 }
 
-export async function writeCheckpoint(s3: S3Client, bucket: string, checkpoint: ShardCheckpoint): Promise<void> {
-  await putText(s3, bucket, checkpointKey(checkpoint.stream, checkpoint.shardId), `${JSON.stringify(checkpoint)}\n`);
+/**
+ * The statements merging the cleaned batch `batch` into `target` (see the module comment). Exact
+ * copies are found with EXCEPT (NULLs equal, lists compared whole), against only the stored rows
+ * with the batch's ids.
+ */
+function mergeSql(table: TableKey, target: string, batch: string): string[] {
+  const columns = cleanColumns(table).join(', ');
+  const newExactRows = (where: string) =>
+    `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${batch} WHERE ${where} ` +
+    `EXCEPT SELECT ${columns} FROM ${target} WHERE ${where} AND ind IN (SELECT ind FROM ${batch})`;
+  if (table !== 'pin') return [newExactRows('TRUE')];
+  return [
+    `DELETE FROM ${target} WHERE unique_id IN (SELECT b.unique_id FROM ${batch} b JOIN ${target} t ON t.unique_id = b.unique_id WHERE b.ind < t.ind)`,
+    `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${batch} b WHERE b.unique_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${target} t WHERE t.unique_id = b.unique_id)`,
+    newExactRows('unique_id IS NULL'),
+  ];
+}
+
+async function count(connection: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await connection.runAndReadAll(sql)).getRows()[0][0]);
+}
+
+/** The DuckDB instance of a database file, shared by everything in this process that opens it. */
+async function instanceOf(file: string): Promise<DuckDBInstance> {
+  await mkdir(path.dirname(file), { recursive: true });
+  try {
+    return await DuckDBInstance.fromCache(file, { memory_limit: STREAM_DATABASE_MEMORY, preserve_insertion_order: 'false' });
+  } catch (error) {
+    throw new PipelineError('STREAM_DATABASE_LOCKED', `cannot open ${file}: ${describeError(error)}; is another consumer (npm run stream) using it? Stop it first`, { cause: error });
+  }
+}
+
+/**
+ * Opens (creating when needed) the streaming database `file` with the tables named by `names`
+ * (`config.names.streamTables`) and the checkpoints.
+ */
+export async function openStreamTables(file: string, names: Record<TableKey, string>): Promise<StreamTables> {
+  checkTableNames(names);
+  const connection = await (await instanceOf(file)).connect();
+  for (const table of TABLES) {
+    await connection.run(createTableSql(table, 'duckdb', names[table]).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '));
+  }
+  await connection.run(`CREATE TABLE IF NOT EXISTS ${CHECKPOINTS} (stream VARCHAR, shard_id VARCHAR, sequence_number VARCHAR, records BIGINT, updated_at VARCHAR, PRIMARY KEY (stream, shard_id))`);
+  // One micro-batch at a time on this connection: each is a transaction.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    path: file,
+    storeBatch: (table, rows, checkpoint) => serially(async () => {
+      await createRawTable(connection, table, { temp: true });
+      await appendRawRows(connection, table, rows, { temp: true });
+      const target = names[table];
+      const batch = `_batch_${table}`;
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const before = await count(connection, `SELECT COUNT(*) FROM ${target}`);
+        const cleaned = await cleanRawTable(connection, table, { into: batch, temp: true });
+        for (const sql of mergeSql(table, target, batch)) await connection.run(sql);
+        await connection.run(`INSERT OR REPLACE INTO ${CHECKPOINTS} VALUES (${[checkpoint.stream, checkpoint.shardId, checkpoint.sequenceNumber].map(sqlString).join(', ')}, ${checkpoint.records}, ${sqlString(checkpoint.updatedAt)})`);
+        const after = await count(connection, `SELECT COUNT(*) FROM ${target}`);
+        await connection.run('COMMIT');
+        return { input: cleaned.input, invalid: cleaned.invalid, duplicates: cleaned.output + cleaned.duplicates - (after - before), rowsWritten: after - before, tableRows: after };
+      } catch (error) {
+        await connection.run('ROLLBACK');
+        throw error;
+      } finally {
+        await connection.run(`DROP TABLE IF EXISTS temp.${batch}`);
+        await connection.run(`DROP TABLE IF EXISTS temp.${RAW_VIEWS[table]}`);
+      }
+    }),
+    readCheckpoint: (stream, shardId) => serially(async () => {
+      const rows = await queryRows(connection, `SELECT * FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)} AND shard_id = ${sqlString(shardId)}`);
+      if (!rows.length) return undefined;
+      const row = rows[0];
+      return { stream, shardId, sequenceNumber: String(row.sequence_number), records: Number(row.records), updatedAt: String(row.updated_at) };
+    }),
+    tableRows: (table) => serially(() => count(connection, `SELECT COUNT(*) FROM ${names[table]}`)),
+    close: () => connection.closeSync(),
+  };
+}
+
+/** The rows of one streaming table, ordered by `ind` (then by every column, so the order is fixed). */
+export async function readStreamTable<K extends TableKey>(file: string, name: string, table: K): Promise<CleanRowByTable[K][]> {
+  checkTableNames({ pin: name, geo: name, user: name });
+  const connection = await (await instanceOf(file)).connect();
+  try {
+    return (await queryRows(connection, `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ${cleanColumns(table).map((c) => `${c} NULLS FIRST`).join(', ')}`)) as unknown as CleanRowByTable[K][];
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** A streaming table as a DataFrame in the cleaned table's column order and dtypes (its first `limit` rows by `ind`). */
+export async function readStreamTableFrame(file: string, name: string, table: TableKey, limit?: number): Promise<Frame> {
+  checkTableNames({ pin: name, geo: name, user: name });
+  const connection = await (await instanceOf(file)).connect();
+  try {
+    return await queryFrame(connection, `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ind${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`, cleanDtypes(table));
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** The streaming database of a data folder (the local stack's `.local-stack/`, so it goes with the streams it checkpoints). */
+export function streamDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'streaming.duckdb');
+}
+
+/** Removes a streaming database (with its write-ahead log): its checkpoints belong to streams that are gone. */
+export async function removeStreamDatabase(file: string): Promise<void> {
+  for (const f of [file, `${file}.wal`]) await rm(f, { force: true });
+}
+
+/** An order-independent fingerprint of a table's rows: its count and two sums of row hashes. */
+async function tableFingerprint(connection: DuckDBConnection, name: string, table: TableKey): Promise<string> {
+  const row = `hash(${cleanColumns(table).join(', ')})`;
+  const result = await connection.runAndReadAll(`SELECT COUNT(*)::VARCHAR || ':' || COALESCE(bit_xor(${row}), 0)::VARCHAR || ':' || COALESCE(SUM(${row}::HUGEINT), 0)::VARCHAR FROM ${name}`);
+  return String(result.getRows()[0][0]);
+}
+
+/**
+ * Per table: whether the streaming table in `file` holds exactly the rows of the batch step's
+ * cleaned table in `connection` (`pin_clean`, …), compared by fingerprint.
+ */
+export async function streamTablesMatchBatch(connection: DuckDBConnection, file: string, names: Record<TableKey, string>): Promise<Record<TableKey, boolean>> {
+  checkTableNames(names);
+  const streaming = await (await instanceOf(file)).connect();
+  try {
+    const out = {} as Record<TableKey, boolean>;
+    for (const table of TABLES) out[table] = (await tableFingerprint(streaming, names[table], table)) === (await tableFingerprint(connection, SQL_TABLES[table], table));
+    return out;
+  } finally {
+    streaming.closeSync();
+  }
 }

@@ -5,10 +5,10 @@ import { PipelineError } from '../../src/errors';
 import { COLUMNS, TABLES, type Post } from '../../src/tables';
 import { COUNTRIES } from '../../src/source/countries';
 import {
-  AGE_RANGE, DEFAULT_ROWS, DEFAULT_SEED, FOLLOWER_FORMAT_SHARES, generatePost, generatePosts, ID_BLOCK, idAt,
-  JOIN_YEARS, MEDIA_TYPE_SHARES, PLACEHOLDER_RATES, PLACEHOLDERS, POST_YEARS,
+  AGE_RANGE, DEFAULT_ROWS, DEFAULT_SEED, FOLLOWER_FORMAT_SHARES, generatePost, generatePosts, idAt,
+  JOIN_YEARS, MEDIA_TYPE_SHARES, PLACEHOLDER_RATES, POST_YEARS,
 } from '../../src/source/generate';
-import { CATEGORIES } from '../../src/source/word-lists';
+import { CATEGORIES, COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/known-values';
 
 function serialise(posts: Iterable<Post>): string {
   let text = '';
@@ -71,13 +71,16 @@ describe('generator: ids', () => {
     }
   });
 
-  it('skips one id per block, like the gaps of the course data', () => {
-    const last = course[course.length - 1].pin.index;
-    const missing = last + 1 - course.length;
-    const fullBlocks = Math.floor(course.length / ID_BLOCK);
-    assert.ok(missing === fullBlocks || missing === fullBlocks + 1, `${missing} ids skipped: one per block of ${ID_BLOCK} positions`);
-    assert.equal(idAt(42, 11_152), last);
-    assert.ok(last < 11_600, 'ids stay near the course range 0..11,000');
+  it('runs the ids from 0 with no gaps, so the course client\'s LIMIT k, 1 reads the post whose id is k', () => {
+    course.forEach((post, position) => assert.equal(post.pin.index, position));
+    assert.equal(idAt(42, 11_000), 11_000);
+    assert.equal(generatePost(7, 123_456).user.ind, 123_456);
+  });
+
+  it('makes "Untitled" a description, never a title, as in the real rows', () => {
+    assert.ok(course.some((post) => post.pin.description === PLACEHOLDERS.untitled));
+    assert.ok(!course.some((post) => post.pin.title === PLACEHOLDERS.untitled));
+    assert.ok((COLUMN_PLACEHOLDERS.description as readonly string[]).includes(PLACEHOLDERS.untitled));
   });
 
   it('makes version-4 uuids, all different', () => {
@@ -118,7 +121,7 @@ describe('generator: the dirty-value mix over 11,153 posts', () => {
         assert.ok(Math.abs(actual - rate) <= 0.006, `${column} = ${JSON.stringify(value)}: ${(actual * 100).toFixed(2)} % vs ${rate * 100} %`);
       }
     }
-    const used = new Set(Object.values(PLACEHOLDER_RATES).flatMap((rates) => Object.keys(rates)));
+    const used = new Set<string>(Object.values(PLACEHOLDER_RATES).flatMap((rates) => Object.keys(rates)));
     for (const placeholder of Object.values(PLACEHOLDERS)) assert.ok(used.has(placeholder), `${placeholder} has a rate`);
   });
 

@@ -1,0 +1,474 @@
+/**
+ * The batch step's reader: every object the S3 sink wrote for the three topics, from a `SinkStore`
+ * (the bucket through the SDK, or a folder copy of it), into DuckDB's raw tables `pin_raw`,
+ * `geo_raw`, `user_raw`, where the shared cleaning SQL takes over (run-batch.ts).
+ *
+ * How the bytes get to DuckDB: at most `concurrency` objects are fetched at a time, each streamed
+ * into a spool file of its worker (objects appended whole, one after another, up to
+ * `SPOOL_CHUNK_BYTES`), and DuckDB's `read_json` reads each spool file as soon as it is complete,
+ * while the next ones are fetched. A folder's large objects are read by DuckDB in place. DuckDB
+ * itself cannot read S3 here: its httpfs extension would have to be downloaded.
+ *
+ * Which records are rows and which go to the quarantine is decided by one definition, the
+ * record-by-record reader (`classifyObjectRecords` with `validateRecord`), without parsing every
+ * record in JavaScript:
+ * - DuckDB reads every record with each column as raw JSON, so nothing is converted silently, and
+ *   marks a record plain when every column already has its plain type (text a JSON string, an id
+ *   or whole number a JSON integer, a number a JSON number) or is missing/null: for those,
+ *   `validateRecord` would give the same values.
+ * - While the bytes stream past, each line is looked at (`LineScanner`): records, blank lines, and
+ *   whether the object is suspect (a line over the size limit, bytes that are not UTF-8, a line that
+ *   is not one JSON object from `{` to `}`).
+ * - A spool file is taken as DuckDB read it only when it holds no suspect object, every record is
+ *   plain, and DuckDB read as many records as there are lines. Otherwise its rows are deleted and
+ *   each of its objects is read record by record, which quarantines with the reason or converts
+ *   ("12" as an id, a number as text) as that reader always does.
+ * So per table `records === parsed + quarantined`, and the sink's offsets are checked
+ * (`checkSinkOffsets`): records that the keys say were written but no object holds are `missing`.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
+import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
+import { describeError, PipelineError } from '../errors';
+import { withRetry } from '../retry';
+import { COLUMNS, TABLES, type TableKey } from '../tables';
+import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
+import { RAW_KINDS, type RawKind, type RawTables } from './raw-records';
+import {
+  checkSinkOffsets, classifyObjectRecords, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
+  type ReadCounts, type ReadProgress, type SinkObject, type SinkStore, type TableReadCounts,
+} from './read-sink';
+
+/** A spool file is handed to DuckDB once it holds this many bytes. */
+export const SPOOL_CHUNK_BYTES = 64 * 1024 * 1024;
+/** A folder's objects at least this large are read by DuckDB in place, not copied to the spool. */
+export const IN_PLACE_BYTES = 8 * 1024 * 1024;
+
+export interface LoadSinkOptions {
+  /** The database the raw tables are made in (created once by the caller). */
+  connection: DuckDBConnection;
+  store: SinkStore;
+  /** Topic of each table (`config.names.topics`). */
+  topics: Record<TableKey, string>;
+  /** Objects fetched at a time (default 16). */
+  concurrency?: number;
+  /** Folder of the quarantine files (`batch-read-<table>.jsonl`); omit to keep them in memory only. */
+  quarantineDir?: string;
+  /** Records larger than this are quarantined (default `MAX_RECORD_BYTES`). */
+  maxRecordBytes?: number;
+  /** Keys per listing page (S3's default and maximum: 1000); small values test the paging. */
+  pageSize?: number;
+  /** Where the spool files go (default: a new folder in the system's temporary folder, removed after). */
+  spoolDir?: string;
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+export interface LoadedTable {
+  table: TableKey;
+  counts: TableReadCounts;
+  /** Objects read record by record in JavaScript (the others were taken as DuckDB read them). */
+  objectsByRecord: number;
+  ms: number;
+}
+
+/** What one line-by-line look at an object found. */
+export interface LineScan {
+  records: number;
+  blankLines: number;
+  /** The object must be read record by record: see the module comment. */
+  suspect: boolean;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const lenientUtf8 = new TextDecoder('utf-8');
+
+/**
+ * Counts records and blank lines of a body given a piece at a time, as `splitLines` +
+ * `classifyObjectRecords` would count them, and flags what DuckDB might read differently.
+ */
+export class LineScanner implements LineScan {
+  records = 0;
+  blankLines = 0;
+  suspect = false;
+  private carry: Buffer | undefined;
+
+  constructor(private readonly maxRecordBytes: number) {}
+
+  push(piece: Uint8Array): void {
+    let bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (this.carry) {
+      bytes = Buffer.concat([this.carry, bytes]);
+      this.carry = undefined;
+    }
+    let start = 0;
+    for (;;) {
+      const end = bytes.indexOf(NEWLINE, start);
+      if (end === -1) break;
+      this.line(bytes, start, end);
+      start = end + 1;
+    }
+    if (start < bytes.length) this.carry = Buffer.from(bytes.subarray(start));
+  }
+
+  end(): LineScan {
+    if (this.carry) this.line(this.carry, 0, this.carry.length);
+    this.carry = undefined;
+    return { records: this.records, blankLines: this.blankLines, suspect: this.suspect };
+  }
+
+  private line(bytes: Buffer, start: number, end: number): void {
+    let stop = end;
+    if (stop > start && bytes[stop - 1] === CARRIAGE_RETURN) stop -= 1;
+    if (bytes[start] !== OPEN_BRACE) {
+      if (lenientUtf8.decode(bytes.subarray(start, stop)).trim() === '') {
+        this.blankLines += 1;
+        return;
+      }
+      this.records += 1;
+      this.suspect = true;
+      return;
+    }
+    this.records += 1;
+    if (this.suspect) return;
+    if (stop - start > this.maxRecordBytes || bytes[stop - 1] !== CLOSE_BRACE || !isUtf8(bytes.subarray(start, stop))) {
+      this.suspect = true;
+      return;
+    }
+    // Two values on one line (`{…}{…}`, `{…} {…}`) would be two rows to DuckDB.
+    for (let i = bytes.indexOf(CLOSE_BRACE, start); i !== -1 && i < stop - 1; i = bytes.indexOf(CLOSE_BRACE, i + 1)) {
+      let j = i + 1;
+      while (j < stop && (bytes[j] === SPACE || bytes[j] === TAB)) j += 1;
+      if (bytes[j] === OPEN_BRACE) {
+        this.suspect = true;
+        return;
+      }
+    }
+  }
+}
+
+/** Counts the lines of a whole body (`LineScanner` in one piece). */
+export function scanLines(body: Uint8Array, maxRecordBytes = MAX_RECORD_BYTES): LineScan {
+  const scanner = new LineScanner(maxRecordBytes);
+  scanner.push(body);
+  return scanner.end();
+}
+
+/** One object inside a spool file: its bytes are `[start, end)` of the file. */
+interface SpooledObject {
+  object: SinkObject;
+  start: number;
+  end: number;
+  scan: LineScan;
+}
+
+/** A file DuckDB reads: a spool file of whole objects, or one object of a folder read in place. */
+interface SpoolFile {
+  file: string;
+  /** Made by the reader (removed after), or the store's own file. */
+  owned: boolean;
+  objects: SpooledObject[];
+  /** Why DuckDB could not read it at all, if it could not. */
+  readError?: string;
+}
+
+/** The extra columns of a raw table while it is loaded: the file each row came from, and whether it is plain. */
+const FILE_COLUMN = '_sink_file';
+const PLAIN_COLUMN = '_plain';
+
+/** SQL that is true when a raw JSON column holds a value `validateRecord` keeps unchanged. */
+function plainValueSql(column: string, kind: RawKind): string {
+  const c = `"${column}"`;
+  const missing = `${c} IS NULL OR json_type(${c}) = 'NULL'`;
+  const safeInteger = `json_type(${c}) IN ('UBIGINT', 'BIGINT') AND abs(TRY_CAST(${c} AS BIGINT)) <= 9007199254740991`;
+  switch (kind) {
+    case 'id': return `(json_type(${c}) = 'UBIGINT' AND TRY_CAST(${c} AS BIGINT) <= 9007199254740991)`;
+    case 'int': return `(${missing} OR (${safeInteger}))`;
+    case 'text': return `(${missing} OR json_type(${c}) = 'VARCHAR')`;
+    case 'float': return `(${missing} OR (json_type(${c}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
+  }
+}
+
+/** SQL turning a raw JSON column holding a plain value into the raw table's type. */
+function plainValueCast(column: string, kind: RawKind): string {
+  const c = `"${column}"`;
+  switch (kind) {
+    case 'text': return `${c} ->> '$' AS ${c}`;
+    case 'float': return `TRY_CAST(${c} AS DOUBLE) AS ${c}`;
+    default: return `TRY_CAST(${c} AS BIGINT) AS ${c}`;
+  }
+}
+
+/** `INSERT INTO <table>_raw SELECT … FROM read_json(<file>)`: every record, its file, whether it is plain, its values cast. */
+function insertFileSql(table: TableKey, file: string, maxRecordBytes: number): string {
+  const columns = COLUMNS[table] as string[];
+  const kinds = RAW_KINDS[table];
+  // NULL (a missing id, a value too big to cast) must count as not plain: bool_and skips NULLs.
+  const plain = `COALESCE(${columns.map((column) => plainValueSql(column, kinds[column])).join(' AND ')}, FALSE)`;
+  const casts = columns.map((column) => plainValueCast(column, kinds[column])).join(', ');
+  const asJson = columns.map((column) => `"${column}": 'JSON'`).join(', ');
+  return `INSERT INTO ${RAW_VIEWS[table]} SELECT ${sqlString(file)}, ${plain}, ${casts} FROM read_json(${sqlString(file)}, ` +
+    `format = 'newline_delimited', columns = {${asJson}}, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`;
+}
+
+/** A worker's spool file being written: objects are appended whole. */
+class SpoolWriter {
+  private handle: FileHandle | undefined;
+  private current: SpoolFile | undefined;
+  private position = 0;
+  private count = 0;
+
+  constructor(private readonly dir: string, private readonly name: string) {}
+
+  get bytes(): number {
+    return this.position;
+  }
+
+  /** Streams one object into the file; on a failure the file is cut back to where the object began. */
+  async append(object: SinkObject, pieces: AsyncIterable<Uint8Array>, maxRecordBytes: number): Promise<SpooledObject> {
+    if (!this.handle) {
+      const file = path.join(this.dir, `${this.name}-${this.count++}.jsonl`);
+      this.handle = await open(file, 'w');
+      this.current = { file, owned: true, objects: [] };
+      this.position = 0;
+    }
+    const start = this.position;
+    const scanner = new LineScanner(maxRecordBytes);
+    let last = NEWLINE;
+    try {
+      for await (const piece of pieces) {
+        if (piece.length === 0) continue;
+        scanner.push(piece);
+        await this.handle.write(piece, 0, piece.length, this.position);
+        this.position += piece.length;
+        last = piece[piece.length - 1];
+      }
+      if (last !== NEWLINE) {
+        await this.handle.write(Buffer.from([NEWLINE]), 0, 1, this.position);
+        this.position += 1;
+      }
+    } catch (error) {
+      await this.handle.truncate(start);
+      this.position = start;
+      throw error;
+    }
+    const spooled = { object, start, end: this.position, scan: scanner.end() };
+    (this.current as SpoolFile).objects.push(spooled);
+    return spooled;
+  }
+
+  /** Closes the file being written and returns it (undefined when none is open). */
+  async finish(): Promise<SpoolFile | undefined> {
+    if (!this.handle) return undefined;
+    await this.handle.close();
+    this.handle = undefined;
+    const done = this.current;
+    this.current = undefined;
+    return done;
+  }
+}
+
+/** Reads `[start, end)` of a file. */
+async function readRange(file: string, start: number, end: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(end - start);
+    let read = 0;
+    while (read < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, start + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Errors of a fetch worth another attempt: S3 said so, or the connection broke mid-body. */
+function isRetriableFetch(error: unknown): boolean {
+  if (error instanceof PipelineError) return error.retriable;
+  const code = (error as { code?: string }).code ?? '';
+  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
+}
+
+/**
+ * Reads one table's objects into `<table>_raw` (replacing it): fetched and spooled by `concurrency`
+ * workers, read by DuckDB a spool file at a time, checked, and the doubtful files read record by
+ * record (see the module comment). The raw table then has the raw columns only.
+ */
+async function loadTable(options: LoadSinkOptions, table: TableKey, listing: AsyncIterator<SinkObject[]>, firstPage: SinkObject[], quarantine: BatchQuarantine, spoolDir: string, progress: ReadProgress & { report(): void }): Promise<{ loaded: LoadedTable; nextPage: SinkObject[] | undefined }> {
+  const started = performance.now();
+  const { connection, store } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  const raw = RAW_VIEWS[table];
+  const counts = emptyTableReadCounts();
+  await connection.run(`CREATE OR REPLACE TABLE ${raw} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`);
+
+  // DuckDB reads the finished files one after another, on its own threads, while the workers fetch.
+  const files: SpoolFile[] = [];
+  let reading = Promise.resolve();
+  const hand = (spool: SpoolFile) => {
+    files.push(spool);
+    reading = reading.then(() => connection.run(insertFileSql(table, spool.file, maxRecordBytes)).then(
+      () => undefined,
+      (error: unknown) => { spool.readError = describeError(error); },
+    ));
+  };
+
+  // The objects of this table, page by page; the first page of the next table is kept for it.
+  const queue: SinkObject[] = [...firstPage.filter((o) => o.table === table)];
+  let nextPage: SinkObject[] | undefined = firstPage.some((o) => o.table !== table) ? firstPage.filter((o) => o.table !== table) : undefined;
+  let listed = nextPage !== undefined;
+  const take = async (): Promise<SinkObject | undefined> => {
+    while (queue.length === 0 && !listed) {
+      const page = await listing.next();
+      if (page.done) {
+        listed = true;
+        break;
+      }
+      progress.objectsListed += page.value.length;
+      progress.report();
+      queue.push(...page.value.filter((o) => o.table === table));
+      if (page.value.some((o) => o.table !== table)) {
+        nextPage = page.value.filter((o) => o.table !== table);
+        listed = true;
+      }
+    }
+    return queue.shift();
+  };
+  const scans: { key: string; records: number }[] = [];
+  // Workers take objects one at a time, in listing order.
+  let taking = Promise.resolve<SinkObject | undefined>(undefined);
+  const nextObject = () => (taking = taking.then(take));
+
+  const worker = async (n: number) => {
+    const spool = new SpoolWriter(spoolDir, `${table}-${n}`);
+    for (let object = await nextObject(); object; object = await nextObject()) {
+      const current = object;
+      let scan: LineScan;
+      if (store.file && current.size >= IN_PLACE_BYTES) {
+        const file = store.file(current.key);
+        const scanner = new LineScanner(maxRecordBytes);
+        for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) scanner.push(piece as Buffer);
+        scan = scanner.end();
+        hand({ file, owned: false, objects: [{ object: current, start: 0, end: current.size, scan }] });
+      } else {
+        const spooled = await withRetry(async () => spool.append(current, await store.open(current.key), maxRecordBytes), {
+          retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
+        });
+        scan = spooled.scan;
+        if (spool.bytes >= SPOOL_CHUNK_BYTES) hand((await spool.finish()) as SpoolFile);
+      }
+      scans.push({ key: current.key, records: scan.records });
+      progress.objectsRead += 1;
+      progress.bytesRead += current.size;
+      progress.records += scan.records;
+      progress.report();
+    }
+    const last = await spool.finish();
+    if (last) hand(last);
+  };
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  try {
+    await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n)));
+  } finally {
+    await reading;
+  }
+
+  // Files taken as DuckDB read them; the rows of the others are replaced by what the
+  // record-by-record reader makes of their objects.
+  const seen = new Map<string, { rows: number; plain: boolean }>();
+  const result = await connection.runAndReadAll(`SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(${PLAIN_COLUMN}) FROM ${raw} GROUP BY ${FILE_COLUMN}`);
+  for (const [file, rows, plain] of result.getRows() as [string, bigint, boolean][]) seen.set(file, { rows: Number(rows), plain });
+  let objectsByRecord = 0;
+  const rejected: string[] = [];
+  const byRecord: SpoolFile[] = [];
+  for (const spool of files) {
+    const lines = spool.objects.reduce((n, o) => n + o.scan.records, 0);
+    const read = seen.get(spool.file) ?? { rows: 0, plain: true };
+    for (const o of spool.objects) {
+      counts.objects += 1;
+      counts.bytes += o.end - o.start;
+      counts.blankLines += o.scan.blankLines;
+    }
+    if (!spool.readError && !spool.objects.some((o) => o.scan.suspect) && read.plain && read.rows === lines) {
+      counts.records += lines;
+      counts.parsed += lines;
+      continue;
+    }
+    if (seen.has(spool.file)) rejected.push(spool.file);
+    byRecord.push(spool);
+  }
+  if (rejected.length) await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.map(sqlString).join(', ')})`);
+  await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${FILE_COLUMN}`);
+  await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${PLAIN_COLUMN}`);
+  for (const spool of byRecord) {
+    for (const { object, start, end } of spool.objects) {
+      objectsByRecord += 1;
+      const body = await readRange(spool.file, start, end);
+      const rows: RawTables[TableKey] = [];
+      const objectCounts = emptyTableReadCounts();
+      classifyObjectRecords({ table, key: object.key, bytes: body.length }, body, rows, objectCounts, quarantine, maxRecordBytes);
+      counts.records += objectCounts.records;
+      counts.parsed += objectCounts.parsed;
+      counts.quarantined += objectCounts.quarantined;
+      for (const [field, n] of Object.entries(objectCounts.unknownFields)) counts.unknownFields[field] = (counts.unknownFields[field] ?? 0) + n;
+      await appendRawRows(connection, table, rows);
+    }
+  }
+  progress.quarantined = quarantine.count();
+  progress.report();
+  await Promise.all(files.filter((f) => f.owned).map((f) => rm(f.file, { force: true })));
+  checkSinkOffsets(scans, counts);
+  return { loaded: { table, counts, objectsByRecord, ms: performance.now() - started }, nextPage };
+}
+
+export interface LoadSinkResult {
+  /** What was read: per table `records === parsed + quarantined`. */
+  counts: ReadCounts;
+  quarantine: BatchQuarantine;
+  tables: Record<TableKey, LoadedTable>;
+}
+
+/**
+ * Reads the sink's objects of the three topics into `pin_raw`, `geo_raw` and `user_raw` (see the
+ * module comment), calling `afterTable` once each table is loaded, before the next one is read (the
+ * batch step cleans it there and drops it, so one raw table at a time is held).
+ */
+export async function loadSink(options: LoadSinkOptions, afterTable?: (loaded: LoadedTable) => Promise<void>): Promise<LoadSinkResult> {
+  const quarantine = createBatchQuarantine(options.quarantineDir);
+  const spoolDir = options.spoolDir ?? (await mkdtemp(path.join(tmpdir(), 'pp-spool-')));
+  const progress = {
+    objectsListed: 0, objectsRead: 0, bytesRead: 0, records: 0, quarantined: 0,
+    report() {
+      options.onProgress?.({ objectsListed: this.objectsListed, objectsRead: this.objectsRead, bytesRead: this.bytesRead, records: this.records, quarantined: this.quarantined });
+    },
+  };
+  const tables = {} as Record<TableKey, LoadedTable>;
+  const listing = options.store.listPages(options.topics, options.pageSize)[Symbol.asyncIterator]();
+  try {
+    let page: SinkObject[] = [];
+    for (const table of TABLES) {
+      const { loaded, nextPage } = await loadTable(options, table, listing, page, quarantine, spoolDir, progress);
+      tables[table] = loaded;
+      page = nextPage ?? [];
+      if (afterTable) await afterTable(loaded);
+    }
+  } finally {
+    quarantine.close();
+    if (!options.spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  }
+  const counts = totalReadCounts(Object.fromEntries(TABLES.map((t) => [t, tables[t].counts])) as Record<TableKey, TableReadCounts>, quarantine.files);
+  return { counts, quarantine, tables };
+}
