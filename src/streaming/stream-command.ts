@@ -10,11 +10,12 @@ import { createLogger } from '../log';
 import { findOrStartLocalStack } from '../local-stack/start-local-stack';
 import { formatStreamStats, startStreamConsumer, type ConsumeSummary } from './consume-streams';
 import { STREAM_QUARANTINE_FILE } from './quarantine';
+import { streamDatabaseFile } from './stream-tables';
 import type { TableKey } from '../tables';
 
 export const STREAM_COMMAND: CommandSpec = {
   name: 'tsx scripts/stream.ts',
-  summary: 'Consumes the Kinesis streams streaming-<user_id>-pin/-geo/-user, cleans each micro-batch with the batch rules and appends the rows to <user_id>_pin_table, _geo_table and _user_table (S3 prefixes tables/<table>/). Resumes from the checkpoints of earlier runs. Runs until Ctrl-C.',
+  summary: 'Consumes the Kinesis streams streaming-<user_id>-pin/-geo/-user, cleans each micro-batch with the shared cleaning SQL and merges the rows into <user_id>_pin_table, _geo_table and _user_table (tables of a DuckDB file, with the checkpoints). Resumes from the checkpoints of earlier runs. Runs until Ctrl-C.',
   options: {
     duration: { type: 'string', value: 'SECONDS', description: 'stop after this many seconds' },
     'until-idle': { type: 'boolean', description: 'stop once every shard is caught up' },
@@ -22,6 +23,7 @@ export const STREAM_COMMAND: CommandSpec = {
     every: { type: 'string', value: 'SECONDS', description: 'seconds between progress lines', default: '5' },
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (a running stack is used, else one is started)', default: '.local-stack' },
     quarantine: { type: 'string', value: 'FILE', description: 'JSON lines file of undecodable records', default: `output/quarantine/${STREAM_QUARANTINE_FILE}` },
+    database: { type: 'string', value: 'FILE', description: 'DuckDB file of the streaming tables and checkpoints (default: streaming.duckdb in the data folder on the local stack, output/streaming.duckdb against AWS)' },
   },
   examples: ['npm run emulate:stream -- --count 1000 && tsx scripts/stream.ts --until-idle', 'tsx scripts/stream.ts --duration 60'],
 };
@@ -45,6 +47,7 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
   let close: () => Promise<void>;
   let clients;
   let bucket: string;
+  let database: string;
   let names = config.names;
   if (config.target === 'local') {
     const dataDir = (values['data-dir'] as string | undefined) ?? '.local-stack';
@@ -53,6 +56,7 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
     bucket = stack.bucket;
     // A stack found running keeps its own user id, which names its streams and tables.
     names = { ...namesFor(stack.userId), ...stack.names, bucket };
+    database = (values.database as string | undefined) ?? streamDatabaseFile(dataDir);
     close = () => stack.close();
     log.info(`local stack ${stack.stack ? 'started' : 'found running'} (Kinesis ${stack.endpoints.kinesis}, bucket ${bucket})`);
   } else {
@@ -60,6 +64,7 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
     const s3 = createS3Client({ region: config.aws.region });
     clients = { kinesis, s3 };
     bucket = config.names.bucket;
+    database = (values.database as string | undefined) ?? projectPath('output', 'streaming.duckdb');
     close = async () => {
       kinesis.destroy();
       s3.destroy();
@@ -75,7 +80,7 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
   process.on('SIGTERM', onInterrupt);
   io.signal?.addEventListener('abort', onInterrupt, { once: true });
   const consumer = startStreamConsumer({
-    ...clients, bucket, names, quarantineFile, signal: stop.signal, log,
+    kinesis: clients.kinesis, database, names, quarantineFile, signal: stop.signal, log,
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
     ...(values['until-idle'] ? { untilIdle: true, idleMs } : {}),
   });
