@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { PipelineError } from '../errors';
 import { closeOnce, listenOn } from './http-util';
+import { installS3Listing } from './s3-listing';
 
 /** The part of s3rver (untyped CommonJS) this module uses. */
 interface S3rverApp {
@@ -33,6 +34,8 @@ const BUCKET_NAME = /^[a-z0-9]+(.?[-a-z0-9]+)*$/;
 /**
  * Starts s3rver on 127.0.0.1 with its objects stored under `dir`, and creates `bucket`.
  * Objects are plain files (`<dir>/<bucket>/<key>._S3rver_object`), so they survive restarts.
+ * ListObjects and ListObjectsV2 are answered by `s3-listing.ts`, so boto3's paginators and the AWS
+ * CLI (`aws s3 ls --recursive`, `Delimiter='/'`) work against it.
  */
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const { bucket } = options;
@@ -40,7 +43,9 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     throw new PipelineError('BUCKET_NAME_INVALID', `bucket name ${JSON.stringify(bucket)} is not valid for S3: use 3-63 lowercase letters, digits, dots and hyphens`);
   }
   await mkdir(options.dir, { recursive: true });
-  // s3rver ships no type declarations; the interface above names what is used.
+  // s3rver ships no type declarations; the interface above names what is used. Its bucket
+  // listing is replaced by ours (s3-listing.ts): V2 continuation and delimiters as S3 answers them.
+  installS3Listing();
   const S3rver = require('s3rver') as S3rverConstructor;
   const app = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory: options.dir, configureBuckets: [{ name: bucket }] });
   await app.configureBuckets();
