@@ -1,6 +1,7 @@
 /**
- * Times the batch step and the analysis on generated posts: read every sink object from S3, clean,
- * write output tables, answer the nine questions, write the report. See `--help`.
+ * Times the batch step exactly as `npm start` runs it, through S3: read every sink object from S3
+ * into DuckDB, clean with the shared SQL, write output/clean, answer the nine questions, write the
+ * report. See `--help`.
  *
  * The S3 server (s3rver) runs in a child process so that this process's peak memory is the
  * pipeline's own; the sink objects are written once per (posts, flush size) into a cache folder and
@@ -14,11 +15,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { analyse } from '../src/analysis/analyse';
-import { cleanTables } from '../src/batch/clean-tables';
-import { readSinkTables } from '../src/batch/read-sink';
+import { answerQuestions } from '../src/analysis/analyse';
+import { openAnalysisDatabase } from '../src/analysis/duckdb';
+import { s3SinkStore } from '../src/batch/read-sink';
+import { cleanBatch } from '../src/batch/run-batch';
 import { samplePosts, writeSinkObjects } from '../src/batch/sink-fixture';
-import { writeCleanTables } from '../src/batch/write-tables';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
 import { createS3Client } from '../src/clients';
 import { namesFor } from '../src/config/load-config';
@@ -27,7 +28,7 @@ import { writeReport } from '../src/report/write-report';
 
 export const SPEC: CommandSpec = {
   name: 'node --import tsx bench/batch-timing.ts',
-  summary: 'Times read + clean + analyse (and the report) of the batch path on generated posts held by s3rver in a child process.',
+  summary: 'Times read + clean + analyse (and the report) of the batch step, through S3, on generated posts held by s3rver in a child process.',
   options: {
     posts: { type: 'string', value: 'N', description: 'posts (each is three records)', default: '11153' },
     'flush-size': { type: 'string', value: 'N', description: 'records per S3 object, as the sink\'s flush.size', default: '1' },
@@ -80,21 +81,23 @@ export async function main(argv: string[]): Promise<void> {
     let last = performance.now();
     const lap = (name: string) => { const now = performance.now(); times.push([name, now - last]); last = now; };
     const start = last;
-    const read = await readSinkTables({ s3, bucket: BUCKET, topics, concurrency });
-    lap('read (list + GetObject + parse)');
-    const cleaned = cleanTables(read.rows);
-    lap('clean (to DataFrames)');
-    await mkdir(out, { recursive: true });
-    await writeCleanTables(cleaned.frames, path.join(out, 'clean'));
-    lap('write clean CSV + JSON lines');
-    const answers = await analyse({ cleanDir: path.join(out, 'clean') });
-    lap('analyse (DuckDB load + 9 queries)');
-    const total = performance.now() - start;
-    await writeReport({ answers, outDir: out });
-    lap('write report (not in the total)');
-    console.log(`posts ${posts}, flush.size ${flushSize}: ${read.counts.objects} objects, ${read.counts.records} records, ${cleaned.frames.pin.shape[0]} clean pins`);
-    for (const [name, ms] of times) console.log(`  ${name.padEnd(38)} ${(ms / 1000).toFixed(2)} s`);
-    console.log(`  ${'total read + clean + analyse'.padEnd(38)} ${(total / 1000).toFixed(2)} s`);
+    const db = await openAnalysisDatabase();
+    try {
+      await mkdir(out, { recursive: true });
+      const result = await cleanBatch({ connection: db.connection, store: s3SinkStore(s3, BUCKET), topics, concurrency, cleanDir: path.join(out, 'clean') });
+      lap('read into DuckDB + clean + write output/clean');
+      const answers = await answerQuestions(db.connection);
+      lap('analyse (9 queries)');
+      const total = performance.now() - start;
+      await writeReport({ answers, outDir: out });
+      lap('write report (not in the total)');
+      console.log(`posts ${posts}, flush.size ${flushSize}: ${result.read.objects} objects, ${result.read.records} records, ${result.clean.pin.output} clean pins`);
+      for (const { table, readMs, cleanMs } of result.timings) console.log(`  ${`${table}: read ${(readMs / 1000).toFixed(2)} s, clean ${(cleanMs / 1000).toFixed(2)} s`}`);
+      for (const [name, ms] of times) console.log(`  ${name.padEnd(46)} ${(ms / 1000).toFixed(2)} s`);
+      console.log(`  ${'total read + clean + analyse'.padEnd(46)} ${(total / 1000).toFixed(2)} s`);
+    } finally {
+      db.close();
+    }
     const usage = process.resourceUsage();
     console.log(`  peak RSS of this process (excl. s3rver) ${mb(usage.maxRSS * 1024)}`);
   } finally {

@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: how the pipeline behaves as the data grows, next to what a learner would write in
- * pandas (bench/reference/pandas_pipeline.py). See `--help` and bench/README.md.
+ * `npm run bench`: how the pipeline's batch step (the one `npm start` runs) behaves as the data
+ * grows, next to what a learner would write in pandas or Polars (bench/reference/). See `--help` and
+ * bench/README.md.
  *
  * 1. Datasets of generated posts are written as the S3 sink writes them (sink-folder.ts), once, and
  *    kept in `--data` for later runs.
@@ -33,15 +34,18 @@ import { measureStreamingLatency, type StreamingLatencyResult } from './streamin
 
 const execFileAsync = promisify(execFile);
 
+/** The hand-written Python pipelines the shipped step is measured against; pandas is the reference every answer is checked against. */
+export const REFERENCES = ['pandas', 'polars'] as const;
+
 export const SPEC: CommandSpec = {
   name: 'npm run bench --',
-  summary: 'Times read + clean + analyse against pandas at growing sizes, emulation throughput and streaming latency; writes bench/results/latest.json and .md.',
+  summary: 'Times read + clean + analyse of the shipped batch step against pandas (and Polars, when a Python with polars is there) at growing sizes, emulation throughput and streaming latency; writes bench/results/latest.json and .md.',
   options: {
     quick: { type: 'boolean', description: 'only the 10,000-post size, a short emulation and latency run (under a minute); writes bench/results/quick.json' },
     sizes: { type: 'string', value: 'N,N', description: 'posts per dataset', default: '10000,100000,1000000' },
     runs: { type: 'string', value: 'N', description: 'timed runs per size and engine (the median is reported)', default: '3' },
-    engines: { type: 'string', value: 'A,B', description: `engines to time: ${ENGINES.join(', ')}, pandas`, default: 'duckdb,typescript,pandas' },
-    'typescript-max-posts': { type: 'string', value: 'N', description: 'largest size the typescript engine (npm start\'s record-by-record path) is timed at', default: '100000' },
+    engines: { type: 'string', value: 'A,B', description: `engines to time: ${[...ENGINES, ...REFERENCES].join(', ')} (polars is skipped, with a note, when its Python has no polars)`, default: 'pipeline,pandas,polars' },
+    'skip-reference-above': { type: 'string', value: 'N', description: 'time the Python references only up to this many posts (pandas cannot hold 10 million posts in 24 GiB)', default: '1000000' },
     data: { type: 'string', value: 'DIR', description: 'where the datasets are written and kept between runs', default: 'bench/data' },
     out: { type: 'string', value: 'FILE', description: 'the results as JSON, the markdown next to it as .md (default bench/results/latest.json; quick.json with --quick)' },
     'emulation-posts': { type: 'string', value: 'N', description: 'posts per emulation path (three records each)', default: '100000' },
@@ -50,6 +54,7 @@ export const SPEC: CommandSpec = {
     'skip-streaming': { type: 'boolean', description: 'do not measure streaming latency' },
     'update-readme': { type: 'boolean', description: 'replace the table in README.md\'s Performance section with this run\'s' },
     python: { type: 'string', value: 'FILE', description: 'the Python that has pandas (Debian\'s python3-pandas)', default: '/usr/bin/python3' },
+    'polars-python': { type: 'string', value: 'FILE', description: 'the Python that has polars (the project\'s .venv, npm run setup:python)', default: '.venv/bin/python' },
   },
   examples: ['npm run bench', 'npm run bench -- --quick', 'npm run bench -- --sizes 100000 --runs 5 --skip-emulation --skip-streaming'],
 };
@@ -98,11 +103,22 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** One engine run in a process of its own. */
-async function runOnce(engine: string, dataset: string, python: string, scratch: string): Promise<EngineRun> {
+/** Whether `python` can import `module`. */
+async function hasModule(python: string, module: string): Promise<boolean> {
+  try {
+    await execFileAsync(python, ['-c', `import ${module}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One engine run in a process of its own; `pythons` gives the Python of each reference. */
+async function runOnce(engine: string, dataset: string, pythons: Record<string, string>, scratch: string): Promise<EngineRun> {
   const out = path.join(scratch, `${engine}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const [command, args] = engine === 'pandas'
-    ? [python, [path.join(PROJECT_ROOT, 'bench/reference/pandas_pipeline.py'), dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]]
+  const python = pythons[engine] ?? '';
+  const [command, args] = (REFERENCES as readonly string[]).includes(engine)
+    ? [python, [path.join(PROJECT_ROOT, `bench/reference/${engine}_pipeline.py`), dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]]
     : [process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run-engine.ts'), '--engine', engine, '--dataset', dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]];
   try {
     await execFileAsync(command, args, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 });
@@ -135,9 +151,11 @@ export interface BatchResult {
 export interface BenchResults {
   generatedAt: string;
   command: string;
-  machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; pandas?: string };
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; pandas?: string; polars?: string };
   check: { posts: number; engines: string[]; answersMatch: boolean };
   batch: BatchResult[];
+  /** What was left out, and why. */
+  notes?: string[];
   emulation?: (ThroughputRow & { into: string })[];
   streaming?: StreamingLatencyResult;
 }
@@ -161,14 +179,24 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     if (!Number.isSafeInteger(n) || n < 1) throw new PipelineError('USAGE', `--sizes expects whole numbers >= 1, got ${JSON.stringify(s)}`);
     return n;
   });
-  const engines = parseList(values.engines, 'engines');
-  for (const engine of engines) {
-    if (engine !== 'pandas' && !(ENGINES as readonly string[]).includes(engine)) throw new PipelineError('USAGE', `--engines: unknown engine ${JSON.stringify(engine)}; use ${[...ENGINES, 'pandas'].join(', ')}`);
+  const requested = parseList(values.engines, 'engines');
+  for (const engine of requested) {
+    if (!([...ENGINES, ...REFERENCES] as readonly string[]).includes(engine)) throw new PipelineError('USAGE', `--engines: unknown engine ${JSON.stringify(engine)}; use ${[...ENGINES, ...REFERENCES].join(', ')}`);
   }
-  if (!engines.includes('pandas')) throw new PipelineError('USAGE', '--engines must include pandas: every answer is checked against it');
+  if (!requested.includes('pandas')) throw new PipelineError('USAGE', '--engines must include pandas: every answer is checked against it');
   const runs = intOption(values, 'runs', 1) as number;
-  const typescriptMax = intOption(values, 'typescript-max-posts', 0) as number;
-  const python = String(values.python);
+  const referenceMax = intOption(values, 'skip-reference-above', 1) as number;
+  const pythons: Record<string, string> = { pandas: String(values.python), polars: path.resolve(PROJECT_ROOT, String(values['polars-python'])) };
+  const notes: string[] = [];
+  const engines = [];
+  for (const engine of requested) {
+    if (engine === 'polars' && !(await hasModule(pythons.polars, 'polars'))) {
+      notes.push(`Polars not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no polars (npm run setup:python builds .venv with it).`);
+      log(`skipping polars: ${pythons.polars} has no polars (npm run setup:python)`);
+      continue;
+    }
+    engines.push(engine);
+  }
   const dataDir = path.resolve(PROJECT_ROOT, String(values.data));
   const outFile = path.resolve(PROJECT_ROOT, typeof values.out === 'string' ? values.out : `bench/results/${quick ? 'quick' : 'latest'}.json`);
   const emulationPosts = quick ? 5_000 : (intOption(values, 'emulation-posts', 1) as number);
@@ -181,6 +209,7 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, platform: `${os.type()} ${os.release()}` },
     check: { posts: CHECK_POSTS, engines, answersMatch: false },
     batch: [],
+    notes,
   };
   try {
     await mkdir(dataDir, { recursive: true });
@@ -188,40 +217,42 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     const checkSet = await ensureDataset(dataDir, CHECK_POSTS);
     log(`checking the answers on ${CHECK_POSTS.toLocaleString('en-US')} posts: ${engines.join(', ')}`);
     const checkRuns = new Map<string, EngineRun>();
-    for (const engine of engines) checkRuns.set(engine, await runOnce(engine, checkSet.dir, python, scratch));
+    for (const engine of engines) checkRuns.set(engine, await runOnce(engine, checkSet.dir, pythons, scratch));
     const reference = checkRuns.get('pandas') as EngineRun;
     results.machine.pandas = (reference as EngineRun & { pandas?: string }).pandas;
+    results.machine.polars = (checkRuns.get('polars') as (EngineRun & { polars?: string }) | undefined)?.polars;
     for (const engine of engines) compareRuns(reference, checkRuns.get(engine) as EngineRun, `${engine} on ${CHECK_POSTS} posts`);
     results.check.answersMatch = true;
     log('  the nine answers and the counts are equal');
 
     for (const posts of sizes) {
       const dataset = await ensureDataset(dataDir, posts);
-      const timed = engines.filter((engine) => engine !== 'typescript' || posts <= typescriptMax);
+      const timed = engines.filter((engine) => !(REFERENCES as readonly string[]).includes(engine) || posts <= referenceMax);
+      if (timed.length < engines.length) notes.push(`${posts.toLocaleString('en-US')} posts: the Python references not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`);
       const byEngine = new Map<string, EngineRun[]>(timed.map((engine) => [engine, []]));
       for (let run = 1; run <= runs; run++) {
         for (const engine of timed) {
-          const result = await runOnce(engine, dataset.dir, python, scratch);
+          const result = await runOnce(engine, dataset.dir, pythons, scratch);
           (byEngine.get(engine) as EngineRun[]).push(result);
           log(`${posts.toLocaleString('en-US')} posts, run ${run}/${runs}: ${engine.padEnd(10)} ${result.seconds.total.toFixed(2).padStart(7)} s  peak ${(result.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(5)} MiB`);
         }
       }
-      const pandasRuns = byEngine.get('pandas') as EngineRun[];
+      const pandasRuns = byEngine.get('pandas');
       for (const engine of timed) {
         const engineRuns = byEngine.get(engine) as EngineRun[];
-        for (const run of engineRuns) compareRuns(pandasRuns[0], run, `${engine} on ${posts} posts`);
+        if (pandasRuns) for (const run of engineRuns) compareRuns(pandasRuns[0], run, `${engine} on ${posts} posts`);
         const pick = (f: (r: EngineRun) => number) => median(engineRuns.map(f));
         results.batch.push({
           posts, records: dataset.records, flushSize: dataset.flushSize, objects: dataset.objects, bytes: dataset.bytes, engine,
           runs: engineRuns.map((r) => ({ seconds: r.seconds, peakRssBytes: r.peak_rss_bytes })),
           median: { seconds: pick((r) => r.seconds.total), read: pick((r) => r.seconds.read), clean: pick((r) => r.seconds.clean), analyse: pick((r) => r.seconds.analyse), peakRssBytes: pick((r) => r.peak_rss_bytes) },
           counts: engineRuns[0].counts,
-          answersMatchPandas: true,
+          answersMatchPandas: Boolean(pandasRuns),
         });
       }
-      const pandas = results.batch.find((b) => b.posts === posts && b.engine === 'pandas') as BatchResult;
+      const pandas = results.batch.find((b) => b.posts === posts && b.engine === 'pandas');
       for (const b of results.batch.filter((r) => r.posts === posts)) {
-        b.vsPandas = { time: b.median.seconds / pandas.median.seconds, memory: b.median.peakRssBytes / pandas.median.peakRssBytes };
+        if (pandas) b.vsPandas = { time: b.median.seconds / pandas.median.seconds, memory: b.median.peakRssBytes / pandas.median.peakRssBytes };
       }
     }
 

@@ -1,42 +1,38 @@
 /**
  * One timed run of read + clean + analyse over a sink folder, in a process of its own so that its
- * peak memory is its own: `bench/bench.ts` starts it once per run and engine, next to the pandas
- * reference (`bench/reference/pandas_pipeline.py`), whose output it mirrors.
+ * peak memory is its own: `bench/bench.ts` starts it once per run, next to the Python references
+ * (`bench/reference/pandas_pipeline.py`, `polars_pipeline.py`), whose output it mirrors.
  *
- * Engines:
- * - `duckdb`: the sink folder read by DuckDB and cleaned with the shared cleaning SQL
- *   (`cleanSinkFolderInDuckDb`), then the nine queries.
- * - `typescript`: the path `npm start` takes, record by record in JavaScript (`readSinkTables`,
- *   `cleanTables` into DataFrames), then the nine queries in DuckDB (`analyse`).
+ * The engine is the batch step that ships (`npm start`, `npm run clean`): `cleanBatch` reads the
+ * sink into DuckDB and cleans it with the shared cleaning SQL, then `answerQuestions` runs the nine
+ * queries in the same database. It reads the folder through `folderSinkStore`, as
+ * `npm run clean -- --sink-folder DIR` does; against S3 the same code reads through `s3SinkStore`.
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { answerQuestions, analyse, type Answer } from '../src/analysis/analyse';
+import { answerQuestions, type Answer } from '../src/analysis/analyse';
 import { openAnalysisDatabase } from '../src/analysis/duckdb';
-import type { CleanCounts } from '../src/batch/clean-result';
-import { cleanTables } from '../src/batch/clean-tables';
 import type { ReadCounts } from '../src/batch/read-sink';
-import { readSinkTables } from '../src/batch/read-sink';
-import { cleanSinkFolderInDuckDb } from '../src/batch/read-sink-duckdb';
+import { cleanBatch, type CleanCounts } from '../src/batch/run-batch';
 import { folderSinkStore } from '../src/batch/sink-folder';
 import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
 import { namesFor } from '../src/config/load-config';
 import { PipelineError } from '../src/errors';
 import { TABLES, type TableKey } from '../src/tables';
 
-export const ENGINES = ['duckdb', 'typescript'] as const;
+export const ENGINES = ['pipeline'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 export const SPEC: CommandSpec = {
   name: 'node --import tsx bench/run-engine.ts',
   summary: 'Reads, cleans and answers the nine questions over a sink folder once, and prints the timings, peak memory, counts and answers as JSON.',
   options: {
-    engine: { type: 'string', value: 'NAME', description: `one of ${ENGINES.join(', ')}`, default: 'duckdb' },
+    engine: { type: 'string', value: 'NAME', description: `one of ${ENGINES.join(', ')}`, default: 'pipeline' },
     dataset: { type: 'string', value: 'DIR', description: 'the sink folder (topics/<prefix>.<table>/partition=<p>/…)' },
     'topic-prefix': { type: 'string', value: 'NAME', description: 'the topics are <prefix>.pin, .geo, .user', default: 'bench' },
     out: { type: 'string', value: 'FILE', description: 'write the JSON here instead of stdout' },
   },
-  examples: ['node --import tsx bench/run-engine.ts --engine duckdb --dataset bench/data/posts-10000 --out /tmp/duckdb.json'],
+  examples: ['node --import tsx bench/run-engine.ts --dataset bench/data/posts-10000 --out /tmp/pipeline.json'],
 };
 
 /**
@@ -68,40 +64,24 @@ function engineCounts(read: ReadCounts, clean: Record<TableKey, CleanCounts>): E
 const answerMap = (answers: Answer[]) => Object.fromEntries(answers.map((a) => [a.question.id, a.rows]));
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
-/** Runs one engine once over `dataset`. */
+/** Runs the shipped batch step once over `dataset`. */
 export async function runEngine(engine: Engine, dataset: string, topicPrefix: string): Promise<EngineRun> {
   const topics = namesFor(topicPrefix).topics;
   const started = performance.now();
-  if (engine === 'duckdb') {
-    const db = await openAnalysisDatabase();
-    try {
-      let read = 0;
-      let clean = 0;
-      const result = await cleanSinkFolderInDuckDb({
-        connection: db.connection, dir: dataset, topics,
-        onStage: (event) => { if (event.stage === 'read') read += event.ms; else clean += event.ms; },
-      });
-      const cleaned = performance.now();
-      const answers = await answerQuestions(db.connection);
-      const done = performance.now();
-      return {
-        engine, seconds: { read: seconds(read), clean: seconds(clean), analyse: seconds(done - cleaned), total: seconds(done - started) },
-        peak_rss_bytes: process.resourceUsage().maxRSS * 1024, counts: engineCounts(result.counts, result.clean), quarantined: result.counts.quarantined, answers: answerMap(answers),
-      };
-    } finally {
-      db.close();
-    }
+  const db = await openAnalysisDatabase();
+  try {
+    const result = await cleanBatch({ connection: db.connection, store: folderSinkStore(dataset), topics });
+    const cleaned = performance.now();
+    const answers = await answerQuestions(db.connection);
+    const done = performance.now();
+    const sum = (f: (t: { readMs: number; cleanMs: number }) => number) => result.timings.reduce((n, t) => n + f(t), 0);
+    return {
+      engine, seconds: { read: seconds(sum((t) => t.readMs)), clean: seconds(sum((t) => t.cleanMs)), analyse: seconds(done - cleaned), total: seconds(done - started) },
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024, counts: engineCounts(result.read, result.clean), quarantined: result.read.quarantined, answers: answerMap(answers),
+    };
+  } finally {
+    db.close();
   }
-  const read = await readSinkTables({ store: folderSinkStore(dataset), topics });
-  const readDone = performance.now();
-  const cleaned = cleanTables(read.rows);
-  const cleanDone = performance.now();
-  const answers = await analyse({ frames: cleaned.frames });
-  const done = performance.now();
-  return {
-    engine, seconds: { read: seconds(readDone - started), clean: seconds(cleanDone - readDone), analyse: seconds(done - cleanDone), total: seconds(done - started) },
-    peak_rss_bytes: process.resourceUsage().maxRSS * 1024, counts: engineCounts(read.counts, cleaned.counts), quarantined: read.counts.quarantined, answers: answerMap(answers),
-  };
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -77,7 +77,7 @@ export async function measureStreamingLatency(options: { recordsPerSecond: numbe
     const fromArrival: number[] = [];
     const fromAck: number[] = [];
     const consumer = startStreamConsumer({
-      kinesis: stack.kinesis, s3: stack.s3, bucket: stack.bucket, names: stack.names,
+      kinesis: stack.kinesis, database: path.join(dataDir, 'streaming.duckdb'), names: stack.names,
       onBatch: (event) => {
         for (const record of event.arrivals) {
           if (record.arrivedAt !== undefined) fromArrival.push(event.storedAt - record.arrivedAt);

@@ -3,7 +3,7 @@
 
 Reads the raw files the Kafka S3 sink wrote (newline-delimited JSON under
 ``<dataset>/topics/<prefix>.<table>/partition=<p>/<topic>+<p>+<offset>.json``), cleans the pin,
-geo and user tables with the rules of src/batch/clean-*.ts, and answers the nine questions of
+geo and user tables with the rules of src/cleaning/clean-*.sql (PIPELINE_SPEC.md §5), and answers the nine questions of
 src/analysis/queries/*.sql with the same filters, tie handling and ordering. Prints (or writes to
 --out) one JSON object with the timings, the peak RSS, the row counts and the answers.
 
@@ -34,8 +34,8 @@ ID_COLUMN = {"pin": "index", "geo": "ind", "user": "ind"}
 
 # Values that mean "no value", per pin column (compared without surrounding white space).
 PIN_PLACEHOLDERS = {
-    "title": ["No Title Data Available", "Untitled"],
-    "description": ["No description available Story format", "No description available"],
+    "title": ["No Title Data Available"],
+    "description": ["No description available Story format", "No description available", "Untitled"],
     "poster_name": ["User Info Error"],
     "follower_count": ["User Info Error"],
     "tag_list": ["N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e"],
@@ -151,7 +151,8 @@ def clean_pin(raw):
     df["follower_count"] = parse_follower_count(df["follower_count"])
     df["save_location"] = save_path(df["save_location"])
     df = df[PIN_COLUMNS]
-    # One row per unique_id (the first read); rows without one only go when exactly repeated.
+    # One row per unique_id (the smallest ind); rows without one only go when exactly repeated.
+    df = df.sort_values("ind", kind="stable")
     has_id = df["unique_id"].notna()
     duplicate = has_id & df.duplicated("unique_id")
     duplicate |= df[~has_id].duplicated().reindex(df.index, fill_value=False)

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { projectPath } from '../config';
 import { cleanTableFiles } from '../batch/write-tables';
-import { samplePosts } from '../batch/sink-fixture';
+import { samplePosts, type SamplePostsOptions } from '../batch/sink-fixture';
 import { cleanRawTables, loadRawTables } from '../cleaning/duckdb-cleaning';
 import { TABLES } from '../tables';
 import { analyseCleanDir, answerQuestions, type Answer } from './analyse';
@@ -30,15 +30,20 @@ export async function answerAvailableTables(options: { cleanDir?: string; sample
   }
   const rows = options.sampleRows ?? 2_000;
   const seed = options.seed ?? 42;
-  const posts = [...samplePosts({ rows, seed })];
+  return {
+    answers: await answerSamplePosts({ rows, seed }),
+    description: `${rows.toLocaleString('en-US')} generated posts (seed ${seed}) cleaned in memory, as ${cleanDir} has no cleaned tables yet (run npm start or npm run clean)`,
+  };
+}
+
+/** The nine answers for `rows` generated posts, cleaned by the shared SQL in an in-memory DuckDB. */
+export async function answerSamplePosts(options: SamplePostsOptions): Promise<Answer[]> {
+  const posts = [...samplePosts(options)];
   const db = await openAnalysisDatabase();
   try {
     await loadRawTables(db.connection, { pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
     await cleanRawTables(db.connection);
-    return {
-      answers: await answerQuestions(db.connection),
-      description: `${rows.toLocaleString('en-US')} generated posts (seed ${seed}) cleaned in memory, as ${cleanDir} has no cleaned tables yet (run npm start or npm run clean)`,
-    };
+    return await answerQuestions(db.connection);
   } finally {
     db.close();
   }

@@ -66,6 +66,12 @@ export interface LoadSinkOptions {
   pageSize?: number;
   /** Where the spool files go (default: a new folder in the system's temporary folder, removed after). */
   spoolDir?: string;
+  /** Bytes of a spool file before DuckDB reads it (default `SPOOL_CHUNK_BYTES`; 1 puts each object in a file of its own). */
+  spoolChunkBytes?: number;
+  /** A folder's objects at least this large are read in place (default `IN_PLACE_BYTES`). */
+  inPlaceBytes?: number;
+  /** Read every object record by record, as the definition does (tests compare the fast path with it). */
+  checkEveryRecord?: boolean;
   onProgress?: (progress: ReadProgress) => void;
 }
 
@@ -357,7 +363,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
     for (let object = await nextObject(); object; object = await nextObject()) {
       const current = object;
       let scan: LineScan;
-      if (store.file && current.size >= IN_PLACE_BYTES) {
+      if (store.file && current.size >= (options.inPlaceBytes ?? IN_PLACE_BYTES)) {
         const file = store.file(current.key);
         const scanner = new LineScanner(maxRecordBytes);
         for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) scanner.push(piece as Buffer);
@@ -368,7 +374,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
           retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
         });
         scan = spooled.scan;
-        if (spool.bytes >= SPOOL_CHUNK_BYTES) hand((await spool.finish()) as SpoolFile);
+        if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) hand((await spool.finish()) as SpoolFile);
       }
       scans.push({ key: current.key, records: scan.records });
       progress.objectsRead += 1;
@@ -402,7 +408,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
       counts.bytes += o.end - o.start;
       counts.blankLines += o.scan.blankLines;
     }
-    if (!spool.readError && !spool.objects.some((o) => o.scan.suspect) && read.plain && read.rows === lines) {
+    if (!options.checkEveryRecord && !spool.readError && !spool.objects.some((o) => o.scan.suspect) && read.plain && read.rows === lines) {
       counts.records += lines;
       counts.parsed += lines;
       continue;

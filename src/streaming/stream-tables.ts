@@ -63,6 +63,8 @@ export interface StreamTables {
   /** Cleans and merges one micro-batch and moves the shard's checkpoint, in one transaction. */
   storeBatch<K extends TableKey>(table: K, rows: readonly RawRowByTable[K][], checkpoint: ShardCheckpoint): Promise<StoredBatch>;
   readCheckpoint(stream: string, shardId: string): Promise<ShardCheckpoint | undefined>;
+  /** Drops the checkpoints of a stream, so the next run reads it from the start (what it stored stays). */
+  forgetCheckpoints(stream: string): Promise<void>;
   /** Rows in a streaming table now. */
   tableRows(table: TableKey): Promise<number>;
   close(): void;
@@ -154,6 +156,9 @@ export async function openStreamTables(file: string, names: Record<TableKey, str
       if (!rows.length) return undefined;
       const row = rows[0];
       return { stream, shardId, sequenceNumber: String(row.sequence_number), records: Number(row.records), updatedAt: String(row.updated_at) };
+    }),
+    forgetCheckpoints: (stream) => serially(async () => {
+      await connection.run(`DELETE FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)}`);
     }),
     tableRows: (table) => serially(() => count(connection, `SELECT COUNT(*) FROM ${names[table]}`)),
     close: () => connection.closeSync(),

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { answerQuestion, analyse, type Answer } from '../../src/analysis/analyse';
-import { loadCleanFrames, openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
+import { answerQuestion, answerQuestions, type Answer } from '../../src/analysis/analyse';
+import { openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
-import { geoFrame } from '../../src/batch/clean-geo';
-import { pinFrame } from '../../src/batch/clean-pin';
 import type { CleanGeoRow, CleanPinRow, CleanUserRow } from '../../src/batch/clean-schema';
-import { userFrame } from '../../src/batch/clean-user';
+import { loadCleanRows } from '../support/clean-rows';
 
 interface Post {
   ind: number;
@@ -41,7 +39,7 @@ const POSTS: Post[] = [
   { ind: 12, country: 'F', ts: '2021-02-02 00:00:00', category: 'art', followers: 1000, poster: 'ian', age: 45, joined: '2016-07-07 00:00:00' },
 ];
 
-function goldenFrames() {
+function goldenRows() {
   const pins: CleanPinRow[] = POSTS.map((p) => ({
     ind: p.ind, unique_id: `u-${p.ind}`, title: null, description: null, follower_count: p.followers, poster_name: p.poster,
     tag_list: null, is_image_or_video: 'image', image_src: null, save_location: `/data/${p.category}`, category: p.category,
@@ -50,13 +48,19 @@ function goldenFrames() {
   geos.push({ ind: 100, country: 'C', coordinates: [3, 4], timestamp: '2020-01-01 00:00:00' });
   const users: CleanUserRow[] = POSTS.filter((p) => p.age !== undefined).map((p) => ({ ind: p.ind, user_name: `user ${p.ind}`, age: p.age as number, date_joined: p.joined as string }));
   users.push({ ind: 101, user_name: 'no posts', age: 40, date_joined: '2019-01-01 00:00:00' });
-  return { pin: pinFrame(pins), geo: geoFrame(geos), user: userFrame(users) };
+  return { pin: pins, geo: geos, user: users };
 }
 
 describe('the nine questions on a golden dataset', () => {
   let answers: Map<string, Answer>;
   before(async () => {
-    answers = new Map((await analyse({ frames: goldenFrames() })).map((a) => [a.question.id, a]));
+    const db = await openAnalysisDatabase();
+    try {
+      await loadCleanRows(db.connection, goldenRows());
+      answers = new Map((await answerQuestions(db.connection)).map((a) => [a.question.id, a]));
+    } finally {
+      db.close();
+    }
   });
 
   const values = (id: string) => {
@@ -130,7 +134,7 @@ describe('edge cases of the analysis', () => {
   });
 
   test('empty cleaned tables give empty answers with the right columns', async () => {
-    await loadCleanFrames(db.connection, { pin: pinFrame([]), geo: geoFrame([]), user: userFrame([]) });
+    await loadCleanRows(db.connection, { pin: [], geo: [], user: [] });
     for (const question of QUESTIONS) {
       const answer = await answerQuestion(db.connection, question);
       assert.deepEqual([answer.frame.shape[0], answer.frame.columns], [0, question.columns], question.id);

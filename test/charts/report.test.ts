@@ -3,11 +3,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyse, type Answer } from '../../src/analysis/analyse';
+import type { Answer } from '../../src/analysis/analyse';
+import { answerSamplePosts } from '../../src/analysis/available-tables';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
 import { rowsToFrame } from '../../src/frames';
-import { cleanTables } from '../../src/batch/clean-tables';
-import { samplePosts } from '../../src/batch/sink-fixture';
 import { writeReport } from '../../src/report/write-report';
 import { findChromium, renderPage } from './chromium';
 
@@ -36,9 +35,7 @@ describe('the report', () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-report-'));
-    const posts = [...samplePosts({ rows: 600, seed: 11 })];
-    const cleaned = cleanTables({ pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
-    answers = await analyse({ frames: cleaned.frames });
+    answers = await answerSamplePosts({ rows: 600, seed: 11 });
     ({ reportPath } = await writeReport({ answers, outDir: dir, worldTopojson: null, summary: [['posts', 600]] }));
   });
   after(async () => { await rm(dir, { recursive: true, force: true }); });

@@ -58,11 +58,12 @@ describe('the consumer quarantines what it cannot decode', { timeout: 60_000 }, 
     const put = await stack.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: datas.map((d, i) => ({ Data: bytes(d), PartitionKey: String(i) })) }));
     assert.equal(put.FailedRecordCount, 0);
     const quarantineFile = path.join(pool.tempDir(), 'out', 'streaming-quarantine.jsonl');
-    const summary = await consumeStreamsUntilIdle({ kinesis: stack.kinesis, s3: stack.s3, bucket: stack.bucket, names: stack.names, tables: ['user'], quarantineFile, idleMs: 500 });
+    const database = path.join(pool.tempDir(), 'streaming.duckdb');
+    const summary = await consumeStreamsUntilIdle({ kinesis: stack.kinesis, database, names: stack.names, tables: ['user'], quarantineFile, idleMs: 500 });
     assert.equal(summary.tables.user.records, 5);
     assert.equal(summary.tables.user.rowsWritten, 3);
     assert.equal(summary.tables.user.quarantined, 2);
-    const rows = await readStreamTable(stack.s3, stack.bucket, stack.names.streamTables.user, 'user');
+    const rows = await readStreamTable(database, stack.names.streamTables.user, 'user');
     assert.deepEqual(rows.map((r) => r.ind).sort(), [1, 2, 3]);
     assert.deepEqual(rows[0], { ind: 1, user_name: 'Abigail Ali', age: 20, date_joined: '2015-10-24 11:23:51' });
     const entries = readFileSync(quarantineFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as StreamQuarantineEntry);

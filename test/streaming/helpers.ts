@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AckedRecord } from '../../src/emulation/emulate-posts';
-import { cleanTables } from '../../src/batch/clean-tables';
+import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
+import { SQL_TABLES } from '../../src/batch/clean-schema';
 import { validateRecord, type RawTables } from '../../src/batch/raw-records';
-import { frameToRows } from '../../src/frames';
+import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
 import { TABLES, type TableKey } from '../../src/tables';
 
@@ -36,15 +37,23 @@ export function stackPool() {
   };
 }
 
-/** The distinct cleaned rows `cleanTables` gives over the acknowledged rows of each table, as sorted JSON lines. */
-export function expectedTables(acks: readonly AckedRecord[]): Record<TableKey, string[]> {
+/** The rows the batch cleaning (the shared SQL) gives over the acknowledged rows of each table, as sorted JSON lines. */
+export async function expectedTables(acks: readonly AckedRecord[]): Promise<Record<TableKey, string[]>> {
   const raw: RawTables = { pin: [], geo: [], user: [] };
   for (const ack of acks) {
     const checked = validateRecord(ack.table, JSON.parse(ack.json));
     if (checked.ok) (raw[ack.table] as unknown[]).push(checked.row);
   }
-  const { frames } = cleanTables(raw);
-  return Object.fromEntries(TABLES.map((table) => [table, frameToRows(frames[table]).map((row) => JSON.stringify(row)).sort()])) as Record<TableKey, string[]>;
+  const db = await openAnalysisDatabase();
+  try {
+    await loadRawTables(db.connection, raw);
+    await cleanRawTables(db.connection);
+    const out = {} as Record<TableKey, string[]>;
+    for (const table of TABLES) out[table] = rowLines(await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`));
+    return out;
+  } finally {
+    db.close();
+  }
 }
 
 export function rowLines(rows: readonly object[]): string[] {

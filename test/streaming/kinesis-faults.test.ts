@@ -4,6 +4,7 @@
  * and back-off on ProvisionedThroughputExceededException; nothing lost or repeated.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type GetShardIteratorCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { consumeStreamsUntilIdle } from '../../src/streaming/consume-streams';
@@ -44,14 +45,15 @@ test('rate limit per shard, expired iterators renewed, throttling backed off: ev
     }) as KinesisClient['send'],
   };
   const retries: string[] = [];
+  const database = path.join(pool.tempDir(), 'streaming.duckdb');
   const summary = await consumeStreamsUntilIdle({
-    kinesis: faulty, s3: stack.s3, bucket: stack.bucket, names: stack.names, tables: ['user'], idleMs: 1_000, maxRecordsPerCall: 20,
+    kinesis: faulty, database, names: stack.names, tables: ['user'], idleMs: 1_000, maxRecordsPerCall: 20,
     retry: { baseDelayMs: 50, maxDelayMs: 200 },
     log: { info: () => {}, warn: (m) => retries.push(m), error: () => {} },
   });
   assert.equal(summary.tables.user.records, 100);
   assert.equal(summary.tables.user.rowsWritten, 100);
-  const rows = await readStreamTable(stack.s3, stack.bucket, stack.names.streamTables.user, 'user');
+  const rows = await readStreamTable(database, stack.names.streamTables.user, 'user');
   assert.deepEqual(rows.map((r) => r.ind).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
 
   assert.equal(iteratorRequests[0].ShardIteratorType, 'TRIM_HORIZON');
