@@ -21,6 +21,7 @@ export const SPEC: CommandSpec = {
     'flush-size': { type: 'string', value: 'N', description: 'records per S3 object written by the sink', default: '1' },
     'user-id': { type: 'string', value: 'ID', description: 'names topics, streams and bucket (default: user_id of credentials/aws.yaml, else localuser)' },
     stage: { type: 'string', value: 'NAME', description: 'API Gateway stage in the invoke URL', default: 'prod' },
+    'no-auto-create-topics': { type: 'boolean', description: "refuse produces to missing topics (404 40401), as a broker with auto.create.topics.enable=false; by default they create the topic, as on the course's MSK, and the log says so" },
   },
   examples: ['npm run stack', 'npm run stack -- --fresh --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
 };
@@ -55,6 +56,7 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
     bucket: userIdFlag === undefined ? config.names.bucket : undefined,
     region: config.aws.region,
     sink: { flushSize: intOption(values, 'flush-size', 1) },
+    autoCreateTopics: values['no-auto-create-topics'] !== true,
   };
 
   const stopRequested = waitForStopRequest(options.signal);

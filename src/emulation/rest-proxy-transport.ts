@@ -27,12 +27,14 @@ export function topicPath(topic: string): string {
 }
 
 /**
- * Per-record `error_code`s in a 200 answer. Confluent uses 1 (non-retriable) and 2 (retriable);
- * 5xxxx codes (50002 Kafka error, 50003 retriable Kafka error) are worth retrying, 4xxxx are not.
+ * Per-record `error_code`s in a 200 answer, as Confluent's rest-utils KafkaExceptionMapper sets
+ * them: 50002 is a Kafka error no retry fixes (a record over max.message.bytes), 50003 a
+ * retriable one (no leader, a timeout). Older proxies use 1 (non-retriable) and 2 (retriable).
+ * Other 5xxxx codes are worth retrying, 4xxxx are not.
  */
 export function isRetriableRecordCode(code: number): boolean {
-  if (code === 1) return false;
-  if (code === 2) return true;
+  if (code === 1 || code === 50_002) return false;
+  if (code === 2 || code === 50_003) return true;
   return code >= 50_000 || code < 40_000;
 }
 

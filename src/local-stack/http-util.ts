@@ -12,12 +12,15 @@ import type { Duplex } from 'node:stream';
 export class HttpError extends Error {
   readonly status: number;
   readonly errorCode: number;
+  /** Headers the answer carries (`Allow` on a 405). */
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown } = {}) {
+  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
     this.status = status;
     this.errorCode = errorCode;
+    this.headers = options.headers ?? {};
   }
 
   /** The body every REST Proxy error has: `{"error_code": int, "message": string}`. */
@@ -65,10 +68,11 @@ export function readBody(req: http.IncomingMessage, limitBytes: number = DEFAULT
 }
 
 /** Sends `body` as JSON with `status`; a no-op when the response has already started. */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
   });

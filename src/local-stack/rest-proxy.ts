@@ -2,7 +2,7 @@ import http from 'node:http';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
-import type { AppendRecord, TopicInfo, TopicStore } from './topic-store';
+import { DEFAULT_BROKERS, maxMessageBytes, type AppendRecord, type TopicInfo, type TopicStore } from './topic-store';
 
 /**
  * A stand-in for the Confluent REST Proxy in front of the course's MSK cluster, backed by a
@@ -13,16 +13,23 @@ import type { AppendRecord, TopicInfo, TopicStore } from './topic-store';
  *   `application/vnd.kafka.json.v2+json` (values are JSON) or `application/vnd.kafka.binary.v2+json`
  *   (values and keys are base64; they are decoded and stored as bytes, and the S3 sink writes bytes
  *   that hold JSON as that JSON, other bytes as a base64 string, as Jackson does for `byte[]`).
- * - v3: `GET /v3/clusters[/{cid}]`, `GET|POST /v3/clusters/{cid}/topics`,
- *   `GET|DELETE /v3/clusters/{cid}/topics/{t}`, `GET /v3/clusters/{cid}/topics/{t}/partitions`.
+ * - v3: `GET /v3/clusters[/{cid}]`, `GET|POST /v3/clusters/{cid}/topics` (`validate_only: true`
+ *   checks and answers 200 without creating), `GET|DELETE /v3/clusters/{cid}/topics/{t}`,
+ *   `GET /v3/clusters/{cid}/topics/{t}/partitions[/{p}]`, shaped as confluentinc/kafka-rest's
+ *   `api/v3/openapi.yaml`.
  *
  * Every error is `{"error_code": int, "message": string}`: 404 40401 unknown topic (v2), 404 40402
- * unknown partition, 404 40403 unknown topic (v3), 400 40002 topic exists / invalid topic settings,
- * 415 wrong Content-Type, 422 42206 malformed or wrongly shaped body, 413 body over 20 MiB, 404 unknown
- * route, 405 wrong method, 500 only for a fault of the stand-in itself.
+ * unknown partition, 404 40403 unknown topic (v3), 400 40002 topic exists / invalid topic settings
+ * (a replication factor above the 3 brokers, an unknown topic config), 415 wrong Content-Type, 422
+ * 42206 malformed or wrongly shaped body, 413 body over 20 MiB, 404 unknown route, 405 a method the
+ * route does not serve (HEAD and OPTIONS included) with `Allow`, 500 only for a fault of the
+ * stand-in itself. Inside a produce's 200, a record fails alone as in rest-utils'
+ * KafkaExceptionMapper: 50002 for good (a record over the topic's max.message.bytes, about 1 MB by
+ * default as on MSK), 50003 retriable (the store could not write it just now).
  *
  * Producing to a missing topic creates it when the store's `autoCreateTopics` is on (the default,
- * like the course's MSK cluster); otherwise it answers 404 40401. A produce answers only after
+ * like the course's MSK cluster) and says so through `onTopicAutoCreated`; otherwise it answers
+ * 404 40401. A produce answers only after
  * its records are durable (see `TopicStore.append`); records without key or partition go to one
  * partition per request, rotating between requests; records with a key go to Kafka's
  * murmur2(key) partition (the key's JSON text, or its bytes in the binary format).
@@ -44,6 +51,11 @@ export interface RestProxyHandlerOptions {
   advertisedUrl?: string;
   /** Request body limit (default 20 MiB). */
   bodyLimitBytes?: number;
+  /**
+   * Told when a produce creates a missing topic (`auto.create.topics.enable`); by default the
+   * logger says so, so a mistyped topic does not pass unnoticed.
+   */
+  onTopicAutoCreated?: (topic: string) => void;
   logger?: Logger;
 }
 
@@ -73,6 +85,9 @@ export const V2_BINARY = 'application/vnd.kafka.binary.v2+json';
 export const V2_RESPONSE = 'application/vnd.kafka.v2+json';
 
 const BROKER_ID = 1;
+/** Per-record `error_code`s, as Confluent's rest-utils KafkaExceptionMapper: a Kafka error, and a retriable one. */
+export const KAFKA_ERROR = 50002;
+export const KAFKA_RETRIABLE_ERROR = 50003;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 type Family = 'v2' | 'v3';
@@ -109,6 +124,8 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
   const logger = options.logger ?? createLogger('rest-proxy');
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const rotation = new Map<string, number>();
+  const onTopicAutoCreated = options.onTopicAutoCreated
+    ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`));
 
   const v2Topic = (name: string): TopicInfo => {
     const info = store.getTopic(name);
@@ -134,7 +151,9 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
     if (!info) {
       if (!store.autoCreateTopics) throw new HttpError(404, 40401, 'Topic not found.');
       info = await store.ensureTopic(topic);
+      onTopicAutoCreated(topic);
     }
+    const maxBytes = maxMessageBytes(info);
     const partitionCount = info.partitions;
     let pathPartition: number | undefined;
     if (partitionText !== undefined) {
@@ -154,6 +173,13 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
         offsets[index] = { partition: null, offset: null, error_code: fault.error_code, error: fault.error };
         return;
       }
+      // The broker refuses a record over max.message.bytes, that record alone and for good.
+      const bytes = recordBytes(record, index);
+      if (bytes > maxBytes) {
+        const error = `RecordTooLargeException: the message is ${bytes} bytes when serialized, larger than the ${maxBytes} bytes the broker accepts (max.message.bytes)`;
+        offsets[index] = { partition: null, offset: null, error_code: KAFKA_ERROR, error };
+        return;
+      }
       const group = byPartition.get(partition) ?? { indexes: [], records: [] };
       group.indexes.push(index);
       group.records.push(record.key === undefined ? { value: record.value } : { value: record.value, key: record.key });
@@ -170,7 +196,7 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
           // The store could not take them (disk, or the topic went away): a per-record failure,
           // which the client reads in the 200 body and may retry, as with a Kafka produce error.
           logger.warn(`produce to ${topic}-${partition} failed: ${describeError(error)}`);
-          const errorCode = error.retriable ? 50002 : 50003;
+          const errorCode = error.retriable ? KAFKA_RETRIABLE_ERROR : KAFKA_ERROR;
           for (const index of group.indexes) offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
         }
       }),
@@ -242,8 +268,14 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
             const spec = parseCreateTopicBody(r.body);
             const exists = new HttpError(400, 40002, `Topic '${spec.name}' already exists.`);
             if (store.getTopic(spec.name)) throw exists;
+            const settings = { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs };
+            if (spec.validateOnly) {
+              // Checked as a create would be, nothing created: 200 with the topic that would be.
+              const info = store.validateTopic(spec.name, settings);
+              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, info) };
+            }
             try {
-              const info = await store.createTopic(spec.name, { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs });
+              const info = await store.createTopic(spec.name, settings);
               return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, info) };
             } catch (error) {
               if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
@@ -266,6 +298,20 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
             v3Topic(e);
             await store.deleteTopic(e);
             return { status: 204 };
+          },
+        },
+      };
+    }
+    if (n === 7 && f === 'partitions') {
+      return {
+        family: 'v3',
+        methods: {
+          GET: (r) => {
+            v3Cluster(c);
+            const info = v3Topic(e);
+            const partition = parsePartition(segments[6]);
+            if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
+            return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
           },
         },
       };
@@ -304,7 +350,10 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
       if (!found) throw new HttpError(404, 404, 'HTTP 404 Not Found');
       family = found.family;
       const handler = found.methods[method];
-      if (!handler) throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${Object.keys(found.methods).join(' or ')}.`);
+      if (!handler) {
+        const allowed = Object.keys(found.methods);
+        throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${allowed.join(' or ')}.`, { headers: { Allow: allowed.join(', ') } });
+      }
       const host = req.headers.host ?? '127.0.0.1';
       const answer = await handler({ req, body, baseUrl: options.advertisedUrl ?? `http://${host}` });
       if (answer.status === 204) {
@@ -316,7 +365,7 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
     } catch (error) {
       const known = toHttpError(error, family);
       if (known) {
-        sendJson(res, known.status, known.toBody(), contentType());
+        sendJson(res, known.status, known.toBody(), contentType(), known.headers);
         return;
       }
       logger.error(`${method} ${rawPath} failed: ${describeError(error)}`);
@@ -429,6 +478,22 @@ function parseProduceBody(body: Buffer, format: Format): ProduceRecord[] {
   });
 }
 
+/** A record's serialised size, value plus key, as the broker counts it against max.message.bytes. */
+function recordBytes(record: ProduceRecord, index: number): number {
+  const size = (field: unknown, name: string): number => {
+    if (field === undefined) return 0;
+    if (field instanceof Uint8Array) return field.length;
+    try {
+      return Buffer.byteLength(JSON.stringify(field ?? null));
+    } catch (error) {
+      // JSON.stringify recurses: a value nested deeper than the stack allows cannot be stored.
+      if (error instanceof RangeError) throw bad(`records[${index}].${name} is nested too deeply to be stored.`);
+      throw error;
+    }
+  };
+  return size(record.value, 'value') + size(record.key, 'key');
+}
+
 function decodeField(value: unknown, format: Format, name: string): unknown {
   if (format === 'json' || value === null) return value;
   if (typeof value !== 'string' || !BASE64.test(value)) throw bad(`${name} must be a base64 string in the binary format.`);
@@ -436,17 +501,18 @@ function decodeField(value: unknown, format: Format, name: string): unknown {
 }
 
 /** Validates a v3 create-topic body. */
-function parseCreateTopicBody(body: Buffer): { name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string> } {
+function parseCreateTopicBody(body: Buffer): { name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string>; validateOnly: boolean } {
   const parsed = parseJsonBody(body, 42206);
   if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with "topic_name".');
-  const { topic_name: name, partitions_count: partitions, replication_factor: replicationFactor, configs } = parsed;
+  const { topic_name: name, partitions_count: partitions, replication_factor: replicationFactor, configs, validate_only: validateOnly } = parsed;
+  if (validateOnly !== undefined && validateOnly !== null && typeof validateOnly !== 'boolean') throw bad('Field "validate_only" must be a boolean.');
   if (typeof name !== 'string' || name === '') throw bad('Field "topic_name" is required and must be a non-empty string.');
   const optionalInt = (value: unknown, field: string): number | undefined => {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(`Field "${field}" must be a whole number.`);
     return value;
   };
-  const out = { name, partitions: optionalInt(partitions, 'partitions_count'), replicationFactor: optionalInt(replicationFactor, 'replication_factor'), configs: {} as Record<string, string> };
+  const out = { name, partitions: optionalInt(partitions, 'partitions_count'), replicationFactor: optionalInt(replicationFactor, 'replication_factor'), configs: {} as Record<string, string>, validateOnly: validateOnly === true };
   if (configs !== undefined && configs !== null) {
     if (!Array.isArray(configs)) throw bad('Field "configs" must be an array of {"name", "value"}.');
     configs.forEach((entry: unknown, index) => {
@@ -463,9 +529,9 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Broker ids holding a partition: one per replica, the leader first. */
-function replicasOf(info: TopicInfo, partition: number): number[] {
-  return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % info.replicationFactor));
+/** Broker ids holding a partition: one per replica, the leader first, spread over the cluster's brokers. */
+function replicasOf(info: TopicInfo, partition: number, brokers = DEFAULT_BROKERS): number[] {
+  return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % Math.max(brokers, info.replicationFactor)));
 }
 
 function v2PartitionBody(info: TopicInfo, partition: number): { partition: number; leader: number; replicas: { broker: number; leader: boolean; in_sync: boolean }[] } {

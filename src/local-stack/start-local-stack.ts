@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
 import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
 import { describeError, PipelineError } from '../errors';
+import { createLogger, type Logger } from '../log';
 import { TABLES } from '../tables';
 import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';
 import { startKinesisServer, type KinesisServer } from './kinesis-server';
@@ -57,7 +58,7 @@ export interface LocalStackOptions {
     flushSize?: number;
     /** Also write an object after this long, even when it holds fewer records. */
     rotateIntervalMs?: number;
-    /** Topics the sink copies (default `<userId>\..*`, the course's `topics.regex`). */
+    /** Topics the sink copies (default `<userId>.*`, the course's `topics.regex`, so a mistyped `<userId>_pin` is copied too). */
     topicsRegex?: string;
   };
   /** Failures the REST proxy should inject (tests of retry logic). */
@@ -65,8 +66,13 @@ export interface LocalStackOptions {
   region?: string;
   /** Create the user's three topics and three streams when missing, as the course's setup did (default true). */
   provision?: boolean;
-  /** Let a produce to a missing topic create it (default: the topic store's, true as on the course's MSK). */
+  /**
+   * Let a produce to a missing topic create it, as MSK's `auto.create.topics.enable` (default true,
+   * as on the course's cluster). Either way the stack's log says when a produce created a topic.
+   */
   autoCreateTopics?: boolean;
+  /** Where the stack says what it does (auto-created topics); stderr by default. */
+  logger?: Logger;
 }
 
 export interface LocalStackEndpoints {
@@ -169,7 +175,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.fresh) await removeStackData(dataDir);
     const store = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
     stops.push({ what: 'topic store', stop: () => store.close() });
-    const restProxy: RestProxy = await onPort('restProxy', ports.restProxy, () => startRestProxy(store, { port: ports.restProxy, host: '127.0.0.1', ...(options.faults ? { faults: options.faults } : {}) }));
+    const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
+    let copied: RegExp;
+    try {
+      copied = new RegExp(`^(?:${topicsRegex})$`);
+    } catch (error) {
+      throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
+    }
+    const logger = options.logger ?? createLogger('local-stack');
+    const onTopicAutoCreated = (topic: string) => logger.warn(
+      `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); `
+      + (copied.test(topic) ? 'the S3 sink copies it' : `the S3 sink copies only topics matching topics.regex=${topicsRegex}, so its records will not reach S3`)
+      + '. Start the stack with --no-auto-create-topics to refuse produces to missing topics',
+    );
+    const restProxy: RestProxy = await onPort('restProxy', ports.restProxy, () => startRestProxy(store, { port: ports.restProxy, host: '127.0.0.1', onTopicAutoCreated, ...(options.faults ? { faults: options.faults } : {}) }));
     stops.push({ what: 'REST proxy', stop: () => restProxy.close() });
     const s3Server: S3Server = await onPort('s3', ports.s3, () => startS3Server({ dir: path.join(dataDir, 's3'), bucket, port: ports.s3 }));
     stops.push({ what: 's3rver', stop: () => s3Server.close() });
@@ -179,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store,
       s3,
       bucket,
-      topicsRegex: options.sink?.topicsRegex ?? `${escapeRegExp(userId)}\\..*`,
+      topicsRegex,
       stateDir: path.join(dataDir, 'sink'),
       ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
       ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),

@@ -53,7 +53,36 @@ export interface TopicStoreOptions {
   autoCreateTopics?: boolean;
   /** fdatasync before acknowledging (default true). Off only for throw-away data. */
   fsync?: boolean;
+  /** Brokers of the cluster: a topic's replication factor cannot exceed it (default 3, the course's MSK cluster). */
+  brokers?: number;
   logger?: Logger;
+}
+
+/** Brokers of the course's MSK cluster (one per availability zone). */
+export const DEFAULT_BROKERS = 3;
+
+/** Kafka's default `message.max.bytes` (MSK keeps it): the largest record batch a broker accepts, about 1 MB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * The topic-level configs Apache Kafka (and so MSK) knows; any other name is refused as Kafka's
+ * `Unknown topic config name`.
+ */
+export const TOPIC_CONFIG_NAMES: ReadonlySet<string> = new Set([
+  'cleanup.policy', 'compression.gzip.level', 'compression.lz4.level', 'compression.type', 'compression.zstd.level',
+  'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas',
+  'index.interval.bytes', 'leader.replication.throttled.replicas', 'local.retention.bytes', 'local.retention.ms',
+  'max.compaction.lag.ms', 'max.message.bytes', 'message.downconversion.enable', 'message.format.version',
+  'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms',
+  'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate',
+  'remote.log.copy.disable', 'remote.log.delete.on.disable', 'remote.storage.enable', 'retention.bytes', 'retention.ms',
+  'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms', 'segment.ms', 'unclean.leader.election.enable',
+]);
+
+/** The largest record (value plus key, serialised) `info`'s topic takes: its `max.message.bytes`, else the broker default. */
+export function maxMessageBytes(info: Pick<TopicInfo, 'configs'>): number {
+  const configured = Number(info.configs['max.message.bytes']);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_MESSAGE_BYTES;
 }
 
 /** What `createTopic` accepts; missing fields take the store's defaults. */
@@ -132,6 +161,8 @@ export class TopicStore {
   readonly dir: string;
   readonly defaultPartitions: number;
   readonly autoCreateTopics: boolean;
+  /** Brokers of the cluster (`TopicStoreOptions.brokers`). */
+  readonly brokers: number;
   readonly fsync: boolean;
   private readonly logger: Logger;
   private readonly topics = new Map<string, TopicEntry>();
@@ -144,6 +175,7 @@ export class TopicStore {
     this.dir = options.dir;
     this.defaultPartitions = options.defaultPartitions;
     this.autoCreateTopics = options.autoCreateTopics;
+    this.brokers = options.brokers;
     this.fsync = options.fsync;
     this.logger = options.logger;
   }
@@ -153,6 +185,9 @@ export class TopicStore {
     const dir = path.resolve(options.dir);
     const defaultPartitions = options.defaultPartitions ?? 1;
     checkPartitionCount(defaultPartitions, 'defaultPartitions');
+    if (options.brokers !== undefined && !(Number.isSafeInteger(options.brokers) && options.brokers >= 1)) {
+      throw new PipelineError('TOPIC_CONFIG_INVALID', `brokers must be a whole number >= 1, got ${options.brokers}`);
+    }
     if (TopicStore.openDirs.has(dir)) {
       throw new PipelineError('STORE_LOCKED', `topic store ${dir} is already open in this process; close it first`);
     }
@@ -161,6 +196,7 @@ export class TopicStore {
       dir,
       defaultPartitions,
       autoCreateTopics: options.autoCreateTopics ?? true,
+      brokers: options.brokers ?? DEFAULT_BROKERS,
       fsync: options.fsync ?? true,
       logger: options.logger ?? createLogger('topic-store'),
     });
@@ -186,8 +222,13 @@ export class TopicStore {
     return entry ? copyInfo(entry.info) : undefined;
   }
 
-  /** Creates a topic; throws `TOPIC_EXISTS` when it exists, `TOPIC_NAME_INVALID`/`TOPIC_CONFIG_INVALID` for bad input. */
-  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicInfo> {
+  /**
+   * What `createTopic` would create, checked as Kafka checks a CreateTopics request (also with
+   * `validate_only`), without creating anything: `TOPIC_EXISTS`, `TOPIC_NAME_INVALID`, or
+   * `TOPIC_CONFIG_INVALID` for a bad partition count, a replication factor above the broker count
+   * or an unknown or invalid config.
+   */
+  validateTopic(name: string, options: CreateTopicOptions = {}): TopicInfo {
     this.assertOpen();
     validateTopicName(name);
     const partitions = options.partitions ?? this.defaultPartitions;
@@ -196,14 +237,27 @@ export class TopicStore {
     if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 32_767) {
       throw new PipelineError('TOPIC_CONFIG_INVALID', `replication factor must be a whole number from 1 to 32767, got ${replicationFactor}`);
     }
+    if (replicationFactor > this.brokers) {
+      throw new PipelineError('TOPIC_CONFIG_INVALID', `Replication factor: ${replicationFactor} larger than available brokers: ${this.brokers}.`);
+    }
     const configs = options.configs ?? {};
     for (const [key, value] of Object.entries(configs)) {
+      if (!TOPIC_CONFIG_NAMES.has(key)) throw new PipelineError('TOPIC_CONFIG_INVALID', `Unknown topic config name: ${key}`);
       if (typeof value !== 'string') throw new PipelineError('TOPIC_CONFIG_INVALID', `topic config ${key} must be a string, got ${typeof value}`);
+      if (key === 'max.message.bytes' && !(/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2 ** 31 - 1)) {
+        throw new PipelineError('TOPIC_CONFIG_INVALID', `Invalid value ${value} for configuration max.message.bytes: Not a number of type INT`);
+      }
     }
     if (this.topics.has(name) || this.creating.has(name)) {
       throw new PipelineError('TOPIC_EXISTS', `topic '${name}' already exists`);
     }
-    const created = this.addTopic({ name, partitions, replicationFactor, configs: { ...configs } });
+    return { name, partitions, replicationFactor, configs: { ...configs } };
+  }
+
+  /** Creates a topic; throws as `validateTopic` for bad input or an existing topic. */
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicInfo> {
+    const { partitions, replicationFactor, configs } = this.validateTopic(name, options);
+    const created = this.addTopic({ name, partitions, replicationFactor, configs });
     this.creating.set(name, created);
     try {
       return await created;

@@ -7,7 +7,7 @@ import { intOption, numberOption, type CommandSpec, type ParsedOptions } from '.
 import { loadConfig, namesFor } from '../config/load-config';
 import { projectPath } from '../config/paths';
 import { createLogger } from '../log';
-import { findOrStartLocalStack } from '../local-stack/start-local-stack';
+import { EPHEMERAL_PORTS, findOrStartLocalStack } from '../local-stack/start-local-stack';
 import { formatStreamStats, startStreamConsumer, type ConsumeSummary } from './consume-streams';
 import { STREAM_QUARANTINE_FILE } from './quarantine';
 import { streamDatabaseFile } from './stream-tables';
@@ -21,7 +21,7 @@ export const STREAM_COMMAND: CommandSpec = {
     'until-idle': { type: 'boolean', description: 'stop once every shard is caught up' },
     'idle-ms': { type: 'string', value: 'MS', description: 'how long shards must be caught up for --until-idle', default: '2000' },
     every: { type: 'string', value: 'SECONDS', description: 'seconds between progress lines', default: '5' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (a running stack is used, else one is started)', default: '.local-stack' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (a running stack is used, else one is started for this run on free ports)', default: '.local-stack' },
     quarantine: { type: 'string', value: 'FILE', description: 'JSON lines file of undecodable records', default: `output/quarantine/${STREAM_QUARANTINE_FILE}` },
     database: { type: 'string', value: 'FILE', description: 'DuckDB file of the streaming tables and checkpoints (default: streaming.duckdb in the data folder on the local stack, output/streaming.duckdb against AWS)' },
   },
@@ -51,7 +51,9 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
   let names = config.names;
   if (config.target === 'local') {
     const dataDir = (values['data-dir'] as string | undefined) ?? '.local-stack';
-    const stack = await findOrStartLocalStack({ lookIn: dataDir, dataDir, userId: config.userId });
+    // A stack started for this run listens on free ports, as the emulation's does: a port taken
+    // by something else (4566 is LocalStack's) cannot stop it, and stack.json tells where it is.
+    const stack = await findOrStartLocalStack({ lookIn: dataDir, dataDir, userId: config.userId, bucket: config.names.bucket, region: config.aws.region, ports: EPHEMERAL_PORTS });
     clients = { kinesis: stack.kinesis, s3: stack.s3 };
     bucket = stack.bucket;
     // A stack found running keeps its own user id, which names its streams and tables.

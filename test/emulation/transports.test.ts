@@ -55,7 +55,8 @@ describe('REST Proxy transport', () => {
   });
 
   test('per-record error codes: 5xxxx and 2 are retriable, 4xxxx and 1 are not', () => {
-    assert.deepEqual([50002, 50003, 2, 1, 40005, 42206].map(isRetriableRecordCode), [true, true, true, false, false, false]);
+    // rest-utils KafkaExceptionMapper: 50002 a Kafka error (for good), 50003 a retriable one.
+    assert.deepEqual([50002, 50003, 50001, 2, 1, 40005, 42206].map(isRetriableRecordCode), [false, true, true, true, false, false, false]);
   });
 
   test('HTTP statuses: 429/5xx retriable, 400/413/422 refuse the records, others stop the run', async () => {

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { keyPartition, murmur2, startRestProxy, type FaultInjector, type RestProxy } from '../../src/local-stack/rest-proxy';
-import { TopicStore } from '../../src/local-stack/topic-store';
+import { DEFAULT_MAX_MESSAGE_BYTES, TopicStore } from '../../src/local-stack/topic-store';
+import { isRetriableRecordCode } from '../../src/emulation/rest-proxy-transport';
+import { PipelineError } from '../../src/errors';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
@@ -63,7 +65,7 @@ describe('REST proxy conformance over HTTP', () => {
       faults.next = undefined;
       return injected;
     },
-    failRecord: (topic, index) => (topic === 'faulty' && faults.failIndexes?.has(index) ? { error_code: 50002, error: 'Injected retriable failure' } : undefined),
+    failRecord: (topic, index) => (topic === 'faulty' && faults.failIndexes?.has(index) ? { error_code: 50003, error: 'Injected retriable failure' } : undefined),
   };
 
   before(async () => {
@@ -282,9 +284,9 @@ describe('REST proxy conformance over HTTP', () => {
     assert.equal(partial.status, 200);
     assert.deepEqual(partial.json.offsets, [
       { partition: 0, offset: 0, error_code: null, error: null },
-      { partition: null, offset: null, error_code: 50002, error: 'Injected retriable failure' },
+      { partition: null, offset: null, error_code: 50003, error: 'Injected retriable failure' },
       { partition: 0, offset: 1, error_code: null, error: null },
-      { partition: null, offset: null, error_code: 50002, error: 'Injected retriable failure' },
+      { partition: null, offset: null, error_code: 50003, error: 'Injected retriable failure' },
       { partition: 0, offset: 2, error_code: null, error: null },
     ]);
     assert.deepEqual((await store.read('faulty', 0, 0, 10)).map((r) => r.value), [{ i: 0 }, { i: 2 }, { i: 4 }]);
@@ -308,6 +310,94 @@ describe('REST proxy conformance over HTTP', () => {
       answer.json.offsets.map((o: { partition: number }) => o.partition),
       keys.map((key) => keyPartition(key, 4)),
     );
+  });
+
+  test('a store failure inside a produce: 50003 when retriable, 50002 when not (rest-utils KafkaExceptionMapper)', async () => {
+    await store.createTopic('store.fail');
+    const append = store.append.bind(store);
+    try {
+      for (const [retriable, code] of [[true, 50003], [false, 50002]] as const) {
+        store.append = async () => { throw new PipelineError('STORE_IO', `disk trouble (retriable ${retriable})`, { retriable }); };
+        const answer = await call('POST', `${url}/topics/store.fail`, { records: [{ value: 1 }, { value: 2 }] }, { 'Content-Type': JSON_V2 });
+        assert.equal(answer.status, 200, answer.text);
+        assert.deepEqual(answer.json.offsets.map((o: { error_code: number }) => o.error_code), [code, code]);
+        assert.match(answer.json.offsets[0].error, /disk trouble/);
+      }
+    } finally {
+      store.append = append;
+    }
+  });
+
+  test('a record over max.message.bytes (about 1 MB, as on MSK) fails alone, for good, inside the 200', async () => {
+    const big = 'x'.repeat(DEFAULT_MAX_MESSAGE_BYTES);
+    const answer = await call('POST', `${url}/topics/u1.big`, { records: [{ value: { index: 1 } }, { value: big }, { value: { index: 3 } }] }, { 'Content-Type': JSON_V2 });
+    assert.equal(answer.status, 200, answer.text.slice(0, 300));
+    assert.deepEqual(answer.json.offsets.map((o: { offset: number | null; error_code: number | null }) => [o.offset, o.error_code]), [[0, null], [null, 50002], [1, null]]);
+    assert.match(answer.json.offsets[1].error, /RecordTooLargeException: the message is 1048590 bytes when serialized, larger than the 1048588 bytes/);
+    assert.deepEqual((await store.read('u1.big', 0, 0, 10)).map((r) => r.value), [{ index: 1 }, { index: 3 }]);
+    // A topic's max.message.bytes sets its own limit; a record just under it is taken.
+    const base = `${url}/v3/clusters/test-cluster/topics`;
+    assert.equal((await call('POST', base, { topic_name: 'u1.small', configs: [{ name: 'max.message.bytes', value: '100' }] }, { 'Content-Type': 'application/json' })).status, 201);
+    const small = await call('POST', `${url}/topics/u1.small`, { records: [{ value: 'y'.repeat(98) }, { value: 'y'.repeat(99) }] }, { 'Content-Type': JSON_V2 });
+    assert.deepEqual(small.json.offsets.map((o: { error_code: number | null }) => o.error_code), [null, 50002]);
+    // The emulation reads 50002 as refused for good (quarantine), 50003 as worth a retry.
+    assert.equal(isRetriableRecordCode(answer.json.offsets[1].error_code), false);
+    assert.equal(isRetriableRecordCode(50003), true);
+  });
+
+  test('v3 create-topic: validate_only creates nothing (200); replication factor above the brokers and unknown configs are 40002', async () => {
+    const base = `${url}/v3/clusters/test-cluster/topics`;
+    const json = { 'Content-Type': 'application/json' };
+    const checked = await call('POST', base, { topic_name: 'v3.validate', partitions_count: 2, replication_factor: 3, validate_only: true }, json);
+    assert.equal(checked.status, 200, checked.text);
+    assert.deepEqual([checked.json.kind, checked.json.topic_name, checked.json.partitions_count, checked.json.replication_factor], ['KafkaTopic', 'v3.validate', 2, 3]);
+    assert.equal(store.getTopic('v3.validate'), undefined);
+    assertError(await call('GET', `${base}/v3.validate`), 404, 40403);
+    // validate_only reports what a create would: the same refusals, nothing created either way.
+    assertError(await call('POST', base, { topic_name: 'v3.validate', partitions_count: 0, validate_only: true }, json), 400, 40002);
+    assertError(await call('POST', base, { topic_name: 'u1.pin', validate_only: true }, json), 400, 40002);
+    assertError(await call('POST', base, { topic_name: 'v3.validate', validate_only: 'yes' }, json), 422, 42206);
+    assert.equal((await call('POST', base, { topic_name: 'v3.validate', validate_only: false }, json)).status, 201);
+
+    const tooMany = await call('POST', base, { topic_name: 'v3.rf', replication_factor: 4 }, json);
+    assert.deepEqual([tooMany.status, tooMany.json], [400, { error_code: 40002, message: 'Replication factor: 4 larger than available brokers: 3.' }]);
+    assertError(await call('POST', base, { topic_name: 'v3.rf', replication_factor: 4, validate_only: true }, json), 400, 40002);
+    const unknown = await call('POST', base, { topic_name: 'v3.cfg', configs: [{ name: 'retention.msec', value: '1000' }] }, json);
+    assert.deepEqual([unknown.status, unknown.json], [400, { error_code: 40002, message: 'Unknown topic config name: retention.msec' }]);
+    assertError(await call('POST', base, { topic_name: 'v3.cfg', configs: [{ name: 'max.message.bytes', value: 'lots' }] }, json), 400, 40002);
+    assert.equal(store.getTopic('v3.rf'), undefined);
+    assert.equal(store.getTopic('v3.cfg'), undefined);
+    const known = await call('POST', base, { topic_name: 'v3.cfg', configs: [{ name: 'retention.ms', value: '604800000' }, { name: 'cleanup.policy', value: 'delete' }] }, json);
+    assert.equal(known.status, 201, known.text);
+  });
+
+  test('v3 GET .../topics/{t}/partitions/{p}: one partition, 404 40402 past the last', async () => {
+    const base = `${url}/v3/clusters/test-cluster/topics`;
+    await store.createTopic('v3.parts', { partitions: 2, replicationFactor: 2 });
+    const one = await call('GET', `${base}/v3.parts/partitions/1`);
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.contentType, 'application/json');
+    assert.deepEqual(
+      { kind: one.json.kind, cluster_id: one.json.cluster_id, topic_name: one.json.topic_name, partition_id: one.json.partition_id, self: one.json.metadata.self },
+      { kind: 'KafkaPartition', cluster_id: 'test-cluster', topic_name: 'v3.parts', partition_id: 1, self: `${base}/v3.parts/partitions/1` },
+    );
+    assert.match(one.json.leader.related, /\/partitions\/1\/replicas\/\d+$/);
+    assert.deepEqual(one.json, (await call('GET', `${base}/v3.parts/partitions`)).json.data[1]);
+    for (const p of ['2', '-1', 'x', '99999999999999999999']) assertError(await call('GET', `${base}/v3.parts/partitions/${p}`), 404, 40402);
+    assertError(await call('GET', `${base}/nope/partitions/0`), 404, 40403);
+    assertError(await call('DELETE', `${base}/v3.parts/partitions/0`), 405, 405);
+  });
+
+  test('HEAD, OPTIONS and any method a route does not serve: 405 with an Allow header', async () => {
+    for (const [route, allow] of [['/topics', 'GET'], ['/topics/u1.pin', 'GET, POST'], ['/v3/clusters/test-cluster/topics', 'GET, POST'], ['/v3/clusters/test-cluster/topics/u1.pin', 'GET, DELETE']] as const) {
+      for (const method of ['HEAD', 'OPTIONS', 'PATCH']) {
+        const response = await fetch(`${url}${route}`, { method });
+        assert.equal(response.status, 405, `${method} ${route}`);
+        assert.equal(response.headers.get('allow'), allow, `${method} ${route}`);
+        const text = await response.text();
+        if (method !== 'HEAD') assert.equal(JSON.parse(text).error_code, 405);
+      }
+    }
   });
 
   test('HTTP-level garbage gets a JSON 400 from the server itself', async () => {

@@ -96,10 +96,11 @@ describe('startLocalStack on ephemeral ports', () => {
   let dir: string;
   let stack: LocalStack;
   const userId = `t${randomUUID().slice(0, 8)}`;
+  const logLines: string[] = [];
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-stack-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS, userId, fresh: true });
+    stack = await startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS, userId, fresh: true, logger: { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) } });
   });
 
   after(async () => {
@@ -171,6 +172,40 @@ describe('startLocalStack on ephemeral ports', () => {
       assert.equal(landing.stream, stack.names.streams[landing.table]);
       assert.match(landing.shardId, /^shardId-\d{12}$/);
       assert.deepEqual(JSON.parse(landing.data), (result.batch.find((b) => b.table === landing.table) ?? assert.fail()).value);
+    }
+  });
+
+  test("a mistyped topic is auto-created, said so in the log, and copied by the course's topics.regex=<user_id>.*", async () => {
+    const produce = (topic: string) => fetch(`${stack.endpoints.invokeUrl}/topics/${topic}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+      body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
+    });
+    const typo = `${userId}_pin`;
+    assert.equal((await produce(typo)).status, 200);
+    assert.ok(stack.store.getTopic(typo));
+    const said = logLines.find((line) => line.includes(`'${typo}'`));
+    assert.ok(said, logLines.join('\n'));
+    assert.match(said, /created it \(auto\.create\.topics\.enable=true.*the S3 sink copies it.*--no-auto-create-topics/);
+    assert.equal(await waitForObject(stack, `topics/${typo}/partition=0/${typo}+0+0000000000.json`), '{"index":7}\n');
+    // A topic outside the pattern: the log says its records will not reach S3.
+    assert.equal((await produce('someone-else.pin')).status, 200);
+    assert.match(logLines.find((line) => line.includes("'someone-else.pin'")) ?? '', new RegExp(`copies only topics matching topics\\.regex=${userId}\\.\\*, so its records will not reach S3`));
+  });
+
+  test('with auto-creation off, a produce to a missing topic is 404 40401 and creates nothing', async () => {
+    const strict = await startLocalStack({ dataDir: path.join(dir, 'strict'), ports: EPHEMERAL_PORTS, userId, autoCreateTopics: false, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    try {
+      const response = await fetch(`${strict.endpoints.invokeUrl}/topics/${userId}_pin`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+        body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
+      });
+      assert.deepEqual([response.status, await response.json()], [404, { error_code: 40401, message: 'Topic not found.' }]);
+      assert.equal(strict.store.getTopic(`${userId}_pin`), undefined);
+      assert.ok(strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
+    } finally {
+      await strict.stop();
     }
   });
 
@@ -349,11 +384,35 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
     }
   });
 
+  test('--no-auto-create-topics refuses produces to missing topics', async () => {
+    const dataDir = path.join(dir, 'no-auto');
+    const child = runStack(['--data-dir', dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--user-id', 'cli-strict', '--no-auto-create-topics']);
+    const exit = exited(child);
+    let stdout = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('press Ctrl-C to stop')) resolve();
+        });
+        void exit.then((code) => reject(new Error(`stack exited early with ${code}`)));
+      });
+      const invokeUrl = /invoke URL\s+(http:\/\/127\.0\.0\.1:\d+\/prod)/.exec(stdout)?.[1] as string;
+      const post = (topic: string) => fetch(`${invokeUrl}/topics/${topic}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' }, body: '{"records":[{"value":1}]}' });
+      assert.equal((await post('cli-strict.pinn')).status, 404);
+      assert.equal((await post('cli-strict.pin')).status, 200);
+      child.kill('SIGINT');
+      assert.equal(await exit, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   test('--help prints the options and exits 0', async () => {
     const child = runStack(['--help']);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     assert.equal(await exited(child), 0);
-    for (const flag of ['--data-dir', '--fresh', '--gateway-port', '--rest-proxy-port', '--s3-port', '--kinesis-port', '--flush-size', '--user-id']) assert.match(stdout, new RegExp(flag));
+    for (const flag of ['--data-dir', '--fresh', '--gateway-port', '--rest-proxy-port', '--s3-port', '--kinesis-port', '--flush-size', '--user-id', '--no-auto-create-topics']) assert.match(stdout, new RegExp(flag));
   });
 });

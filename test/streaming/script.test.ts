@@ -1,6 +1,10 @@
 /** `scripts/stream.ts`: --help, and a run with --until-idle against a stack found running from its data folder. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -35,4 +39,67 @@ test('--until-idle consumes what the streams hold and prints a line per stream',
   assert.equal(timed?.stoppedBy, 'duration');
   assert.equal(timed?.tables.user.records, 0, 'the second run resumes after the checkpoint');
   assert.equal(timed?.tables.user.tableRows, 3);
+});
+
+/** Runs scripts/stream.ts as a user does; resolves with its exit code, stdout and stderr. */
+function runStream(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'stream.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Holds `port` on 127.0.0.1 (or finds it already held by another process); `release` frees it if held here. */
+async function holdPort(port: number): Promise<{ release(): Promise<void> }> {
+  const server = net.createServer();
+  const held = await new Promise<boolean>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  return { release: () => (held ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()) };
+}
+
+test('a stack started by the stream command is not stopped by a taken port 4566 (no hint at a flag it lacks)', { timeout: 90_000 }, async () => {
+  const dataDir = pool.tempDir();
+  const credentials = mkdtempSync(path.join(tmpdir(), 'pp-stream-creds-'));
+  const blocked = await Promise.all([4566, 4567, 4568, 8082].map(holdPort));
+  try {
+    const run = await runStream(['--until-idle', '--idle-ms', '200', '--data-dir', dataDir, '--quarantine', path.join(dataDir, 'q.jsonl')], { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `st-${randomBytes(3).toString('hex')}` });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /stopped by idle/);
+    assert.doesNotMatch(run.stderr, /--gateway-port/);
+  } finally {
+    for (const port of blocked) await port.release();
+    rmSync(credentials, { recursive: true, force: true });
+  }
+});
+
+test('the stream command fails with exit 1 and one line for bad flags and bad credentials', { timeout: 60_000 }, async () => {
+  const credentials = mkdtempSync(path.join(tmpdir(), 'pp-stream-creds-'));
+  try {
+    writeFileSync(path.join(credentials, 'aws.yaml'), 'user_id: abc123\nregoin: us-east-1\n');
+    const env = { ...process.env, PP_CREDENTIALS_DIR: credentials };
+    for (const [args, line] of [
+      [['--duration', 'soon'], /^error: --duration expects a number >= 0, got "soon"$/],
+      [['--bogus'], /^error: .*'--bogus'.*; see tsx scripts\/stream\.ts --help$/],
+      [['--until-idle'], /^error: .*aws\.yaml: regoin: unknown key; did you mean region\?/],
+    ] as const) {
+      const run = await runStream([...args], env);
+      const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(errors.length, 1, run.stderr);
+      assert.match(errors[0], line);
+    }
+  } finally {
+    rmSync(credentials, { recursive: true, force: true });
+  }
 });
