@@ -60,10 +60,12 @@ async function closedPort(): Promise<number> {
 
 /** A MySQL server (mysql2's server side) that refuses every login with ER_ACCESS_DENIED_ERROR, as MariaDB does for a wrong password. */
 async function refusingMysql(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = mysql.createServer();
-  server.on('connection', (connection) => {
-    connection.on('error', () => connection.destroy());
-    connection.serverHandshake({
+  // mysql2's typings describe little of its server side; this is the part used.
+  type Handshaking = { on(event: 'error', listener: () => void): void; destroy(): void; serverHandshake(args: Record<string, unknown>): void };
+  const server = mysql.createServer((connection) => {
+    const conn = connection as unknown as Handshaking;
+    conn.on('error', () => conn.destroy());
+    conn.serverHandshake({
       protocolVersion: 10,
       serverVersion: '10.11.0-MariaDB',
       connectionId: 1,
@@ -73,10 +75,10 @@ async function refusingMysql(): Promise<{ port: number; close(): Promise<void> }
       authCallback: (params: { user: string }, cb: (error: null, mysqlError?: { message: string; code: number }) => void) => {
         cb(null, { message: `Access denied for user '${params.user}'@'localhost' (using password: YES)`, code: 1045 });
       },
-    } as never);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = ((server as unknown as { _server: { address(): AddressInfo } })._server.address()).port;
+    });
+  }) as unknown as { _server: { listen(port: number, host: string, cb: () => void): void; address(): AddressInfo }; close(cb: () => void): void };
+  await new Promise<void>((resolve) => server._server.listen(0, '127.0.0.1', () => resolve()));
+  const port = server._server.address().port;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
