@@ -1,0 +1,100 @@
+"""A SparkSession with Delta Lake on this machine, as the Databricks notebooks expect one.
+
+Delta's jars come from Maven Central the first time (``configure_spark_with_delta_pip`` adds them
+as ``spark.jars.packages``) into the Ivy cache ``.venv/ivy``; later sessions load the cached jars
+directly (``spark.jars``), so they neither resolve nor fetch anything. ``npm run setup:python`` runs
+``python local_spark.py --fetch-jars`` once for that.
+
+The session matches the notebooks' assumptions: Delta's SQL extension and catalog, Delta as the
+default table format (as on Databricks), the session time zone UTC (the cleaned timestamps are UTC), and a persistent warehouse with a Derby metastore when
+``warehouse`` is given, so tables written by one run (``batch_clean``) are found by the next
+(``analysis``). With ``remote`` it connects to a Spark Connect server instead (``sc://host:port``),
+whose own configuration must provide Delta.
+"""
+import argparse
+import glob
+import os
+import sys
+import time
+from importlib.metadata import version
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+IVY_DIR = os.path.join(ROOT, ".venv", "ivy")
+
+
+def delta_jars():
+    """The cached jars of the installed delta-spark version, or [] when they are not fetched yet.
+
+    Only Delta's own (``io.delta_*``, ``io.unitycatalog_*``): Ivy also fetches older copies of
+    Jackson, Hadoop, Parquet and log4j that PySpark already ships newer, and must not shadow.
+    """
+    jars = sorted(glob.glob(os.path.join(IVY_DIR, "jars", "io.delta_*.jar")) + glob.glob(os.path.join(IVY_DIR, "jars", "io.unitycatalog_*.jar")))
+    spark_minor = ".".join(version("pyspark").split(".")[:2])
+    wanted = f"io.delta_delta-spark_{spark_minor}_2.13-{version('delta-spark')}.jar"
+    return jars if any(os.path.basename(j) == wanted for j in jars) else []
+
+
+def build_session(master="local[2]", remote=None, warehouse=None, app_name="pinterest-pipeline"):
+    """A SparkSession with Delta: local (``master``) or over Spark Connect (``remote``)."""
+    from pyspark.sql import SparkSession
+
+    if remote:
+        return SparkSession.builder.remote(remote).appName(app_name).config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        # Tables are Delta unless a statement says otherwise, as on Databricks.
+        .config("spark.sql.sources.default", "delta")
+        # The sink is many small objects (flush.size=1): count a file open as 1 KiB, not 4 MiB, so
+        # a task reads thousands of them instead of two.
+        .config("spark.sql.files.openCostInBytes", "1024")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.jars.ivy", IVY_DIR)
+        # Delta 4.4 parses SQL through its own parser, which drops parameter markers on Spark 4.1+
+        # (delta-io/delta#7640); the analyzer-rule substitution binds them as Spark 4.0 and DBR do.
+        .config("spark.sql.legacy.parameterSubstitution.constantsOnly", "true")
+        .config("spark.driver.extraJavaOptions", "-Dderby.stream.error.file=/dev/null")
+    )
+    if warehouse:
+        warehouse = os.path.abspath(warehouse)
+        os.makedirs(warehouse, exist_ok=True)
+        builder = (
+            builder.config("spark.sql.warehouse.dir", os.path.join(warehouse, "tables"))
+            .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={os.path.join(warehouse, 'metastore_db')};create=true")
+            .enableHiveSupport()
+        )
+    jars = delta_jars()
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
+    else:
+        from delta import configure_spark_with_delta_pip
+
+        builder = configure_spark_with_delta_pip(builder)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Start a local SparkSession with Delta and report how long it took.")
+    parser.add_argument("--fetch-jars", action="store_true", help="fetch Delta's jars into .venv/ivy (npm run setup:python does this)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    session = build_session()
+    session.range(1).collect()
+    elapsed = time.perf_counter() - started
+    print(f"SparkSession {session.version} with Delta {version('delta-spark')} started in {elapsed:.1f} s; jars in {IVY_DIR}")
+    session.stop()
+    if not delta_jars():
+        print(f"Delta's jars are not in {IVY_DIR}/jars after the start", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,306 @@
+"""Runs the Databricks notebooks of databricks/ on plain Spark, cell by cell: ``npm run spark``.
+
+A notebook source file (``-- Databricks notebook source`` / ``# Databricks notebook source``) is
+split at its ``COMMAND ----------`` lines. Markdown cells (``%md``) are skipped; SQL cells go to
+``spark.sql`` with the notebook parameters bound to their named parameter markers (``:user_id``,
+``IDENTIFIER(:user_id || '_pin_clean')``); Python cells (a ``.py`` notebook's, or ``%python`` cells of
+a SQL notebook) run with ``spark`` and a small ``dbutils`` stand-in whose widgets hold the parameters.
+
+Parameters: each widget's default from the notebook, replaced by ``--user-id`` and ``--param
+name=value``. ``--sink DIR`` (a folder laid out like the sink's bucket) or ``--s3-endpoint URL`` (a
+local S3 whose bucket ``user-<user_id>-bucket`` is copied to a temporary folder first) set
+``sink_root``, so the notebook's ``s3://user-<user_id>-bucket`` reads the local copy.
+
+Several notebooks run in one session, in order (``batch_clean.sql analysis.sql``); with
+``--warehouse DIR`` the Delta tables and their metastore persist between runs. ``--results FILE``
+writes every query cell's rows as JSON, ``--export DIR`` every table of the session's database as
+JSON lines (``DIR/<table>.jsonl``), for the parity tests.
+"""
+import argparse
+import datetime
+import decimal
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ElementTree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+SQL_HEADER = "-- Databricks notebook source"
+PY_HEADER = "# Databricks notebook source"
+SEPARATORS = {SQL_HEADER: "-- COMMAND ----------", PY_HEADER: "# COMMAND ----------"}
+MAGIC = {SQL_HEADER: "-- MAGIC", PY_HEADER: "# MAGIC"}
+
+
+class RunnerError(Exception):
+    """A failure the user can fix; printed as one line."""
+
+
+def notebook_cells(text):
+    """The cells of a notebook source as (language, code): language is sql, python or md."""
+    lines = text.split("\n")
+    header = lines[0].strip()
+    if header not in SEPARATORS:
+        raise RunnerError(f"not a Databricks notebook source file: the first line is {lines[0]!r}")
+    native = "sql" if header == SQL_HEADER else "python"
+    cells = []
+    for raw in "\n".join(lines[1:]).split(SEPARATORS[header]):
+        cell = raw.strip("\n")
+        if not cell.strip():
+            continue
+        body = cell.strip().split("\n")
+        if all(line.startswith(MAGIC[header]) for line in body):
+            body = [line[len(MAGIC[header]) + 1:] if len(line) > len(MAGIC[header]) else "" for line in body]
+            magic, rest = body[0].strip(), "\n".join(body[1:])
+            language = {"%md": "md", "%python": "python", "%sql": "sql"}.get(magic)
+            if language is None:
+                raise RunnerError(f"unsupported magic cell {magic!r}")
+            cells.append((language, rest))
+        else:
+            cells.append((native, cell.strip()))
+    return cells
+
+
+class Widgets:
+    """``dbutils.widgets``: a widget's value is the parameter given, else its default."""
+
+    def __init__(self, given):
+        self.given = dict(given)
+        self.values = {}
+
+    def _define(self, name, default):
+        self.values[name] = self.given.get(name, default)
+
+    def text(self, name, default_value="", label=None):
+        self._define(name, default_value)
+
+    def dropdown(self, name, default_value, choices, label=None):
+        value = self.given.get(name, default_value)
+        if value not in choices:
+            raise RunnerError(f"parameter {name}={value!r} is not one of {', '.join(choices)}")
+        self._define(name, default_value)
+
+    def combobox(self, name, default_value, choices=(), label=None):
+        self._define(name, default_value)
+
+    def get(self, name):
+        if name in self.values:
+            return self.values[name]
+        if name in self.given:
+            return self.given[name]
+        raise RunnerError(f"the notebook reads the widget {name!r} before defining it; pass --param {name}=...")
+
+    def getAll(self):
+        return {**self.given, **self.values}
+
+
+class Mount:
+    def __init__(self, mount_point, source):
+        self.mountPoint = mount_point
+        self.source = source
+
+
+class FileSystem:
+    """``dbutils.fs`` for the cells that only look at mounts: a mount is recorded, not made."""
+
+    def __init__(self):
+        self.mounted = []
+
+    def mounts(self):
+        return list(self.mounted)
+
+    def mount(self, source, mount_point, extra_configs=None):
+        parsed = urllib.parse.urlsplit(source)
+        shown = f"{parsed.scheme}://***@{parsed.hostname}" if parsed.password else source
+        print(f"spark: dbutils.fs.mount({shown}, {mount_point}) recorded; mounts exist on Databricks only, locally give --sink", file=sys.stderr)
+        self.mounted.append(Mount(mount_point, shown))
+
+
+class Secrets:
+    def get(self, scope, key):
+        name = f"DATABRICKS_SECRET_{scope}_{key}".upper().replace("-", "_")
+        if name not in os.environ:
+            raise RunnerError(f"dbutils.secrets.get({scope!r}, {key!r}): set {name} for a local run")
+        return os.environ[name]
+
+
+class DbUtils:
+    def __init__(self, params):
+        self.widgets = Widgets(params)
+        self.fs = FileSystem()
+        self.secrets = Secrets()
+
+
+def plain(value):
+    """A Spark value as JSON: timestamps as "YYYY-MM-DD HH:MM:SS", decimals as numbers, rows as objects."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "asDict"):
+        return {k: plain(v) for k, v in value.asDict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def copy_bucket(endpoint, bucket, into):
+    """Every object of ``bucket`` on a local S3 (ListObjects v1 with Marker, unsigned) into a folder."""
+    marker, copied = "", 0
+    while True:
+        query = urllib.parse.urlencode({"marker": marker} if marker else {})
+        url = f"{endpoint.rstrip('/')}/{bucket}/" + (f"?{query}" if query else "")
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                listing = ElementTree.fromstring(response.read())
+        except OSError as error:
+            raise RunnerError(f"cannot list s3://{bucket} at {endpoint}: {error}; is the local stack running (npm run stack)?") from error
+        ns = listing.tag.split("}")[0] + "}" if listing.tag.startswith("{") else ""
+        keys = [c.findtext(f"{ns}Key") for c in listing.findall(f"{ns}Contents")]
+        for key in keys:
+            target = os.path.join(into, *key.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with urllib.request.urlopen(f"{endpoint.rstrip('/')}/{bucket}/{urllib.parse.quote(key)}", timeout=30) as response, open(target, "wb") as out:
+                shutil.copyfileobj(response, out)
+            copied += 1
+        if listing.findtext(f"{ns}IsTruncated") != "true" or not keys:
+            return copied
+        marker = listing.findtext(f"{ns}NextMarker") or keys[-1]
+
+
+def run_notebook(spark, dbutils, path, results, echo=True):
+    """Runs one notebook's cells in order; appends each query cell's rows to ``results``."""
+    with open(path, encoding="utf-8") as source:
+        cells = notebook_cells(source.read())
+    name = os.path.basename(path)
+    namespace = {"spark": spark, "dbutils": dbutils, "__name__": "__main__", "display": lambda df: df.show(truncate=False)}
+    for number, (language, code) in enumerate(cells, start=1):
+        if language == "md":
+            continue
+        started = time.perf_counter()
+        try:
+            if language == "python":
+                exec(compile(code, f"{name} cell {number}", "exec"), namespace)
+                rows, columns = None, None
+            else:
+                df = spark.sql(code, args=dict(dbutils.widgets.getAll()))
+                columns = df.columns
+                rows = [plain(r) for r in df.collect()] if columns else []
+        except RunnerError:
+            raise
+        except Exception as error:
+            first = str(error).strip().split("\n")[0]
+            raise RunnerError(f"{name} cell {number} ({language}) failed: {first}") from error
+        seconds = time.perf_counter() - started
+        results.append({"notebook": name, "cell": number, "language": language, "seconds": round(seconds, 3), "columns": columns, "rows": rows})
+        if echo:
+            summary = f"{len(rows)} rows" if rows is not None and columns else "done"
+            print(f"spark: {name} cell {number} ({language}) {summary} in {seconds:.1f} s", file=sys.stderr)
+
+
+def export_tables(spark, into):
+    """Every table of the current database as JSON lines, ``<into>/<table>.jsonl``."""
+    os.makedirs(into, exist_ok=True)
+    for table in spark.catalog.listTables():
+        if table.isTemporary:
+            continue
+        with open(os.path.join(into, f"{table.name}.jsonl"), "w", encoding="utf-8") as out:
+            for row in spark.table(table.name).toLocalIterator():
+                out.write(json.dumps(plain(row), ensure_ascii=False) + "\n")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="npm run spark --",
+        description="Run Databricks notebooks of databricks/ cell by cell on a local SparkSession with Delta (or a Spark Connect server).",
+        epilog="Example: npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --user-id localuser --sink output/sink",
+    )
+    parser.add_argument("notebooks", nargs="+", help="notebook source files (.sql or .py), run in order in one session")
+    parser.add_argument("--user-id", help="the user_id parameter (default: the notebook's, localuser)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other notebook parameter; repeatable")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--sink", metavar="DIR", help="a folder laid out like the sink's bucket (topics/<topic>/partition=<p>/...)")
+    source.add_argument("--s3-endpoint", metavar="URL", help="a local S3 (e.g. http://127.0.0.1:4569) whose bucket user-<user_id>-bucket is copied first")
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    cluster.add_argument("--remote", metavar="sc://HOST:PORT", help="a Spark Connect server instead of a local session")
+    parser.add_argument("--warehouse", metavar="DIR", help="keep the Delta tables and their metastore here (default: a temporary folder)")
+    parser.add_argument("--results", metavar="FILE", help="write every cell's rows as JSON")
+    parser.add_argument("--export", metavar="DIR", help="write every table of the database as DIR/<table>.jsonl")
+    parser.add_argument("--quiet", action="store_true", help="no line per cell")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    params = {}
+    for item in args.param:
+        if "=" not in item:
+            raise RunnerError(f"--param {item!r}: expected NAME=VALUE")
+        name, value = item.split("=", 1)
+        params[name] = value
+    if args.user_id:
+        params["user_id"] = args.user_id
+    for path in args.notebooks:
+        if not os.path.isfile(path):
+            raise RunnerError(f"{path} not found")
+    cleanup = []
+    try:
+        if args.sink:
+            if not os.path.isdir(args.sink):
+                raise RunnerError(f"--sink {args.sink}: no such folder")
+            params["sink_root"] = "file://" + os.path.abspath(args.sink)
+        elif args.s3_endpoint:
+            copy = tempfile.mkdtemp(prefix="pp-spark-sink-")
+            cleanup.append(copy)
+            bucket = f"user-{params.get('user_id', 'localuser')}-bucket"
+            count = copy_bucket(args.s3_endpoint, bucket, copy)
+            print(f"spark: copied {count} objects of s3://{bucket} from {args.s3_endpoint}", file=sys.stderr)
+            params["sink_root"] = "file://" + copy
+        warehouse = args.warehouse
+        if not warehouse and not args.remote:
+            warehouse = tempfile.mkdtemp(prefix="pp-spark-warehouse-")
+            cleanup.append(warehouse)
+        from local_spark import build_session
+
+        started = time.perf_counter()
+        spark = build_session(master=args.master, remote=args.remote, warehouse=warehouse)
+        session_seconds = time.perf_counter() - started
+        if not args.quiet:
+            print(f"spark: session {spark.version} started in {session_seconds:.1f} s", file=sys.stderr)
+        dbutils = DbUtils(params)
+        results = []
+        timings = []
+        try:
+            for path in args.notebooks:
+                started = time.perf_counter()
+                run_notebook(spark, dbutils, path, results, echo=not args.quiet)
+                timings.append({"notebook": os.path.basename(path), "seconds": round(time.perf_counter() - started, 3)})
+                if not args.quiet:
+                    print(f"spark: {path} done in {timings[-1]['seconds']:.1f} s", file=sys.stderr)
+            if args.export:
+                export_tables(spark, args.export)
+        finally:
+            spark.stop()
+        if args.results:
+            with open(args.results, "w", encoding="utf-8") as out:
+                json.dump({"session_seconds": round(session_seconds, 3), "notebooks": timings, "cells": results}, out, ensure_ascii=False)
+        return 0
+    finally:
+        for folder in cleanup:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except RunnerError as error:
+        print(f"spark: {error}", file=sys.stderr)
+        sys.exit(1)
