@@ -59,7 +59,11 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
         progress.update(p.objectsRead, { records: p.records, quarantined: p.quarantined });
       },
     }).finally(() => progress.stop());
-    console.table(summariseCleanBatch(result));
+    console.log('table  objects  records  missing  quarantined  parsed  duplicates  cleaned');
+    for (const row of summariseCleanBatch(result)) {
+      console.log([row.table.padEnd(5), String(row.objects).padStart(7), String(row.records).padStart(7), String(row.missing).padStart(7), String(row.quarantined).padStart(11),
+        String(row.parsed).padStart(6), String(row.duplicates).padStart(10), String(row.cleaned).padStart(7)].join('  '));
+    }
     console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl}`);
     if (result.read.quarantined > 0) console.log(`quarantined records: ${Object.values(result.read.quarantineFiles).join(', ')}`);
     if (result.read.objects === 0) {

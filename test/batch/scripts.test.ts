@@ -6,7 +6,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main as analyseMain } from '../../scripts/analyse';
 import { main as cleanBatchMain } from '../../scripts/clean-batch';
+import { putSinkObject } from '../../src/batch/sink-fixture';
+import { namesFor } from '../../src/config/load-config';
 import { TABLES } from '../../src/tables';
+import { lines, pin, startTestS3 } from './helpers';
 
 /** Runs `fn` with console.log captured (stdout itself stays: the test runner reports through it). */
 async function captured<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
@@ -34,7 +37,7 @@ function helpOf(fn: () => Promise<unknown>): { done: Promise<unknown>; output: s
   return { done, output: chunks.join('') };
 }
 
-describe('scripts/clean-batch.ts and scripts/analyse.ts', () => {
+describe('npm run clean and npm run analyse (scripts/clean-batch.ts, scripts/analyse.ts)', () => {
   let dir: string;
   before(async () => { dir = await mkdtemp(path.join(tmpdir(), 'pp-batch-scripts-')); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
@@ -53,7 +56,7 @@ describe('scripts/clean-batch.ts and scripts/analyse.ts', () => {
     const clean = path.join(dir, 'clean');
     const { result, output } = await captured(() => cleanBatchMain(['--sample', '60', '--out', clean, '--quarantine', path.join(dir, 'quarantine'), '--concurrency', '4']));
     assert.ok(result);
-    assert.match(output, /^pin\s+61\s+61\s+0\s+61\s+1\s+60$/m, 'one post sent twice, its copy dropped');
+    assert.match(output, /^pin\s+61\s+61\s+0\s+0\s+61\s+1\s+60$/m, 'one post sent twice, its copy dropped');
     for (const table of TABLES) {
       assert.ok(existsSync(path.join(clean, `${table}.csv`)));
       assert.equal(readFileSync(path.join(clean, `${table}.jsonl`), 'utf8').trim().split('\n').length, 60);
@@ -68,6 +71,35 @@ describe('scripts/clean-batch.ts and scripts/analyse.ts', () => {
 
   test('a bad option is a one-line usage error', async () => {
     await assert.rejects(cleanBatchMain(['--sample', 'many']), /--sample expects a whole number/);
-    await assert.rejects(analyseMain(['--nope']), /see tsx scripts\/analyse.ts --help/);
+    await assert.rejects(analyseMain(['--nope']), /see npm run analyse -- --help/);
+  });
+
+  test('nothing to read, records missing from the sink, or empty cleaned tables: a failure with one line saying what to do', { timeout: 120_000 }, async () => {
+    const s3 = await startTestS3();
+    try {
+      const user = `empty-${process.pid}`;
+      const endpoint = (s3.s3.config.endpoint as unknown as () => Promise<{ protocol: string; hostname: string; port?: number }>);
+      const { protocol, hostname, port } = await endpoint();
+      const url = `${protocol}//${hostname}:${port}`;
+      const args = ['--s3-endpoint', url, '--bucket', s3.bucket, '--out', path.join(dir, 'clean-empty'), '--quarantine', path.join(dir, 'q-empty')];
+      const env = process.env.PP_USER_ID;
+      process.env.PP_USER_ID = user;
+      try {
+        await assert.rejects(captured(() => cleanBatchMain(args)), /no sink objects under s3:\/\/.*; emulate posts first \(npm run emulate:batch, or npm start\)/);
+        const topics = namesFor(user).topics;
+        await putSinkObject(s3.s3, s3.bucket, topics.pin, 0, 0, lines(pin(0), pin(1)));
+        await putSinkObject(s3.s3, s3.bucket, topics.pin, 0, 5, lines(pin(5)));
+        await assert.rejects(captured(() => cleanBatchMain(args)), /3 record\(s\) the sink's offsets show are in no object .* pass --allow-gaps to accept the loss/);
+        const accepted = await captured(() => cleanBatchMain([...args, '--allow-gaps']));
+        assert.equal(accepted.result?.read.missing, 3);
+        await assert.rejects(captured(() => analyseMain(['--clean-dir', path.join(dir, 'clean-empty'), '--out', path.join(dir, 'out-empty')])),
+          /the cleaned geo, user table\(s\) in .* hold no rows, so there is nothing to analyse; emulate posts and clean them first/);
+      } finally {
+        if (env === undefined) delete process.env.PP_USER_ID;
+        else process.env.PP_USER_ID = env;
+      }
+    } finally {
+      await s3.close();
+    }
   });
 });

@@ -33,6 +33,16 @@ describe('notebooks execute headlessly', () => {
         assert.ok(!cell.outputs?.some((o) => o.output_type === 'error'), `a cell failed in ${name}: ${cell.source.join('')}`);
       }
       assert.ok(code.some((c) => (c.outputs ?? []).length > 0), `${name} shows something`);
+      const html = code.flatMap((c) => c.outputs ?? []).map((o) => [o.data?.['text/html'] ?? ''].flat().join('')).join('\n');
+      if (name.startsWith('03-')) {
+        // The danfojs profile of the raw rows, then each rule's before and after from the SQL's output.
+        for (const title of ['the shapes of follower_count', 'its most frequent value', 'what precedes the path in save_location', 'repeated unique_id']) assert.ok(html.includes(title), `03 shows ${title}`);
+        assert.match(html, /No Title Data Available/, 'the profile shows a placeholder');
+        const rules = html.match(/rule: [^<]+\((\d+) rows changed\)/g) ?? [];
+        assert.ok(rules.length >= 10, `03 shows ${rules.length} rules' before and after`);
+        assert.ok(rules.filter((r) => !/\(0 rows changed\)/.test(r)).length >= 10, 'each rule changed rows of the sample');
+      }
+      if (name.startsWith('04-')) assert.ok((html.match(/<table/g) ?? []).length >= 9, '04 shows the nine answers as tables');
     });
   }
 });

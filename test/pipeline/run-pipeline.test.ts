@@ -31,11 +31,13 @@ test('the whole pipeline runs on the local stack and every record is accounted f
       assert.equal(row.emitted, 800);
       assert.equal(row.acked, 800);
       assert.equal(row['in S3'], 800);
+      assert.equal(row.missing, 0);
       assert.equal(row['in Kinesis'], 800);
       assert.equal(Number(row['read quarantined']) + Number(row.deduplicated) + Number(row.cleaned), 800);
       assert.ok(Number(row.deduplicated) > 0, 'random rows repeat, as in the course');
       assert.equal(row['stream table rows'], row.cleaned, 'both paths carried the same posts, so the streaming tables hold the batch path\'s cleaned rows');
     }
+    assert.deepEqual(result.streamingMatchesBatch, { pin: true, geo: true, user: true }, 'the streaming tables hold exactly the batch step\'s cleaned rows, row for row');
     assert.ok(existsSync(result.reportPath));
     assert.equal(result.answerFiles.length, 9);
     assert.ok(existsSync(path.join(dir, 'output', 'clean')));
