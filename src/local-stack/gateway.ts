@@ -242,7 +242,7 @@ async function streamRoute(kinesis: KinesisClient, method: string, proxyPath: st
         const request = parseObject(body, true);
         const shardCount = request.ShardCount ?? 1;
         if (typeof shardCount !== 'number' || !Number.isInteger(shardCount) || shardCount < 1) {
-          throw new HttpError(400, `ShardCount must be a whole number >= 1, got ${JSON.stringify(shardCount)}`);
+          throw new HttpError(400, `ShardCount must be a whole number >= 1, got ${shortJson(shardCount)}`);
         }
         return ok(await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: shardCount })));
       }
@@ -285,18 +285,39 @@ function parseObject(body: Buffer, emptyAllowed: boolean): Record<string, unknow
   return parsed as Record<string, unknown>;
 }
 
-/** The bytes that land in Kinesis for a `Data` value: see the module comment. */
-export function dataBytes(data: unknown): Uint8Array {
-  return Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
+/**
+ * The bytes that land in Kinesis for a `Data` value: see the module comment. A value nested more
+ * deeply than JSON.stringify can recurse is a 400, as the REST proxy's 422 for the same input.
+ */
+export function dataBytes(data: unknown, name = 'Data'): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.from(jsonText(data, name), 'utf8');
+}
+
+/** JSON.stringify that turns "too deep to serialise" into a 400 naming the field. */
+function jsonText(value: unknown, name: string): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    if (error instanceof RangeError) throw new HttpError(400, `${name} is nested too deeply to serialise; send a flatter JSON value`, 'SerializationException');
+    throw error;
+  }
+}
+
+/** A short description of a wrong value for a message: its JSON text cut to 40 characters, or its type. */
+function shortJson(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an object';
+  return String(JSON.stringify(value)).slice(0, 40);
 }
 
 function toEntry(data: unknown, partitionKey: unknown, dataName: string, keyName: string): { Data: Uint8Array; PartitionKey: string } {
   if (data === undefined) throw new HttpError(400, `${dataName} is required`);
   const key = typeof partitionKey === 'number' ? String(partitionKey) : partitionKey;
   if (typeof key !== 'string' || key.length < 1 || key.length > 256) {
-    throw new HttpError(400, `${keyName} must be a string of 1-256 characters, got ${partitionKey === undefined ? 'none' : JSON.stringify(partitionKey).slice(0, 40)}`);
+    throw new HttpError(400, `${keyName} must be a string of 1-256 characters, got ${shortJson(partitionKey)}`);
   }
-  return { Data: dataBytes(data), PartitionKey: key };
+  return { Data: dataBytes(data, dataName), PartitionKey: key };
 }
 
 function recordSize(entry: { Data: Uint8Array; PartitionKey: string }): number {

@@ -166,6 +166,8 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
     const offsets: { partition: number | null; offset: number | null; error_code: number | null; error: string | null }[] = [];
     const byPartition = new Map<number, { indexes: number[]; records: AppendRecord[] }>();
     records.forEach((record, index) => {
+      // Measured first: it also refuses (422) a value or key too deep to serialise, before hashing the key.
+      const bytes = recordBytes(record, index);
       const partition = pathPartition ?? record.partition ?? (record.key !== undefined && record.key !== null ? keyPartition(record.key, partitionCount) : sticky);
       if (partition >= partitionCount) throw new HttpError(404, 40402, 'Partition not found.');
       const fault = options.faults?.failRecord?.(topic, index);
@@ -174,7 +176,6 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
         return;
       }
       // The broker refuses a record over max.message.bytes, that record alone and for good.
-      const bytes = recordBytes(record, index);
       if (bytes > maxBytes) {
         const error = `RecordTooLargeException: the message is ${bytes} bytes when serialized, larger than the ${maxBytes} bytes the broker accepts (max.message.bytes)`;
         offsets[index] = { partition: null, offset: null, error_code: KAFKA_ERROR, error };

@@ -184,6 +184,11 @@ describe('gateway: Kinesis routes against kinesalite', () => {
       ['POST', `${invokeUrl}/streams/bad%20name!`, undefined, 400],
       ['POST', `${invokeUrl}/streams/${stream}`, undefined, 400],
       ['GET', `${invokeUrl}/streams/%E0%A4%A`, undefined, 400],
+      // Regression: JSON.stringify of a deeply nested Data overflowed the stack (a 500); the REST proxy answers 422.
+      ['PUT', recordUrl, `{"Data":${'['.repeat(100_000)}${']'.repeat(100_000)},"PartitionKey":"k"}`, 400],
+      ['PUT', recordUrl, `{"Data":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)},"PartitionKey":"k"}`, 400],
+      ['PUT', recordsUrl, `{"records":[{"data":${'['.repeat(100_000)}${']'.repeat(100_000)},"partition-key":"k"}]}`, 400],
+      ['PUT', recordUrl, `{"Data":1,"PartitionKey":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 400],
     ];
     for (const [method, url, body, status] of cases) {
       const answer = await call(method, url, body);

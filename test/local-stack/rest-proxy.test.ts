@@ -185,6 +185,9 @@ describe('REST proxy conformance over HTTP', () => {
       '{"records":[{"value":1,"partition":1.5}]}',
       '{"records":[{"value":1,"partition":1e400}]}',
       '{"records":[{"value":1},{"value":2,"partition":99999999999999999999}]}',
+      // Nested deeper than JSON.stringify recurses: the value, and the key (hashed for its partition).
+      `{"records":[{"value":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`,
+      `{"records":[{"value":1,"key":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`,
     ];
     for (const body of bodies) {
       const answer = await call('POST', `${url}/topics/u1.pin`, body, { 'Content-Type': JSON_V2 });
