@@ -83,9 +83,8 @@ export function unfinishedRunError(summary: EmulationSummary): PipelineError {
   const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
   const read = summary.tables.reduce((n, t) => n + t.read, 0);
   const reason = summary.reasons.find((r) => r.outcome === 'failed')?.reason;
-  const endpoint = summary.path === 'batch' ? 'the REST proxy' : 'Kinesis';
   const what = summary.reconciled ? `${failed.toLocaleString('en-US')} of ${read.toLocaleString('en-US')} records were neither acknowledged nor quarantined` : 'the counts do not reconcile';
-  return new PipelineError('RECORDS_FAILED', `${what}${reason ? ` (${reason})` : ''}; check that ${endpoint} at ${summary.transport} answers, then run again`, { retriable: true });
+  return new PipelineError('RECORDS_FAILED', `${what}${reason ? ` (${reason})` : ''}; check that ${summary.transport} answers, then run again`, { retriable: true });
 }
 
 /**

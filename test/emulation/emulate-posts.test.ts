@@ -7,6 +7,7 @@ import { EmulationFailedError, emulateBatch, emulatePosts, emulateStream, type A
 import type { EmulationSummary } from '../../src/emulation/ledger';
 import { PipelineError } from '../../src/errors';
 import { HttpStatusError } from '../../src/emulation/http-client';
+import { unfinishedRunError } from '../../src/emulation/command';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
 import { createQuarantine } from '../../src/emulation/quarantine';
 import type { RecordOutcome } from '../../src/emulation/transport';
@@ -120,6 +121,11 @@ describe('emulatePosts: retries', () => {
     for (const t of summary.tables) assert.deepEqual([t.read, t.acked, t.failed, t.retried], [10, 0, 10, 20]);
     assert.match(summary.reasons[0].reason, /HTTP 503/);
     assert.match(formatSummary(summary), /30 records neither acknowledged nor quarantined/);
+    // What the scripts then fail with: one line, what failed and what to do.
+    const error = unfinishedRunError(summary);
+    assert.equal(error.code, 'RECORDS_FAILED');
+    assert.match(error.message, /^30 of 30 records were neither acknowledged nor quarantined \(.*HTTP 503.*\); check that .+ answers, then run again$/);
+    assert.equal(error.message.split('\n').length, 1);
   });
 
   test('a refused request is split until the refused record is alone, which is quarantined', async () => {
