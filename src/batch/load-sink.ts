@@ -48,7 +48,9 @@ import {
 /** A spool file is handed to DuckDB once it holds this many bytes. */
 export const SPOOL_CHUNK_BYTES = 64 * 1024 * 1024;
 /** A folder's objects at least this large are read by DuckDB in place, not copied to the spool. */
-export const IN_PLACE_BYTES = 8 * 1024 * 1024;
+export const IN_PLACE_BYTES = 1024 * 1024;
+/** Files in one `read_json` call: DuckDB reads several files at once on its threads. */
+const FILES_PER_READ = 64;
 
 export interface LoadSinkOptions {
   /** The database the raw tables are made in (created once by the caller). */
@@ -215,16 +217,16 @@ function plainValueCast(column: string, kind: RawKind): string {
   }
 }
 
-/** `INSERT INTO <table>_raw SELECT … FROM read_json(<file>)`: every record, its file, whether it is plain, its values cast. */
-function insertFileSql(table: TableKey, file: string, maxRecordBytes: number): string {
+/** `INSERT INTO <table>_raw SELECT … FROM read_json([files])`: every record, its file, whether it is plain, its values cast. */
+function insertFilesSql(table: TableKey, files: readonly string[], maxRecordBytes: number): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
   // NULL (a missing id, a value too big to cast) must count as not plain: bool_and skips NULLs.
   const plain = `COALESCE(${columns.map((column) => plainValueSql(column, kinds[column])).join(' AND ')}, FALSE)`;
   const casts = columns.map((column) => plainValueCast(column, kinds[column])).join(', ');
   const asJson = columns.map((column) => `"${column}": 'JSON'`).join(', ');
-  return `INSERT INTO ${RAW_VIEWS[table]} SELECT ${sqlString(file)}, ${plain}, ${casts} FROM read_json(${sqlString(file)}, ` +
-    `format = 'newline_delimited', columns = {${asJson}}, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`;
+  return `INSERT INTO ${RAW_VIEWS[table]} SELECT filename, ${plain}, ${casts} FROM read_json([${files.map(sqlString).join(', ')}], ` +
+    `format = 'newline_delimited', columns = {${asJson}}, filename = true, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`;
 }
 
 /** A worker's spool file being written: objects are appended whole. */
@@ -321,15 +323,33 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
   const counts = emptyTableReadCounts();
   await connection.run(`CREATE OR REPLACE TABLE ${raw} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`);
 
-  // DuckDB reads the finished files one after another, on its own threads, while the workers fetch.
+  // DuckDB reads the finished files, as many at a time as are ready, on its own threads, while the
+  // workers fetch. A call that fails is retried file by file; a file that still fails is read record by record.
   const files: SpoolFile[] = [];
+  const ready: SpoolFile[] = [];
   let reading = Promise.resolve();
+  let busy = false;
+  const readReady = async () => {
+    while (ready.length) {
+      const batch = ready.splice(0, FILES_PER_READ);
+      try {
+        await connection.run(insertFilesSql(table, batch.map((f) => f.file), maxRecordBytes));
+      } catch {
+        // A failed INSERT adds nothing: read the batch's files one by one.
+        for (const spool of batch) {
+          await connection.run(insertFilesSql(table, [spool.file], maxRecordBytes)).catch((error: unknown) => { spool.readError = describeError(error); });
+        }
+      }
+    }
+    busy = false;
+  };
   const hand = (spool: SpoolFile) => {
     files.push(spool);
-    reading = reading.then(() => connection.run(insertFileSql(table, spool.file, maxRecordBytes)).then(
-      () => undefined,
-      (error: unknown) => { spool.readError = describeError(error); },
-    ));
+    ready.push(spool);
+    if (!busy) {
+      busy = true;
+      reading = reading.then(readReady);
+    }
   };
 
   // The objects of this table, page by page; the first page of the next table is kept for it.
