@@ -158,6 +158,13 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
     assert.equal(existsSync(path.join(out, 'report.html')), false);
   });
 
+  test('npm start with MySQL refusing the login (all the posts the source holds) fails with one line', async () => {
+    const out = path.join(work, 'start-denied-out');
+    const run = await runScript('scripts/start.ts', ['--no-stream', '--progress', 'silent', '--data-dir', path.join(work, 'start-denied-stack'), '--out', out], env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }));
+    assertFailed(run, new RegExp(`^error: MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`));
+    assert.equal(existsSync(path.join(out, 'report.html')), false);
+  });
+
   test('npm start resolves --out and --data-dir: an absolute path stays absolute', async () => {
     const out = path.join(work, 'abs-out');
     const dataDir = path.join(work, 'abs-stack');
