@@ -28,7 +28,7 @@ export function sqlString(text: string): string {
 
 /**
  * Expands each `{{placeholders.<column>}}` into the quoted placeholders of that column
- * (`COLUMN_PLACEHOLDERS`), e.g. `'No Title Data Available'`. An unknown column is an error.
+ * (`COLUMN_PLACEHOLDERS`), each a SQL string literal. An unknown column is an error.
  */
 export function expandPlaceholders(sql: string): string {
   return sql.replace(/\{\{placeholders\.(\w+)\}\}/g, (_, column: string) => {

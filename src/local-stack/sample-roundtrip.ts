@@ -5,6 +5,7 @@ import { listObjects } from '../s3-list';
 import type { Names } from '../config';
 import { PipelineError } from '../errors';
 import { TABLES, type Post, type TableKey } from '../tables';
+import { PLACEHOLDERS } from '../known-values';
 
 /**
  * One post sent down both paths of the pipeline and followed to where it lands: the batch path
@@ -18,13 +19,13 @@ export const SAMPLE_POST: Post = {
   pin: {
     index: 7528,
     unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
-    title: 'No Title Data Available',
-    description: 'No description available Story format',
-    poster_name: 'User Info Error',
-    follower_count: 'User Info Error',
-    tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+    title: PLACEHOLDERS.noTitle,
+    description: PLACEHOLDERS.storyDescription,
+    poster_name: PLACEHOLDERS.userInfoError,
+    follower_count: PLACEHOLDERS.userInfoError,
+    tag_list: PLACEHOLDERS.noTags,
     is_image_or_video: 'multi-video(story page format)',
-    image_src: 'Image src error.',
+    image_src: PLACEHOLDERS.imageSrcError,
     downloaded: 0,
     save_location: 'Local save in /data/mens-fashion',
     category: 'mens-fashion',

@@ -16,7 +16,7 @@ import {
 
 export { DEFAULT_ROWS, DEFAULT_SEED };
 
-/** Shares of the four `follower_count` formats: "532", "124k", "2M", "User Info Error". */
+/** Shares of the four `follower_count` formats: "532", "124k", "2M", and the user-info placeholder. */
 export const FOLLOWER_FORMAT_SHARES = { digits: 0.17, thousands: 0.74, millions: 0.07, userInfoError: 0.02 } as const;
 
 /** Shares of `is_image_or_video`. */
@@ -24,7 +24,7 @@ export const MEDIA_TYPE_SHARES = { image: 0.8, video: 0.15, 'multi-video(story p
 
 /**
  * Share of all posts carrying each dirty value, per column. `poster_name` and `follower_count` are
- * "User Info Error" together; "No description available Story format" only appears on story posts.
+ * the user-info placeholder together; the story-format description only appears on story posts.
  */
 export const PLACEHOLDER_RATES = {
   title: { [PLACEHOLDERS.noTitle]: 0.01, '': 0.003 },

@@ -1,6 +1,6 @@
 -- Q3a. The user with the most followers in each country (ties kept: RANK() = 1).
 -- A poster's follower count is the largest seen on their posts in that country; posts whose
--- follower count or poster is unknown ("User Info Error", now null) are left out.
+-- follower count or poster is unknown (a placeholder, now null) are left out.
 WITH poster_followers AS (
   SELECT g.country, p.poster_name, MAX(p.follower_count) AS follower_count
   FROM pin_clean AS p
