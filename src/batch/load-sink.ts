@@ -374,9 +374,10 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
     return queue.shift();
   };
   const scans: { key: string; records: number }[] = [];
-  // Workers take objects one at a time, in listing order.
+  // Workers take objects one at a time, in listing order; after a failure none takes another.
+  let failed = false;
   let taking = Promise.resolve<SinkObject | undefined>(undefined);
-  const nextObject = () => (taking = taking.then(take));
+  const nextObject = () => (taking = taking.then(() => (failed ? undefined : take())));
 
   const worker = async (n: number) => {
     const spool = new SpoolWriter(spoolDir, `${table}-${n}`);
@@ -407,7 +408,10 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
   };
   const concurrency = Math.max(1, options.concurrency ?? 16);
   try {
-    await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n)));
+    await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n).catch((error: unknown) => {
+      failed = true;
+      throw error;
+    })));
   } finally {
     await reading;
   }
