@@ -9,12 +9,12 @@ import { PipelineError } from '../src/errors';
 import { buildDatabricksNotebooks, DATABRICKS_DIR } from '../src/orchestration/databricks-notebooks';
 
 export const SPEC: CommandSpec = {
-  name: 'tsx scripts/build-databricks.ts',
+  name: 'npm run build:databricks --',
   summary: 'Generates the Databricks source notebooks in databricks/ from the shared SQL (cleaning and the nine questions).',
   options: {
     check: { type: 'boolean', description: 'write nothing; fail when a file in databricks/ differs from the generated text' },
   },
-  examples: ['tsx scripts/build-databricks.ts', 'tsx scripts/build-databricks.ts --check'],
+  examples: ['npm run build:databricks', 'npm run build:databricks -- --check'],
 };
 
 export async function main(argv: string[]): Promise<string[] | undefined> {

@@ -10,7 +10,7 @@ import type { SetupResult } from '../src/emulation/create-topics';
 import { ensureDestinations, openEmulationTargets } from '../src/emulation/targets';
 
 export const SPEC: CommandSpec = {
-  name: 'npx tsx scripts/create-topics.ts',
+  name: 'npm run create-topics --',
   summary: 'Creates the topics <user_id>.pin|geo|user through the REST Proxy v3 API and the streams streaming-<user_id>-pin|geo|user in Kinesis (waiting until ACTIVE). Safe to run again.',
   options: {
     'topics-only': { type: 'boolean', description: 'create the topics, not the streams' },
@@ -22,7 +22,7 @@ export const SPEC: CommandSpec = {
     'rest-proxy': { type: 'string', value: 'URL', description: 'on AWS: the REST Proxy URL, when its v3 API is not behind the invoke URL' },
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: '.local-stack' },
   },
-  examples: ['npx tsx scripts/create-topics.ts', 'npx tsx scripts/create-topics.ts --streams-only --shards 2'],
+  examples: ['npm run create-topics', 'npm run create-topics -- --streams-only --shards 2'],
 };
 
 /** Parses `argv`, creates what is missing and prints one line per topic and stream (undefined after --help). */

@@ -12,7 +12,7 @@ import {
 } from '../src/orchestration/databricks-run';
 
 export const SPEC: CommandSpec = {
-  name: 'tsx scripts/databricks-run.ts',
+  name: 'npm run databricks:run --',
   summary: 'Submits a one-time notebook run to Databricks (Jobs API 2.2, 2.1 when 2.2 is not served), prints a line per state until it ends and the run page URL; fails unless the result is SUCCESS. Host and token from DATABRICKS_HOST / DATABRICKS_TOKEN (or credentials/databricks.yaml for the host).',
   options: {
     'notebook-path': { type: 'string', value: 'PATH', description: 'workspace path of the notebook (default: notebook_path in credentials/databricks.yaml or $DATABRICKS_NOTEBOOK_PATH)' },
@@ -23,8 +23,8 @@ export const SPEC: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'print the request (token redacted) and send nothing' },
   },
   examples: [
-    'tsx scripts/databricks-run.ts --dry-run',
-    'DATABRICKS_HOST=https://dbc-1234.cloud.databricks.com DATABRICKS_TOKEN=dapi... tsx scripts/databricks-run.ts --notebook-path /Users/me/pinterest/batch_clean --cluster-id 0123-456789-abc',
+    'npm run databricks:run -- --dry-run',
+    'DATABRICKS_HOST=https://dbc-1234.cloud.databricks.com DATABRICKS_TOKEN=dapi... npm run databricks:run -- --notebook-path /Users/me/pinterest/batch_clean --cluster-id 0123-456789-abc',
   ],
 };
 

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/produce-sample.ts`: sends one pin, one geo and one user row down both paths of
+ * `npm run produce-sample`: sends one pin, one geo and one user row down both paths of
  * the local stack (batch: invoke URL → REST proxy → S3 sink → S3; streaming: invoke URL →
  * Kinesis) and prints where each landed. Uses the stack running from --data-dir (see
  * `npm run stack`), or starts one on free ports for the duration of the run.
@@ -8,13 +8,13 @@ import { numberOption, parseCommandLine, runMain, type CommandSpec } from '../sr
 import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, roundTripRows, runSampleRoundTrip } from '../src/local-stack';
 
 export const SPEC: CommandSpec = {
-  name: 'npx tsx scripts/produce-sample.ts',
+  name: 'npm run produce-sample --',
   summary: 'Sends one post (pin, geo, user) through the local stack and shows the S3 object and Kinesis record of each row.',
   options: {
     'data-dir': { type: 'string', value: 'DIR', description: 'where to look for a running stack (stack.json), and where to start one', default: DEFAULT_DATA_DIR },
     timeout: { type: 'string', value: 'SECONDS', description: 'how long to wait for the S3 sink', default: '15' },
   },
-  examples: ['npm run stack   # in another terminal, then:', 'npx tsx scripts/produce-sample.ts'],
+  examples: ['npm run stack   # in another terminal, then:', 'npm run produce-sample'],
 };
 
 /** Runs the sample round trip and prints where each record landed. */

@@ -34,7 +34,7 @@ const COMMON_OPTIONS: Record<string, OptionSpec> = {
 
 /** The `--help` and flags of `emulate-batch` or `emulate-stream`. */
 export function emulationCommandSpec(path: 'batch' | 'stream'): CommandSpec {
-  const script = `npx tsx scripts/emulate-${path}.ts`;
+  const script = `npm run emulate:${path} --`;
   if (path === 'batch') {
     return {
       name: script,

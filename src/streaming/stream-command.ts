@@ -14,7 +14,7 @@ import { streamDatabaseFile } from './stream-tables';
 import type { TableKey } from '../tables';
 
 export const STREAM_COMMAND: CommandSpec = {
-  name: 'tsx scripts/stream.ts',
+  name: 'npm run stream --',
   summary: 'Consumes the Kinesis streams streaming-<user_id>-pin/-geo/-user, cleans each micro-batch with the shared cleaning SQL and merges the rows into <user_id>_pin_table, _geo_table and _user_table (tables of a DuckDB file, with the checkpoints). Resumes from the checkpoints of earlier runs. Runs until Ctrl-C.',
   options: {
     duration: { type: 'string', value: 'SECONDS', description: 'stop after this many seconds' },
@@ -25,7 +25,7 @@ export const STREAM_COMMAND: CommandSpec = {
     quarantine: { type: 'string', value: 'FILE', description: 'JSON lines file of undecodable records', default: `output/quarantine/${STREAM_QUARANTINE_FILE}` },
     database: { type: 'string', value: 'FILE', description: 'DuckDB file of the streaming tables and checkpoints (default: streaming.duckdb in the data folder on the local stack, output/streaming.duckdb against AWS)' },
   },
-  examples: ['npm run emulate:stream -- --count 1000 && tsx scripts/stream.ts --until-idle', 'tsx scripts/stream.ts --duration 60'],
+  examples: ['npm run emulate:stream -- --count 1000 && npm run stream -- --until-idle', 'npm run stream -- --duration 60'],
 };
 
 export interface StreamCommandIo {

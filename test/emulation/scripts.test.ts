@@ -48,7 +48,7 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
       [TOPICS_SPEC, ['--topics-only', '--streams-only', '--shards', '--replication-factor']],
     ] as const) {
       const text = helpText(spec);
-      assert.match(text, /^Usage: npx tsx scripts\/[a-z-]+\.ts \[options\]/);
+      assert.match(text, /^Usage: npm run (emulate:batch|emulate:stream|create-topics) -- \[options\]/);
       for (const flag of [...flags, '--help']) assert.ok(text.includes(flag), `${flag} in\n${text}`);
     }
   });
@@ -88,6 +88,6 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
   test('bad flags fail with a one-line reason', async () => {
     await assert.rejects(emulateBatchMain(['--count', 'ten']), /--count expects a whole number >= 1/);
     await assert.rejects(emulateBatchMain(['--selection', 'shuffled', '--data-dir', dataDir]), /--selection expects one of random, sequential/);
-    await assert.rejects(emulateStreamMain(['--bogus']), /see npx tsx scripts\/emulate-stream.ts --help/);
+    await assert.rejects(emulateStreamMain(['--bogus']), /see npm run emulate:stream -- --help/);
   });
 });

@@ -17,7 +17,7 @@ after(() => pool.cleanup());
 
 test('--help describes the command', () => {
   const text = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'stream.ts'), '--help'], { encoding: 'utf8' });
-  assert.match(text, /Usage: tsx scripts\/stream\.ts/);
+  assert.match(text, /Usage: npm run stream -- \[options\]/);
   assert.match(text, /--until-idle/);
   assert.match(text, /--duration SECONDS/);
 });
@@ -90,7 +90,7 @@ test('the stream command fails with exit 1 and one line for bad flags and bad cr
     const env = { ...process.env, PP_CREDENTIALS_DIR: credentials };
     for (const [args, line] of [
       [['--duration', 'soon'], /^error: --duration expects a number >= 0, got "soon"$/],
-      [['--bogus'], /^error: .*'--bogus'.*; see tsx scripts\/stream\.ts --help$/],
+      [['--bogus'], /^error: .*'--bogus'.*; see npm run stream -- --help$/],
       [['--until-idle'], /^error: .*aws\.yaml: regoin: unknown key; did you mean region\?/],
     ] as const) {
       const run = await runStream([...args], env);
