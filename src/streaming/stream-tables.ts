@@ -29,7 +29,7 @@ import type { Frame } from '../frames';
 import { TABLES, type TableKey } from '../tables';
 
 /** DuckDB's memory for the streaming database: the tables live on disk, only the working set in memory. */
-export const STREAM_DATABASE_MEMORY = '256MB';
+export const STREAM_DATABASE_MEMORY = '128MB';
 
 const CHECKPOINTS = '_checkpoints';
 
