@@ -1,11 +1,11 @@
 """The whole Pinterest pipeline on a laptop, as an Airflow DAG of shell steps.
 
-Runs the TypeScript steps of this workspace in order (see README and package.json):
+Runs the npm scripts of this workspace in order (see README and package.json):
 
 1. ``create_topics``: the topics ``<user_id>.pin|geo|user`` (``npm run create-topics``).
 2. ``emulate_batch``: posts N generated posts through the REST proxy (``npm run emulate:batch``).
-3. ``clean_batch``: reads the S3 sink back and writes the cleaned tables (``scripts/clean-batch.ts``).
-4. ``analyse``: answers the nine questions and writes the report (``scripts/analyse.ts``).
+3. ``clean_batch``: reads the S3 sink back and writes the cleaned tables (``npm run clean``).
+4. ``analyse``: answers the nine questions and writes the report (``npm run analyse``).
 
 The steps talk to the embedded local stack, which must be running for the whole DAG run: start
 it once with ``npm run stack`` in the workspace (each step fails with a one-line reason if it is
@@ -17,13 +17,13 @@ default: the parent of this file's folder) and ``PINTEREST_POST_COUNT`` (posts t
 import os
 from datetime import datetime, timedelta
 
-from airflow import DAG
-from airflow.operators.bash import BashOperator
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
 
 DAG_ID = "pinterest_local_dag"
 
 PIPELINE_DIR = os.environ.get("PINTEREST_PIPELINE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-POST_COUNT = os.environ.get("PINTEREST_POST_COUNT", "500")
+POST_COUNT = int(os.environ.get("PINTEREST_POST_COUNT", "500"))
 
 default_args = {
     "owner": "pinterest-pipeline",
@@ -55,13 +55,13 @@ with DAG(
 
     clean_batch = BashOperator(
         task_id="clean_batch",
-        bash_command="npx tsx scripts/clean-batch.ts",
+        bash_command="npm run clean",
         cwd=PIPELINE_DIR,
     )
 
     analyse = BashOperator(
         task_id="analyse",
-        bash_command="npx tsx scripts/analyse.ts",
+        bash_command="npm run analyse",
         cwd=PIPELINE_DIR,
     )
 

@@ -34,8 +34,12 @@ def delta_jars():
     return jars if any(os.path.basename(j) == wanted for j in jars) else []
 
 
-def build_session(master="local[2]", remote=None, warehouse=None, app_name="pinterest-pipeline"):
-    """A SparkSession with Delta: local (``master``) or over Spark Connect (``remote``)."""
+def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, app_name="pinterest-pipeline"):
+    """A SparkSession with Delta: local (``master``) or over Spark Connect (``remote``).
+
+    ``warehouse``: a folder that keeps tables and their (Derby) metastore across sessions;
+    ``scratch``: a folder for the tables of this session only (in-memory catalog, faster).
+    """
     from pyspark.sql import SparkSession
 
     if remote:
@@ -68,6 +72,8 @@ def build_session(master="local[2]", remote=None, warehouse=None, app_name="pint
             .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={os.path.join(warehouse, 'metastore_db')};create=true")
             .enableHiveSupport()
         )
+    elif scratch:
+        builder = builder.config("spark.sql.warehouse.dir", os.path.abspath(scratch))
     jars = delta_jars()
     if jars:
         builder = builder.config("spark.jars", ",".join(jars))

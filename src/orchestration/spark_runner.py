@@ -264,14 +264,14 @@ def main(argv=None):
             count = copy_bucket(args.s3_endpoint, bucket, copy)
             print(f"spark: copied {count} objects of s3://{bucket} from {args.s3_endpoint}", file=sys.stderr)
             params["sink_root"] = "file://" + copy
-        warehouse = args.warehouse
-        if not warehouse and not args.remote:
-            warehouse = tempfile.mkdtemp(prefix="pp-spark-warehouse-")
-            cleanup.append(warehouse)
+        scratch = None
+        if not args.warehouse and not args.remote:
+            scratch = tempfile.mkdtemp(prefix="pp-spark-warehouse-")
+            cleanup.append(scratch)
         from local_spark import build_session
 
         started = time.perf_counter()
-        spark = build_session(master=args.master, remote=args.remote, warehouse=warehouse)
+        spark = build_session(master=args.master, remote=args.remote, warehouse=args.warehouse, scratch=scratch)
         session_seconds = time.perf_counter() - started
         if not args.quiet:
             print(f"spark: session {spark.version} started in {session_seconds:.1f} s", file=sys.stderr)
