@@ -25,8 +25,6 @@ export interface SinkStore {
   listPages(topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]>;
   /** An object's body, a piece at a time. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
-  /** An object's whole body. */
-  read(key: string): Promise<Uint8Array>;
   /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
   file?(key: string): string;
 }
@@ -37,7 +35,6 @@ export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
     description: `s3://${bucket}`,
     listPages: (topics, pageSize) => listSinkObjectPages(s3, bucket, topics, pageSize),
     open: (key) => getObjectStream(s3, bucket, key),
-    read: (key) => getObjectBytes(s3, bucket, key),
   };
 }
 
@@ -138,13 +135,6 @@ export function compareSinkObjects(a: SinkObject, b: SinkObject): number {
   return TABLES.indexOf(a.table) - TABLES.indexOf(b.table) || compareSinkKeys(a.key, b.key);
 }
 
-/** Every object under the three topics' prefixes, in sink order. */
-export async function listSinkObjects(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): Promise<SinkObject[]> {
-  const out: SinkObject[] = [];
-  for await (const page of listSinkObjectPages(s3, bucket, topics, pageSize)) out.push(...page);
-  return out.sort(compareSinkObjects);
-}
-
 function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
   const name = (error as { name?: string }).name;
   if (name === 'NoSuchBucket') {
@@ -159,17 +149,6 @@ export async function getObjectStream(s3: S3Client, bucket: string, key: string)
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!response.Body) return Readable.from([]);
     return response.Body as unknown as AsyncIterable<Uint8Array>;
-  } catch (error) {
-    throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
-  }
-}
-
-/** Reads one object's body as bytes. */
-export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (!response.Body) return new Uint8Array(0);
-    return await response.Body.transformToByteArray();
   } catch (error) {
     throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
   }

@@ -5,7 +5,7 @@
  * benchmark writes its datasets as one (`writeSinkFolder`) so every engine reads the same bytes.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../errors';
 import { TABLES, type Post, type TableKey } from '../tables';
@@ -43,7 +43,6 @@ export function folderSinkStore(dir: string): SinkStore {
       yield await listSinkFolder(dir, topics);
     },
     open: async (key) => createReadStream(sinkFolderFile(dir, key), { highWaterMark: 1 << 20 }),
-    read: async (key) => readFile(sinkFolderFile(dir, key)),
     file: (key) => sinkFolderFile(dir, key),
   };
 }
