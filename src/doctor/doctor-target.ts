@@ -1,0 +1,117 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createKinesisClient, createS3Client } from '../clients';
+import type { MysqlSourceConfig, PipelineConfig } from '../config';
+import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, type LocalStackConnection } from '../local-stack/start-local-stack';
+import type { Logger } from '../log';
+import type { TableKey } from '../tables';
+
+/** Everything the doctor talks to: one target, made once from configuration and passed in. */
+export interface DoctorTarget {
+  kind: 'local' | 'aws';
+  /** For people: "AWS through <invoke URL>" or "local stack ...". */
+  description: string;
+  userId: string;
+  /** API Gateway invoke URL with its stage (`https://.../prod`), or the local gateway's. */
+  invokeUrl: string;
+  topics: Record<TableKey, string>;
+  streams: Record<TableKey, string>;
+  bucket: string;
+  region: string;
+  /** Reads the S3 sink's bucket (ListObjectsV2, GetObject). */
+  s3: S3Client;
+  /** Set: the streams are checked with the SDK; unset: through the gateway's `/streams` routes. */
+  kinesis?: KinesisClient;
+  /** The MySQL source, when one is configured. */
+  database?: MysqlSourceConfig;
+  /** The Databricks workspace, when a host is configured. */
+  databricks?: { host: string; token?: string; clusterId?: string };
+  /** Closes the clients, and stops the local stack if it was started for the doctor. */
+  close(): Promise<void>;
+}
+
+export interface OpenDoctorTargetOptions {
+  /** Check the local stack even when credentials/aws.yaml has an invoke URL. */
+  local?: boolean;
+  /** Where to look for a running local stack (default `.local-stack`); one is started in a temporary folder when none runs. */
+  dataDir?: string;
+  log?: Logger;
+}
+
+function databricksOf(config: PipelineConfig): DoctorTarget['databricks'] {
+  const { host, token, clusterId } = config.databricks;
+  return host ? { host, ...(token ? { token } : {}), ...(clusterId ? { clusterId } : {}) } : undefined;
+}
+
+/**
+ * The target of `config`: AWS through its invoke URL (S3 and, with `kinesis_via: sdk`, Kinesis
+ * through the default AWS credential chain), or the local stack: one running from `dataDir`, or a
+ * new one in a temporary folder for this check (stopped by `close()`).
+ */
+export async function openDoctorTarget(config: PipelineConfig, options: OpenDoctorTargetOptions = {}): Promise<DoctorTarget> {
+  const database = config.source.kind === 'mysql' ? config.source : undefined;
+  const databricks = databricksOf(config);
+  if (config.target === 'aws' && !options.local) {
+    const s3 = createS3Client({ region: config.aws.region });
+    const kinesis = config.aws.kinesisVia === 'sdk' ? createKinesisClient({ region: config.aws.region }) : undefined;
+    return {
+      kind: 'aws',
+      description: `AWS through ${config.aws.invokeUrl}`,
+      userId: config.userId,
+      invokeUrl: config.aws.invokeUrl as string,
+      topics: config.names.topics,
+      streams: config.names.streams,
+      bucket: config.names.bucket,
+      region: config.aws.region,
+      s3,
+      ...(kinesis ? { kinesis } : {}),
+      ...(database ? { database } : {}),
+      ...(databricks ? { databricks } : {}),
+      close: async () => {
+        s3.destroy();
+        kinesis?.destroy();
+      },
+    };
+  }
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const connection: LocalStackConnection = await findOrStartLocalStack({
+    lookIn: dataDir,
+    temporary: true,
+    userId: config.userId,
+    bucket: config.names.bucket,
+    region: config.aws.region,
+    ports: EPHEMERAL_PORTS,
+    ...(options.log ? { logger: options.log } : {}),
+  });
+  if (!connection.stack && connection.userId !== config.userId) {
+    options.log?.warn(`the local stack running from ${dataDir} is for user ${connection.userId}, not ${config.userId}; checking its topics and streams`);
+  }
+  return localDoctorTarget(connection, {
+    description: connection.stack ? 'a local stack started for this check' : `the local stack running from ${dataDir}`,
+    viaSdk: config.aws.kinesisVia === 'sdk',
+    database,
+    databricks,
+  });
+}
+
+/** A target on a local stack connection (tests build theirs with this). */
+export function localDoctorTarget(
+  connection: Pick<LocalStackConnection, 'endpoints' | 'bucket' | 'region' | 'userId' | 'names' | 's3' | 'kinesis' | 'close'>,
+  options: { description?: string; viaSdk?: boolean; database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks']; invokeUrl?: string } = {},
+): DoctorTarget {
+  return {
+    kind: 'local',
+    description: options.description ?? `the local stack at ${connection.endpoints.invokeUrl}`,
+    userId: connection.userId,
+    invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
+    topics: connection.names.topics,
+    streams: connection.names.streams,
+    bucket: connection.bucket,
+    region: connection.region,
+    s3: connection.s3,
+    ...(options.viaSdk ? { kinesis: connection.kinesis } : {}),
+    ...(options.database ? { database: options.database } : {}),
+    ...(options.databricks ? { databricks: options.databricks } : {}),
+    close: () => connection.close(),
+  };
+}

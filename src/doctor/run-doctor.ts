@@ -1,0 +1,61 @@
+import axios from 'axios';
+import { redact } from '../log';
+import type { DoctorTarget } from './doctor-target';
+import { HOPS, newMarker, type HopContext, type HopResult } from './hops';
+
+/** How long the marked record may take to reach S3: MSK Connect with flush.size=1 takes seconds to a minute. */
+export const DEFAULT_SINK_TIMEOUT_MS = { aws: 60_000, local: 15_000 } as const;
+/** Per HTTP request to the invoke URL or Databricks. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface RunDoctorOptions {
+  /** Sink wait; default DEFAULT_SINK_TIMEOUT_MS of the target's kind. */
+  sinkTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Between two looks at the bucket (default 1 s on AWS, 100 ms locally). */
+  pollMs?: number;
+  /** Each hop's line as soon as it is known. */
+  onLine?: (line: string) => void;
+  /** The marker of the test records (default: a new `doctor-<random>`). */
+  marker?: string;
+}
+
+export interface DoctorReport {
+  results: HopResult[];
+  lines: string[];
+  /** True only when no hop failed (skipped hops do not fail). */
+  ok: boolean;
+  marker: string;
+}
+
+/** `✅ hop: seen`, `❌ hop: failed — fix: ...` or `– hop: reason`, secrets redacted. */
+export function formatHop(result: HopResult): string {
+  if (result.status === 'ok') return redact(`✅ ${result.hop}: ${result.seen}`);
+  if (result.status === 'failed') return redact(`❌ ${result.hop}: ${result.failed} — fix: ${result.fix}`);
+  return redact(`– ${result.hop}: ${result.reason}`);
+}
+
+/**
+ * Checks each hop of `target` in order (HOPS) and says what it saw. A hop that needs an earlier
+ * one that failed is skipped with the reason; the report is ok only when no hop failed.
+ */
+export async function runDoctor(target: DoctorTarget, options: RunDoctorOptions = {}): Promise<DoctorReport> {
+  const marker = options.marker ?? newMarker();
+  const context: HopContext = {
+    target,
+    http: axios.create({ timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, maxRedirects: 0 }),
+    sinkTimeoutMs: options.sinkTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS[target.kind],
+    pollMs: options.pollMs ?? (target.kind === 'aws' ? 1_000 : 100),
+    marker,
+    earlier: [],
+  };
+  const lines: string[] = [];
+  for (const hop of HOPS) {
+    const result = await hop(context);
+    context.earlier.push(result);
+    const line = formatHop(result);
+    lines.push(line);
+    options.onLine?.(line);
+  }
+  return { results: context.earlier, lines, ok: context.earlier.every((r) => r.status !== 'failed'), marker };
+}

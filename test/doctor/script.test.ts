@@ -1,0 +1,96 @@
+/**
+ * `npm run doctor` as a learner runs it: the real script, spawned. With no aws.yaml it starts a
+ * local stack of its own (in a temporary folder, on free ports) and checks it: exit 0 when every
+ * hop is ✅, exit 1 with one `error:` line when one is ❌ (here Databricks refusing the token).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fakeDatabricks, type FakeDatabricks } from './helpers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runDoctorScript(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'doctor.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'pp-doctor-script-'));
+  const credentials = mkdtempSync(path.join(work, 'credentials-'));
+  let dbx: FakeDatabricks;
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `dsc-${randomBytes(4).toString('hex')}`, ...extra };
+    for (const name of ['PP_SOURCE', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'PP_INVOKE_URL', 'PP_KINESIS_VIA', 'DATABRICKS_HOST', 'DATABRICKS_TOKEN', 'DATABRICKS_CLUSTER_ID', 'DATABRICKS_NOTEBOOK_PATH', 'PP_DEBUG']) {
+      if (!(name in extra)) delete out[name];
+    }
+    return out;
+  };
+  // An empty folder: no stack runs there, so the doctor starts its own.
+  const dataDir = path.join(work, 'no-stack-here');
+
+  before(async () => {
+    dbx = await fakeDatabricks('dapi-the-right-one');
+  });
+  after(async () => {
+    await dbx.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('every hop healthy: the lines, then exit 0', async () => {
+    const run = await runDoctorScript(['--data-dir', dataDir], env());
+    const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    assert.equal(run.code, 0, context);
+    assert.match(run.stdout, /^doctor: checking a local stack started for this check for user dsc-/m, context);
+    assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('✅ ')).length, 4, context);
+    assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('– ')).length, 2, context);
+    assert.match(run.stdout, /every hop is healthy/);
+    assert.doesNotMatch(run.stderr, /^error:/m, context);
+  });
+
+  test('Databricks refusing the token: its ❌ line, one error: line, exit 1', async () => {
+    const run = await runDoctorScript(['--data-dir', dataDir, '--timeout', '10'], env({ DATABRICKS_HOST: dbx.host, DATABRICKS_TOKEN: 'dapi-expired-one', DATABRICKS_CLUSTER_ID: '0101-abc' }));
+    const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    assert.equal(run.code, 1, context);
+    assert.match(run.stdout, /^❌ Databricks: http:\/\/127\.0\.0\.1:\d+ refused the token \(401\) — fix: DATABRICKS_TOKEN is not valid/m, context);
+    assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('✅ ')).length, 4, context);
+    const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    assert.deepEqual(errors, ['error: 1 hop failed (Databricks); fix the first ❌ and run npm run doctor again'], context);
+    assert.doesNotMatch(run.stdout + run.stderr, /dapi-expired-one/);
+  });
+
+  test('--help prints the usage and exits 0', async () => {
+    const run = await runDoctorScript(['--help'], env());
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Usage: npm run doctor -- \[options\]/);
+    assert.match(run.stdout, /--timeout SECONDS/);
+    assert.match(run.stdout, /--local/);
+  });
+
+  test('a wrong --timeout is one error line and exit 1', async () => {
+    const run = await runDoctorScript(['--timeout', 'soon'], env());
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: --timeout expects a number >= 1, got "soon"$/m);
+  });
+});
