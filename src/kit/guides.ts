@@ -59,6 +59,9 @@ export function customPluginNote(settings: KitSettings): string {
   ].join('\n');
 }
 
+/** The line of dags/localuser_dag.py that the DAG step's sed command rewrites for the user id. */
+export const DAG_USER_ID_DEFAULT = '"PINTEREST_USER_ID", "localuser"';
+
 export function mwaaDatabricksSteps(settings: KitSettings): string {
   const dag = `${settings.names.dagId}.py`;
   const notebookDir = `/Workspace/Users/<you>/pinterest-pipeline/databricks`;
@@ -84,12 +87,11 @@ export function mwaaDatabricksSteps(settings: KitSettings): string {
     `1. The DAG for your user id, \`${dag}\`, from the repository's \`dags/localuser_dag.py\`:`,
     '',
     '   ```sh',
-    `   sed 's/"PINTEREST_USER_ID", "localuser"/"PINTEREST_USER_ID", "${settings.userId}"/' dags/localuser_dag.py > ${dag}`,
+    `   sed 's/${DAG_USER_ID_DEFAULT}/"PINTEREST_USER_ID", "${settings.userId}"/' dags/localuser_dag.py > ${dag}`,
     '   ```',
     '',
-    `2. Upload it to the \`dags/\` folder of your MWAA environment's bucket: \`aws s3 cp ${dag} s3://<your-mwaa-bucket>/dags/\``,
-    '   (the course\'s bucket is `mwaa-dags-bucket`); the environment\'s `requirements.txt` needs',
-    '   `apache-airflow-providers-databricks`.',
+    `2. Upload it to the \`dags/\` folder of your MWAA environment's bucket: \`aws s3 cp ${dag} s3://<your-mwaa-bucket>/dags/\`;`,
+    '   the environment\'s `requirements.txt` needs `apache-airflow-providers-databricks`.',
     `3. Airflow UI → Admin → Connections → \`databricks_default\`: type Databricks, host \`${settings.databricksHost}\`,`,
     '   password: the personal access token (or extra `{"token": "<token>"}`).',
     `4. Airflow UI → Admin → Variables: \`databricks_cluster_id\` = your cluster id, \`databricks_notebook_dir\` = \`${notebookDir}\`.`,

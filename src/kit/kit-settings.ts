@@ -29,7 +29,7 @@ export interface KitSettings {
 }
 
 /** Placeholders for what the learner copies from the AWS console. Each is written once here. */
-export const PLACEHOLDERS = {
+export const KIT_PLACEHOLDERS = {
   accountId: '<your-aws-account-id>',
   bootstrapServers: '<your-msk-bootstrap-servers>',
   zookeeperConnect: '<your-msk-zookeeper-connection-string>',
@@ -59,15 +59,15 @@ export function kitSettings(config: PipelineConfig, overrides: KitOverrides = {}
     userId: config.userId,
     region: config.aws.region,
     names: config.names,
-    accountId: overrides.accountId ?? PLACEHOLDERS.accountId,
-    bootstrapServers: overrides.bootstrapServers ?? PLACEHOLDERS.bootstrapServers,
-    zookeeperConnect: overrides.zookeeperConnect ?? PLACEHOLDERS.zookeeperConnect,
-    restProxyHost: overrides.restProxyHost ?? PLACEHOLDERS.restProxyHost,
+    accountId: overrides.accountId ?? KIT_PLACEHOLDERS.accountId,
+    bootstrapServers: overrides.bootstrapServers ?? KIT_PLACEHOLDERS.bootstrapServers,
+    zookeeperConnect: overrides.zookeeperConnect ?? KIT_PLACEHOLDERS.zookeeperConnect,
+    restProxyHost: overrides.restProxyHost ?? KIT_PLACEHOLDERS.restProxyHost,
     restProxyPort: REST_PROXY_PORT,
-    clusterName: overrides.clusterName ?? PLACEHOLDERS.clusterName,
+    clusterName: overrides.clusterName ?? KIT_PLACEHOLDERS.clusterName,
     stage,
-    databricksHost: config.databricks.host ?? PLACEHOLDERS.databricksHost,
-    databricksClusterId: config.databricks.clusterId ?? PLACEHOLDERS.databricksClusterId,
+    databricksHost: config.databricks.host ?? KIT_PLACEHOLDERS.databricksHost,
+    databricksClusterId: config.databricks.clusterId ?? KIT_PLACEHOLDERS.databricksClusterId,
   };
 }
 

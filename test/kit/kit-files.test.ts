@@ -13,7 +13,8 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { ANY_METHODS, buildKit, KINESIS_ROUTES, kitSettings, placeholdersIn, type KitFiles } from '../../src/kit';
+import { projectPath } from '../../src/config/paths';
+import { ANY_METHODS, buildKit, DAG_USER_ID_DEFAULT, KINESIS_ROUTES, kitSettings, placeholdersIn, type KitFiles } from '../../src/kit';
 import { main as awsKitMain } from '../../scripts/aws-kit';
 
 const USER = 'kit0a1b2c3d';
@@ -216,6 +217,22 @@ describe('the IAM documents and the step pages', () => {
     assert.match(steps, /databricks_default/);
     assert.match(steps, /s3:\/\/<your-mwaa-bucket>\/dags\//);
     for (const notebook of ['batch_clean.sql', 'analysis.sql', 'stream_kinesis.py']) assert.match(steps, new RegExp(notebook.replace('.', '\\.')));
+  });
+
+  test('the DAG step rewrites the committed dags/localuser_dag.py into <user_id>_dag and names its Variables', async () => {
+    const dag = await readFile(projectPath('dags', 'localuser_dag.py'), 'utf8');
+    assert.equal(dag.split(DAG_USER_ID_DEFAULT).length, 2, 'the line the sed command rewrites is in the DAG once');
+    const steps = kit['mwaa-databricks/steps.md'];
+    const sed = /sed 's\/(.+?)\/(.+?)\/' dags\/localuser_dag\.py > (\S+)/.exec(steps);
+    assert.ok(sed, 'no sed command in the steps');
+    assert.equal(sed[1], DAG_USER_ID_DEFAULT);
+    assert.equal(sed[3], `${USER}_dag.py`);
+    const rewritten = dag.replace(sed[1], sed[2]);
+    assert.match(rewritten, new RegExp(`os\\.environ\\.get\\("PINTEREST_USER_ID", "${USER}"\\)`));
+    for (const variable of ['databricks_cluster_id', 'databricks_notebook_dir', 'databricks_default']) {
+      assert.ok(dag.includes(variable), `the DAG does not read ${variable}`);
+      assert.ok(steps.includes(variable), `the steps do not name ${variable}`);
+    }
   });
 
   test('placeholders left are listed in README.md; given values leave none of theirs', () => {
