@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { loadConfig, namesFor, type MysqlSourceConfig } from '../../src/config';
 import { localDoctorTarget, runDoctor, type DoctorReport, type DoctorTarget, type HopResult } from '../../src/doctor';
-import { ensureStreams, EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack';
+import { ensureStreams, EPHEMERAL_PORTS, startGateway, startLocalStack, type LocalStack } from '../../src/local-stack';
 import { listObjects } from '../../src/s3-list';
 import { main as doctorMain } from '../../scripts/doctor';
 import { acceptingMysql, closedPort, collector, fakeDatabricks, quietLogger, type FakeDatabricks, type FakeMysql } from './helpers';
@@ -152,6 +152,32 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
       assertOnlyFailure(report, 'S3 sink', new RegExp(`the marked record \\(${otherUser}\\.pin partition 0 offset 0\\) is not in s3://user-${otherUser}-bucket/topics/${otherUser}\\.pin/ after 2 s`));
       assert.match(hop(report, 'S3 sink').line, /topics\.regex/);
       assert.deepEqual(report.results.map((r) => r.status), ['ok', 'ok', 'failed', 'ok', 'skipped', 'skipped'], report.lines.join('\n'));
+    } finally {
+      await noCopy.stop();
+    }
+  });
+
+  test('hop 2 broken: the REST proxy behind the gateway does not answer (the fix names the EC2 client on AWS)', async () => {
+    const gateway = await startGateway({ restProxyUrl: `http://127.0.0.1:${await closedPort()}`, kinesis: stack.kinesis, logger: quietLogger });
+    try {
+      const local = await runDoctor(healthy(true, { invokeUrl: gateway.invokeUrl }));
+      assertOnlyFailure(local, 'REST proxy topics', /GET \/topics through the gateway answered 502 .*did not answer \(ECONNREFUSED\)/);
+      assert.equal(hop(local, 'invoke URL').result.status, 'ok');
+      assert.equal(hop(local, 'S3 sink').result.status, 'skipped');
+      const aws = await runDoctor(healthy(true, { invokeUrl: gateway.invokeUrl, kind: 'aws' }), { pollMs: 50 });
+      assert.match(hop(aws, 'REST proxy topics').line, /fix: the REST proxy on the EC2 client is not running: start it with `\.\/kafka-rest-start \/home\/ec2-user\/confluent-7\.2\.0\/etc\/kafka-rest\/kafka-rest\.properties`/);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  test('hop 3 broken on an AWS-like target: the fix names the connector and its topics.regex', async () => {
+    const otherUser = `doc-aws-${randomBytes(3).toString('hex')}`;
+    const noCopy = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, sink: { topicsRegex: 'nobody\\..*' }, logger: quietLogger });
+    try {
+      const target = { ...localDoctorTarget({ ...noCopy, close: async () => undefined }, { viaSdk: true }), kind: 'aws' as const };
+      const report = await runDoctor(target, { sinkTimeoutMs: 1_000, pollMs: 100 });
+      assertOnlyFailure(report, 'S3 sink', new RegExp(`look at the MSK Connect connector ${otherUser}-connector: .*its topics\\.regex must match ${otherUser}\\.pin \\(topics\\.regex=${otherUser}\\.\\*\\)`));
     } finally {
       await noCopy.stop();
     }
