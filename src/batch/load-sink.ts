@@ -116,26 +116,36 @@ export class LineScanner implements LineScan {
   push(piece: Uint8Array): void {
     let bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     if (this.carry) {
-      bytes = Buffer.concat([this.carry, bytes]);
+      // The line begun in the last piece: joined with its end (a small copy), then the rest in place.
+      const first = bytes.indexOf(NEWLINE);
+      if (first === -1) {
+        this.carry = Buffer.concat([this.carry, bytes]);
+        return;
+      }
+      const joined = Buffer.concat([this.carry, bytes.subarray(0, first + 1)]);
       this.carry = undefined;
+      this.line(joined, 0, joined.length - 1, false);
+      bytes = bytes.subarray(first + 1);
     }
+    const lastNewline = bytes.lastIndexOf(NEWLINE);
+    // One UTF-8 check for all the whole lines here; line by line only when it fails.
+    const wholeLinesUtf8 = lastNewline !== -1 && isUtf8(bytes.subarray(0, lastNewline + 1));
     let start = 0;
-    for (;;) {
+    while (start <= lastNewline) {
       const end = bytes.indexOf(NEWLINE, start);
-      if (end === -1) break;
-      this.line(bytes, start, end);
+      this.line(bytes, start, end, wholeLinesUtf8);
       start = end + 1;
     }
     if (start < bytes.length) this.carry = Buffer.from(bytes.subarray(start));
   }
 
   end(): LineScan {
-    if (this.carry) this.line(this.carry, 0, this.carry.length);
+    if (this.carry) this.line(this.carry, 0, this.carry.length, false);
     this.carry = undefined;
     return { records: this.records, blankLines: this.blankLines, suspect: this.suspect };
   }
 
-  private line(bytes: Buffer, start: number, end: number): void {
+  private line(bytes: Buffer, start: number, end: number, knownUtf8: boolean): void {
     let stop = end;
     if (stop > start && bytes[stop - 1] === CARRIAGE_RETURN) stop -= 1;
     if (bytes[start] !== OPEN_BRACE) {
@@ -149,7 +159,7 @@ export class LineScanner implements LineScan {
     }
     this.records += 1;
     if (this.suspect) return;
-    if (stop - start > this.maxRecordBytes || bytes[stop - 1] !== CLOSE_BRACE || !isUtf8(bytes.subarray(start, stop))) {
+    if (stop - start > this.maxRecordBytes || bytes[stop - 1] !== CLOSE_BRACE || (!knownUtf8 && !isUtf8(bytes.subarray(start, stop)))) {
       this.suspect = true;
       return;
     }

@@ -272,3 +272,21 @@ describe('reading the S3 sink into DuckDB', () => {
     assert.match(String(userJson.date_joined), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 });
+
+test('LineScanner gives the same counts whatever pieces the bytes arrive in', async () => {
+  const { LineScanner } = await import('../../src/batch/load-sink');
+  const body = Buffer.from(`{"a":"caf\u00e9"}\n\n{"b":2}\r\n   \n{"c":"\u00e9\u00e9"}{"d":1}\n{"e":5}`);
+  const whole = scanLines(body, 100);
+  for (const size of [1, 2, 3, 5, 7, 13, body.length]) {
+    const scanner = new LineScanner(100);
+    for (let i = 0; i < body.length; i += size) scanner.push(body.subarray(i, i + size));
+    assert.deepEqual(scanner.end(), whole, `pieces of ${size} bytes`);
+  }
+  assert.deepEqual(whole, { records: 4, blankLines: 2, suspect: true });
+  const clean = Buffer.from(`{"a":"caf\u00e9"}\n{"b":2}\n`);
+  for (const size of [1, 2, 3, 4]) {
+    const scanner = new LineScanner(100);
+    for (let i = 0; i < clean.length; i += size) scanner.push(clean.subarray(i, i + size));
+    assert.deepEqual(scanner.end(), { records: 2, blankLines: 0, suspect: false }, `a multi-byte character split across pieces of ${size} bytes is still UTF-8`);
+  }
+});
