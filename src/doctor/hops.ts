@@ -143,7 +143,7 @@ export async function checkTopics(context: HopContext): Promise<HopResult> {
   const { target } = context;
   const hop: HopName = 'REST proxy topics';
   const answer = context.topicsAnswer;
-  if (!answer) return { hop, status: 'skipped', reason: 'not checked: the invoke URL does not answer' };
+  if (!answer) return { hop, status: 'skipped', reason: 'not checked: the invoke URL hop failed' };
   const restProxyFix = target.kind === 'aws'
     ? 'the REST proxy on the EC2 client is not running: start it with `./kafka-rest-start /home/ec2-user/confluent-7.2.0/etc/kafka-rest/kafka-rest.properties`, and check that the {proxy+} integration points at http://<EC2 public DNS>:8082/{proxy} and port 8082 is open in the instance\'s security group'
     : 'the local stack\'s REST proxy is not answering: restart it with npm run stack';
@@ -336,7 +336,7 @@ export async function checkStreams(context: HopContext): Promise<HopResult> {
   const hop: HopName = 'Kinesis streams';
   const viaSdk = target.kinesis !== undefined;
   if (!viaSdk && context.earlier.find((r) => r.hop === 'invoke URL')?.status !== 'ok') {
-    return { hop, status: 'skipped', reason: 'not checked: the invoke URL does not answer (kinesis_via: gateway)' };
+    return { hop, status: 'skipped', reason: 'not checked: the invoke URL hop failed (kinesis_via: gateway)' };
   }
   for (const table of TABLES) {
     const failure = viaSdk ? await streamViaSdk(context, table) : await streamViaGateway(context, table);
