@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { answerQuestions } from '../../src/analysis/analyse';
 import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
 import { cleanColumns, SQL_TABLES } from '../../src/batch/clean-schema';
-import { scanLines } from '../../src/batch/load-sink';
+import { LineScanner, scanLines } from '../../src/batch/load-sink';
 import { batchQuarantineFile, type BatchQuarantineEntry } from '../../src/batch/quarantine';
 import { compareSinkKeys, s3SinkStore, splitLines, type ReadCounts, type SinkStore } from '../../src/batch/read-sink';
 import { cleanBatch, type CleanBatchOptions, type CleanBatchResult } from '../../src/batch/run-batch';
@@ -273,8 +273,7 @@ describe('reading the S3 sink into DuckDB', () => {
   });
 });
 
-test('LineScanner gives the same counts whatever pieces the bytes arrive in', async () => {
-  const { LineScanner } = await import('../../src/batch/load-sink');
+test('LineScanner gives the same counts whatever pieces the bytes arrive in', () => {
   const body = Buffer.from(`{"a":"caf\u00e9"}\n\n{"b":2}\r\n   \n{"c":"\u00e9\u00e9"}{"d":1}\n{"e":5}`);
   const whole = scanLines(body, 100);
   for (const size of [1, 2, 3, 5, 7, 13, body.length]) {
