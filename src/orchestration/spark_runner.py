@@ -175,10 +175,19 @@ def copy_bucket(endpoint, bucket, into):
         marker = listing.findtext(f"{ns}NextMarker") or keys[-1]
 
 
-def run_notebook(spark, dbutils, path, results, echo=True):
-    """Runs one notebook's cells in order; appends each query cell's rows to ``results``."""
+def read_notebook(path):
+    """The cells of the notebook source file at ``path`` (see ``notebook_cells``)."""
+    if not os.path.isfile(path):
+        raise RunnerError(f"{path} not found")
     with open(path, encoding="utf-8") as source:
-        cells = notebook_cells(source.read())
+        try:
+            return notebook_cells(source.read())
+        except RunnerError as error:
+            raise RunnerError(f"{path}: {error}") from error
+
+
+def run_notebook(spark, dbutils, path, cells, results, echo=True):
+    """Runs one notebook's cells in order; appends each query cell's rows to ``results``."""
     name = os.path.basename(path)
     namespace = {"spark": spark, "dbutils": dbutils, "__name__": "__main__", "display": lambda df: df.show(truncate=False)}
     for number, (language, code) in enumerate(cells, start=1):
@@ -248,9 +257,7 @@ def main(argv=None):
         params[name] = value
     if args.user_id:
         params["user_id"] = args.user_id
-    for path in args.notebooks:
-        if not os.path.isfile(path):
-            raise RunnerError(f"{path} not found")
+    notebooks = [(path, read_notebook(path)) for path in args.notebooks]
     cleanup = []
     try:
         if args.sink:
@@ -279,9 +286,9 @@ def main(argv=None):
         results = []
         timings = []
         try:
-            for path in args.notebooks:
+            for path, cells in notebooks:
                 started = time.perf_counter()
-                run_notebook(spark, dbutils, path, results, echo=not args.quiet)
+                run_notebook(spark, dbutils, path, cells, results, echo=not args.quiet)
                 timings.append({"notebook": os.path.basename(path), "seconds": round(time.perf_counter() - started, 3)})
                 if not args.quiet:
                     print(f"spark: {path} done in {timings[-1]['seconds']:.1f} s", file=sys.stderr)

@@ -1,0 +1,81 @@
+/**
+ * `npm run spark`'s command line (scripts/spark.sh → src/orchestration/spark_runner.py): its help, its
+ * one-line errors, and how it splits a notebook into cells. Nothing here starts Spark; the notebooks
+ * themselves run in spark-parity.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, describe, test } from 'node:test';
+import { PROJECT_ROOT } from '../../src/config';
+import { buildDatabricksNotebooks, NOTEBOOK_FILES, notebookCells } from '../../src/orchestration/databricks-notebooks';
+import { pythonSkip, runPython, SPARK_RUNNER } from './python-env';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pp-spark-runner-'));
+
+describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--help names the options', async () => {
+    const run = await runPython([SPARK_RUNNER, '--help']);
+    assert.equal(run.code, 0);
+    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
+    assert.match(run.stdout, /usage: npm run spark --/);
+  });
+
+  test('a missing notebook, a missing sink folder, a file that is not a notebook: one line each, exit 1', async () => {
+    const notebook = path.join(PROJECT_ROOT, 'databricks', NOTEBOOK_FILES.batchClean);
+    const plain = path.join(dir, 'plain.sql');
+    writeFileSync(plain, 'SELECT 1\n');
+    const cases: [string[], RegExp][] = [
+      [['databricks/nope.sql'], /^spark: databricks\/nope\.sql not found$/],
+      [[notebook, '--sink', path.join(dir, 'absent')], /^spark: --sink .*absent: no such folder$/],
+      [[plain, '--sink', dir], /^spark: .*plain\.sql: not a Databricks notebook source file: the first line is 'SELECT 1'$/],
+      [[notebook, '--param', 'novalue'], /^spark: --param 'novalue': expected NAME=VALUE$/],
+    ];
+    for (const [args, expected] of cases) {
+      const run = await runPython([SPARK_RUNNER, ...args]);
+      assert.equal(run.code, 1, args.join(' '));
+      assert.match(run.stderr.trim(), expected);
+    }
+  });
+
+  test('cells: markdown skipped, %python cells of a SQL notebook run as Python, the rest as SQL', async () => {
+    const code = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(SPARK_RUNNER))})`,
+      'from spark_runner import notebook_cells',
+      'print(json.dumps(notebook_cells(sys.stdin.read())))',
+    ].join('\n');
+    for (const name of Object.values(NOTEBOOK_FILES)) {
+      const text = buildDatabricksNotebooks()[name];
+      const run = await runPython(['-c', code], { input: text });
+      assert.equal(run.code, 0, run.stderr);
+      const cells = JSON.parse(run.stdout) as [string, string][];
+      assert.equal(cells.length, notebookCells(text).length, name);
+      const languages = new Set(cells.map(([language]) => language));
+      assert.ok(languages.has('md') && languages.has('python'), name);
+      assert.equal(languages.has('sql'), name.endsWith('.sql'), name);
+      for (const [language, body] of cells) if (language !== 'md') assert.doesNotMatch(body, /^(-- |# )MAGIC/m, `${name}: a ${language} cell keeps no MAGIC prefix`);
+    }
+  });
+});
+
+describe('scripts/spark.sh without .venv', () => {
+  test('says to run npm run setup:python, exit 1', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'pp-spark-novenv-'));
+    try {
+      mkdirSync(path.join(root, 'scripts'));
+      copyFileSync(path.join(PROJECT_ROOT, 'scripts', 'spark.sh'), path.join(root, 'scripts', 'spark.sh'));
+      const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', 'spark.sh'), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      assert.ok(failed, 'exits non-zero');
+      assert.equal(failed.code, 1);
+      assert.equal(failed.stderr.trim(), `spark: ${root}/.venv is missing; run npm run setup:python`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
