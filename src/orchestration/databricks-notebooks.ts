@@ -426,6 +426,7 @@ export function describeDatabricksNotebooks(): { file: string; language: string;
   return Object.entries(buildDatabricksNotebooks()).map(([file, text]) => {
     const cells = notebookCells(text);
     const code = cells.find((c) => !/^(--|#) MAGIC %md/.test(c)) ?? '';
-    return { file: `databricks/${file}`, language: file.endsWith('.py') ? 'python' : 'sql', cells: cells.length, first_code: code.split('\n')[0] };
+    const first = code.split('\n').map((line) => line.replace(/^(--|#) MAGIC ?/, '')).find((line) => line && !line.startsWith('%')) ?? '';
+    return { file: `databricks/${file}`, language: file.endsWith('.py') ? 'python' : 'sql', cells: cells.length, first_code: first };
   });
 }
