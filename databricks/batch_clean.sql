@@ -48,9 +48,15 @@ SET spark.sql.session.timeZone = UTC
 
 -- COMMAND ----------
 
+-- The statement that reads one topic, built from the parameters: a file path cannot be a parameter
+-- marker, so the path is put together as text and run with EXECUTE IMMEDIATE.
+DECLARE OR REPLACE VARIABLE read_topic STRING
+
+-- COMMAND ----------
+
 -- Every line of every object of topic <user_id>.pin (the sink writes one JSON value per line
 -- under topics/<topic>/partition=<p>/; the folder is read whole, faster than a glob over its files).
-EXECUTE IMMEDIATE
+SET VAR read_topic =
   'CREATE OR REPLACE TEMP VIEW pin_lines AS SELECT value AS line FROM text.`' ||
   CASE
     WHEN :sink_root <> '' THEN :sink_root
@@ -58,6 +64,10 @@ EXECUTE IMMEDIATE
     ELSE 's3://user-' || :user_id || '-bucket'
   END ||
   '/topics/' || :user_id || '.pin`'
+
+-- COMMAND ----------
+
+EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
@@ -132,7 +142,7 @@ WHERE reason IS NULL
 
 -- Every line of every object of topic <user_id>.geo (the sink writes one JSON value per line
 -- under topics/<topic>/partition=<p>/; the folder is read whole, faster than a glob over its files).
-EXECUTE IMMEDIATE
+SET VAR read_topic =
   'CREATE OR REPLACE TEMP VIEW geo_lines AS SELECT value AS line FROM text.`' ||
   CASE
     WHEN :sink_root <> '' THEN :sink_root
@@ -140,6 +150,10 @@ EXECUTE IMMEDIATE
     ELSE 's3://user-' || :user_id || '-bucket'
   END ||
   '/topics/' || :user_id || '.geo`'
+
+-- COMMAND ----------
+
+EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
@@ -193,7 +207,7 @@ WHERE reason IS NULL
 
 -- Every line of every object of topic <user_id>.user (the sink writes one JSON value per line
 -- under topics/<topic>/partition=<p>/; the folder is read whole, faster than a glob over its files).
-EXECUTE IMMEDIATE
+SET VAR read_topic =
   'CREATE OR REPLACE TEMP VIEW user_lines AS SELECT value AS line FROM text.`' ||
   CASE
     WHEN :sink_root <> '' THEN :sink_root
@@ -201,6 +215,10 @@ EXECUTE IMMEDIATE
     ELSE 's3://user-' || :user_id || '-bucket'
   END ||
   '/topics/' || :user_id || '.user`'
+
+-- COMMAND ----------
+
+EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 

@@ -217,15 +217,17 @@ export function batchCleanNotebook(): string {
       '        dbutils.fs.mount(f"s3n://{keys[\'Access key ID\']}:{secret}@{bucket}", f"/mnt/{bucket}")',
     ].join('\n')),
     '-- The cleaned timestamps are UTC.\nSET spark.sql.session.timeZone = UTC',
+    '-- The statement that reads one topic, built from the parameters: a file path cannot be a parameter\n-- marker, so the path is put together as text and run with EXECUTE IMMEDIATE.\nDECLARE OR REPLACE VARIABLE read_topic STRING',
     ...TABLES.flatMap((table) => [
       [
         `-- Every line of every object of topic <user_id>.${table} (the sink writes one JSON value per line`,
         '-- under topics/<topic>/partition=<p>/; the folder is read whole, faster than a glob over its files).',
-        'EXECUTE IMMEDIATE',
+        'SET VAR read_topic =',
         `  'CREATE OR REPLACE TEMP VIEW ${table}_lines AS SELECT value AS line FROM text.\`' ||`,
         `  ${SINK_ROOT_SQL.split('\n').join('\n  ')} ||`,
         `  '/topics/' || :user_id || '.${table}\`'`,
       ].join('\n'),
+      'EXECUTE IMMEDIATE read_topic',
       checkedViewSql(table),
       rawViewSql(table),
     ]),
