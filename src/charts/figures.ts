@@ -28,8 +28,8 @@ export interface ChartOptions {
   worldMap?: boolean;
 }
 
-/** Thirteen distinct colours: one per category of PIPELINE_SPEC.md §1. */
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#e6ab02', '#637939'];
+/** Thirteen distinct colours, none of them grey (grey is a tie on the map): one per category of PIPELINE_SPEC.md §1. */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#00a087', '#bcbd22', '#17becf', '#393b79', '#e6ab02', '#637939'];
 
 /** One colour per category, the same in every chart. */
 export function categoryColour(category: string): string {
@@ -57,7 +57,7 @@ function axis(title: string, extra: Json = {}): Json {
   return { title: { text: title }, gridcolor: '#e5e5e5', zeroline: false, automargin: true, ...extra };
 }
 
-const FOLLOWERS_AXIS = { tickformat: '~s', hoverformat: ',d' };
+const FOLLOWERS_AXIS = { tickformat: ',~s', hoverformat: ',d' };
 
 function column<T = unknown>(rows: Record<string, unknown>[], name: string): T[] {
   return rows.map((row) => row[name] as T);
@@ -78,31 +78,62 @@ function sortedCategories(rows: Record<string, unknown>[]): string[] {
   return [...new Set(column<string>(rows, 'category'))].sort();
 }
 
-/** Q1 on a world map: each country coloured by its most popular category. */
+/** The colour of a country whose most popular categories are tied. */
+export const TIE_COLOUR = '#c7c7c7';
+
+/**
+ * Q1 on a world map: each country coloured by its most popular category, one legend entry per
+ * category; a country where several categories tie is drawn once, in the tie colour, with every
+ * tied category in its hover (a map can colour a country only once).
+ */
 function popularCategoryMap(input: ChartInput): Figure {
-  const data = sortedCategories(input.rows).map((category) => {
-    const rows = input.rows.filter((row) => row.category === category);
-    const colour = categoryColour(category);
-    return {
-      type: 'choropleth',
-      name: category,
-      locationmode: 'country names',
-      locations: column(rows, 'country'),
-      z: rows.map(() => 1),
-      customdata: column(rows, 'category_count'),
-      colorscale: [[0, colour], [1, colour]],
-      showscale: false,
-      showlegend: true,
-      marker: { line: { color: '#ffffff', width: 0.5 } },
-      hovertemplate: `%{location}<br>most popular: ${category}<br>posts: %{customdata}<extra></extra>`,
-    };
+  const byCountry = groupBy(input.rows, 'country');
+  const single = new Map<string, { country: string; count: unknown }[]>();
+  const tied: { country: string; categories: string[]; count: unknown }[] = [];
+  for (const [country, rows] of byCountry) {
+    const categories = column<string>(rows, 'category').sort();
+    if (categories.length === 1) {
+      const list = single.get(categories[0]) ?? [];
+      list.push({ country, count: rows[0].category_count });
+      single.set(categories[0], list);
+    } else {
+      tied.push({ country, categories, count: rows[0].category_count });
+    }
+  }
+  const trace = (name: string, colour: string, countries: string[], hover: string[]): Json => ({
+    type: 'choropleth',
+    name,
+    locationmode: 'country names',
+    locations: countries,
+    z: countries.map(() => 1),
+    text: hover,
+    colorscale: [[0, colour], [1, colour]],
+    showscale: false,
+    showlegend: true,
+    marker: { line: { color: '#ffffff', width: 0.5 } },
+    hovertemplate: '%{location}<br>%{text}<extra></extra>',
   });
+  const posts = (n: unknown) => Number(n).toLocaleString('en-US');
+  const data = [...single.keys()].sort().map((category) => {
+    const rows = single.get(category) ?? [];
+    return trace(category, categoryColour(category), rows.map((r) => r.country), rows.map((r) => `most popular: ${category}<br>posts: ${posts(r.count)}`));
+  });
+  if (tied.length) {
+    data.push(trace(`tie (${tied.length} ${tied.length === 1 ? 'country' : 'countries'})`, TIE_COLOUR, tied.map((t) => t.country),
+      tied.map((t) => `tied, ${posts(t.count)} posts each:<br>${wrapList(t.categories, 3)}`)));
+  }
   return {
     data,
-    layout: baseLayout('Most popular category in each country', {
+    layout: baseLayout('Most popular category in each country (grey: a tie)', {
       height: 520,
-      geo: { projection: { type: 'natural earth' }, showframe: false, showcoastlines: true, coastlinecolor: '#999999', showcountries: true, countrycolor: '#dddddd' },
-      legend: { title: { text: 'Category' } },
+      geo: {
+        projection: { type: 'natural earth', rotation: { lon: 0 } },
+        center: { lon: 0, lat: 0 },
+        lonaxis: { range: [-180, 180] },
+        lataxis: { range: [-90, 90] },
+        showframe: false, showcoastlines: true, coastlinecolor: '#999999', showcountries: true, countrycolor: '#dddddd',
+      },
+      legend: { title: { text: 'Most popular category' } },
     }),
   };
 }
@@ -118,7 +149,7 @@ function popularCategoryBars(input: ChartInput): Figure {
       y: categories.map((c) => byCategory.get(c)?.length ?? 0),
       marker: { color: categories.map(categoryColour) },
       hovertext: categories.map((c) => wrapList(column<string>(byCategory.get(c) ?? [], 'country'))),
-      hovertemplate: '<b>%{x}</b> leads in %{y} countries:<br>%{hovertext}<extra></extra>',
+      hovertemplate: '<b>%{x}</b> leads in %{y:,d} countries:<br>%{hovertext}<extra></extra>',
     }],
     layout: baseLayout('In how many countries each category is the most popular (a tie counts for each)', {
       xaxis: axis('Category'),
@@ -145,9 +176,9 @@ function leadingCategoryBars(rows: Record<string, unknown>[], groupColumn: strin
     x: [sorted.map((row) => String(row[groupColumn])), column<string>(sorted, 'category')],
     y: column(sorted, 'category_count'),
     marker: { color: column<string>(sorted, 'category').map(categoryColour) },
-    text: column(sorted, 'category_count'),
+    text: column<number>(sorted, 'category_count').map((n) => Number(n).toLocaleString('en-US')),
     textposition: 'outside',
-    hovertemplate: '%{x}: %{y} posts<extra></extra>',
+    hovertemplate: '%{x}: %{y:,d} posts<extra></extra>',
   };
 }
 
@@ -255,7 +286,7 @@ function usersJoinedByYear(input: ChartInput): Figure {
     }],
     layout: baseLayout('Users who joined each year, 2015-2020', {
       xaxis: orderedAxis('Year joined', sortedYears(input.rows, 'post_year')),
-      yaxis: axis('Users who joined'),
+      yaxis: axis('Users who joined', { tickformat: ',d' }),
     }),
   };
 }

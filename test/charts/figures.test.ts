@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
-import { categoryColour, chartFor, TOP_COUNTRIES, type Figure } from '../../src/charts/figures';
+import { categoryColour, TIE_COLOUR, chartFor, TOP_COUNTRIES, type Figure } from '../../src/charts/figures';
 import { chartHtml, drawChartsScript, geoAssetsScript, scriptJson } from '../../src/charts/render-html';
 import { loadWorldTopojson, WORLD_TOPOJSON_MODULE } from '../../src/charts/world-map';
 
@@ -36,13 +36,19 @@ describe('charts of the answers', () => {
     }
   });
 
-  test('Q1: a choropleth per category on country names with a map, else bars of countries per category', () => {
+  test('Q1: a choropleth per category on country names with a map, ties drawn once in the tie colour; else bars of countries per category', () => {
     const map = figure('q1', true);
     assert.deepEqual(map.data.map((t) => [t.type, t.locationmode, t.name, t.locations]), [
-      ['choropleth', 'country names', 'art', ['France']],
-      ['choropleth', 'country names', 'travel', ['France', 'Chile']],
+      ['choropleth', 'country names', 'travel', ['Chile']],
+      ['choropleth', 'country names', 'tie (1 country)', ['France']],
     ]);
-    assert.equal((map.data[0].colorscale as string[][])[0][1], categoryColour('art'));
+    assert.equal((map.data[0].colorscale as string[][])[0][1], categoryColour('travel'));
+    assert.equal((map.data[1].colorscale as string[][])[0][1], TIE_COLOUR);
+    assert.match(String((map.data[1].text as string[])[0]), /tied, .* posts each:<br>art, travel/, 'every tied category in the hover');
+    const countries = map.data.flatMap((t) => t.locations as string[]);
+    assert.equal(countries.length, new Set(countries).size, 'each country drawn once');
+    const geo = map.layout.geo as { center: { lon: number }; lataxis: { range: number[] }; lonaxis: { range: number[] } };
+    assert.deepEqual([geo.center.lon, geo.lonaxis.range, geo.lataxis.range], [0, [-180, 180], [-90, 90]], 'the world centred at 0°, Antarctica in view');
     const bars = figure('q1');
     assert.deepEqual([bars.data[0].type, bars.data[0].x, bars.data[0].y], ['bar', ['travel', 'art'], [2, 1]]);
   });
