@@ -38,11 +38,11 @@ export interface PlacedChart {
  * `data-charts-drawn` attribute (on `<body>`); a chart that fails says why in its div (class
  * `chart-error`) and on the console.
  */
-export function drawChartsScript(charts: readonly PlacedChart[]): string {
+export function drawChartsScript(charts: readonly PlacedChart[], config: object = PLOT_CONFIG): string {
   const list = charts.map((c) => ({ id: c.id, data: c.figure.data, layout: c.figure.layout }));
   return `(function () {
   var charts = ${scriptJson(list)};
-  var config = ${scriptJson(PLOT_CONFIG)};
+  var config = ${scriptJson(config)};
   charts.forEach(function (chart) {
     Plotly.newPlot(chart.id, chart.data, chart.layout, config).then(function () {
       var drawn = Number(document.body.getAttribute('data-charts-drawn') || 0) + 1;
@@ -55,9 +55,4 @@ export function drawChartsScript(charts: readonly PlacedChart[]): string {
     });
   });
 })();`;
-}
-
-/** A `<div>` for one chart and the script that draws it there (for notebooks). */
-export function chartHtml(id: string, figure: Figure): string {
-  return `<div id="${id}" class="chart"></div>\n<script>\n${drawChartsScript([{ id, figure }])}\n</script>`;
 }

@@ -99,8 +99,23 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const bucket = targets.stack?.bucket ?? config.names.bucket;
     const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked]));
     log.info('waiting for the S3 sink to copy every acknowledged record ...');
-    if (targets.stack?.stack) await targets.stack.stack.sink.drain(120_000);
-    const landedInS3 = await waitForSink(s3, bucket, targets.names, acked, targets.stack?.stack ? 0 : 10 * 60_000);
+    const ackedRecords = Object.values(acked).reduce((n, a) => n + a, 0);
+    const sinking = createProgress({ label: 'S3 sink → bucket     ', total: ackedRecords, fields: [], mode: options.progress });
+    let landedInS3: LandedCount[];
+    try {
+      const stack = targets.stack?.stack;
+      if (stack) {
+        const ticker = setInterval(() => sinking.update(Math.min(ackedRecords, stack.sink.stats().recordsWritten)), 250);
+        try {
+          await stack.sink.drain(120_000);
+        } finally {
+          clearInterval(ticker);
+        }
+      }
+      landedInS3 = await waitForSink(s3, bucket, targets.names, acked, stack ? 0 : 10 * 60_000, (landed) => sinking.update(Math.min(ackedRecords, landed)));
+    } finally {
+      sinking.stop();
+    }
     const landedInKinesis = stream && targets.stack ? await countStreamRecords(targets.stack.kinesis, targets.names) : undefined;
     let streaming: ConsumeSummary | undefined;
     if (stream && targets.stack) {
@@ -164,10 +179,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
  * Polls S3 until each topic holds its acknowledged records (the sink on AWS is MSK Connect's).
  * `timeoutMs` 0 counts once and returns (the local sink was drained already).
  */
-async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeof countSinkRecords>[2], acked: Record<string, number>, timeoutMs: number): Promise<LandedCount[]> {
+async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeof countSinkRecords>[2], acked: Record<string, number>, timeoutMs: number, onCount: (records: number) => void): Promise<LandedCount[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const landed = await countSinkRecords(s3, bucket, names);
+    onCount(landed.reduce((n, l) => n + Math.min(l.records, acked[l.table]), 0));
     if (landed.every((l) => l.records >= acked[l.table])) return landed;
     if (Date.now() >= deadline) {
       if (timeoutMs === 0) return landed;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
 import { categoryColour, TIE_COLOUR, chartFor, TOP_COUNTRIES, type Figure } from '../../src/charts/figures';
-import { chartHtml, drawChartsScript, geoAssetsScript, scriptJson } from '../../src/charts/render-html';
+import { drawChartsScript, geoAssetsScript, scriptJson } from '../../src/charts/render-html';
+import { interactiveChartHtml, plotlyScriptUrl } from '../../src/charts/show-chart';
+import { findChromium, renderFigurePng } from '../../src/charts/render-png';
 import { loadWorldTopojson, WORLD_TOPOJSON_MODULE } from '../../src/charts/world-map';
 
 const ROWS: Record<string, Record<string, unknown>[]> = {
@@ -80,10 +82,28 @@ describe('charts of the answers', () => {
 
   test('HTML: JSON cannot close the script element, failures are reported in the chart', () => {
     assert.equal(scriptJson({ t: '</script><!--' }), '{"t":"\\u003c/script>\\u003c!--"}');
-    const html = chartHtml('c1', figure('q5'));
-    assert.match(html, /^<div id="c1" class="chart"><\/div>/);
+    const first = interactiveChartHtml('c1', figure('q1', true), { loader: true, world: { type: 'Topology' } });
+    assert.ok(first.startsWith(`<script src="${plotlyScriptUrl()}"></script>`), 'the first chart loads plotly.js, not inlined');
+    assert.match(plotlyScriptUrl('4.1.2'), /plotly\.js-dist-min@4\.1\.2\/plotly\.min\.js$/);
+    assert.match(first, /PlotlyGeoAssets/);
+    const later = interactiveChartHtml('c2', figure('q5'), { loader: false });
+    assert.match(later, /^<div id="c2" class="chart"><\/div>/);
+    assert.ok(later.length < 20_000, 'a later chart carries only its figure');
     assert.match(drawChartsScript([{ id: 'c1', figure: figure('q5') }]), /This chart could not be drawn/);
     assert.match(geoAssetsScript({ type: 'Topology' }), /PlotlyGeoAssets\.topojson\["world_110m"\] = \{"type":"Topology"\}/);
+  });
+
+  test('a chart as a PNG drawn by headless Chromium (the static image of a saved notebook)', { timeout: 120_000 }, async (t) => {
+    if (!findChromium()) {
+      if (process.env.CI === 'true') assert.fail('headless Chromium not found (apt-get install chromium)');
+      return t.skip('headless Chromium not found (apt-get install chromium)');
+    }
+    for (const [id, map] of [['q5', false], ['q1', true]] as const) {
+      const png = await renderFigurePng(figure(id, map));
+      assert.ok(png && png.subarray(1, 4).toString() === 'PNG', `${id}: a PNG`);
+      assert.equal(png.readUInt32BE(16), 960, `${id}: 960 pixels wide`);
+      assert.ok(png.length > 10_000, `${id}: a drawn chart, not a blank page (${png.length} bytes)`);
+    }
   });
 
   test('the world topojson is optional', () => {
