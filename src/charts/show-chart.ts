@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { display } from 'tslab';
 import { inNotebook } from '../notebook/display';
 import type { Figure } from './figures';
@@ -52,6 +53,8 @@ export async function showChart(figure: Figure): Promise<void> {
   const world = figure.layout.geo && !worldSent ? loadWorldTopojson() : undefined;
   if (world) worldSent = true;
   chartsShown += 1;
-  display.html(interactiveChartHtml(`pp-chart-${process.pid}-${chartsShown}`, figure, { loader: !loaderSent, world }));
+  // An id the same on every run (a saved notebook does not change for nothing), unlikely to meet another notebook's on one page.
+  const id = `pp-chart-${chartsShown}-${createHash('sha1').update(title).digest('hex').slice(0, 8)}`;
+  display.html(interactiveChartHtml(id, figure, { loader: !loaderSent, world }));
   loaderSent = true;
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/paths';
 import { PipelineError } from '../errors';
@@ -85,6 +85,23 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
       reject(new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${failureDetail(log)}`));
     });
   });
+  numberCells(options.outputPath ? path.resolve(options.outputPath) : absolute);
+}
+
+/**
+ * Gives the code cells of an executed notebook their execution counts, 1, 2, … in order, where the
+ * kernel left none (tslab does not report them), so the saved notebook reads as run top to bottom.
+ */
+export function numberCells(file: string): void {
+  const notebook = JSON.parse(readFileSync(file, 'utf8')) as { cells: { cell_type: string; execution_count?: number | null; outputs?: { execution_count?: number | null }[] }[] };
+  let count = 0;
+  for (const cell of notebook.cells) {
+    if (cell.cell_type !== 'code') continue;
+    count += 1;
+    cell.execution_count ??= count;
+    for (const output of cell.outputs ?? []) if ('execution_count' in output) output.execution_count ??= cell.execution_count;
+  }
+  writeFileSync(file, `${JSON.stringify(notebook, null, 1)}\n`);
 }
 
 /** The failing cell and its error from nbconvert's log, on one line. */
