@@ -51,6 +51,9 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
+        # The driver holds the listing of every sink object (three per post); 1 GiB, Spark's default,
+        # runs out around 100,000 posts. SPARK_DRIVER_MEMORY overrides.
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
         # Tables are Delta unless a statement says otherwise, as on Databricks.
         .config("spark.sql.sources.default", "delta")
         # The sink is many small objects (flush.size=1): count a file open as 1 KiB, not 4 MiB, so
