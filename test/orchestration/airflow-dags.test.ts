@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -193,7 +193,6 @@ describe(`dag.test() of ${namesFor(DEFAULT_USER_ID).dagId} against a Jobs API st
       REQUESTS_CA_BUNDLE: path.join(dir, 'cert.pem'),
     });
     const run = await runPython([DAG_TEST, DAGS_DIR, dagId, '--polling-seconds', '1', '--no-retries'], { env });
-    writeFileSync(path.join(tmpdir(), 'pp-airflow-dbx-last.log'), `${run.stdout}\n${run.stderr}`);
     assert.equal(run.code, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
     const result = lastJson<{ state: string; tasks: Record<string, string> }>(run.stdout);
     assert.deepEqual(result, { state: 'success', tasks: { batch_clean: 'success', analysis: 'success' } });
