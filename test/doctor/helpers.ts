@@ -4,69 +4,14 @@
  * jobs/list with a chosen status, a port nothing listens on, and an output collector.
  */
 import http from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import mysql from 'mysql2';
+import { fakeMysql } from '../support/fake-mysql';
 
-/** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
-}
-
-export interface FakeMysql {
-  port: number;
-  /** The queries received, in order. */
-  queries: string[];
-  close(): Promise<void>;
-}
+export { closedPort, type FakeMysql } from '../support/fake-mysql';
 
 /** MySQL that accepts every login and answers each query with the row `{ ok: 1 }`. */
-export async function acceptingMysql(): Promise<FakeMysql> {
-  // mysql2's typings describe little of its server side; this is the part used.
-  type ServerConnection = {
-    on(event: 'error', listener: () => void): void;
-    on(event: 'query', listener: (sql: string) => void): void;
-    destroy(): void;
-    serverHandshake(args: Record<string, unknown>): void;
-    writeColumns(columns: Record<string, unknown>[]): void;
-    writeTextRow(values: unknown[]): void;
-    writeEof(): void;
-    /** mysql2 does not restart the server side's packet numbering at a new command; done by hand here. */
-    sequenceId: number;
-  };
-  const queries: string[] = [];
-  const server = mysql.createServer((connection) => {
-    const conn = connection as unknown as ServerConnection;
-    conn.on('error', () => conn.destroy());
-    conn.serverHandshake({
-      protocolVersion: 10,
-      serverVersion: '10.11.0-MariaDB',
-      connectionId: 1,
-      statusFlags: 2,
-      characterSet: 8,
-      capabilityFlags: 0xffffff,
-      authCallback: (_params: unknown, cb: (error: null) => void) => {
-        cb(null);
-        // The login's OK is written; the client's first command starts at packet 0.
-        setImmediate(() => { conn.sequenceId = 0; });
-      },
-    });
-    conn.on('query', (sql) => {
-      queries.push(sql);
-      // 8 = LONGLONG, 63 = binary charset.
-      conn.writeColumns([{ catalog: 'def', schema: '', table: '', orgTable: '', name: 'ok', orgName: '', characterSet: 63, columnLength: 1, columnType: 8, flags: 129, decimals: 0 }]);
-      conn.writeTextRow(['1']);
-      conn.writeEof();
-      conn.sequenceId = 0;
-    });
-  }) as unknown as { _server: { listen(port: number, host: string, cb: () => void): void; address(): AddressInfo }; close(cb: () => void): void };
-  await new Promise<void>((resolve) => server._server.listen(0, '127.0.0.1', () => resolve()));
-  return { port: server._server.address().port, queries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+export const acceptingMysql = () => fakeMysql('accept');
 
 export interface FakeDatabricks {
   host: string;

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import mysql from 'mysql2';
+import { closedPort, fakeMysql, type FakeMysql } from '../support/fake-mysql';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -49,43 +48,10 @@ function assertFailed(run: Run, line: RegExp): void {
   assert.doesNotMatch(run.stdout, /every record read was acknowledged|every record is accounted for/, context);
 }
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
-}
-
-/** A MySQL server (mysql2's server side) that refuses every login with ER_ACCESS_DENIED_ERROR, as MariaDB does for a wrong password. */
-async function refusingMysql(): Promise<{ port: number; close(): Promise<void> }> {
-  // mysql2's typings describe little of its server side; this is the part used.
-  type Handshaking = { on(event: 'error', listener: () => void): void; destroy(): void; serverHandshake(args: Record<string, unknown>): void };
-  const server = mysql.createServer((connection) => {
-    const conn = connection as unknown as Handshaking;
-    conn.on('error', () => conn.destroy());
-    conn.serverHandshake({
-      protocolVersion: 10,
-      serverVersion: '10.11.0-MariaDB',
-      connectionId: 1,
-      statusFlags: 2,
-      characterSet: 8,
-      capabilityFlags: 0xffffff,
-      authCallback: (params: { user: string }, cb: (error: null, mysqlError?: { message: string; code: number }) => void) => {
-        cb(null, { message: `Access denied for user '${params.user}'@'localhost' (using password: YES)`, code: 1045 });
-      },
-    });
-  }) as unknown as { _server: { listen(port: number, host: string, cb: () => void): void; address(): AddressInfo }; close(cb: () => void): void };
-  await new Promise<void>((resolve) => server._server.listen(0, '127.0.0.1', () => resolve()));
-  const port = server._server.address().port;
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), 'pp-emulation-failures-'));
   const emptyCredentials = mkdtempSync(path.join(work, 'credentials-'));
-  let refusing: Awaited<ReturnType<typeof refusingMysql>>;
+  let refusing: FakeMysql;
   let downPort: number;
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
     const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: emptyCredentials, PP_USER_ID: `fl-${randomBytes(4).toString('hex')}`, ...extra };
@@ -95,7 +61,7 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
   const common = (name: string) => ['--count', '5', '--progress', 'silent', '--data-dir', path.join(work, `stack-${name}`), '--quarantine', path.join(work, `q-${name}.jsonl`)];
 
   before(async () => {
-    refusing = await refusingMysql();
+    refusing = await fakeMysql('refuse');
     downPort = await closedPort();
   });
   after(async () => {
