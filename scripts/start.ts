@@ -52,6 +52,12 @@ export async function main(argv: string[]): Promise<void> {
     console.log(result.reconciled
       ? 'every record is accounted for: acknowledged = in S3 = quarantined + deduplicated + cleaned'
       : 'RECONCILIATION FAILED: the counts above do not add up');
+    if (result.streamingMatchesBatch) {
+      const differ = Object.entries(result.streamingMatchesBatch).filter(([, same]) => !same).map(([table]) => table);
+      console.log(differ.length === 0
+        ? 'the streaming tables hold exactly the batch step\'s cleaned rows'
+        : `STREAMING DIFFERS: the streaming ${differ.join(', ')} table(s) do not hold the batch step's cleaned rows`);
+    }
     console.log(`\nreport:  ${result.reportPath}`);
     console.log(`answers: ${result.answerFiles.length} CSV files in ${path.join(outDir, 'answers')}`);
     console.log(`done in ${(result.elapsedMs / 1000).toFixed(1)} s`);
