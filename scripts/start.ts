@@ -15,6 +15,7 @@ const spec: CommandSpec = {
     'flush-size': { type: 'string', value: 'N', description: 'S3 sink flush.size on the local stack (the course used 1: slower, same result)', default: '500' },
     'no-stream': { type: 'boolean', description: 'skip the streaming path (Kinesis)' },
     seed: { type: 'string', value: 'N', description: 'seed of the random row selection', default: '42' },
+    rate: { type: 'string', value: 'N', description: 'posts per second on each path (default: unlimited on the local stack, 50 against AWS)' },
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: `${DEFAULT_DATA_DIR}/pipeline` },
     out: { type: 'string', value: 'DIR', description: 'output folder', default: 'output' },
     progress: { type: 'string', value: 'MODE', description: 'auto (bar on a terminal), plain or silent', default: 'auto' },
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<void> {
       flushSize: intOption(options, 'flush-size', 1) ?? 500,
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? 42,
+      rate: intOption(options, 'rate', 1),
       progress: progress as 'auto' | 'plain' | 'silent',
       log,
     });

@@ -13,9 +13,9 @@ import { openAnalysisDatabase } from '../analysis/duckdb';
 import { s3SinkStore } from '../batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchSummaryRow } from '../batch/run-batch';
 import { createS3Client } from '../clients';
-import type { PipelineConfig } from '../config/load-config';
+import type { Names, PipelineConfig } from '../config/load-config';
 import { PipelineError } from '../errors';
-import { countSinkRecords, countStreamRecords, type LandedCount } from '../emulation/landed-records';
+import { countStreamRecords, readSinkRecords, type LandedCount, type SinkRecord } from '../emulation/landed-records';
 import { emulateBatch, emulateStream } from '../emulation/emulate-posts';
 import type { EmulationSummary } from '../emulation/ledger';
 import { createQuarantine } from '../emulation/quarantine';
@@ -27,7 +27,7 @@ import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consu
 import { removeStreamDatabase, streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
 import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
-import { TABLES } from '../tables';
+import { TABLES, type TableKey } from '../tables';
 
 export interface RunPipelineOptions {
   config: PipelineConfig;
@@ -44,6 +44,8 @@ export interface RunPipelineOptions {
   /** Also emulate the streaming path into Kinesis. */
   stream: boolean;
   seed: number;
+  /** Posts per second on each path; default: unlimited on the local stack, `AWS_DEFAULT_RATE` against AWS. */
+  rate?: number;
   progress: ProgressOptions['mode'];
   log: Logger;
 }
@@ -66,6 +68,14 @@ export interface PipelineResult {
   elapsedMs: number;
 }
 
+/** Posts per second `npm start` sends to a real invoke URL unless told otherwise: about what the course's API Gateway stage and MSK take without throttling a learner's account. */
+export const AWS_DEFAULT_RATE = 50;
+
+/** The rate of a run: the one asked for, else unlimited locally and `AWS_DEFAULT_RATE` against AWS. */
+export function pipelineRate(target: PipelineConfig['target'], asked?: number): number | undefined {
+  return asked ?? (target === 'aws' ? AWS_DEFAULT_RATE : undefined);
+}
+
 /** Runs the whole pipeline; see the module comment. */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
@@ -79,9 +89,14 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     log.info(`target: ${targets.description}`);
     await ensureDestinations(targets);
     const posts = options.posts ?? (await source.count());
-    const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log };
+    const rate = pipelineRate(config.target, options.rate);
+    if (rate !== undefined) log.info(`sending ${rate} posts/s on each path (--rate to change)`);
+    const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log, ...(rate !== undefined ? { rate } : {}) };
+    // This run's acknowledged offsets: a bucket that already holds earlier runs' objects counts only these.
+    const ackedOffsets = new AckedOffsets();
     const batch = await emulateBatch({
       ...common,
+      onAck: (ack) => ackedOffsets.add(ack),
       transport: targets.batch,
       quarantine: createQuarantine(path.join(options.outDir, 'quarantine', 'emulation-batch.jsonl')),
       progress: createProgress({ label: 'batch  → REST proxy', total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress }),
@@ -112,7 +127,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
           clearInterval(ticker);
         }
       }
-      landedInS3 = await waitForSink(s3, bucket, targets.names, acked, stack ? 0 : 10 * 60_000, (landed) => sinking.update(Math.min(ackedRecords, landed)));
+      landedInS3 = await waitForSink(s3, bucket, targets.names, ackedOffsets, acked, stack ? 0 : 10 * 60_000, (landed) => sinking.update(Math.min(ackedRecords, landed)));
     } finally {
       sinking.stop();
     }
@@ -148,10 +163,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       log.info('answering the nine questions ...');
       const answers = await answerQuestions(db.connection);
       const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
+      // Locally the stack is new, so the sink holds this run's records only; a bucket on AWS may hold
+      // earlier runs' too, so there this run's acknowledged records must all be in it and the batch
+      // step read at least those.
+      const fresh = Boolean(targets.stack);
       const reconciled = TABLES.every((table) => {
         const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
         const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
-        return acked[table] === inS3 && row.records === inS3 && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
+        const read = fresh ? row.records === inS3 : row.records >= inS3;
+        return acked[table] === inS3 && read && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
       }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
         if (!streaming || !stream) return true;
         const t = streaming.tables[table];
@@ -175,20 +195,42 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   }
 }
 
+/** The (partition, offset) of every record the REST proxy acknowledged in this run, per table. */
+export class AckedOffsets {
+  private readonly offsets: Record<TableKey, Set<string>> = { pin: new Set(), geo: new Set(), user: new Set() };
+
+  add(ack: { table: TableKey; partition?: number; offset?: number }): void {
+    if (ack.partition !== undefined && ack.offset !== undefined) this.offsets[ack.table].add(`${ack.partition}:${ack.offset}`);
+  }
+
+  /** Of the records in S3, how many of each table are this run's. */
+  landed(records: Record<TableKey, readonly { partition: number; offset: number }[]>): Record<TableKey, number> {
+    const out = {} as Record<TableKey, number>;
+    for (const table of TABLES) out[table] = records[table].filter((r) => this.offsets[table].has(`${r.partition}:${r.offset}`)).length;
+    return out;
+  }
+}
+
 /**
- * Polls S3 until each topic holds its acknowledged records (the sink on AWS is MSK Connect's).
+ * Polls S3 until each topic holds every record this run acknowledged (the sink on AWS is MSK
+ * Connect's), counting only those offsets: objects of earlier runs in the bucket do not count.
  * `timeoutMs` 0 counts once and returns (the local sink was drained already).
  */
-async function waitForSink(s3: S3Client, bucket: string, names: Parameters<typeof countSinkRecords>[2], acked: Record<string, number>, timeoutMs: number, onCount: (records: number) => void): Promise<LandedCount[]> {
+async function waitForSink(s3: S3Client, bucket: string, names: Pick<Names, 'topics'>, ackedOffsets: AckedOffsets, acked: Record<string, number>, timeoutMs: number, onCount: (records: number) => void): Promise<LandedCount[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const landed = await countSinkRecords(s3, bucket, names);
-    onCount(landed.reduce((n, l) => n + Math.min(l.records, acked[l.table]), 0));
+    const records = {} as Record<TableKey, SinkRecord[]>;
+    for (const table of TABLES) records[table] = await readSinkRecords(s3, bucket, names.topics[table]);
+    const ours = ackedOffsets.landed(records);
+    const landed: LandedCount[] = TABLES.map((table) => ({
+      table, where: `s3://${bucket}/topics/${names.topics[table]}/`, objects: new Set(records[table].map((r) => r.key)).size, records: ours[table],
+    }));
+    onCount(landed.reduce((n, l) => n + l.records, 0));
     if (landed.every((l) => l.records >= acked[l.table])) return landed;
     if (Date.now() >= deadline) {
       if (timeoutMs === 0) return landed;
       const behind = landed.map((l) => `${l.table} ${l.records}/${acked[l.table]}`).join(', ');
-      throw new PipelineError('SINK_BEHIND', `the S3 sink has not copied every acknowledged record after ${timeoutMs / 1000} s (${behind}); check the connector in MSK Connect`, { retriable: true });
+      throw new PipelineError('SINK_BEHIND', `the S3 sink has not copied every record this run acknowledged after ${timeoutMs / 1000} s (${behind}); check the connector in MSK Connect`, { retriable: true });
     }
     await sleep(5_000);
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { reconciliationRows, runPipeline } from '../../src/pipeline/run-pipeline';
+import { AckedOffsets, AWS_DEFAULT_RATE, pipelineRate, reconciliationRows, runPipeline } from '../../src/pipeline/run-pipeline';
 import { EmbeddedRowSource } from '../../src/source/embedded-source';
 
 /** The main job (`npm start`) end to end on the embedded local stack, small. */
@@ -44,4 +44,22 @@ test('the whole pipeline runs on the local stack and every record is accounted f
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('against AWS: a sane default rate, and only this run\'s acknowledged offsets count as landed', () => {
+  assert.equal(pipelineRate('aws'), AWS_DEFAULT_RATE);
+  assert.equal(pipelineRate('aws', 500), 500);
+  assert.equal(pipelineRate('local'), undefined, 'unlimited on the local stack');
+  const offsets = new AckedOffsets();
+  offsets.add({ table: 'pin', partition: 0, offset: 10 });
+  offsets.add({ table: 'pin', partition: 0, offset: 11 });
+  offsets.add({ table: 'geo', partition: 1, offset: 0 });
+  offsets.add({ table: 'user' });
+  // The bucket also holds an earlier run's records (offsets 0-9, and partition 0 of geo).
+  const earlier = Array.from({ length: 10 }, (_, offset) => ({ partition: 0, offset }));
+  assert.deepEqual(offsets.landed({
+    pin: [...earlier, { partition: 0, offset: 10 }],
+    geo: [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }],
+    user: earlier,
+  }), { pin: 1, geo: 1, user: 0 });
 });
