@@ -16,13 +16,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { answerQuestions } from '../src/analysis/analyse';
-import { openAnalysisDatabase } from '../src/analysis/duckdb';
+import { openDatabase } from '../src/duckdb';
 import { s3SinkStore } from '../src/batch/read-sink';
 import { cleanBatch } from '../src/batch/run-batch';
-import { samplePosts, writeSinkObjects } from '../src/batch/sink-fixture';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { samplePosts, writeSinkObjects } from '../test/support/sink-fixture';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { createS3Client } from '../src/clients';
-import { namesFor } from '../src/config/load-config';
+import { namesFor } from '../src/config';
 import { startS3Server } from '../src/local-stack/s3-server';
 import { writeReport } from '../src/report/write-report';
 
@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     let last = performance.now();
     const lap = (name: string) => { const now = performance.now(); times.push([name, now - last]); last = now; };
     const start = last;
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await mkdir(out, { recursive: true });
       const result = await cleanBatch({ connection: db.connection, store: s3SinkStore(s3, BUCKET), topics, concurrency, cleanDir: path.join(out, 'clean') });

@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { PipelineError } from '../src/errors';
-import { TABLES } from '../src/tables';
+import { TABLES } from '../src/contract/tables';
 import type { EngineRun } from './run-engine';
 
 const show = (value: unknown) => JSON.stringify(value) ?? 'nothing';

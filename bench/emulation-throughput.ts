@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { emulatePosts } from '../src/emulation/emulate-posts';
 import { createHttpClient } from '../src/emulation/http-client';
 import { createGatewayStreamTransport, createSdkStreamTransport } from '../src/emulation/kinesis-transport';

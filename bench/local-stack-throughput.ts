@@ -7,14 +7,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { createS3Client } from '../src/clients';
 import { PipelineError } from '../src/errors';
 import { startRestProxy } from '../src/local-stack/rest-proxy';
 import { startS3Server } from '../src/local-stack/s3-server';
 import { startS3Sink } from '../src/local-stack/s3-sink';
 import { TopicStore } from '../src/local-stack/topic-store';
-import { formatDateTime, type PinRow } from '../src/tables';
+import { formatDateTime, type PinRow } from '../src/contract/tables';
 
 const SPEC: CommandSpec = {
   name: 'bench/local-stack-throughput.ts',

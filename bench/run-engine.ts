@@ -11,14 +11,14 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { answerQuestions, type Answer } from '../src/analysis/analyse';
-import { openAnalysisDatabase } from '../src/analysis/duckdb';
+import { openDatabase } from '../src/duckdb';
 import type { ReadCounts } from '../src/batch/read-sink';
 import { cleanBatch, type CleanCounts } from '../src/batch/run-batch';
 import { folderSinkStore } from '../src/batch/sink-folder';
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { namesFor } from '../src/config/load-config';
+import { parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
+import { namesFor } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { TABLES, type TableKey } from '../src/tables';
+import { TABLES, type TableKey } from '../src/contract/tables';
 
 export const ENGINES = ['pipeline'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -68,7 +68,7 @@ const seconds = (ms: number) => Math.round(ms) / 1000;
 export async function runEngine(engine: Engine, dataset: string, topicPrefix: string): Promise<EngineRun> {
   const topics = namesFor(topicPrefix).topics;
   const started = performance.now();
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     const result = await cleanBatch({ connection: db.connection, store: folderSinkStore(dataset), topics });
     const cleaned = performance.now();

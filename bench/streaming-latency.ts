@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { emulateStream } from '../src/emulation/emulate-posts';
 import { createSdkStreamTransport } from '../src/emulation/kinesis-transport';
 import { EPHEMERAL_PORTS, startLocalStack } from '../src/local-stack/start-local-stack';

@@ -24,7 +24,7 @@
 from delta.tables import DeltaTable
 from pyspark.sql.functions import col, from_json
 
-# Explicit raw schemas (src/batch/raw-records.ts): from_json ignores unknown fields.
+# Explicit raw schemas (src/contract/raw-records.ts): from_json ignores unknown fields.
 RAW_SCHEMAS = {
     "pin": "`index` BIGINT, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` BIGINT, `save_location` STRING, `category` STRING",
     "geo": "`ind` BIGINT, `timestamp` STRING, `latitude` DOUBLE, `longitude` DOUBLE, `country` STRING",
@@ -38,7 +38,7 @@ CLEANING_SQL["pin"] = """
 -- Cleaning the pin table (PIPELINE_SPEC.md §5), over the raw records in pin_raw: the one definition
 -- of these rules, run by DuckDB here and by Spark on Databricks.
 -- Placeholders and empty strings -> NULL (each {{placeholders.<column>}} is expanded by cleaningSql
--- from src/known-values.ts into the quoted strings of that column), follower_count -> BIGINT
+-- from src/contract/known-values.ts into the quoted strings of that column), follower_count -> BIGINT
 -- (k x 1,000, M x 1,000,000, digits and 1,234 as is), save_location -> the path, index -> ind (rows
 -- without a usable id are dropped), one row per unique_id, and the columns in the course's order.
 -- Written in DuckDB's spelling; src/cleaning/spark-dialect.ts turns REGEXP_MATCHES and LIST_VALUE

@@ -2,8 +2,8 @@
  * The analysis on its own: answers the nine questions of PIPELINE_SPEC.md §6 from the cleaned
  * tables with DuckDB and writes output/report.html and output/answers/. See `--help`.
  */
-import { analyseAndReport, type AnalyseAndReportResult } from '../src/analysis/run-analysis';
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { analyseAndReport, type AnalyseAndReportResult } from '../src/report/run-analysis';
+import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 

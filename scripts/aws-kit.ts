@@ -3,10 +3,11 @@
  * output/aws-kit/ (see `--help` and docs/from-local-to-aws.md).
  */
 import path from 'node:path';
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { buildKit, DEFAULT_KIT_DIR, kitSettings, placeholdersIn, writeKit, type KitOverrides } from '../src/kit';
+import { buildKit, DEFAULT_KIT_DIR, placeholdersIn, writeKit } from '../src/kit/write-kit';
+import { kitSettings, type KitOverrides } from '../src/kit/kit-settings';
 
 export const SPEC: CommandSpec = {
   name: 'npm run aws:kit --',

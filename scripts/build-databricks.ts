@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
 import { buildDatabricksNotebooks, DATABRICKS_DIR } from '../src/orchestration/databricks-notebooks';
 

@@ -4,16 +4,18 @@
  * output/clean/. See `--help`.
  */
 import path from 'node:path';
-import { openAnalysisDatabase } from '../src/analysis/duckdb';
+import { openDatabase } from '../src/duckdb';
 import { openSinkInput } from '../src/batch/open-sink-input';
 import { s3SinkStore } from '../src/batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchResult } from '../src/batch/run-batch';
 import { folderSinkStore } from '../src/batch/sink-folder';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { createProgress } from '../src/progress';
-import { TABLES } from '../src/tables';
+import { TABLES } from '../src/contract/tables';
+// The --sample option's generated bucket is test support, imported deliberately.
+import { openSampleSinkInput } from '../test/support/sink-fixture';
 
 export const SPEC: CommandSpec = {
   name: 'npm run clean --',
@@ -37,9 +39,9 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
   const config = loadConfig();
   const concurrency = intOption(values, 'concurrency', 1) ?? 16;
   const folder = typeof values['sink-folder'] === 'string' ? path.resolve(values['sink-folder']) : undefined;
-  const input = folder ? undefined : await openSinkInput({
+  const sample = intOption(values, 'sample', 1);
+  const input = folder ? undefined : sample !== undefined ? await openSampleSinkInput({ config, rows: sample }) : await openSinkInput({
     config,
-    sample: intOption(values, 'sample', 1),
     ...(typeof values['s3-endpoint'] === 'string' ? { endpoint: values['s3-endpoint'] } : {}),
     ...(typeof values.bucket === 'string' ? { bucket: values.bucket } : {}),
   });
@@ -47,7 +49,7 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
   const topics = input?.topics ?? config.names.topics;
   console.log(`reading ${input?.description ?? `the sink folder ${folder}`}`);
   const progress = createProgress({ label: `reading ${store.description}/topics/`, total: 0, fields: ['records', 'quarantined'] });
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     const outDir = path.resolve(String(values.out));
     const result = await cleanBatch({

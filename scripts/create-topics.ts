@@ -2,7 +2,7 @@
  * Creates the three topics (REST Proxy v3) and the three Kinesis streams, waiting until ACTIVE.
  * Idempotent: what exists is reported as such. Names come from configuration.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { createLogger } from '../src/log';

@@ -3,7 +3,7 @@
  * as the Airflow DAG's DatabricksSubmitRunOperator does, and exits non-zero unless the run
  * succeeded. See `--help`.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_RETRY } from '../src/retry';

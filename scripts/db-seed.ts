@@ -2,12 +2,12 @@
  * `npm run db:seed`: loads the generator's posts into MySQL/MariaDB, creating the database and the
  * three tables when missing. Safe to rerun: rows with the same ids are updated, not duplicated.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { DEFAULT_ROWS, DEFAULT_SEED, loadConfig, type MysqlSourceConfig } from '../src/config';
 import { createProgress } from '../src/progress';
 import { createMysqlPool, describeEndpoint, localMysqlConfig } from '../src/source/mysql-source';
 import { DEFAULT_BATCH_SIZE, seedDatabase, type SeedResult } from '../src/source/seed-database';
-import { TABLE_NAMES, TABLES } from '../src/tables';
+import { TABLE_NAMES, TABLES } from '../src/contract/tables';
 
 const spec: CommandSpec = {
   name: 'npm run db:seed --',

@@ -3,10 +3,11 @@
  * `✅ <hop>: <what was seen>` or `❌ <hop>: <what failed> — fix: <what to do>`; ends with one `error:` line
  * and exit 1 unless every hop is ✅ (a hop with nothing configured is `–` and does not fail). See `--help`.
  */
-import { numberOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { numberOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig, type PipelineConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { openDoctorTarget, runDoctor, DEFAULT_SINK_TIMEOUT_MS, type DoctorReport } from '../src/doctor';
+import { openDoctorTarget } from '../src/doctor/doctor-target';
+import { runDoctor, DEFAULT_SINK_TIMEOUT_MS, type DoctorReport } from '../src/doctor/run-doctor';
 import { createLogger } from '../src/log';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
 

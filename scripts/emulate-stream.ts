@@ -2,8 +2,8 @@
  * Emulated users posting on the streaming path (Kinesis through the SDK or API Gateway). See `--help`.
  * On the local stack it uses the stack running from `.local-stack/`, or starts one for the run.
  */
-import { parseCommandLine, runMain } from '../src/cli';
-import { emulationCommandSpec, runEmulationCommand, unfinishedRunError, type EmulationCommandIo } from '../src/emulation/command';
+import { parseCommandLine, runMain } from './lib/cli';
+import { emulationCommandSpec, runEmulationCommand, unfinishedRunError, type EmulationCommandIo } from './lib/emulation-command';
 import type { EmulationSummary } from '../src/emulation/ledger';
 
 export const SPEC = emulationCommandSpec('stream');

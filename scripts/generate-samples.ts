@@ -4,7 +4,7 @@
  * `--rows N --out DIR --format jsonl` it writes full tables of any size. Same seed, same bytes.
  */
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
 import { createProgress } from '../src/progress';
 import { SAMPLES, TABLE_FORMATS, writeTables, type TableFormat } from '../src/source/write-tables';

@@ -4,8 +4,9 @@
  * Kinesis) and prints where each landed. Uses the stack running from --data-dir (see
  * `npm run stack`), or starts one on free ports for the duration of the run.
  */
-import { numberOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, roundTripRows, runSampleRoundTrip } from '../src/local-stack';
+import { numberOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack } from '../src/local-stack/start-local-stack';
+import { roundTripRows, runSampleRoundTrip } from '../src/local-stack/sample-roundtrip';
 
 export const SPEC: CommandSpec = {
   name: 'npm run produce-sample --',

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseCommandLine, runMain, type CommandSpec } from '../src/cli';
-import { projectPath } from '../src/config/paths';
+import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { projectPath } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { executeNotebook, findJupyter } from '../src/notebook/run-notebook';
 

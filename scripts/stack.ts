@@ -2,11 +2,11 @@
  * `npm run stack`: runs the embedded local stack in the foreground until Ctrl-C.
  * Names (user id, bucket, region) come from credentials/ when present; flags override them.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
-import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config/schema';
+import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack';
+import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
 
 export const SPEC: CommandSpec = {
   name: 'npm run stack --',

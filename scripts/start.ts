@@ -1,4 +1,4 @@
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../src/cli';
+import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import path from 'node:path';
 import { describeConfig, loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';

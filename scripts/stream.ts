@@ -2,9 +2,9 @@
  * Step 5, streaming: consume the Kinesis streams into the streaming tables. See `--help`.
  * On the local stack it uses the stack running from `.local-stack/`, or starts one from that folder.
  */
-import { parseCommandLine, runMain } from '../src/cli';
+import { parseCommandLine, runMain } from './lib/cli';
 import type { ConsumeSummary } from '../src/streaming/consume-streams';
-import { runStreamCommand, STREAM_COMMAND, type StreamCommandIo } from '../src/streaming/stream-command';
+import { runStreamCommand, STREAM_COMMAND, type StreamCommandIo } from './lib/stream-command';
 
 export const SPEC = STREAM_COMMAND;
 

@@ -1,13 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { toCsv } from '../batch/write-tables';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { rowsToFrame, type Frame } from '../frames';
-import { SQL_TABLES } from '../batch/clean-schema';
+import { SQL_TABLES } from '../contract/clean-schema';
 import { PipelineError } from '../errors';
-import { TABLES } from '../tables';
-import { loadCleanTables, openAnalysisDatabase, queryRows } from './duckdb';
-import { QUESTIONS, questionName, questionSql, type Question } from './questions';
+import { TABLES } from '../contract/tables';
+import { loadCleanTables } from './clean-tables';
+import { openDatabase, queryRows } from '../duckdb';
+import { QUESTIONS, questionSql, type Question } from './questions';
 
 /** One question answered. */
 export interface Answer {
@@ -40,7 +38,7 @@ export async function answerQuestions(connection: DuckDBConnection, questions: r
  * it cleaned in, with `answerQuestions`.)
  */
 export async function analyseCleanDir(cleanDir: string): Promise<Answer[]> {
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     await loadCleanTables(db.connection, cleanDir);
     const rows = await queryRows(db.connection, `SELECT ${TABLES.map((t) => `(SELECT COUNT(*) FROM ${SQL_TABLES[t]}) AS ${t}`).join(', ')}`);
@@ -52,16 +50,4 @@ export async function analyseCleanDir(cleanDir: string): Promise<Answer[]> {
   } finally {
     db.close();
   }
-}
-
-/** Writes each answer to `<dir>/<id>-<slug>.csv` (e.g. `output/answers/q1-popular-category-by-country.csv`). */
-export async function writeAnswers(answers: readonly Answer[], dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const files: string[] = [];
-  for (const answer of answers) {
-    const file = path.join(dir, `${questionName(answer.question)}.csv`);
-    await writeFile(file, toCsv(answer.question.columns, answer.rows.map((row) => answer.question.columns.map((c) => row[c]))));
-    files.push(file);
-  }
-  return files;
 }

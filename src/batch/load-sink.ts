@@ -37,12 +37,13 @@ import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { describeError, PipelineError } from '../errors';
 import { withRetry } from '../retry';
-import { COLUMNS, TABLES, type TableKey } from '../tables';
+import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
-import { RAW_KINDS, type RawKind, type RawTables } from './raw-records';
+import { RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
+import type { SinkObject } from '../contract/sink-object';
 import {
   checkSinkOffsets, classifyObjectRecords, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
-  type ReadCounts, type ReadProgress, type SinkObject, type SinkStore, type TableReadCounts,
+  type ReadCounts, type ReadProgress, type SinkStore, type TableReadCounts,
 } from './read-sink';
 
 /** A spool file is handed to DuckDB once it holds this many bytes. */

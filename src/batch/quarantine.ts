@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { openJsonLinesLog, type JsonLinesLog } from '../json-lines-log';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 
 /** One line of a batch quarantine file: a record read back from S3 that is not a row of its table. */
 export interface BatchQuarantineEntry {

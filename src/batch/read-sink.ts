@@ -8,11 +8,11 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { listObjectPages } from '../s3-list';
 import { describeError, PipelineError } from '../errors';
-import { TABLES, type TableKey } from '../tables';
+import { listSinkObjectPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
+import { TABLES, type TableKey } from '../contract/tables';
 import type { BatchQuarantine } from './quarantine';
-import { validateRecord } from './raw-records';
+import { validateRecord } from '../contract/raw-records';
 
 /** Bytes in one record above which it is quarantined: Kafka's default `message.max.bytes` (1 MiB). */
 export const MAX_RECORD_BYTES = 1_048_576;
@@ -82,65 +82,6 @@ export interface ReadCounts {
   tables: Record<TableKey, TableReadCounts>;
   /** Quarantine file of each table, when written to a folder. */
   quarantineFiles: Partial<Record<TableKey, string>>;
-}
-
-/** One object of the sink, with where it sits. */
-export interface SinkObject {
-  table: TableKey;
-  key: string;
-  size: number;
-}
-
-/** The S3 prefix of a topic's objects. */
-export function topicPrefix(topic: string): string {
-  return `topics/${topic}/`;
-}
-
-const KEY_PATTERN = /\/partition=(\d+)\/[^/]*\+(\d+)\.json$/;
-
-/** The partition and start offset of a sink key (`topics/<t>/partition=<p>/<t>+<p>+<start>.json`); undefined for other keys. */
-export function parseSinkKey(key: string): { partition: number; startOffset: number } | undefined {
-  const match = KEY_PATTERN.exec(key);
-  return match ? { partition: Number(match[1]), startOffset: Number(match[2]) } : undefined;
-}
-
-/** Orders keys by partition, then start offset (numerically); other keys by name, after those. */
-export function compareSinkKeys(a: string, b: string): number {
-  const ma = KEY_PATTERN.exec(a);
-  const mb = KEY_PATTERN.exec(b);
-  if (ma && mb) return Number(ma[1]) - Number(mb[1]) || Number(ma[2]) - Number(mb[2]) || (a < b ? -1 : a > b ? 1 : 0);
-  if (ma || mb) return ma ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Pages of the objects under the three topics' prefixes, as the listing returns them (per topic,
- * in key order, at most `pageSize` or 1000 keys a page); see `listObjectPages`.
- */
-export async function* listSinkObjectPages(s3: S3Client, bucket: string, topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]> {
-  for (const table of TABLES) {
-    const prefix = topicPrefix(topics[table]);
-    try {
-      for await (const page of listObjectPages(s3, bucket, prefix, pageSize)) {
-        yield page.map((object) => ({ table, key: object.Key as string, size: object.Size ?? 0 }));
-      }
-    } catch (error) {
-      throw s3Error(error, bucket, `listing s3://${bucket}/${prefix}`);
-    }
-  }
-}
-
-/** Sink order: pin, geo, user, then partition and start offset (`compareSinkKeys`). */
-export function compareSinkObjects(a: SinkObject, b: SinkObject): number {
-  return TABLES.indexOf(a.table) - TABLES.indexOf(b.table) || compareSinkKeys(a.key, b.key);
-}
-
-function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
-  const name = (error as { name?: string }).name;
-  if (name === 'NoSuchBucket') {
-    return new PipelineError('BUCKET_NOT_FOUND', `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`, { cause: error });
-  }
-  return new PipelineError('S3_READ_FAILED', `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`, { retriable: true, cause: error });
 }
 
 /** Opens one object's body as a stream of pieces. */

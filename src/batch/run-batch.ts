@@ -6,11 +6,12 @@
  */
 import { RAW_VIEWS } from '../cleaning/cleaning-sql';
 import { cleanRawTable, type CleanCounts } from '../cleaning/duckdb-cleaning';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 import { loadSink, type LoadSinkOptions } from './load-sink';
 import type { BatchQuarantine } from './quarantine';
 import type { ReadCounts } from './read-sink';
-import { writeCleanTables, type CleanTableFiles } from './write-tables';
+import { writeCleanTables } from './write-tables';
+import { type CleanTableFiles } from '../contract/clean-schema';
 
 export type { CleanCounts };
 

@@ -1,16 +1,16 @@
 /**
  * The S3 sink's output as files: a folder laid out like the bucket (`<dir>/topics/<topic>/
  * partition=<p>/<topic>+<p>+<offset>.json`), as `aws s3 sync s3://<bucket> <dir>` leaves it. The
- * batch step reads such a folder the same way it reads the bucket (`folderSinkStore`), and the
- * benchmark writes its datasets as one (`writeSinkFolder`) so every engine reads the same bytes.
+ * batch step reads such a folder the same way it reads the bucket (`folderSinkStore`). (The
+ * benchmark and the Spark tests write their datasets as one: `writeSinkFolder` in test/support.)
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../errors';
-import { TABLES, type Post, type TableKey } from '../tables';
-import { compareSinkObjects, topicPrefix, type SinkObject, type SinkStore } from './read-sink';
-import { sinkObjectBodies, type WriteSinkObjectsResult } from './sink-fixture';
+import { TABLES, type TableKey } from '../contract/tables';
+import { compareSinkObjects, topicPrefix, type SinkObject } from '../contract/sink-object';
+import type { SinkStore } from './read-sink';
 
 /** Every object file of the three topics under `dir`, in sink order; `key` is the path below `dir` with "/". */
 export async function listSinkFolder(dir: string, topics: Record<TableKey, string>): Promise<SinkObject[]> {
@@ -45,26 +45,4 @@ export function folderSinkStore(dir: string): SinkStore {
     open: async (key) => createReadStream(sinkFolderFile(dir, key), { highWaterMark: 1 << 20 }),
     file: (key) => sinkFolderFile(dir, key),
   };
-}
-
-export interface WriteSinkFolderOptions {
-  dir: string;
-  topics: Record<TableKey, string>;
-  posts: Iterable<Post>;
-  /** Records per object, as the sink's `flush.size` (default 1). */
-  flushSize?: number;
-}
-
-/** Writes posts to `dir` as the S3 sink would write them to its bucket (see `sinkObjectBodies`). */
-export async function writeSinkFolder(options: WriteSinkFolderOptions): Promise<WriteSinkObjectsResult> {
-  const records: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
-  let objects = 0;
-  for (const object of sinkObjectBodies(options.posts, options.topics, options.flushSize)) {
-    const file = sinkFolderFile(options.dir, object.key);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, object.body);
-    records[object.table] += object.records;
-    objects += 1;
-  }
-  return { objects, records };
 }

@@ -4,7 +4,7 @@
  * chosen for its question and titled and labelled for a reader who has not seen the SQL.
  */
 import { AGE_GROUPS } from '../analysis/questions';
-import { CATEGORIES } from '../known-values';
+import { CATEGORIES } from '../contract/known-values';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 -- Cleaning the pin table (PIPELINE_SPEC.md §5), over the raw records in pin_raw: the one definition
 -- of these rules, run by DuckDB here and by Spark on Databricks.
 -- Placeholders and empty strings -> NULL (each {{placeholders.<column>}} is expanded by cleaningSql
--- from src/known-values.ts into the quoted strings of that column), follower_count -> BIGINT
+-- from src/contract/known-values.ts into the quoted strings of that column), follower_count -> BIGINT
 -- (k x 1,000, M x 1,000,000, digits and 1,234 as is), save_location -> the path, index -> ind (rows
 -- without a usable id are dropped), one row per unique_id, and the columns in the course's order.
 -- Written in DuckDB's spelling; src/cleaning/spark-dialect.ts turns REGEXP_MATCHES and LIST_VALUE

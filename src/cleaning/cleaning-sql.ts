@@ -3,12 +3,12 @@
  * here (the batch step and each streaming micro-batch, duckdb-cleaning.ts) and by Spark in the
  * generated Databricks notebooks (spark-dialect.ts gives Spark's spelling). Each file is one SELECT
  * over the raw view `<table>_raw` (columns as in the source tables, §1) whose result has the
- * cleaned table's columns in order (src/batch/clean-schema.ts).
+ * cleaned table's columns in order (src/contract/clean-schema.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COLUMN_PLACEHOLDERS } from '../known-values';
-import type { TableKey } from '../tables';
+import { COLUMN_PLACEHOLDERS } from '../contract/known-values';
+import type { TableKey } from '../contract/tables';
 
 /** The view each cleaning query reads: the raw records of one topic or stream. */
 export const RAW_VIEWS: Record<TableKey, string> = { pin: 'pin_raw', geo: 'geo_raw', user: 'user_raw' };

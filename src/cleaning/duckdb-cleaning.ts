@@ -5,9 +5,9 @@
  * (src/streaming/stream-tables.ts) run it.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { SQL_TABLES } from '../batch/clean-schema';
-import { ID_COLUMN, RAW_KINDS, type RawKind, type RawTables } from '../batch/raw-records';
-import { COLUMNS, TABLES, type TableKey } from '../tables';
+import { SQL_TABLES } from '../contract/clean-schema';
+import { ID_COLUMN, RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
+import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { RAW_VIEWS, cleaningSql } from './cleaning-sql';
 
 const DUCKDB_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE' };

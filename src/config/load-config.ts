@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors';
 import { registerSecret } from '../log';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 import { PROJECT_ROOT } from './paths';
 import { AWS_FIELDS, DATABRICKS_FIELDS, DB_FIELDS, ENV_FIELDS, parseSection, type FieldSpec, type Origin } from './schema';
 

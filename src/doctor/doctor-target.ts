@@ -4,7 +4,7 @@ import { createKinesisClient, createS3Client } from '../clients';
 import type { MysqlSourceConfig, PipelineConfig } from '../config';
 import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, type LocalStackConnection } from '../local-stack/start-local-stack';
 import type { Logger } from '../log';
-import type { TableKey } from '../tables';
+import type { TableKey } from '../contract/tables';
 
 /** Everything the doctor talks to: one target, made once from configuration and passed in. */
 export interface DoctorTarget {

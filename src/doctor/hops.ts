@@ -5,7 +5,8 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import axios, { type AxiosInstance } from 'axios';
 import mysql from 'mysql2/promise';
 import { describeError } from '../errors';
-import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../tables';
+import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
+import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
 import type { DoctorTarget } from './doctor-target';
 
 /**
@@ -164,10 +165,6 @@ export async function checkTopics(context: HopContext): Promise<HopResult> {
   return { hop, status: 'ok', seen: `the REST proxy lists ${wanted.join(', ')}` };
 }
 
-/** The S3 key of the object of `topic`/`partition` starting at `offset` (PIPELINE_SPEC.md §4). */
-function sinkKey(topic: string, partition: number, offset: number): string {
-  return `topics/${topic}/partition=${partition}/${topic}+${partition}+${String(offset).padStart(10, '0')}.json`;
-}
 
 /** Objects of the sink hold at most this many records for the doctor to find its own (flush.size up to 1,000). */
 const LOOK_BACK_RECORDS = 1_000;
@@ -178,7 +175,7 @@ type Found = { found: true; key: string } | { found: false } | { error: HopResul
 async function findInSink(context: HopContext, topic: string, partition: number, offset: number): Promise<Found> {
   const { target } = context;
   const hop: HopName = 'S3 sink';
-  const prefix = `topics/${topic}/partition=${partition}/`;
+  const prefix = partitionPrefix(topic, partition);
   const from = offset - LOOK_BACK_RECORDS - 1;
   let candidate: string | undefined;
   let token: string | undefined;
@@ -187,7 +184,7 @@ async function findInSink(context: HopContext, topic: string, partition: number,
       const page = await target.s3.send(new ListObjectsV2Command({
         Bucket: target.bucket,
         Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : from >= 0 ? { StartAfter: sinkKey(topic, partition, from) } : {}),
+        ...(token ? { ContinuationToken: token } : from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
       }));
       let past = false;
       for (const object of page.Contents ?? []) {

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Names } from '../config/load-config';
+import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import type { Progress } from '../progress';
 import { withRetry, isRetriableError, type RetryOptions } from '../retry';
 import type { RowSource } from '../source/row-source';
-import { TABLES, type Post, type TableKey } from '../tables';
+import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { isRetriableNetworkCode } from './http-client';
 import { Ledger, reconciles, type EmulationSummary, type StopReason } from './ledger';
 import { coursePacer, createTokenBucket, unlimitedPacer, type Pacer } from './pacing';

@@ -1,22 +1,13 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listObjects } from '../s3-list';
-import type { Names } from '../config/load-config';
-import { TABLES, type TableKey } from '../tables';
+import { listSinkObjects, parseSinkKey } from '../contract/sink-object';
+import type { Names } from '../config';
+import { TABLES, type TableKey } from '../contract/tables';
 
 /**
  * Where emulated records landed: the S3 sink's objects of each topic, and the records of each
  * stream, read back to check that what was acknowledged is there (no more, no less).
  */
-
-/** One S3 sink object: `topics/<topic>/partition=<p>/<topic>+<p>+<start offset>.json`. */
-export interface SinkObject {
-  key: string;
-  topic: string;
-  partition: number;
-  startOffset: number;
-  size: number;
-}
 
 /** One record of a sink object: its Kafka offset (start offset + line number) and JSON line. */
 export interface SinkRecord {
@@ -27,27 +18,16 @@ export interface SinkRecord {
   key: string;
 }
 
-const SINK_KEY = /^topics\/(.+)\/partition=(\d+)\/.+\+(\d+)\+(\d{10})\.json$/;
-
-/** The sink's objects of `topic`, in key order. */
-export async function listSinkObjects(s3: S3Client, bucket: string, topic: string): Promise<SinkObject[]> {
-  const objects: SinkObject[] = [];
-  for (const object of await listObjects(s3, bucket, `topics/${topic}/`)) {
-    const match = SINK_KEY.exec(object.Key ?? '');
-    if (!match || match[1] !== topic) continue;
-    objects.push({ key: object.Key as string, topic, partition: Number(match[2]), startOffset: Number(match[4]), size: object.Size ?? 0 });
-  }
-  return objects.sort((a, b) => a.partition - b.partition || a.startOffset - b.startOffset);
-}
-
-/** Every record the sink wrote for `topic`: one per line of each object. */
-export async function readSinkRecords(s3: S3Client, bucket: string, topic: string): Promise<SinkRecord[]> {
+/** Every record the sink wrote for `table`'s topic: one per line of each object, in sink order. */
+export async function readSinkRecords(s3: S3Client, bucket: string, table: TableKey, topic: string): Promise<SinkRecord[]> {
   const records: SinkRecord[] = [];
-  for (const object of await listSinkObjects(s3, bucket, topic)) {
+  for (const object of await listSinkObjects(s3, bucket, { [table]: topic })) {
+    const key = parseSinkKey(object.key);
+    if (!key || key.topic !== topic) continue;
     const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
     const text = (await body.Body?.transformToString('utf8')) ?? '';
     text.split('\n').filter((line) => line !== '').forEach((json, i) => {
-      records.push({ topic, partition: object.partition, offset: object.startOffset + i, json, key: object.key });
+      records.push({ topic, partition: key.partition, offset: key.startOffset + i, json, key: object.key });
     });
   }
   return records;
@@ -103,7 +83,7 @@ export async function countSinkRecords(s3: S3Client, bucket: string, names: Pick
   const out: LandedCount[] = [];
   for (const table of TABLES) {
     const topic = names.topics[table];
-    const records = await readSinkRecords(s3, bucket, topic);
+    const records = await readSinkRecords(s3, bucket, table, topic);
     out.push({ table, where: `s3://${bucket}/topics/${topic}/`, objects: new Set(records.map((r) => r.key)).size, records: records.length });
   }
   return out;

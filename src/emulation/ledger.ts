@@ -1,4 +1,4 @@
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 
 /** What happened to the records of one table during a run. */
 export interface TableCounts {

@@ -1,5 +1,5 @@
 import { openJsonLinesLog } from '../json-lines-log';
-import type { TableKey } from '../tables';
+import type { TableKey } from '../contract/tables';
 import { previewRow } from './serialise-row';
 
 /** One line of the quarantine file. */

@@ -1,4 +1,4 @@
-import { formatDateTime } from '../tables';
+import { formatDateTime } from '../contract/tables';
 
 /** A row as JSON text, or the reason it cannot be sent. */
 export type Serialised = { ok: true; json: string } | { ok: false; reason: string };

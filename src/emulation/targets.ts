@@ -1,10 +1,10 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../clients';
-import type { Names, PipelineConfig } from '../config/load-config';
+import type { Names, PipelineConfig } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import { findOrStartLocalStack, readRunningStack, DEFAULT_DATA_DIR, EPHEMERAL_PORTS, type LocalStackConnection, type LocalStackOptions } from '../local-stack/start-local-stack';
-import { TABLES } from '../tables';
+import { TABLES } from '../contract/tables';
 import { createGatewayStreamAdmin, createSdkStreamAdmin, createStreams, type StreamAdmin } from './create-streams';
 import { createTopics, type SetupResult } from './create-topics';
 import { createHttpClient, type HttpClient } from './http-client';

@@ -2,6 +2,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sinkObjectKey } from '../contract/sink-object';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { withRetry, type RetryOptions } from '../retry';
@@ -68,10 +69,6 @@ export interface S3Sink {
   stats(): { objectsWritten: number; recordsWritten: number; lag: number; committed: Record<string, number> };
 }
 
-/** The S3 key of the object of `topic`/`partition` starting at `startOffset`. */
-export function s3SinkObjectKey(topic: string, partition: number, startOffset: number): string {
-  return `topics/${topic}/partition=${partition}/${topic}+${partition}+${String(startOffset).padStart(10, '0')}.json`;
-}
 
 /**
  * One record value as the JsonFormat line: compact JSON. Byte values (the REST Proxy's binary
@@ -380,7 +377,7 @@ class S3SinkRunner implements S3Sink {
         chunk.status = 'failed';
         if (this.stopped) return;
         state.pausedUntil = Date.now() + this.pauseMs;
-        this.logger.error(`writing s3://${this.bucket}/${s3SinkObjectKey(state.topic, state.partition, chunk.start)} failed: ${describeError(error)}; retrying in ${this.pauseMs} ms (is the bucket there and S3 reachable?)`);
+        this.logger.error(`writing s3://${this.bucket}/${sinkObjectKey(state.topic, state.partition, chunk.start)} failed: ${describeError(error)}; retrying in ${this.pauseMs} ms (is the bucket there and S3 reachable?)`);
       },
     );
     this.track(
@@ -392,7 +389,7 @@ class S3SinkRunner implements S3Sink {
   }
 
   private async upload(state: PartitionState, chunk: Chunk): Promise<void> {
-    const key = s3SinkObjectKey(state.topic, state.partition, chunk.start);
+    const key = sinkObjectKey(state.topic, state.partition, chunk.start);
     const body = formatSinkObject(chunk.records ?? []);
     await withRetry(
       () =>
@@ -425,7 +422,7 @@ class S3SinkRunner implements S3Sink {
     try {
       const end = this.endOffset(state) ?? 0;
       while (offset < end && !this.stopped) {
-        const key = s3SinkObjectKey(state.topic, state.partition, offset);
+        const key = sinkObjectKey(state.topic, state.partition, offset);
         const head = await withRetry(
           async () => {
             try {

@@ -4,8 +4,9 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listObjects } from '../s3-list';
 import type { Names } from '../config';
 import { PipelineError } from '../errors';
-import { TABLES, type Post, type TableKey } from '../tables';
-import { PLACEHOLDERS } from '../known-values';
+import { TABLES, type Post, type TableKey } from '../contract/tables';
+import { PLACEHOLDERS } from '../contract/known-values';
+import { parseSinkKey, partitionPrefix, sinkObjectKey } from '../contract/sink-object';
 
 /**
  * One post sent down both paths of the pipeline and followed to where it lands: the batch path
@@ -153,7 +154,7 @@ export async function waitForSinkObject(s3: S3Client, bucket: string, topic: str
 }
 
 async function findSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<{ key: string; content: string; value: unknown } | undefined> {
-  const exact = objectKey(topic, partition, offset);
+  const exact = sinkObjectKey(topic, partition, offset);
   let key: string | undefined = exact;
   let content = await getText(s3, bucket, exact);
   if (content === undefined) {
@@ -161,7 +162,7 @@ async function findSinkObject(s3: S3Client, bucket: string, topic: string, parti
     content = key === undefined ? undefined : await getText(s3, bucket, key);
   }
   if (key === undefined || content === undefined) return undefined;
-  const start = Number(/\+(\d{10})\.json$/.exec(key)?.[1]);
+  const start = parseSinkKey(key)?.startOffset ?? Number.NaN;
   const lines = content.split('\n').filter((line) => line !== '');
   const line = lines[offset - start];
   if (line === undefined) return undefined;
@@ -169,11 +170,11 @@ async function findSinkObject(s3: S3Client, bucket: string, topic: string, parti
 }
 
 async function objectStartingAtOrBefore(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<string | undefined> {
-  const prefix = `topics/${topic}/partition=${partition}/`;
+  const prefix = partitionPrefix(topic, partition);
   let best: string | undefined;
   for (const object of await listObjects(s3, bucket, prefix)) {
-    const start = Number(/\+(\d{10})\.json$/.exec(object.Key ?? '')?.[1]);
-    if (Number.isInteger(start) && start <= offset) best = object.Key;
+    const start = parseSinkKey(object.Key ?? '')?.startOffset;
+    if (start !== undefined && start <= offset) best = object.Key;
   }
   return best;
 }
@@ -209,10 +210,6 @@ async function callJson(method: string, url: string, body: unknown, contentType 
   return parsed;
 }
 
-/** PIPELINE_SPEC.md §4: `topics/<t>/partition=<p>/<t>+<p>+<start offset, 10 digits>.json`. */
-function objectKey(topic: string, partition: number, startOffset: number): string {
-  return `topics/${topic}/partition=${partition}/${topic}+${partition}+${String(startOffset).padStart(10, '0')}.json`;
-}
 
 function rowId(post: Post, table: TableKey): number {
   return table === 'pin' ? post.pin.index : post[table].ind;

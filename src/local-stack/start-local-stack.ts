@@ -10,7 +10,7 @@ import { createKinesisClient, createS3Client } from '../clients';
 import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { TABLES } from '../tables';
+import { TABLES } from '../contract/tables';
 import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';
 import { startKinesisServer, type KinesisServer } from './kinesis-server';
 import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy';

@@ -1,31 +1,7 @@
-import * as dfd from 'danfojs-node';
+/** What a notebook shows: DataFrames as tables and markdown, in a tslab kernel or as text elsewhere. */
 import { display } from 'tslab';
-
-type Frame = InstanceType<typeof dfd.DataFrame>;
-
-function escapeHtml(value: unknown): string {
-  const text = value === null || value === undefined ? 'null' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Columns whose numbers are identifiers or years, shown without thousands separators. */
-const PLAIN_NUMBER_COLUMN = /year|^ind$|^index$/;
-
-/** A table cell: numbers with thousands separators (35,000,000), except ids and years. */
-export function formatCell(column: string, value: unknown): string {
-  if (typeof value === 'number' && !PLAIN_NUMBER_COLUMN.test(column)) return value.toLocaleString('en-US');
-  return escapeHtml(value);
-}
-
-/** An HTML table of a DataFrame's first `limit` rows, for notebooks and the report. */
-export function frameToHtml(frame: Frame, limit = 20): string {
-  const columns = frame.columns as string[];
-  const rows = (frame.values as unknown[][]).slice(0, limit);
-  const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
-  const body = rows.map((row) => `<tr>${row.map((v, i) => `<td>${formatCell(columns[i], v)}</td>`).join('')}</tr>`).join('');
-  const more = frame.shape[0] > limit ? `<caption style="caption-side:bottom">${limit} of ${frame.shape[0]} rows</caption>` : '';
-  return `<table>${more}<thead>${head}</thead><tbody>${body}</tbody></table>`;
-}
+import type { Frame } from '../frames';
+import { escapeHtml, frameToHtml } from '../html';
 
 /** True inside a tslab kernel (started as `tslab kernel --config-path ...`), where rich output can be displayed. */
 export function inNotebook(): boolean {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config/paths';
+import { PROJECT_ROOT } from '../config';
 import { PipelineError } from '../errors';
 
 /** PATH with the workspace's node_modules/.bin first, so Jupyter finds the `tslab` kernel binary. */

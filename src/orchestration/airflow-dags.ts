@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../config/paths';
+import { PROJECT_ROOT } from '../config';
 import { PipelineError } from '../errors';
 
 export const DAGS_DIR = path.join(PROJECT_ROOT, 'dags');

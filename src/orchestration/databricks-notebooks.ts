@@ -17,14 +17,14 @@
  * `-- MAGIC ` / `# MAGIC `.
  */
 import path from 'node:path';
-import { ID_COLUMN, RAW_KINDS, type RawKind } from '../batch/raw-records';
+import { ID_COLUMN, RAW_KINDS, type RawKind } from '../contract/raw-records';
 import { MAX_RECORD_BYTES } from '../batch/read-sink';
-import { cleanColumns, SQL_TABLES } from '../batch/clean-schema';
+import { cleanColumns, SQL_TABLES } from '../contract/clean-schema';
 import { RAW_VIEWS, cleaningSql } from '../cleaning/cleaning-sql';
 import { QUESTIONS, questionName, questionSql } from '../analysis/questions';
 import { toSparkSql } from '../cleaning/spark-dialect';
 import { DEFAULT_USER_ID, PROJECT_ROOT } from '../config';
-import { COLUMNS, TABLES, type TableKey } from '../tables';
+import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 
 /** The folder of the generated notebooks. */
 export const DATABRICKS_DIR = path.join(PROJECT_ROOT, 'databricks');
@@ -97,7 +97,7 @@ const NUMBER_REGEX = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'";
 const SPARK_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'STRING', int: 'BIGINT', float: 'DOUBLE' };
 
 /**
- * The check and the value of one raw column, the rules of `validateRecord` (src/batch/raw-records.ts)
+ * The check and the value of one raw column, the rules of `validateRecord` (src/contract/raw-records.ts)
  * for its `RawKind`, in SQL over the columns the checked view computes per field: `v_<c>` (the
  * field as VARIANT, NULL when absent), `t_<c>` (its `schema_of_variant`: STRING, BIGINT, DECIMAL(p,s),
  * DOUBLE, BOOLEAN, OBJECT<…>, ARRAY<…>, VOID for JSON null), `s_<c>` (its text, trimmed) and
@@ -316,7 +316,7 @@ export function streamNotebook(): string {
       'from delta.tables import DeltaTable',
       'from pyspark.sql.functions import col, from_json',
       '',
-      '# Explicit raw schemas (src/batch/raw-records.ts): from_json ignores unknown fields.',
+      '# Explicit raw schemas (src/contract/raw-records.ts): from_json ignores unknown fields.',
       'RAW_SCHEMAS = {',
       ...TABLES.map((t) => `    "${t}": "${rawSchemaDdl(t)}",`),
       '}',

@@ -9,11 +9,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answerQuestions } from '../analysis/analyse';
-import { openAnalysisDatabase } from '../analysis/duckdb';
+import { openDatabase } from '../duckdb';
 import { s3SinkStore } from '../batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchSummaryRow } from '../batch/run-batch';
 import { createS3Client } from '../clients';
-import type { Names, PipelineConfig } from '../config/load-config';
+import type { Names, PipelineConfig } from '../config';
 import { PipelineError } from '../errors';
 import { countStreamRecords, readSinkRecords, type LandedCount, type SinkRecord } from '../emulation/landed-records';
 import { emulateBatch, emulateStream } from '../emulation/emulate-posts';
@@ -27,7 +27,7 @@ import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consu
 import { removeStreamDatabase, streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
 import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 
 export interface RunPipelineOptions {
   config: PipelineConfig;
@@ -145,7 +145,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     }
 
     log.info('reading the sink from S3 into DuckDB and cleaning the three tables with the shared SQL ...');
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       const reading = createProgress({ label: `reading s3://${bucket}/topics/`, total: 0, fields: ['records', 'quarantined'], mode: options.progress });
       const cleaned = await cleanBatch({
@@ -220,7 +220,7 @@ async function waitForSink(s3: S3Client, bucket: string, names: Pick<Names, 'top
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const records = {} as Record<TableKey, SinkRecord[]>;
-    for (const table of TABLES) records[table] = await readSinkRecords(s3, bucket, names.topics[table]);
+    for (const table of TABLES) records[table] = await readSinkRecords(s3, bucket, table, names.topics[table]);
     const ours = ackedOffsets.landed(records);
     const landed: LandedCount[] = TABLES.map((table) => ({
       table, where: `s3://${bucket}/topics/${names.topics[table]}/`, objects: new Set(records[table].map((r) => r.key)).size, records: ours[table],

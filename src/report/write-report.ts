@@ -5,12 +5,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeAnswers, type Answer } from '../analysis/analyse';
+import { writeAnswers } from './write-answers';
+import { type Answer } from '../analysis/analyse';
 import { questionName } from '../analysis/questions';
 import { chartFor, type Figure } from '../charts/figures';
 import { drawChartsScript, geoAssetsScript, plotlyLibrary } from '../charts/render-html';
 import { loadWorldTopojson } from '../charts/world-map';
-import { frameToHtml } from '../notebook/display';
+import { escapeHtml, frameToHtml } from '../html';
 
 export interface WriteReportOptions {
   answers: readonly Answer[];
@@ -36,9 +37,6 @@ export interface WriteReportResult {
   worldMap: boolean;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1.5rem; color: #222; }

@@ -1,5 +1,5 @@
 import type { EmbeddedSourceConfig } from '../config';
-import type { Post, RowByTable, TableKey } from '../tables';
+import type { Post, RowByTable, TableKey } from '../contract/tables';
 import { assertGenerateOptions, generatePost } from './generate';
 import { assertPosition, type RowSource } from './row-source';
 

@@ -7,8 +7,8 @@
  */
 import { DEFAULT_ROWS, DEFAULT_SEED } from '../config';
 import { PipelineError } from '../errors';
-import { CATEGORIES, PLACEHOLDERS, type Category } from '../known-values';
-import { formatDateTime, type GeoRow, type PinRow, type Post, type UserRow } from '../tables';
+import { CATEGORIES, PLACEHOLDERS, type Category } from '../contract/known-values';
+import { formatDateTime, type GeoRow, type PinRow, type Post, type UserRow } from '../contract/tables';
 import { COUNTRIES, type Country } from './countries';
 import {
   ACCOUNT_NOUNS, ADJECTIVES, CATEGORY_WORDS, DESCRIPTION_TEMPLATES, FIRST_NAMES, LAST_NAMES, TITLE_TEMPLATES,

@@ -1,7 +1,7 @@
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
-import { MYSQL_ENV_LABEL, mysqlFromEnv, type MysqlSourceConfig } from '../config/load-config';
+import { MYSQL_ENV_LABEL, mysqlFromEnv, type MysqlSourceConfig } from '../config';
 import { PipelineError } from '../errors';
-import { COLUMNS, formatDateTime, TABLE_NAMES, type Post, type RowByTable, type TableKey } from '../tables';
+import { COLUMNS, formatDateTime, TABLE_NAMES, type Post, type RowByTable, type TableKey } from '../contract/tables';
 import { assertPosition, type RowSource } from './row-source';
 
 /** The shared id column of each table: `index` in pins, `ind` in the other two. */

@@ -1,5 +1,5 @@
 import { rowsToFrame, type Frame } from '../frames';
-import { COLUMNS, TABLE_NAMES, TABLES, type TableKey } from '../tables';
+import { COLUMNS, TABLE_NAMES, TABLES, type TableKey } from '../contract/tables';
 import type { RowSource } from './row-source';
 
 export interface TablePreview {

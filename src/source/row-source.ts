@@ -1,4 +1,4 @@
-import type { Post, RowByTable, TableKey } from '../tables';
+import type { Post, RowByTable, TableKey } from '../contract/tables';
 import { PipelineError } from '../errors';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { describeError, PipelineError } from '../errors';
-import { COLUMNS, TABLES, type Post, type TableKey } from '../tables';
+import { COLUMNS, TABLES, type Post, type TableKey } from '../contract/tables';
 import { assertGenerateOptions, generatePosts } from './generate';
 import { explainMysqlError, ID_COLUMNS, qualifiedTable, type MysqlEndpoint } from './mysql-source';
 

@@ -2,7 +2,7 @@
  * Word lists the generator builds titles, descriptions, tags and names from. Plain data: changing
  * a list changes every generated post, so the committed data-samples must be regenerated after.
  */
-import type { Category } from '../known-values';
+import type { Category } from '../contract/known-values';
 
 
 /** What a category's posts talk about: subjects for titles, tags for `tag_list`. */

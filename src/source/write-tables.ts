@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import { TABLE_NAMES, TABLES, type Post, type TableKey } from '../tables';
+import { TABLE_NAMES, TABLES, type Post, type TableKey } from '../contract/tables';
 import { assertGenerateOptions, DEFAULT_SEED, generatePosts } from './generate';
 
 /** `json`: one pretty-printed array per table (readable samples); `jsonl`: one row per line (big tables). */

@@ -25,13 +25,13 @@ import {
   type KinesisClient,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import { validateRecord, type RawRowByTable } from '../batch/raw-records';
-import type { Names } from '../config/load-config';
+import { validateRecord, type RawRowByTable } from '../contract/raw-records';
+import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { rowsToFrame, type Frame } from '../frames';
 import type { Logger } from '../log';
 import { withRetry, type RetryOptions } from '../retry';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
 import { createStreamQuarantine, previewData, type StreamQuarantine, type StreamQuarantineEntry } from './quarantine';
 import { openStreamTables, type ShardCheckpoint, type StreamTables } from './stream-tables';

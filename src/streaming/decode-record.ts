@@ -9,7 +9,7 @@
  *
  * Anything else is undecodable and goes to the quarantine with the reason.
  */
-import { describeJson } from '../batch/raw-records';
+import { describeJson } from '../contract/raw-records';
 
 export type DataShape = 'json' | 'json-string' | 'base64';
 

@@ -18,15 +18,15 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../batch/clean-schema';
-import type { RawRowByTable } from '../batch/raw-records';
-import { createTableSql } from '../analysis/dialect';
-import { queryFrame, queryRows } from '../analysis/duckdb';
+import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../contract/clean-schema';
+import type { RawRowByTable } from '../contract/raw-records';
+import { createTableSql } from '../contract/sql-dialect';
+import { queryFrame, queryRows } from '../duckdb';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { appendRawRows, cleanRawTable, createRawTable } from '../cleaning/duckdb-cleaning';
 import { describeError, PipelineError } from '../errors';
 import type { Frame } from '../frames';
-import { TABLES, type TableKey } from '../tables';
+import { TABLES, type TableKey } from '../contract/tables';
 
 /** DuckDB's memory for the streaming database: the tables live on disk, only the working set in memory. */
 export const STREAM_DATABASE_MEMORY = '128MB';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTableSql, renameTables, sqlType } from '../../src/analysis/dialect';
-import { openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
+import { createTableSql, renameTables, sqlType } from '../../src/contract/sql-dialect';
+import { openDatabase, queryRows, type Database } from '../../src/duckdb';
 import { QUESTIONS, questionSql } from '../../src/analysis/questions';
-import { SQL_TABLES } from '../../src/batch/clean-schema';
-import { TABLES } from '../../src/tables';
+import { SQL_TABLES } from '../../src/contract/clean-schema';
+import { TABLES } from '../../src/contract/tables';
 
 /** Constructs one of DuckDB and Spark SQL lacks or reads differently; the shared SQL avoids them. */
 const NOT_PORTABLE: [RegExp, string][] = [
@@ -46,8 +46,8 @@ describe('DuckDB and Spark SQL', () => {
   });
 
   describe('in DuckDB', () => {
-    let db: AnalysisDatabase;
-    before(async () => { db = await openAnalysisDatabase(); });
+    let db: Database;
+    before(async () => { db = await openDatabase(); });
     after(() => db.close());
 
     test('the DuckDB DDL creates the cleaned tables and every question runs on them', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { answerQuestion, answerQuestions, type Answer } from '../../src/analysis/analyse';
-import { openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
+import { openDatabase, queryRows, type Database } from '../../src/duckdb';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
-import type { CleanGeoRow, CleanPinRow, CleanUserRow } from '../../src/batch/clean-schema';
+import type { CleanGeoRow, CleanPinRow, CleanUserRow } from '../../src/contract/clean-schema';
 import { loadCleanRows } from '../support/clean-rows';
 
 interface Post {
@@ -54,7 +54,7 @@ function goldenRows() {
 describe('the nine questions on a golden dataset', () => {
   let answers: Map<string, Answer>;
   before(async () => {
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await loadCleanRows(db.connection, goldenRows());
       answers = new Map((await answerQuestions(db.connection)).map((a) => [a.question.id, a]));
@@ -118,8 +118,8 @@ describe('the nine questions on a golden dataset', () => {
 });
 
 describe('edge cases of the analysis', () => {
-  let db: AnalysisDatabase;
-  before(async () => { db = await openAnalysisDatabase(); });
+  let db: Database;
+  before(async () => { db = await openDatabase(); });
   after(() => db.close());
 
   test('the median rule: PERCENTILE_DISC(0.5) returns an element, the lower middle for even counts', async () => {

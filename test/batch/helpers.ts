@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createS3Client } from '../../src/clients';
-import { namesFor } from '../../src/config/load-config';
-import type { TableKey } from '../../src/tables';
+import { namesFor } from '../../src/config';
+import type { TableKey } from '../../src/contract/tables';
 import { startS3Server } from '../../src/local-stack/s3-server';
 
 /** s3rver on a free port in a new temporary folder, with one bucket, and a client for it. */

@@ -11,18 +11,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { answerQuestions } from '../../src/analysis/analyse';
-import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
-import { cleanColumns, SQL_TABLES } from '../../src/batch/clean-schema';
+import { openDatabase, queryRows } from '../../src/duckdb';
+import { cleanColumns, SQL_TABLES } from '../../src/contract/clean-schema';
 import { LineScanner, scanLines } from '../../src/batch/load-sink';
 import { batchQuarantineFile, type BatchQuarantineEntry } from '../../src/batch/quarantine';
-import { compareSinkKeys, s3SinkStore, splitLines, type ReadCounts, type SinkStore } from '../../src/batch/read-sink';
+import { compareSinkKeys, sinkObjectKey } from '../../src/contract/sink-object';
+import { s3SinkStore, splitLines, type ReadCounts, type SinkStore } from '../../src/batch/read-sink';
 import { cleanBatch, type CleanBatchOptions, type CleanBatchResult } from '../../src/batch/run-batch';
-import { putSinkObject, samplePosts, writeSinkObjects } from '../../src/batch/sink-fixture';
+import { putSinkObject, samplePosts, writeSinkObjects } from '../support/sink-fixture';
 import { folderSinkStore, sinkFolderFile } from '../../src/batch/sink-folder';
-import { namesFor } from '../../src/config/load-config';
+import { namesFor } from '../../src/config';
 import { PipelineError } from '../../src/errors';
-import { s3SinkObjectKey } from '../../src/local-stack/s3-sink';
-import { TABLES, type TableKey } from '../../src/tables';
+import { TABLES, type TableKey } from '../../src/contract/tables';
 import { badRecordCorpus, geo, lines, pin, startTestS3, user, type TestS3 } from './helpers';
 
 function assertReconciles(counts: ReadCounts): void {
@@ -46,7 +46,7 @@ let runs = 0;
 /** Runs the batch step in a fresh database and gathers what it left. */
 async function runBatch(store: SinkStore, topics: Record<TableKey, string>, extra: Partial<CleanBatchOptions> = {}): Promise<Outcome> {
   const quarantineDir = path.join(tmpdir(), `pp-load-sink-q-${process.pid}-${++runs}`);
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     const result = await cleanBatch({ connection: db.connection, store, topics, quarantineDir, concurrency: 4, ...extra });
     const quarantine = {} as Record<TableKey, string[]>;
@@ -125,7 +125,7 @@ describe('reading the S3 sink into DuckDB', () => {
     for (const object of badRecordCorpus(topics)) await putSinkObject(s3, bucket, object.topic, object.partition, object.startOffset, object.body);
     const progress: number[] = [];
     const quarantineDir = path.join(dir, 'quarantine');
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     let result: CleanBatchResult;
     try {
       result = await cleanBatch({ connection: db.connection, store: s3SinkStore(s3, bucket), topics, concurrency: 4, quarantineDir, onProgress: (p) => progress.push(p.objectsRead) });
@@ -170,7 +170,7 @@ describe('reading the S3 sink into DuckDB', () => {
     const root = path.join(dir, 'coercions');
     const topics = namesFor('coercions').topics;
     const put = async (topic: string, partition: number, startOffset: number, body: string | Buffer) => {
-      const file = sinkFolderFile(root, s3SinkObjectKey(topic, partition, startOffset));
+      const file = sinkFolderFile(root, sinkObjectKey(topic, partition, startOffset));
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, body);
     };
@@ -223,7 +223,7 @@ describe('reading the S3 sink into DuckDB', () => {
     const topics = namesFor('gaps').topics;
     const posts = [...samplePosts({ rows: 30, seed: 3 })];
     await writeSinkObjects({ s3, bucket, topics, posts, flushSize: 5 });
-    const key = (table: TableKey, start: number) => s3SinkObjectKey(topics[table], 0, start);
+    const key = (table: TableKey, start: number) => sinkObjectKey(topics[table], 0, start);
     const put = (k: string, body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body }));
     await put(key('pin', 5), lines(...posts.slice(5, 7).map((p) => p.pin))); // truncated: 2 of 5
     await put(key('geo', 10), ''); // emptied
@@ -242,7 +242,7 @@ describe('reading the S3 sink into DuckDB', () => {
   test('no objects yet: empty tables; a missing bucket: a clear error', async () => {
     const empty = await runBatch(s3SinkStore(local.s3, local.bucket), namesFor('nobody-yet').topics);
     assert.deepEqual([empty.tables.pin, empty.result.read.objects], [[], 0]);
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await assert.rejects(cleanBatch({ connection: db.connection, store: s3SinkStore(local.s3, 'no-such-bucket-here'), topics: namesFor('x-y-z').topics }), (error: unknown) => {
         assert.ok(error instanceof PipelineError);

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main as analyseMain } from '../../scripts/analyse';
 import { main as cleanBatchMain } from '../../scripts/clean-batch';
-import { putSinkObject } from '../../src/batch/sink-fixture';
-import { namesFor } from '../../src/config/load-config';
-import { TABLES } from '../../src/tables';
+import { putSinkObject } from '../support/sink-fixture';
+import { namesFor } from '../../src/config';
+import { TABLES } from '../../src/contract/tables';
 import { lines, pin, startTestS3 } from './helpers';
 
 /** Runs `fn` with console.log captured (stdout itself stays: the test runner reports through it). */

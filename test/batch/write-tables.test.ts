@@ -3,8 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { loadCleanTables, openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
-import { csvField, toCsv, writeCleanTables } from '../../src/batch/write-tables';
+import { loadCleanTables } from '../../src/analysis/clean-tables';
+import { openDatabase, queryRows } from '../../src/duckdb';
+import { csvField, toCsv } from '../../src/report/write-answers';
+import { writeCleanTables } from '../../src/batch/write-tables';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 
 describe('writing tables', () => {
@@ -21,7 +23,7 @@ describe('writing tables', () => {
 
   test('writeCleanTables: DuckDB writes CSV and JSON lines per table, columns in order, and they load back the same', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pp-write-'));
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await loadRawTables(db.connection, {
         pin: [{ index: 1, unique_id: 'u', title: 'T, with "comma"', description: null, poster_name: 'P', follower_count: '2k', tag_list: 'a,b', is_image_or_video: 'image', image_src: null, downloaded: 1, save_location: 'Local save in /data/art', category: 'art' }],

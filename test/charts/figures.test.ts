@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
 import { categoryColour, TIE_COLOUR, chartFor, TOP_COUNTRIES, type Figure } from '../../src/charts/figures';
 import { drawChartsScript, geoAssetsScript, scriptJson } from '../../src/charts/render-html';
-import { interactiveChartHtml, plotlyScriptUrl } from '../../src/charts/show-chart';
+import { interactiveChartHtml, plotlyScriptUrl } from '../../src/notebook/show-chart';
 import { findChromium, renderFigurePng } from '../../src/charts/render-png';
 import { loadWorldTopojson, WORLD_TOPOJSON_MODULE } from '../../src/charts/world-map';
 

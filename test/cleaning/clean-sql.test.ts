@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openAnalysisDatabase, queryFrame, queryRows } from '../../src/analysis/duckdb';
-import { cleanColumns, cleanDtypes, SQL_TABLES } from '../../src/batch/clean-schema';
-import type { RawGeoRow, RawPinRow, RawTables, RawUserRow } from '../../src/batch/raw-records';
+import { openDatabase, queryFrame, queryRows } from '../../src/duckdb';
+import { cleanColumns, cleanDtypes, SQL_TABLES } from '../../src/contract/clean-schema';
+import type { RawGeoRow, RawPinRow, RawTables, RawUserRow } from '../../src/contract/raw-records';
 import { cleaningSql, cleaningSqlTemplate, expandPlaceholders } from '../../src/cleaning/cleaning-sql';
 import { cleanRawTable, loadRawTables, type CleanCounts } from '../../src/cleaning/duckdb-cleaning';
-import { COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/known-values';
-import { TABLES, type TableKey } from '../../src/tables';
+import { COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/contract/known-values';
+import { TABLES, type TableKey } from '../../src/contract/tables';
 import { dirtyRawRecords } from './dirty-rows';
 
 /** Cleans raw rows with the shared SQL; returns each cleaned table ordered by ind, and the counts. */
 async function clean(raw: Partial<RawTables>): Promise<{ rows: Record<TableKey, Record<string, unknown>[]>; counts: Record<TableKey, CleanCounts> }> {
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     await loadRawTables(db.connection, { pin: [], geo: [], user: [], ...raw });
     const rows = {} as Record<TableKey, Record<string, unknown>[]>;
@@ -51,7 +51,7 @@ function pin(overrides: Partial<RawPinRow> = {}): RawPinRow {
 const PIN_ORDER = ['ind', 'unique_id', 'title', 'description', 'follower_count', 'poster_name', 'tag_list', 'is_image_or_video', 'image_src', 'save_location', 'category'];
 
 describe('the cleaning SQL is the one definition of the rules', () => {
-  test('each placeholder string is written once, in src/known-values.ts, and expanded into the SQL', () => {
+  test('each placeholder string is written once, in src/contract/known-values.ts, and expanded into the SQL', () => {
     const template = cleaningSqlTemplate('pin');
     for (const placeholder of Object.values(PLACEHOLDERS)) assert.ok(!template.includes(placeholder), `${placeholder} is not spelt out in clean-pin.sql`);
     for (const [column, values] of Object.entries(COLUMN_PLACEHOLDERS)) {
@@ -134,7 +134,7 @@ describe('clean pin', () => {
   });
 
   test('a DataFrame of the cleaned table keeps its dtypes, a first value of null included', async () => {
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await loadRawTables(db.connection, { pin: [pin({ index: 1, unique_id: 'a', description: PLACEHOLDERS.untitled, follower_count: PLACEHOLDERS.userInfoError }), pin({ index: 2, unique_id: 'b', follower_count: '3500M' })], geo: [], user: [] });
       await cleanRawTable(db.connection, 'pin');

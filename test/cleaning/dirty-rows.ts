@@ -4,8 +4,8 @@
  * twice (as the course's random emulation does), and hand-made rows with the dirtier values the
  * rules must also handle.
  */
-import type { RawGeoRow, RawPinRow, RawTables, RawUserRow } from '../../src/batch/raw-records';
-import { PLACEHOLDERS } from '../../src/known-values';
+import type { RawGeoRow, RawPinRow, RawTables, RawUserRow } from '../../src/contract/raw-records';
+import { PLACEHOLDERS } from '../../src/contract/known-values';
 import { generatePosts } from '../../src/source/generate';
 
 /** Hand-made pin rows (changes to a generated row), with ids from 100,000. */

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { projectPath } from '../../src/config/paths';
-import { PLACEHOLDERS } from '../../src/known-values';
+import { projectPath } from '../../src/config';
+import { PLACEHOLDERS } from '../../src/contract/known-values';
 
 const SRC = projectPath('src');
 
@@ -22,9 +22,9 @@ function sourceFiles(dir: string): string[] {
 
 const files = sourceFiles(SRC).map((file) => ({ file, text: readFileSync(projectPath(file), 'utf8') }));
 
-test('each placeholder string is written once under src/, in src/known-values.ts', () => {
+test('each placeholder string is written once under src/, in src/contract/known-values.ts', () => {
   for (const placeholder of Object.values(PLACEHOLDERS)) {
-    assert.deepEqual(files.filter((f) => f.text.includes(placeholder)).map((f) => f.file), ['src/known-values.ts'], placeholder);
+    assert.deepEqual(files.filter((f) => f.text.includes(placeholder)).map((f) => f.file), ['src/contract/known-values.ts'], placeholder);
   }
 });
 

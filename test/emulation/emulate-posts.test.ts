@@ -7,11 +7,11 @@ import { EmulationFailedError, emulateBatch, emulatePosts, emulateStream, type A
 import type { EmulationSummary } from '../../src/emulation/ledger';
 import { PipelineError } from '../../src/errors';
 import { HttpStatusError } from '../../src/emulation/http-client';
-import { unfinishedRunError } from '../../src/emulation/command';
+import { unfinishedRunError } from '../../scripts/lib/emulation-command';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
 import { createQuarantine } from '../../src/emulation/quarantine';
 import type { RecordOutcome } from '../../src/emulation/transport';
-import { TABLES, type Post } from '../../src/tables';
+import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
 
 /** Asserts the run fails with an EmulationFailedError whose one-line message matches; returns its summary. */

@@ -2,9 +2,9 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PipelineError } from '../../src/errors';
-import { namesFor } from '../../src/config/load-config';
+import { namesFor } from '../../src/config';
 import type { RowSource } from '../../src/source/row-source';
-import type { Post, RowByTable, TableKey } from '../../src/tables';
+import type { Post, RowByTable, TableKey } from '../../src/contract/tables';
 import { MIB, type OutgoingRecord, type RecordOutcome, type RecordTransport, type TransportLimits } from '../../src/emulation/transport';
 
 /** A post with `id` in every row, shaped like the course's. */

@@ -23,7 +23,7 @@ import { seededRandom } from '../../src/emulation/select-positions';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
 import { EmbeddedRowSource } from '../../src/source/embedded-source';
 import { generatePost } from '../../src/source/generate';
-import { TABLES, type Post } from '../../src/tables';
+import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource } from './helpers';
 
 const dirs: string[] = [];
@@ -63,7 +63,7 @@ async function assertSinkHoldsExactly(stack: LocalStack, acks: AckedRecord[]): P
   await stack.sink.drain(60_000);
   for (const table of TABLES) {
     const topic = stack.names.topics[table];
-    const landed = await readSinkRecords(stack.s3, stack.bucket, topic);
+    const landed = await readSinkRecords(stack.s3, stack.bucket, table, topic);
     const acked = acks.filter((a) => a.destination === topic);
     assert.equal(landed.length, acked.length, `${topic}: ${landed.length} records in S3, ${acked.length} acknowledged`);
     assert.deepEqual(sortKeys(landed.map((r) => `${r.partition}:${r.offset}:${r.json}`)), sortKeys(acked.map((a) => `${a.partition}:${a.offset}:${a.json}`)));
@@ -233,7 +233,7 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
     await second.sink.drain(60_000);
     for (const table of TABLES) {
       const topic = second.names.topics[table];
-      const landed = new Map((await readSinkRecords(second.s3, second.bucket, topic)).map((r) => [`${r.partition}:${r.offset}`, r.json]));
+      const landed = new Map((await readSinkRecords(second.s3, second.bucket, table, topic)).map((r) => [`${r.partition}:${r.offset}`, r.json]));
       for (const ack of batchAcks.filter((a) => a.destination === topic)) assert.equal(landed.get(`${ack.partition}:${ack.offset}`), ack.json);
       const stream = second.names.streams[table];
       const records = new Map((await readStreamRecords(kinesis, stream)).map((r) => [r.sequenceNumber, r.data]));

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { main as createTopicsMain, SPEC as TOPICS_SPEC } from '../../scripts/create-topics';
 import { main as emulateBatchMain, SPEC as BATCH_SPEC } from '../../scripts/emulate-batch';
 import { main as emulateStreamMain, SPEC as STREAM_SPEC } from '../../scripts/emulate-stream';
-import { helpText } from '../../src/cli';
+import { helpText } from '../../scripts/lib/cli';
 
 function collector(): PassThrough & { text(): string } {
   const stream = new PassThrough();

@@ -14,8 +14,10 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { ANY_METHODS, buildKit, kitSettings } from '../../src/kit';
-import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack';
+import { ANY_METHODS } from '../../src/kit/openapi';
+import { buildKit } from '../../src/kit/write-kit';
+import { kitSettings } from '../../src/kit/kit-settings';
+import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack/start-local-stack';
 
 interface Answer {
   status: number;

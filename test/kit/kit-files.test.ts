@@ -13,8 +13,11 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { projectPath } from '../../src/config/paths';
-import { ANY_METHODS, buildKit, DAG_USER_ID_DEFAULT, KINESIS_ROUTES, kitSettings, placeholdersIn, type KitFiles } from '../../src/kit';
+import { projectPath } from '../../src/config';
+import { ANY_METHODS, KINESIS_ROUTES } from '../../src/kit/openapi';
+import { buildKit, placeholdersIn, type KitFiles } from '../../src/kit/write-kit';
+import { DAG_USER_ID_DEFAULT } from '../../src/kit/guides';
+import { kitSettings } from '../../src/kit/kit-settings';
 import { main as awsKitMain } from '../../scripts/aws-kit';
 
 const USER = 'kit0a1b2c3d';

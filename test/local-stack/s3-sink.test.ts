@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startRestProxy, type RestProxy } from '../../src/local-stack/rest-proxy';
-import { formatSinkValue, s3SinkObjectKey, startS3Sink, type S3Sink, type S3SinkOptions } from '../../src/local-stack/s3-sink';
+import { sinkObjectKey } from '../../src/contract/sink-object';
+import { formatSinkValue, startS3Sink, type S3Sink, type S3SinkOptions } from '../../src/local-stack/s3-sink';
 import { SAMPLE_POST } from '../../src/local-stack/sample-roundtrip';
 import { TopicStore } from '../../src/local-stack/topic-store';
 import { parseSinkKey, readObjects, startLocalS3, type LocalS3 } from './fixtures/local-s3';
@@ -32,7 +33,7 @@ async function partitionObjects(s3: S3Client, topic: string, partition = 0): Pro
   let expected = 0;
   for (const [key, body] of objects) {
     const { startOffset } = parseSinkKey(key);
-    assert.equal(key, s3SinkObjectKey(topic, partition, startOffset));
+    assert.equal(key, sinkObjectKey(topic, partition, startOffset));
     assert.equal(startOffset, expected, `objects of ${topic}-${partition} are contiguous: ${[...objects.keys()].join(', ')}`);
     assert.ok(body.endsWith('\n'), 'every line ends with \\n');
     const lines = body.slice(0, -1).split('\n').map((line) => JSON.parse(line) as unknown);
@@ -77,7 +78,7 @@ describe('S3 sink', () => {
     assert.equal(formatSinkValue(null), 'null');
     assert.equal(formatSinkValue(Buffer.from(' { "a" : 1 } ')), '{"a":1}');
     assert.equal(formatSinkValue(Buffer.from([0xff, 0x00])), '"/wA="');
-    assert.equal(s3SinkObjectKey('0a1b.pin', 0, 42), 'topics/0a1b.pin/partition=0/0a1b.pin+0+0000000042.json');
+    assert.equal(sinkObjectKey('0a1b.pin', 0, 42), 'topics/0a1b.pin/partition=0/0a1b.pin+0+0000000042.json');
   });
 
   test("a row posted with curl, as the course's Python client sends it, lands in S3 under the exact key with the exact content", async () => {

@@ -9,15 +9,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import {
-  EPHEMERAL_PORTS,
-  readRunningStack,
-  readStreamRecord,
-  runSampleRoundTrip,
-  startLocalStack,
-  STACK_FILE,
-  type LocalStack,
-} from '../../src/local-stack';
+import { EPHEMERAL_PORTS, readRunningStack, startLocalStack, STACK_FILE, type LocalStack } from '../../src/local-stack/start-local-stack';
+import { readStreamRecord, runSampleRoundTrip } from '../../src/local-stack/sample-roundtrip';
 import { startKinesisServer } from '../../src/local-stack/kinesis-server';
 
 const REPO = path.resolve(__dirname, '../..');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { CHROMIUM_FLAGS, findChromium } from '../../src/charts/render-png';
-import { projectPath } from '../../src/config/paths';
+import { projectPath } from '../../src/config';
 import { findJupyter, notebookEnv } from '../../src/notebook/run-notebook';
 
 interface Output { output_type: string; data?: Record<string, string | string[]> }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { projectPath } from '../../src/config/paths';
+import { projectPath } from '../../src/config';
 import { executeNotebook, findJupyter } from '../../src/notebook/run-notebook';
 
 interface Cell { cell_type: string; source: string[]; outputs?: { output_type: string; ename?: string; data?: Record<string, unknown> }[] }

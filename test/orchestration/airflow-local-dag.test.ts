@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { projectPath } from '../../src/config';
-import { DEFAULT_DATA_DIR, readRunningStack } from '../../src/local-stack';
+import { DEFAULT_DATA_DIR, readRunningStack } from '../../src/local-stack/start-local-stack';
 import { airflowEnv, DAGS_DIR } from '../../src/orchestration/airflow-dags';
 import { main as stackMain } from '../../scripts/stack';
 import { pythonSkip, runPython } from './python-env';

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { cleaningSql } from '../../src/cleaning';
+import { cleaningSql } from '../../src/cleaning/cleaning-sql';
 import { QUESTIONS, questionSql } from '../../src/analysis/questions';
 import { toSparkSql } from '../../src/cleaning/spark-dialect';
 import { buildDatabricksNotebooks, DATABRICKS_DIR, DATABRICKS_RUNTIME, mergeCondition, notebookCells, NOTEBOOK_FILES, PY_HEADER, SQL_HEADER, userQuestionSql } from '../../src/orchestration/databricks-notebooks';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 
 describe('databricks/ notebooks', () => {
   const generated = buildDatabricksNotebooks();

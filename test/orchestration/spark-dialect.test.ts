@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleaningSql } from '../../src/cleaning';
+import { cleaningSql } from '../../src/cleaning/cleaning-sql';
 import { SPARK_TRANSLATIONS, toSparkSql } from '../../src/cleaning/spark-dialect';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 
 describe('spark-dialect', () => {
   test('renames DuckDB-only functions where they are called, in any case', () => {

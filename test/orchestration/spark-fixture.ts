@@ -6,10 +6,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeSinkFolder } from '../../src/batch/sink-folder';
-import { s3SinkObjectKey } from '../../src/local-stack/s3-sink';
+import { writeSinkFolder } from '../support/sink-fixture';
+import { sinkObjectKey } from '../../src/contract/sink-object';
 import { generatePosts } from '../../src/source/generate';
-import { TABLES, type Post, type TableKey } from '../../src/tables';
+import { TABLES, type Post, type TableKey } from '../../src/contract/tables';
 import { badRecordCorpus } from '../batch/helpers';
 import { dirtyRawRecords } from '../cleaning/dirty-rows';
 
@@ -22,7 +22,7 @@ function* withRepeats(posts: Iterable<Post>, every: number): Generator<Post> {
 }
 
 async function writeObject(dir: string, topic: string, partition: number, startOffset: number, body: string | Buffer): Promise<void> {
-  const file = path.join(dir, ...s3SinkObjectKey(topic, partition, startOffset).split('/'));
+  const file = path.join(dir, ...sinkObjectKey(topic, partition, startOffset).split('/'));
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, body);
 }

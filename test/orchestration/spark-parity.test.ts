@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { answerQuestions, type Answer } from '../../src/analysis/analyse';
-import { openAnalysisDatabase, queryRows, type AnalysisDatabase } from '../../src/analysis/duckdb';
+import { openDatabase, queryRows, type Database } from '../../src/duckdb';
 import { QUESTIONS } from '../../src/analysis/questions';
-import { cleanColumns, SQL_TABLES } from '../../src/batch/clean-schema';
+import { cleanColumns, SQL_TABLES } from '../../src/contract/clean-schema';
 import { cleanBatch, type CleanBatchResult } from '../../src/batch/run-batch';
 import { folderSinkStore } from '../../src/batch/sink-folder';
 import { namesFor, PROJECT_ROOT } from '../../src/config';
-import { TABLES, type TableKey } from '../../src/tables';
+import { TABLES, type TableKey } from '../../src/contract/tables';
 import { pythonSkip, runPython, SPARK_RUNNER } from './python-env';
 import { writeParitySink } from './spark-fixture';
 
@@ -38,7 +38,7 @@ function readJsonLines(file: string): Record<string, unknown>[] {
 
 describe(`the Databricks notebooks on local Spark give DuckDB's tables and answers (${POSTS} posts + dirty rows)`, { skip: pythonSkip() }, () => {
   let dir: string;
-  let db: AnalysisDatabase;
+  let db: Database;
   let duck: CleanBatchResult;
   const duckTables = {} as Record<TableKey, Record<string, unknown>[]>;
   let duckAnswers: Answer[];
@@ -49,7 +49,7 @@ describe(`the Databricks notebooks on local Spark give DuckDB's tables and answe
     const { topics } = namesFor(USER_ID);
     await writeParitySink(path.join(dir, 'sink'), topics, POSTS);
 
-    db = await openAnalysisDatabase();
+    db = await openDatabase();
     duck = await cleanBatch({ connection: db.connection, store: folderSinkStore(path.join(dir, 'sink')), topics });
     for (const table of TABLES) duckTables[table] = await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`);
     duckAnswers = await answerQuestions(db.connection);

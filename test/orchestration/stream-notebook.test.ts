@@ -10,11 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
-import { SQL_TABLES } from '../../src/batch/clean-schema';
-import type { RawTables } from '../../src/batch/raw-records';
-import { cleanRawTables, loadRawTables } from '../../src/cleaning';
-import { TABLES, type TableKey } from '../../src/tables';
+import { openDatabase, queryRows } from '../../src/duckdb';
+import { SQL_TABLES } from '../../src/contract/clean-schema';
+import type { RawTables } from '../../src/contract/raw-records';
+import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
+import { TABLES, type TableKey } from '../../src/contract/tables';
 import { dirtyRawRecords } from '../cleaning/dirty-rows';
 import { pythonSkip, runPython } from './python-env';
 
@@ -23,7 +23,7 @@ const sorted = (rows: readonly object[]): string[] => rows.map((r) => JSON.strin
 
 /** DuckDB's cleaned tables of `raw`. */
 async function duckClean(raw: RawTables): Promise<Record<TableKey, Record<string, unknown>[]>> {
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     await loadRawTables(db.connection, raw);
     await cleanRawTables(db.connection);

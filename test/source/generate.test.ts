@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { PipelineError } from '../../src/errors';
-import { COLUMNS, TABLES, type Post } from '../../src/tables';
+import { COLUMNS, TABLES, type Post } from '../../src/contract/tables';
 import { COUNTRIES } from '../../src/source/countries';
 import {
   AGE_RANGE, DEFAULT_ROWS, DEFAULT_SEED, FOLLOWER_FORMAT_SHARES, generatePost, generatePosts, idAt,
   JOIN_YEARS, MEDIA_TYPE_SHARES, PLACEHOLDER_RATES, POST_YEARS,
 } from '../../src/source/generate';
-import { CATEGORIES, COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/known-values';
+import { CATEGORIES, COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/contract/known-values';
 
 function serialise(posts: Iterable<Post>): string {
   let text = '';

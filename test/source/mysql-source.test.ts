@@ -16,7 +16,7 @@ import { describeError, PipelineError } from '../../src/errors';
 import { generatePost, generatePosts } from '../../src/source/generate';
 import { createMysqlPool, describeEndpoint, localMysqlConfig, MysqlRowSource } from '../../src/source/mysql-source';
 import { countRows, seedDatabase, upsertPosts } from '../../src/source/seed-database';
-import type { Post } from '../../src/tables';
+import type { Post } from '../../src/contract/tables';
 
 const ROWS = 300;
 const SEED = 42;

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { COLUMNS, TABLES } from '../../src/tables';
+import { COLUMNS, TABLES } from '../../src/contract/tables';
 import { generatePosts } from '../../src/source/generate';
 import { readSchemaStatements } from '../../src/source/seed-database';
 import { formatTable, SAMPLES, tableFileName, writeTables } from '../../src/source/write-tables';

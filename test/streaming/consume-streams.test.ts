@@ -13,7 +13,7 @@ import { EmbeddedRowSource } from '../../src/source/embedded-source';
 import { startStreamConsumer, consumeStreamsUntilIdle, formatStreamStats, type ConsumeSummary } from '../../src/streaming/consume-streams';
 import { openStreamTables, readStreamTable } from '../../src/streaming/stream-tables';
 import path from 'node:path';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 import { expectedTables, rowLines, stackPool } from './helpers';
 
 const pool = stackPool();

@@ -13,7 +13,7 @@ import { createSdkStreamTransport } from '../../src/emulation/kinesis-transport'
 import { EmbeddedRowSource } from '../../src/source/embedded-source';
 import { openStreamTables, readStreamTable } from '../../src/streaming/stream-tables';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../../src/streaming/consume-streams';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 import { expectedTables, rowLines, stackPool } from './helpers';
 
 const pool = stackPool();

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AckedRecord } from '../../src/emulation/emulate-posts';
-import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
-import { SQL_TABLES } from '../../src/batch/clean-schema';
-import { validateRecord, type RawTables } from '../../src/batch/raw-records';
+import { openDatabase, queryRows } from '../../src/duckdb';
+import { SQL_TABLES } from '../../src/contract/clean-schema';
+import { validateRecord, type RawTables } from '../../src/contract/raw-records';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
-import { TABLES, type TableKey } from '../../src/tables';
+import { TABLES, type TableKey } from '../../src/contract/tables';
 
 export function uniqueUser(prefix = 'st'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -44,7 +44,7 @@ export async function expectedTables(acks: readonly AckedRecord[]): Promise<Reco
     const checked = validateRecord(ack.table, JSON.parse(ack.json));
     if (checked.ok) (raw[ack.table] as unknown[]).push(checked.row);
   }
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     await loadRawTables(db.connection, raw);
     await cleanRawTables(db.connection);

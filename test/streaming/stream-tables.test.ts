@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openAnalysisDatabase, queryRows } from '../../src/analysis/duckdb';
-import { SQL_TABLES } from '../../src/batch/clean-schema';
-import type { RawPinRow, RawTables } from '../../src/batch/raw-records';
+import { openDatabase, queryRows } from '../../src/duckdb';
+import { SQL_TABLES } from '../../src/contract/clean-schema';
+import type { RawPinRow, RawTables } from '../../src/contract/raw-records';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
-import { namesFor } from '../../src/config/load-config';
+import { namesFor } from '../../src/config';
 import { openStreamTables, readStreamTable, streamTablesMatchBatch, type ShardCheckpoint } from '../../src/streaming/stream-tables';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 import { dirtyRawRecords } from '../cleaning/dirty-rows';
 import { rowLines } from './helpers';
 
@@ -77,7 +77,7 @@ describe('streaming tables in DuckDB', () => {
     } finally {
       tables.close();
     }
-    const db = await openAnalysisDatabase();
+    const db = await openDatabase();
     try {
       await loadRawTables(db.connection, raw);
       await cleanRawTables(db.connection);

@@ -3,10 +3,10 @@
  * questions that start from known cleaned data.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createTableSql } from '../../src/analysis/dialect';
-import { CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../../src/batch/clean-schema';
+import { createTableSql } from '../../src/contract/sql-dialect';
+import { CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../../src/contract/clean-schema';
 import { sqlString } from '../../src/cleaning/cleaning-sql';
-import { TABLES } from '../../src/tables';
+import { TABLES } from '../../src/contract/tables';
 
 function literal(value: unknown, type: string): string {
   if (value === null || value === undefined) return 'NULL';

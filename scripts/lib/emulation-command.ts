@@ -1,16 +1,16 @@
-import { intOption, numberOption, type CommandSpec, type OptionSpec, type ParsedOptions } from '../cli';
-import { loadConfig } from '../config/load-config';
-import { projectPath } from '../config/paths';
-import { PipelineError } from '../errors';
-import { createLogger } from '../log';
-import { createProgress } from '../progress';
-import { createRowSource } from '../source/create-source';
-import { TABLES } from '../tables';
-import { DEFAULT_EMULATION_SEED, EmulationFailedError, emulateBatch, emulateStream } from './emulate-posts';
-import { formatSummary, type EmulationSummary } from './ledger';
-import { createQuarantine } from './quarantine';
-import type { Selection } from './select-positions';
-import { ensureDestinations, openEmulationTargets, type EmulationTargetOptions } from './targets';
+import { intOption, numberOption, type CommandSpec, type OptionSpec, type ParsedOptions } from './cli';
+import { loadConfig } from '../../src/config';
+import { projectPath } from '../../src/config';
+import { PipelineError } from '../../src/errors';
+import { createLogger } from '../../src/log';
+import { createProgress } from '../../src/progress';
+import { createRowSource } from '../../src/source/create-source';
+import { TABLES } from '../../src/contract/tables';
+import { DEFAULT_EMULATION_SEED, EmulationFailedError, emulateBatch, emulateStream } from '../../src/emulation/emulate-posts';
+import { formatSummary, type EmulationSummary } from '../../src/emulation/ledger';
+import { createQuarantine } from '../../src/emulation/quarantine';
+import type { Selection } from '../../src/emulation/select-positions';
+import { ensureDestinations, openEmulationTargets, type EmulationTargetOptions } from '../../src/emulation/targets';
 
 /** Flags both emulation scripts take. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {

@@ -1,9 +1,9 @@
 import type { Answer } from '../analysis/analyse';
 import { questionName } from '../analysis/questions';
 import { chartFor } from '../charts/figures';
-import { showChart } from '../charts/show-chart';
+import { showChart } from './show-chart';
 import { loadWorldTopojson } from '../charts/world-map';
-import { showFrame, showMarkdown } from '../notebook/display';
+import { showFrame, showMarkdown } from './display';
 
 /**
  * Shows one answer in a notebook: the question and its SQL, the answer table and its chart. Q1 is

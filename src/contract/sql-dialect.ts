@@ -3,8 +3,8 @@
  * themselves are the same text in both (see questions.ts); what differs is how the cleaned tables
  * are declared and what they are called.
  */
-import { CLEAN_SCHEMAS, SQL_TABLES, type LogicalType } from '../batch/clean-schema';
-import type { TableKey } from '../tables';
+import { CLEAN_SCHEMAS, SQL_TABLES, type LogicalType } from './clean-schema';
+import type { TableKey } from './tables';
 
 export type Dialect = 'duckdb' | 'spark';
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { display } from 'tslab';
-import { inNotebook } from '../notebook/display';
-import type { Figure } from './figures';
-import { drawChartsScript, geoAssetsScript } from './render-html';
-import { renderFigurePng } from './render-png';
-import { loadWorldTopojson } from './world-map';
+import { inNotebook } from './display';
+import type { Figure } from '../charts/figures';
+import { drawChartsScript, geoAssetsScript } from '../charts/render-html';
+import { renderFigurePng } from '../charts/render-png';
+import { loadWorldTopojson } from '../charts/world-map';
 
 /** Where the notebook page loads plotly.js from, once: the version `plotly.js-dist-min` pins. */
 export function plotlyScriptUrl(version: string = (require('plotly.js-dist-min/package.json') as { version: string }).version): string {

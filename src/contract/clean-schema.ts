@@ -15,8 +15,9 @@
  * - `downloaded` is checked as a number when read but is not part of the cleaned pin table: the
  *   column order of §5 (the course's) does not list it.
  */
+import path from 'node:path';
 import type { Dtype } from '../frames';
-import type { TableKey } from '../tables';
+import type { TableKey } from './tables';
 
 /** Column types independent of any engine; `sqlType` names them per dialect. */
 export type LogicalType = 'integer' | 'bigint' | 'text' | 'timestamp' | 'double_array';
@@ -108,3 +109,14 @@ export function cleanDtypes(table: TableKey): Dtype[] {
  * several dialects (PostgreSQL, and a function in DuckDB and Spark), so all three get `_clean`.
  */
 export const SQL_TABLES: Record<TableKey, string> = { pin: 'pin_clean', geo: 'geo_clean', user: 'user_clean' };
+
+/** The files of one cleaned table. */
+export interface CleanTableFiles {
+  csv: string;
+  jsonl: string;
+}
+
+/** Where `writeCleanTables` puts a table: `<dir>/<table>.csv` and `<dir>/<table>.jsonl`. */
+export function cleanTableFiles(dir: string, table: TableKey): CleanTableFiles {
+  return { csv: path.join(dir, `${table}.csv`), jsonl: path.join(dir, `${table}.jsonl`) };
+}

@@ -2,16 +2,16 @@
  * The `stream` command: consume the three streams into the streaming tables, printing one line per
  * stream every few seconds, until Ctrl-C, `--duration` or `--until-idle`.
  */
-import { createKinesisClient, createS3Client } from '../clients';
-import { intOption, numberOption, type CommandSpec, type ParsedOptions } from '../cli';
-import { loadConfig, namesFor } from '../config/load-config';
-import { projectPath } from '../config/paths';
-import { createLogger } from '../log';
-import { EPHEMERAL_PORTS, findOrStartLocalStack } from '../local-stack/start-local-stack';
-import { formatStreamStats, startStreamConsumer, type ConsumeSummary } from './consume-streams';
-import { STREAM_QUARANTINE_FILE } from './quarantine';
-import { streamDatabaseFile } from './stream-tables';
-import type { TableKey } from '../tables';
+import { createKinesisClient, createS3Client } from '../../src/clients';
+import { intOption, numberOption, type CommandSpec, type ParsedOptions } from './cli';
+import { loadConfig, namesFor } from '../../src/config';
+import { projectPath } from '../../src/config';
+import { createLogger } from '../../src/log';
+import { EPHEMERAL_PORTS, findOrStartLocalStack } from '../../src/local-stack/start-local-stack';
+import { formatStreamStats, startStreamConsumer, type ConsumeSummary } from '../../src/streaming/consume-streams';
+import { STREAM_QUARANTINE_FILE } from '../../src/streaming/quarantine';
+import { streamDatabaseFile } from '../../src/streaming/stream-tables';
+import type { TableKey } from '../../src/contract/tables';
 
 export const STREAM_COMMAND: CommandSpec = {
   name: 'npm run stream --',

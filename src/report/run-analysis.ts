@@ -1,6 +1,6 @@
-import type { WriteReportOptions, WriteReportResult } from '../report/write-report';
-import { writeReport } from '../report/write-report';
-import { analyseCleanDir, type Answer } from './analyse';
+import type { WriteReportOptions, WriteReportResult } from './write-report';
+import { writeReport } from './write-report';
+import { analyseCleanDir, type Answer } from '../analysis/analyse';
 
 export interface AnalyseAndReportOptions {
   /** Folder of the cleaned tables (e.g. `output/clean/`). */

@@ -12,7 +12,7 @@
  * `from_json` with an explicit schema ignores them too); the reader counts them per field name so
  * a change in the producer is visible, and they never make a record fail.
  */
-import { COLUMNS, type GeoRow, type PinRow, type TableKey, type UserRow } from '../tables';
+import { COLUMNS, type GeoRow, type PinRow, type TableKey, type UserRow } from './tables';
 
 /** Every column may be null except the id. */
 type Nullable<T> = { [K in keyof T]: T[K] | null };

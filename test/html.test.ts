@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rowsToFrame } from '../../src/frames';
-import { formatCell, frameToHtml } from '../../src/notebook/display';
+import { rowsToFrame } from '../src/frames';
+import { formatCell, frameToHtml } from '../src/html';
 
 test('tables show numbers with thousands separators, but not ids and years', () => {
   assert.equal(formatCell('follower_count', 35_000_000), '35,000,000');

@@ -3,19 +3,23 @@
  * as the S3 sink writes them (PIPELINE_SPEC.md §4). Tests, the benchmark and the notebooks use it.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createS3Client } from '../clients';
-import { namesFor } from '../config/load-config';
-import { s3SinkObjectKey } from '../local-stack/s3-sink';
-import { startS3Server } from '../local-stack/s3-server';
-import { generatePost } from '../source/generate';
-import { TABLES, type Post, type TableKey } from '../tables';
+import { openSinkInput, type SinkInput } from '../../src/batch/open-sink-input';
+import { sinkFolderFile } from '../../src/batch/sink-folder';
+import { createS3Client } from '../../src/clients';
+import type { PipelineConfig } from '../../src/config';
+import { namesFor } from '../../src/config';
+import { sinkObjectKey } from '../../src/contract/sink-object';
+import { startS3Server } from '../../src/local-stack/s3-server';
+import { PipelineError } from '../../src/errors';
+import { generatePost } from '../../src/source/generate';
+import { TABLES, type Post, type TableKey } from '../../src/contract/tables';
 
 /** Writes one sink object: `body` as given (so tests can write broken bytes). */
 export async function putSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, startOffset: number, body: string | Uint8Array): Promise<string> {
-  const key = s3SinkObjectKey(topic, partition, startOffset);
+  const key = sinkObjectKey(topic, partition, startOffset);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
   return key;
 }
@@ -55,7 +59,7 @@ export function* sinkObjectBodies(posts: Iterable<Post>, topics: Record<TableKey
   const take = (table: TableKey): SinkObjectBody => {
     const lines = buffers[table];
     buffers[table] = [];
-    const object = { table, key: s3SinkObjectKey(topics[table], 0, offsets[table]), body: lines.join(''), records: lines.length };
+    const object = { table, key: sinkObjectKey(topics[table], 0, offsets[table]), body: lines.join(''), records: lines.length };
     offsets[table] += lines.length;
     return object;
   };
@@ -138,4 +142,58 @@ export async function startSampleBucket(options: SamplePostsOptions & { flushSiz
     await close();
     throw error;
   }
+}
+
+export interface SampleSinkInputOptions {
+  config: PipelineConfig;
+  rows: number;
+  /** Every n-th generated post is sent twice (default 50), as the random emulation does. */
+  duplicateEvery?: number;
+  /** Why a sample is read, for the description (default: asked for a sample). */
+  why?: string;
+}
+
+/** What `npm run clean -- --sample N` reads: `rows` generated posts in a private bucket, as a `SinkInput`. */
+export async function openSampleSinkInput(options: SampleSinkInputOptions): Promise<SinkInput> {
+  const { config, rows } = options;
+  const seed = config.source.kind === 'embedded' ? config.source.seed : 42;
+  const duplicateEvery = options.duplicateEvery ?? 50;
+  const bucket = await startSampleBucket({ rows, seed, duplicateEvery });
+  const description = `${rows.toLocaleString('en-US')} generated posts (seed ${seed}, every ${duplicateEvery}th sent twice) written as the S3 sink writes them to a private s3rver (${options.why ?? 'asked for a sample'})`;
+  return { kind: 'sample', s3: bucket.s3, bucket: bucket.bucket, topics: bucket.topics, description, close: bucket.close };
+}
+
+/** The notebooks' input: the running local stack's bucket, or `rows` generated posts when none runs. */
+export async function openSinkInputOrSample(options: SampleSinkInputOptions): Promise<SinkInput> {
+  try {
+    return await openSinkInput({ config: options.config });
+  } catch (error) {
+    if (!(error instanceof PipelineError) || error.code !== 'STACK_NOT_RUNNING') throw error;
+    return openSampleSinkInput({ ...options, why: 'no local stack is running' });
+  }
+}
+
+export interface WriteSinkFolderOptions {
+  dir: string;
+  topics: Record<TableKey, string>;
+  posts: Iterable<Post>;
+  /** Records per object, as the sink's `flush.size` (default 1). */
+  flushSize?: number;
+}
+
+/**
+ * Writes posts to `dir` as the S3 sink would write them to its bucket (see `sinkObjectBodies`), so
+ * that every engine of the benchmark reads the same bytes.
+ */
+export async function writeSinkFolder(options: WriteSinkFolderOptions): Promise<WriteSinkObjectsResult> {
+  const records: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
+  let objects = 0;
+  for (const object of sinkObjectBodies(options.posts, options.topics, options.flushSize)) {
+    const file = sinkFolderFile(options.dir, object.key);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, object.body);
+    records[object.table] += object.records;
+    objects += 1;
+  }
+  return { objects, records };
 }

@@ -1,21 +1,15 @@
 /**
- * The DuckDB database of a run: the batch step cleans into it, the nine questions are answered in
- * it, and a learner looks at its tables as danfojs DataFrames (`queryFrame`, `cleanTableFrame`).
+ * The DuckDB database of a run, opened once and passed in: the batch step cleans into it, the
+ * streaming tables live in one, the nine questions are answered in it, and a learner looks at its
+ * tables as danfojs DataFrames (`queryFrame`).
  */
 import { DuckDBInstance, DuckDBListValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES } from '../batch/clean-schema';
-import { cleanTableFiles } from '../batch/write-tables';
-import { sqlString } from '../cleaning/cleaning-sql';
-import { PipelineError } from '../errors';
-import { rowsToFrame, type Dtype, type Frame } from '../frames';
-import { TABLES, type TableKey } from '../tables';
-import { sqlType } from './dialect';
+import { rowsToFrame, type Dtype, type Frame } from './frames';
 
 /** A DuckDB database and one connection to it. */
-export interface AnalysisDatabase {
+export interface Database {
   readonly connection: DuckDBConnection;
   close(): void;
 }
@@ -38,7 +32,7 @@ export interface OpenDatabaseOptions {
 export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 /** Opens a DuckDB database (in memory unless `path` is given); close it when done. */
-export async function openAnalysisDatabase(options: OpenDatabaseOptions = {}): Promise<AnalysisDatabase> {
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const settings: Record<string, string> = {
     memory_limit: options.memoryLimit ?? process.env.PP_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT,
     temp_directory: options.tempDirectory ?? path.join(tmpdir(), 'pp-duckdb-spill'),
@@ -55,24 +49,6 @@ export async function openAnalysisDatabase(options: OpenDatabaseOptions = {}): P
       instance.closeSync();
     },
   };
-}
-
-
-/**
- * Creates `pin_clean`, `geo_clean` and `user_clean` from the JSON-lines files that
- * `writeCleanTables` wrote to `dir`, with the column types of `CLEAN_SCHEMAS` (timestamps parsed
- * from "YYYY-MM-DD HH:MM:SS"). Existing tables of those names are replaced.
- */
-export async function loadCleanTables(connection: DuckDBConnection, dir: string): Promise<void> {
-  for (const table of TABLES) {
-    const file = cleanTableFiles(dir, table).jsonl;
-    if (!existsSync(file)) throw new PipelineError('CLEAN_TABLE_MISSING', `${file} not found; run the cleaning first (npm run clean, or npm start)`);
-    const columns = CLEAN_SCHEMAS[table].map((c) => `${c.name}: ${sqlString(sqlType(c.type, 'duckdb'))}`).join(', ');
-    await connection.run(
-      `CREATE OR REPLACE TABLE ${SQL_TABLES[table]} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', ` +
-      `columns = {${columns}}, timestampformat = '%Y-%m-%d %H:%M:%S')`,
-    );
-  }
 }
 
 /**
@@ -101,10 +77,4 @@ export async function queryRows(connection: DuckDBConnection, sql: string): Prom
 export async function queryFrame(connection: DuckDBConnection, sql: string, dtypes?: Dtype[]): Promise<Frame> {
   const result = await connection.runAndReadAll(sql);
   return rowsToFrame(plainRows(result), result.columnNames(), dtypes ? { dtypes } : {});
-}
-
-/** A cleaned table (`pin_clean`, …) as a DataFrame, its first `limit` rows by `ind` (all when omitted). */
-export async function cleanTableFrame(connection: DuckDBConnection, table: TableKey, limit?: number): Promise<Frame> {
-  const sql = `SELECT ${cleanColumns(table).join(', ')} FROM ${SQL_TABLES[table]} ORDER BY ind${limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(limit))}`}`;
-  return queryFrame(connection, sql, cleanDtypes(table));
 }

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError, PipelineError } from './errors';
-import { redact } from './log';
+import { describeError, PipelineError } from '../../src/errors';
+import { redact } from '../../src/log';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

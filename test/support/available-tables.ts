@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { projectPath } from '../config';
-import { cleanTableFiles } from '../batch/write-tables';
-import { samplePosts, type SamplePostsOptions } from '../batch/sink-fixture';
-import { cleanRawTables, loadRawTables } from '../cleaning/duckdb-cleaning';
-import { TABLES } from '../tables';
-import { analyseCleanDir, answerQuestions, type Answer } from './analyse';
-import { openAnalysisDatabase } from './duckdb';
+import { projectPath } from '../../src/config';
+import { cleanTableFiles } from '../../src/contract/clean-schema';
+import { samplePosts, type SamplePostsOptions } from './sink-fixture';
+import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
+import { TABLES } from '../../src/contract/tables';
+import { analyseCleanDir, answerQuestions, type Answer } from '../../src/analysis/analyse';
+import { openDatabase } from '../../src/duckdb';
 
 export interface AvailableAnswers {
   answers: Answer[];
@@ -39,7 +39,7 @@ export async function answerAvailableTables(options: { cleanDir?: string; sample
 /** The nine answers for `rows` generated posts, cleaned by the shared SQL in an in-memory DuckDB. */
 export async function answerSamplePosts(options: SamplePostsOptions): Promise<Answer[]> {
   const posts = [...samplePosts(options)];
-  const db = await openAnalysisDatabase();
+  const db = await openDatabase();
   try {
     await loadRawTables(db.connection, { pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
     await cleanRawTables(db.connection);

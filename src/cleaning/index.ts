@@ -1,2 +1,0 @@
-export * from './cleaning-sql';
-export * from './duckdb-cleaning';

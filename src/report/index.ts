@@ -1,2 +1,0 @@
-export * from './write-report';
-export * from './show-answer';
