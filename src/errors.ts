@@ -1,12 +1,47 @@
 /**
+ * Every code a `PipelineError` can carry: a closed set, so the compiler catches a misspelt one
+ * (platformatic/kafka's `ERROR_CODES`). Add a code here before throwing it.
+ */
+export const ERROR_CODES = [
+  'ANSWERS_DIFFER', 'BENCH_PRODUCE_FAILED', 'BENCH_RUN_FAILED', 'BUCKET_NAME_INVALID',
+  'BUCKET_NOT_FOUND', 'CHECKPOINT_FOREIGN', 'CLEAN_TABLES_EMPTY', 'CLEAN_TABLE_MISSING',
+  'CONFIG_INVALID', 'DAG_UNREADABLE', 'DATABRICKS_BAD_ANSWER', 'DATABRICKS_HTTP',
+  'DATABRICKS_NOT_CONFIGURED', 'DATABRICKS_RUN_FAILED', 'DATABRICKS_STALE',
+  'DATABRICKS_UNAUTHORIZED', 'DATABRICKS_UNREACHABLE', 'DOCTOR_FAILED', 'EMULATION_FAILED',
+  'GATEWAY_BAD_ANSWER', 'GATEWAY_ERROR', 'GATEWAY_UNREACHABLE', 'HTTP_ABORTED', 'HTTP_STATUS',
+  'HTTP_TIMEOUT', 'INVALID_BATCH_SIZE', 'INVALID_POSITION', 'INVALID_ROWS', 'INVALID_SEED',
+  'JUPYTER_MISSING', 'KINESIS_CALL_FAILED', 'KINESIS_DATA_LOCKED', 'KINESIS_DATA_UNREADABLE',
+  'KIT_WRITE_FAILED', 'MYSQL_ACCESS_DENIED', 'MYSQL_NOT_SEEDED', 'MYSQL_ROLLBACK_FAILED',
+  'MYSQL_UNREACHABLE', 'NETWORK_ERROR', 'NOTEBOOK_FAILED', 'NOTEBOOK_NOT_FOUND', 'OFFSET_INVALID',
+  'PANDAS_MISSING', 'PARTITION_NOT_FOUND', 'PORT_DENIED', 'PORT_INVALID', 'PORT_IN_USE',
+  'PRODUCE_FAILED', 'PROTOCOL', 'PYTHON_MISSING', 'README_MARKERS_MISSING', 'RECORDS_FAILED',
+  'RECORDS_REJECTED', 'RECORD_INVALID', 'S3_READ_FAILED', 'SINK_BEHIND', 'SINK_CONFIG_INVALID',
+  'SINK_DRAIN_TIMEOUT', 'SINK_EMPTY', 'SINK_FOLDER_NOT_FOUND', 'SINK_GAPS',
+  'SINK_STATE_UNREADABLE', 'SINK_STOPPED', 'SINK_TIMEOUT', 'SOURCE_BAD_VALUE', 'SOURCE_EMPTY',
+  'SOURCE_INCOMPLETE', 'STACK_FILE_UNREADABLE', 'STACK_NOT_RUNNING', 'STACK_RUNNING',
+  'STACK_START_FAILED', 'STACK_STOP_FAILED', 'STAGE_INVALID', 'STOPPED', 'STORE_CLOSED',
+  'STORE_CORRUPT', 'STORE_IO', 'STORE_LOCKED', 'STREAM_DATABASE_LOCKED', 'STREAM_GONE',
+  'STREAM_NOT_ACTIVE', 'STREAM_RECORD_MISSING', 'STREAM_TABLE_NAME_INVALID',
+  'TOPIC_CONFIG_INVALID', 'TOPIC_EXISTS', 'TOPIC_NAME_INVALID', 'TOPIC_NOT_FOUND', 'URL_INVALID',
+  'USAGE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** True when `error` is a `PipelineError` with one of `codes`. */
+export function hasErrorCode(error: unknown, ...codes: ErrorCode[]): error is PipelineError {
+  return error instanceof PipelineError && codes.includes(error.code);
+}
+
+/**
  * One error type for the whole pipeline: a stable code, whether retrying can help, and the cause.
  * Messages are one line and say what the user should do next.
  */
 export class PipelineError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PipelineError';
     this.code = code;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { PipelineError } from '../errors';
+import { PipelineError, type ErrorCode } from '../errors';
 
 /**
  * A small HTTP client over keep-alive agents, for the REST Proxy and the API Gateway routes.
@@ -97,7 +97,7 @@ function toNetworkError(error: NodeJS.ErrnoException, target: string): unknown {
   if (error.name === 'AbortError') return error;
   const retriable = isRetriableNetworkCode(error.code) || /socket hang up/i.test(error.message);
   const hint = error.code === 'ENOTFOUND' ? '; check the URL in credentials/aws.yaml' : '';
-  return new PipelineError(error.code === undefined ? 'HTTP_NETWORK' : `NET_${error.code}`, `${target}: ${error.message}${hint}`, { retriable, cause: error });
+  return new PipelineError('NETWORK_ERROR', `${target}: ${error.message}${hint}`, { retriable, cause: error });
 }
 
 /** What an HTTP status means for the records in the request. */
@@ -115,7 +115,7 @@ export function classifyStatus(status: number): StatusKind {
 }
 
 /** Code of a PipelineError raised when the server rejects records in the request body. */
-export const RECORDS_REJECTED = 'RECORDS_REJECTED';
+export const RECORDS_REJECTED = 'RECORDS_REJECTED' satisfies ErrorCode;
 
 /** An error answer from a server, with its status and the body's error code and message. */
 export class HttpStatusError extends PipelineError {
@@ -123,7 +123,7 @@ export class HttpStatusError extends PipelineError {
   readonly kind: StatusKind;
 
   constructor(status: number, kind: StatusKind, message: string) {
-    super(kind === 'rejected' ? RECORDS_REJECTED : `HTTP_${status}`, message, { retriable: kind === 'retriable' });
+    super(kind === 'rejected' ? RECORDS_REJECTED : 'HTTP_STATUS', message, { retriable: kind === 'retriable' });
     this.name = 'HttpStatusError';
     this.status = status;
     this.kind = kind;

@@ -76,7 +76,7 @@ export function sdkError(error: unknown, what: string): unknown {
   const hint = error.name === 'ResourceNotFoundException' ? `; ${HINT_MISSING_STREAM}` : '';
   const message = `${what}: ${error.name}: ${error.message.split('\n')[0]}${hint}`;
   if (kind === 'rejected') return new PipelineError(RECORDS_REJECTED, message, { cause: error });
-  return new PipelineError(`KINESIS_${error.name}`, message, { retriable: kind === 'retriable', cause: error });
+  return new PipelineError('KINESIS_CALL_FAILED', `${error.name}: ${message}`, { retriable: kind === 'retriable', cause: error });
 }
 
 /** One outcome per PutRecords entry: `SequenceNumber` acknowledges, `ErrorCode` fails. */

@@ -120,7 +120,7 @@ export function responseError(host: string, method: string, path: string, respon
     return new PipelineError('DATABRICKS_UNAUTHORIZED', `Databricks answered ${status} to ${method} ${path}; check DATABRICKS_TOKEN (a personal access token for ${host})`);
   }
   const retriable = status === 429 || status >= 500;
-  return new PipelineError(`DATABRICKS_HTTP_${status}`, `Databricks answered ${status} to ${method} ${path}: ${errorText(response.body)}`, { retriable });
+  return new PipelineError('DATABRICKS_HTTP', `Databricks answered ${status} to ${method} ${path}: ${errorText(response.body)}`, { retriable });
 }
 
 export interface RunState {

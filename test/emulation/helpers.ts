@@ -96,7 +96,7 @@ export function fakeTransport<P extends 'batch' | 'stream' = 'batch'>(options: {
 }
 
 export function retriableError(message = 'HTTP 500'): PipelineError {
-  return new PipelineError('HTTP_500', message, { retriable: true });
+  return new PipelineError('HTTP_STATUS', message, { retriable: true });
 }
 
 /** A request exactly as it arrived on the socket. */

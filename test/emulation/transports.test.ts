@@ -80,7 +80,7 @@ describe('REST Proxy transport', () => {
 
   test('no server and timeouts are retriable network errors', async () => {
     const dead = createHttpClient({ baseUrl: 'http://127.0.0.1:1' });
-    await assert.rejects(createRestProxyTransport({ http: dead, via: 'gateway' }).send('t.pin', records), (e: PipelineError) => e.retriable && e.code === 'NET_ECONNREFUSED');
+    await assert.rejects(createRestProxyTransport({ http: dead, via: 'gateway' }).send('t.pin', records), (e: PipelineError) => e.retriable && e.code === 'NETWORK_ERROR' && (e.cause as NodeJS.ErrnoException).code === 'ECONNREFUSED');
     const never = http.createServer(() => { /* never answers */ });
     await new Promise<void>((resolve) => never.listen(0, '127.0.0.1', resolve));
     const timeoutClient = createHttpClient({ baseUrl: `http://127.0.0.1:${(never.address() as AddressInfo).port}`, timeoutMs: 100 });
