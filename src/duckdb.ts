@@ -68,6 +68,11 @@ function plainRows(result: Materialized): Record<string, unknown>[] {
   return result.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
 }
 
+/** The number a `SELECT count(*) …` query returns. */
+export async function queryCount(connection: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await connection.runAndReadAll(sql)).getRows()[0][0]);
+}
+
 /** Runs one query and returns its rows as plain objects. */
 export async function queryRows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return plainRows(await connection.runAndReadAll(sql));

@@ -9,6 +9,7 @@ import { SQL_TABLES } from '../contract/clean-schema';
 import { ID_COLUMN, RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { RAW_VIEWS, cleaningSql } from './cleaning-sql';
+import { queryCount } from '../duckdb';
 
 const DUCKDB_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE' };
 
@@ -71,11 +72,6 @@ export interface CleanCounts {
   output: number;
 }
 
-async function count(connection: DuckDBConnection, sql: string): Promise<number> {
-  const result = await connection.runAndReadAll(sql);
-  return Number(result.getRows()[0][0]);
-}
-
 /**
  * Runs one table's cleaning query over its raw table, creating (or replacing) the cleaned table
  * (`pin_clean`, … unless `into` names another; `temp` makes it temporary), and counts what it kept
@@ -84,9 +80,9 @@ async function count(connection: DuckDBConnection, sql: string): Promise<number>
 export async function cleanRawTable(connection: DuckDBConnection, table: TableKey, options: { into?: string; temp?: boolean } = {}): Promise<CleanCounts> {
   const into = options.into ?? SQL_TABLES[table];
   await connection.run(`CREATE OR REPLACE ${options.temp ? 'TEMP ' : ''}TABLE ${into} AS ${cleaningSql(table)}`);
-  const input = await count(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]}`);
-  const usable = await count(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]} WHERE TRY_CAST("${ID_COLUMN[table]}" AS INT) IS NOT NULL`);
-  const output = await count(connection, `SELECT COUNT(*) FROM ${into}`);
+  const input = await queryCount(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]}`);
+  const usable = await queryCount(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]} WHERE TRY_CAST("${ID_COLUMN[table]}" AS INT) IS NOT NULL`);
+  const output = await queryCount(connection, `SELECT COUNT(*) FROM ${into}`);
   return { input, invalid: input - usable, duplicates: usable - output, output };
 }
 

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../contract/clean-schema';
 import type { RawRowByTable } from '../contract/raw-records';
 import { createTableSql } from '../contract/sql-dialect';
-import { queryFrame, queryRows } from '../duckdb';
+import { queryCount, queryFrame, queryRows } from '../duckdb';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { appendRawRows, cleanRawTable, createRawTable } from '../cleaning/duckdb-cleaning';
 import { describeError, PipelineError } from '../errors';
@@ -95,10 +95,6 @@ function mergeSql(table: TableKey, target: string, batch: string): string[] {
   ];
 }
 
-async function count(connection: DuckDBConnection, sql: string): Promise<number> {
-  return Number((await connection.runAndReadAll(sql)).getRows()[0][0]);
-}
-
 /** The DuckDB instance of a database file, shared by everything in this process that opens it. */
 async function instanceOf(file: string): Promise<DuckDBInstance> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -136,11 +132,11 @@ export async function openStreamTables(file: string, names: Record<TableKey, str
       const batch = `_batch_${table}`;
       await connection.run('BEGIN TRANSACTION');
       try {
-        const before = await count(connection, `SELECT COUNT(*) FROM ${target}`);
+        const before = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
         const cleaned = await cleanRawTable(connection, table, { into: batch, temp: true });
         for (const sql of mergeSql(table, target, batch)) await connection.run(sql);
         await connection.run(`INSERT OR REPLACE INTO ${CHECKPOINTS} VALUES (${[checkpoint.stream, checkpoint.shardId, checkpoint.sequenceNumber].map(sqlString).join(', ')}, ${checkpoint.records}, ${sqlString(checkpoint.updatedAt)})`);
-        const after = await count(connection, `SELECT COUNT(*) FROM ${target}`);
+        const after = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
         await connection.run('COMMIT');
         return { input: cleaned.input, invalid: cleaned.invalid, duplicates: cleaned.output + cleaned.duplicates - (after - before), rowsWritten: after - before, tableRows: after };
       } catch (error) {
@@ -160,7 +156,7 @@ export async function openStreamTables(file: string, names: Record<TableKey, str
     forgetCheckpoints: (stream) => serially(async () => {
       await connection.run(`DELETE FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)}`);
     }),
-    tableRows: (table) => serially(() => count(connection, `SELECT COUNT(*) FROM ${names[table]}`)),
+    tableRows: (table) => serially(() => queryCount(connection, `SELECT COUNT(*) FROM ${names[table]}`)),
     close: () => connection.closeSync(),
   };
 }
