@@ -1,6 +1,6 @@
 /**
  * Where DuckDB and Spark SQL differ for this project, kept small and named. The nine queries
- * themselves are the same text in both (see questions.ts); what differs is how the cleaned tables
+ * themselves are the same text in both (see src/analysis/questions.ts); what differs is how the cleaned tables
  * are declared and what they are called.
  */
 import { CLEAN_SCHEMAS, SQL_TABLES, type LogicalType } from './clean-schema';
