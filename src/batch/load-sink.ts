@@ -38,12 +38,11 @@ import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { describeError, PipelineError } from '../errors';
 import { withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
-import { createBatchQuarantine, type BatchQuarantine } from './quarantine';
 import { RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
 import type { SinkObject } from '../contract/sink-object';
 import {
-  checkSinkOffsets, classifyObjectRecords, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
-  type ReadCounts, type ReadProgress, type SinkStore, type TableReadCounts,
+  checkSinkOffsets, classifyObjectRecords, createBatchQuarantine, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
+  type BatchQuarantine, type ReadCounts, type ReadProgress, type SinkStore, type TableReadCounts,
 } from './read-sink';
 
 /** A spool file is handed to DuckDB once it holds this many bytes. */

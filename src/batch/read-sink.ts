@@ -7,15 +7,69 @@
  * (`classifyObjectRecords`, with `validateRecord` the one definition of a readable record).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describeError, PipelineError } from '../errors';
 import { listSinkObjectPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
-import type { BatchQuarantine } from './quarantine';
 import { validateRecord } from '../contract/raw-records';
+import { createQuarantineWriter, cutPreview, type QuarantineEntry, type QuarantineWriter } from '../quarantine';
 
 /** Bytes in one record above which it is quarantined: Kafka's default `message.max.bytes` (1 MiB). */
 export const MAX_RECORD_BYTES = 1_048_576;
+
+/** One line of a batch quarantine file: a record read back from S3 that is not a row of its table. */
+export type BatchQuarantineEntry = QuarantineEntry<{
+  table: TableKey;
+  /** The S3 object the record came from. */
+  key: string;
+  /** 1-based line of the record in that object. */
+  line: number;
+}, {
+  /** Size of the record in bytes. */
+  bytes: number;
+  /** The record's text (invalid UTF-8 shown as U+FFFD), cut to `PREVIEW_CHARS` characters. */
+  record: string;
+  /** True when `record` was cut. */
+  truncated?: boolean;
+}>;
+
+/** Where bad records go: one JSON-lines file per table, plus the last entries in memory. */
+export interface BatchQuarantine {
+  /** File of each table, when writing to a folder. */
+  readonly files: Partial<Record<TableKey, string>>;
+  add(entry: Omit<BatchQuarantineEntry, 'record' | 'truncated'> & { text: string }): void;
+  count(table?: TableKey): number;
+  /** The entries of this run (at most the last 1,000 per table). */
+  entries(table?: TableKey): BatchQuarantineEntry[];
+  close(): void;
+}
+
+/** The quarantine file of `table` in `dir`. */
+export function batchQuarantineFile(dir: string, table: TableKey): string {
+  return path.join(dir, `batch-read-${table}.jsonl`);
+}
+
+/**
+ * A quarantine writing `<dir>/batch-read-<table>.jsonl` for each table (fresh files: emptied when
+ * the run starts, so they describe the latest run); without `dir`, entries are only kept in memory.
+ */
+export function createBatchQuarantine(dir?: string): BatchQuarantine {
+  const writers = Object.fromEntries(TABLES.map((table) => [table, createQuarantineWriter<BatchQuarantineEntry>(dir && batchQuarantineFile(dir, table), 'fresh')])) as Record<TableKey, QuarantineWriter<BatchQuarantineEntry>>;
+  const files: Partial<Record<TableKey, string>> = dir ? Object.fromEntries(TABLES.map((table) => [table, writers[table].file])) : {};
+  return {
+    files,
+    add({ text, ...rest }) {
+      const preview = cutPreview(text);
+      writers[rest.table].add({ ...rest, record: preview.text, ...(preview.truncated ? { truncated: true } : {}) });
+    },
+    count: (table) => (table ? writers[table].count : writers.pin.count + writers.geo.count + writers.user.count),
+    entries: (table) => (table ? writers[table].entries() : TABLES.flatMap((t) => writers[t].entries())),
+    close() {
+      for (const table of TABLES) writers[table].close();
+    },
+  };
+}
 
 /** Where the sink's objects are read from: a bucket or a folder holding a copy of one. */
 export interface SinkStore {

@@ -8,8 +8,7 @@ import { RAW_VIEWS } from '../cleaning/cleaning-sql';
 import { cleanRawTable, type CleanCounts } from '../cleaning/duckdb-cleaning';
 import { TABLES, type TableKey } from '../contract/tables';
 import { loadSink, type LoadSinkOptions } from './load-sink';
-import type { BatchQuarantine } from './quarantine';
-import type { ReadCounts } from './read-sink';
+import type { BatchQuarantine, ReadCounts } from './read-sink';
 import { writeCleanTables } from './write-tables';
 import { type CleanTableFiles } from '../contract/clean-schema';
 

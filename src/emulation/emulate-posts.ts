@@ -3,31 +3,24 @@ import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import type { Progress } from '../progress';
+import { createQuarantineWriter, cutPreview, type QuarantineEntry } from '../quarantine';
 import { withRetry, isRetriableError, type RetryOptions } from '../retry';
 import type { RowSource } from '../source/row-source';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
-import { isRetriableNetworkCode } from './http-client';
+import { isRetriableNetworkCode } from '../http-client';
 import { Ledger, reconciles, type EmulationSummary, type StopReason } from './ledger';
 import { coursePacer, createTokenBucket, unlimitedPacer, type Pacer } from './pacing';
-import { createQuarantine, type Quarantine } from './quarantine';
-import { createPositionPicker, seededRandom, type Selection } from './select-positions';
-import { Semaphore } from './semaphore';
-import { serialiseRow } from './serialise-row';
-import { isRecordRejection, type BatchTransport, type OutgoingRecord, type RecordAck, type RecordTransport, type StreamTransport } from './transport';
+import { createPositionPicker, seededRandom, type PositionPicker, type Selection } from './select-positions';
+import { RecordSender, type AckedRecord, type Pending, type RecordSenderOptions } from './send-records';
+import { previewRow, serialiseRow } from './serialise-row';
+import type { BatchTransport, RecordTransport, StreamTransport } from './transport';
+
+export type { AckedRecord };
 
 /** Retry limits of the emulation: about 30 s of back-off in the worst case before a record fails. */
 export const EMULATION_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 100, maxDelayMs: 5_000 };
 
 export const DEFAULT_EMULATION_SEED = 42;
-
-/** A record the server acknowledged, for callers that check where records landed. */
-export interface AckedRecord extends RecordAck {
-  table: TableKey;
-  destination: string;
-  /** The post's id, also the Kinesis partition key. */
-  id: string;
-  json: string;
-}
 
 /**
  * The run stopped because of an error no retry could fix (the source unreachable or refusing the
@@ -80,7 +73,7 @@ export interface EmulationRunOptions {
   lingerMs?: number;
   retry?: Partial<Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs' | 'random'>>;
   /** Where unsendable rows go; in memory when not given. */
-  quarantine?: Quarantine;
+  quarantine?: EmulationQuarantine;
   /** Updated as posts are read and records acknowledged; stopped at the end. */
   progress?: Progress;
   /** Told about every acknowledged record. */
@@ -98,284 +91,284 @@ export function emulateStream(options: EmulationRunOptions & { transport: Stream
   return emulatePosts({ ...options, destinations: options.names.streams });
 }
 
-/** A record waiting to be sent or resent. */
-interface Pending {
+/** One line of an emulation quarantine file: a row that can never be sent. */
+export type EmulationQuarantineEntry = QuarantineEntry<{
   table: TableKey;
+  /** Topic or stream the row was meant for. */
+  destination: string;
+  /** The post's id (`index` / `ind`). */
   id: string;
+}, {
+  /** The row, or its first `PREVIEW_CHARS` characters of JSON text (ending in "…") when larger. */
   row: unknown;
-  record: OutgoingRecord;
-  bytes: number;
-}
+  /** Characters of the full row's JSON when `row` was truncated. */
+  rowChars?: number;
+}>;
 
-interface OpenBatch {
-  records: Pending[];
-  bytes: number;
-  since: number;
+/** Rows that can never be sent, kept with the reason so nothing disappears silently. */
+export interface EmulationQuarantine {
+  /** The JSON-lines file, or undefined when entries are only kept in memory. */
+  readonly file: string | undefined;
+  readonly count: number;
+  add(entry: Omit<EmulationQuarantineEntry, 'row' | 'rowChars'> & { row: unknown }): void;
+  /** The entries of this run (the last 1,000 when more). */
+  entries(): readonly EmulationQuarantineEntry[];
+  close(): void;
 }
 
 /**
- * The engine of both paths. Reads posts from the source (paced), serialises each row, quarantines
- * the ones that can never be sent, batches the rest per table within the transport's limits and
- * sends them with bounded concurrency. Failed requests and failed records inside a successful
- * answer are retried with back-off (only the failed records); a refused request is split in halves
- * until the refused record is alone, then quarantined. Every record read ends acknowledged,
- * quarantined or failed, and the summary says how many of each. An error that stops the run
- * (reading the source failed, a destination is missing) is thrown as an `EmulationFailedError`
- * carrying the summary: a run that could not read or send never looks like a finished one.
+ * The emulation's quarantine, writing JSON lines to `file` (a fresh file: emptied when the run
+ * starts, so it describes the latest run), e.g. `output/quarantine/emulation-batch.jsonl`; without
+ * a file the entries are only kept in memory (tests, notebooks).
  */
-export async function emulatePosts(options: Omit<EmulationRunOptions, 'names'> & { transport: RecordTransport; destinations: Record<TableKey, string> }): Promise<EmulationSummary> {
-  const started = performance.now();
-  const { transport, destinations, source } = options;
-  const limits = transport.limits;
-  const batchSize = Math.max(1, Math.min(options.batchSize ?? limits.maxRecords, limits.maxRecords));
-  const concurrency = Math.max(1, options.concurrency ?? 4);
-  const graceMs = options.graceMs ?? 15_000;
-  const lingerMs = options.lingerMs ?? 200;
-  const seed = options.seed ?? DEFAULT_EMULATION_SEED;
-  const quarantine = options.quarantine ?? createQuarantine();
-  const ledger = new Ledger(destinations);
-  const retry = { ...EMULATION_RETRY, ...options.retry };
-
-  const stopReading = new AbortController();
-  const hardStop = new AbortController();
-  let stoppedBy: StopReason | undefined;
-  let fatal: unknown;
-  const stop = (reason: StopReason) => {
-    if (stoppedBy) return;
-    stoppedBy = reason;
-    stopReading.abort(new PipelineError('STOPPED', `stopped by ${reason}`));
+export function createQuarantine(file?: string): EmulationQuarantine {
+  const writer = createQuarantineWriter<EmulationQuarantineEntry>(file, 'fresh');
+  return {
+    file,
+    get count() { return writer.count; },
+    add: ({ table, destination, id, reason, row }) => writer.add({ table, destination, id, reason, ...rowPreview(row) }),
+    entries: () => writer.entries(),
+    close: () => writer.close(),
   };
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onSignal = () => {
-    stop('signal');
-    graceTimer ??= setTimeout(() => hardStop.abort(new PipelineError('STOPPED', `in-flight requests did not finish within ${graceMs} ms of the stop`)), graceMs);
-  };
-  if (options.signal?.aborted) onSignal();
-  else options.signal?.addEventListener('abort', onSignal, { once: true });
-  const onHardSignal = () => {
-    stop('signal');
-    hardStop.abort(new PipelineError('STOPPED', 'in-flight requests were cut off'));
-  };
-  if (options.hardSignal?.aborted) onHardSignal();
-  else options.hardSignal?.addEventListener('abort', onHardSignal, { once: true });
-  const durationTimer = options.durationMs !== undefined ? setTimeout(() => stop('duration'), options.durationMs) : undefined;
+}
 
-  let postsRead = 0;
-  const reportProgress = () => {
-    const t = ledger.totals();
-    const fields = { acked: t.acked, retried: t.retried, quarantined: t.quarantined, failed: t.failed };
-    if (options.count === undefined) options.progress?.setTotal(postsRead);
-    options.progress?.update(postsRead, fields);
-  };
+/** Any row made readable (`previewRow`: BigInt as text, circular references marked), cut like every quarantine preview. */
+function rowPreview(row: unknown): Pick<EmulationQuarantineEntry, 'row' | 'rowChars'> {
+  const readable = previewRow(row, Number.POSITIVE_INFINITY).row;
+  const preview = cutPreview(JSON.stringify(readable));
+  return preview.truncated ? { row: `${preview.text}…`, rowChars: preview.chars } : { row: readable };
+}
 
-  const quarantineRecord = (p: Pick<Pending, 'table' | 'id' | 'row'>, reason: string) => {
-    ledger.quarantined(p.table, reason);
-    quarantine.add({ table: p.table, destination: destinations[p.table], id: p.id, reason, row: p.row });
-  };
+/** What `emulatePosts` takes: the options of either path, its transport and the destination of each table. */
+type EmulatePostsOptions = Omit<EmulationRunOptions, 'names'> & { transport: RecordTransport; destinations: Record<TableKey, string> };
 
-  const failRecords = (table: TableKey, records: readonly Pending[], reason: string) => {
-    if (records.length) ledger.failed(table, reason, records.length);
-  };
+/**
+ * The engine of both paths. Reads posts from the source (paced), serialises each row, quarantines
+ * the ones that can never be sent, and hands the rest to a `RecordSender` (send-records.ts), which
+ * batches them per table within the transport's limits, sends them with bounded concurrency and
+ * retries or splits what fails. Every record read ends acknowledged, quarantined or failed, and the
+ * summary says how many of each. An error that stops the run (reading the source failed, a
+ * destination is missing) is thrown as an `EmulationFailedError` carrying the summary: a run that
+ * could not read or send never looks like a finished one.
+ */
+export async function emulatePosts(options: EmulatePostsOptions): Promise<EmulationSummary> {
+  const run = new EmulationRun(options);
+  await run.readPosts();
+  await run.sender.finish();
+  run.end();
+  const summary = run.summary();
+  if (run.fatal !== undefined) throw new EmulationFailedError(summary, run.fatal);
+  return summary;
+}
 
-  /** Sends `records` to the table's destination until each is acknowledged, quarantined or failed. */
-  const deliver = async (table: TableKey, records: Pending[]): Promise<void> => {
-    const destination = destinations[table];
-    let pending = records;
-    try {
-      await withRetry(async () => {
-        const outcomes = await transport.send(destination, pending.map((p) => p.record), hardStop.signal);
-        const again: Pending[] = [];
-        const reasons = new Set<string>();
-        outcomes.forEach((outcome, i) => {
-          const p = pending[i];
-          if (outcome.ok) {
-            ledger.acked(table);
-            options.onAck?.({ ...outcome, table, destination, id: p.id, json: p.record.json });
-          } else if (outcome.retriable) {
-            again.push(p);
-            reasons.add(outcome.reason);
-          } else {
-            quarantineRecord(p, `refused by ${destination}: ${outcome.reason}`);
-          }
-        });
-        pending = again;
-        reportProgress();
-        if (again.length) {
-          throw new PipelineError('RECORDS_FAILED', `${again.length} of ${outcomes.length} records failed in ${destination}: ${[...reasons].join('; ')}`, { retriable: true });
-        }
-      }, { ...retry, signal: hardStop.signal, isRetriable: isRetriableError, onRetry: () => ledger.retried(table, pending.length) });
-    } catch (error) {
-      if (isRecordRejection(error)) {
-        if (pending.length === 1) {
-          quarantineRecord(pending[0], describeError(error));
-          return;
-        }
-        // Split the refused batch to isolate the record(s) the server refuses.
-        ledger.retried(table, pending.length);
-        const middle = Math.ceil(pending.length / 2);
-        const [left, right] = [pending.slice(0, middle), pending.slice(middle)];
-        await deliver(table, left);
-        await deliver(table, right);
-        return;
-      }
-      if (hardStop.signal.aborted) {
-        failRecords(table, pending, `not acknowledged before the stop: ${describeError(hardStop.signal.reason)}`);
-        return;
-      }
-      if (!(error instanceof PipelineError && error.retriable)) {
-        fatal ??= error;
-        stop('fatal');
-      }
-      failRecords(table, pending, describeError(error));
-    } finally {
-      reportProgress();
-    }
-  };
+/** One run of `emulatePosts`: its settings, counters and stop state, and the steps it goes through. */
+class EmulationRun {
+  readonly sender: RecordSender;
+  private readonly started = performance.now();
+  private readonly batchSize: number;
+  private readonly graceMs: number;
+  private readonly lingerMs: number;
+  private readonly retry: RecordSenderOptions['retry'];
+  private readonly quarantine: EmulationQuarantine;
+  private readonly ledger: Ledger;
+  /** Aborted by any stop: no new posts are read. */
+  private readonly stopReading = new AbortController();
+  /** Aborted by a second stop or when the grace period ends: requests in flight are cut. */
+  private readonly hardStop = new AbortController();
+  private stoppedBy: StopReason | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
+  private postsRead = 0;
+  private fatalError: unknown;
 
-  // Batches being filled, one per table, and the requests in flight.
-  const slots = new Semaphore(concurrency);
-  const inFlight = new Set<Promise<void>>();
-  const buffers = new Map<TableKey, OpenBatch>(TABLES.map((t) => [t, { records: [], bytes: 0, since: 0 }]));
-
-  const dispatch = async (table: TableKey) => {
-    const batch = buffers.get(table) as OpenBatch;
-    if (batch.records.length === 0) return;
-    buffers.set(table, { records: [], bytes: 0, since: 0 });
-    try {
-      await slots.acquire(hardStop.signal);
-    } catch (error) {
-      failRecords(table, batch.records, `never sent: ${describeError(error)}`);
-      return;
-    }
-    ledger.sent(table, batch.records.length);
-    const job: Promise<void> = deliver(table, batch.records).finally(() => {
-      slots.release();
-      inFlight.delete(job);
+  constructor(private readonly options: EmulatePostsOptions) {
+    const { limits } = options.transport;
+    this.batchSize = Math.max(1, Math.min(options.batchSize ?? limits.maxRecords, limits.maxRecords));
+    this.graceMs = options.graceMs ?? 15_000;
+    this.lingerMs = options.lingerMs ?? 200;
+    this.quarantine = options.quarantine ?? createQuarantine();
+    this.ledger = new Ledger(options.destinations);
+    this.retry = { ...EMULATION_RETRY, ...options.retry };
+    this.sender = new RecordSender({
+      transport: options.transport,
+      destinations: options.destinations,
+      ledger: this.ledger,
+      batchSize: this.batchSize,
+      concurrency: Math.max(1, options.concurrency ?? 4),
+      retry: this.retry,
+      hardStop: this.hardStop.signal,
+      quarantine: (record, reason) => this.quarantineRecord(record, reason),
+      onFatal: (error) => this.failWith(error),
+      onProgress: () => this.reportProgress(),
+      ...(options.onAck ? { onAck: options.onAck } : {}),
     });
-    inFlight.add(job);
-  };
-  const flushAll = async () => {
-    for (const table of TABLES) await dispatch(table);
-  };
-  const oldestAge = () => {
-    const now = performance.now();
-    let age = 0;
-    for (const b of buffers.values()) if (b.records.length) age = Math.max(age, now - b.since);
-    return age;
+    this.listenForStops();
+  }
+
+  /** The error that stopped the run, if one did. */
+  get fatal(): unknown {
+    return this.fatalError;
+  }
+
+  /** Reads posts at the pace asked for and hands their records to the sender, until a stop. */
+  async readPosts(): Promise<void> {
+    const { count } = this.options;
+    try {
+      const { picker, pacer } = await this.planReading();
+      let consumed = 0;
+      while (!this.stopReading.signal.aborted) {
+        if (count !== undefined && consumed >= count) {
+          this.stop('count');
+          break;
+        }
+        const n = Math.min(pacer.chunk, count === undefined ? Infinity : count - consumed);
+        if (!(await this.waitForPace(pacer.reserve(n)))) break;
+        await this.readChunk(picker.next(n));
+        consumed += n;
+      }
+    } catch (error) {
+      // An error after the stop is the aborted read or sleep; the stop reason already explains it.
+      if (!this.stopReading.signal.aborted) this.failWith(error);
+    }
+  }
+
+  /** Stops the timers, the stop listeners and the progress display. */
+  end(): void {
+    clearTimeout(this.durationTimer);
+    clearTimeout(this.graceTimer);
+    this.options.signal?.removeEventListener('abort', this.onSignal);
+    this.options.hardSignal?.removeEventListener('abort', this.onHardSignal);
+    this.reportProgress();
+    this.options.progress?.stop();
+  }
+
+  /** The counters, the stop reason and the error that stopped the run, if one did. */
+  summary(): EmulationSummary {
+    const { transport, source } = this.options;
+    const tables = this.ledger.snapshot();
+    const elapsedMs = performance.now() - this.started;
+    const totals = this.ledger.totals();
+    const reconciled = reconciles(tables);
+    return {
+      path: transport.path,
+      transport: transport.description,
+      source: source.description,
+      tables,
+      posts: this.postsRead,
+      elapsedMs,
+      postsPerSecond: elapsedMs > 0 ? (totals.acked + totals.quarantined) / TABLES.length / (elapsedMs / 1000) : 0,
+      stoppedBy: this.stoppedBy ?? 'count',
+      reconciled,
+      ok: reconciled && totals.failed === 0 && this.fatalError === undefined,
+      reasons: this.ledger.reasons(),
+      ...(this.quarantine.file ? { quarantineFile: this.quarantine.file } : {}),
+      ...(this.fatalError !== undefined ? { fatalError: describeError(this.fatalError) } : {}),
+    };
+  }
+
+  /** `signal` stops reading and gives requests in flight `graceMs`; `hardSignal` and `durationMs` stop too. */
+  private listenForStops(): void {
+    const { signal, hardSignal, durationMs } = this.options;
+    if (signal?.aborted) this.onSignal();
+    else signal?.addEventListener('abort', this.onSignal, { once: true });
+    if (hardSignal?.aborted) this.onHardSignal();
+    else hardSignal?.addEventListener('abort', this.onHardSignal, { once: true });
+    if (durationMs !== undefined) this.durationTimer = setTimeout(() => this.stop('duration'), durationMs);
+  }
+
+  private readonly onSignal = () => {
+    this.stop('signal');
+    this.graceTimer ??= setTimeout(() => this.hardStop.abort(new PipelineError('STOPPED', `in-flight requests did not finish within ${this.graceMs} ms of the stop`)), this.graceMs);
   };
 
-  const enqueue = async (p: Pending) => {
-    let batch = buffers.get(p.table) as OpenBatch;
-    if (batch.records.length >= batchSize || batch.bytes + p.bytes > limits.maxRequestBytes) {
-      await dispatch(p.table);
-      batch = buffers.get(p.table) as OpenBatch;
-    }
-    if (batch.records.length === 0) batch.since = performance.now();
-    batch.records.push(p);
-    batch.bytes += p.bytes;
-    if (batch.records.length >= batchSize) await dispatch(p.table);
+  private readonly onHardSignal = () => {
+    this.stop('signal');
+    this.hardStop.abort(new PipelineError('STOPPED', 'in-flight requests were cut off'));
   };
+
+  private stop(reason: StopReason): void {
+    if (this.stoppedBy) return;
+    this.stoppedBy = reason;
+    this.stopReading.abort(new PipelineError('STOPPED', `stopped by ${reason}`));
+  }
+
+  private failWith(error: unknown): void {
+    this.fatalError ??= error;
+    this.stop('fatal');
+  }
+
+  /** Which rows to read (random or sequential) and at what pace, once the source is known to hold posts. */
+  private async planReading(): Promise<{ picker: PositionPicker; pacer: Pacer }> {
+    const { source, selection, coursePace, rate } = this.options;
+    const seed = this.options.seed ?? DEFAULT_EMULATION_SEED;
+    const rows = await source.count();
+    if (rows <= 0) throw new PipelineError('SOURCE_EMPTY', `${source.description} holds no posts; seed it first (npm run db:seed)`);
+    const picker = createPositionPicker(selection ?? 'random', rows, seededRandom(seed));
+    const pacer: Pacer = coursePace
+      ? coursePacer(seededRandom(seed ^ 0x5eed))
+      : rate ? createTokenBucket(rate, { maxChunk: this.batchSize }) : unlimitedPacer(this.batchSize);
+    return { picker, pacer };
+  }
+
+  /** Waits `waitMs` for the pace, first sending batches that would wait longer than `lingerMs`; false when stopped meanwhile. */
+  private async waitForPace(waitMs: number): Promise<boolean> {
+    if (waitMs <= 0) return true;
+    if (this.sender.oldestAge() + waitMs >= this.lingerMs) await this.sender.flushAll();
+    return sleep(waitMs, true, { signal: this.stopReading.signal }).catch((error: unknown) => {
+      if (this.stopReading.signal.aborted) return false;
+      throw error;
+    });
+  }
+
+  /** Reads the posts at `positions` (retrying what may pass later) and hands their records to the sender. */
+  private async readChunk(positions: number[]): Promise<void> {
+    const posts = await withRetry(() => this.options.source.postsAt(positions), {
+      ...this.retry,
+      signal: this.stopReading.signal,
+      isRetriable: (error) => isRetriableError(error) || isRetriableNetworkCode((error as NodeJS.ErrnoException)?.code) || (error as NodeJS.ErrnoException)?.code === 'PROTOCOL_CONNECTION_LOST',
+      onRetry: (error) => this.options.log?.warn(`reading posts failed, retrying: ${describeError(error)}`),
+    });
+    for (let i = 0; i < posts.length; i++) {
+      this.postsRead += 1;
+      for (const p of this.encodePost(posts[i], positions[i])) await this.sender.enqueue(p);
+    }
+    this.reportProgress();
+  }
 
   /** The post's rows as records; rows that cannot be serialised or are too large go to quarantine. */
-  const encodePost = (post: Post, position: number): Pending[] => {
+  private encodePost(post: Post, position: number): Pending[] {
+    const { transport } = this.options;
     const out: Pending[] = [];
     for (const table of TABLES) {
       const row = post[table] as unknown as Record<string, unknown>;
-      ledger.read(table);
+      this.ledger.read(table);
       const rawId = row?.[table === 'pin' ? 'index' : 'ind'];
       const id = rawId === undefined || rawId === null || rawId === '' ? String(position) : String(rawId);
       const serialised = serialiseRow(row);
       if (!serialised.ok) {
-        quarantineRecord({ table, id, row }, serialised.reason);
+        this.quarantineRecord({ table, id, row }, serialised.reason);
         continue;
       }
       const record = { json: serialised.json, key: id };
       const bytes = transport.recordBytes(record);
-      if (bytes > limits.maxRecordBytes) {
-        quarantineRecord({ table, id, row }, `oversized: ${bytes.toLocaleString('en-US')} bytes, over the ${limits.maxRecordBytes.toLocaleString('en-US')}-byte limit per record`);
+      if (bytes > transport.limits.maxRecordBytes) {
+        this.quarantineRecord({ table, id, row }, `oversized: ${bytes.toLocaleString('en-US')} bytes, over the ${transport.limits.maxRecordBytes.toLocaleString('en-US')}-byte limit per record`);
         continue;
       }
       out.push({ table, id, row, record, bytes });
     }
     return out;
-  };
-
-  const readPosts = (positions: number[]) => withRetry(() => source.postsAt(positions), {
-    ...retry,
-    signal: stopReading.signal,
-    isRetriable: (error) => isRetriableError(error) || isRetriableNetworkCode((error as NodeJS.ErrnoException)?.code) || (error as NodeJS.ErrnoException)?.code === 'PROTOCOL_CONNECTION_LOST',
-    onRetry: (error) => options.log?.warn(`reading posts failed, retrying: ${describeError(error)}`),
-  });
-
-  try {
-    const rows = await source.count();
-    if (rows <= 0) throw new PipelineError('SOURCE_EMPTY', `${source.description} holds no posts; seed it first (npm run db:seed)`);
-    const picker = createPositionPicker(options.selection ?? 'random', rows, seededRandom(seed));
-    const pacer: Pacer = options.coursePace
-      ? coursePacer(seededRandom(seed ^ 0x5eed))
-      : options.rate ? createTokenBucket(options.rate, { maxChunk: batchSize }) : unlimitedPacer(batchSize);
-    let consumed = 0;
-    while (!stopReading.signal.aborted) {
-      if (options.count !== undefined && consumed >= options.count) {
-        stop('count');
-        break;
-      }
-      const n = Math.min(pacer.chunk, options.count === undefined ? Infinity : options.count - consumed);
-      const waitMs = pacer.reserve(n);
-      if (waitMs > 0) {
-        if (oldestAge() + waitMs >= lingerMs) await flushAll();
-        const slept = await sleep(waitMs, true, { signal: stopReading.signal }).catch((error: unknown) => {
-          if (stopReading.signal.aborted) return false;
-          throw error;
-        });
-        if (!slept) break;
-      }
-      const positions = picker.next(n);
-      const posts = await readPosts(positions);
-      consumed += n;
-      for (let i = 0; i < posts.length; i++) {
-        postsRead += 1;
-        for (const p of encodePost(posts[i], positions[i])) await enqueue(p);
-      }
-      reportProgress();
-    }
-  } catch (error) {
-    // An error after the stop is the aborted read or sleep; the stop reason already explains it.
-    if (!stopReading.signal.aborted) {
-      fatal ??= error;
-      stop('fatal');
-    }
   }
 
-  await flushAll();
-  while (inFlight.size) await Promise.all([...inFlight]);
+  private quarantineRecord(p: Pick<Pending, 'table' | 'id' | 'row'>, reason: string): void {
+    this.ledger.quarantined(p.table, reason);
+    this.quarantine.add({ table: p.table, destination: this.options.destinations[p.table], id: p.id, reason, row: p.row });
+  }
 
-  clearTimeout(durationTimer);
-  clearTimeout(graceTimer);
-  options.signal?.removeEventListener('abort', onSignal);
-  options.hardSignal?.removeEventListener('abort', onHardSignal);
-  reportProgress();
-  options.progress?.stop();
-
-  const tables = ledger.snapshot();
-  const elapsedMs = performance.now() - started;
-  const totals = ledger.totals();
-  const reconciled = reconciles(tables);
-  const summary: EmulationSummary = {
-    path: transport.path,
-    transport: transport.description,
-    source: source.description,
-    tables,
-    posts: postsRead,
-    elapsedMs,
-    postsPerSecond: elapsedMs > 0 ? (totals.acked + totals.quarantined) / TABLES.length / (elapsedMs / 1000) : 0,
-    stoppedBy: stoppedBy ?? 'count',
-    reconciled,
-    ok: reconciled && totals.failed === 0 && fatal === undefined,
-    reasons: ledger.reasons(),
-    ...(quarantine.file ? { quarantineFile: quarantine.file } : {}),
-    ...(fatal !== undefined ? { fatalError: describeError(fatal) } : {}),
-  };
-  if (fatal !== undefined) throw new EmulationFailedError(summary, fatal);
-  return summary;
+  private reportProgress(): void {
+    const t = this.ledger.totals();
+    const fields = { acked: t.acked, retried: t.retried, quarantined: t.quarantined, failed: t.failed };
+    if (this.options.count === undefined) this.options.progress?.setTotal(this.postsRead);
+    this.options.progress?.update(this.postsRead, fields);
+  }
 }

@@ -14,27 +14,22 @@
  *   batches after the last committed checkpoint and nothing is stored twice.
  *
  * Shards are listed once at start (resharding during a run is not followed; a closed shard is read
- * to its end). One consumer process per bucket and stream set at a time.
+ * to its end). One consumer process per bucket and stream set at a time. The Kinesis calls are in
+ * read-shards.ts (`ShardReader`); undecodable records are appended to `STREAM_QUARANTINE_FILE`,
+ * kept across restarts (`createStreamQuarantine`, built on the one writer in src/quarantine.ts).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type GetRecordsCommandOutput,
-  type KinesisClient,
-  type _Record,
-} from '@aws-sdk/client-kinesis';
+import type { KinesisClient, _Record } from '@aws-sdk/client-kinesis';
 import { validateRecord, type RawRowByTable } from '../contract/raw-records';
 import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { rowsToFrame, type Frame } from '../frames';
 import type { Logger } from '../log';
+import { createQuarantineWriter, previewText, type QuarantineEntry } from '../quarantine';
 import { withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
-import { createStreamQuarantine, previewData, type StreamQuarantine, type StreamQuarantineEntry } from './quarantine';
-import { openStreamTables, type ShardCheckpoint, type StreamTables } from './stream-tables';
+import { ShardReader, type ShardState } from './read-shards';
+import { openStreamTables, type ShardCheckpoint, type StoredBatch, type StreamTables } from './stream-tables';
 
 /** PIPELINE_SPEC.md §8: 5 GetRecords calls a second per shard, 10,000 records per call. */
 export const GET_RECORDS_PER_SECOND = 5;
@@ -140,169 +135,210 @@ export interface StreamConsumer {
   finishWhenIdle(idleMs?: number): Promise<ConsumeSummary>;
 }
 
-interface ShardState {
-  table: TableKey;
+/** Default file name of the streaming quarantine, in the output folder. */
+export const STREAM_QUARANTINE_FILE = 'streaming-quarantine.jsonl';
+
+/** One record the consumer could not turn into a raw row. */
+export type StreamQuarantineEntry = QuarantineEntry<{
   stream: string;
   shardId: string;
-  iterator?: string;
-  checkpoint?: ShardCheckpoint;
-  lastCallAt: number;
-  /** Since when the shard is caught up (undefined while it is reading). */
-  idleSince?: number;
-  closed: boolean;
-  /** MillisBehindLatest of the last answer. */
-  behind: number;
+  sequenceNumber: string;
+  partitionKey: string;
+}, {
+  /** The record's data as UTF-8 text, cut at `PREVIEW_CHARS` (ending in "…" when cut). */
+  data: string;
+  at: string;
+}>;
+
+export interface StreamQuarantine {
+  /** JSON lines file, when the entries are written to one. */
+  readonly file?: string;
+  /** The entries of this run (the last 1,000 when more). */
+  readonly entries: StreamQuarantineEntry[];
+  add(entries: StreamQuarantineEntry[]): Promise<void>;
+}
+
+/**
+ * A quarantine appending one JSON line per entry to `file` (kept across runs, and created at the
+ * first entry: a replayed batch after a crash can append an entry twice, recognisable by its shard
+ * and sequence number); without `file`, entries are only kept in memory.
+ */
+export function createStreamQuarantine(file?: string): StreamQuarantine {
+  const writer = createQuarantineWriter<StreamQuarantineEntry>(file, 'append');
+  return {
+    ...(file ? { file } : {}),
+    get entries() { return writer.entries(); },
+    add(entries) {
+      writer.addAll(entries);
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Starts consuming; see the module comment. Stop it with `stop()`, `signal`, `durationMs` or `untilIdle`. */
 export function startStreamConsumer(options: StreamConsumerOptions): StreamConsumer {
-  const started = Date.now();
-  const tables = options.tables ?? TABLES;
-  const { kinesis } = options;
-  const quarantine = options.quarantine ?? createStreamQuarantine(options.quarantineFile);
-  const minIntervalMs = 1000 / Math.min(GET_RECORDS_PER_SECOND, Math.max(0.1, options.callsPerSecond ?? GET_RECORDS_PER_SECOND));
-  const limit = Math.max(1, Math.min(MAX_RECORDS_PER_CALL, options.maxRecordsPerCall ?? MAX_RECORDS_PER_CALL));
-  const retry: RetryOptions = { ...CONSUMER_RETRY, ...options.retry, isRetriable: isRetriableConsumerError };
-  let idleMs = options.untilIdle ? options.idleMs ?? 2_000 : undefined;
-
-  const stats = Object.fromEntries(tables.map((table) => [table, {
-    table, stream: options.names.streams[table], tableName: options.names.streamTables[table], shards: 0, records: 0, rowsWritten: 0,
-    duplicates: 0, invalid: 0, quarantined: 0, batches: 0, tableRows: 0, millisBehindLatest: 0,
-  } satisfies StreamStats])) as Record<TableKey, StreamStats>;
-
-  const stopController = new AbortController();
-  let stoppedBy: ConsumerStopReason | undefined;
-  const stop = (reason: ConsumerStopReason) => {
-    if (stoppedBy) return;
-    stoppedBy = reason;
-    stopController.abort();
+  const run = new ConsumerRun(options);
+  const done = run.consume();
+  done.catch(() => undefined);
+  return {
+    stats: () => run.stats,
+    done,
+    stop: () => {
+      run.stop('stopped');
+      return done;
+    },
+    finishWhenIdle: (ms) => {
+      run.finishWhenIdle(ms ?? options.idleMs ?? 2_000);
+      return done;
+    },
   };
-  const onSignal = () => stop('signal');
-  if (options.signal?.aborted) onSignal();
-  else options.signal?.addEventListener('abort', onSignal, { once: true });
-  const durationTimer = options.durationMs !== undefined ? setTimeout(() => stop('duration'), options.durationMs) : undefined;
-  const shards: ShardState[] = [];
-  let streamTables: StreamTables | undefined;
-  let allShardsListed = false;
-  let fatalError: unknown;
-  const checkIdle = () => {
-    if (idleMs === undefined || !allShardsListed) return;
-    const now = Date.now();
-    if (shards.every((s) => s.closed || (s.idleSince !== undefined && now - s.idleSince >= (idleMs as number)))) stop('idle');
-  };
+}
 
-  const call = <T>(what: string, operation: () => Promise<T>): Promise<T> =>
-    withRetry(operation, { ...retry, signal: stopController.signal, onRetry: (error, attempt, delayMs) => options.log?.warn(`${what}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`) });
+/** One run of the consumer: its counters, shards and stop state, and the steps of `startStreamConsumer`. */
+class ConsumerRun {
+  readonly stats: Record<TableKey, StreamStats>;
+  private readonly started = Date.now();
+  private readonly tables: readonly TableKey[];
+  private readonly quarantine: StreamQuarantine;
+  private readonly retry: RetryOptions;
+  private readonly reader: ShardReader;
+  /** Aborted by any stop: every shard ends after its batch in progress. */
+  private readonly stopController = new AbortController();
+  private readonly shards: ShardState[] = [];
+  private durationTimer: NodeJS.Timeout | undefined;
+  /** Caught up for this long, every shard: the consumer stops (undefined: it does not). */
+  private idleMs: number | undefined;
+  private stoppedBy: ConsumerStopReason | undefined;
+  private streamTables: StreamTables | undefined;
+  private allShardsListed = false;
+  private fatalError: unknown;
 
-  async function listShards(stream: string): Promise<string[]> {
-    const ids: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await call(`ListShards ${stream}`, () => kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream })));
-      for (const shard of page.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId);
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return ids;
+  constructor(private readonly options: StreamConsumerOptions) {
+    this.tables = options.tables ?? TABLES;
+    this.quarantine = options.quarantine ?? createStreamQuarantine(options.quarantineFile);
+    this.retry = { ...CONSUMER_RETRY, ...options.retry, isRetriable: isRetriableConsumerError };
+    this.idleMs = options.untilIdle ? options.idleMs ?? 2_000 : undefined;
+    this.stats = emptyStats(this.tables, options.names);
+    this.reader = new ShardReader({
+      kinesis: options.kinesis,
+      database: options.database,
+      minIntervalMs: 1000 / Math.min(GET_RECORDS_PER_SECOND, Math.max(0.1, options.callsPerSecond ?? GET_RECORDS_PER_SECOND)),
+      limit: Math.max(1, Math.min(MAX_RECORDS_PER_CALL, options.maxRecordsPerCall ?? MAX_RECORDS_PER_CALL)),
+      signal: this.stopController.signal,
+      call: (what, operation) => this.call(what, operation),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    this.listenForStops();
   }
 
-  async function newIterator(shard: ShardState): Promise<string | undefined> {
-    const seq = shard.checkpoint?.sequenceNumber;
+  /** Opens the tables, reads every shard until the consumer stops, and closes again. */
+  async consume(): Promise<ConsumeSummary> {
     try {
-      const output = await call(`GetShardIterator ${shard.stream} ${shard.shardId}`, () => kinesis.send(new GetShardIteratorCommand({
-        StreamName: shard.stream,
-        ShardId: shard.shardId,
-        ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
-      })));
-      return output.ShardIterator;
+      this.streamTables = await openStreamTables(this.options.database, this.options.names.streamTables);
+      const reading = await this.startShards(this.streamTables);
+      this.allShardsListed = true;
+      this.checkIdle();
+      await Promise.all(reading);
+      if (this.fatalError !== undefined) throw this.fatalError;
+      this.stop('shards-closed');
+      return this.summary();
     } catch (error) {
-      if (seq && (error as { name?: string }).name === 'InvalidArgumentException') {
-        throw new PipelineError('CHECKPOINT_FOREIGN', `the checkpoint of ${shard.stream} ${shard.shardId} in ${options.database} is not of this stream (was it deleted and created again?); delete ${options.database} to read the streams from the start`, { cause: error });
-      }
+      this.stop('fatal');
       throw error;
+    } finally {
+      this.release();
     }
   }
 
-  /** One GetRecords at the shard's pace; renews an expired iterator. */
-  async function getRecords(shard: ShardState): Promise<GetRecordsCommandOutput | undefined> {
-    // Every attempt, retries included, waits for the shard's pace: Kinesis counts each call.
-    const pace = async () => {
-      const wait = shard.lastCallAt + minIntervalMs - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal: stopController.signal }).catch(() => undefined);
-      shard.lastCallAt = Date.now();
-    };
-    for (let renewals = 0; ; renewals++) {
-      if (stopController.signal.aborted) return undefined;
-      shard.iterator ??= await newIterator(shard);
-      if (!shard.iterator) return undefined;
-      try {
-        return await call(`GetRecords ${shard.stream} ${shard.shardId}`, async () => {
-          await pace();
-          if (stopController.signal.aborted) return undefined;
-          return kinesis.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: limit }));
-        });
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ExpiredIteratorException' || renewals >= 3) throw error;
-        options.log?.info(`${shard.stream} ${shard.shardId}: iterator expired, renewing from ${shard.checkpoint?.sequenceNumber ?? 'TRIM_HORIZON'}`);
-        shard.iterator = undefined;
-      }
-    }
+  stop(reason: ConsumerStopReason): void {
+    if (this.stoppedBy) return;
+    this.stoppedBy = reason;
+    this.stopController.abort();
   }
 
-  async function handleBatch<K extends TableKey>(shard: ShardState, records: _Record[]): Promise<void> {
-    const table = shard.table as K;
-    const stat = stats[table];
-    const raw: RawRowByTable[K][] = [];
-    const rejected: StreamQuarantineEntry[] = [];
-    for (const record of records) {
-      const base = { stream: shard.stream, shardId: shard.shardId, sequenceNumber: record.SequenceNumber ?? '', partitionKey: record.PartitionKey ?? '' };
-      const decoded = decodeRecordData(record.Data ?? new Uint8Array());
-      const checked = decoded.ok ? validateRecord(table, decoded.value) : decoded;
-      if (checked.ok) raw.push(checked.row);
-      else rejected.push({ ...base, reason: checked.reason, data: previewData(record.Data), at: new Date().toISOString() });
-    }
-    const lastSeq = records[records.length - 1].SequenceNumber as string;
-    // The quarantine is written first: a crash before the commit replays the batch, and the
-    // quarantine (append-only) then shows its bad records twice, recognisable by sequence number.
-    await quarantine.add(rejected);
-    const checkpoint: ShardCheckpoint = { stream: shard.stream, shardId: shard.shardId, sequenceNumber: lastSeq, records: (shard.checkpoint?.records ?? 0) + records.length, updatedAt: new Date().toISOString() };
-    const stored = await call(`storing a batch of ${shard.stream} ${shard.shardId}`, () => (streamTables as StreamTables).storeBatch(table, raw, checkpoint));
-    shard.checkpoint = checkpoint;
-    stat.records += records.length;
-    stat.rowsWritten += stored.rowsWritten;
-    stat.duplicates += stored.duplicates;
-    stat.invalid += stored.invalid;
-    stat.quarantined += rejected.length;
-    stat.batches += 1;
-    stat.tableRows = stored.tableRows;
-    options.onBatch?.({
-      table, stream: shard.stream, shardId: shard.shardId, records: records.length, rowsWritten: stored.rowsWritten,
-      storedAt: Date.now(), arrivals: records.map((r) => ({ sequenceNumber: r.SequenceNumber ?? '', ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp.getTime() } : {}) })),
+  /** From now on, stops once every shard is caught up for `idleMs`. */
+  finishWhenIdle(idleMs: number): void {
+    this.idleMs = idleMs;
+    this.checkIdle();
+  }
+
+  /** `signal` and `durationMs` stop the consumer. */
+  private listenForStops(): void {
+    const { signal, durationMs } = this.options;
+    if (signal?.aborted) this.onSignal();
+    else signal?.addEventListener('abort', this.onSignal, { once: true });
+    if (durationMs !== undefined) this.durationTimer = setTimeout(() => this.stop('duration'), durationMs);
+  }
+
+  private readonly onSignal = () => this.stop('signal');
+
+  private release(): void {
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.options.signal?.removeEventListener('abort', this.onSignal);
+    this.streamTables?.close();
+  }
+
+  private summary(): ConsumeSummary {
+    return { tables: this.stats, stoppedBy: this.stoppedBy ?? 'stopped', durationMs: Date.now() - this.started, ...(this.quarantine.file ? { quarantineFile: this.quarantine.file } : {}) };
+  }
+
+  /** Stops when idle stopping is on, every shard is listed, and each is closed or caught up for `idleMs`. */
+  private checkIdle(): void {
+    const { idleMs } = this;
+    if (idleMs === undefined || !this.allShardsListed) return;
+    const now = Date.now();
+    if (this.shards.every((s) => s.closed || (s.idleSince !== undefined && now - s.idleSince >= idleMs))) this.stop('idle');
+  }
+
+  /** Runs one Kinesis or storage call with the consumer's retries, cut short by a stop. */
+  private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, {
+      ...this.retry,
+      signal: this.stopController.signal,
+      onRetry: (error, attempt, delayMs) => this.options.log?.warn(`${what}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`),
     });
   }
 
+  /** Lists the shards of every stream and starts reading each from its checkpoint. */
+  private async startShards(streamTables: StreamTables): Promise<Promise<void>[]> {
+    const reading: Promise<void>[] = [];
+    for (const table of this.tables) {
+      const stream = this.options.names.streams[table];
+      this.stats[table].tableRows = await streamTables.tableRows(table);
+      const ids = await this.reader.listShards(stream);
+      this.stats[table].shards = ids.length;
+      for (const shardId of ids) {
+        const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, checkpoint: await streamTables.readCheckpoint(stream, shardId) };
+        this.shards.push(shard);
+        reading.push(this.readShard(shard));
+      }
+    }
+    return reading;
+  }
+
   /** Reads a shard until the consumer stops or the shard closes; a fatal error stops every shard. */
-  async function readShard(shard: ShardState): Promise<void> {
+  private async readShard(shard: ShardState): Promise<void> {
     try {
-      await readShardBatches(shard);
+      await this.readShardBatches(shard);
     } catch (error) {
       // A stop cuts retries short (their back-off sleep is aborted); the batch is then simply not checkpointed.
-      if (stopController.signal.aborted) return;
-      fatalError ??= error;
-      stop('fatal');
+      if (this.stopController.signal.aborted) return;
+      this.fatalError ??= error;
+      this.stop('fatal');
     }
   }
 
-  async function readShardBatches(shard: ShardState): Promise<void> {
-    while (!stopController.signal.aborted) {
-      const output = await getRecords(shard);
+  private async readShardBatches(shard: ShardState): Promise<void> {
+    while (!this.stopController.signal.aborted) {
+      const output = await this.reader.getRecords(shard);
       if (!output) break;
       const records = output.Records ?? [];
       const behind = output.MillisBehindLatest ?? 0;
       shard.behind = behind;
-      stats[shard.table].millisBehindLatest = Math.max(...shards.filter((s) => s.table === shard.table).map((s) => s.behind));
+      this.stats[shard.table].millisBehindLatest = Math.max(...this.shards.filter((s) => s.table === shard.table).map((s) => s.behind));
       if (records.length) {
         shard.idleSince = undefined;
-        await handleBatch(shard, records);
+        await this.handleBatch(shard, records);
       } else if (behind === 0) {
         shard.idleSince ??= Date.now();
       }
@@ -311,57 +347,80 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
         shard.closed = true;
         break;
       }
-      checkIdle();
+      this.checkIdle();
     }
-    checkIdle();
+    this.checkIdle();
   }
 
-  const run = async (): Promise<ConsumeSummary> => {
-    try {
-      const work: Promise<void>[] = [];
-      streamTables = await openStreamTables(options.database, options.names.streamTables);
-      const opened = streamTables;
-      for (const table of tables) {
-        const stream = options.names.streams[table];
-        stats[table].tableRows = await opened.tableRows(table);
-        const ids = await listShards(stream);
-        stats[table].shards = ids.length;
-        for (const shardId of ids) {
-          const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, checkpoint: await opened.readCheckpoint(stream, shardId) };
-          shards.push(shard);
-          work.push(readShard(shard));
-        }
-      }
-      allShardsListed = true;
-      checkIdle();
-      await Promise.all(work);
-      if (fatalError !== undefined) throw fatalError;
-      stop('shards-closed');
-      return { tables: stats, stoppedBy: stoppedBy ?? 'stopped', durationMs: Date.now() - started, ...(quarantine.file ? { quarantineFile: quarantine.file } : {}) };
-    } catch (error) {
-      stop('fatal');
-      throw error;
-    } finally {
-      if (durationTimer) clearTimeout(durationTimer);
-      options.signal?.removeEventListener('abort', onSignal);
-      streamTables?.close();
-    }
-  };
+  /** One micro-batch: its bad records quarantined, its rows stored with the shard's checkpoint, counted and told. */
+  private async handleBatch(shard: ShardState, records: _Record[]): Promise<void> {
+    const { rows, rejected } = sortRecords(shard, records);
+    // The quarantine is written first: a crash before the commit replays the batch, and the
+    // quarantine (append-only) then shows its bad records twice, recognisable by sequence number.
+    await this.quarantine.add(rejected);
+    const checkpoint = nextCheckpoint(shard, records);
+    const stored = await this.call(`storing a batch of ${shard.stream} ${shard.shardId}`, () => (this.streamTables as StreamTables).storeBatch(shard.table, rows, checkpoint));
+    shard.checkpoint = checkpoint;
+    countBatch(this.stats[shard.table], records.length, rejected.length, stored);
+    this.options.onBatch?.(batchEvent(shard, records, stored));
+  }
+}
 
-  const done = run();
-  done.catch(() => undefined);
+/** Every stream's counters at zero. */
+function emptyStats(tables: readonly TableKey[], names: StreamConsumerOptions['names']): Record<TableKey, StreamStats> {
+  return Object.fromEntries(tables.map((table) => [table, {
+    table, stream: names.streams[table], tableName: names.streamTables[table], shards: 0, records: 0, rowsWritten: 0,
+    duplicates: 0, invalid: 0, quarantined: 0, batches: 0, tableRows: 0, millisBehindLatest: 0,
+  } satisfies StreamStats])) as Record<TableKey, StreamStats>;
+}
+
+/** The records of a batch as raw rows of the shard's table, and quarantine entries for those that are not. */
+function sortRecords<K extends TableKey>(shard: ShardState & { table: K }, records: readonly _Record[]): { rows: RawRowByTable[K][]; rejected: StreamQuarantineEntry[] } {
+  const rows: RawRowByTable[K][] = [];
+  const rejected: StreamQuarantineEntry[] = [];
+  for (const record of records) {
+    const decoded = decodeRecordData(record.Data ?? new Uint8Array());
+    const checked = decoded.ok ? validateRecord(shard.table, decoded.value) : decoded;
+    if (checked.ok) rows.push(checked.row);
+    else rejected.push({ ...recordOrigin(shard, record), reason: checked.reason, data: previewData(record.Data), at: new Date().toISOString() });
+  }
+  return { rows, rejected };
+}
+
+function recordOrigin(shard: ShardState, record: _Record): Pick<StreamQuarantineEntry, 'stream' | 'shardId' | 'sequenceNumber' | 'partitionKey'> {
+  return { stream: shard.stream, shardId: shard.shardId, sequenceNumber: record.SequenceNumber ?? '', partitionKey: record.PartitionKey ?? '' };
+}
+
+/** A record's data as text for its quarantine entry. */
+function previewData(data: Uint8Array | undefined): string {
+  return previewText(Buffer.from(data ?? new Uint8Array()).toString('utf8'));
+}
+
+/** The shard's checkpoint once `records` are stored: after the last of them. */
+function nextCheckpoint(shard: ShardState, records: readonly _Record[]): ShardCheckpoint {
   return {
-    stats: () => stats,
-    done,
-    stop: () => {
-      stop('stopped');
-      return done;
-    },
-    finishWhenIdle: (ms) => {
-      idleMs = ms ?? options.idleMs ?? 2_000;
-      checkIdle();
-      return done;
-    },
+    stream: shard.stream,
+    shardId: shard.shardId,
+    sequenceNumber: records[records.length - 1].SequenceNumber as string,
+    records: (shard.checkpoint?.records ?? 0) + records.length,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+function countBatch(stat: StreamStats, records: number, quarantined: number, stored: StoredBatch): void {
+  stat.records += records;
+  stat.rowsWritten += stored.rowsWritten;
+  stat.duplicates += stored.duplicates;
+  stat.invalid += stored.invalid;
+  stat.quarantined += quarantined;
+  stat.batches += 1;
+  stat.tableRows = stored.tableRows;
+}
+
+function batchEvent(shard: ShardState, records: readonly _Record[], stored: StoredBatch): BatchEvent {
+  return {
+    table: shard.table, stream: shard.stream, shardId: shard.shardId, records: records.length, rowsWritten: stored.rowsWritten,
+    storedAt: Date.now(), arrivals: records.map((r) => ({ sequenceNumber: r.SequenceNumber ?? '', ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp.getTime() } : {}) })),
   };
 }
 

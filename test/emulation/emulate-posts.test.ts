@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EmulationFailedError, emulateBatch, emulatePosts, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
+import { createQuarantine, EmulationFailedError, emulateBatch, emulatePosts, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
 import type { EmulationSummary } from '../../src/emulation/ledger';
 import { PipelineError } from '../../src/errors';
-import { HttpStatusError } from '../../src/emulation/http-client';
-import { unfinishedRunError } from '../../scripts/lib/emulation-command';
+import { HttpStatusError } from '../../src/http-client';
+import { unfinishedRunError } from '../../src/emulation/run-emulation';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
-import { createQuarantine } from '../../src/emulation/quarantine';
 import type { RecordOutcome } from '../../src/emulation/transport';
+import { previewRow } from '../../src/emulation/serialise-row';
+import { PREVIEW_CHARS } from '../../src/quarantine';
 import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
 
@@ -200,6 +201,23 @@ describe('emulatePosts: unsendable rows', () => {
     const oversized = lines.find((l) => l.id === '2');
     assert.ok(typeof oversized?.row === 'string' && oversized.row.length <= 2_001 && (oversized.rowChars ?? 0) > 1_000_000, 'the row is truncated in the file');
     assert.equal(transport.stored.get(NAMES.streams.pin)?.length, 8);
+  });
+
+  test('the quarantine keeps a readable copy of each row, cut at PREVIEW_CHARS with its full length', () => {
+    const circular: Record<string, unknown> = { n: 20n, nan: Number.NaN };
+    circular.self = circular;
+    const rows = [{ index: 1, title: 'fine' }, circular, { index: 2, description: 'x'.repeat(5_000) }];
+    const quarantine = createQuarantine();
+    for (const row of rows) quarantine.add({ table: 'pin', destination: 'topic', id: '1', reason: 'test', row });
+    const expected = rows.map((row) => {
+      const preview = previewRow(row, PREVIEW_CHARS);
+      return { table: 'pin', destination: 'topic', id: '1', reason: 'test', row: preview.row, ...(preview.truncated ? { rowChars: preview.chars } : {}) };
+    });
+    assert.deepEqual(quarantine.entries(), expected);
+    assert.equal(JSON.stringify(quarantine.entries()[1]), '{"table":"pin","destination":"topic","id":"1","reason":"test","row":{"n":"20n","nan":"NaN","self":"[circular]"}}');
+    const cut = quarantine.entries()[2];
+    assert.ok(typeof cut.row === 'string' && cut.row.length === PREVIEW_CHARS + 1 && cut.row.endsWith('…'));
+    assert.equal(cut.rowChars, JSON.stringify(rows[2]).length);
   });
 
   test('batches respect the per-request byte limit', async () => {

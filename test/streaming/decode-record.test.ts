@@ -3,14 +3,13 @@
  * as a function and through the consumer on the local stack.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { decodeRecordData } from '../../src/streaming/decode-record';
-import { consumeStreamsUntilIdle } from '../../src/streaming/consume-streams';
+import { consumeStreamsUntilIdle, createStreamQuarantine, type StreamQuarantineEntry } from '../../src/streaming/consume-streams';
 import { readStreamTable } from '../../src/streaming/stream-tables';
-import type { StreamQuarantineEntry } from '../../src/streaming/quarantine';
 import { stackPool } from './helpers';
 
 const pool = stackPool();
@@ -41,6 +40,27 @@ describe('decodeRecordData', () => {
       assert.equal(decoded.ok, false, data);
       assert.ok(!decoded.ok && decoded.reason.length > 0);
     }
+  });
+});
+
+describe('createStreamQuarantine', () => {
+  const entry = (sequenceNumber: string): StreamQuarantineEntry => ({ stream: 's', shardId: 'shardId-000000000000', sequenceNumber, partitionKey: '1', reason: 'empty data', data: '', at: '2024-01-01T00:00:00.000Z' });
+
+  test('appends across restarts (never truncates), creates the file at the first entry, keeps the entries in memory', async () => {
+    const file = path.join(pool.tempDir(), 'q', 'streaming-quarantine.jsonl');
+    const first = createStreamQuarantine(file);
+    await first.add([]);
+    assert.equal(existsSync(file), false);
+    await first.add([entry('1'), entry('2')]);
+    const second = createStreamQuarantine(file);
+    await second.add([entry('3')]);
+    assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as StreamQuarantineEntry).sequenceNumber), ['1', '2', '3']);
+    assert.equal(readFileSync(file, 'utf8').split('\n')[0], JSON.stringify(entry('1')));
+    assert.deepEqual(second.entries.map((e) => e.sequenceNumber), ['3']);
+    assert.equal(second.file, file);
+    const memory = createStreamQuarantine();
+    await memory.add([entry('4')]);
+    assert.deepEqual([memory.file, memory.entries.length], [undefined, 1]);
   });
 });
 
