@@ -3,8 +3,8 @@
  * output/aws-kit/ (see `--help` and docs/from-local-to-aws.md).
  */
 import path from 'node:path';
-import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
-import { loadConfig, PROJECT_ROOT } from '../src/config';
+import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
+import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { buildKit, DEFAULT_KIT_DIR, placeholdersIn, writeKit } from '../src/kit/write-kit';
 import { kitSettings, type KitOverrides } from '../src/kit/kit-settings';
@@ -44,7 +44,7 @@ export async function main(argv: string[], options: { out?: NodeJS.WritableStrea
     clusterName: text('cluster-name'),
   };
   const settings = kitSettings(loadConfig(), Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as KitOverrides);
-  const dir = path.resolve(PROJECT_ROOT, text('out') ?? DEFAULT_KIT_DIR);
+  const dir = pathOption(values, 'out', DEFAULT_KIT_DIR);
   const files = buildKit(settings);
   const written = await writeKit(dir, files);
   const placeholders = placeholdersIn(files);

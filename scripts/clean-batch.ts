@@ -3,26 +3,29 @@
  * into DuckDB, quarantines bad records, cleans the tables with the shared cleaning SQL and writes
  * output/clean/. See `--help`.
  */
-import path from 'node:path';
 import { openDatabase } from '../src/duckdb';
 import { openSinkInput } from '../src/batch/open-sink-input';
 import { s3SinkStore } from '../src/batch/read-sink';
 import { cleanBatch, summariseCleanBatch, type CleanBatchResult } from '../src/batch/run-batch';
 import { folderSinkStore } from '../src/batch/sink-folder';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { createProgress } from '../src/progress';
 import { TABLES } from '../src/contract/tables';
+import { formatTable } from '../src/terminal-table';
 // The --sample option's generated bucket is test support, imported deliberately.
 import { openSampleSinkInput } from '../test/support/sink-fixture';
+
+const CLEAN_DIR = 'output/clean';
+const QUARANTINE_DIR = 'output/quarantine';
 
 export const SPEC: CommandSpec = {
   name: 'npm run clean --',
   summary: 'Reads every object the S3 sink wrote for the three topics into DuckDB, quarantines records that are not rows, cleans pin, geo and user with the shared cleaning SQL (src/cleaning/, PIPELINE_SPEC.md §5) and writes them as CSV and JSON lines. Fails when there is nothing to read, or when the sink\'s offsets show records that no object holds.',
   options: {
-    'out': { type: 'string', value: 'DIR', description: 'folder of the cleaned tables', default: 'output/clean' },
-    'quarantine': { type: 'string', value: 'DIR', description: 'folder of the quarantine files (batch-read-<table>.jsonl)', default: 'output/quarantine' },
+    'out': { type: 'string', value: 'DIR', description: 'folder of the cleaned tables', default: CLEAN_DIR },
+    'quarantine': { type: 'string', value: 'DIR', description: 'folder of the quarantine files (batch-read-<table>.jsonl)', default: QUARANTINE_DIR },
     'concurrency': { type: 'string', value: 'N', description: 'S3 GetObject calls in flight', default: '16' },
     's3-endpoint': { type: 'string', value: 'URL', description: 'S3 endpoint (default: the local stack running from .local-stack/, or AWS when credentials/aws.yaml has an invoke_url)' },
     'bucket': { type: 'string', value: 'NAME', description: 'bucket to read (default: the configured user-<user_id>-bucket)' },
@@ -38,7 +41,7 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
   if (!values) return undefined;
   const config = loadConfig();
   const concurrency = intOption(values, 'concurrency', 1) ?? 16;
-  const folder = typeof values['sink-folder'] === 'string' ? path.resolve(values['sink-folder']) : undefined;
+  const folder = pathOption(values, 'sink-folder');
   const sample = intOption(values, 'sample', 1);
   const input = folder ? undefined : sample !== undefined ? await openSampleSinkInput({ config, rows: sample }) : await openSinkInput({
     config,
@@ -51,21 +54,17 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
   const progress = createProgress({ label: `reading ${store.description}/topics/`, total: 0, fields: ['records', 'quarantined'] });
   const db = await openDatabase();
   try {
-    const outDir = path.resolve(String(values.out));
+    const outDir = pathOption(values, 'out', CLEAN_DIR);
     const result = await cleanBatch({
       connection: db.connection, store, topics, concurrency,
       cleanDir: outDir,
-      quarantineDir: path.resolve(String(values.quarantine)),
+      quarantineDir: pathOption(values, 'quarantine', QUARANTINE_DIR),
       onProgress: (p) => {
         progress.setTotal(p.objectsListed);
         progress.update(p.objectsRead, { records: p.records, quarantined: p.quarantined });
       },
     }).finally(() => progress.stop());
-    console.log('table  objects  records  missing  quarantined  parsed  duplicates  cleaned');
-    for (const row of summariseCleanBatch(result)) {
-      console.log([row.table.padEnd(5), String(row.objects).padStart(7), String(row.records).padStart(7), String(row.missing).padStart(7), String(row.quarantined).padStart(11),
-        String(row.parsed).padStart(6), String(row.duplicates).padStart(10), String(row.cleaned).padStart(7)].join('  '));
-    }
+    console.log(formatTable(summariseCleanBatch(result), ['table', 'objects', 'records', 'missing', 'quarantined', 'parsed', 'duplicates', 'cleaned']));
     console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl}`);
     if (result.read.quarantined > 0) console.log(`quarantined records: ${Object.values(result.read.quarantineFiles).join(', ')}`);
     if (result.read.objects === 0) {

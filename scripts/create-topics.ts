@@ -2,12 +2,14 @@
  * Creates the three topics (REST Proxy v3) and the three Kinesis streams, waiting until ACTIVE.
  * Idempotent: what exists is reported as such. Names come from configuration.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { createLogger } from '../src/log';
 import type { SetupResult } from '../src/emulation/create-topics';
 import { ensureDestinations, openEmulationTargets } from '../src/emulation/targets';
+import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
+import { formatTable } from '../src/terminal-table';
 
 export const SPEC: CommandSpec = {
   name: 'npm run create-topics --',
@@ -20,7 +22,7 @@ export const SPEC: CommandSpec = {
     shards: { type: 'string', value: 'N', description: 'shards of each new stream', default: '1' },
     'stream-via': { type: 'string', value: 'ROUTE', description: 'sdk or gateway (default: kinesis_via of credentials/aws.yaml, sdk locally)' },
     'rest-proxy': { type: 'string', value: 'URL', description: 'on AWS: the REST Proxy URL, when its v3 API is not behind the invoke URL' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: '.local-stack' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: DEFAULT_DATA_DIR },
   },
   examples: ['npm run create-topics', 'npm run create-topics -- --streams-only --shards 2'],
 };
@@ -30,12 +32,11 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream } =
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   if (values['topics-only'] && values['streams-only']) throw new PipelineError('USAGE', '--topics-only and --streams-only exclude each other');
-  const streamVia = values['stream-via'] as string | undefined;
-  if (streamVia !== undefined && streamVia !== 'sdk' && streamVia !== 'gateway') throw new PipelineError('USAGE', `--stream-via expects sdk or gateway, got ${JSON.stringify(streamVia)}`);
+  const streamVia = choiceOption(values, 'stream-via', ['sdk', 'gateway'] as const);
   const log = createLogger('create-topics');
   const targets = await openEmulationTargets(loadConfig(), {
-    dataDir: values['data-dir'] as string,
-    streamVia: streamVia as 'sdk' | 'gateway' | undefined,
+    dataDir: pathOption(values, 'data-dir'),
+    streamVia,
     restProxyUrl: values['rest-proxy'] as string | undefined,
     log,
   });
@@ -48,7 +49,8 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream } =
       shards: intOption(values, 'shards', 1),
     });
     const out = io.out ?? process.stdout;
-    for (const r of results) out.write(`${r.kind.padEnd(6)} ${r.name.padEnd(40)} ${r.outcome}${r.status ? ` (${r.status})` : ''}\n`);
+    const rows = results.map((r) => ({ kind: r.kind, name: r.name, outcome: `${r.outcome}${r.status ? ` (${r.status})` : ''}` }));
+    out.write(`${formatTable(rows, ['kind', 'name', 'outcome'])}\n`);
     return results;
   } finally {
     await targets.close();

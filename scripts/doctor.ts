@@ -3,7 +3,7 @@
  * `✅ <hop>: <what was seen>` or `❌ <hop>: <what failed> — fix: <what to do>`; ends with one `error:` line
  * and exit 1 unless every hop is ✅ (a hop with nothing configured is `–` and does not fail). See `--help`.
  */
-import { numberOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig, type PipelineConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { openDoctorTarget } from '../src/doctor/doctor-target';
@@ -36,7 +36,7 @@ export async function main(argv: string[], options: DoctorMainOptions = {}): Pro
   const config = options.config ?? loadConfig();
   const timeout = numberOption(values, 'timeout', 1);
   const log = createLogger('doctor');
-  const target = await openDoctorTarget(config, { local: values.local === true, dataDir: values['data-dir'] as string, log });
+  const target = await openDoctorTarget(config, { local: values.local === true, dataDir: pathOption(values, 'data-dir'), log });
   let report: DoctorReport;
   try {
     out.write(`doctor: checking ${target.description} for user ${target.userId}\n`);

@@ -3,8 +3,9 @@
  * On the local stack it uses the stack running from `.local-stack/`, or starts one for the run.
  */
 import { parseCommandLine, runMain } from './lib/cli';
-import { emulationCommandSpec, runEmulationCommand, unfinishedRunError, type EmulationCommandIo } from './lib/emulation-command';
+import { emulationCommandSpec, runEmulationCommand, type EmulationCommandIo } from './lib/emulation-command';
 import type { EmulationSummary } from '../src/emulation/ledger';
+import { unfinishedRunError } from '../src/emulation/run-emulation';
 
 export const SPEC = emulationCommandSpec('batch');
 

@@ -4,8 +4,8 @@
  * `--rows N --out DIR --format jsonl` it writes full tables of any size. Same seed, same bytes.
  */
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
-import { PipelineError } from '../src/errors';
+import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
+import { PROJECT_ROOT } from '../src/config';
 import { createProgress } from '../src/progress';
 import { SAMPLES, TABLE_FORMATS, writeTables, type TableFormat } from '../src/source/write-tables';
 
@@ -15,24 +15,19 @@ const spec: CommandSpec = {
   options: {
     rows: { type: 'string', value: 'N', description: 'posts to write', default: String(SAMPLES.rows) },
     seed: { type: 'string', value: 'N', description: 'generator seed', default: String(SAMPLES.seed) },
-    out: { type: 'string', value: 'DIR', description: 'folder to write into', default: path.relative(process.cwd(), SAMPLES.dir) || '.' },
+    out: { type: 'string', value: 'DIR', description: 'folder to write into', default: path.relative(PROJECT_ROOT, SAMPLES.dir) },
     format: { type: 'string', value: 'FORMAT', description: `${TABLE_FORMATS.join(' or ')} (jsonl: one row per line)`, default: SAMPLES.format },
   },
   examples: ['npm run generate', 'npm run generate -- --rows 1000000 --out output/tables --format jsonl'],
 };
-
-function formatOption(value: unknown): TableFormat {
-  if (typeof value === 'string' && (TABLE_FORMATS as readonly string[]).includes(value)) return value as TableFormat;
-  throw new PipelineError('USAGE', `--format expects ${TABLE_FORMATS.join(' or ')}, got ${JSON.stringify(value)}`);
-}
 
 export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
   const rows = intOption(options, 'rows', 0) ?? SAMPLES.rows;
   const seed = intOption(options, 'seed', 0) ?? SAMPLES.seed;
-  const format = formatOption(options.format);
-  const outDir = path.resolve(String(options.out));
+  const format = choiceOption<TableFormat>(options, 'format', TABLE_FORMATS) ?? SAMPLES.format;
+  const outDir = pathOption(options, 'out', path.relative(PROJECT_ROOT, SAMPLES.dir));
   const progress = createProgress({ label: 'posts', total: rows });
   const started = Date.now();
   let files: string[];

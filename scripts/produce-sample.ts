@@ -4,7 +4,7 @@
  * Kinesis) and prints where each landed. Uses the stack running from --data-dir (see
  * `npm run stack`), or starts one on free ports for the duration of the run.
  */
-import { numberOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack } from '../src/local-stack/start-local-stack';
 import { roundTripRows, runSampleRoundTrip } from '../src/local-stack/sample-roundtrip';
 
@@ -22,7 +22,7 @@ export const SPEC: CommandSpec = {
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return;
-  const dataDir = values['data-dir'] as string;
+  const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
   const timeoutMs = (numberOption(values, 'timeout', 0) ?? 15) * 1000;
   const connection = await findOrStartLocalStack({ dataDir, ports: EPHEMERAL_PORTS });
   try {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { projectPath } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { executeNotebook, findJupyter } from '../src/notebook/run-notebook';
@@ -24,11 +24,11 @@ export async function main(argv: string[]): Promise<void> {
   const only = options.only as string | undefined;
   const notebooks = readdirSync(dir).filter((f) => f.endsWith('.ipynb') && (!only || f.includes(only))).sort();
   if (notebooks.length === 0) throw new PipelineError('USAGE', `no notebook in notebooks/ matches ${JSON.stringify(only)}`);
+  const outputDir = pathOption(options, 'output-dir');
   for (const name of notebooks) {
     const started = Date.now();
     process.stderr.write(`running ${name} ...\n`);
-    const outputDir = options['output-dir'] as string | undefined;
-    await executeNotebook(path.join(dir, name), outputDir ? { outputPath: path.resolve(outputDir, name) } : {});
+    await executeNotebook(path.join(dir, name), outputDir ? { outputPath: path.join(outputDir, name) } : {});
     process.stderr.write(`  ok ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   }
 }

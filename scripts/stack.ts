@@ -2,11 +2,12 @@
  * `npm run stack`: runs the embedded local stack in the foreground until Ctrl-C.
  * Names (user id, bucket, region) come from credentials/ when present; flags override them.
  */
-import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
+import { intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
+import { formatTable } from '../src/terminal-table';
 
 export const SPEC: CommandSpec = {
   name: 'npm run stack --',
@@ -43,7 +44,7 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   const userId = userIdFlag === undefined ? config.userId : userIdSchema.safeParse(userIdFlag).data;
   if (userId === undefined) throw new PipelineError('USAGE', `--user-id expects ${USER_ID_EXPECTED}, got ${JSON.stringify(userIdFlag)}`);
   const stackOptions: LocalStackOptions = {
-    dataDir: values['data-dir'] as string,
+    dataDir: pathOption(values, 'data-dir', DEFAULT_DATA_DIR),
     fresh: values.fresh === true,
     ports: {
       gateway: intOption(values, 'gateway-port'),
@@ -59,74 +60,43 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
     autoCreateTopics: values['no-auto-create-topics'] !== true,
   };
 
-  const stopRequested = waitForStopRequest(options.signal);
-  let stack: LocalStack;
+  // The first Ctrl-C stops the stack cleanly; a second one while it is stopping exits at once with code 130.
+  let resolveStop: (reason: string) => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => { resolveStop = resolve; });
+  const interrupts = watchInterrupts({
+    onStop: (reason) => resolveStop(reason),
+    onCut: (reason) => {
+      process.stderr.write(`${reason} again: exiting without a clean stop\n`);
+      process.exit(130);
+    },
+  }, options.signal);
   try {
-    stack = await startLocalStack(stackOptions);
-  } catch (error) {
-    stopRequested.dispose();
-    throw error;
-  }
-  out.write(`${describeStack(stack, Date.now() - started)}\n\npress Ctrl-C to stop\n`);
-  const reason = await stopRequested.promise;
-  process.stderr.write(`${reason}: stopping the local stack\n`);
-  try {
+    const stack = await startLocalStack(stackOptions);
+    out.write(`${describeStack(stack, Date.now() - started)}\n\npress Ctrl-C to stop\n`);
+    const reason = await stopRequested;
+    process.stderr.write(`${reason}: stopping the local stack\n`);
     await stack.stop();
   } finally {
-    stopRequested.dispose();
+    interrupts.dispose();
   }
   process.stderr.write('local stack stopped\n');
 }
 
 /** The endpoints and names as a small two-column table. */
 export function describeStack(stack: LocalStack, startupMs: number): string {
-  const rows: [string, string][] = [
-    ['invoke URL', stack.endpoints.invokeUrl],
-    ['REST proxy', stack.endpoints.restProxy],
-    ['S3', `${stack.endpoints.s3}  (bucket ${stack.bucket})`],
-    ['Kinesis', stack.endpoints.kinesis],
-    ['topics', Object.values(stack.names.topics).join(', ')],
-    ['streams', Object.values(stack.names.streams).join(', ')],
+  const rows = [
+    { name: 'invoke URL', value: stack.endpoints.invokeUrl },
+    { name: 'REST proxy', value: stack.endpoints.restProxy },
+    { name: 'S3', value: `${stack.endpoints.s3}  (bucket ${stack.bucket})` },
+    { name: 'Kinesis', value: stack.endpoints.kinesis },
+    { name: 'topics', value: Object.values(stack.names.topics).join(', ') },
+    { name: 'streams', value: Object.values(stack.names.streams).join(', ') },
   ];
-  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
   return [
     `Local stack running (pid ${process.pid}, data in ${stack.dataDir}, started in ${(startupMs / 1000).toFixed(1)} s)`,
     '',
-    ...rows.map(([name, value]) => `  ${name.padEnd(width)}${value}`),
+    formatTable(rows, ['name', 'value'], { header: false, indent: '  ' }),
   ].join('\n');
-}
-
-/**
- * Resolves with the signal's name on the first SIGINT/SIGTERM (or when `signal` aborts). A second
- * Ctrl-C while the stack is stopping exits at once with code 130.
- */
-function waitForStopRequest(signal?: AbortSignal): { promise: Promise<string>; dispose(): void } {
-  let requested = false;
-  let resolveStop: (reason: string) => void = () => undefined;
-  const promise = new Promise<string>((resolve) => {
-    resolveStop = resolve;
-  });
-  const onSignal = (name: string) => {
-    if (requested) {
-      process.stderr.write(`${name} again: exiting without a clean stop\n`);
-      process.exit(130);
-    }
-    requested = true;
-    resolveStop(name);
-  };
-  const onAbort = () => onSignal('stop requested');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  return {
-    promise,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
 }
 
 if (require.main === module) runMain(main);

@@ -1,11 +1,14 @@
-import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import path from 'node:path';
+import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { describeConfig, loadConfig } from '../src/config';
-import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
 import { reconciliationRows, runPipeline } from '../src/pipeline/run-pipeline';
 import { createRowSource } from '../src/source/create-source';
+import { formatTable } from '../src/terminal-table';
+
+const DATA_DIR = `${DEFAULT_DATA_DIR}/pipeline`;
+const OUT_DIR = 'output';
 
 const spec: CommandSpec = {
   name: 'npm start --',
@@ -16,8 +19,8 @@ const spec: CommandSpec = {
     'no-stream': { type: 'boolean', description: 'skip the streaming path (Kinesis)' },
     seed: { type: 'string', value: 'N', description: 'seed of the random row selection', default: '42' },
     rate: { type: 'string', value: 'N', description: 'posts per second on each path (default: unlimited on the local stack, 50 against AWS)' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: `${DEFAULT_DATA_DIR}/pipeline` },
-    out: { type: 'string', value: 'DIR', description: 'output folder', default: 'output' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: DATA_DIR },
+    out: { type: 'string', value: 'DIR', description: 'output folder', default: OUT_DIR },
     progress: { type: 'string', value: 'MODE', description: 'auto (bar on a terminal), plain or silent', default: 'auto' },
   },
   examples: ['npm start', 'npm start -- --posts 2000 --no-stream', 'npm start -- --flush-size 1   # exactly the course connector'],
@@ -26,14 +29,12 @@ const spec: CommandSpec = {
 export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
-  const progress = options.progress as string;
-  if (!['auto', 'plain', 'silent'].includes(progress)) throw new PipelineError('USAGE', `--progress expects auto, plain or silent, got ${JSON.stringify(progress)}`);
-  // Paths from the command line are resolved as in every script: relative to the working folder (npm runs scripts in the project folder), absolute as given.
-  const dataDir = path.resolve(options['data-dir'] as string);
-  const outDir = path.resolve(options.out as string);
+  const progress = choiceOption(options, 'progress', ['auto', 'plain', 'silent'] as const) ?? 'auto';
+  const dataDir = pathOption(options, 'data-dir', DATA_DIR);
+  const outDir = pathOption(options, 'out', OUT_DIR);
   const config = loadConfig();
   const log = createLogger('pipeline');
-  for (const row of describeConfig(config)) console.log(`${row.setting.padEnd(10)} ${row.value}`);
+  console.log(formatTable(describeConfig(config), ['setting', 'value'], { header: false }));
   const source = createRowSource(config);
   try {
     const result = await runPipeline({
@@ -46,11 +47,12 @@ export async function main(argv: string[]): Promise<void> {
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? 42,
       rate: intOption(options, 'rate', 1),
-      progress: progress as 'auto' | 'plain' | 'silent',
+      progress,
       log,
     });
     console.log('\nReconciliation (records per table)');
-    console.table(reconciliationRows(result));
+    const rows = reconciliationRows(result);
+    console.log(formatTable(rows, Object.keys(rows[0] ?? {})));
     console.log(result.reconciled
       ? 'every record is accounted for: acknowledged = in S3 = quarantined + deduplicated + cleaned'
       : 'RECONCILIATION FAILED: the counts above do not add up');

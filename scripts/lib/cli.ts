@@ -1,12 +1,15 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { projectPath } from '../../src/config';
 import { describeError, PipelineError } from '../../src/errors';
 import { redact } from '../../src/log';
+import { formatTable } from '../../src/terminal-table';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   description: string;
-  /** Shown in --help; also the value when the flag is absent. */
+  /** Shown in --help; also the value when the flag is absent. A path's default is project-relative (see `pathOption`). */
   default?: string | boolean;
   /** Placeholder in --help, e.g. N or URL. */
   value?: string;
@@ -21,19 +24,20 @@ export interface CommandSpec {
 }
 
 export function helpText(spec: CommandSpec): string {
-  const lines = [`Usage: ${spec.name} [options]`, '', spec.summary, '', 'Options:'];
   const entries = Object.entries({ ...spec.options, help: { type: 'boolean', short: 'h', description: 'show this help' } as OptionSpec });
-  const left = entries.map(([name, o]) => `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`);
-  const width = Math.max(...left.map((l) => l.length)) + 2;
-  entries.forEach(([, o], i) => {
-    const dflt = o.default === undefined || o.default === false ? '' : ` (default: ${o.default})`;
-    lines.push(`  ${left[i].padEnd(width)}${o.description}${dflt}`);
-  });
+  const rows = entries.map(([name, o]) => ({
+    flag: `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`,
+    description: `${o.description}${o.default === undefined || o.default === false ? '' : ` (default: ${o.default})`}`,
+  }));
+  const lines = [`Usage: ${spec.name} [options]`, '', spec.summary, '', 'Options:', formatTable(rows, ['flag', 'description'], { header: false, indent: '  ' })];
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }
 
 export type ParsedOptions = Record<string, string | boolean | undefined>;
+
+/** The options each `parseCommandLine` result was given on the command line (the rest are defaults). */
+const givenOptions = new WeakMap<ParsedOptions, ReadonlySet<string>>();
 
 /** Parses argv by `spec`; returns undefined after printing help when --help was given. */
 export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedOptions | undefined {
@@ -43,7 +47,9 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedOptio
   }
   let values: ParsedOptions;
   try {
-    values = parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as ParsedOptions;
+    const parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
+    values = parsed.values as ParsedOptions;
+    givenOptions.set(values, new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []))));
   } catch (error) {
     throw new PipelineError('USAGE', `${describeError(error)}; see ${spec.name} --help`, { cause: error });
   }
@@ -69,6 +75,75 @@ export function numberOption(values: ParsedOptions, name: string, min = 0): numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new PipelineError('USAGE', `--${name} expects a number >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** Reads an option that takes one of `choices`, with a clear error naming the flag. */
+export function choiceOption<T extends string>(values: ParsedOptions, name: string, choices: readonly T[]): T | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
+    throw new PipelineError('USAGE', `--${name} expects one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+/**
+ * The one path resolver of the scripts. A path given on the command line is resolved against the
+ * working folder (`path.resolve`: relative to where you are, absolute as given); a default (the
+ * spec's, else `projectDefault`) is project-relative and resolved against the project root
+ * (`projectPath`), wherever the script runs from. Undefined when there is neither.
+ */
+export function pathOption(values: ParsedOptions, name: string, projectDefault: string): string;
+export function pathOption(values: ParsedOptions, name: string, projectDefault?: string): string | undefined;
+export function pathOption(values: ParsedOptions, name: string, projectDefault?: string): string | undefined {
+  const raw = values[name];
+  if (raw !== undefined && typeof raw !== 'string') throw new PipelineError('USAGE', `--${name} expects a path`);
+  const given = givenOptions.get(values)?.has(name) ?? raw !== undefined;
+  if (given && raw !== undefined) return path.resolve(raw);
+  const fallback = raw ?? projectDefault;
+  return fallback === undefined ? undefined : projectPath(fallback);
+}
+
+export interface Interrupts {
+  /** Aborted by the first Ctrl-C (SIGINT or SIGTERM), or when the `request` signal aborts. */
+  stop: AbortSignal;
+  /** Aborted by a second Ctrl-C. */
+  cut: AbortSignal;
+  /** Removes the handlers. */
+  dispose(): void;
+}
+
+/**
+ * Ctrl-C for a script that stops cleanly: the first SIGINT/SIGTERM (or `request`, for tests running
+ * `main` in-process) calls `onStop` and aborts `stop`; a second calls `onCut` and aborts `cut`.
+ * `reason` is the signal's name, or "stop requested".
+ */
+export function watchInterrupts(handlers: { onStop?(reason: string): void; onCut?(reason: string): void }, request?: AbortSignal): Interrupts {
+  const stop = new AbortController();
+  const cut = new AbortController();
+  const onInterrupt = (reason: string) => {
+    if (!stop.signal.aborted) {
+      handlers.onStop?.(reason);
+      stop.abort();
+    } else if (!cut.signal.aborted) {
+      handlers.onCut?.(reason);
+      cut.abort();
+    }
+  };
+  const onRequest = () => onInterrupt('stop requested');
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  request?.addEventListener('abort', onRequest, { once: true });
+  if (request?.aborted) onRequest();
+  return {
+    stop: stop.signal,
+    cut: cut.signal,
+    dispose: () => {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+      request?.removeEventListener('abort', onRequest);
+    },
+  };
 }
 
 /**

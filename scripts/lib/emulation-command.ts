@@ -1,16 +1,16 @@
-import { intOption, numberOption, type CommandSpec, type OptionSpec, type ParsedOptions } from './cli';
+/**
+ * The flags of `emulate-batch` and `emulate-stream`, turned into the options of `runEmulation`
+ * (src/emulation/run-emulation.ts); prints the summary and turns Ctrl-C into its stop signals.
+ */
+import { choiceOption, intOption, numberOption, pathOption, watchInterrupts, type CommandSpec, type OptionSpec, type ParsedOptions } from './cli';
 import { loadConfig } from '../../src/config';
-import { projectPath } from '../../src/config';
 import { PipelineError } from '../../src/errors';
 import { createLogger } from '../../src/log';
-import { createProgress } from '../../src/progress';
-import { createRowSource } from '../../src/source/create-source';
-import { TABLES } from '../../src/contract/tables';
-import { DEFAULT_EMULATION_SEED, EmulationFailedError, emulateBatch, emulateStream } from '../../src/emulation/emulate-posts';
+import { DEFAULT_EMULATION_SEED } from '../../src/emulation/emulate-posts';
+import { DEFAULT_DATA_DIR } from '../../src/local-stack/start-local-stack';
 import { formatSummary, type EmulationSummary } from '../../src/emulation/ledger';
-import { createQuarantine } from '../../src/emulation/quarantine';
+import { runEmulation, type EmulationPath, type RunEmulationOptions } from '../../src/emulation/run-emulation';
 import type { Selection } from '../../src/emulation/select-positions';
-import { ensureDestinations, openEmulationTargets, type EmulationTargetOptions } from '../../src/emulation/targets';
 
 /** Flags both emulation scripts take. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -27,13 +27,13 @@ const COMMON_OPTIONS: Record<string, OptionSpec> = {
   quarantine: { type: 'string', value: 'FILE', description: 'JSON-lines file of rows that can never be sent (default output/quarantine/emulation-<path>.jsonl)' },
   progress: { type: 'string', value: 'MODE', description: 'auto (a bar on a terminal, lines otherwise), plain or silent', default: 'auto' },
   setup: { type: 'boolean', description: 'create the topics and streams first (idempotent; the local stack already has them)' },
-  'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: '.local-stack' },
+  'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: DEFAULT_DATA_DIR },
   'start-stack': { type: 'boolean', description: 'local stack: start one for this run when none is running (the default)' },
   'no-start-stack': { type: 'boolean', description: 'local stack: fail when none is running instead of starting one' },
 };
 
 /** The `--help` and flags of `emulate-batch` or `emulate-stream`. */
-export function emulationCommandSpec(path: 'batch' | 'stream'): CommandSpec {
+export function emulationCommandSpec(path: EmulationPath): CommandSpec {
   const script = `npm run emulate:${path} --`;
   if (path === 'batch') {
     return {
@@ -59,15 +59,6 @@ export function emulationCommandSpec(path: 'batch' | 'stream'): CommandSpec {
   };
 }
 
-function choice<T extends string>(values: ParsedOptions, name: string, choices: readonly T[]): T | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
-    throw new PipelineError('USAGE', `--${name} expects one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
-  }
-  return raw as T;
-}
-
 export interface EmulationCommandIo {
   /** Where the summary goes (stdout by default); progress and messages go to stderr. */
   out?: NodeJS.WritableStream;
@@ -75,121 +66,59 @@ export interface EmulationCommandIo {
   signal?: AbortSignal;
 }
 
-/**
- * The one-line error of a run that ended with records neither acknowledged nor quarantined (retries
- * spent, or cut off by a second Ctrl-C), thrown by the scripts after the summary is printed.
- */
-export function unfinishedRunError(summary: EmulationSummary): PipelineError {
-  const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
-  const read = summary.tables.reduce((n, t) => n + t.read, 0);
-  const reason = summary.reasons.find((r) => r.outcome === 'failed')?.reason;
-  const what = summary.reconciled ? `${failed.toLocaleString('en-US')} of ${read.toLocaleString('en-US')} records were neither acknowledged nor quarantined` : 'the counts do not reconcile';
-  return new PipelineError('RECORDS_FAILED', `${what}${reason ? ` (${reason})` : ''}; check that ${summary.transport} answers, then run again`, { retriable: true });
+/** The flags as the typed options of `runEmulation` (all but the configuration, the stop signals and printing). */
+export function emulationOptions(path: EmulationPath, values: ParsedOptions): Omit<RunEmulationOptions, 'config'> {
+  const duration = numberOption(values, 'duration', 0);
+  const maxRecordBytes = intOption(values, 'max-record-bytes', 1);
+  const options: Omit<RunEmulationOptions, 'config'> = {
+    path,
+    count: intOption(values, 'count', 1),
+    durationMs: duration === undefined ? undefined : duration * 1000,
+    rate: numberOption(values, 'rate', 0),
+    coursePace: values['course-pace'] === true,
+    seed: intOption(values, 'seed', 0),
+    batchSize: intOption(values, 'batch-size', 1),
+    concurrency: intOption(values, 'concurrency', 1),
+    retries: intOption(values, 'retries', 0),
+    selection: choiceOption<Selection>(values, 'selection', ['random', 'sequential']),
+    progress: choiceOption(values, 'progress', ['auto', 'plain', 'silent'] as const),
+    quarantineFile: pathOption(values, 'quarantine', `output/quarantine/emulation-${path}.jsonl`),
+    setup: values.setup === true,
+    targets: {
+      dataDir: pathOption(values, 'data-dir'),
+      startStack: values['no-start-stack'] !== true,
+      ...(maxRecordBytes !== undefined ? { limits: { maxRecordBytes } } : {}),
+    },
+  };
+  if (values['start-stack'] && values['no-start-stack']) throw new PipelineError('USAGE', '--start-stack and --no-start-stack contradict each other');
+  if (path === 'batch') {
+    options.targets = { ...options.targets, batchVia: choiceOption(values, 'via', ['gateway', 'rest-proxy'] as const), restProxyUrl: values['rest-proxy'] as string | undefined };
+  } else {
+    options.targets = { ...options.targets, streamVia: choiceOption(values, 'via', ['sdk', 'gateway'] as const), gatewayRoute: choiceOption(values, 'route', ['records', 'record'] as const) };
+  }
+  return options;
 }
 
 /**
- * Runs one emulation path from parsed flags: configuration, targets (finding or starting the local
- * stack), source, quarantine file, progress and Ctrl-C handling (first: stop reading and let
- * requests finish; second: cut them off). Prints and returns the summary.
+ * Runs one emulation path from parsed flags, printing the summary (also of a run stopped by an
+ * error). Ctrl-C: first, stop reading and let requests finish; second, cut them off.
  */
-export async function runEmulationCommand(path: 'batch' | 'stream', values: ParsedOptions, io: EmulationCommandIo = {}): Promise<EmulationSummary> {
+export async function runEmulationCommand(path: EmulationPath, values: ParsedOptions, io: EmulationCommandIo = {}): Promise<EmulationSummary> {
   const out = io.out ?? process.stdout;
+  const options = emulationOptions(path, values);
   const log = createLogger(`emulate-${path}`);
-  const count = intOption(values, 'count', 1);
-  const duration = numberOption(values, 'duration', 0);
-  const rate = numberOption(values, 'rate', 0);
-  const seed = intOption(values, 'seed', 0);
-  const batchSize = intOption(values, 'batch-size', 1);
-  const concurrency = intOption(values, 'concurrency', 1);
-  const retries = intOption(values, 'retries', 0);
-  const maxRecordBytes = intOption(values, 'max-record-bytes', 1);
-  const selection = choice<Selection>(values, 'selection', ['random', 'sequential']);
-  const progressMode = choice(values, 'progress', ['auto', 'plain', 'silent'] as const);
-  if (values['start-stack'] && values['no-start-stack']) throw new PipelineError('USAGE', '--start-stack and --no-start-stack contradict each other');
-
-  const targetOptions: EmulationTargetOptions = {
-    dataDir: values['data-dir'] as string | undefined,
-    startStack: values['no-start-stack'] !== true,
-    log,
-    ...(maxRecordBytes !== undefined ? { limits: { maxRecordBytes } } : {}),
-  };
-  if (path === 'batch') {
-    targetOptions.batchVia = choice(values, 'via', ['gateway', 'rest-proxy'] as const);
-    targetOptions.restProxyUrl = values['rest-proxy'] as string | undefined;
-  } else {
-    targetOptions.streamVia = choice(values, 'via', ['sdk', 'gateway'] as const);
-    targetOptions.gatewayRoute = choice(values, 'route', ['records', 'record'] as const);
-  }
-
   const config = loadConfig();
-  const targets = await openEmulationTargets(config, targetOptions);
-  const source = createRowSource(config);
-  const quarantine = createQuarantine((values.quarantine as string | undefined) ?? projectPath('output', 'quarantine', `emulation-${path}.jsonl`));
-  const stop = new AbortController();
-  const cut = new AbortController();
-  const onInterrupt = () => {
-    if (stop.signal.aborted) {
-      cut.abort();
-      return;
-    }
-    log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)');
-    stop.abort();
-  };
-  const onStopRequest = () => stop.abort();
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
-  io.signal?.addEventListener('abort', onStopRequest, { once: true });
+  const interrupts = watchInterrupts({ onStop: () => log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)') }, io.signal);
   try {
-    log.info(targets.description);
-    log.info(`${path}: ${targets[path].description}`);
-    log.info(`source: ${source.description}`);
-    if (count === undefined && duration === undefined) log.info('no --count or --duration: running until Ctrl-C');
-    if (values.setup) {
-      for (const r of await ensureDestinations(targets, { topics: path === 'batch', streams: path === 'stream' })) log.info(`${r.kind} ${r.name}: ${r.outcome}`);
-    }
-    const progress = createProgress({
-      label: path,
-      total: count ?? 0,
-      fields: ['acked', 'retried', 'quarantined', 'failed'],
-      mode: progressMode ?? 'auto',
-    });
-    const run = {
-      source,
-      names: targets.names,
-      count,
-      durationMs: duration === undefined ? undefined : duration * 1000,
-      rate: rate || undefined,
-      coursePace: values['course-pace'] === true,
-      selection,
-      seed,
-      batchSize,
-      concurrency,
-      retry: retries === undefined ? undefined : { retries },
-      signal: stop.signal,
-      hardSignal: cut.signal,
-      quarantine,
-      progress,
+    return await runEmulation({
+      ...options,
+      config,
       log,
-    };
-    let summary: EmulationSummary;
-    try {
-      summary = path === 'batch' ? await emulateBatch({ ...run, transport: targets.batch }) : await emulateStream({ ...run, transport: targets.stream });
-    } catch (error) {
-      // The summary of what was sent before the failure, then the one-line reason (by runMain).
-      if (error instanceof EmulationFailedError) out.write(`${formatSummary(error.summary)}\n`);
-      throw error;
-    }
-    out.write(`${formatSummary(summary)}\n`);
-    if (targets.stack?.stack && summary.path === 'batch') {
-      log.info(`records land in s3://${targets.stack.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${targets.stack.stack.dataDir}`);
-    }
-    return summary;
+      signal: interrupts.stop,
+      hardSignal: interrupts.cut,
+      onSummary: (summary) => out.write(`${formatSummary(summary)}\n`),
+    });
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
-    io.signal?.removeEventListener('abort', onStopRequest);
-    quarantine.close();
-    await source.close();
-    await targets.close();
+    interrupts.dispose();
   }
 }

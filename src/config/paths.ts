@@ -6,6 +6,10 @@ import path from 'node:path';
  */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * A path inside the workspace, e.g. `projectPath('output', 'clean')`: the defaults of the scripts'
+ * folder options resolve here, whatever the working folder. An absolute part stays absolute.
+ */
 export function projectPath(...parts: string[]): string {
-  return path.join(PROJECT_ROOT, ...parts);
+  return path.resolve(PROJECT_ROOT, ...parts);
 }

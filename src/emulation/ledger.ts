@@ -1,4 +1,5 @@
 import { TABLES, type TableKey } from '../contract/tables';
+import { formatTable } from '../terminal-table';
 
 /** What happened to the records of one table during a run. */
 export interface TableCounts {
@@ -136,17 +137,13 @@ export const SUMMARY_COLUMNS = ['table', 'destination', 'read', 'sent', 'acked',
 
 /** The summary as aligned text lines, for scripts. */
 export function formatSummary(summary: EmulationSummary): string {
-  const rows = summaryRows(summary);
-  const cells = [SUMMARY_COLUMNS.map(String), ...rows.map((r) => SUMMARY_COLUMNS.map((c) => (typeof r[c] === 'number' ? (r[c] as number).toLocaleString('en-US') : String(r[c]))))];
-  const widths = SUMMARY_COLUMNS.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
   const seconds = summary.elapsedMs / 1000;
   const out = [
     `${summary.path} path: ${summary.posts.toLocaleString('en-US')} posts in ${seconds.toFixed(1)} s (${summary.postsPerSecond.toFixed(0)} posts/s), stopped by ${summary.stoppedBy}`,
     `  from ${summary.source}`,
     `  to ${summary.transport}`,
     '',
-    ...cells.map(line).map((l) => `  ${l}`),
+    formatTable(summaryRows(summary), SUMMARY_COLUMNS, { indent: '  ' }),
     '',
   ];
   for (const r of summary.reasons.slice(0, 8)) out.push(`  ${r.outcome} ${r.records.toLocaleString('en-US')}: ${r.reason}`);

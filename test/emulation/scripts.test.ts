@@ -59,7 +59,9 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
     assert.equal(results?.length, 6);
     // The stack provisions its own user's names at start, so they already exist here.
     assert.ok(results?.every((r) => r.outcome === 'exists' && (r.kind === 'topic' || r.status === 'ACTIVE')));
-    assert.match(out.text(), new RegExp(`stream streaming-${process.env.PP_USER_ID}-pin\\s+exists \\(ACTIVE\\)`));
+    // A table (src/terminal-table.ts): a header line, columns two spaces apart.
+    assert.match(out.text(), /^kind {4}name\s+outcome$/m);
+    assert.match(out.text(), new RegExp(`^stream {2}streaming-${process.env.PP_USER_ID}-pin\\s+exists \\(ACTIVE\\)$`, 'm'));
   });
 
   test('emulate-batch sends, prints the summary and writes no quarantine lines', async () => {
