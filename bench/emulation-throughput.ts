@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { emulatePosts } from '../src/emulation/emulate-posts';
-import { createHttpClient } from '../src/emulation/http-client';
+import { createHttpClient } from '../src/http-client';
 import { createGatewayStreamTransport, createSdkStreamTransport } from '../src/emulation/kinesis-transport';
 import { formatSummary } from '../src/emulation/ledger';
 import { createRestProxyTransport } from '../src/emulation/rest-proxy-transport';

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_RETRY } from '../src/retry';
 import {
-  createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunResult, type SubmitRunOptions,
+  createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunResult, type SubmitRunOptions,
 } from '../src/orchestration/databricks-run';
 
 export const SPEC: CommandSpec = {
@@ -53,12 +53,17 @@ export async function main(argv: string[]): Promise<RunResult | Record<string, u
     !notebookPath && '--notebook-path (or DATABRICKS_NOTEBOOK_PATH)',
   ].filter(Boolean);
   if (missing.length) throw new PipelineError('DATABRICKS_NOT_CONFIGURED', `set ${missing.join(', ')}; or try --dry-run`);
-  const client = createJobsClient({ host: config.databricks.host as string, token: config.databricks.token as string });
-  const result = await submitAndWait(client, submit, {
-    retry: DEFAULT_RETRY,
-    pollIntervalMs: (intOption(values, 'poll-seconds', 1) ?? 10) * 1000,
-    onProgress: (state, elapsedMs) => console.log(progressLine(state, elapsedMs)),
-  });
+  const http = createDatabricksHttpClient({ host: config.databricks.host as string, token: config.databricks.token as string });
+  let result: RunResult;
+  try {
+    result = await submitAndWait(createJobsClient(http), submit, {
+      retry: DEFAULT_RETRY,
+      pollIntervalMs: (intOption(values, 'poll-seconds', 1) ?? 10) * 1000,
+      onProgress: (state, elapsedMs) => console.log(progressLine(state, elapsedMs)),
+    });
+  } finally {
+    http.close();
+  }
   if (result.runPageUrl) console.log(`run page: ${result.runPageUrl}`);
   const reason = failureReason(result);
   if (reason) throw new PipelineError('DATABRICKS_RUN_FAILED', reason);

@@ -6,7 +6,7 @@
  */
 import { numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack } from '../src/local-stack/start-local-stack';
-import { roundTripRows, runSampleRoundTrip } from '../src/local-stack/sample-roundtrip';
+import { createSampleHttpClient, roundTripRows, runSampleRoundTrip } from '../src/local-stack/sample-roundtrip';
 
 export const SPEC: CommandSpec = {
   name: 'npm run produce-sample --',
@@ -25,15 +25,17 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
   const timeoutMs = (numberOption(values, 'timeout', 0) ?? 15) * 1000;
   const connection = await findOrStartLocalStack({ dataDir, ports: EPHEMERAL_PORTS });
+  const http = createSampleHttpClient(connection.endpoints.invokeUrl);
   try {
     out.write(connection.stack
       ? `No stack was running from ${dataDir}; started one for this run (${connection.endpoints.invokeUrl}).\n`
       : `Using the stack running from ${dataDir} (${connection.endpoints.invokeUrl}).\n`);
-    const result = await runSampleRoundTrip(connection, { timeoutMs });
+    const result = await runSampleRoundTrip(connection, { timeoutMs, http });
     for (const row of roundTripRows(result)) {
       out.write(`\n${row.path}, ${row.table}: ${row.landed}\n  ${row.content.split('\n').join('\n  ')}\n`);
     }
   } finally {
+    http.close();
     await connection.close();
   }
 }

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import axios, { type AxiosInstance } from 'axios';
 import mysql from 'mysql2/promise';
 import { describeError } from '../errors';
+import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
 import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
 import type { DoctorTarget } from './doctor-target';
@@ -23,7 +23,10 @@ export type HopResult =
 
 export interface HopContext {
   target: DoctorTarget;
-  http: AxiosInstance;
+  /** Client of the invoke URL (its base URL), made once per run. */
+  gateway: HttpClient;
+  /** Client of the Databricks workspace, bearer token included; unset without a host and token. */
+  databricks?: HttpClient;
   /** How long the marked record may take to reach S3. */
   sinkTimeoutMs: number;
   /** Between two looks at the bucket. */
@@ -77,30 +80,24 @@ export interface Answer {
 
 type Sent = { ok: true; answer: Answer } | { ok: false; code: string };
 
-/** One HTTP request; a network failure (no answer at all) comes back as its code, anything else is rethrown. */
-async function send(http: AxiosInstance, method: string, url: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}): Promise<Sent> {
+/** One HTTP request; no answer at all comes back as its code (`ECONNREFUSED`, `HTTP_TIMEOUT`), anything else is rethrown. */
+async function send(http: HttpClient, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Sent> {
+  let response: HttpResponse;
   try {
-    const response = await http.request<string>({
-      method,
-      url,
-      responseType: 'text',
-      validateStatus: () => true,
-      headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': contentType }) },
-      ...(body === undefined ? {} : { data: JSON.stringify(body) }),
-    });
-    const text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      json = undefined;
-    }
-    return { ok: true, answer: { status: response.status, text, json } };
+    response = await http.request(method, path, body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': contentType } });
   } catch (error) {
-    if (axios.isAxiosError(error) && !error.response) return { ok: false, code: error.code ?? describeError(error) };
+    if (isNoAnswer(error)) return { ok: false, code: networkCode(error) };
     throw error;
   }
+  const { text } = response;
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    json = undefined;
+  }
+  return { ok: true, answer: { status: response.status, text, json } };
 }
 
 function short(text: string, max = 120): string {
@@ -124,7 +121,7 @@ export async function checkInvokeUrl(context: HopContext): Promise<HopResult> {
   const { target } = context;
   const hop: HopName = 'invoke URL';
   const url = `${target.invokeUrl}/topics`;
-  const sent = await send(context.http, 'GET', url);
+  const sent = await send(context.gateway, 'GET', '/topics');
   if (!sent.ok) {
     return failed(hop, `no answer from ${target.invokeUrl} (${sent.code})`, target.kind === 'aws'
       ? 'set invoke_url in credentials/aws.yaml to the Invoke URL of the deployed stage (API Gateway → your API → Stages → prod), e.g. https://<api-id>.execute-api.<region>.amazonaws.com/prod'
@@ -222,7 +219,7 @@ export async function checkSink(context: HopContext): Promise<HopResult> {
   const topics = context.earlier.find((r) => r.hop === 'REST proxy topics');
   if (topics?.status !== 'ok') return { hop, status: 'skipped', reason: 'not checked: the REST proxy does not list the topics yet' };
   const topic = target.topics.pin;
-  const sent = await send(context.http, 'POST', `${target.invokeUrl}/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
+  const sent = await send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
   if (!sent.ok) return failed(hop, `posting to ${topic} got no answer (${sent.code})`, 'run npm run doctor again; if it persists, the REST proxy on the EC2 client stopped');
   const { answer } = sent;
   const entry = (answer.json as { offsets?: { partition?: unknown; offset?: unknown; error?: unknown; error_code?: unknown }[] } | undefined)?.offsets?.[0];
@@ -279,8 +276,8 @@ function streamFailure(context: HopContext, stream: string, what: string, type: 
 async function streamViaGateway(context: HopContext, table: TableKey): Promise<HopResult | undefined> {
   const { target } = context;
   const stream = target.streams[table];
-  const base = `${target.invokeUrl}/streams/${encodeURIComponent(stream)}`;
-  const described = await send(context.http, 'GET', base);
+  const base = `/streams/${encodeURIComponent(stream)}`;
+  const described = await send(context.gateway, 'GET', base);
   if (!described.ok) return streamFailure(context, stream, 'GET /streams/{stream-name}', undefined, `no answer (${described.code})`);
   const refusal = gatewayRefusal(described.answer);
   if (refusal) {
@@ -291,7 +288,7 @@ async function streamViaGateway(context: HopContext, table: TableKey): Promise<H
   const status = (described.answer.json as { StreamDescription?: { StreamStatus?: string } }).StreamDescription?.StreamStatus;
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
   const row = doctorRows(context.marker)[table];
-  const put = await send(context.http, 'PUT', `${base}/record`, { StreamName: stream, Data: row, PartitionKey: context.marker });
+  const put = await send(context.gateway, 'PUT', `${base}/record`, { StreamName: stream, Data: row, PartitionKey: context.marker });
   if (!put.ok) return streamFailure(context, stream, 'PUT /streams/{stream-name}/record', undefined, `no answer (${put.code})`);
   const putType = kinesisErrorType(put.answer);
   const sequence = (put.answer.json as { SequenceNumber?: unknown } | undefined)?.SequenceNumber;
@@ -378,8 +375,8 @@ export async function checkDatabricks(context: HopContext): Promise<HopResult> {
   if (!dbx) return { hop, status: 'skipped', reason: 'not checked: no Databricks host (credentials/databricks.yaml or DATABRICKS_HOST)' };
   if (!dbx.token) return failed(hop, `DATABRICKS_TOKEN is not set for ${dbx.host}`, 'export DATABRICKS_TOKEN=<personal access token> (Databricks → User settings → Developer → Access tokens)');
   const path = dbx.clusterId ? `/api/2.0/clusters/get?cluster_id=${encodeURIComponent(dbx.clusterId)}` : '/api/2.1/jobs/list?limit=1';
-  const url = `${dbx.host.replace(/\/+$/, '')}${path}`;
-  const sent = await send(context.http, 'GET', url, undefined, undefined, { Authorization: `Bearer ${dbx.token}` });
+  if (!context.databricks) throw new Error('checkDatabricks needs the workspace\'s HTTP client (runDoctor makes it from host and token)');
+  const sent = await send(context.databricks, 'GET', path);
   if (!sent.ok) return failed(hop, `no answer from ${dbx.host} (${sent.code})`, 'check host in credentials/databricks.yaml (or DATABRICKS_HOST): the workspace URL, e.g. https://dbc-12345678-9abc.cloud.databricks.com');
   const { answer } = sent;
   if (answer.status === 401 || answer.status === 403) {

@@ -1,5 +1,6 @@
-import axios from 'axios';
+import { createHttpClient } from '../http-client';
 import { redact } from '../log';
+import { createDatabricksHttpClient } from '../orchestration/databricks-run';
 import type { DoctorTarget } from './doctor-target';
 import { HOPS, newMarker, type HopContext, type HopResult } from './hops';
 
@@ -37,25 +38,34 @@ export function formatHop(result: HopResult): string {
 
 /**
  * Checks each hop of `target` in order (HOPS) and says what it saw. A hop that needs an earlier
- * one that failed is skipped with the reason; the report is ok only when no hop failed.
+ * one that failed is skipped with the reason; the report is ok only when no hop failed. The HTTP
+ * clients (the invoke URL's, the Databricks workspace's) are made here once and closed at the end.
  */
 export async function runDoctor(target: DoctorTarget, options: RunDoctorOptions = {}): Promise<DoctorReport> {
   const marker = options.marker ?? newMarker();
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const dbx = target.databricks;
   const context: HopContext = {
     target,
-    http: axios.create({ timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, maxRedirects: 0 }),
+    gateway: createHttpClient({ baseUrl: target.invokeUrl, timeoutMs }),
+    ...(dbx?.token ? { databricks: createDatabricksHttpClient({ host: dbx.host, token: dbx.token, timeoutMs }) } : {}),
     sinkTimeoutMs: options.sinkTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS[target.kind],
     pollMs: options.pollMs ?? (target.kind === 'aws' ? 1_000 : 100),
     marker,
     earlier: [],
   };
   const lines: string[] = [];
-  for (const hop of HOPS) {
-    const result = await hop(context);
-    context.earlier.push(result);
-    const line = formatHop(result);
-    lines.push(line);
-    options.onLine?.(line);
+  try {
+    for (const hop of HOPS) {
+      const result = await hop(context);
+      context.earlier.push(result);
+      const line = formatHop(result);
+      lines.push(line);
+      options.onLine?.(line);
+    }
+  } finally {
+    context.gateway.close();
+    context.databricks?.close();
   }
   return { results: context.earlier, lines, ok: context.earlier.every((r) => r.status !== 'failed'), marker };
 }

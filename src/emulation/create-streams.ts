@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '../errors';
 import { withRetry, type RetryOptions } from '../retry';
 import type { SetupResult } from './create-topics';
-import { statusError, type HttpClient } from './http-client';
+import { statusError, type HttpClient } from '../http-client';
 import { sdkError } from './kinesis-transport';
 
 /** Creating and describing a stream, through the SDK or API Gateway's Kinesis routes. */

@@ -1,6 +1,6 @@
 import { describeError, PipelineError } from '../errors';
 import { withRetry, type RetryOptions } from '../retry';
-import { statusError, type HttpClient } from './http-client';
+import { statusError, type HttpClient } from '../http-client';
 
 /** What setup did for one topic or stream. */
 export interface SetupResult {

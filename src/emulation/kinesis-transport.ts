@@ -1,6 +1,6 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { PipelineError } from '../errors';
-import { errorDetail, HttpStatusError, isRetriableNetworkCode, RECORDS_REJECTED, statusError, type HttpClient } from './http-client';
+import { errorDetail, HttpStatusError, isRetriableNetworkCode, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
 import { MIB, protocolError, type OutgoingRecord, type RecordOutcome, type StreamTransport, type TransportLimits } from './transport';
 
 /** PIPELINE_SPEC.md §8: 500 records and 5 MiB per PutRecords, 1 MiB per record (data + key). */

@@ -1,5 +1,4 @@
-import type { HttpClient } from './http-client';
-import { statusError } from './http-client';
+import { statusError, type HttpClient } from '../http-client';
 import { MIB, protocolError, type BatchTransport, type OutgoingRecord, type RecordOutcome, type TransportLimits } from './transport';
 
 /** The v2 media type of JSON records, the only one the batch path sends. */

@@ -7,7 +7,7 @@ import { findOrStartLocalStack, readRunningStack, DEFAULT_DATA_DIR, EPHEMERAL_PO
 import { TABLES } from '../contract/tables';
 import { createGatewayStreamAdmin, createSdkStreamAdmin, createStreams, type StreamAdmin } from './create-streams';
 import { createTopics, type SetupResult } from './create-topics';
-import { createHttpClient, type HttpClient } from './http-client';
+import { createHttpClient, type HttpClient } from '../http-client';
 import { createGatewayStreamTransport, createSdkStreamTransport } from './kinesis-transport';
 import { createRestProxyTransport } from './rest-proxy-transport';
 import type { BatchTransport, StreamTransport, TransportLimits } from './transport';

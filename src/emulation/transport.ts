@@ -1,5 +1,5 @@
 import { PipelineError } from '../errors';
-import { RECORDS_REJECTED } from './http-client';
+import { RECORDS_REJECTED } from '../http-client';
 
 /** One record ready to send: the row serialised as JSON, and its partition key (the post's id). */
 export interface OutgoingRecord {

@@ -194,6 +194,7 @@ function passThrough(req: http.IncomingMessage, res: http.ServerResponse, target
   }
   if (body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method ?? 'GET')) headers['content-length'] = body.length;
   return new Promise<void>((resolve, reject) => {
+    // A proxy of the stack, not a client of the pipeline (that is src/http-client.ts): node:http forwards the received method, headers and bytes as they are, adding nothing.
     const upstream = http.request(target, { method: req.method, headers, ...(agent ? { agent } : {}) }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -4,6 +4,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listObjects } from '../s3-list';
 import type { Names } from '../config';
 import { PipelineError } from '../errors';
+import { createHttpClient, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { PLACEHOLDERS } from '../contract/known-values';
 import { parseSinkKey, partitionPrefix, sinkObjectKey } from '../contract/sink-object';
@@ -76,6 +77,11 @@ export interface SampleRoundTrip {
 
 export interface SampleRoundTripOptions {
   post?: Post;
+  /**
+   * Client of the invoke URL, made once by the caller (`scripts/produce-sample.ts`); without one, a
+   * client of `target.endpoints.invokeUrl` is made for this round trip and closed at its end.
+   */
+  http?: HttpClient;
   /** How long to wait for the sink to write each object (default 15 s). */
   timeoutMs?: number;
 }
@@ -84,22 +90,35 @@ export interface SampleRoundTripOptions {
 export async function runSampleRoundTrip(target: SampleTarget, options: SampleRoundTripOptions = {}): Promise<SampleRoundTrip> {
   const post = options.post ?? SAMPLE_POST;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const http = options.http ?? createSampleHttpClient(target.endpoints.invokeUrl);
   const batch: BatchLanding[] = [];
   const streaming: StreamLanding[] = [];
-  for (const table of TABLES) {
-    const topic = target.names.topics[table];
-    const { partition, offset } = await produceRow(target.endpoints.invokeUrl, topic, post[table]);
-    const found = await waitForSinkObject(target.s3, target.bucket, topic, partition, offset, timeoutMs);
-    batch.push({ table, topic, partition, offset, bucket: target.bucket, ...found });
-  }
-  for (const table of TABLES) {
-    const stream = target.names.streams[table];
-    const partitionKey = `${table}-${rowId(post, table)}`;
-    const put = await putStreamRecord(target.endpoints.invokeUrl, stream, post[table], partitionKey);
-    const data = await readStreamRecord(target.kinesis, stream, put.ShardId, put.SequenceNumber);
-    streaming.push({ table, stream, shardId: put.ShardId, sequenceNumber: put.SequenceNumber, partitionKey, data });
+  try {
+    for (const table of TABLES) {
+      const topic = target.names.topics[table];
+      const { partition, offset } = await produceRow(http, topic, post[table]);
+      const found = await waitForSinkObject(target.s3, target.bucket, topic, partition, offset, timeoutMs);
+      batch.push({ table, topic, partition, offset, bucket: target.bucket, ...found });
+    }
+    for (const table of TABLES) {
+      const stream = target.names.streams[table];
+      const partitionKey = `${table}-${rowId(post, table)}`;
+      const put = await putStreamRecord(http, stream, post[table], partitionKey);
+      const data = await readStreamRecord(target.kinesis, stream, put.ShardId, put.SequenceNumber);
+      streaming.push({ table, stream, shardId: put.ShardId, sequenceNumber: put.SequenceNumber, partitionKey, data });
+    }
+  } finally {
+    if (!options.http) http.close();
   }
   return { batch, streaming };
+}
+
+/** Per request to the invoke URL: 300 s, the wait the round trip had on fetch (undici's headers and body timeouts). */
+export const SAMPLE_REQUEST_TIMEOUT_MS = 300_000;
+
+/** The client of the invoke URL the round trip posts through. */
+export function createSampleHttpClient(invokeUrl: string): HttpClient {
+  return createHttpClient({ baseUrl: invokeUrl, timeoutMs: SAMPLE_REQUEST_TIMEOUT_MS });
 }
 
 /** One row per landed record, for `console.table` or a notebook. */
@@ -110,9 +129,9 @@ export function roundTripRows(result: SampleRoundTrip): { path: string; table: T
   ];
 }
 
-/** POSTs one row the course's way through the invoke URL; returns where the REST proxy put it. */
-export async function produceRow(invokeUrl: string, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
-  const answer = await callJson('POST', `${invokeUrl}/topics/${topic}`, { records: [{ value: row }] }, 'application/vnd.kafka.json.v2+json');
+/** POSTs one row the course's way through the invoke URL (`http`'s base); returns where the REST proxy put it. */
+export async function produceRow(http: HttpClient, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
+  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, 'application/vnd.kafka.json.v2+json');
   const first = (answer as { offsets?: { partition: number; offset: number; error_code?: number | null; error?: string | null }[] }).offsets?.[0];
   if (!first || typeof first.offset !== 'number') {
     throw new PipelineError('PRODUCE_FAILED', `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`, { retriable: true });
@@ -120,9 +139,9 @@ export async function produceRow(invokeUrl: string, topic: string, row: unknown)
   return { partition: first.partition, offset: first.offset };
 }
 
-/** PUTs one row to `/streams/<stream>/record` through the invoke URL. */
-export async function putStreamRecord(invokeUrl: string, stream: string, row: unknown, partitionKey: string): Promise<{ SequenceNumber: string; ShardId: string }> {
-  return (await callJson('PUT', `${invokeUrl}/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey })) as { SequenceNumber: string; ShardId: string };
+/** PUTs one row to `/streams/<stream>/record` through the invoke URL (`http`'s base). */
+export async function putStreamRecord(http: HttpClient, stream: string, row: unknown, partitionKey: string): Promise<{ SequenceNumber: string; ShardId: string }> {
+  return (await callJson(http, 'PUT', `/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey })) as { SequenceNumber: string; ShardId: string };
 }
 
 /** Reads one record back by its sequence number, as UTF-8 text. */
@@ -189,21 +208,23 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
   }
 }
 
-async function callJson(method: string, url: string, body: unknown, contentType = 'application/json'): Promise<unknown> {
-  let response: Response;
+async function callJson(http: HttpClient, method: string, path: string, body: unknown, contentType = 'application/json'): Promise<unknown> {
+  const url = `${http.baseUrl}${path}`;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, { method, headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+    response = await http.request(method, path, { headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
   } catch (error) {
-    throw new PipelineError('GATEWAY_UNREACHABLE', `${method} ${url} failed (${(error as { cause?: { code?: string } }).cause?.code ?? String(error)}); is the local stack running (npm run stack)?`, { retriable: true, cause: error });
+    if (!isNoAnswer(error)) throw error;
+    throw new PipelineError('GATEWAY_UNREACHABLE', `${method} ${url} failed (${networkCode(error)}); is the local stack running (npm run stack)?`, { retriable: true, cause: error });
   }
-  const text = await response.text();
+  const { text } = response;
   let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch (error) {
     throw new PipelineError('GATEWAY_BAD_ANSWER', `${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}`, { cause: error });
   }
-  if (!response.ok) {
+  if (response.status < 200 || response.status > 299) {
     const message = (parsed as { message?: string } | undefined)?.message ?? text.slice(0, 200);
     throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, { retriable: response.status >= 500 });
   }

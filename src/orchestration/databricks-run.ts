@@ -4,11 +4,12 @@
  * until the run reaches a terminal life-cycle state. Workspaces that do not serve 2.2 yet (404) are
  * asked again on the older 2.1 path, which takes the same bodies.
  *
- * The HTTP client is made once (`createJobsClient`) and passed in, so tests give a client aimed at an
- * in-process server.
+ * The HTTP client of the workspace is made once (`createDatabricksHttpClient`: the host as base URL,
+ * the token as bearer) and passed in, so tests give a client aimed at an in-process server.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '../errors';
+import { createHttpClient, isNoAnswer, type HttpClient } from '../http-client';
 import { withRetry, type RetryOptions } from '../retry';
 
 /** The API versions tried, newest first. */
@@ -29,32 +30,45 @@ export interface JobsClient {
   request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JobsResponse>;
 }
 
-export interface JobsClientOptions {
+export interface DatabricksHttpOptions {
   /** Workspace URL, e.g. `https://dbc-1234.cloud.databricks.com`. */
   host: string;
+  /** Personal access token, sent as `Authorization: Bearer <token>` with every request. */
   token: string;
-  /** Defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Per request; default DATABRICKS_REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
-/** A Jobs API client on node's fetch, bearer-token authenticated. */
-export function createJobsClient(options: JobsClientOptions): JobsClient {
-  const host = options.host.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+/** Per request to the workspace: 300 s, the wait the Jobs API client had on fetch (undici's headers and body timeouts). */
+export const DATABRICKS_REQUEST_TIMEOUT_MS = 300_000;
+
+/** The HTTP client of one workspace: its URL as the base, the token as bearer on every request. Close it when done. */
+export function createDatabricksHttpClient(options: DatabricksHttpOptions): HttpClient {
+  return createHttpClient({
+    baseUrl: options.host,
+    timeoutMs: options.timeoutMs ?? DATABRICKS_REQUEST_TIMEOUT_MS,
+    headers: { Authorization: `Bearer ${options.token}` },
+  });
+}
+
+/** A Jobs API client on the workspace's HTTP client (`createDatabricksHttpClient`): JSON bodies in and out. */
+export function createJobsClient(http: HttpClient): JobsClient {
+  const host = http.baseUrl;
   return {
     host,
     async request(method, path, body) {
-      let response: Response;
+      let text: string;
+      let status: number;
       try {
-        response = await doFetch(`${host}${path}`, {
-          method,
-          headers: { Authorization: `Bearer ${options.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        ({ status, text } = await http.request(method, path, {
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+        }));
       } catch (error) {
-        throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${error instanceof Error ? error.message : String(error)}); check DATABRICKS_HOST`, { retriable: true, cause: error });
+        if (!isNoAnswer(error)) throw error;
+        const reason = error.cause instanceof Error ? error.cause.message : error.message;
+        throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${reason}); check DATABRICKS_HOST`, { retriable: true, cause: error });
       }
-      const text = await response.text();
       let parsed: unknown = text;
       try {
         parsed = text ? JSON.parse(text) : undefined;
@@ -62,7 +76,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
         // Not JSON (e.g. an HTML error page from a proxy): keep the text for the error message.
         parsed = text;
       }
-      return { status: response.status, body: parsed };
+      return { status, body: parsed };
     },
   };
 }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { createSdkStreamAdmin, createStreams, type StreamAdmin } from '../../src/emulation/create-streams';
 import { createTopics } from '../../src/emulation/create-topics';
-import { classifyStatus, createHttpClient, type HttpClient } from '../../src/emulation/http-client';
+import { classifyStatus, createHttpClient, type HttpClient } from '../../src/http-client';
 import { createGatewayStreamTransport, createSdkStreamTransport, kinesisRecordBytes } from '../../src/emulation/kinesis-transport';
 import { createRestProxyTransport, isRetriableRecordCode } from '../../src/emulation/rest-proxy-transport';
 import { isRecordRejection } from '../../src/emulation/transport';

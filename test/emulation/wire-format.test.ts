@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createHttpClient } from '../../src/emulation/http-client';
+import { createHttpClient } from '../../src/http-client';
 import { createGatewayStreamTransport } from '../../src/emulation/kinesis-transport';
 import { createRestProxyTransport } from '../../src/emulation/rest-proxy-transport';
 import { serialiseRow } from '../../src/emulation/serialise-row';

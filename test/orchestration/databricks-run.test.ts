@@ -9,8 +9,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/config';
 import { PipelineError } from '../../src/errors';
+import type { HttpClient } from '../../src/http-client';
 import {
-  createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunJobOptions, type SubmitRunOptions,
+  createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunJobOptions, type SubmitRunOptions,
 } from '../../src/orchestration/databricks-run';
 
 const run = promisify(execFile);
@@ -92,10 +93,19 @@ describe('databricks-run against a Jobs API stand-in', () => {
     sleep: async () => undefined,
     onProgress: (state, elapsed) => progress.push(progressLine(state, elapsed)),
   });
-  const client = () => createJobsClient({ host: `${api.url}/`, token: TOKEN });
+  const opened: HttpClient[] = [];
+  const jobsClient = (host: string, token: string) => {
+    const http = createDatabricksHttpClient({ host, token });
+    opened.push(http);
+    return createJobsClient(http);
+  };
+  const client = () => jobsClient(`${api.url}/`, TOKEN);
 
   before(() => api.start());
-  after(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
+  after(async () => {
+    for (const http of opened) http.close();
+    await new Promise<void>((resolve) => api.server.close(() => resolve()));
+  });
   beforeEach(() => {
     api.reset();
     progress = [];
@@ -138,7 +148,7 @@ describe('databricks-run against a Jobs API stand-in', () => {
   });
 
   test('401: one request, then an error naming DATABRICKS_TOKEN', async () => {
-    const bad = createJobsClient({ host: api.url, token: 'wrong-token' });
+    const bad = jobsClient(api.url, 'wrong-token');
     await assert.rejects(submitAndWait(bad, SUBMIT, options()), (error: unknown) => {
       assert.ok(error instanceof PipelineError);
       assert.equal(error.code, 'DATABRICKS_UNAUTHORIZED');
@@ -180,6 +190,22 @@ describe('databricks-run against a Jobs API stand-in', () => {
       'GET /api/2.1/jobs/runs/get?run_id=4242',
     ]);
     assert.deepEqual(api.seen[1].body, EXPECTED_BODY);
+  });
+
+  test('no server at the host: a retriable DATABRICKS_UNREACHABLE naming DATABRICKS_HOST, with the cause', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = jobsClient(`http://127.0.0.1:${port}`, TOKEN);
+    await assert.rejects(unreachable.request('GET', '/api/2.2/jobs/runs/get?run_id=1'), (error: unknown) => {
+      assert.ok(error instanceof PipelineError);
+      assert.equal(error.code, 'DATABRICKS_UNREACHABLE');
+      assert.equal(error.retriable, true);
+      assert.match(error.message, new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); check DATABRICKS_HOST$`));
+      assert.equal(((error.cause as PipelineError).cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+      return true;
+    });
   });
 
   test('a 404 on 2.1 too is an error', async () => {
