@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
 import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
 import { describeError, PipelineError } from '../errors';
+import { createHttpClient, isNoAnswer } from '../http-client';
 import { createLogger, type Logger } from '../log';
 import { TABLES } from '../contract/tables';
 import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';
@@ -390,15 +390,18 @@ async function removeStackFile(file: string, ours: RunningStack): Promise<void> 
 }
 
 /** True when anything answers HTTP at `url` within `timeoutMs` (the gateway answers 403 on its root). */
-function answers(url: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
-      response.resume();
-      resolve(true);
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve(false));
-  });
+/** True when something answers HTTP at `url` within `timeoutMs`, whatever the status. */
+async function answers(url: string, timeoutMs: number): Promise<boolean> {
+  const http = createHttpClient({ baseUrl: url, timeoutMs, maxSockets: 1 });
+  try {
+    await http.request('GET', '');
+    return true;
+  } catch (error) {
+    if (isNoAnswer(error)) return false; // refused, reset or timed out: the recorded stack is not running
+    throw error;
+  } finally {
+    http.close();
+  }
 }
 
 function escapeRegExp(text: string): string {
