@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { clientErrorAnswerer, closeOnce, listenOn } from './http-util';
+import { clientErrorAnswerer, closeOnce, HttpError as RestProxyHttpError, listenOn, readBody } from './http-util';
 
 /**
  * A stand-in for the course's API Gateway REST API, on one HTTP port, every path under a stage
@@ -118,7 +118,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): http.Reque
       if (!rawPath.startsWith(prefix)) return sendJson(res, MISSING_ROUTE);
       const proxyPath = rawPath.slice(prefix.length);
       const first = proxyPath.split('/')[0];
-      const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
+      const body = await readGatewayBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === undefined) return sendJson(res, { status: 413, body: { message: 'Request Too Long' } });
       if (first === 'topics' || first === 'v3') {
         return passThrough(req, res, `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`, body, options.agent, timeoutMs);
@@ -152,19 +152,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 /** A malformed request line or oversized headers still get a JSON answer in API Gateway's shape, `{message}`. */
 const answerClientError = clientErrorAnswerer((_status, message) => ({ message }));
 
-/** The whole body, or undefined when it is larger than `limit` (the rest is read and dropped). */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+/** The whole body (`readBody` of http-util, shared with the REST proxy), or undefined when it is larger than `limit`. */
+async function readGatewayBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
   try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size <= limit) chunks.push(chunk as Buffer);
-    }
+    return await readBody(req, limit);
   } catch (error) {
-    throw new HttpError(400, `could not read the request body: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof RestProxyHttpError)) throw error;
+    if (error.status === 413) return undefined;
+    throw new HttpError(error.status, error.message);
   }
-  return size > limit ? undefined : Buffer.concat(chunks);
 }
 
 function errorBody(message: string, type?: string): Record<string, string> {
