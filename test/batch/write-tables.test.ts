@@ -5,22 +5,10 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadCleanTables } from '../../src/analysis/clean-tables';
 import { openDatabase, queryRows } from '../../src/duckdb';
-import { csvField, toCsv } from '../../src/report/write-answers';
 import { writeCleanTables } from '../../src/batch/write-tables';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 
 describe('writing tables', () => {
-  test('CSV fields: null empty, quoting only when needed, arrays as JSON', () => {
-    assert.equal(csvField(null), '');
-    assert.equal(csvField(12), '12');
-    assert.equal(csvField('plain text'), 'plain text');
-    assert.equal(csvField('a,b'), '"a,b"');
-    assert.equal(csvField('say "hi"'), '"say ""hi"""');
-    assert.equal(csvField('two\nlines'), '"two\nlines"');
-    assert.equal(csvField([51.5, -0.12]), '"[51.5,-0.12]"');
-    assert.equal(toCsv(['a', 'b'], [[1, null], ['x', 'y']]), 'a,b\n1,\nx,y\n');
-  });
-
   test('writeCleanTables: DuckDB writes CSV and JSON lines per table, columns in order, and they load back the same', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pp-write-'));
     const db = await openDatabase();
