@@ -6,13 +6,11 @@
 import { openDatabase } from '../src/duckdb';
 import { openSinkInput } from '../src/batch/open-sink-input';
 import { s3SinkStore } from '../src/batch/read-sink';
-import { cleanBatch, summariseCleanBatch, type CleanBatchResult } from '../src/batch/run-batch';
+import { checkCleanBatch, cleanBatch, summariseCleanBatch, type CleanBatchResult } from '../src/batch/run-batch';
 import { folderSinkStore } from '../src/batch/sink-folder';
 import { intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
-import { PipelineError } from '../src/errors';
 import { createProgress } from '../src/progress';
-import { TABLES } from '../src/contract/tables';
 import { formatTable } from '../src/terminal-table';
 // The --sample option's generated bucket is test support, imported deliberately.
 import { openSampleSinkInput } from '../test/support/sink-fixture';
@@ -67,14 +65,11 @@ export async function main(argv: string[]): Promise<CleanBatchResult | undefined
     console.log(formatTable(summariseCleanBatch(result), ['table', 'objects', 'records', 'missing', 'quarantined', 'parsed', 'duplicates', 'cleaned']));
     console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl}`);
     if (result.read.quarantined > 0) console.log(`quarantined records: ${Object.values(result.read.quarantineFiles).join(', ')}`);
-    if (result.read.objects === 0) {
-      throw new PipelineError('SINK_EMPTY', `no sink objects under ${store.description}/topics/{${TABLES.map((t) => topics[t]).join(',')}}/; emulate posts first (npm run emulate:batch, or npm start), or check the bucket and user_id`);
-    }
-    if (result.read.missing > 0) {
-      for (const table of TABLES) for (const gap of result.read.tables[table].gaps) console.error(`${table}: ${gap}`);
-      const message = `${result.read.missing} record(s) the sink's offsets show are in no object (objects truncated, emptied or deleted); restore them or re-run the sink, or pass --allow-gaps to accept the loss`;
-      if (!values['allow-gaps']) throw new PipelineError('SINK_GAPS', message);
-      console.error(`warning: ${message}`);
+    const verdict = checkCleanBatch(result, { store: store.description, topics });
+    for (const line of verdict.gapLines) console.error(line);
+    if (verdict.gapError) {
+      if (!values['allow-gaps']) throw verdict.gapError;
+      console.error(`warning: ${verdict.gapError.message}`);
     }
     return result;
   } finally {

@@ -7,6 +7,7 @@
 import { RAW_VIEWS } from '../cleaning/cleaning-sql';
 import { cleanRawTable, type CleanCounts } from '../cleaning/duckdb-cleaning';
 import { TABLES, type TableKey } from '../contract/tables';
+import { PipelineError } from '../errors';
 import { loadSink, type LoadSinkOptions } from './load-sink';
 import type { BatchQuarantine, ReadCounts } from './read-sink';
 import { writeCleanTables } from './write-tables';
@@ -77,4 +78,27 @@ export function summariseCleanBatch(result: Pick<CleanBatchResult, 'read' | 'cle
       duplicates: clean.duplicates + clean.invalid, cleaned: clean.output,
     };
   });
+}
+
+/** What a batch run's counts say against the sink: one line per gap, and the error they make. */
+export interface CleanBatchVerdict {
+  /** `<table>: <gap>` for each run of offsets no object holds. */
+  gapLines: string[];
+  /** SINK_GAPS when records are missing (a caller may accept the loss and print its message as a warning). */
+  gapError?: PipelineError;
+}
+
+/**
+ * Checks a batch run: SINK_EMPTY is thrown when no object was read at all (nothing was emulated,
+ * or the bucket or user_id is wrong); records the sink's offsets show but no object holds are
+ * returned as gap lines and a SINK_GAPS error.
+ */
+export function checkCleanBatch(result: Pick<CleanBatchResult, 'read'>, where: { store: string; topics: Record<TableKey, string> }): CleanBatchVerdict {
+  if (result.read.objects === 0) {
+    throw new PipelineError('SINK_EMPTY', `no sink objects under ${where.store}/topics/{${TABLES.map((t) => where.topics[t]).join(',')}}/; emulate posts first (npm run emulate:batch, or npm start), or check the bucket and user_id`);
+  }
+  if (result.read.missing === 0) return { gapLines: [] };
+  const gapLines = TABLES.flatMap((table) => result.read.tables[table].gaps.map((gap) => `${table}: ${gap}`));
+  const message = `${result.read.missing} record(s) the sink's offsets show are in no object (objects truncated, emptied or deleted); restore them or re-run the sink, or pass --allow-gaps to accept the loss`;
+  return { gapLines, gapError: new PipelineError('SINK_GAPS', message) };
 }
