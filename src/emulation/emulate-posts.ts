@@ -12,7 +12,7 @@ import { Ledger, reconciles, type EmulationSummary, type StopReason } from './le
 import { coursePacer, createTokenBucket, unlimitedPacer, type Pacer } from './pacing';
 import { createPositionPicker, seededRandom, type PositionPicker, type Selection } from './select-positions';
 import { RecordSender, type AckedRecord, type Pending, type RecordSenderOptions } from './send-records';
-import { previewRow, serialiseRow } from './serialise-row';
+import { readableRow, serialiseRow } from './serialise-row';
 import type { BatchTransport, RecordTransport, StreamTransport } from './transport';
 
 export type { AckedRecord };
@@ -132,9 +132,9 @@ export function createQuarantine(file?: string): EmulationQuarantine {
   };
 }
 
-/** Any row made readable (`previewRow`: BigInt as text, circular references marked), cut like every quarantine preview. */
+/** Any row made readable (`readableRow`: BigInt as text, circular references marked), cut like every quarantine preview. */
 function rowPreview(row: unknown): Pick<EmulationQuarantineEntry, 'row' | 'rowChars'> {
-  const readable = previewRow(row, Number.POSITIVE_INFINITY).row;
+  const readable = readableRow(row);
   const preview = cutPreview(JSON.stringify(readable));
   return preview.truncated ? { row: `${preview.text}…`, rowChars: preview.chars } : { row: readable };
 }

@@ -56,9 +56,9 @@ function findProblem(value: unknown, where: string, seen: Set<object>): string |
 
 /**
  * A readable copy of any row for the quarantine file, never throwing: BigInt as text, circular
- * references as "[circular]", and the result cut to `maxChars`.
+ * references as "[circular]", NaN and Infinity as text. (The quarantine cuts it: `cutPreview`.)
  */
-export function previewRow(row: unknown, maxChars = 2_000): { row: unknown; truncated: boolean; chars: number } {
+export function readableRow(row: unknown): unknown {
   const seen = new WeakSet<object>();
   const text = JSON.stringify(row, function (this: Record<string, unknown>, key: string, value: unknown) {
     const original = key === '' ? value : this[key];
@@ -73,6 +73,5 @@ export function previewRow(row: unknown, maxChars = 2_000): { row: unknown; trun
     }
     return value;
   }) ?? 'undefined';
-  if (text.length <= maxChars) return { row: JSON.parse(text) as unknown, truncated: false, chars: text.length };
-  return { row: `${text.slice(0, maxChars)}…`, truncated: true, chars: text.length };
+  return JSON.parse(text) as unknown;
 }

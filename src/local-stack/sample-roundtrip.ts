@@ -121,7 +121,7 @@ export function createSampleHttpClient(invokeUrl: string): HttpClient {
   return createHttpClient({ baseUrl: invokeUrl, timeoutMs: SAMPLE_REQUEST_TIMEOUT_MS });
 }
 
-/** One row per landed record, for `console.table` or a notebook. */
+/** One row per landed record, for `formatTable` or a notebook. */
 export function roundTripRows(result: SampleRoundTrip): { path: string; table: TableKey; landed: string; content: string }[] {
   return [
     ...result.batch.map((b) => ({ path: 'batch (S3)', table: b.table, landed: `s3://${b.bucket}/${b.key}`, content: b.content.trimEnd() })),

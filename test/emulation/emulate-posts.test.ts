@@ -10,7 +10,7 @@ import { HttpStatusError } from '../../src/http-client';
 import { unfinishedRunError } from '../../src/emulation/run-emulation';
 import { formatSummary, reconciles } from '../../src/emulation/ledger';
 import type { RecordOutcome } from '../../src/emulation/transport';
-import { previewRow } from '../../src/emulation/serialise-row';
+import { readableRow } from '../../src/emulation/serialise-row';
 import { PREVIEW_CHARS } from '../../src/quarantine';
 import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
@@ -209,10 +209,12 @@ describe('emulatePosts: unsendable rows', () => {
     const rows = [{ index: 1, title: 'fine' }, circular, { index: 2, description: 'x'.repeat(5_000) }];
     const quarantine = createQuarantine();
     for (const row of rows) quarantine.add({ table: 'pin', destination: 'topic', id: '1', reason: 'test', row });
-    const expected = rows.map((row) => {
-      const preview = previewRow(row, PREVIEW_CHARS);
-      return { table: 'pin', destination: 'topic', id: '1', reason: 'test', row: preview.row, ...(preview.truncated ? { rowChars: preview.chars } : {}) };
-    });
+    const entry = { table: 'pin', destination: 'topic', id: '1', reason: 'test' };
+    const expected = [
+      { ...entry, row: rows[0] },
+      { ...entry, row: readableRow(rows[1]) },
+      { ...entry, row: `${JSON.stringify(rows[2]).slice(0, PREVIEW_CHARS)}…`, rowChars: JSON.stringify(rows[2]).length },
+    ];
     assert.deepEqual(quarantine.entries(), expected);
     assert.equal(JSON.stringify(quarantine.entries()[1]), '{"table":"pin","destination":"topic","id":"1","reason":"test","row":{"n":"20n","nan":"NaN","self":"[circular]"}}');
     const cut = quarantine.entries()[2];
