@@ -119,8 +119,13 @@ describe('imports flow one way', () => {
     assert.ok(loaded.size > 40, `start.ts loads ${loaded.size} workspace files`);
   });
 
-  test('each stage has no index.ts barrel: files import the module that defines what they use', () => {
+  test('each stage has no index.ts barrel, except config, whose index.ts is its only import surface', () => {
     const barrels = STAGES.filter((stage) => stage !== 'config' && existsSync(path.join(SRC, stage, 'index.ts')));
     assert.deepEqual(barrels, []);
+    const configDir = path.join(SRC, 'config');
+    const everywhere = ['src', 'scripts', 'test', 'bench'].flatMap((dir) => sourceFiles(path.join(ROOT, dir)));
+    const past = everywhere.filter((file) => !file.startsWith(configDir + path.sep))
+      .flatMap((file) => importsOf(file).filter(({ target }) => target.startsWith(configDir + path.sep) && target !== path.join(configDir, 'index.ts')).map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`));
+    assert.deepEqual(past, []);
   });
 });
