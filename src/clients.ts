@@ -38,3 +38,19 @@ export function createKinesisClient(options: AwsClientOptions): KinesisClient {
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
   });
 }
+
+/** Kinesis error names (whole call or per record) that a later retry can get past. */
+const RETRIABLE_KINESIS_ERRORS = new Set([
+  'ProvisionedThroughputExceededException', 'InternalFailure', 'InternalFailureException', 'ServiceUnavailable', 'ServiceUnavailableException',
+  'LimitExceededException', 'ThrottlingException', 'Throttling', 'KMSThrottlingException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+]);
+
+/** Kinesis error names that mean the request body itself was refused (a record too large, a bad key). */
+const REJECTING_KINESIS_ERRORS = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
+
+/** Classifies a Kinesis error name: retriable, rejecting the records, or fatal (missing stream, no permission). */
+export function classifyKinesisError(name: string): 'retriable' | 'rejected' | 'fatal' {
+  if (RETRIABLE_KINESIS_ERRORS.has(name)) return 'retriable';
+  if (REJECTING_KINESIS_ERRORS.has(name)) return 'rejected';
+  return 'fatal';
+}

@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { PipelineError, type ErrorCode } from './errors';
+import { isRetriableNetworkCode } from './retry';
 
 /**
  * The pipeline's one HTTP client, on axios with keep-alive agents: the REST Proxy and API Gateway
@@ -50,15 +51,6 @@ export interface HttpClient {
   close(): void;
 }
 
-/** Error codes of the socket layer after which the same request may well succeed. */
-const RETRIABLE_NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET',
-]);
-
-/** True for socket-level failures (refused, reset, timed out) that a retry can get past. */
-export function isRetriableNetworkCode(code: string | undefined): boolean {
-  return code !== undefined && RETRIABLE_NETWORK_CODES.has(code);
-}
 
 /**
  * axios' own defaults turned off (a `false` header is not sent): the caller names every header,

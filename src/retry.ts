@@ -19,6 +19,17 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { retries: 8, baseDelayMs: 100, maxDelayMs: 5_000 };
 
+/** Error codes of the socket layer after which the same request may well succeed. */
+const RETRIABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET',
+]);
+
+/** True for socket-level failures (refused, reset, timed out) that a retry can get past. */
+export function isRetriableNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && RETRIABLE_NETWORK_CODES.has(code);
+}
+
+/** True for a `PipelineError` marked retriable. */
 export function isRetriableError(error: unknown): boolean {
   return error instanceof PipelineError && error.retriable;
 }

@@ -36,7 +36,7 @@ import { performance } from 'node:perf_hooks';
 import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { describeError, PipelineError } from '../errors';
-import { withRetry } from '../retry';
+import { isRetriableNetworkCode, withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
 import type { SinkObject } from '../contract/sink-object';
@@ -316,8 +316,8 @@ async function readRange(file: string, start: number, end: number): Promise<Buff
 /** Errors of a fetch worth another attempt: S3 said so, or the connection broke mid-body. */
 function isRetriableFetch(error: unknown): boolean {
   if (error instanceof PipelineError) return error.retriable;
-  const code = (error as { code?: string }).code ?? '';
-  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
+  const code = (error as { code?: string }).code;
+  return isRetriableNetworkCode(code) || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /**

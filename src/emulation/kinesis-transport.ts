@@ -1,26 +1,13 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { PipelineError } from '../errors';
-import { errorDetail, HttpStatusError, isRetriableNetworkCode, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import { classifyKinesisError } from '../clients';
+import { errorDetail, HttpStatusError, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import { isRetriableNetworkCode } from '../retry';
 import { MIB, protocolError, type OutgoingRecord, type RecordOutcome, type StreamTransport, type TransportLimits } from './transport';
 
 /** PIPELINE_SPEC.md §8: 500 records and 5 MiB per PutRecords, 1 MiB per record (data + key). */
 export const KINESIS_LIMITS: TransportLimits = { maxRecords: 500, maxRequestBytes: 5 * MIB, maxRecordBytes: MIB };
 
-/** Kinesis error names (whole call or per record) that a later retry can get past. */
-const RETRIABLE_KINESIS_ERRORS = new Set([
-  'ProvisionedThroughputExceededException', 'InternalFailure', 'InternalFailureException', 'ServiceUnavailable', 'ServiceUnavailableException',
-  'LimitExceededException', 'ThrottlingException', 'Throttling', 'KMSThrottlingException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
-]);
-
-/** Kinesis error names that mean the request body itself was refused (a record too large, a bad key). */
-const REJECTING_KINESIS_ERRORS = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
-
-/** Classifies a Kinesis error name: retriable, rejecting the records, or fatal (missing stream, no permission). */
-export function classifyKinesisError(name: string): 'retriable' | 'rejected' | 'fatal' {
-  if (RETRIABLE_KINESIS_ERRORS.has(name)) return 'retriable';
-  if (REJECTING_KINESIS_ERRORS.has(name)) return 'rejected';
-  return 'fatal';
-}
 
 /** The bytes a record counts for in Kinesis' limits: the data plus the partition key. */
 export function kinesisRecordBytes(record: OutgoingRecord): number {

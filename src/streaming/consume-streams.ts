@@ -25,7 +25,8 @@ import { describeError, PipelineError } from '../errors';
 import { rowsToFrame, type Frame } from '../frames';
 import type { Logger } from '../log';
 import { createQuarantineWriter, previewText, type QuarantineEntry } from '../quarantine';
-import { withRetry, type RetryOptions } from '../retry';
+import { classifyKinesisError } from '../clients';
+import { isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
 import { ShardReader, type ShardState } from './read-shards';
@@ -38,17 +39,11 @@ export const MAX_RECORDS_PER_CALL = 10_000;
 /** Back-off of Kinesis and S3 calls: throttling clears within seconds. */
 export const CONSUMER_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 200, maxDelayMs: 5_000 };
 
-/** Kinesis errors a later attempt can get past. */
-const RETRIABLE_KINESIS = new Set([
-  'ProvisionedThroughputExceededException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'InternalFailureException',
-  'ServiceUnavailable', 'ServiceUnavailableException', 'KMSThrottlingException', 'TimeoutError', 'RequestTimeout',
-]);
-const RETRIABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
+/** Kinesis and storage errors a later attempt can get past (`classifyKinesisError`, `isRetriableNetworkCode`). */
 function isRetriableConsumerError(error: unknown): boolean {
   if (error instanceof PipelineError) return error.retriable;
   const e = error as { name?: string; code?: string; $retryable?: unknown };
-  return RETRIABLE_KINESIS.has(e.name ?? '') || RETRIABLE_NETWORK.has(e.code ?? '') || Boolean(e.$retryable);
+  return classifyKinesisError(e.name ?? '') === 'retriable' || isRetriableNetworkCode(e.code) || Boolean(e.$retryable);
 }
 
 /** Counters of one stream (all its shards). */
