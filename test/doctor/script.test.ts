@@ -4,37 +4,15 @@
  * hop is ✅, exit 1 with one `error:` line when one is ❌ (here Databricks refusing the token).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fakeDatabricks, type FakeDatabricks } from './helpers';
+import { runTsScript } from '../support/run-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runDoctorScript(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'doctor.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), 'pp-doctor-script-'));
@@ -59,7 +37,7 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   });
 
   test('every hop healthy: the lines, then exit 0', async () => {
-    const run = await runDoctorScript(['--data-dir', dataDir], env());
+    const run = await runTsScript('scripts/doctor.ts', ['--data-dir', dataDir], { env: env() });
     const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
     assert.equal(run.code, 0, context);
     assert.match(run.stdout, /^doctor: checking a local stack started for this check for user dsc-/m, context);
@@ -70,7 +48,7 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   });
 
   test('Databricks refusing the token: its ❌ line, one error: line, exit 1', async () => {
-    const run = await runDoctorScript(['--data-dir', dataDir, '--timeout', '10'], env({ DATABRICKS_HOST: dbx.host, DATABRICKS_TOKEN: 'dapi-expired-one', DATABRICKS_CLUSTER_ID: '0101-abc' }));
+    const run = await runTsScript('scripts/doctor.ts', ['--data-dir', dataDir, '--timeout', '10'], { env: env({ DATABRICKS_HOST: dbx.host, DATABRICKS_TOKEN: 'dapi-expired-one', DATABRICKS_CLUSTER_ID: '0101-abc' }) });
     const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
     assert.equal(run.code, 1, context);
     assert.match(run.stdout, /^❌ Databricks: http:\/\/127\.0\.0\.1:\d+ refused the token \(401\) — fix: DATABRICKS_TOKEN is not valid/m, context);
@@ -81,7 +59,7 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   });
 
   test('--help prints the usage and exits 0', async () => {
-    const run = await runDoctorScript(['--help'], env());
+    const run = await runTsScript('scripts/doctor.ts', ['--help'], { env: env() });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Usage: npm run doctor -- \[options\]/);
     assert.match(run.stdout, /--timeout SECONDS/);
@@ -89,7 +67,7 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   });
 
   test('a wrong --timeout is one error line and exit 1', async () => {
-    const run = await runDoctorScript(['--timeout', 'soon'], env());
+    const run = await runTsScript('scripts/doctor.ts', ['--timeout', 'soon'], { env: env() });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^error: --timeout expects a number >= 1, got "soon"$/m);
   });

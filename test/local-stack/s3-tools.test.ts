@@ -6,7 +6,7 @@
  * token, refused by Node 17+) and nothing at all with a delimiter at the root or at topics/.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { ListObjectsCommand, ListObjectsV2Command, paginateListObjectsV2, PutObj
 import { createS3Client } from '../../src/clients';
 import { decodeContinuationToken, encodeContinuationToken } from '../../src/local-stack/s3-listing';
 import { startS3Server, type S3Server } from '../../src/local-stack/s3-server';
+import { runProcess } from '../support/run-process';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.join(__dirname, 's3_tools_check.py');
@@ -27,21 +28,6 @@ function boto3Missing(): string | undefined {
   return undefined;
 }
 
-function runPython(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('the local S3 and boto3', { timeout: 180_000 }, () => {
   const missing = boto3Missing();
@@ -63,8 +49,8 @@ describe('the local S3 and boto3', { timeout: 180_000 }, () => {
       return;
     }
     // Asynchronously: the S3 server answering boto3 runs in this process.
-    const run = await runPython([SCRIPT, server.endpoint, 'boto3-check-bucket']);
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const run = await runProcess(PYTHON, [SCRIPT, server.endpoint, 'boto3-check-bucket'], { timeoutMs: 150_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const found = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     assert.equal(found.v2_keys, 2_501);
     assert.equal(found.v2_pages, 3);

@@ -1,6 +1,6 @@
 /** `scripts/stream.ts`: --help, and a run with --until-idle against a stack found running from its data folder. */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { main } from '../../scripts/stream';
 import { stackPool } from './helpers';
+import { runTsScript } from '../support/run-process';
 
 const pool = stackPool();
 after(() => pool.cleanup());
@@ -41,22 +42,6 @@ test('--until-idle consumes what the streams hold and prints a line per stream',
   assert.equal(timed?.tables.user.tableRows, 3);
 });
 
-/** Runs scripts/stream.ts as a user does; resolves with its exit code, stdout and stderr. */
-function runStream(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'stream.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Holds `port` on 127.0.0.1 (or finds it already held by another process); `release` frees it if held here. */
 async function holdPort(port: number): Promise<{ release(): Promise<void> }> {
@@ -73,7 +58,7 @@ test('a stack started by the stream command is not stopped by a taken port 4566 
   const credentials = mkdtempSync(path.join(tmpdir(), 'pp-stream-creds-'));
   const blocked = await Promise.all([4566, 4567, 4568, 8082].map(holdPort));
   try {
-    const run = await runStream(['--until-idle', '--idle-ms', '200', '--data-dir', dataDir, '--quarantine', path.join(dataDir, 'q.jsonl')], { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `st-${randomBytes(3).toString('hex')}` });
+    const run = await runTsScript('scripts/stream.ts', ['--until-idle', '--idle-ms', '200', '--data-dir', dataDir, '--quarantine', path.join(dataDir, 'q.jsonl')], { env: { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `st-${randomBytes(3).toString('hex')}` }, timeoutMs: 60_000 });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /stopped by idle/);
     assert.doesNotMatch(run.stderr, /--gateway-port/);
@@ -93,7 +78,7 @@ test('the stream command fails with exit 1 and one line for bad flags and bad cr
       [['--bogus'], /^error: .*'--bogus'.*; see npm run stream -- --help$/],
       [['--until-idle'], /^error: .*aws\.yaml: regoin: unknown key; did you mean region\?/],
     ] as const) {
-      const run = await runStream([...args], env);
+      const run = await runTsScript('scripts/stream.ts', [...args], { env, timeoutMs: 60_000 });
       const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
       assert.equal(run.code, 1, run.stderr);
       assert.equal(errors.length, 1, run.stderr);
