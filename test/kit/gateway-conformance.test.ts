@@ -99,9 +99,15 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
     }
     const kinesisOperations = [...operations].filter(([route]) => route.startsWith('/streams')).flatMap(([route, methods]) => [...methods].map((m) => `${m} ${route}`));
     assert.deepEqual([...covered].sort(), kinesisOperations.sort(), 'every Kinesis operation of the definition was sent');
-    const listed = JSON.parse((await call('get', `${invoke}/streams`)).text) as { StreamNames: string[] };
+    // DeleteStream answers while the stream is DELETING (as Kinesis does); it leaves the list soon after.
+    let listed: { StreamNames: string[] } = { StreamNames: [] };
+    for (let tries = 0; tries < 50; tries++) {
+      listed = JSON.parse((await call('get', `${invoke}/streams`)).text) as { StreamNames: string[] };
+      if (!listed.StreamNames.includes(scratch)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.ok(listed.StreamNames.includes(stream));
-    assert.ok(!listed.StreamNames.includes(scratch), 'DELETE removed the scratch stream');
+    assert.ok(!listed.StreamNames.includes(scratch), 'DELETE removed the scratch stream (within a second)');
   });
 
   test('ANY /{proxy+}: every method reaches the REST proxy and comes back as the REST proxy answered it', async () => {
