@@ -27,7 +27,7 @@ export interface TableOptions {
   gap?: number;
 }
 
-function cellText(value: unknown, grouping: boolean): string {
+function cellText(value: TableCell, grouping: boolean): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'number') return grouping ? value.toLocaleString('en-US') : String(value);
   return String(value);
@@ -50,7 +50,7 @@ export function formatTable<Row extends object>(
     const filled = values(spec).filter((v) => v !== undefined && v !== null && v !== '');
     return filled.length > 0 && filled.every((v) => typeof v === 'number') ? 'right' : 'left';
   });
-  const body = rows.map((row) => specs.map((spec) => cellText((row as Record<string, unknown>)[spec.key], spec.grouping ?? true)));
+  const body = rows.map((row) => specs.map((spec) => cellText((row as Record<string, TableCell>)[spec.key], spec.grouping ?? true)));
   const lines = options.header === false ? body : [specs.map((spec) => spec.header ?? spec.key), ...body];
   const widths = specs.map((_, i) => Math.max(0, ...lines.map((cells) => cells[i].length)));
   const gap = ' '.repeat(options.gap ?? 2);

@@ -142,9 +142,3 @@ export function parseSection<F extends Fields>(
   if (raw === undefined || (raw === null && !field.secret)) throw new ConfigError(origin.label, origin.key, `missing; expected ${field.expected}`, result.error);
   throw new ConfigError(origin.label, origin.key, `expected ${field.expected}, got ${describeValue(raw, field.secret === true)}`, result.error);
 }
-
-/** Parses one value with a field's schema; undefined when it does not fit. */
-export function parseValue<T>(field: FieldSpec<T>, value: unknown): T | undefined {
-  const result = field.schema.safeParse(value);
-  return result.success ? result.data : undefined;
-}

@@ -443,8 +443,3 @@ export const STREAM_STATS_COLUMNS = ['stream', 'tableName', 'shards', 'records',
 export function streamStatsFrame(stats: Record<TableKey, StreamStats>): Frame {
   return rowsToFrame(Object.values(stats), STREAM_STATS_COLUMNS, { dtypes: ['string', 'string', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32'] });
 }
-
-/** Distinct rows in each streaming table after a run, e.g. `{ pin: 6539, geo: 6539, user: 6539 }`. */
-export function tableRowCounts(summary: ConsumeSummary): Partial<Record<TableKey, number>> {
-  return Object.fromEntries(Object.values(summary.tables).map((s) => [s.table, s.tableRows]));
-}
