@@ -9,6 +9,7 @@ import { DEFAULT_BROKERS, maxMessageBytes, type AppendRecord, type TopicInfo, ty
  * `TopicStore`. It speaks the part of the API the course uses (PIPELINE_SPEC.md §2-3):
  *
  * - v2: `GET /topics`, `GET /topics/{t}`, `GET /topics/{t}/partitions[/{p}]`,
+ *   `GET /topics/{t}/partitions/{p}/offsets` (`{beginning_offset, end_offset}`),
  *   `POST /topics/{t}` and `POST /topics/{t}/partitions/{p}` with
  *   `application/vnd.kafka.json.v2+json` (values are JSON) or `application/vnd.kafka.binary.v2+json`
  *   (values and keys are base64; they are decoded and stored as bytes, and the S3 sink writes bytes
@@ -234,6 +235,20 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
           methods: {
             GET: () => ({ status: 200, body: v2PartitionBody(v2Topic(b), partitionOf()) }),
             POST: (request) => produce(request, b, d),
+          },
+        };
+      }
+      if (n === 5 && e === 'offsets') {
+        // Confluent's v2 `GET /topics/{t}/partitions/{p}/offsets`: how a reader learns a partition's end.
+        return {
+          family: 'v2',
+          methods: {
+            GET: () => {
+              const info = v2Topic(b);
+              const p = parsePartition(d);
+              if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+              return { status: 200, body: { beginning_offset: 0, end_offset: store.endOffset(info.name, p) } };
+            },
           },
         };
       }
