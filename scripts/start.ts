@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { describeConfig, loadConfig } from '../src/config';
-import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
 import { reconciliationRows, runPipeline } from '../src/pipeline/run-pipeline';
 import { createRowSource } from '../src/source/create-source';
@@ -15,7 +15,7 @@ const spec: CommandSpec = {
   summary: 'Runs the whole Pinterest pipeline: local stack (or AWS from credentials/), emulated posts on both paths, S3 sink, cleaning, the nine answers and output/report.html.',
   options: {
     posts: { type: 'string', value: 'N', description: 'posts to emulate (default: all the source holds, 11,153 embedded)' },
-    'flush-size': { type: 'string', value: 'N', description: 'S3 sink flush.size on the local stack (the course used 1: slower, same result)', default: '500' },
+    'flush-size': { type: 'string', value: 'N', description: 'S3 sink flush.size on the local stack (the course used 1: slower, same result)', default: String(DEFAULT_FLUSH_SIZE) },
     'no-stream': { type: 'boolean', description: 'skip the streaming path (Kinesis)' },
     seed: { type: 'string', value: 'N', description: 'seed of the random row selection', default: '42' },
     rate: { type: 'string', value: 'N', description: 'posts per second on each path (default: unlimited on the local stack, 50 against AWS)' },
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
       posts: intOption(options, 'posts', 1),
       dataDir,
       outDir,
-      flushSize: intOption(options, 'flush-size', 1) ?? 500,
+      flushSize: intOption(options, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE,
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? 42,
       rate: intOption(options, 'rate', 1),

@@ -1,4 +1,9 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { Format, SingleBar, Presets, type Options, type Params } from 'cli-progress';
+
+/** cli-progress' own formatter, given the format string chosen for this redraw. */
+function formatWith(format: string, options: Options, params: Params, payload: object): string {
+  return Format.Formatter({ ...options, format }, params, payload);
+}
 
 export interface Progress {
   /** Adds to the done count; `fields` update the counters shown after the bar. */
@@ -10,6 +15,7 @@ export interface Progress {
 
 export interface ProgressOptions {
   label: string;
+  /** What `done` counts up to; 0 while unknown: then a count is shown without a percentage. */
   total: number;
   /** Counter names shown after the bar, e.g. ['acked', 'retried']. */
   fields?: string[];
@@ -38,8 +44,11 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   if (mode === 'auto' && stream.isTTY) {
     const extra = fields.map((f) => `${f} {${f}}`).join(' | ');
+    const tail = ` | {rate}/s${extra ? ` | ${extra}` : ''} | {duration_formatted}`;
+    // A known total gets a bar and a percentage; an unknown one (0) a plain count.
+    const format = (params: { total: number }) => (params.total > 0 ? `${options.label} [{bar}] {percentage}% {value}/{total}${tail}` : `${options.label} {value}${tail}`);
     const bar = new SingleBar({
-      format: `${options.label} [{bar}] {percentage}% {value}/{total} | {rate}/s${extra ? ` | ${extra}` : ''} | {duration_formatted}`,
+      format: (formatOptions, params, payload) => formatWith(format(params), formatOptions, params, payload),
       stream,
       hideCursor: true,
       etaBuffer: 50,
@@ -49,14 +58,16 @@ export function createProgress(options: ProgressOptions): Progress {
       increment: (by = 1, f) => { done += by; Object.assign(values, f); bar.update(done, { ...values, rate: rate() }); },
       update: (n, f) => { done = n; Object.assign(values, f); bar.update(done, { ...values, rate: rate() }); },
       setTotal: (t) => { total = t; bar.setTotal(t); },
-      stop: () => { bar.update(done, { ...values, rate: rate() }); bar.stop(); },
+      stop: once(() => { bar.update(done, { ...values, rate: rate() }); bar.stop(); }),
     };
   }
   const every = (options.plainEverySeconds ?? 5) * 1000;
   let last = started;
+  let printed = false;
   const line = () => {
+    printed = true;
     const extra = fields.map((f) => ` ${f}=${values[f]}`).join('');
-    stream.write(`${options.label}: ${done}/${total} (${rate()}/s)${extra}\n`);
+    stream.write(`${options.label}: ${total > 0 ? `${done}/${total}` : done} (${rate()}/s)${extra}\n`);
   };
   const maybeLine = () => {
     const now = Date.now();
@@ -66,6 +77,18 @@ export function createProgress(options: ProgressOptions): Progress {
     increment: (by = 1, f) => { done += by; Object.assign(values, f); maybeLine(); },
     update: (n, f) => { done = n; Object.assign(values, f); maybeLine(); },
     setTotal: (t) => { total = t; },
-    stop: () => line(),
+    // A wait of unknown length that ended before its first line needs no closing line either.
+    stop: once(() => { if (total > 0 || printed) line(); }),
+  };
+}
+
+/** `f` the first time, nothing after: a progress display stops once. */
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
   };
 }

@@ -14,7 +14,8 @@ import type { Selection } from '../../src/emulation/select-positions';
 
 /** Flags both emulation scripts take. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  count: { type: 'string', short: 'n', value: 'N', description: 'posts to send (each is 3 records); without --count or --duration, run until Ctrl-C' },
+  count: { type: 'string', short: 'n', value: 'N', description: "posts to send (each is 3 records); default: as many as the source holds (11,153 embedded), picked as npm start picks them, then stop" },
+  forever: { type: 'boolean', description: "keep sending until Ctrl-C, as the course's endless loop (with the default flush.size 500 the sink keeps up; at 1 it falls far behind)" },
   duration: { type: 'string', short: 'd', value: 'SECONDS', description: 'stop reading new posts after this long' },
   rate: { type: 'string', short: 'r', value: 'POSTS/S', description: 'posts per second (0 = as fast as acknowledged)', default: '0' },
   'course-pace': { type: 'boolean', description: "the course's pace: one post, then a random 0-1 s sleep (overrides --rate)" },
@@ -26,10 +27,9 @@ const COMMON_OPTIONS: Record<string, OptionSpec> = {
   'max-record-bytes': { type: 'string', value: 'BYTES', description: 'larger rows are quarantined', default: String(1024 * 1024) },
   quarantine: { type: 'string', value: 'FILE', description: 'JSON-lines file of rows that can never be sent (default output/quarantine/emulation-<path>.jsonl)' },
   progress: { type: 'string', value: 'MODE', description: 'auto (a bar on a terminal, lines otherwise), plain or silent', default: 'auto' },
-  setup: { type: 'boolean', description: 'create the topics and streams first (idempotent; the local stack already has them)' },
-  'data-dir': { type: 'string', value: 'DIR', description: 'local stack: data folder of a running stack, or to start one from', default: DEFAULT_DATA_DIR },
-  'start-stack': { type: 'boolean', description: 'local stack: start one for this run when none is running (the default)' },
-  'no-start-stack': { type: 'boolean', description: 'local stack: fail when none is running instead of starting one' },
+  setup: { type: 'boolean', description: 'create the topics (batch) or streams (stream) first, as npm run create-topics does (idempotent)' },
+  'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
+  'start-stack': { type: 'boolean', description: 'local stack: when none is running, start one for this run only (it stops when the run ends, after the S3 sink caught up); by default a missing stack is an error' },
 };
 
 /** The `--help` and flags of `emulate-batch` or `emulate-stream`. */
@@ -44,7 +44,7 @@ export function emulationCommandSpec(path: EmulationPath): CommandSpec {
         via: { type: 'string', value: 'ROUTE', description: 'gateway (the invoke URL, as the course) or rest-proxy (the REST Proxy directly)', default: 'gateway' },
         'rest-proxy': { type: 'string', value: 'URL', description: 'on AWS: the REST Proxy URL for --via rest-proxy and --setup' },
       },
-      examples: [`${script} --count 1000`, `${script} --course-pace`, `${script} --duration 60 --rate 200 --via rest-proxy`],
+      examples: [script.replace(/ --$/, ''), `${script} --count 1000`, `${script} --course-pace --forever`, `${script} --duration 60 --rate 200 --via rest-proxy`],
     };
   }
   return {
@@ -55,7 +55,7 @@ export function emulationCommandSpec(path: EmulationPath): CommandSpec {
       via: { type: 'string', value: 'ROUTE', description: 'sdk (PutRecords) or gateway (PUT <invoke_url>/streams/<stream>/records); default: kinesis_via of credentials/aws.yaml, sdk locally' },
       route: { type: 'string', value: 'ROUTE', description: 'with --via gateway: records (batches) or record (one request per record, as the course)', default: 'records' },
     },
-    examples: [`${script} --count 1000`, `${script} --duration 60 --rate 100 --via gateway`],
+    examples: [script.replace(/ --$/, ''), `${script} --count 1000`, `${script} --duration 60 --rate 100 --via gateway`],
   };
 }
 
@@ -73,6 +73,7 @@ export function emulationOptions(path: EmulationPath, values: ParsedOptions): Om
   const options: Omit<RunEmulationOptions, 'config'> = {
     path,
     count: intOption(values, 'count', 1),
+    forever: values.forever === true,
     durationMs: duration === undefined ? undefined : duration * 1000,
     rate: numberOption(values, 'rate', 0),
     coursePace: values['course-pace'] === true,
@@ -86,11 +87,11 @@ export function emulationOptions(path: EmulationPath, values: ParsedOptions): Om
     setup: values.setup === true,
     targets: {
       dataDir: pathOption(values, 'data-dir'),
-      startStack: values['no-start-stack'] !== true,
+      startStack: values['start-stack'] === true,
       ...(maxRecordBytes !== undefined ? { limits: { maxRecordBytes } } : {}),
     },
   };
-  if (values['start-stack'] && values['no-start-stack']) throw new PipelineError('USAGE', '--start-stack and --no-start-stack contradict each other');
+  if (values.forever && (values.count !== undefined || values.duration !== undefined)) throw new PipelineError('USAGE', '--forever excludes --count and --duration');
   if (path === 'batch') {
     options.targets = { ...options.targets, batchVia: choiceOption(values, 'via', ['gateway', 'rest-proxy'] as const), restProxyUrl: values['rest-proxy'] as string | undefined };
   } else {

@@ -11,17 +11,18 @@ import { runStreamConsumer, type RunStreamConsumerOptions } from '../../src/stre
 
 export const STREAM_COMMAND: CommandSpec = {
   name: 'npm run stream --',
-  summary: 'Consumes the Kinesis streams streaming-<user_id>-pin/-geo/-user, cleans each micro-batch with the shared cleaning SQL and merges the rows into <user_id>_pin_table, _geo_table and _user_table (tables of a DuckDB file, with the checkpoints). Resumes from the checkpoints of earlier runs. Runs until Ctrl-C.',
+  summary: 'Consumes the Kinesis streams streaming-<user_id>-pin/-geo/-user, cleans each micro-batch with the shared cleaning SQL and merges the rows into <user_id>_pin_table, _geo_table and _user_table (tables of a DuckDB file, with the checkpoints). Resumes from the checkpoints of earlier runs. Stops once every shard is caught up (--follow: runs until Ctrl-C, as a Databricks stream does).',
   options: {
-    duration: { type: 'string', value: 'SECONDS', description: 'stop after this many seconds' },
-    'until-idle': { type: 'boolean', description: 'stop once every shard is caught up' },
+    follow: { type: 'boolean', description: 'keep consuming new records until Ctrl-C (or --duration) instead of stopping once caught up' },
+    duration: { type: 'string', value: 'SECONDS', description: 'stop after this many seconds (implies --follow)' },
+    'until-idle': { type: 'boolean', description: 'stop once every shard is caught up (the default)' },
     'idle-ms': { type: 'string', value: 'MS', description: 'how long shards must be caught up for --until-idle', default: '2000' },
     every: { type: 'string', value: 'SECONDS', description: 'seconds between progress lines', default: '5' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (a running stack is used, else one is started for this run on free ports)', default: DEFAULT_DATA_DIR },
+    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
     quarantine: { type: 'string', value: 'FILE', description: 'JSON lines file of undecodable records', default: `output/quarantine/${STREAM_QUARANTINE_FILE}` },
     database: { type: 'string', value: 'FILE', description: 'DuckDB file of the streaming tables and checkpoints (default: streaming.duckdb in the data folder on the local stack, output/streaming.duckdb against AWS)' },
   },
-  examples: ['npm run emulate:stream -- --count 1000 && npm run stream -- --until-idle', 'npm run stream -- --duration 60'],
+  examples: ['npm run stream', 'npm run stream -- --follow', 'npm run stream -- --duration 60'],
 };
 
 export interface StreamCommandIo {
@@ -35,7 +36,7 @@ export function streamConsumerOptions(values: ParsedOptions): Omit<RunStreamCons
   const duration = numberOption(values, 'duration', 0);
   return {
     durationMs: duration === undefined ? undefined : duration * 1000,
-    untilIdle: values['until-idle'] === true,
+    untilIdle: values.follow !== true && duration === undefined,
     idleMs: intOption(values, 'idle-ms', 0),
     everyMs: (numberOption(values, 'every', 0.1) ?? 5) * 1000,
     dataDir: pathOption(values, 'data-dir'),

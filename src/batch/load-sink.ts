@@ -44,6 +44,7 @@ import {
   checkSinkOffsets, classifyObjectRecords, createBatchQuarantine, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
   type BatchQuarantine, type ReadCounts, type ReadProgress, type SinkStore, type TableReadCounts,
 } from './read-sink';
+import type { EndOffsets } from './end-offsets';
 
 /** A spool file is handed to DuckDB once it holds this many bytes. */
 export const SPOOL_CHUNK_BYTES = 64 * 1024 * 1024;
@@ -75,6 +76,8 @@ export interface LoadSinkOptions {
   /** Read every object record by record, as the definition does (tests compare the fast path with it). */
   checkEveryRecord?: boolean;
   onProgress?: (progress: ReadProgress) => void;
+  /** Each topic's end offsets (the REST proxy's): records below them that no object holds are `missing`. */
+  endOffsets?: EndOffsets;
 }
 
 export interface LoadedTable {
@@ -470,7 +473,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
   progress.quarantined = quarantine.count();
   progress.report();
   await Promise.all(files.filter((f) => f.owned).map((f) => rm(f.file, { force: true })));
-  checkSinkOffsets(scans, counts);
+  checkSinkOffsets(scans, counts, options.endOffsets?.[table]);
   return { loaded: { table, counts, objectsByRecord, ms: performance.now() - started }, nextPage };
 }
 

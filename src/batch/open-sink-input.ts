@@ -1,9 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../clients';
 import { projectPath, type PipelineConfig } from '../config';
-import { PipelineError } from '../errors';
-import { DEFAULT_DATA_DIR, readRunningStack } from '../local-stack/start-local-stack';
+import { describeError, hasErrorCode } from '../errors';
+import { createHttpClient } from '../http-client';
+import { connectLocalStack, DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
 import type { TableKey } from '../contract/tables';
+import { fetchEndOffsets, type EndOffsets } from './end-offsets';
 
 /** A bucket to read sink objects from, and where it is. */
 export interface SinkInput {
@@ -13,6 +15,8 @@ export interface SinkInput {
   topics: Record<TableKey, string>;
   /** One line saying where the objects come from. */
   description: string;
+  /** The Kafka REST proxy (or an invoke URL forwarding to one) that knows the topics' end offsets; undefined with the reason when there is none. */
+  restProxy: { url: string } | { unavailable: string };
   /** Closes the client (and removes a sample). */
   close(): Promise<void>;
 }
@@ -23,31 +27,54 @@ export interface OpenSinkInputOptions {
   endpoint?: string;
   /** Bucket to read (default: the configured one, or the running stack's). */
   bucket?: string;
+  /** The local stack's data folder (default `.local-stack` of the project). */
+  dataDir?: string;
+  /** The REST proxy to ask for end offsets (default: the local stack's, or the invoke URL on AWS). */
+  restProxyUrl?: string;
 }
 
 /**
  * Opens what the batch step reads: an explicit endpoint, AWS when the configuration targets it, or
- * the local stack running from `.local-stack/`. The S3 client is created here once and closed by
- * `close()`. (A generated sample is test support: `openSampleSinkInput` in test/support.)
+ * the local stack running from the data folder (none running fails at once, saying to start it). The
+ * S3 client is created here once and closed by `close()`. (A generated sample is test support:
+ * `openSampleSinkInput` in test/support.)
  */
 export async function openSinkInput(options: OpenSinkInputOptions): Promise<SinkInput> {
   const { config } = options;
   if (options.endpoint || config.target === 'aws') {
     const s3 = createS3Client({ region: config.aws.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
     const bucket = options.bucket ?? config.names.bucket;
+    const restProxy = options.restProxyUrl ?? (options.endpoint ? undefined : config.aws.invokeUrl);
     return {
       kind: options.endpoint ? 'endpoint' : 'aws', s3, bucket, topics: config.names.topics,
-      description: `s3://${bucket} at ${options.endpoint ?? `AWS ${config.aws.region}`}`, close: async () => s3.destroy(),
+      description: `s3://${bucket} at ${options.endpoint ?? `AWS ${config.aws.region}`}`,
+      restProxy: restProxy ? { url: restProxy } : { unavailable: 'an S3 endpoint was given without --rest-proxy' },
+      close: async () => s3.destroy(),
     };
   }
-  const running = await readRunningStack(projectPath(DEFAULT_DATA_DIR));
-  if (!running) {
-    throw new PipelineError('STACK_NOT_RUNNING', 'no local stack is running from .local-stack/; start one (npm run stack) and emulate posts, run npm start, or pass --sample N');
-  }
-  const s3 = createS3Client({ region: running.region, endpoint: running.endpoints.s3 });
-  const bucket = options.bucket ?? running.bucket;
+  const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
+  const stack = await connectLocalStack(dataDir);
+  const bucket = options.bucket ?? stack.bucket;
   return {
-    kind: 'local-stack', s3, bucket, topics: running.names.topics,
-    description: `s3://${bucket} of the local stack running from .local-stack/ (${running.endpoints.s3})`, close: async () => s3.destroy(),
+    kind: 'local-stack', s3: stack.s3, bucket, topics: stack.names.topics,
+    description: `s3://${bucket} of the local stack running from ${dataDir} (${stack.endpoints.s3})`,
+    restProxy: { url: options.restProxyUrl ?? stack.endpoints.restProxy },
+    close: () => stack.close(),
   };
+}
+
+/** The end offsets of the input's topics, or why there are none. */
+export async function inputEndOffsets(input: Pick<SinkInput, 'kind' | 'restProxy' | 'topics'>): Promise<{ offsets: EndOffsets } | { unavailable: string }> {
+  const { restProxy } = input;
+  if ('unavailable' in restProxy) return restProxy;
+  const http = createHttpClient({ baseUrl: restProxy.url, timeoutMs: 15_000, maxSockets: 2 });
+  try {
+    return { offsets: await fetchEndOffsets(http, input.topics) };
+  } catch (error) {
+    // On AWS the invoke URL may not forward the offsets route: then the step says so and goes on.
+    if (input.kind === 'local-stack' || hasErrorCode(error, 'TOPIC_NOT_FOUND')) throw error;
+    return { unavailable: `${restProxy.url} did not answer the topics' end offsets: ${describeError(error)}` };
+  } finally {
+    http.close();
+  }
 }

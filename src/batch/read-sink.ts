@@ -6,7 +6,7 @@
  * are not rows of their table go to the quarantine with the reason, the key and the line
  * (`classifyObjectRecords`, with `validateRecord` the one definition of a readable record).
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describeError, PipelineError } from '../errors';
@@ -81,6 +81,8 @@ export interface SinkStore {
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
   file?(key: string): string;
+  /** Records an object holds by its metadata (`record-count`, written by the local sink), without reading it; undefined when it does not say. */
+  recordCount?(key: string): Promise<number | undefined>;
 }
 
 /** The sink's bucket as a `SinkStore`. */
@@ -89,6 +91,15 @@ export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
     description: `s3://${bucket}`,
     listPages: (topics, pageSize) => listSinkObjectPages(s3, bucket, topics, pageSize),
     open: (key) => getObjectStream(s3, bucket, key),
+    recordCount: async (key) => {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const count = Number(head.Metadata?.['record-count']);
+        return Number.isSafeInteger(count) && count >= 0 ? count : undefined;
+      } catch (error) {
+        throw s3Error(error, bucket, `HeadObject s3://${bucket}/${key}`);
+      }
+    },
   };
 }
 
@@ -232,11 +243,12 @@ const MAX_GAP_LINES = 20;
 
 /**
  * Checks the sink's offsets of one table: per partition, each object's start offset plus the
- * records it holds must be the next object's start offset, and the first object must start at 0.
+ * records it holds must be the next object's start offset, the first object must start at 0, and,
+ * when the topic's `endOffsets` are known, the last must reach the partition's end offset.
  * Adds what does not add up to `counts` (`missing`, `surplus`, `gaps`). Keys that are not the
  * sink's are left out of the check.
  */
-export function checkSinkOffsets(objects: readonly { key: string; records: number }[], counts: TableReadCounts): void {
+export function checkSinkOffsets(objects: readonly { key: string; records: number }[], counts: TableReadCounts, endOffsets?: ReadonlyMap<number, number>): void {
   const partitions = new Map<number, { startOffset: number; records: number; key: string }[]>();
   for (const object of objects) {
     const parsed = parseSinkKey(object.key);
@@ -246,6 +258,7 @@ export function checkSinkOffsets(objects: readonly { key: string; records: numbe
     partitions.set(parsed.partition, list);
   }
   const note = (line: string) => { if (counts.gaps.length < MAX_GAP_LINES) counts.gaps.push(line); };
+  for (const partition of endOffsets?.keys() ?? []) if (!partitions.has(partition)) partitions.set(partition, []);
   for (const [partition, list] of [...partitions].sort((a, b) => a[0] - b[0])) {
     list.sort((a, b) => a.startOffset - b.startOffset);
     let expected = 0;
@@ -258,6 +271,12 @@ export function checkSinkOffsets(objects: readonly { key: string; records: numbe
         note(`partition ${partition}: ${object.key} starts at ${object.startOffset}, but the objects before it hold records up to offset ${expected - 1}`);
       }
       expected = object.startOffset + object.records;
+    }
+    // Only the topic's end offset shows records lost after the last object's start (PIPELINE_SPEC.md §4).
+    const end = endOffsets?.get(partition);
+    if (end !== undefined && expected < end) {
+      counts.missing += end - expected;
+      note(`partition ${partition}: offsets ${expected}..${end - 1} are in no object (the topic's end offset is ${end})`);
     }
   }
 }

@@ -89,13 +89,15 @@ export interface CleanBatchVerdict {
 }
 
 /**
- * Checks a batch run: SINK_EMPTY is thrown when no object was read at all (nothing was emulated,
- * or the bucket or user_id is wrong); records the sink's offsets show but no object holds are
+ * Checks a batch run: SINK_EMPTY is thrown when a table has no object at all (nothing was emulated,
+ * the sink has not copied it yet, or the bucket or user_id is wrong); records the sink's offsets show but no object holds are
  * returned as gap lines and a SINK_GAPS error.
  */
 export function checkCleanBatch(result: Pick<CleanBatchResult, 'read'>, where: { store: string; topics: Record<TableKey, string> }): CleanBatchVerdict {
-  if (result.read.objects === 0) {
-    throw new PipelineError('SINK_EMPTY', `no sink objects under ${where.store}/topics/{${TABLES.map((t) => where.topics[t]).join(',')}}/; emulate posts first (npm run emulate:batch, or npm start), or check the bucket and user_id`);
+  const empty = TABLES.filter((table) => result.read.tables[table].objects === 0);
+  if (empty.length > 0) {
+    const what = empty.length === TABLES.length ? `no sink objects under ${where.store}/topics/{${TABLES.map((t) => where.topics[t]).join(',')}}/` : `no sink objects for ${empty.join(' and ')} under ${empty.map((t) => `${where.store}/topics/${where.topics[t]}/`).join(' and ')} (the other tables have some)`;
+    throw new PipelineError('SINK_EMPTY', `${what}; emulate posts first (npm run emulate:batch, or npm start), wait for the sink, or check the bucket and user_id`);
   }
   if (result.read.missing === 0) return { gapLines: [] };
   const gapLines = TABLES.flatMap((table) => result.read.tables[table].gaps.map((gap) => `${table}: ${gap}`));

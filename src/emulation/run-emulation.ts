@@ -1,6 +1,6 @@
 /**
  * One emulation run as `npm run emulate:batch` and `npm run emulate:stream` do it, callable from a
- * script or a notebook: opens the targets (finding or starting the local stack), the source, the
+ * script or a notebook: opens the targets (the local stack running, or AWS), the source, the
  * quarantine file and the progress bar, sends the posts and closes everything again.
  */
 import { projectPath, type PipelineConfig } from '../config';
@@ -28,6 +28,8 @@ export interface RunEmulationOptions extends Pick<EmulationRunOptions, 'count' |
   quarantineFile?: string;
   /** The progress bar: auto (a bar on a terminal, lines otherwise, the default), plain or silent. */
   progress?: ProgressOptions['mode'];
+  /** Send until stopped (the course's endless loop); by default a run without `count` or `durationMs` sends as many posts as the source holds. */
+  forever?: boolean;
   /** Create the topics (batch) or streams (stream) first; idempotent. */
   setup?: boolean;
   /** How to reach the destinations: route, data folder of the local stack, size limits. */
@@ -52,20 +54,23 @@ export async function runEmulation(options: RunEmulationOptions): Promise<Emulat
     log.info(targets.description);
     log.info(`${path}: ${targets[path].description}`);
     log.info(`source: ${source.description}`);
-    if (options.count === undefined && options.durationMs === undefined) log.info('no --count or --duration: running until Ctrl-C');
+    // The default finishes: the source's posts once (as many as it holds), as npm start sends them.
+    const count = options.count ?? (options.durationMs === undefined && !options.forever ? await source.count() : undefined);
+    if (count === undefined) log.info(options.forever ? '--forever: sending until Ctrl-C' : `sending for ${(options.durationMs ?? 0) / 1000} s`);
+    else log.info(`sending ${count.toLocaleString('en-US')} posts (${(count * 3).toLocaleString('en-US')} records), then stopping`);
     if (options.setup) {
       for (const r of await ensureDestinations(targets, { topics: path === 'batch', streams: path === 'stream' })) log.info(`${r.kind} ${r.name}: ${r.outcome}`);
     }
     const progress = createProgress({
       label: path,
-      total: options.count ?? 0,
+      total: count ?? 0,
       fields: ['acked', 'retried', 'quarantined', 'failed'],
       mode: options.progress ?? 'auto',
     });
     const run: EmulationRunOptions = {
       source,
       names: targets.names,
-      count: options.count,
+      count,
       durationMs: options.durationMs,
       rate: options.rate || undefined,
       coursePace: options.coursePace === true,

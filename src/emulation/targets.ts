@@ -3,7 +3,7 @@ import { createKinesisClient } from '../clients';
 import type { Names, PipelineConfig } from '../config';
 import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../log';
-import { findOrStartLocalStack, readRunningStack, DEFAULT_DATA_DIR, EPHEMERAL_PORTS, type LocalStackConnection, type LocalStackOptions } from '../local-stack/start-local-stack';
+import { connectLocalStack, findOrStartLocalStack, DEFAULT_DATA_DIR, EPHEMERAL_PORTS, type LocalStackConnection, type LocalStackOptions } from '../local-stack/start-local-stack';
 import { TABLES } from '../contract/tables';
 import { createGatewayStreamAdmin, createSdkStreamAdmin, createStreams, type StreamAdmin } from './create-streams';
 import { createTopics, type SetupResult } from './create-topics';
@@ -21,9 +21,9 @@ export interface EmulationTargetOptions {
   streamVia?: 'sdk' | 'gateway';
   /** Gateway route of the streaming path: `records` (batches, default) or `record` (one per request). */
   gatewayRoute?: 'records' | 'record';
-  /** Local stack: the data folder to find a running stack in, or to start one from. */
+  /** Local stack: the data folder to find the running stack in (or, with `startStack`, to start one from). */
   dataDir?: string;
-  /** Local stack: start one when none is running (default true); false fails instead. */
+  /** Local stack: start one for this process when none is running (`npm start`, an explicit `--start-stack`); by default none is started and a missing stack fails at once. */
   startStack?: boolean;
   /** Local stack started here: ports (default: any free port) and other start options. */
   stackPorts?: Partial<typeof EPHEMERAL_PORTS>;
@@ -100,10 +100,7 @@ export async function openEmulationTargets(config: PipelineConfig, options: Emul
   }
 
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  if (options.startStack === false && !(await readRunningStack(dataDir))) {
-    throw new PipelineError('STACK_NOT_RUNNING', `no local stack is running from ${dataDir}; start one with npm run stack, or leave out --no-start-stack`);
-  }
-  const stack = await findOrStartLocalStack({
+  const stack = options.startStack !== true ? await connectLocalStack(dataDir) : await findOrStartLocalStack({
     dataDir,
     userId: config.userId,
     bucket: config.names.bucket,

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import lockfile from 'proper-lockfile';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
@@ -23,6 +24,10 @@ export const DEFAULT_DATA_DIR = '.local-stack';
 export const DEFAULT_REGION = 'us-east-1';
 /** The file in the data folder that tells other processes where a running stack listens. */
 export const STACK_FILE = 'stack.json';
+/** The lock a starting or running stack holds on its data folder (proper-lockfile: a folder, refreshed while alive, stale 10 s after a crash). */
+export const STACK_LOCK = 'stack.lock';
+/** The one command that starts the stack every step script talks to. */
+export const START_STACK_COMMAND = 'npm run stack';
 
 /**
  * Default ports: the gateway on 4566 (LocalStack's edge port), kinesalite's 4567 and s3rver's 4568
@@ -31,6 +36,13 @@ export const STACK_FILE = 'stack.json';
 export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;
+
+/**
+ * The S3 sink's `flush.size` of `npm run stack` and `npm start`: 500 records per object. The course's
+ * connector used 1, which gives the same records one object each (33,459 objects for 11,153 posts:
+ * minutes to write and to read); `--flush-size 1` on either command is exactly that.
+ */
+export const DEFAULT_FLUSH_SIZE = 500;
 
 /** Every port picked by the system: for tests and notebooks that must not clash with anything. */
 export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 };
@@ -64,7 +76,10 @@ export interface LocalStackOptions {
   /** Failures the REST proxy should inject (tests of retry logic). */
   faults?: FaultInjector;
   region?: string;
-  /** Create the user's three topics and three streams when missing, as the course's setup did (default true). */
+  /**
+   * Create the user's three topics and three streams when missing (default false: as in the course,
+   * creating them is the learner's step, `npm run create-topics`; `npm start` creates them as a step of its run).
+   */
   provision?: boolean;
   /**
    * Let a produce to a missing topic create it, as MSK's `auto.create.topics.enable` (default true,
@@ -108,6 +123,8 @@ export interface LocalStack {
   readonly dataDir: string;
   readonly store: TopicStore;
   readonly sink: S3Sink;
+  /** The sink's settings, as a connector configuration shows them. */
+  readonly sinkConfig: { flushSize: number; topicsRegex: string };
   /** Clients for the stack's S3 and Kinesis, created once; destroyed by `stop()`. */
   readonly s3: S3Client;
   readonly kinesis: KinesisClient;
@@ -121,11 +138,12 @@ const activeDataDirs = new Set<string>();
 /**
  * Starts the local stand-ins for the course's AWS services, all on 127.0.0.1, in this order: the
  * topic store, the Kafka REST proxy, s3rver (with the bucket), the S3 sink, kinesalite, and the
- * API Gateway stand-in in front of the REST proxy and Kinesis. Then it creates the user's topics
- * and streams (unless `provision: false`) and writes `stack.json` to the data folder.
+ * API Gateway stand-in in front of the REST proxy and Kinesis. With `provision: true` it then creates
+ * the user's topics and streams; it writes `stack.json` to the data folder.
  *
  * Layout of the data folder: `topics/` (topic logs), `s3/` (buckets), `sink/` (committed offsets),
- * `kinesis/` (LevelDB), `stack.json`.
+ * `kinesis/` (LevelDB), `stack.json`, and `stack.lock`, held from the start to the stop so that two
+ * stacks can never use one folder (the second fails at once with one line).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const userId = options.userId ?? DEFAULT_USER_ID;
@@ -142,17 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (activeDataDirs.has(dataDir)) {
     throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`);
   }
-  const running = await readRunningStack(dataDir);
-  if (running) {
-    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} (pid ${running.pid}, ${running.endpoints.invokeUrl}); use it, stop it, or pass --data-dir`);
-  }
-  if (options.fresh) {
-    // Another process that is alive but not answering (still starting, or hung) must not lose its data.
-    const recorded = await readStackFile(path.join(dataDir, STACK_FILE));
-    if (recorded && recorded.pid !== process.pid && isProcessAlive(recorded.pid)) {
-      throw new PipelineError('STACK_RUNNING', `not starting fresh: ${path.join(dataDir, STACK_FILE)} names process ${recorded.pid}, which is alive; stop it first (or delete that file if the process is not a local stack)`);
-    }
-  }
+  const releaseLock = await lockDataDir(dataDir);
   activeDataDirs.add(dataDir);
 
   // Everything started so far, stopped in reverse by `teardown`.
@@ -171,8 +179,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   if (options.temporary) stops.push({ what: 'temporary folder', stop: () => rm(dataDir, { recursive: true, force: true }) });
+  stops.push({ what: STACK_LOCK, stop: releaseLock });
   try {
-    if (options.fresh) await removeStackData(dataDir);
+    if (options.fresh) await removeStackData(dataDir, options.logger);
     const store = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
     stops.push({ what: 'topic store', stop: () => store.close() });
     const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
@@ -211,7 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const gateway: Gateway = await onPort('gateway', ports.gateway, () => startGateway({ restProxyUrl: restProxy.url, kinesis, stage, port: ports.gateway }));
     stops.push({ what: 'gateway', stop: () => gateway.close() });
 
-    if (options.provision ?? true) {
+    if (options.provision ?? false) {
       for (const table of TABLES) await store.ensureTopic(names.topics[table]);
       await ensureStreams(kinesis, TABLES.map((table) => names.streams[table]));
     }
@@ -233,7 +242,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push({ what: STACK_FILE, stop: () => removeStackFile(stackFile, info) });
 
     let stopped: Promise<void> | undefined;
-    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, s3, kinesis, stop: () => (stopped ??= teardown()) };
+    const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex };
+    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, sinkConfig, s3, kinesis, stop: () => (stopped ??= teardown()) };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
       throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
@@ -254,7 +264,7 @@ export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, optio
 }
 
 /** The content of a stack file, or undefined when it is missing or not a stack file. */
-async function readStackFile(file: string): Promise<RunningStack | undefined> {
+export async function readStackFile(file: string): Promise<RunningStack | undefined> {
   let info: Partial<RunningStack> | null;
   try {
     info = JSON.parse(await readFile(file, 'utf8')) as Partial<RunningStack> | null;
@@ -282,17 +292,25 @@ export interface LocalStackConnection {
 }
 
 /**
- * Connects to the stack running from `lookIn` (default: `options.dataDir`, else `.local-stack`),
- * found through its `stack.json`, or starts one with `options` when none runs there. A found stack
- * keeps its own user id, names and ports.
+ * Connects to the stack running from `dataDir` (found through its `stack.json`), or fails at once
+ * with one line saying to start it: STACK_NOT_RUNNING when none runs there, STACK_NOT_ANSWERING when
+ * its process is alive but its gateway does not answer (still starting, or hung). Step scripts use
+ * this: none of them starts a stack of its own.
  */
-export async function findOrStartLocalStack(options: LocalStackOptions & { lookIn?: string } = {}): Promise<LocalStackConnection> {
-  const { lookIn, ...startOptions } = options;
-  const running = await readRunningStack(lookIn ?? options.dataDir ?? DEFAULT_DATA_DIR);
-  if (!running) {
-    const stack = await startLocalStack(startOptions);
-    return { endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names, s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop() };
+export async function connectLocalStack(dataDir: string = DEFAULT_DATA_DIR): Promise<LocalStackConnection> {
+  const dir = path.resolve(dataDir);
+  const info = await readStackFile(path.join(dir, STACK_FILE));
+  if (!info || !isProcessAlive(info.pid)) {
+    throw new PipelineError('STACK_NOT_RUNNING', `no local stack is running in ${dir}: start it with \`${START_STACK_COMMAND}\`${dir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` -- --data-dir ${dir}`} (in another terminal, or with --background)`);
   }
+  if (!(await answers(info.endpoints.invokeUrl, 3_000))) {
+    throw new PipelineError('STACK_NOT_ANSWERING', `the local stack in ${dir} (pid ${info.pid}) does not answer at ${info.endpoints.invokeUrl}; wait until it has started, or stop it (npm run stack -- --stop) and start it again`, { retriable: true });
+  }
+  return connectionTo(info);
+}
+
+/** Clients for a stack that another process runs. */
+function connectionTo(running: RunningStack): LocalStackConnection {
   const s3 = createS3Client({ region: running.region, endpoint: running.endpoints.s3 });
   const kinesis = createKinesisClient({ region: running.region, endpoint: running.endpoints.kinesis });
   return {
@@ -310,10 +328,55 @@ export async function findOrStartLocalStack(options: LocalStackOptions & { lookI
   };
 }
 
-/** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else. */
-export async function removeStackData(dataDir: string): Promise<void> {
-  for (const entry of ['topics', 's3', 'sink', 'kinesis', STACK_FILE]) {
-    await rm(path.join(dataDir, entry), { recursive: true, force: true });
+/**
+ * Connects to the stack running from `lookIn` (default: `options.dataDir`, else `.local-stack`),
+ * found through its `stack.json`, or starts one with `options` when none runs there. A found stack
+ * keeps its own user id, names and ports. Only for callers that were asked to start one (`npm start`,
+ * an explicit `--start-stack`, tests); step scripts use `connectLocalStack`.
+ */
+export async function findOrStartLocalStack(options: LocalStackOptions & { lookIn?: string } = {}): Promise<LocalStackConnection> {
+  const { lookIn, ...startOptions } = options;
+  const running = await readRunningStack(lookIn ?? options.dataDir ?? DEFAULT_DATA_DIR);
+  if (!running) {
+    const stack = await startLocalStack(startOptions);
+    return { endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names, s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop() };
+  }
+  return connectionTo(running);
+}
+
+/** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else; says so first when `log` is given (it can take seconds). */
+export async function removeStackData(dataDir: string, log?: Logger): Promise<void> {
+  const entries = ['topics', 's3', 'sink', 'kinesis', STACK_FILE];
+  log?.info(`--fresh: removing the data of earlier runs from ${dataDir} (${entries.slice(0, 4).join('/, ')}/) ...`);
+  const started = Date.now();
+  for (const entry of entries) {
+    await rm(path.join(dataDir, entry), { recursive: true, force: true, maxRetries: 3 });
+  }
+  log?.info(`--fresh: removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Takes the data folder's stack lock, or fails at once with one line when another process holds it
+ * (a stack starting or running there). Returns what releases it.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    const release = await lockfile.lock(dataDir, {
+      lockfilePath: path.join(dataDir, STACK_LOCK), stale: 10_000, update: 2_000, realpath: false,
+      // A refresh that failed (the folder was removed under a running stack) is said, not thrown from a timer.
+      onCompromised: (error) => createLogger('local-stack').warn(`the lock on ${dataDir} was lost: ${describeError(error)}`),
+    });
+    return async () => {
+      await release().catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error;
+      });
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const recorded = await readStackFile(path.join(dataDir, STACK_FILE));
+    const who = recorded && isProcessAlive(recorded.pid) ? ` (pid ${recorded.pid}, ${recorded.endpoints.invokeUrl})` : ' (it is still starting)';
+    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir}${who}; use it, stop it (npm run stack -- --stop), or pass --data-dir`, { cause: error });
   }
 }
 

@@ -5,17 +5,18 @@
  * writes the report; the streaming consumer reads the three Kinesis streams into the streaming tables. Against AWS (credentials/aws.yaml) the same steps run on the invoke URL and
  * the bucket. Every record is accounted for in the reconciliation.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { answerQuestions } from '../analysis/analyse';
 import { openDatabase } from '../duckdb';
+import type { SinkCoverage } from '../batch/await-sink';
+import { DEFAULT_SINK_WAIT_MS, runCleanStep, summariseCleanStep } from '../batch/clean-step';
+import type { EndOffsets } from '../batch/end-offsets';
+import { inputEndOffsets } from '../batch/open-sink-input';
 import { s3SinkStore } from '../batch/read-sink';
-import { cleanBatch, summariseCleanBatch, type CleanBatchSummaryRow } from '../batch/run-batch';
+import type { CleanBatchSummaryRow } from '../batch/run-batch';
 import { createS3Client } from '../clients';
-import type { Names, PipelineConfig } from '../config';
-import { PipelineError } from '../errors';
-import { countStreamRecords, readSinkRecords, type LandedCount, type SinkRecord } from '../emulation/landed-records';
+import type { PipelineConfig } from '../config';
+import type { LandedCount } from '../emulation/landed-records';
 import { createQuarantine, emulateBatch, emulateStream } from '../emulation/emulate-posts';
 import type { EmulationSummary } from '../emulation/ledger';
 import { ensureDestinations, openEmulationTargets } from '../emulation/targets';
@@ -109,28 +110,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       })
       : undefined;
 
-    const s3 = targets.stack?.stack?.s3 ?? createS3Client({ region: config.aws.region, ...(targets.stack ? { endpoint: targets.stack.endpoints.s3 } : {}) });
+    const s3 = targets.stack?.s3 ?? createS3Client({ region: config.aws.region });
     const bucket = targets.stack?.bucket ?? config.names.bucket;
-    const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked]));
-    log.info('waiting for the S3 sink to copy every acknowledged record ...');
-    const ackedRecords = Object.values(acked).reduce((n, a) => n + a, 0);
-    const sinking = createProgress({ label: 'S3 sink → bucket     ', total: ackedRecords, fields: [], mode: options.progress });
-    let landedInS3: LandedCount[];
-    try {
-      const stack = targets.stack?.stack;
-      if (stack) {
-        const ticker = setInterval(() => sinking.update(Math.min(ackedRecords, stack.sink.stats().recordsWritten)), 250);
-        try {
-          await stack.sink.drain(120_000);
-        } finally {
-          clearInterval(ticker);
-        }
-      }
-      landedInS3 = await waitForSink(s3, bucket, targets.names, ackedOffsets, acked, stack ? 0 : 10 * 60_000, (landed) => sinking.update(Math.min(ackedRecords, landed)));
-    } finally {
-      sinking.stop();
-    }
-    const landedInKinesis = stream && targets.stack ? await countStreamRecords(targets.stack.kinesis, targets.names) : undefined;
+    const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked])) as Record<TableKey, number>;
+    // The sink is complete against the topics' end offsets (the REST proxy's); where none can be had
+    // on AWS, against the highest offset this run had acknowledged in each partition.
+    const restProxyUrl = targets.stack ? targets.stack.endpoints.restProxy : config.aws.invokeUrl;
+    const asked = await inputEndOffsets({ kind: targets.stack ? 'local-stack' : 'aws', restProxy: restProxyUrl ? { url: restProxyUrl } : { unavailable: 'no invoke URL' }, topics: targets.names.topics });
+    if ('unavailable' in asked) log.warn(`${asked.unavailable}; waiting for the records this run acknowledged instead`);
+    const ends = 'offsets' in asked ? asked : { offsets: ackedOffsets.ends() };
+
     let streaming: ConsumeSummary | undefined;
     if (stream && targets.stack) {
       log.info('consuming the three streams into the streaming tables ...');
@@ -142,23 +131,29 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         log,
       });
     }
+    // The consumer read every record of the streams: that count is what Kinesis held (read once).
+    const landedInKinesis: LandedCount[] | undefined = streaming ? TABLES.map((table) => ({ table, where: `kinesis://${targets.names.streams[table]}`, records: streaming.tables[table].records })) : undefined;
 
-    log.info('reading the sink from S3 into DuckDB and cleaning the three tables with the shared SQL ...');
+    log.info('waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...');
     const db = await openDatabase();
     try {
-      const reading = createProgress({ label: `reading s3://${bucket}/topics/`, total: 0, fields: ['records', 'quarantined'], mode: options.progress });
-      const cleaned = await cleanBatch({
+      const cleaned = await runCleanStep({
         connection: db.connection,
         store: s3SinkStore(s3, bucket),
         topics: targets.names.topics,
+        ends,
         cleanDir: path.join(options.outDir, 'clean'),
         quarantineDir: path.join(options.outDir, 'quarantine'),
-        onProgress: (p) => {
-          reading.setTotal(p.objectsListed);
-          reading.update(p.objectsRead, { records: p.records, quarantined: p.quarantined });
-        },
-      }).finally(() => reading.stop());
-      const batchRows = summariseCleanBatch(cleaned);
+        sinkWaitMs: targets.stack ? DEFAULT_SINK_WAIT_MS : 10 * 60_000,
+        progress: options.progress,
+        log,
+      });
+      const landedInS3: LandedCount[] = TABLES.map((table) => ({
+        table, where: `s3://${bucket}/topics/${targets.names.topics[table]}/`,
+        objects: cleaned.read.tables[table].objects,
+        records: ackedOffsets.landed(table, cleaned.coverage),
+      }));
+      const batchRows = summariseCleanStep(cleaned);
       log.info('answering the nine questions ...');
       const answers = await answerQuestions(db.connection);
       const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
@@ -180,7 +175,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       const report = await writeReport({
         answers,
         outDir: options.outDir,
-        summary: reportSummary(batch, stream, landedInS3, batchRows, streaming),
+        summary: [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)],
       });
       return {
         emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
@@ -196,42 +191,31 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
 
 /** The (partition, offset) of every record the REST proxy acknowledged in this run, per table. */
 export class AckedOffsets {
-  private readonly offsets: Record<TableKey, Set<string>> = { pin: new Set(), geo: new Set(), user: new Set() };
+  private readonly offsets: Record<TableKey, Map<number, number[]>> = { pin: new Map(), geo: new Map(), user: new Map() };
 
   add(ack: { table: TableKey; partition?: number; offset?: number }): void {
-    if (ack.partition !== undefined && ack.offset !== undefined) this.offsets[ack.table].add(`${ack.partition}:${ack.offset}`);
+    if (ack.partition === undefined || ack.offset === undefined) return;
+    const list = this.offsets[ack.table].get(ack.partition) ?? [];
+    list.push(ack.offset);
+    this.offsets[ack.table].set(ack.partition, list);
   }
 
-  /** Of the records in S3, how many of each table are this run's. */
-  landed(records: Record<TableKey, readonly { partition: number; offset: number }[]>): Record<TableKey, number> {
-    const out = {} as Record<TableKey, number>;
-    for (const table of TABLES) out[table] = records[table].filter((r) => this.offsets[table].has(`${r.partition}:${r.offset}`)).length;
+  /** Per partition, one past the highest offset acknowledged: what the sink must reach for this run's records. */
+  ends(): EndOffsets {
+    const out = {} as EndOffsets;
+    for (const table of TABLES) out[table] = new Map([...this.offsets[table]].map(([p, list]) => [p, Math.max(...list) + 1]));
     return out;
   }
-}
 
-/**
- * Polls S3 until each topic holds every record this run acknowledged (the sink on AWS is MSK
- * Connect's), counting only those offsets: objects of earlier runs in the bucket do not count.
- * `timeoutMs` 0 counts once and returns (the local sink was drained already).
- */
-async function waitForSink(s3: S3Client, bucket: string, names: Pick<Names, 'topics'>, ackedOffsets: AckedOffsets, acked: Record<string, number>, timeoutMs: number, onCount: (records: number) => void): Promise<LandedCount[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const records = {} as Record<TableKey, SinkRecord[]>;
-    for (const table of TABLES) records[table] = await readSinkRecords(s3, bucket, table, names.topics[table]);
-    const ours = ackedOffsets.landed(records);
-    const landed: LandedCount[] = TABLES.map((table) => ({
-      table, where: `s3://${bucket}/topics/${names.topics[table]}/`, objects: new Set(records[table].map((r) => r.key)).size, records: ours[table],
-    }));
-    onCount(landed.reduce((n, l) => n + l.records, 0));
-    if (landed.every((l) => l.records >= acked[l.table])) return landed;
-    if (Date.now() >= deadline) {
-      if (timeoutMs === 0) return landed;
-      const behind = landed.map((l) => `${l.table} ${l.records}/${acked[l.table]}`).join(', ');
-      throw new PipelineError('SINK_BEHIND', `the S3 sink has not copied every record this run acknowledged after ${timeoutMs / 1000} s (${behind}); check the connector in MSK Connect`, { retriable: true });
+  /** How many of this run's records of `table` the sink's objects hold (all of them when the coverage is whole). */
+  landed(table: TableKey, coverage: SinkCoverage | undefined): number {
+    let n = 0;
+    for (const [partition, list] of this.offsets[table]) {
+      const part = coverage?.partitions.find((p) => p.table === table && p.partition === partition);
+      if (!part) continue;
+      n += list.filter((offset) => offset < part.end && !part.missing.some(([a, b]) => offset >= a && offset <= b)).length;
     }
-    await sleep(5_000);
+    return n;
   }
 }
 

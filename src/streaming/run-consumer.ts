@@ -1,13 +1,13 @@
 /**
  * The streaming step as `npm run stream` runs it, callable from a script or a notebook: connects to
- * Kinesis (the local stack running from the data folder, or one started for the run; or AWS),
+ * Kinesis (the local stack running from the data folder, or AWS),
  * consumes the three streams into the streaming tables and reports a line per stream every few
  * seconds, until `signal`, `durationMs` or `untilIdle`.
  */
 import { createKinesisClient } from '../clients';
 import { namesFor, projectPath, type Names, type PipelineConfig } from '../config';
 import { createLogger, type Logger } from '../log';
-import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack } from '../local-stack/start-local-stack';
+import { connectLocalStack, DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
 import type { TableKey } from '../contract/tables';
 import { formatStreamStats, startStreamConsumer, STREAM_QUARANTINE_FILE, type ConsumeSummary, type StreamConsumerOptions } from './consume-streams';
 import { streamDatabaseFile } from './stream-tables';
@@ -22,7 +22,7 @@ export interface RunStreamConsumerOptions {
   idleMs?: number;
   /** Milliseconds between two rounds of progress lines (default 5,000). */
   everyMs?: number;
-  /** Local stack: the data folder of a running stack, or to start one from (default `.local-stack` of the project). */
+  /** Local stack: the data folder of the running stack (default `.local-stack` of the project). */
   dataDir?: string;
   /** JSON lines file of undecodable records; default `output/quarantine/streaming-quarantine.jsonl`. */
   quarantineFile?: string;
@@ -47,10 +47,8 @@ async function openConsumerTarget(options: RunStreamConsumerOptions, log: Logger
   const { config } = options;
   if (config.target === 'local') {
     const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
-    // A stack started for this run listens on free ports, as the emulation's does: a port taken
-    // by something else (4566 is LocalStack's) cannot stop it, and stack.json tells where it is.
-    const stack = await findOrStartLocalStack({ lookIn: dataDir, dataDir, userId: config.userId, bucket: config.names.bucket, region: config.aws.region, ports: EPHEMERAL_PORTS });
-    log.info(`local stack ${stack.stack ? 'started' : 'found running'} (Kinesis ${stack.endpoints.kinesis}, bucket ${stack.bucket})`);
+    const stack = await connectLocalStack(dataDir);
+    log.info(`local stack running from ${dataDir} (Kinesis ${stack.endpoints.kinesis}, user ${stack.userId})`);
     return {
       kinesis: stack.kinesis,
       // A stack found running keeps its own user id, which names its streams and tables.

@@ -9,7 +9,7 @@ import { main as cleanBatchMain } from '../../scripts/clean-batch';
 import { putSinkObject } from '../support/sink-fixture';
 import { namesFor } from '../../src/config';
 import { TABLES } from '../../src/contract/tables';
-import { lines, pin, startTestS3 } from './helpers';
+import { geo, lines, pin, startTestS3, user as userRow } from './helpers';
 
 /** Runs `fn` with console.log captured (stdout itself stays: the test runner reports through it). */
 async function captured<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
@@ -89,11 +89,16 @@ describe('npm run clean and npm run analyse (scripts/clean-batch.ts, scripts/ana
         const topics = namesFor(user).topics;
         await putSinkObject(s3.s3, s3.bucket, topics.pin, 0, 0, lines(pin(0), pin(1)));
         await putSinkObject(s3.s3, s3.bucket, topics.pin, 0, 5, lines(pin(5)));
+        await assert.rejects(captured(() => cleanBatchMain(args)), /no sink objects for geo and user under .* \(the other tables have some\)/, 'one table cleaned while another has nothing is never a success');
+        await putSinkObject(s3.s3, s3.bucket, topics.geo, 0, 0, lines(geo(0), geo(1)));
+        await putSinkObject(s3.s3, s3.bucket, topics.user, 0, 0, lines(userRow(0), userRow(1)));
         await assert.rejects(captured(() => cleanBatchMain(args)), /3 record\(s\) the sink's offsets show are in no object .* pass --allow-gaps to accept the loss/);
+        assert.ok(!existsSync(path.join(dir, 'clean-empty', 'run.json')), 'a failed run leaves no record of a completed one');
         const accepted = await captured(() => cleanBatchMain([...args, '--allow-gaps']));
         assert.equal(accepted.result?.read.missing, 3);
-        await assert.rejects(captured(() => analyseMain(['--clean-dir', path.join(dir, 'clean-empty'), '--out', path.join(dir, 'out-empty')])),
-          /the cleaned geo, user table\(s\) in .* hold no rows, so there is nothing to analyse; emulate posts and clean them first/);
+        assert.equal(accepted.result?.run.checkedAgainstEndOffsets, false);
+        await assert.rejects(captured(() => analyseMain(['--clean-dir', path.join(dir, 'q-empty'), '--out', path.join(dir, 'out-empty')])),
+          /holds no tables of a completed batch run \(npm run clean has not run there, or its last run failed\): run npm run clean, or npm start/);
       } finally {
         if (env === undefined) delete process.env.PP_USER_ID;
         else process.env.PP_USER_ID = env;

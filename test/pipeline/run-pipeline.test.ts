@@ -55,11 +55,10 @@ test('against AWS: a sane default rate, and only this run\'s acknowledged offset
   offsets.add({ table: 'pin', partition: 0, offset: 11 });
   offsets.add({ table: 'geo', partition: 1, offset: 0 });
   offsets.add({ table: 'user' });
-  // The bucket also holds an earlier run's records (offsets 0-9, and partition 0 of geo).
-  const earlier = Array.from({ length: 10 }, (_, offset) => ({ partition: 0, offset }));
-  assert.deepEqual(offsets.landed({
-    pin: [...earlier, { partition: 0, offset: 10 }],
-    geo: [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }],
-    user: earlier,
-  }), { pin: 1, geo: 1, user: 0 });
+  assert.deepEqual(offsets.ends(), { pin: new Map([[0, 12]]), geo: new Map([[1, 1]]), user: new Map() }, 'the sink must reach one past each partition\'s highest acknowledged offset');
+  // The bucket also holds an earlier run's records (pin offsets 0-9, and partition 0 of geo); pin's offset 11 is in no object yet.
+  const part = (table: 'pin' | 'geo' | 'user', partition: number, end: number, missing: [number, number][]) => ({ table, topic: table, partition, end, objects: 1, covered: end - missing.length, missing });
+  const coverage = { partitions: [part('pin', 0, 12, [[11, 11]]), part('geo', 0, 5, []), part('geo', 1, 1, [])], expected: 18, covered: 17, complete: false };
+  assert.deepEqual({ pin: offsets.landed('pin', coverage), geo: offsets.landed('geo', coverage), user: offsets.landed('user', coverage) }, { pin: 1, geo: 1, user: 0 });
+  assert.equal(offsets.landed('pin', undefined), 0, 'nothing landed when the sink was not checked');
 });

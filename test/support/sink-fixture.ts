@@ -160,7 +160,7 @@ export async function openSampleSinkInput(options: SampleSinkInputOptions): Prom
   const duplicateEvery = options.duplicateEvery ?? 50;
   const bucket = await startSampleBucket({ rows, seed, duplicateEvery });
   const description = `${rows.toLocaleString('en-US')} generated posts (seed ${seed}, every ${duplicateEvery}th sent twice) written as the S3 sink writes them to a private s3rver (${options.why ?? 'asked for a sample'})`;
-  return { kind: 'sample', s3: bucket.s3, bucket: bucket.bucket, topics: bucket.topics, description, close: bucket.close };
+  return { kind: 'sample', s3: bucket.s3, bucket: bucket.bucket, topics: bucket.topics, description, restProxy: { unavailable: 'a generated sample has no REST proxy' }, close: bucket.close };
 }
 
 /** The notebooks' input: the running local stack's bucket, or `rows` generated posts when none runs. */
