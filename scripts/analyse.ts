@@ -3,7 +3,7 @@
  * tables with DuckDB and writes output/report.html and output/answers/. See `--help`.
  */
 import path from 'node:path';
-import { analyseAndReport, type AnalyseAndReportResult } from '../src/report/run-analysis';
+import type { AnalyseAndReportResult } from '../src/report/run-analysis';
 import { formatTable } from '../src/terminal-table';
 import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 
@@ -24,6 +24,8 @@ export async function main(argv: string[]): Promise<AnalyseAndReportResult | und
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const outDir = pathOption(values, 'out', OUT_DIR);
+  // Loaded after parsing: --help answers without loading DuckDB and the charts.
+  const { analyseAndReport } = require('../src/report/run-analysis') as typeof import('../src/report/run-analysis');
   const result = await analyseAndReport({ cleanDir: pathOption(values, 'clean-dir', CLEAN_DIR), outDir });
   console.log(formatTable(result.answers.map((a) => ({ question: a.question.id, title: a.question.title, rows: a.rows.length })), ['question', 'title', 'rows']));
   console.log(`answers: ${path.join(outDir, 'answers')}/ (from the cleaned tables of batch run ${result.run.run})`);

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
-import { buildDatabricksNotebooks, DATABRICKS_DIR } from '../src/orchestration/databricks-notebooks';
+
 
 export const SPEC: CommandSpec = {
   name: 'npm run build:databricks --',
@@ -20,6 +20,8 @@ export const SPEC: CommandSpec = {
 export async function main(argv: string[]): Promise<string[] | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
+  // Loaded after parsing: --help answers without loading the generator.
+  const { buildDatabricksNotebooks, DATABRICKS_DIR } = require('../src/orchestration/databricks-notebooks') as typeof import('../src/orchestration/databricks-notebooks');
   const notebooks = buildDatabricksNotebooks();
   const stale: string[] = [];
   await mkdir(DATABRICKS_DIR, { recursive: true });

@@ -27,7 +27,7 @@ export const SPEC: CommandSpec = {
     'sample': { type: 'string', value: 'N', description: 'read nothing from S3: generate N posts into a private temporary S3 first (no stack needed)' },
     'allow-gaps': { type: 'boolean', description: 'exit 0 even when records below the end offsets are in no object (they are still reported)' },
   },
-  examples: ['npm run clean', 'npm run clean -- --sample 1000 --out /tmp/clean', 'npm run download-bucket -- ./my-bucket-copy && npm run clean -- --sink-folder ./my-bucket-copy'],
+  examples: ['npm run clean', 'npm run clean -- --sample 1000 --out /tmp/clean', 'npm run download-bucket -- --to ./my-bucket-copy && npm run clean -- --sink-folder ./my-bucket-copy'],
 };
 
 export async function main(argv: string[]): Promise<CleanStepResult | undefined> {

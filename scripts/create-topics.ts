@@ -7,8 +7,7 @@ import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { createLogger } from '../src/log';
 import type { SetupResult } from '../src/emulation/create-topics';
-import { ensureDestinations, openEmulationTargets } from '../src/emulation/targets';
-import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
 import { formatTable } from '../src/terminal-table';
 
 export const SPEC: CommandSpec = {
@@ -34,6 +33,8 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream } =
   if (values['topics-only'] && values['streams-only']) throw new PipelineError('USAGE', '--topics-only and --streams-only exclude each other');
   const streamVia = choiceOption(values, 'stream-via', ['sdk', 'gateway'] as const);
   const log = createLogger('create-topics');
+  // Loaded after parsing: --help answers without loading the clients.
+  const { ensureDestinations, openEmulationTargets } = require('../src/emulation/targets') as typeof import('../src/emulation/targets');
   const targets = await openEmulationTargets(loadConfig(), {
     dataDir: pathOption(values, 'data-dir'),
     streamVia,

@@ -7,9 +7,7 @@ import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cl
 import { loadConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_RETRY } from '../src/retry';
-import {
-  createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunResult, type SubmitRunOptions,
-} from '../src/orchestration/databricks-run';
+import type { RunResult, SubmitRunOptions } from '../src/orchestration/databricks-run';
 
 export const SPEC: CommandSpec = {
   name: 'npm run databricks:run --',
@@ -32,6 +30,10 @@ export async function main(argv: string[]): Promise<RunResult | Record<string, u
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const config = loadConfig();
+  // Loaded after parsing: --help answers without loading the Jobs API client.
+  const {
+    createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody,
+  } = require('../src/orchestration/databricks-run') as typeof import('../src/orchestration/databricks-run');
   const notebookPath = (values['notebook-path'] as string | undefined) ?? config.databricks.notebookPath;
   const clusterId = (values['cluster-id'] as string | undefined) ?? config.databricks.clusterId;
   const submit: SubmitRunOptions = {

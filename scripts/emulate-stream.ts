@@ -1,11 +1,10 @@
 /**
  * Emulated users posting on the streaming path (Kinesis through the SDK or API Gateway). See `--help`.
- * On the local stack it uses the stack running from `.local-stack/`, or starts one for the run.
+ * On the local stack it uses the stack running from `.local-stack/` (npm run stack); none running is an error.
  */
 import { parseCommandLine, runMain } from './lib/cli';
 import { emulationCommandSpec, runEmulationCommand, type EmulationCommandIo } from './lib/emulation-command';
 import type { EmulationSummary } from '../src/emulation/ledger';
-import { unfinishedRunError } from '../src/emulation/run-emulation';
 
 export const SPEC = emulationCommandSpec('stream');
 
@@ -14,7 +13,6 @@ export async function main(argv: string[], io: EmulationCommandIo = {}): Promise
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const summary = await runEmulationCommand('stream', values, io);
-  if (!summary.ok) throw unfinishedRunError(summary);
   return summary;
 }
 

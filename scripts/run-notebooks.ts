@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { projectPath } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { executeNotebook, findJupyter } from '../src/notebook/run-notebook';
 
 const spec: CommandSpec = {
   name: 'npm run notebooks --',
@@ -18,6 +17,8 @@ const spec: CommandSpec = {
 export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
+  // Loaded after parsing: --help answers without loading the notebook runner.
+  const { executeNotebook, findJupyter } = require('../src/notebook/run-notebook') as typeof import('../src/notebook/run-notebook');
   const jupyter = findJupyter();
   if (!jupyter.ok) throw new PipelineError('JUPYTER_MISSING', jupyter.reason ?? 'Jupyter is missing');
   const dir = projectPath('notebooks');

@@ -6,8 +6,8 @@ import { intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type
 import { loadConfig } from '../src/config';
 import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
-import { STACK_READY_LINE, startInBackground, stopStack } from '../src/local-stack/stack-process';
+import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS } from '../src/local-stack/defaults';
+import type { LocalStack, LocalStackOptions } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
 import { formatTable } from '../src/terminal-table';
 
@@ -43,6 +43,9 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   if (!values) return;
   const out = options.out ?? process.stdout;
   const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
+  // Loaded after parsing: --help answers without loading the stack.
+  const { STACK_READY_LINE, startInBackground, stopStack } = require('../src/local-stack/stack-process') as typeof import('../src/local-stack/stack-process');
+  const { startLocalStack } = require('../src/local-stack/start-local-stack') as typeof import('../src/local-stack/start-local-stack');
   if (values.stop) {
     if (values.background) throw new PipelineError('USAGE', '--stop and --background exclude each other');
     await stopStack(dataDir, out);

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { describeConfig, loadConfig } from '../src/config';
-import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE } from '../src/local-stack/start-local-stack';
+import { DEFAULT_EMULATION_SEED } from '../src/emulation/defaults';
+import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE } from '../src/local-stack/defaults';
 import { createLogger } from '../src/log';
-import { reconciliationRows, runPipeline } from '../src/pipeline/run-pipeline';
-import { createRowSource } from '../src/source/create-source';
 import { formatTable } from '../src/terminal-table';
 
 const DATA_DIR = `${DEFAULT_DATA_DIR}/pipeline`;
@@ -17,7 +16,7 @@ const spec: CommandSpec = {
     posts: { type: 'string', value: 'N', description: 'posts to emulate (default: all the source holds, 11,153 embedded)' },
     'flush-size': { type: 'string', value: 'N', description: 'S3 sink flush.size on the local stack (the course used 1: slower, same result)', default: String(DEFAULT_FLUSH_SIZE) },
     'no-stream': { type: 'boolean', description: 'skip the streaming path (Kinesis)' },
-    seed: { type: 'string', value: 'N', description: 'seed of the random row selection', default: '42' },
+    seed: { type: 'string', value: 'N', description: 'seed of the random row selection (the emulation scripts\' too)', default: String(DEFAULT_EMULATION_SEED) },
     rate: { type: 'string', value: 'N', description: 'posts per second on each path (default: unlimited on the local stack, 50 against AWS)' },
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: DATA_DIR },
     out: { type: 'string', value: 'DIR', description: 'output folder', default: OUT_DIR },
@@ -33,6 +32,9 @@ export async function main(argv: string[]): Promise<void> {
   const dataDir = pathOption(options, 'data-dir', DATA_DIR);
   const outDir = pathOption(options, 'out', OUT_DIR);
   const config = loadConfig();
+  // Loaded after parsing: --help answers without loading the pipeline.
+  const { reconciliationRows, runPipeline } = require('../src/pipeline/run-pipeline') as typeof import('../src/pipeline/run-pipeline');
+  const { createRowSource } = require('../src/source/create-source') as typeof import('../src/source/create-source');
   const log = createLogger('pipeline');
   console.log(formatTable(describeConfig(config), ['setting', 'value'], { header: false }));
   const source = createRowSource(config);
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
       outDir,
       flushSize: intOption(options, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE,
       stream: !options['no-stream'],
-      seed: intOption(options, 'seed') ?? 42,
+      seed: intOption(options, 'seed') ?? DEFAULT_EMULATION_SEED,
       rate: intOption(options, 'rate', 1),
       progress,
       log,

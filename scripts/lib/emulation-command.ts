@@ -6,10 +6,10 @@ import { choiceOption, intOption, numberOption, pathOption, watchInterrupts, typ
 import { loadConfig } from '../../src/config';
 import { PipelineError } from '../../src/errors';
 import { createLogger } from '../../src/log';
-import { DEFAULT_EMULATION_SEED } from '../../src/emulation/emulate-posts';
-import { DEFAULT_DATA_DIR } from '../../src/local-stack/start-local-stack';
+import { DEFAULT_EMULATION_SEED } from '../../src/emulation/defaults';
+import { DEFAULT_DATA_DIR } from '../../src/local-stack/defaults';
 import { formatSummary, type EmulationSummary } from '../../src/emulation/ledger';
-import { runEmulation, type EmulationPath, type RunEmulationOptions } from '../../src/emulation/run-emulation';
+import type { EmulationPath, RunEmulationOptions } from '../../src/emulation/run-emulation';
 import type { Selection } from '../../src/emulation/select-positions';
 
 /** Flags both emulation scripts take. */
@@ -102,16 +102,19 @@ export function emulationOptions(path: EmulationPath, values: ParsedOptions): Om
 
 /**
  * Runs one emulation path from parsed flags, printing the summary (also of a run stopped by an
- * error). Ctrl-C: first, stop reading and let requests finish; second, cut them off.
+ * error); fails (one line) when a record was neither acknowledged nor quarantined. Ctrl-C: first,
+ * stop reading and let requests finish; second, cut them off.
  */
 export async function runEmulationCommand(path: EmulationPath, values: ParsedOptions, io: EmulationCommandIo = {}): Promise<EmulationSummary> {
   const out = io.out ?? process.stdout;
   const options = emulationOptions(path, values);
   const log = createLogger(`emulate-${path}`);
   const config = loadConfig();
+  // Loaded after parsing: --help answers without loading the emulation.
+  const { runEmulation, unfinishedRunError } = require('../../src/emulation/run-emulation') as typeof import('../../src/emulation/run-emulation');
   const interrupts = watchInterrupts({ onStop: () => log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)') }, io.signal);
   try {
-    return await runEmulation({
+    const summary = await runEmulation({
       ...options,
       config,
       log,
@@ -119,6 +122,8 @@ export async function runEmulationCommand(path: EmulationPath, values: ParsedOpt
       hardSignal: interrupts.cut,
       onSummary: (summary) => out.write(`${formatSummary(summary)}\n`),
     });
+    if (!summary.ok) throw unfinishedRunError(summary);
+    return summary;
   } finally {
     interrupts.dispose();
   }

@@ -5,9 +5,10 @@
 import { intOption, numberOption, pathOption, watchInterrupts, type CommandSpec, type ParsedOptions } from './cli';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { DEFAULT_DATA_DIR } from '../../src/local-stack/start-local-stack';
-import { STREAM_QUARANTINE_FILE, type ConsumeSummary } from '../../src/streaming/consume-streams';
-import { runStreamConsumer, type RunStreamConsumerOptions } from '../../src/streaming/run-consumer';
+import { DEFAULT_DATA_DIR } from '../../src/local-stack/defaults';
+import type { ConsumeSummary } from '../../src/streaming/consume-streams';
+import { STREAM_QUARANTINE_FILE } from '../../src/streaming/defaults';
+import type { RunStreamConsumerOptions } from '../../src/streaming/run-consumer';
 
 export const STREAM_COMMAND: CommandSpec = {
   name: 'npm run stream --',
@@ -51,6 +52,8 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
   const options = streamConsumerOptions(values);
   const log = createLogger('stream');
   const config = loadConfig();
+  // Loaded after parsing: --help answers without loading the consumer.
+  const { runStreamConsumer } = require('../../src/streaming/run-consumer') as typeof import('../../src/streaming/run-consumer');
   const interrupts = watchInterrupts({ onStop: () => log.warn('stopping after the batches in progress') }, io.signal);
   try {
     return await runStreamConsumer({ ...options, config, log, signal: interrupts.stop, onLine: (line) => out.write(`${line}\n`) });

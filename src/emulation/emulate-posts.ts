@@ -9,6 +9,7 @@ import type { RowSource } from '../source/row-source';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { Ledger, reconciles, type EmulationSummary, type StopReason } from './ledger';
 import { coursePacer, createTokenBucket, unlimitedPacer, type Pacer } from './pacing';
+import { DEFAULT_EMULATION_SEED } from './defaults';
 import { createPositionPicker, seededRandom, type PositionPicker, type Selection } from './select-positions';
 import { RecordSender, type AckedRecord, type Pending, type RecordSenderOptions } from './send-records';
 import { readableRow, serialiseRow } from './serialise-row';
@@ -19,7 +20,6 @@ export type { AckedRecord };
 /** Retry limits of the emulation: about 30 s of back-off in the worst case before a record fails. */
 export const EMULATION_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 100, maxDelayMs: 5_000 };
 
-export const DEFAULT_EMULATION_SEED = 42;
 
 /**
  * The run stopped because of an error no retry could fix (the source unreachable or refusing the

@@ -29,6 +29,7 @@ import { classifyKinesisError } from '../clients';
 import { isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
+import { STREAM_QUARANTINE_FILE } from './defaults';
 import { ShardReader, type ShardState } from './read-shards';
 import { openStreamTables, type ShardCheckpoint, type StoredBatch, type StreamTables } from './stream-tables';
 
@@ -130,8 +131,7 @@ export interface StreamConsumer {
   finishWhenIdle(idleMs?: number): Promise<ConsumeSummary>;
 }
 
-/** Default file name of the streaming quarantine, in the output folder. */
-export const STREAM_QUARANTINE_FILE = 'streaming-quarantine.jsonl';
+export { STREAM_QUARANTINE_FILE };
 
 /** One record the consumer could not turn into a raw row. */
 export type StreamQuarantineEntry = QuarantineEntry<{
