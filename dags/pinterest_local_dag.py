@@ -8,8 +8,8 @@ Runs the npm scripts of this workspace in order (see README and package.json):
 4. ``analyse``: answers the nine questions and writes the report (``npm run analyse``).
 
 The steps talk to the embedded local stack, which must be running for the whole DAG run: start
-it once with ``npm run stack`` in the workspace (each step fails with a one-line reason if it is
-not running, instead of starting a stack that would stop with the step).
+it once with ``npm run stack`` (or ``npm run stack -- --background``) in the workspace; each step
+fails with a one-line reason if it is not running (no step starts a stack of its own).
 
 Settings from the environment with defaults: ``PINTEREST_PIPELINE_DIR`` (the workspace folder,
 default: the parent of this file's folder) and ``PINTEREST_POST_COUNT`` (posts to emulate, 500).
@@ -49,7 +49,7 @@ with DAG(
 
     emulate_batch = BashOperator(
         task_id="emulate_batch",
-        bash_command=f"npm run emulate:batch -- --count {POST_COUNT} --no-start-stack",
+        bash_command=f"npm run emulate:batch -- --count {POST_COUNT}",
         cwd=PIPELINE_DIR,
     )
 

@@ -25,10 +25,14 @@ export async function answerQuestion(connection: DuckDBConnection, question: Que
   return { question, sql, rows, frame: rowsToFrame(rows, question.columns, { dtypes: question.dtypes }) };
 }
 
-/** Runs every question (or those given) in order. */
-export async function answerQuestions(connection: DuckDBConnection, questions: readonly Question[] = QUESTIONS): Promise<Answer[]> {
+/** Runs every question (or those given) in order; `onAnswer` is told each answer as it comes. */
+export async function answerQuestions(connection: DuckDBConnection, questions: readonly Question[] = QUESTIONS, onAnswer?: (answer: Answer) => void): Promise<Answer[]> {
   const answers: Answer[] = [];
-  for (const question of questions) answers.push(await answerQuestion(connection, question));
+  for (const question of questions) {
+    const answer = await answerQuestion(connection, question);
+    answers.push(answer);
+    onAnswer?.(answer);
+  }
   return answers;
 }
 
@@ -37,7 +41,7 @@ export async function answerQuestions(connection: DuckDBConnection, questions: r
  * `output/clean/`), loaded into a fresh in-memory DuckDB. (`npm start` answers them in the database
  * it cleaned in, with `answerQuestions`.)
  */
-export async function analyseCleanDir(cleanDir: string): Promise<Answer[]> {
+export async function analyseCleanDir(cleanDir: string, onAnswer?: (answer: Answer) => void): Promise<Answer[]> {
   const db = await openDatabase();
   try {
     await loadCleanTables(db.connection, cleanDir);
@@ -46,7 +50,7 @@ export async function analyseCleanDir(cleanDir: string): Promise<Answer[]> {
     if (empty.length) {
       throw new PipelineError('CLEAN_TABLES_EMPTY', `the cleaned ${empty.join(', ')} table(s) in ${cleanDir} hold no rows, so there is nothing to analyse; emulate posts and clean them first (npm run emulate:batch, then npm run clean), or run npm start`);
     }
-    return await answerQuestions(db.connection);
+    return await answerQuestions(db.connection, QUESTIONS, onAnswer);
   } finally {
     db.close();
   }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { WriteReportOptions, WriteReportResult } from './write-report';
 import { writeReport } from './write-report';
 import { analyseCleanDir, type Answer } from '../analysis/analyse';
+import { QUESTIONS } from '../analysis/questions';
 import { readCleanRun, type CleanRun } from '../batch/clean-run';
+import { createProgress, type ProgressOptions } from '../progress';
 
 export interface AnalyseAndReportOptions {
   /** Folder of the cleaned tables (e.g. `output/clean/`), with the `run.json` of the batch run that wrote them. */
@@ -12,6 +14,7 @@ export interface AnalyseAndReportOptions {
   outDir: string;
   summary?: WriteReportOptions['summary'];
   title?: string;
+  progress?: ProgressOptions['mode'];
 }
 
 export interface AnalyseAndReportResult extends WriteReportResult {
@@ -29,12 +32,17 @@ export async function analyseAndReport(options: AnalyseAndReportOptions): Promis
   const run = await readCleanRun(options.cleanDir);
   await rm(path.join(options.outDir, 'answers'), { recursive: true, force: true });
   await rm(path.join(options.outDir, 'report.html'), { force: true });
-  const answers = await analyseCleanDir(options.cleanDir);
+  // Nine answers, then the report: ten steps of progress.
+  const progress = createProgress({ label: 'answering the nine questions, then the report', total: QUESTIONS.length + 1, mode: options.progress });
+  const answers = await analyseCleanDir(options.cleanDir, () => progress.increment());
   const summary: WriteReportOptions['summary'] = [
     ['cleaned tables of batch run', `${run.run} (finished ${run.finishedAt.slice(0, 19).replace('T', ' ')} UTC)`],
     ['read from', run.source],
     ...(options.summary ?? []),
   ];
-  const report = await writeReport({ answers, outDir: options.outDir, summary, title: options.title });
+  const report = await writeReport({ answers, outDir: options.outDir, summary, title: options.title }).finally(() => {
+    progress.increment();
+    progress.stop();
+  });
   return { answers, run, ...report };
 }

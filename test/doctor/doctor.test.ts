@@ -69,7 +69,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-doctor-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, logger: quietLogger });
+    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, provision: true, logger: quietLogger });
     db = await acceptingMysql();
     dbx = await fakeDatabricks(GOOD_TOKEN);
     healthy = (viaSdk, extra = {}) => ({
@@ -148,7 +148,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
 
   test('hop 3 broken: a sink whose topics.regex does not match the user topics', async () => {
     const otherUser = `doc-sink-${randomBytes(3).toString('hex')}`;
-    const noCopy = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, sink: { topicsRegex: 'nobody\\..*' }, logger: quietLogger });
+    const noCopy = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, sink: { topicsRegex: 'nobody\\..*' }, provision: true, logger: quietLogger });
     try {
       const target = localDoctorTarget({ ...noCopy, close: async () => undefined }, { viaSdk: true });
       const report = await runDoctor(target, { sinkTimeoutMs: 1_500 });
@@ -176,7 +176,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
 
   test('hop 3 broken on an AWS-like target: the fix names the connector and its topics.regex', async () => {
     const otherUser = `doc-aws-${randomBytes(3).toString('hex')}`;
-    const noCopy = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, sink: { topicsRegex: 'nobody\\..*' }, logger: quietLogger });
+    const noCopy = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, sink: { topicsRegex: 'nobody\\..*' }, provision: true, logger: quietLogger });
     try {
       const target = { ...localDoctorTarget({ ...noCopy, close: async () => undefined }, { viaSdk: true }), kind: 'aws' as const };
       const report = await runDoctor(target, { sinkTimeoutMs: 1_000, pollMs: 100 });
@@ -188,7 +188,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
 
   test('hop 3 broken: the sink stopped', async () => {
     const otherUser = `doc-stop-${randomBytes(3).toString('hex')}`;
-    const stopped = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, logger: quietLogger });
+    const stopped = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, provision: true, logger: quietLogger });
     try {
       await stopped.sink.stop();
       const report = await runDoctor(localDoctorTarget({ ...stopped, close: async () => undefined }), { sinkTimeoutMs: 1_000 });

@@ -44,6 +44,7 @@ async function startStack(options: Partial<LocalStackOptions> = {}): Promise<Loc
     userId: options.userId ?? uniqueUser(),
     ports: { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 },
     sink: { flushSize: 1_000, rotateIntervalMs: 200 },
+    provision: true,
     ...options,
   });
   stacks.push(stack);

@@ -93,7 +93,7 @@ describe('startLocalStack on ephemeral ports', () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-stack-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS, userId, fresh: true, logger: { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) } });
+    stack = await startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS, userId, fresh: true, provision: true, logger: { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) } });
   });
 
   after(async () => {
@@ -187,7 +187,7 @@ describe('startLocalStack on ephemeral ports', () => {
   });
 
   test('with auto-creation off, a produce to a missing topic is 404 40401 and creates nothing', async () => {
-    const strict = await startLocalStack({ dataDir: path.join(dir, 'strict'), ports: EPHEMERAL_PORTS, userId, autoCreateTopics: false, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const strict = await startLocalStack({ dataDir: path.join(dir, 'strict'), ports: EPHEMERAL_PORTS, userId, autoCreateTopics: false, provision: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
     try {
       const response = await fetch(`${strict.endpoints.invokeUrl}/topics/${userId}_pin`, {
         method: 'POST',

@@ -118,7 +118,7 @@ describe('the DAGs on real Airflow 3', { skip: pythonSkip() }, () => {
     assert.deepEqual(dag.default_args, { owner: 'pinterest-pipeline', depends_on_past: false, retries: 1, retry_delay: { seconds: 60 } });
     assert.deepEqual(dag.tasks.map((t) => [t.task_id, t.class, t.arguments.bash_command, t.arguments.cwd]), [
       ['create_topics', 'BashOperator', 'npm run create-topics', PROJECT_ROOT],
-      ['emulate_batch', 'BashOperator', 'npm run emulate:batch -- --count 500 --no-start-stack', PROJECT_ROOT],
+      ['emulate_batch', 'BashOperator', 'npm run emulate:batch -- --count 500', PROJECT_ROOT],
       ['clean_batch', 'BashOperator', 'npm run clean', PROJECT_ROOT],
       ['analyse', 'BashOperator', 'npm run analyse', PROJECT_ROOT],
     ]);

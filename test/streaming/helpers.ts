@@ -26,7 +26,7 @@ export function stackPool() {
     },
     async start(options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
       const dataDir = options.dataDir ?? this.tempDir();
-      const stack = await startLocalStack({ dataDir, userId: uniqueUser(), ports: { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 }, ...options });
+      const stack = await startLocalStack({ dataDir, userId: uniqueUser(), ports: { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 }, provision: true, ...options });
       stacks.push(stack);
       return stack;
     },

@@ -9,6 +9,10 @@ export interface ProcessRun {
   stderr: string;
   /** The `error:` lines of stderr, as a failing script prints its one-line reason. */
   errors: string[];
+  /** The process' id (also its process group's, when started with `group`). */
+  pid: number;
+  /** From start to exit. */
+  ms: number;
 }
 
 export interface RunProcessOptions {
@@ -16,6 +20,8 @@ export interface RunProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Killed with SIGKILL after this long (default 90 s). */
   timeoutMs?: number;
+  /** Start it in a process group of its own, so a test can see whether anything it started outlived it (`groupAlive`). */
+  group?: boolean;
 }
 
 /** The workspace root, where `scripts/` are run from. */
@@ -24,7 +30,8 @@ export const WORKSPACE_ROOT = path.resolve(__dirname, '..', '..');
 /** Runs `command args…` and resolves with its exit code and output (rejects only when it cannot start). */
 export function runProcess(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group === true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
@@ -36,7 +43,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, errors: stderr.split('\n').filter((line) => line.startsWith('error:')) });
+      resolve({ code, stdout, stderr, errors: stderr.split('\n').filter((line) => line.startsWith('error:')), pid: child.pid as number, ms: performance.now() - started });
     });
   });
 }
@@ -44,4 +51,15 @@ export function runProcess(command: string, args: readonly string[], options: Ru
 /** Runs a TypeScript script of the workspace (`scripts/doctor.ts`, …) with tsx, from the workspace root. */
 export function runTsScript(script: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessRun> {
   return runProcess(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, script), ...args], { cwd: WORKSPACE_ROOT, ...options });
+}
+
+/** True while any process of the group `pid` (started with `group: true`) is alive. */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
