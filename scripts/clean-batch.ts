@@ -6,6 +6,8 @@
  */
 import { intOption, numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import type { CleanStepResult } from '../src/batch/clean-step';
+import { loadConfig } from '../src/config';
+import { requireRunningStack } from './lib/preflight';
 
 const CLEAN_DIR = 'output/clean';
 const QUARANTINE_DIR = 'output/quarantine';
@@ -33,8 +35,10 @@ export const SPEC: CommandSpec = {
 export async function main(argv: string[]): Promise<CleanStepResult | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
-  // Loaded now, not at the top: `--help` and a wrong flag answer without loading the pipeline.
-  const { loadConfig } = require('../src/config') as typeof import('../src/config');
+  const config = loadConfig();
+  const local = values['sink-folder'] === undefined && values.sample === undefined && values['s3-endpoint'] === undefined;
+  if (local) await requireRunningStack(config, pathOption(values, 'data-dir', DATA_DIR));
+  // Loaded now, not at the top: `--help`, a wrong flag and a missing stack answer without loading the pipeline.
   const { openDatabase } = require('../src/duckdb') as typeof import('../src/duckdb');
   const { inputEndOffsets, openSinkInput } = require('../src/batch/open-sink-input') as typeof import('../src/batch/open-sink-input');
   const { s3SinkStore } = require('../src/batch/read-sink') as typeof import('../src/batch/read-sink');
@@ -44,7 +48,6 @@ export async function main(argv: string[]): Promise<CleanStepResult | undefined>
   const { formatTable } = require('../src/terminal-table') as typeof import('../src/terminal-table');
   // The --sample option's generated bucket is test support, imported deliberately (and only when asked for).
   const fixture = values.sample === undefined ? undefined : require('../test/support/sink-fixture') as typeof import('../test/support/sink-fixture');
-  const config = loadConfig();
   const log = createLogger('clean');
   const folder = pathOption(values, 'sink-folder');
   const sample = intOption(values, 'sample', 1);

@@ -9,6 +9,7 @@ import { createLogger } from '../src/log';
 import type { SetupResult } from '../src/emulation/create-topics';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
 import { formatTable } from '../src/terminal-table';
+import { requireRunningStack } from './lib/preflight';
 
 export const SPEC: CommandSpec = {
   name: 'npm run create-topics --',
@@ -32,11 +33,14 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream } =
   if (!values) return undefined;
   if (values['topics-only'] && values['streams-only']) throw new PipelineError('USAGE', '--topics-only and --streams-only exclude each other');
   const streamVia = choiceOption(values, 'stream-via', ['sdk', 'gateway'] as const);
+  const config = loadConfig();
+  const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
+  await requireRunningStack(config, dataDir);
   const log = createLogger('create-topics');
   // Loaded after parsing: --help answers without loading the clients.
   const { ensureDestinations, openEmulationTargets } = require('../src/emulation/targets') as typeof import('../src/emulation/targets');
-  const targets = await openEmulationTargets(loadConfig(), {
-    dataDir: pathOption(values, 'data-dir'),
+  const targets = await openEmulationTargets(config, {
+    dataDir,
     streamVia,
     restProxyUrl: values['rest-proxy'] as string | undefined,
     log,

@@ -5,7 +5,9 @@
  */
 import { intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
+import { loadConfig } from '../src/config';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
+import { requireRunningStack } from './lib/preflight';
 
 export const SPEC: CommandSpec = {
   name: 'npm run download-bucket --',
@@ -23,12 +25,14 @@ export async function main(argv: string[]): Promise<{ objects: number; bytes: nu
   if (!values) return undefined;
   const dir = pathOption(values, 'to');
   if (!dir) throw new PipelineError('USAGE', 'give the folder to write: npm run download-bucket -- --to DIR');
+  const config = loadConfig();
+  const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
+  await requireRunningStack(config, dataDir);
   // Loaded after parsing: --help answers without loading the S3 client.
-  const { loadConfig } = require('../src/config') as typeof import('../src/config');
   const { openSinkInput } = require('../src/batch/open-sink-input') as typeof import('../src/batch/open-sink-input');
   const { downloadBucket } = require('../src/batch/download-bucket') as typeof import('../src/batch/download-bucket');
   const { createProgress } = require('../src/progress') as typeof import('../src/progress');
-  const input = await openSinkInput({ config: loadConfig(), dataDir: pathOption(values, 'data-dir', DEFAULT_DATA_DIR) });
+  const input = await openSinkInput({ config, dataDir });
   try {
     const progress = createProgress({ label: `copying ${input.description} to ${dir} (objects)`, total: 0 });
     const result = await downloadBucket({ s3: input.s3, bucket: input.bucket, dir, concurrency: intOption(values, 'concurrency', 1) ?? 16, progress }).finally(() => progress.stop());

@@ -28,9 +28,39 @@ fi
 started=$SECONDS
 rm -rf .venv
 "$python" -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check --no-input -r requirements.txt
+total=$(grep -cE '^[A-Za-z0-9_.-]+(\[[^]]*\])?==' requirements.txt)
+echo "setup:python: installing the $total pinned packages of requirements.txt into .venv (pip's log: .venv/pip.log)"
+# pip's own lines go to the log; a line per 10 packages (and the last) says how far it is.
+if ! .venv/bin/pip install --disable-pip-version-check --no-input --progress-bar off -r requirements.txt 2>&1 \
+  | tee .venv/pip.log \
+  | awk -v total="$total" '/^Collecting /{ n++; if (n % 10 == 0 || n == total) { printf "setup:python: %d/%d packages resolved (%s)\n", n, total, $2; fflush() } }
+      /^Installing collected packages/{ print "setup:python: installing them ..."; fflush() }'; then
+  echo "setup:python: pip failed; the end of .venv/pip.log:" >&2
+  tail -n 20 .venv/pip.log >&2
+  exit 1
+fi
+if ! grep -q '^Successfully installed' .venv/pip.log; then
+  echo "setup:python: pip did not install the requirements; the end of .venv/pip.log:" >&2
+  tail -n 20 .venv/pip.log >&2
+  exit 1
+fi
 .venv/bin/pip check --disable-pip-version-check >/dev/null
-# Start one SparkSession so Ivy fetches Delta's jars from Maven Central into .venv/ivy once.
-.venv/bin/python src/orchestration/local_spark.py --fetch-jars
+# Start one SparkSession so Ivy fetches Delta's jars from Maven Central into .venv/ivy once; Ivy's
+# resolution report goes to .venv/ivy.log and is shown only when the fetch fails.
+echo "setup:python: fetching Delta's jars from Maven Central into .venv/ivy (Ivy's log: .venv/ivy.log)"
+.venv/bin/python src/orchestration/local_spark.py --fetch-jars > .venv/ivy.log 2>&1 &
+fetch=$!
+waited=0
+while kill -0 "$fetch" 2>/dev/null; do
+  sleep 1
+  waited=$((waited + 1))
+  if [ $((waited % 5)) = 0 ]; then echo "setup:python: fetching Delta's jars ... ${waited} s"; fi
+done
+if ! wait "$fetch"; then
+  echo "setup:python: fetching Delta's jars failed; the end of .venv/ivy.log:" >&2
+  tail -n 20 .venv/ivy.log >&2
+  exit 1
+fi
+echo "setup:python: Delta's jars in .venv/ivy ($(find .venv/ivy -name '*.jar' | wc -l) jars)"
 echo "$want" > "$stamp"
 echo "setup:python: .venv ready in $((SECONDS - started)) s ($(.venv/bin/python --version))"

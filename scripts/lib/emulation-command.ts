@@ -11,6 +11,7 @@ import { DEFAULT_DATA_DIR } from '../../src/local-stack/defaults';
 import { formatSummary, type EmulationSummary } from '../../src/emulation/ledger';
 import type { EmulationPath, RunEmulationOptions } from '../../src/emulation/run-emulation';
 import type { Selection } from '../../src/emulation/select-positions';
+import { requireRunningStack } from './preflight';
 
 /** Flags both emulation scripts take. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -110,6 +111,7 @@ export async function runEmulationCommand(path: EmulationPath, values: ParsedOpt
   const options = emulationOptions(path, values);
   const log = createLogger(`emulate-${path}`);
   const config = loadConfig();
+  if (!options.targets?.startStack) await requireRunningStack(config, options.targets?.dataDir ?? DEFAULT_DATA_DIR);
   // Loaded after parsing: --help answers without loading the emulation.
   const { runEmulation, unfinishedRunError } = require('../../src/emulation/run-emulation') as typeof import('../../src/emulation/run-emulation');
   const interrupts = watchInterrupts({ onStop: () => log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)') }, io.signal);

@@ -9,6 +9,7 @@ import { DEFAULT_DATA_DIR } from '../../src/local-stack/defaults';
 import type { ConsumeSummary } from '../../src/streaming/consume-streams';
 import { STREAM_QUARANTINE_FILE } from '../../src/streaming/defaults';
 import type { RunStreamConsumerOptions } from '../../src/streaming/run-consumer';
+import { requireRunningStack } from './preflight';
 
 export const STREAM_COMMAND: CommandSpec = {
   name: 'npm run stream --',
@@ -52,6 +53,7 @@ export async function runStreamCommand(values: ParsedOptions, io: StreamCommandI
   const options = streamConsumerOptions(values);
   const log = createLogger('stream');
   const config = loadConfig();
+  await requireRunningStack(config, options.dataDir ?? DEFAULT_DATA_DIR);
   // Loaded after parsing: --help answers without loading the consumer.
   const { runStreamConsumer } = require('../../src/streaming/run-consumer') as typeof import('../../src/streaming/run-consumer');
   const interrupts = watchInterrupts({ onStop: () => log.warn('stopping after the batches in progress') }, io.signal);

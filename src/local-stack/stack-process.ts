@@ -9,8 +9,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '../errors';
 import { createProgress } from '../progress';
-import { readStackFile, STACK_FILE, type RunningStack } from './start-local-stack';
-import { isProcessAlive } from './topic-store';
+import { STACK_FILE } from './defaults';
+import { isProcessAlive, readStackFile, type RunningStack } from './running-stack';
 
 /** The log file of a stack started in the background. */
 export const STACK_LOG = 'stack.log';

@@ -17,11 +17,14 @@ import { startKinesisServer, type KinesisServer } from './kinesis-server';
 import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy';
 import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
-import { isProcessAlive, TopicStore, writeFileAtomic } from './topic-store';
+import { TopicStore, writeFileAtomic } from './topic-store';
 
 import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName } from './defaults';
 
+import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack } from './running-stack';
+
 export { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName };
+export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack };
 
 export interface LocalStackOptions {
   /** Folder for all the stack's data (default `.local-stack`). */
@@ -61,28 +64,6 @@ export interface LocalStackOptions {
   autoCreateTopics?: boolean;
   /** Where the stack says what it does (auto-created topics); stderr by default. */
   logger?: Logger;
-}
-
-export interface LocalStackEndpoints {
-  /** `http://127.0.0.1:<gateway port>/<stage>`: the course's API Gateway invoke URL. */
-  invokeUrl: string;
-  /** The Kafka REST proxy itself, without the gateway in front. */
-  restProxy: string;
-  s3: string;
-  kinesis: string;
-}
-
-/** What a stack in this or another process tells about itself (the content of `stack.json`). */
-export interface RunningStack {
-  pid: number;
-  startedAt: string;
-  dataDir: string;
-  userId: string;
-  stage: string;
-  region: string;
-  bucket: string;
-  names: Pick<Names, 'topics' | 'streams'>;
-  endpoints: LocalStackEndpoints;
 }
 
 export interface LocalStack {
@@ -225,30 +206,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/**
- * The stack recorded in `<dataDir>/stack.json`, when its process is alive and its gateway answers;
- * otherwise undefined (no file, a stale file, or a stack that is not answering).
- */
-export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<RunningStack | undefined> {
-  const file = path.join(path.resolve(dataDir), STACK_FILE);
-  const info = await readStackFile(file);
-  if (!info || !isProcessAlive(info.pid)) return undefined;
-  return (await answers(info.endpoints.invokeUrl, options.timeoutMs ?? 1_000)) ? info : undefined;
-}
-
-/** The content of a stack file, or undefined when it is missing or not a stack file. */
-export async function readStackFile(file: string): Promise<RunningStack | undefined> {
-  let info: Partial<RunningStack> | null;
-  try {
-    info = JSON.parse(await readFile(file, 'utf8')) as Partial<RunningStack> | null;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined;
-    throw new PipelineError('STACK_FILE_UNREADABLE', `cannot read ${file}: ${describeError(error)}`, { cause: error });
-  }
-  if (!info || !Number.isInteger(info.pid) || typeof info.endpoints?.invokeUrl !== 'string') return undefined;
-  return info as RunningStack;
-}
-
 /** A stack to talk to: one this process started, or one found running through `stack.json`. */
 export interface LocalStackConnection {
   readonly endpoints: LocalStackEndpoints;
@@ -271,15 +228,7 @@ export interface LocalStackConnection {
  * this: none of them starts a stack of its own.
  */
 export async function connectLocalStack(dataDir: string = DEFAULT_DATA_DIR): Promise<LocalStackConnection> {
-  const dir = path.resolve(dataDir);
-  const info = await readStackFile(path.join(dir, STACK_FILE));
-  if (!info || !isProcessAlive(info.pid)) {
-    throw new PipelineError('STACK_NOT_RUNNING', `no local stack is running in ${dir}: start it with \`${START_STACK_COMMAND}\`${dir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` -- --data-dir ${dir}`} (in another terminal, or with --background)`);
-  }
-  if (!(await answers(info.endpoints.invokeUrl, 3_000))) {
-    throw new PipelineError('STACK_NOT_ANSWERING', `the local stack in ${dir} (pid ${info.pid}) does not answer at ${info.endpoints.invokeUrl}; wait until it has started, or stop it (npm run stack -- --stop) and start it again`, { retriable: true });
-  }
-  return connectionTo(info);
+  return connectionTo(await findRunningStack(dataDir));
 }
 
 /** Clients for a stack that another process runs. */
@@ -422,21 +371,6 @@ async function removeStackFile(file: string, ours: RunningStack): Promise<void> 
     await unlink(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-/** True when anything answers HTTP at `url` within `timeoutMs` (the gateway answers 403 on its root). */
-/** True when something answers HTTP at `url` within `timeoutMs`, whatever the status. */
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  const http = createHttpClient({ baseUrl: url, timeoutMs, maxSockets: 1 });
-  try {
-    await http.request('GET', '');
-    return true;
-  } catch (error) {
-    if (isNoAnswer(error)) return false; // refused, reset or timed out: the recorded stack is not running
-    throw error;
-  } finally {
-    http.close();
   }
 }
 

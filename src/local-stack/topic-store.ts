@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rmdir, unlink, type FileHandle 
 import path from 'node:path';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
+import { isProcessAlive } from './running-stack';
 
 /**
  * The Kafka stand-in's storage: one append-only log file per topic-partition, durable before an
@@ -621,16 +622,6 @@ function checkPartitionCount(value: number, what: string): void {
 function waitIdle(log: PartitionLog): Promise<void> {
   if (!log.flushing) return Promise.resolve();
   return new Promise((resolve) => log.idleWaiters.push(resolve));
-}
-
-/** True when a process with this pid exists (signal 0 only checks; EPERM means it exists but is not ours). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The `,"k":...,"v":...` tail of a record's log line. */

@@ -132,7 +132,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       });
     }
     // The consumer read every record of the streams: that count is what Kinesis held (read once).
-    const landedInKinesis: LandedCount[] | undefined = streaming ? TABLES.map((table) => ({ table, where: `kinesis://${targets.names.streams[table]}`, records: streaming.tables[table].records })) : undefined;
+    const consumed = streaming;
+    const landedInKinesis: LandedCount[] | undefined = consumed ? TABLES.map((table) => ({ table, where: `kinesis://${targets.names.streams[table]}`, records: consumed.tables[table].records })) : undefined;
 
     log.info('waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...');
     const db = await openDatabase();

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { groupAlive, runTsScript } from '../support/run-process';
+import { groupOutlived, runTsScript } from '../support/run-process';
 
 /** Every step script that talks to the local stack, with the arguments a learner would give. */
 const STEP_SCRIPTS: [script: string, args: string[]][] = [
@@ -31,7 +31,7 @@ describe('with no local stack running, each step script fails at once saying to 
       assert.equal(run.code, 1, run.stderr);
       assert.deepEqual(run.errors, [`error: no local stack is running in ${dataDir}: start it with \`npm run stack\` -- --data-dir ${dataDir} (in another terminal, or with --background)`]);
       assert.ok(run.ms < 5_000, `it took ${Math.round(run.ms)} ms to say so`);
-      assert.equal(groupAlive(run.pid), false, 'no process it started is left');
+      assert.equal(await groupOutlived(run.pid), false, 'no process it started is left');
     });
   }
 });

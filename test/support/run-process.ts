@@ -53,13 +53,20 @@ export function runTsScript(script: string, args: readonly string[], options: Ru
   return runProcess(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, script), ...args], { cwd: WORKSPACE_ROOT, ...options });
 }
 
-/** True while any process of the group `pid` (started with `group: true`) is alive. */
-export function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
+/**
+ * True when a process of the group `pid` (started with `group: true`) is still alive seconds after
+ * it exited (tsx's esbuild service ends a moment after the script).
+ */
+export async function groupOutlived(pid: number, graceMs = 3_000): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    try {
+      process.kill(-pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw error;
+    }
+    if (Date.now() >= deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
