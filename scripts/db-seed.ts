@@ -5,8 +5,8 @@
 import { intOption, parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { DEFAULT_ROWS, DEFAULT_SEED, loadConfig, type MysqlSourceConfig } from '../src/config';
 import { createProgress } from '../src/progress';
-import { createMysqlPool, describeEndpoint, localMysqlConfig } from '../src/source/mysql-source';
-import { DEFAULT_BATCH_SIZE, seedDatabase, type SeedResult } from '../src/source/seed-database';
+import { DEFAULT_BATCH_SIZE } from '../src/source/defaults';
+import type { SeedResult } from '../src/source/seed-database';
 import { TABLE_NAMES, TABLES } from '../src/contract/tables';
 
 const spec: CommandSpec = {
@@ -27,7 +27,7 @@ const spec: CommandSpec = {
 };
 
 /** The configured MySQL server, or the local defaults when the configuration chose the embedded source. */
-function mysqlSettings(): { config: MysqlSourceConfig; defaulted: boolean } {
+function mysqlSettings(localMysqlConfig: () => MysqlSourceConfig): { config: MysqlSourceConfig; defaulted: boolean } {
   const config = loadConfig();
   if (config.source.kind === 'mysql') return { config: config.source, defaulted: false };
   return { config: localMysqlConfig(), defaulted: true };
@@ -36,10 +36,13 @@ function mysqlSettings(): { config: MysqlSourceConfig; defaulted: boolean } {
 export async function main(argv: string[]): Promise<void> {
   const options = parseCommandLine(spec, argv);
   if (!options) return;
+  // Loaded after parsing: --help answers without loading mysql2.
+  const { createMysqlPool, describeEndpoint, localMysqlConfig } = require('../src/source/mysql-source') as typeof import('../src/source/mysql-source');
+  const { seedDatabase } = require('../src/source/seed-database') as typeof import('../src/source/seed-database');
   const rows = intOption(options, 'rows', 0) ?? DEFAULT_ROWS;
   const seed = intOption(options, 'seed', 0) ?? DEFAULT_SEED;
   const batchSize = intOption(options, 'batch-size', 1) ?? DEFAULT_BATCH_SIZE;
-  const { config, defaulted } = mysqlSettings();
+  const { config, defaulted } = mysqlSettings(localMysqlConfig);
   const database = typeof options.database === 'string' ? options.database : config.database;
   if (defaulted) console.log(`no credentials/db_creds.yaml or DB_HOST: using ${describeEndpoint(config)} (empty password unless DB_PASSWORD is set)`);
   console.log(`seeding ${rows.toLocaleString('en-US')} posts (seed ${seed}) into ${describeEndpoint(config)}/${database}`);

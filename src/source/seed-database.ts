@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { describeError, PipelineError } from '../errors';
 import { COLUMNS, TABLES, type Post, type TableKey } from '../contract/tables';
+import { DEFAULT_BATCH_SIZE } from './defaults';
 import { assertGenerateOptions, generatePosts } from './generate';
 import { explainMysqlError, ID_COLUMNS, qualifiedTable, type MysqlEndpoint } from './mysql-source';
 
 /** CREATE TABLE statements of the three source tables. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../data-samples/schema.sql');
 
-/** Posts per INSERT; each batch is three multi-row statements in one transaction. */
-export const DEFAULT_BATCH_SIZE = 1_000;
+export { DEFAULT_BATCH_SIZE };
 
 /** Prepared statements take at most 65,535 values; the pin table has 12 columns. */
 const MAX_BATCH_SIZE = Math.floor(65_535 / COLUMNS.pin.length);
