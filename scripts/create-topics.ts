@@ -10,6 +10,7 @@ import type { SetupResult } from '../src/emulation/create-topics';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
 import { formatTable } from '../src/terminal-table';
 import { requireRunningStack } from './lib/preflight';
+import { createProgress } from '../src/progress';
 
 export const SPEC: CommandSpec = {
   name: 'npm run create-topics --',
@@ -46,13 +47,16 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream } =
     log,
   });
   try {
+    const kinds = (values['streams-only'] ? 0 : 1) + (values['topics-only'] ? 0 : 1);
+    const progress = createProgress({ label: 'creating the topics, then the streams (until ACTIVE)', total: 3 * kinds });
     const results = await ensureDestinations(targets, {
+      onResult: () => progress.increment(),
       topics: values['streams-only'] !== true,
       streams: values['topics-only'] !== true,
       partitions: intOption(values, 'partitions', 1),
       replicationFactor: intOption(values, 'replication-factor', 1),
       shards: intOption(values, 'shards', 1),
-    });
+    }).finally(() => progress.stop());
     const out = io.out ?? process.stdout;
     const rows = results.map((r) => ({ kind: r.kind, name: r.name, outcome: `${r.outcome}${r.status ? ` (${r.status})` : ''}` }));
     out.write(`${formatTable(rows, ['kind', 'name', 'outcome'])}\n`);

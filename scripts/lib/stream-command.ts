@@ -18,7 +18,7 @@ export const STREAM_COMMAND: CommandSpec = {
     follow: { type: 'boolean', description: 'keep consuming new records until Ctrl-C (or --duration) instead of stopping once caught up' },
     duration: { type: 'string', value: 'SECONDS', description: 'stop after this many seconds (implies --follow)' },
     'until-idle': { type: 'boolean', description: 'stop once every shard is caught up (the default)' },
-    'idle-ms': { type: 'string', value: 'MS', description: 'how long shards must be caught up for --until-idle', default: '2000' },
+    'idle-ms': { type: 'string', value: 'MS', description: 'how long every shard must be caught up before it stops', default: '2000' },
     every: { type: 'string', value: 'SECONDS', description: 'seconds between progress lines', default: '5' },
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
     quarantine: { type: 'string', value: 'FILE', description: 'JSON lines file of undecodable records', default: `output/quarantine/${STREAM_QUARANTINE_FILE}` },

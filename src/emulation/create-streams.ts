@@ -83,6 +83,8 @@ export interface CreateStreamsOptions {
   timeoutMs?: number;
   pollMs?: number;
   retry?: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'>;
+  /** Told each stream once it is ACTIVE. */
+  onResult?: (result: SetupResult) => void;
 }
 
 /** Creates the streams (idempotent) and waits until each is ACTIVE. */
@@ -103,6 +105,7 @@ export async function createStreams(admin: StreamAdmin, streams: readonly string
       status = await withRetry(() => admin.status(stream), retry);
     }
     results.push({ kind: 'stream', name: stream, outcome, status });
+    options.onResult?.({ kind: 'stream', name: stream, outcome, status });
   }
   return results;
 }

@@ -17,6 +17,8 @@ export interface CreateTopicsOptions {
   /** Copies of each partition: 1 for the local stack; MSK's three brokers want 3. */
   replicationFactor?: number;
   retry?: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'>;
+  /** Told each topic once it exists. */
+  onResult?: (result: SetupResult) => void;
 }
 
 /** Retry limits for setup calls: a stack still starting gets about 10 s. */
@@ -50,6 +52,7 @@ export async function createTopics(http: HttpClient, topics: readonly string[], 
       throw statusError(response, `POST ${http.baseUrl}${path} (topic ${topic})`);
     }, retry);
     results.push({ kind: 'topic', name: topic, outcome });
+    options.onResult?.({ kind: 'topic', name: topic, outcome });
   }
   return results;
 }

@@ -27,7 +27,7 @@ export interface EmulationTargetOptions {
   startStack?: boolean;
   /** Local stack started here: ports (default: any free port) and other start options. */
   stackPorts?: Partial<typeof EPHEMERAL_PORTS>;
-  /** Local stack started here: S3 sink settings (the course's `flush.size=1` by default). */
+  /** Local stack started here: S3 sink settings (`flush.size`: the course's 1 unless given). */
   stackSink?: LocalStackOptions['sink'];
   /** Local stack started here: how long `close()` waits for the S3 sink to catch up (default 120 s). */
   drainTimeoutMs?: number;
@@ -152,6 +152,8 @@ export interface EnsureDestinationsOptions {
   /** Default: the target's (1 locally, 3 on AWS). */
   replicationFactor?: number;
   shards?: number;
+  /** Told each topic and stream as soon as it exists (for progress). */
+  onResult?: (result: SetupResult) => void;
 }
 
 /** Creates the three topics and the three streams of `targets.names` when missing; idempotent. */
@@ -161,10 +163,11 @@ export async function ensureDestinations(targets: EmulationTargets, options: Ens
     results.push(...(await createTopics(targets.topicsAdmin, TABLES.map((t) => targets.names.topics[t]), {
       partitions: options.partitions,
       replicationFactor: options.replicationFactor ?? targets.replicationFactor,
+      onResult: options.onResult,
     })));
   }
   if (options.streams ?? true) {
-    results.push(...(await createStreams(targets.streamAdmin, TABLES.map((t) => targets.names.streams[t]), { shards: options.shards })));
+    results.push(...(await createStreams(targets.streamAdmin, TABLES.map((t) => targets.names.streams[t]), { shards: options.shards, onResult: options.onResult })));
   }
   return results;
 }

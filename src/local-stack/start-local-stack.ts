@@ -42,7 +42,7 @@ export interface LocalStackOptions {
   /** Bucket of the S3 sink (default `user-<userId>-bucket`). */
   bucket?: string;
   sink?: {
-    /** Records per S3 object (the course's `flush.size=1` by default). */
+    /** Records per S3 object (the course's `flush.size=1` unless given; `npm run stack` and `npm start` give `DEFAULT_FLUSH_SIZE`). */
     flushSize?: number;
     /** Also write an object after this long, even when it holds fewer records. */
     rotateIntervalMs?: number;
