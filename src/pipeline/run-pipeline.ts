@@ -10,6 +10,7 @@ import { answerQuestions } from '../analysis/analyse';
 import { openDatabase } from '../duckdb';
 import type { SinkCoverage } from '../batch/await-sink';
 import { DEFAULT_SINK_WAIT_MS, runCleanStep, summariseCleanStep } from '../batch/clean-step';
+import { writeCleanRun } from '../batch/clean-run';
 import type { EndOffsets } from '../batch/end-offsets';
 import { inputEndOffsets } from '../batch/open-sink-input';
 import { s3SinkStore } from '../batch/read-sink';
@@ -178,6 +179,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         outDir: options.outDir,
         summary: [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)],
       });
+      await writeCleanRun(path.join(options.outDir, 'answers'), cleaned.run);
       return {
         emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
         reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started,

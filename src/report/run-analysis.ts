@@ -4,7 +4,7 @@ import type { WriteReportOptions, WriteReportResult } from './write-report';
 import { writeReport } from './write-report';
 import { analyseCleanDir, type Answer } from '../analysis/analyse';
 import { QUESTIONS } from '../analysis/questions';
-import { readCleanRun, type CleanRun } from '../batch/clean-run';
+import { readCleanRun, writeCleanRun, type CleanRun } from '../batch/clean-run';
 import { createProgress, type ProgressOptions } from '../progress';
 
 export interface AnalyseAndReportOptions {
@@ -44,5 +44,7 @@ export async function analyseAndReport(options: AnalyseAndReportOptions): Promis
     progress.increment();
     progress.stop();
   });
+  // The answers carry the run they answer, as the report does.
+  await writeCleanRun(path.join(options.outDir, 'answers'), run);
   return { answers, run, ...report };
 }
