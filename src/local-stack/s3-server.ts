@@ -25,6 +25,8 @@ export interface S3Server {
   /** `http://127.0.0.1:<port>`: use path-style addressing (`createS3Client` does). */
   readonly endpoint: string;
   readonly port: number;
+  /** GetObject calls answered since start, per `<bucket>/<key>`: how often each object was downloaded. */
+  objectReads(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -52,12 +54,22 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
 
   // s3rver's own run() loses listen errors (a taken port crashes the process), so the HTTP
   // server is ours and s3rver is only its request handler.
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  const reads = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    // A GET of /<bucket>/<key> with no sub-resource query (the SDK adds only x-id=GetObject) is a GetObject.
+    const url = new URL(request.url ?? '/', 'http://s3');
+    const key = decodeURIComponent(url.pathname.slice(1));
+    const plain = [...url.searchParams.keys()].every((name) => name === 'x-id');
+    if (request.method === 'GET' && key.includes('/') && plain) reads.set(key, (reads.get(key) ?? 0) + 1);
+    handle(request, response);
+  });
   const port = await listenOn(server, options.port, '127.0.0.1', () => app.logger.close());
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    objectReads: () => reads,
     close: closeOnce(server, () => app.logger.close()),
   };
 }

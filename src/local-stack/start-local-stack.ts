@@ -77,6 +77,8 @@ export interface LocalStack {
   readonly dataDir: string;
   readonly store: TopicStore;
   readonly sink: S3Sink;
+  /** GetObject calls the stack's S3 answered, per `<bucket>/<key>`. */
+  objectReads(): ReadonlyMap<string, number>;
   /** The sink's settings, as a connector configuration shows them. */
   readonly sinkConfig: { flushSize: number; topicsRegex: string };
   /** Clients for the stack's S3 and Kinesis, created once; destroyed by `stop()`. */
@@ -197,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let stopped: Promise<void> | undefined;
     const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex };
-    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, sinkConfig, s3, kinesis, stop: () => (stopped ??= teardown()) };
+    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, sinkConfig, s3, kinesis, objectReads: () => s3Server.objectReads(), stop: () => (stopped ??= teardown()) };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
       throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });

@@ -58,8 +58,12 @@ describe('npm run clean reads up to the topics\' end offsets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the whole sink: every record below the end offsets read, and the run recorded', { timeout: 60_000 }, async () => {
+  test('the whole sink: every record below the end offsets read, each object downloaded once, and the run recorded', { timeout: 60_000 }, async () => {
+    const before = new Map(stack.objectReads());
     const result = await clean(args('whole'));
+    const downloads = [...stack.objectReads()].map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const).filter(([, n]) => n > 0);
+    assert.equal(downloads.length, 6, 'two objects per topic, each read');
+    assert.ok(downloads.every(([, n]) => n === 1), `the wait counts records from listings and metadata; the read downloads each object once: ${JSON.stringify(downloads)}`);
     assert.equal(result?.read.missing, 0);
     for (const table of TABLES) assert.equal(result?.read.tables[table].records, 6);
     assert.equal(result?.run.checkedAgainstEndOffsets, true);
