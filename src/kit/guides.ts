@@ -1,4 +1,4 @@
-import { PLACEHOLDER_FILLED_BY, roleNames, type KitSettings } from './kit-settings';
+import { doctorNames, PLACEHOLDER_FILLED_BY, roleNames, type KitSettings } from './kit-settings';
 import { CONFLUENT_HOME, KAFKA_HOME, MSK_IAM_JAR, S3_SINK_PLUGIN_ZIP } from './properties';
 
 /** The step pages of the kit (Markdown), each starting with what it is for. */
@@ -53,8 +53,8 @@ export function customPluginNote(settings: KitSettings): string {
     '   your MSK cluster, authentication IAM, encryption TLS; capacity provisioned, 1 MCU, 1 worker;',
     '   "Connector configuration": the lines of `s3-sink-connector.properties` (comments may be left out);',
     `   access permissions: \`${roleNames(settings.userId).ec2Access}\` (iam/msk-connect-role-policy.json); log delivery to CloudWatch helps when nothing arrives.`,
-    `5. When the connector is Running, \`npm run doctor\` posts one marked record to ${settings.names.topics.pin} and waits for it in`,
-    `   \`s3://${settings.names.bucket}/topics/${settings.names.topics.pin}/\`.`,
+    `5. When the connector is Running, \`npm run doctor\` posts one marked record to its own topic ${doctorNames(settings.userId).topic}`,
+    `   (copied by the connector, read by none of your tables) and waits for it in \`s3://${settings.names.bucket}/topics/${doctorNames(settings.userId).topic}/\`.`,
     '',
   ].join('\n');
 }

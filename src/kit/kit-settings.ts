@@ -105,6 +105,18 @@ export function kitSettings(config: KitConfig, overrides: KitOverrides = {}): Ki
   };
 }
 
+/**
+ * The doctor's own topic and stream, so that its marked records never reach the learner's tables
+ * or quarantines. `<user_id>.doctor` matches the sink's `topics.regex=<user_id>.*` (so the S3
+ * sink hop still proves the connector copies the user's topics), but the batch readers (npm run
+ * clean, notebook 03, batch_clean.sql) read only `topics/<user_id>.pin|geo|user/`. The stream
+ * `streaming-<user_id>-doctor` is read by no consumer (they read the three streams by name); the
+ * doctor deletes it after the check, so it costs nothing on AWS.
+ */
+export function doctorNames(userId: string): { topic: string; stream: string } {
+  return { topic: `${userId}.doctor`, stream: `streaming-${userId}-doctor` };
+}
+
 /** The course's IAM role names, derived from the user id. */
 export function roleNames(userId: string): { ec2Access: string; kinesisAccess: string } {
   return { ec2Access: `${userId}-ec2-access-role`, kinesisAccess: `${userId}-kinesis-access-role` };
