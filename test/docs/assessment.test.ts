@@ -158,7 +158,9 @@ describe('docs/assessment.md: the assessor\'s map', () => {
     assert.equal(rows.length, milestones.length, 'one table row per milestone');
     for (const [i, row] of rows.entries()) {
       const milestone = milestones[i];
-      assert.ok(row.includes(milestone.id), `row ${i + 1} is not ${milestone.id}`);
+      // GitHub's anchor of the section's heading: lower case, spaces to -, punctuation dropped.
+      const anchor = `${milestone.id} ${milestone.title}`.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+      assert.ok(row.startsWith(`| [${milestone.id}](#${anchor}) `), `row ${i + 1} does not start with [${milestone.id}](#${anchor})`);
       // A command ending in " ..." stands for the section's command that starts so.
       for (const [, command] of row.matchAll(/`((?:npm|\.venv)[^`]*)`/g)) {
         const named = command.endsWith(' ...') ? milestone.commands.some((c) => c.startsWith(command.slice(0, -3))) : milestone.commands.includes(command);
@@ -175,6 +177,16 @@ describe('docs/assessment.md: the assessor\'s map', () => {
 
   test('has no absolute path of a machine', () => {
     assert.doesNotMatch(markdown, /\/(home|tmp|work|Users)\/\w/);
+  });
+});
+
+describe('an excerpt is found in what a command printed', () => {
+  test('in order, numbers and spacing aside; a line that is not printed, or printed out of order, is missing', () => {
+    const printed = 'reading 69/69 objects\n  table  records\n  pin    11,153\n  geo    11,153\ndone in 1.5 s\n';
+    assert.deepEqual(missingLines(['table records', 'pin 1,000', '…', 'done in 30 s'], printed), []);
+    assert.deepEqual(missingLines(['geo 5', 'pin 5'], printed), ['pin 5']);
+    assert.deepEqual(missingLines(['user 11,153'], printed), ['user 11,153']);
+    assert.deepEqual(missingLines(['pin exists'], 'pin created\n'), ['pin exists']);
   });
 });
 
