@@ -13,7 +13,7 @@ import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
 
 export const SPEC: CommandSpec = {
   name: 'npm run doctor --',
-  summary: 'Checks each hop of the configured target in order: the invoke URL answers; the REST proxy lists <user_id>.pin|geo|user; a marked test record posted to <user_id>.pin lands in S3; each stream streaming-<user_id>-pin|geo|user exists and takes a record; the database answers (with db_creds.yaml); the Databricks host and token are valid (with databricks.yaml and DATABRICKS_TOKEN). One line per hop; exit 1 unless all pass. Against AWS with credentials/aws.yaml, else (or with --local) against the local stack: the one running from --data-dir, or one started for the check.',
+  summary: 'Checks each hop of the configured target in order: the invoke URL answers; the REST proxy lists <user_id>.pin|geo|user; a marked test record posted to its own topic <user_id>.doctor lands in S3; each stream streaming-<user_id>-pin|geo|user is ACTIVE, and its own stream streaming-<user_id>-doctor (created, then deleted) takes a record. Nothing is written where your tables read; the database answers (with db_creds.yaml); the Databricks host and token are valid (with databricks.yaml and DATABRICKS_TOKEN). One line per hop; exit 1 unless all pass. Against AWS with credentials/aws.yaml, else (or with --local) against the local stack: the one running from --data-dir, or one started for the check.',
   options: {
     local: { type: 'boolean', description: 'check the local stack even when credentials/aws.yaml has an invoke URL' },
     'data-dir': { type: 'string', value: 'DIR', description: 'where to look for a running local stack', default: DEFAULT_DATA_DIR },

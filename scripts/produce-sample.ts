@@ -1,7 +1,8 @@
 /**
  * `npm run produce-sample`: sends one pin, one geo and one user row down both paths of
  * the local stack (batch: invoke URL → REST proxy → S3 sink → S3; streaming: invoke URL →
- * Kinesis) and prints where each landed. Uses the stack running from --data-dir (see
+ * Kinesis) and prints where each landed: its own topics and streams (sampleNames), never read by
+ * the learner's tables. Uses the stack running from --data-dir (see
  * `npm run stack`), or starts one on free ports for the duration of the run.
  */
 import { numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
@@ -10,7 +11,7 @@ import { createSampleHttpClient, roundTripRows, runSampleRoundTrip } from '../sr
 
 export const SPEC: CommandSpec = {
   name: 'npm run produce-sample --',
-  summary: 'Sends one post (pin, geo, user) through the local stack and shows the S3 object and Kinesis record of each row.',
+  summary: 'Sends one post (pin, geo, user) through the local stack and shows the S3 object and Kinesis record of each row. The post goes to topics and streams of its own (<user_id>.sample.<table>, streaming-<user_id>-sample-<table>), which the S3 sink copies but npm run clean and npm run stream never read, so your tables stay as they are.',
   options: {
     'data-dir': { type: 'string', value: 'DIR', description: 'where to look for a running stack (stack.json), and where to start one', default: DEFAULT_DATA_DIR },
     timeout: { type: 'string', value: 'SECONDS', description: 'how long to wait for the S3 sink', default: '15' },

@@ -5,6 +5,9 @@ import type { MysqlSourceConfig, PipelineConfig } from '../config';
 import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, type LocalStackConnection } from '../local-stack/start-local-stack';
 import type { Logger } from '../log';
 import type { TableKey } from '../contract/tables';
+import { doctorNames } from '../kit/kit-settings';
+
+export { doctorNames };
 
 /** Everything the doctor talks to: one target, made once from configuration and passed in. */
 export interface DoctorTarget {
@@ -16,6 +19,9 @@ export interface DoctorTarget {
   invokeUrl: string;
   topics: Record<TableKey, string>;
   streams: Record<TableKey, string>;
+  /** Where the doctor's marked records go (`doctorNames`): never one of `topics` or `streams`. */
+  checkTopic: string;
+  checkStream: string;
   bucket: string;
   region: string;
   /** Reads the S3 sink's bucket (ListObjectsV2, GetObject). */
@@ -61,6 +67,8 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
       invokeUrl: config.aws.invokeUrl as string,
       topics: config.names.topics,
       streams: config.names.streams,
+      checkTopic: doctorNames(config.userId).topic,
+      checkStream: doctorNames(config.userId).stream,
       bucket: config.names.bucket,
       region: config.aws.region,
       s3,
@@ -106,6 +114,8 @@ export function localDoctorTarget(
     invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
     topics: connection.names.topics,
     streams: connection.names.streams,
+    checkTopic: doctorNames(connection.userId).topic,
+    checkStream: doctorNames(connection.userId).stream,
     bucket: connection.bucket,
     region: connection.region,
     s3: connection.s3,

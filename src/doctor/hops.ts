@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import { describeError } from '../errors';
 import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
 import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
+import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams } from '../emulation/create-streams';
+import { createTopics } from '../emulation/create-topics';
 import type { DoctorTarget } from './doctor-target';
 
 /**
@@ -35,6 +37,8 @@ export interface HopContext {
   marker: string;
   /** Results so far, for hops that need an earlier one. */
   earlier: HopResult[];
+  /** A line for a wait of more than a few seconds (the doctor prints it). */
+  progress?: (line: string) => void;
   /** Hop 1's answer to GET /topics, which hop 2 reads. */
   topicsAnswer?: Answer;
 }
@@ -47,9 +51,10 @@ export function newMarker(): string {
 }
 
 /**
- * The doctor's test rows, in the tables' raw shapes. Their id is -1, which no source row has: the
- * batch and streaming readers quarantine them ("expected an id") instead of cleaning them into
- * the learner's tables, and the marker makes them easy to find.
+ * The doctor's test rows, in the tables' raw shapes. They go to the doctor's own topic and stream
+ * (doctorNames), which no reader of the learner's tables reads; their id is -1, which no source
+ * row has, so even a reader pointed at them by hand would quarantine them ("expected an id")
+ * instead of cleaning them into a table, and the marker makes them easy to find.
  */
 export function doctorRows(marker: string): { pin: PinRow; geo: GeoRow; user: UserRow } {
   return {
@@ -212,14 +217,33 @@ async function findInSink(context: HopContext, topic: string, partition: number,
   }
 }
 
-/** Hop 3: a marked record posted to `<user_id>.pin` lands in S3 within the sink's flush. */
+/** Posts the marked pin row to `topic`; a topic that does not exist yet (a broker without auto-creation: 404 40401) is created through the REST proxy's v3 API first. */
+async function postMarked(context: HopContext, topic: string): Promise<Sent> {
+  const post = () => send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
+  const sent = await post();
+  if (!sent.ok || sent.answer.status !== 404 || (sent.answer.json as { error_code?: unknown } | undefined)?.error_code !== 40401) return sent;
+  await createTopics(context.gateway, [topic], { replicationFactor: context.target.kind === 'aws' ? 3 : 1 });
+  return post();
+}
+
+/**
+ * Hop 3: a marked record posted to the doctor's own topic `<user_id>.doctor` lands in S3 within the
+ * sink's flush: the connector's `topics.regex=<user_id>.*` copies it, and no reader of the
+ * learner's tables reads it (doctorNames).
+ */
 export async function checkSink(context: HopContext): Promise<HopResult> {
   const { target } = context;
   const hop: HopName = 'S3 sink';
   const topics = context.earlier.find((r) => r.hop === 'REST proxy topics');
   if (topics?.status !== 'ok') return { hop, status: 'skipped', reason: 'not checked: the REST proxy does not list the topics yet' };
-  const topic = target.topics.pin;
-  const sent = await send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
+  const topic = target.checkTopic;
+  let sent: Sent;
+  try {
+    sent = await postMarked(context, topic);
+  } catch (error) {
+    return failed(hop, `the doctor's topic ${topic} does not exist and creating it failed: ${describeError(error)}`,
+      target.kind === 'aws' ? `create it on the EC2 client: ./kafka-topics.sh --bootstrap-server <BootstrapServerString> --command-config client.properties --create --topic ${topic}` : 'restart the local stack (npm run stack)');
+  }
   if (!sent.ok) return failed(hop, `posting to ${topic} got no answer (${sent.code})`, 'run npm run doctor again; if it persists, the REST proxy on the EC2 client stopped');
   const { answer } = sent;
   const entry = (answer.json as { offsets?: { partition?: unknown; offset?: unknown; error?: unknown; error_code?: unknown }[] } | undefined)?.offsets?.[0];
@@ -272,12 +296,9 @@ function streamFailure(context: HopContext, stream: string, what: string, type: 
     : 'check the /streams routes of the API (import api-gateway/openapi.yaml of npm run aws:kit, then Deploy API) and the IAM role of the Kinesis integration');
 }
 
-/** One stream through the gateway: it is described ACTIVE and takes a record. */
-async function streamViaGateway(context: HopContext, table: TableKey): Promise<HopResult | undefined> {
-  const { target } = context;
-  const stream = target.streams[table];
-  const base = `/streams/${encodeURIComponent(stream)}`;
-  const described = await send(context.gateway, 'GET', base);
+/** One stream through the gateway's `GET /streams/{stream-name}`: it is ACTIVE. */
+async function describeViaGateway(context: HopContext, stream: string): Promise<HopResult | undefined> {
+  const described = await send(context.gateway, 'GET', `/streams/${encodeURIComponent(stream)}`);
   if (!described.ok) return streamFailure(context, stream, 'GET /streams/{stream-name}', undefined, `no answer (${described.code})`);
   const refusal = gatewayRefusal(described.answer);
   if (refusal) {
@@ -287,8 +308,12 @@ async function streamViaGateway(context: HopContext, table: TableKey): Promise<H
   if (described.answer.status !== 200 || describedType) return streamFailure(context, stream, 'DescribeStream', describedType, `${described.answer.status} ${short(described.answer.text)}`);
   const status = (described.answer.json as { StreamDescription?: { StreamStatus?: string } }).StreamDescription?.StreamStatus;
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
-  const row = doctorRows(context.marker)[table];
-  const put = await send(context.gateway, 'PUT', `${base}/record`, { StreamName: stream, Data: row, PartitionKey: context.marker });
+  return undefined;
+}
+
+/** The marked record through the gateway's `PUT /streams/{stream-name}/record`. */
+async function putViaGateway(context: HopContext, stream: string): Promise<HopResult | undefined> {
+  const put = await send(context.gateway, 'PUT', `/streams/${encodeURIComponent(stream)}/record`, { StreamName: stream, Data: doctorRows(context.marker).pin, PartitionKey: context.marker });
   if (!put.ok) return streamFailure(context, stream, 'PUT /streams/{stream-name}/record', undefined, `no answer (${put.code})`);
   const putType = kinesisErrorType(put.answer);
   const sequence = (put.answer.json as { SequenceNumber?: unknown } | undefined)?.SequenceNumber;
@@ -296,35 +321,96 @@ async function streamViaGateway(context: HopContext, table: TableKey): Promise<H
   return undefined;
 }
 
-/** One stream through the SDK: DescribeStreamSummary says ACTIVE and PutRecord takes a record. */
-async function streamViaSdk(context: HopContext, table: TableKey): Promise<HopResult | undefined> {
-  const { target } = context;
-  const kinesis = target.kinesis;
-  if (!kinesis) throw new Error('streamViaSdk needs a Kinesis client');
-  const stream = target.streams[table];
-  const sdkFailure = (what: string, error: unknown): HopResult => {
-    // Kinesis' answers carry $metadata; no answer at all is a socket error code. Anything else is a bug here.
-    const fromAws = (error as { $metadata?: unknown }).$metadata !== undefined || typeof (error as { code?: unknown }).code === 'string';
-    if (!fromAws) throw error;
-    return streamFailure(context, stream, what, (error as { name?: string }).name, describeError(error));
-  };
+/** A failed SDK call on `stream` as the hop's result; anything that is not an answer of Kinesis (or a socket error) is a bug here and rethrown. */
+function sdkFailure(context: HopContext, stream: string, what: string, error: unknown): HopResult {
+  const fromAws = (error as { $metadata?: unknown }).$metadata !== undefined || typeof (error as { code?: unknown }).code === 'string';
+  if (!fromAws) throw error;
+  return streamFailure(context, stream, what, (error as { name?: string }).name, describeError(error));
+}
+
+function sdkClient(context: HopContext): KinesisClient {
+  const kinesis = context.target.kinesis;
+  if (!kinesis) throw new Error('the SDK path needs a Kinesis client');
+  return kinesis;
+}
+
+/** One stream through the SDK's DescribeStreamSummary: it is ACTIVE. */
+async function describeViaSdk(context: HopContext, stream: string): Promise<HopResult | undefined> {
   let status: string | undefined;
   try {
-    const described = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+    const described = await sdkClient(context).send(new DescribeStreamSummaryCommand({ StreamName: stream }));
     status = described.StreamDescriptionSummary?.StreamStatus;
   } catch (error) {
-    return sdkFailure('DescribeStreamSummary', error);
+    return sdkFailure(context, stream, 'DescribeStreamSummary', error);
   }
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
+  return undefined;
+}
+
+/** The marked record through the SDK's PutRecord. */
+async function putViaSdk(context: HopContext, stream: string): Promise<HopResult | undefined> {
   try {
-    await kinesis.send(new PutRecordCommand({ StreamName: stream, Data: Buffer.from(JSON.stringify(doctorRows(context.marker)[table]), 'utf8'), PartitionKey: context.marker }));
+    await sdkClient(context).send(new PutRecordCommand({ StreamName: stream, Data: Buffer.from(JSON.stringify(doctorRows(context.marker).pin), 'utf8'), PartitionKey: context.marker }));
   } catch (error) {
-    return sdkFailure('PutRecord', error);
+    return sdkFailure(context, stream, 'PutRecord', error);
   }
   return undefined;
 }
 
-/** Hop 4: each stream exists and accepts a record (the SDK or the gateway's routes, as configured). */
+/** How long the doctor's stream may take to be deleted (an earlier run's) or to become ACTIVE: Kinesis takes up to a minute. */
+const DOCTOR_STREAM_WAIT_MS = 120_000;
+
+/**
+ * The doctor's own stream takes the marked record: created (after an earlier run's deletion has
+ * finished), the record put, and deleted again, so nothing stays behind for a consumer or a bill.
+ */
+async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<HopResult | undefined> {
+  const { target } = context;
+  const stream = target.checkStream;
+  const admin = viaSdk ? createSdkStreamAdmin(sdkClient(context)) : createGatewayStreamAdmin(context.gateway);
+  try {
+    // No SDK waiter on the gateway path: one loop serves both.
+    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
+    while ((await admin.status(stream)) === 'DELETING' && Date.now() < deadline) await sleep(context.pollMs);
+    if (target.kind === 'aws') context.progress?.(`… creating ${stream} for the check and waiting until it is ACTIVE (Kinesis takes up to a minute)`);
+    await createStreams(admin, [stream], { pollMs: context.pollMs, timeoutMs: DOCTOR_STREAM_WAIT_MS });
+  } catch (error) {
+    return failed('Kinesis streams', `creating the doctor's stream ${stream} failed: ${describeError(error)}`, viaSdk
+      ? `the laptop's IAM user needs kinesis:CreateStream and kinesis:DeleteStream on ${stream}: attach iam/laptop-user-policy.json of npm run aws:kit`
+      : 'the IAM role of the Kinesis integration needs CreateStream and DeleteStream: attach iam/api-gateway-kinesis-role-policy.json of npm run aws:kit');
+  }
+  const failure = viaSdk ? await putViaSdk(context, stream) : await putViaGateway(context, stream);
+  const deleted = await deleteStream(context, stream, viaSdk);
+  // Locally the deletion takes an instant: wait for it, so that a stack stopped right after the check is not deleting still.
+  if (!deleted && target.kind === 'local') {
+    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
+    while ((await admin.status(stream)) !== undefined && Date.now() < deadline) await sleep(context.pollMs);
+  }
+  return failure ?? deleted;
+}
+
+/** Deletes the doctor's stream (DeleteStream through the SDK or `DELETE /streams/{stream-name}`). */
+async function deleteStream(context: HopContext, stream: string, viaSdk: boolean): Promise<HopResult | undefined> {
+  if (viaSdk) {
+    try {
+      await sdkClient(context).send(new DeleteStreamCommand({ StreamName: stream, EnforceConsumerDeletion: true }));
+    } catch (error) {
+      return sdkFailure(context, stream, 'DeleteStream', error);
+    }
+    return undefined;
+  }
+  const deleted = await send(context.gateway, 'DELETE', `/streams/${encodeURIComponent(stream)}`);
+  if (!deleted.ok) return streamFailure(context, stream, 'DELETE /streams/{stream-name}', undefined, `no answer (${deleted.code})`);
+  const type = kinesisErrorType(deleted.answer);
+  if (deleted.answer.status !== 200 || type) return streamFailure(context, stream, 'DeleteStream', type, `${deleted.answer.status} ${short(deleted.answer.text)}`);
+  return undefined;
+}
+
+/**
+ * Hop 4: the three streams are ACTIVE, and the doctor's own stream takes a record (the SDK or the
+ * gateway's routes, as configured). The learner's streams get no record: a consumer of them would
+ * read it.
+ */
 export async function checkStreams(context: HopContext): Promise<HopResult> {
   const { target } = context;
   const hop: HopName = 'Kinesis streams';
@@ -333,11 +419,13 @@ export async function checkStreams(context: HopContext): Promise<HopResult> {
     return { hop, status: 'skipped', reason: 'not checked: the invoke URL hop failed (kinesis_via: gateway)' };
   }
   for (const table of TABLES) {
-    const failure = viaSdk ? await streamViaSdk(context, table) : await streamViaGateway(context, table);
+    const failure = viaSdk ? await describeViaSdk(context, target.streams[table]) : await describeViaGateway(context, target.streams[table]);
     if (failure) return failure;
   }
+  const failure = await checkDoctorStream(context, viaSdk);
+  if (failure) return failure;
   const names = TABLES.map((table) => target.streams[table]).join(', ');
-  return { hop, status: 'ok', seen: `${names} are ACTIVE and each took a record (${viaSdk ? 'SDK' : 'the gateway\'s /streams routes'})` };
+  return { hop, status: 'ok', seen: `${names} are ACTIVE; ${target.checkStream} took the marked record and was deleted (${viaSdk ? 'SDK' : 'the gateway\'s /streams routes'})` };
 }
 
 /** Hop 5: the MySQL source answers `SELECT 1`, when one is configured. */

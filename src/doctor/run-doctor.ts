@@ -53,6 +53,7 @@ export async function runDoctor(target: DoctorTarget, options: RunDoctorOptions 
     pollMs: options.pollMs ?? (target.kind === 'aws' ? 1_000 : 100),
     marker,
     earlier: [],
+    ...(options.onLine ? { progress: options.onLine } : {}),
   };
   const lines: string[] = [];
   try {

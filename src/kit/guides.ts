@@ -1,4 +1,4 @@
-import { roleNames, type KitSettings } from './kit-settings';
+import { doctorNames, PLACEHOLDER_FILLED_BY, roleNames, type KitSettings } from './kit-settings';
 import { CONFLUENT_HOME, KAFKA_HOME, MSK_IAM_JAR, S3_SINK_PLUGIN_ZIP } from './properties';
 
 /** The step pages of the kit (Markdown), each starting with what it is for. */
@@ -53,8 +53,8 @@ export function customPluginNote(settings: KitSettings): string {
     '   your MSK cluster, authentication IAM, encryption TLS; capacity provisioned, 1 MCU, 1 worker;',
     '   "Connector configuration": the lines of `s3-sink-connector.properties` (comments may be left out);',
     `   access permissions: \`${roleNames(settings.userId).ec2Access}\` (iam/msk-connect-role-policy.json); log delivery to CloudWatch helps when nothing arrives.`,
-    `5. When the connector is Running, \`npm run doctor\` posts one marked record to ${settings.names.topics.pin} and waits for it in`,
-    `   \`s3://${settings.names.bucket}/topics/${settings.names.topics.pin}/\`.`,
+    `5. When the connector is Running, \`npm run doctor\` posts one marked record to its own topic ${doctorNames(settings.userId).topic}`,
+    `   (copied by the connector, read by none of your tables) and waits for it in \`s3://${settings.names.bucket}/topics/${doctorNames(settings.userId).topic}/\`.`,
     '',
   ].join('\n');
 }
@@ -64,7 +64,7 @@ export const DAG_USER_ID_DEFAULT = '"PINTEREST_USER_ID", "localuser"';
 
 export function mwaaDatabricksSteps(settings: KitSettings): string {
   const dag = `${settings.names.dagId}.py`;
-  const notebookDir = `/Workspace/Users/<you>/pinterest-pipeline/databricks`;
+  const notebookDir = settings.databricksNotebookDir;
   return [
     `# Databricks and MWAA: the daily batch run (user ${settings.userId})`,
     '',
@@ -90,7 +90,7 @@ export function mwaaDatabricksSteps(settings: KitSettings): string {
     `   sed 's/${DAG_USER_ID_DEFAULT}/"PINTEREST_USER_ID", "${settings.userId}"/' dags/localuser_dag.py > ${dag}`,
     '   ```',
     '',
-    `2. Upload it to the \`dags/\` folder of your MWAA environment's bucket: \`aws s3 cp ${dag} s3://<your-mwaa-bucket>/dags/\`;`,
+    `2. Upload it to the \`dags/\` folder of your MWAA environment's bucket: \`aws s3 cp ${dag} s3://${settings.mwaaBucket}/dags/\`;`,
     '   the environment\'s `requirements.txt` needs `apache-airflow-providers-databricks`.',
     `3. Airflow UI → Admin → Connections → \`databricks_default\`: type Databricks, host \`${settings.databricksHost}\`,`,
     '   password: the personal access token (or extra `{"token": "<token>"}`).',
@@ -109,9 +109,15 @@ export function kitReadme(settings: KitSettings, files: string[], placeholders: 
     'Rerun it after changing credentials/ or to fill placeholders: `npm run aws:kit -- --help`. The step-by-step guide is',
     '`docs/from-local-to-aws.md` in the repository; run `npm run doctor` after each step.',
     '',
-    placeholders.length
-      ? `Still to fill in (search the files for them): ${placeholders.map((p) => `\`${p}\``).join(', ')}.`
-      : 'No placeholders left.',
+    ...(placeholders.length
+      ? [
+        'Still to fill in (search the files for them), and what fills each when you rerun the kit:',
+        '',
+        '| placeholder | filled by |',
+        '| --- | --- |',
+        ...placeholders.map((p) => `| \`${p}\` | ${fillerCell(PLACEHOLDER_FILLED_BY[p])} |`),
+      ]
+      : ['No placeholders left.']),
     '',
     '| step | file | where it goes |',
     '| --- | --- | --- |',
@@ -126,4 +132,10 @@ export function kitReadme(settings: KitSettings, files: string[], placeholders: 
     ...files.map((f) => `- \`${f}\``),
     '',
   ].join('\n');
+}
+
+/** A filler as a table cell: an option in code spans, a file key as said. */
+function fillerCell(filler: string | undefined): string {
+  if (!filler) return 'replace it by hand';
+  return filler.startsWith('--') ? `\`npm run aws:kit -- ${filler} ...\`` : filler.replace(/^(\S+) in (\S+)/, '`$1` in `$2`');
 }

@@ -1,4 +1,4 @@
-import { roleNames, type KitSettings } from './kit-settings';
+import { doctorNames, roleNames, type KitSettings } from './kit-settings';
 
 /**
  * The IAM policy documents of the kit. JSON admits no comments, so each document's use is said in
@@ -42,7 +42,7 @@ export function iamFiles(settings: KitSettings): IamFile[] {
   return [
     {
       file: 'laptop-user-policy.json',
-      use: `Attach to the IAM user whose keys the laptop uses (AWS_PROFILE or ~/.aws/credentials): npm start, npm run clean and npm run doctor read s3://${bucket}, and the streaming path and npm run stream put to and read the streams streaming-${userId}-pin|geo|user with the SDK (kinesis_via: sdk).`,
+      use: `Attach to the IAM user whose keys the laptop uses (AWS_PROFILE or ~/.aws/credentials): npm start, npm run clean and npm run doctor read s3://${bucket}, and the streaming path and npm run stream put to and read the streams streaming-${userId}-pin|geo|user with the SDK (kinesis_via: sdk); npm run doctor creates, writes and deletes its own stream ${doctorNames(userId).stream}.`,
       document: policy(
         bucketRead,
         { Sid: 'ReadTheSinkObjects', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
@@ -52,6 +52,12 @@ export function iamFiles(settings: KitSettings): IamFile[] {
           Effect: 'Allow',
           Action: ['kinesis:CreateStream', 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:PutRecord', 'kinesis:PutRecords'],
           Resource: streams,
+        },
+        {
+          Sid: 'DeleteTheDoctorsStream',
+          Effect: 'Allow',
+          Action: 'kinesis:DeleteStream',
+          Resource: `arn:aws:kinesis:${region}:${accountId}:stream/${doctorNames(userId).stream}`,
         },
       ),
     },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Names, PipelineConfig } from '../config';
 
 /**
@@ -26,6 +27,10 @@ export interface KitSettings {
   /** Databricks workspace URL and cluster, when credentials/databricks.yaml has them. */
   databricksHost: string;
   databricksClusterId: string;
+  /** The workspace folder the notebooks of databricks/ are imported into (notebook_path's folder). */
+  databricksNotebookDir: string;
+  /** The S3 bucket of the MWAA environment, whose dags/ folder holds the DAG. */
+  mwaaBucket: string;
 }
 
 /** Placeholders for what the learner copies from the AWS console. Each is written once here. */
@@ -37,7 +42,30 @@ export const KIT_PLACEHOLDERS = {
   clusterName: '<your-msk-cluster-name>',
   databricksHost: '<your-databricks-workspace-url>',
   databricksClusterId: '<your-databricks-cluster-id>',
+  databricksNotebookDir: '/Workspace/Users/<your-databricks-user>/pinterest-pipeline/databricks',
+  mwaaBucket: '<your-mwaa-bucket>',
 } as const;
+
+/**
+ * What fills each placeholder: an option of `npm run aws:kit` or a key of credentials/. Printed
+ * next to every placeholder still in the kit, so none is left without a way to fill it.
+ */
+export const PLACEHOLDER_FILLED_BY: Record<string, string> = {
+  '<your-aws-account-id>': '--account-id',
+  '<your-msk-bootstrap-servers>': '--bootstrap-servers',
+  '<your-msk-zookeeper-connection-string>': '--zookeeper-connect',
+  '<your-ec2-client-public-dns>': '--rest-proxy-host',
+  '<your-msk-cluster-name>': '--cluster-name',
+  '<your-mwaa-bucket>': '--mwaa-bucket',
+  '<your-databricks-workspace-url>': 'host in credentials/databricks.yaml (or DATABRICKS_HOST)',
+  '<your-databricks-cluster-id>': 'cluster_id in credentials/databricks.yaml (or DATABRICKS_CLUSTER_ID)',
+  '<your-databricks-user>': 'notebook_path in credentials/databricks.yaml (or DATABRICKS_NOTEBOOK_PATH): its folder',
+};
+
+/** `<placeholder>: <what fills it>` for each placeholder, in the order given. */
+export function describePlaceholders(placeholders: readonly string[]): string[] {
+  return placeholders.map((placeholder) => `${placeholder}: ${PLACEHOLDER_FILLED_BY[placeholder] ?? 'replace it by hand in the files'}`);
+}
 
 /** Matches any placeholder of the kit, to list the ones still to fill in. */
 export const PLACEHOLDER_PATTERN = /<your-[a-z0-9-]+>/g;
@@ -50,10 +78,14 @@ export interface KitOverrides {
   zookeeperConnect?: string;
   restProxyHost?: string;
   clusterName?: string;
+  mwaaBucket?: string;
 }
 
+/** What of the configuration the kit reads. */
+export type KitConfig = Pick<PipelineConfig, 'userId' | 'names' | 'aws' | 'databricks'>;
+
 /** The kit's settings from the configuration, with what the command line adds. */
-export function kitSettings(config: PipelineConfig, overrides: KitOverrides = {}): KitSettings {
+export function kitSettings(config: KitConfig, overrides: KitOverrides = {}): KitSettings {
   const stage = config.aws.invokeUrl ? new URL(config.aws.invokeUrl).pathname.split('/').filter(Boolean)[0] ?? 'prod' : 'prod';
   return {
     userId: config.userId,
@@ -68,7 +100,21 @@ export function kitSettings(config: PipelineConfig, overrides: KitOverrides = {}
     stage,
     databricksHost: config.databricks.host ?? KIT_PLACEHOLDERS.databricksHost,
     databricksClusterId: config.databricks.clusterId ?? KIT_PLACEHOLDERS.databricksClusterId,
+    databricksNotebookDir: config.databricks.notebookPath ? path.posix.dirname(config.databricks.notebookPath) : KIT_PLACEHOLDERS.databricksNotebookDir,
+    mwaaBucket: overrides.mwaaBucket ?? KIT_PLACEHOLDERS.mwaaBucket,
   };
+}
+
+/**
+ * The doctor's own topic and stream, so that its marked records never reach the learner's tables
+ * or quarantines. `<user_id>.doctor` matches the sink's `topics.regex=<user_id>.*` (so the S3
+ * sink hop still proves the connector copies the user's topics), but the batch readers (npm run
+ * clean, notebook 03, batch_clean.sql) read only `topics/<user_id>.pin|geo|user/`. The stream
+ * `streaming-<user_id>-doctor` is read by no consumer (they read the three streams by name); the
+ * doctor deletes it after the check, so it costs nothing on AWS.
+ */
+export function doctorNames(userId: string): { topic: string; stream: string } {
+  return { topic: `${userId}.doctor`, stream: `streaming-${userId}-doctor` };
 }
 
 /** The course's IAM role names, derived from the user id. */

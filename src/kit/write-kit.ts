@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, PipelineError } from '../errors';
 import { ec2ClientSteps, customPluginNote, kitReadme, mwaaDatabricksSteps } from './guides';
@@ -9,6 +9,9 @@ import { clientProperties, connectorProperties, kafkaRestProperties } from './pr
 
 /** Where `npm run aws:kit` writes by default, under the workspace root. */
 export const DEFAULT_KIT_DIR = path.join('output', 'aws-kit');
+
+/** Where the example kit is committed (`npm run aws:kit -- --example`), so GitHub shows it. */
+export const EXAMPLE_KIT_DIR = path.join('docs', 'aws-kit');
 
 /** The kit's files: path relative to the kit folder → content. */
 export type KitFiles = Record<string, string>;
@@ -52,4 +55,27 @@ export async function writeKit(dir: string, files: KitFiles): Promise<string[]> 
     written.push(file);
   }
   return written;
+}
+
+/** The kit's files that differ in `dir` (changed, missing) and the files `dir` has beyond them (extra), each named relative to `dir`. */
+export async function staleKitFiles(dir: string, files: KitFiles): Promise<string[]> {
+  const stale: string[] = [];
+  for (const [name, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    const current = await readFile(path.join(dir, name), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (current === undefined) stale.push(`${name} missing`);
+    else if (current !== text) stale.push(`${name} changed`);
+  }
+  const present = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  for (const entry of present) {
+    if (!entry.isFile()) continue;
+    const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (!(name in files)) stale.push(`${name} extra`);
+  }
+  return stale;
 }

@@ -8,13 +8,30 @@ import { createHttpClient, isNoAnswer, networkCode, type HttpClient, type HttpRe
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { PLACEHOLDERS } from '../contract/known-values';
 import { parseSinkKey, partitionPrefix, sinkObjectKey } from '../contract/sink-object';
+import { ensureStreams } from './start-local-stack';
 
 /**
  * One post sent down both paths of the pipeline and followed to where it lands: the batch path
  * (invoke URL `/topics/<topic>` → REST proxy → S3 sink → an object in the bucket) and the
  * streaming path (invoke URL `/streams/<stream>/record` → Kinesis, read back with
  * GetShardIterator/GetRecords). Used by `scripts/produce-sample.ts` and notebook 01.
+ *
+ * The sample goes to topics and streams of its own (`sampleNames`), never the learner's: the sink
+ * copies `<user_id>.sample.<table>` as it copies every `<user_id>.*` topic, but `npm run clean`,
+ * notebook 03 and the stream consumer read only `<user_id>.<table>` and `streaming-<user_id>-<table>`,
+ * so the sample never reaches a table, a quarantine or an answer.
  */
+
+/** Where the sample post goes: `<user_id>.sample.<table>` and `streaming-<user_id>-sample-<table>`. */
+export function sampleNames(userId: string): Pick<Names, 'topics' | 'streams'> {
+  const topics = {} as Record<TableKey, string>;
+  const streams = {} as Record<TableKey, string>;
+  for (const table of TABLES) {
+    topics[table] = `${userId}.sample.${table}`;
+    streams[table] = `streaming-${userId}-sample-${table}`;
+  }
+  return { topics, streams };
+}
 
 /** A post shaped like the course's rows, placeholders included. */
 export const SAMPLE_POST: Post = {
@@ -40,7 +57,8 @@ export const SAMPLE_POST: Post = {
 export interface SampleTarget {
   endpoints: { invokeUrl: string };
   bucket: string;
-  names: Pick<Names, 'topics' | 'streams'>;
+  /** Names the sample's own topics and streams (`sampleNames`). */
+  userId: string;
   s3: S3Client;
   kinesis: KinesisClient;
 }
@@ -77,6 +95,8 @@ export interface SampleRoundTrip {
 
 export interface SampleRoundTripOptions {
   post?: Post;
+  /** Where the rows go (default `sampleNames(target.userId)`: topics and streams no reader of the learner's tables reads). */
+  names?: Pick<Names, 'topics' | 'streams'>;
   /**
    * Client of the invoke URL, made once by the caller (`scripts/produce-sample.ts`); without one, a
    * client of `target.endpoints.invokeUrl` is made for this round trip and closed at its end.
@@ -91,17 +111,20 @@ export async function runSampleRoundTrip(target: SampleTarget, options: SampleRo
   const post = options.post ?? SAMPLE_POST;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const http = options.http ?? createSampleHttpClient(target.endpoints.invokeUrl);
+  const names = options.names ?? sampleNames(target.userId);
   const batch: BatchLanding[] = [];
   const streaming: StreamLanding[] = [];
   try {
+    // The topics are created by the first produce (auto-creation, the stack's default); the streams here.
+    await ensureStreams(target.kinesis, TABLES.map((table) => names.streams[table]));
     for (const table of TABLES) {
-      const topic = target.names.topics[table];
+      const topic = names.topics[table];
       const { partition, offset } = await produceRow(http, topic, post[table]);
       const found = await waitForSinkObject(target.s3, target.bucket, topic, partition, offset, timeoutMs);
       batch.push({ table, topic, partition, offset, bucket: target.bucket, ...found });
     }
     for (const table of TABLES) {
-      const stream = target.names.streams[table];
+      const stream = names.streams[table];
       const partitionKey = `${table}-${rowId(post, table)}`;
       const put = await putStreamRecord(http, stream, post[table], partitionKey);
       const data = await readStreamRecord(target.kinesis, stream, put.ShardId, put.SequenceNumber);

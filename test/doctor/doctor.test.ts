@@ -98,26 +98,40 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
       assert.deepEqual(report.results.map((r) => r.status), HOPS.map(() => 'ok'), context);
       report.lines.forEach((line, i) => assert.match(line, new RegExp(`^✅ ${HOPS[i]}: \\S`), context));
       assert.match(report.marker, /^doctor-[0-9a-f]{12}$/);
-      // The marked record really is in S3 under topics/<user>.pin/, in the PIN shape.
-      const objects = await listObjects(stack.s3, stack.bucket, `topics/${userId}.pin/`);
-      assert.ok(objects.length > 0);
-      assert.match(hop(report, 'S3 sink').line, new RegExp(`s3://${stack.bucket}/topics/${userId}\\.pin/partition=0/${userId}\\.pin\\+0\\+\\d{10}\\.json`));
+      // The marked record really is in S3, under the doctor's own topic, not the learner's.
+      assert.ok((await listObjects(stack.s3, stack.bucket, `topics/${userId}.doctor/`)).length > 0);
+      assert.deepEqual(await listObjects(stack.s3, stack.bucket, `topics/${userId}.pin/`), []);
+      assert.match(hop(report, 'S3 sink').line, new RegExp(`s3://${stack.bucket}/topics/${userId}\\.doctor/partition=0/${userId}\\.doctor\\+0\\+\\d{10}\\.json`));
+      assert.match(hop(report, 'Kinesis streams').line, new RegExp(`streaming-${userId}-doctor took the marked record and was deleted`));
       assert.match(hop(report, 'Kinesis streams').line, viaSdk ? /\(SDK\)$/ : /gateway's \/streams routes/);
       assert.ok(db.queries.includes('SELECT 1 AS ok'));
       assert.deepEqual(dbx.requests.at(-1), { line: 'GET /api/2.0/clusters/get?cluster_id=0101-abc', authorization: `Bearer ${GOOD_TOKEN}` });
     });
   }
 
-  test('the streams really took the marked record', async () => {
-    const report = await runDoctor(healthy(false));
-    assert.equal(report.ok, true, report.lines.join('\n'));
-    const stream = stack.names.streams.user;
-    const { ShardIterator } = await stack.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
-    const { Records } = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-    const texts = (Records ?? []).map((r) => Buffer.from(r.Data ?? []).toString('utf8'));
-    const mine = texts.map((t) => JSON.parse(t) as Record<string, unknown>).find((row) => row.last_name === report.marker);
-    assert.ok(mine, `no record with ${report.marker} in ${stream}`);
-    assert.equal(mine.ind, -1);
+  test('no trace in the learner\'s streams: they hold no record; the doctor\'s own stream is gone after the check', async () => {
+    for (const viaSdk of [false, true]) {
+      const report = await runDoctor(healthy(viaSdk));
+      assert.equal(report.ok, true, report.lines.join('\n'));
+      await waitUntilGone(stack.kinesis, `streaming-${userId}-doctor`);
+    }
+    for (const stream of Object.values(stack.names.streams)) {
+      const { ShardIterator } = await stack.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+      const { Records } = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
+      assert.deepEqual(Records ?? [], [], `${stream} holds a record of the doctor`);
+    }
+  });
+
+  test('a topic that does not exist yet on a broker without auto-creation: the doctor creates its own topic first', async () => {
+    const otherUser = `doc-noauto-${randomBytes(3).toString('hex')}`;
+    const strict = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, userId: otherUser, autoCreateTopics: false, provision: true, logger: quietLogger });
+    try {
+      const report = await runDoctor(localDoctorTarget({ ...strict, close: async () => undefined }, { viaSdk: true }));
+      assert.equal(hop(report, 'S3 sink').result.status, 'ok', report.lines.join('\n'));
+      assert.match(hop(report, 'S3 sink').line, new RegExp(`topics/${otherUser}\\.doctor/`));
+    } finally {
+      await strict.stop();
+    }
   });
 
   test('hop 1 broken: an invoke URL where nothing listens', async () => {
@@ -152,7 +166,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
     try {
       const target = localDoctorTarget({ ...noCopy, close: async () => undefined }, { viaSdk: true });
       const report = await runDoctor(target, { sinkTimeoutMs: 1_500 });
-      assertOnlyFailure(report, 'S3 sink', new RegExp(`the marked record \\(${otherUser}\\.pin partition 0 offset 0\\) is not in s3://user-${otherUser}-bucket/topics/${otherUser}\\.pin/ after 2 s`));
+      assertOnlyFailure(report, 'S3 sink', new RegExp(`the marked record \\(${otherUser}\\.doctor partition 0 offset 0\\) is not in s3://user-${otherUser}-bucket/topics/${otherUser}\\.doctor/ after 2 s`));
       assert.match(hop(report, 'S3 sink').line, /topics\.regex/);
       assert.deepEqual(report.results.map((r) => r.status), ['ok', 'ok', 'failed', 'ok', 'skipped', 'skipped'], report.lines.join('\n'));
     } finally {
@@ -180,7 +194,7 @@ describe('npm run doctor against the local stack', { timeout: 180_000 }, () => {
     try {
       const target = { ...localDoctorTarget({ ...noCopy, close: async () => undefined }, { viaSdk: true }), kind: 'aws' as const };
       const report = await runDoctor(target, { sinkTimeoutMs: 1_000, pollMs: 100 });
-      assertOnlyFailure(report, 'S3 sink', new RegExp(`look at the MSK Connect connector ${otherUser}-connector: .*its topics\\.regex must match ${otherUser}\\.pin \\(topics\\.regex=${otherUser}\\.\\*\\)`));
+      assertOnlyFailure(report, 'S3 sink', new RegExp(`look at the MSK Connect connector ${otherUser}-connector: .*its topics\\.regex must match ${otherUser}\\.doctor \\(topics\\.regex=${otherUser}\\.\\*\\)`));
     } finally {
       await noCopy.stop();
     }

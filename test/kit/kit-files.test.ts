@@ -262,7 +262,7 @@ describe('npm run aws:kit', () => {
       const connector = await readFile(path.join(out, 'msk-connect', 's3-sink-connector.properties'), 'utf8');
       assert.match(connector, /^topics\.regex=localuser\.\*$/m);
       assert.match(printed, /api-gateway\/openapi\.yaml/);
-      assert.match(printed, /still to fill in: .*<your-msk-bootstrap-servers>/);
+      assert.match(printed, /still to fill in, and what fills each.*\n(  <your-.*\n)*  <your-msk-bootstrap-servers>: --bootstrap-servers\n/);
     } finally {
       if (previous === undefined) delete process.env.PP_CREDENTIALS_DIR;
       else process.env.PP_CREDENTIALS_DIR = previous;
