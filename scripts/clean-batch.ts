@@ -74,7 +74,8 @@ export async function main(argv: string[]): Promise<CleanStepResult | undefined>
       allowGaps: values['allow-gaps'] === true,
     });
     console.log(formatTable(summariseCleanStep(result), ['table', 'objects', 'records', 'missing', 'quarantined', 'parsed', 'duplicates', 'cleaned']));
-    console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl} (run ${result.run.run}${result.run.checkedAgainstEndOffsets ? ', every record below the end offsets read' : ''})`);
+    console.log(`cleaned tables: ${outDir}/{pin,geo,user}.{csv,jsonl}`);
+    console.log(`batch run ${result.run.run}${result.run.checkedAgainstEndOffsets ? ': every record below the topics\' end offsets read' : ''} (${outDir}/run.json)`);
     if (result.read.quarantined > 0) console.log(`quarantined records: ${Object.values(result.read.quarantineFiles).join(', ')}`);
     if (result.acceptedLoss) {
       for (const line of result.gapLines) console.error(line);

@@ -6,10 +6,11 @@
 import { numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { loadConfig, type PipelineConfig } from '../src/config';
 import { PipelineError } from '../src/errors';
-import { openDoctorTarget } from '../src/doctor/doctor-target';
-import { runDoctor, DEFAULT_SINK_TIMEOUT_MS, type DoctorReport } from '../src/doctor/run-doctor';
+import type { DoctorReport } from '../src/doctor/run-doctor';
 import { createLogger } from '../src/log';
-import { DEFAULT_DATA_DIR } from '../src/local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
+import { DEFAULT_SINK_TIMEOUT_MS } from '../src/doctor/defaults';
+import { requireRunningStack } from './lib/preflight';
 
 export const SPEC: CommandSpec = {
   name: 'npm run doctor --',
@@ -36,7 +37,12 @@ export async function main(argv: string[], options: DoctorMainOptions = {}): Pro
   const config = options.config ?? loadConfig();
   const timeout = numberOption(values, 'timeout', 1);
   const log = createLogger('doctor');
-  const target = await openDoctorTarget(config, { local: values.local === true, dataDir: pathOption(values, 'data-dir'), log });
+  const dataDir = pathOption(values, 'data-dir', DEFAULT_DATA_DIR);
+  await requireRunningStack({ target: values.local === true ? 'local' : config.target }, dataDir);
+  // Loaded after parsing and the stack check: --help and a missing stack answer without loading the clients.
+  const { openDoctorTarget } = require('../src/doctor/doctor-target') as typeof import('../src/doctor/doctor-target');
+  const { runDoctor } = require('../src/doctor/run-doctor') as typeof import('../src/doctor/run-doctor');
+  const target = await openDoctorTarget(config, { local: values.local === true, dataDir, log });
   let report: DoctorReport;
   try {
     out.write(`doctor: checking ${target.description} for user ${target.userId}\n`);

@@ -2,7 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
 import type { MysqlSourceConfig, PipelineConfig } from '../config';
-import { DEFAULT_DATA_DIR, EPHEMERAL_PORTS, findOrStartLocalStack, type LocalStackConnection } from '../local-stack/start-local-stack';
+import { connectLocalStack, DEFAULT_DATA_DIR, type LocalStackConnection } from '../local-stack/start-local-stack';
 import type { Logger } from '../log';
 import type { TableKey } from '../contract/tables';
 import { doctorNames } from '../kit/kit-settings';
@@ -82,20 +82,13 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
     };
   }
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  const connection: LocalStackConnection = await findOrStartLocalStack({
-    lookIn: dataDir,
-    temporary: true,
-    userId: config.userId,
-    bucket: config.names.bucket,
-    region: config.aws.region,
-    ports: EPHEMERAL_PORTS,
-    ...(options.log ? { logger: options.log } : {}),
-  });
-  if (!connection.stack && connection.userId !== config.userId) {
+  // The learner's running stack, as every step uses it: none running fails at once saying to start it.
+  const connection: LocalStackConnection = await connectLocalStack(dataDir);
+  if (connection.userId !== config.userId) {
     options.log?.warn(`the local stack running from ${dataDir} is for user ${connection.userId}, not ${config.userId}; checking its topics and streams`);
   }
   return localDoctorTarget(connection, {
-    description: connection.stack ? 'a local stack started for this check' : `the local stack running from ${dataDir}`,
+    description: `the local stack running from ${dataDir}`,
     viaSdk: config.aws.kinesisVia === 'sdk',
     database,
     databricks,

@@ -4,8 +4,9 @@ import { createDatabricksHttpClient } from '../orchestration/databricks-run';
 import type { DoctorTarget } from './doctor-target';
 import { HOPS, newMarker, type HopContext, type HopResult } from './hops';
 
-/** How long the marked record may take to reach S3: MSK Connect with flush.size=1 takes seconds to a minute. */
-export const DEFAULT_SINK_TIMEOUT_MS = { aws: 60_000, local: 15_000 } as const;
+import { DEFAULT_SINK_TIMEOUT_MS } from './defaults';
+
+export { DEFAULT_SINK_TIMEOUT_MS };
 /** Per HTTP request to the invoke URL or Databricks. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 

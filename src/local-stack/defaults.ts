@@ -33,3 +33,6 @@ export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy
 
 /** The command-line flag that sets each port, named in "port in use" messages. */
 export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port' };
+
+/** The streaming step's DuckDB file in a stack's data folder: it goes with the streams it checkpoints, so `--fresh` removes it too. */
+export const STREAM_DATABASE = 'streaming.duckdb';

@@ -19,7 +19,7 @@ import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
 import { TopicStore, writeFileAtomic } from './topic-store';
 
-import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName } from './defaults';
+import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, STREAM_DATABASE, type PortName } from './defaults';
 
 import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack } from './running-stack';
 
@@ -268,9 +268,13 @@ export async function findOrStartLocalStack(options: LocalStackOptions & { lookI
   return connectionTo(running);
 }
 
-/** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else; says so first when `log` is given (it can take seconds). */
+/**
+ * Removes the stack's own sub-folders, `stack.json` and the streaming database (whose checkpoints
+ * belong to the streams removed) from `dataDir`, nothing else; says so first when `log` is given (it
+ * can take seconds).
+ */
 export async function removeStackData(dataDir: string, log?: Logger): Promise<void> {
-  const entries = ['topics', 's3', 'sink', 'kinesis', STACK_FILE];
+  const entries = ['topics', 's3', 'sink', 'kinesis', STACK_FILE, STREAM_DATABASE, `${STREAM_DATABASE}.wal`];
   log?.info(`--fresh: removing the data of earlier runs from ${dataDir} (${entries.slice(0, 4).join('/, ')}/) ...`);
   const started = Date.now();
   for (const entry of entries) {

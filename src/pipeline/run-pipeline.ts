@@ -25,7 +25,7 @@ import type { Logger } from '../log';
 import { removeStackData } from '../local-stack/start-local-stack';
 import { createProgress, type ProgressOptions } from '../progress';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consume-streams';
-import { removeStreamDatabase, streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
+import { streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
 import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
 import { TABLES, type TableKey } from '../contract/tables';
@@ -83,7 +83,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const { config, source, log } = options;
   if (config.target === 'local') {
     await removeStackData(options.dataDir);
-    await removeStreamDatabase(streamDatabaseFile(options.dataDir));
   }
   const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, log });
   try {

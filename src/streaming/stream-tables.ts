@@ -26,6 +26,7 @@ import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { appendRawRows, cleanRawTable, createRawTable } from '../cleaning/duckdb-cleaning';
 import { describeError, PipelineError } from '../errors';
 import type { Frame } from '../frames';
+import { STREAM_DATABASE } from '../local-stack/defaults';
 import { TABLES, type TableKey } from '../contract/tables';
 
 /** DuckDB's memory for the streaming database: the tables live on disk, only the working set in memory. */
@@ -185,12 +186,7 @@ export async function readStreamTableFrame(file: string, name: string, table: Ta
 
 /** The streaming database of a data folder (the local stack's `.local-stack/`, so it goes with the streams it checkpoints). */
 export function streamDatabaseFile(dataDir: string): string {
-  return path.join(dataDir, 'streaming.duckdb');
-}
-
-/** Removes a streaming database (with its write-ahead log): its checkpoints belong to streams that are gone. */
-export async function removeStreamDatabase(file: string): Promise<void> {
-  for (const f of [file, `${file}.wal`]) await rm(f, { force: true });
+  return path.join(dataDir, STREAM_DATABASE);
 }
 
 /** An order-independent fingerprint of a table's rows: its count and two sums of row hashes. */

@@ -94,12 +94,12 @@ interface Run {
 
 /** What the test adds to `npm run <script>` (see the header). A script not listed fails the test: say how it is isolated. */
 const ISOLATE: Record<string, (run: Run) => string[]> = {
-  stack: (run) => ['--data-dir', run.dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--flush-size', '500'],
+  stack: (run) => ['--data-dir', run.dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0'],
   'create-topics': (run) => ['--data-dir', run.dataDir],
   'emulate:batch': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-batch.jsonl')],
   'emulate:stream': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-stream.jsonl')],
   doctor: (run) => ['--data-dir', run.dataDir],
-  clean: (run) => ['--s3-endpoint', run.s3 ?? DEFAULT_S3, '--out', path.join(run.output, 'clean'), '--quarantine', path.join(run.output, 'quarantine')],
+  clean: (run) => ['--data-dir', run.dataDir, '--out', path.join(run.output, 'clean'), '--quarantine', path.join(run.output, 'quarantine')],
   analyse: (run) => ['--clean-dir', path.join(run.output, 'clean'), '--out', run.output],
   stream: (run) => ['--data-dir', run.dataDir, '--quarantine', path.join(run.output, 'quarantine', 'streaming-quarantine.jsonl'), '--database', path.join(run.output, 'streaming.duckdb')],
   spark: () => [],
@@ -229,14 +229,14 @@ describe('docs/assessment.md: every command runs and prints its excerpt', () => 
     const running = await readRunningStack(run.dataDir);
     assert.ok(running, `npm run stack did not start: ${stackOutput}`);
     run.s3 = running.endpoints.s3;
-    return { code: 0, stdout: stackOutput, stderr: '', errors: [] };
+    return { code: 0, stdout: stackOutput, stderr: '', errors: [], pid: stack.pid ?? 0, ms: 0 };
   }
 
   async function runCommand(command: string): Promise<ProcessRun> {
     if (/^npm run stack( |$)/.test(command)) return startStack(command);
     if (command.startsWith('export ')) {
       for (const [, name, value] of command.slice(7).matchAll(/(\w+)=(\S+)/g)) run.env[name] = localise(value, run);
-      return { code: 0, stdout: '', stderr: '', errors: [] };
+      return { code: 0, stdout: '', stderr: '', errors: [], pid: 0, ms: 0 };
     }
     const { file, args } = commandLine(command, run);
     return runProcess(file, args, { cwd: WORKSPACE_ROOT, env: run.env, timeoutMs: 5 * 60_000 });

@@ -1,7 +1,8 @@
 /**
- * `npm run doctor` as a learner runs it: the real script, spawned. With no aws.yaml it starts a
- * local stack of its own (in a temporary folder, on free ports) and checks it: exit 0 when every
- * hop is ✅, exit 1 with one `error:` line when one is ❌ (here Databricks refusing the token).
+ * `npm run doctor` as a learner runs it: the real script, spawned. With no aws.yaml it checks the
+ * local stack running from its data folder (started here as `npm run stack` starts it, then
+ * `create-topics`'s topics and streams): exit 0 when every hop is ✅, exit 1 with one `error:` line
+ * when one is ❌ (here Databricks refusing the token). With no stack running it says to start one.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fakeDatabricks, type FakeDatabricks } from './helpers';
+import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack/start-local-stack';
 import { runTsScript } from '../support/run-process';
 
 
@@ -18,20 +20,23 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), 'pp-doctor-script-'));
   const credentials = mkdtempSync(path.join(work, 'credentials-'));
   let dbx: FakeDatabricks;
+  const userId = `dsc-${randomBytes(4).toString('hex')}`;
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-    const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `dsc-${randomBytes(4).toString('hex')}`, ...extra };
+    const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: userId, ...extra };
     for (const name of ['PP_SOURCE', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'PP_INVOKE_URL', 'PP_KINESIS_VIA', 'DATABRICKS_HOST', 'DATABRICKS_TOKEN', 'DATABRICKS_CLUSTER_ID', 'DATABRICKS_NOTEBOOK_PATH', 'PP_DEBUG']) {
       if (!(name in extra)) delete out[name];
     }
     return out;
   };
-  // An empty folder: no stack runs there, so the doctor starts its own.
-  const dataDir = path.join(work, 'no-stack-here');
+  const dataDir = path.join(work, 'stack');
+  let stack: LocalStack;
 
   before(async () => {
     dbx = await fakeDatabricks('dapi-the-right-one');
+    stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId, provision: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
   });
   after(async () => {
+    await stack.stop();
     await dbx.close();
     rmSync(work, { recursive: true, force: true });
   });
@@ -40,7 +45,7 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
     const run = await runTsScript('scripts/doctor.ts', ['--data-dir', dataDir], { env: env() });
     const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
     assert.equal(run.code, 0, context);
-    assert.match(run.stdout, /^doctor: checking a local stack started for this check for user dsc-/m, context);
+    assert.match(run.stdout, /^doctor: checking the local stack running from .* for user dsc-/m, context);
     assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('✅ ')).length, 4, context);
     assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('– ')).length, 2, context);
     assert.match(run.stdout, /every hop is healthy/);
@@ -56,6 +61,13 @@ describe('npm run doctor, spawned', { timeout: 200_000 }, () => {
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     assert.deepEqual(errors, ['error: 1 hop failed (Databricks); fix the first ❌ and run npm run doctor again'], context);
     assert.doesNotMatch(run.stdout + run.stderr, /dapi-expired-one/);
+  });
+
+  test('no stack running: one line saying to start it, exit 1', async () => {
+    const empty = path.join(work, 'no-stack-here');
+    const run = await runTsScript('scripts/doctor.ts', ['--data-dir', empty], { env: env() });
+    assert.equal(run.code, 1, run.stderr);
+    assert.deepEqual(run.errors, [`error: no local stack is running in ${empty}: start it with \`npm run stack\` -- --data-dir ${empty} (in another terminal, or with --background)`]);
   });
 
   test('--help prints the usage and exits 0', async () => {

@@ -62,7 +62,7 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
       }
       operations.set(route, methods);
     }
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, provision: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
   });
 
   after(async () => {

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { createTopics } from '../../src/emulation/create-topics';
+import { createHttpClient } from '../../src/http-client';
 import { EPHEMERAL_PORTS, readRunningStack, startLocalStack, STACK_FILE, type LocalStack } from '../../src/local-stack/start-local-stack';
 import { readStreamRecord, runSampleRoundTrip } from '../../src/local-stack/sample-roundtrip';
 import { startKinesisServer } from '../../src/local-stack/kinesis-server';
@@ -350,8 +352,11 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
       const running = await readRunningStack(dataDir);
       assert.equal(running?.pid, child.pid);
       assert.equal(running?.endpoints.invokeUrl, invokeUrl);
+      // The stack starts with no topics or streams: creating them is the learner's step, and the banner says so.
       const streams = (await (await fetch(`${invokeUrl}/streams`)).json()) as { StreamNames: string[] };
-      assert.deepEqual(streams.StreamNames.sort(), ['streaming-cli-user-geo', 'streaming-cli-user-pin', 'streaming-cli-user-user']);
+      assert.deepEqual(streams.StreamNames, []);
+      assert.match(stdout, /topics\s+cli-user\.pin, cli-user\.geo, cli-user\.user {2}\(not created yet: npm run create-topics\)/);
+      assert.match(stdout, /S3 sink\s+flush\.size 500, topics\.regex cli-user\.\*/);
 
       const stopAt = Date.now();
       child.kill('SIGINT');
@@ -397,7 +402,14 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
       const invokeUrl = /invoke URL\s+(http:\/\/127\.0\.0\.1:\d+\/prod)/.exec(stdout)?.[1] as string;
       const post = (topic: string) => fetch(`${invokeUrl}/topics/${topic}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' }, body: '{"records":[{"value":1}]}' });
       assert.equal((await post('cli-strict.pinn')).status, 404);
-      assert.equal((await post('cli-strict.pin')).status, 200);
+      assert.equal((await post('cli-strict.pin')).status, 404, 'not created yet');
+      const restProxy = createHttpClient({ baseUrl: /REST proxy\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] as string });
+      try {
+        await createTopics(restProxy, ['cli-strict.pin']);
+      } finally {
+        restProxy.close();
+      }
+      assert.equal((await post('cli-strict.pin')).status, 200, 'once created, it takes records');
       child.kill('SIGINT');
       assert.equal(await exit, 0);
     } finally {

@@ -13,6 +13,8 @@ const STEP_SCRIPTS: [script: string, args: string[]][] = [
   ['scripts/clean-batch.ts', []],
   ['scripts/stream.ts', []],
   ['scripts/download-bucket.ts', ['--to', 'unused']],
+  ['scripts/doctor.ts', []],
+  ['scripts/produce-sample.ts', []],
 ];
 
 /**
