@@ -16,7 +16,7 @@
  * So each table ends up with the rows the batch cleaning gives for everything sent.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../contract/clean-schema';
 import type { RawRowByTable } from '../contract/raw-records';
