@@ -1,9 +1,7 @@
 /** `scripts/stream.ts`: --help, and a run with --until-idle against a stack found running from its data folder. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -42,31 +40,6 @@ test('--until-idle consumes what the streams hold and prints a line per stream',
   assert.equal(timed?.tables.user.tableRows, 3);
 });
 
-
-/** Holds `port` on 127.0.0.1 (or finds it already held by another process); `release` frees it if held here. */
-async function holdPort(port: number): Promise<{ release(): Promise<void> }> {
-  const server = net.createServer();
-  const held = await new Promise<boolean>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
-    server.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  return { release: () => (held ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()) };
-}
-
-test('a stack started by the stream command is not stopped by a taken port 4566 (no hint at a flag it lacks)', { timeout: 90_000 }, async () => {
-  const dataDir = pool.tempDir();
-  const credentials = mkdtempSync(path.join(tmpdir(), 'pp-stream-creds-'));
-  const blocked = await Promise.all([4566, 4567, 4568, 8082].map(holdPort));
-  try {
-    const run = await runTsScript('scripts/stream.ts', ['--until-idle', '--idle-ms', '200', '--data-dir', dataDir, '--quarantine', path.join(dataDir, 'q.jsonl')], { env: { ...process.env, PP_CREDENTIALS_DIR: credentials, PP_USER_ID: `st-${randomBytes(3).toString('hex')}` }, timeoutMs: 60_000 });
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /stopped by idle/);
-    assert.doesNotMatch(run.stderr, /--gateway-port/);
-  } finally {
-    for (const port of blocked) await port.release();
-    rmSync(credentials, { recursive: true, force: true });
-  }
-});
 
 test('the stream command fails with exit 1 and one line for bad flags and bad credentials', { timeout: 60_000 }, async () => {
   const credentials = mkdtempSync(path.join(tmpdir(), 'pp-stream-creds-'));
