@@ -551,6 +551,8 @@ function range(n: number): number[] {
 
 /** Broker ids holding a partition: one per replica, the leader first, spread over the cluster's brokers. */
 function replicasOf(info: TopicInfo, partition: number, brokers = DEFAULT_BROKERS): number[] {
+  const known = info.replicas?.[partition];
+  if (known?.length) return known;
   return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % Math.max(brokers, info.replicationFactor)));
 }
 
