@@ -2,12 +2,13 @@
  * `npm run stack`: runs the embedded local stack in the foreground until Ctrl-C.
  * Names (user id, bucket, region) come from credentials/ when present; flags override them.
  */
-import { intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type CommandSpec } from './lib/cli';
+import { choiceOption, intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
 import { DEFAULT_DATA_DIR, DEFAULT_PORTS, startLocalStack, type LocalStack, type LocalStackOptions } from '../src/local-stack/start-local-stack';
 import { formatTable } from '../src/terminal-table';
+import { KAFKA_KINDS } from '../src/local-stack/topic-backend';
 
 export const SPEC: CommandSpec = {
   name: 'npm run stack --',
@@ -19,12 +20,14 @@ export const SPEC: CommandSpec = {
     'rest-proxy-port': { type: 'string', value: 'PORT', description: 'Kafka REST proxy', default: String(DEFAULT_PORTS.restProxy) },
     's3-port': { type: 'string', value: 'PORT', description: 'S3 (s3rver)', default: String(DEFAULT_PORTS.s3) },
     'kinesis-port': { type: 'string', value: 'PORT', description: 'Kinesis (kinesalite)', default: String(DEFAULT_PORTS.kinesis) },
+    kafka: { type: 'string', value: 'KIND', description: 'Kafka under the REST proxy and the S3 sink: embedded (no Java) or apache (Apache Kafka 4.4.0; run npm run setup:kafka first)', default: 'embedded' },
+    'kafka-port': { type: 'string', value: 'PORT', description: 'Apache Kafka broker, with --kafka apache', default: String(DEFAULT_PORTS.kafka) },
     'flush-size': { type: 'string', value: 'N', description: 'records per S3 object written by the sink', default: '1' },
     'user-id': { type: 'string', value: 'ID', description: 'names topics, streams and bucket (default: user_id of credentials/aws.yaml, else localuser)' },
     stage: { type: 'string', value: 'NAME', description: 'API Gateway stage in the invoke URL', default: 'prod' },
     'no-auto-create-topics': { type: 'boolean', description: "refuse produces to missing topics (404 40401), as a broker with auto.create.topics.enable=false; by default they create the topic, as on the course's MSK, and the log says so" },
   },
-  examples: ['npm run stack', 'npm run stack -- --fresh --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
+  examples: ['npm run stack', 'npm run stack -- --fresh --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0', 'npm run stack -- --kafka apache'],
 };
 
 export interface StackMainOptions {
@@ -51,7 +54,9 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
       restProxy: intOption(values, 'rest-proxy-port'),
       s3: intOption(values, 's3-port'),
       kinesis: intOption(values, 'kinesis-port'),
+      kafka: intOption(values, 'kafka-port'),
     },
+    kafka: choiceOption(values, 'kafka', KAFKA_KINDS) ?? 'embedded',
     stage: values.stage as string,
     userId,
     bucket: userIdFlag === undefined ? config.names.bucket : undefined,
@@ -87,6 +92,7 @@ export function describeStack(stack: LocalStack, startupMs: number): string {
   const rows = [
     { name: 'invoke URL', value: stack.endpoints.invokeUrl },
     { name: 'REST proxy', value: stack.endpoints.restProxy },
+    { name: 'Kafka', value: stack.kafka.kind === 'apache' ? `Apache Kafka ${stack.kafka.version} at ${stack.kafka.bootstrap} (KRaft, started in ${((stack.kafka.startMs ?? 0) / 1000).toFixed(1)} s; sink group ${stack.kafka.sinkGroup})` : 'embedded log (no broker; --kafka apache runs Apache Kafka)' },
     { name: 'S3', value: `${stack.endpoints.s3}  (bucket ${stack.bucket})` },
     { name: 'Kinesis', value: stack.endpoints.kinesis },
     { name: 'topics', value: Object.values(stack.names.topics).join(', ') },

@@ -17,6 +17,10 @@ import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy
 import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
 import { isProcessAlive, TopicStore, writeFileAtomic } from './topic-store';
+import { embeddedTopics, type KafkaKind, type TopicBackend } from './topic-backend';
+import { startKafkaBroker, type KafkaBroker } from './kafka/broker';
+import { kafkaTopics } from './kafka/kafka-topics';
+import { startKafkaS3Sink } from './kafka/kafka-s3-sink';
 
 /** Where the stack keeps its data when no folder is given. */
 export const DEFAULT_DATA_DIR = '.local-stack';
@@ -28,15 +32,15 @@ export const STACK_FILE = 'stack.json';
  * Default ports: the gateway on 4566 (LocalStack's edge port), kinesalite's 4567 and s3rver's 4568
  * (each tool's own default), and 8082, the Confluent REST Proxy's default. 0 picks a free port.
  */
-export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567 } as const;
+export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567, kafka: 9092 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;
 
 /** Every port picked by the system: for tests and notebooks that must not clash with anything. */
-export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 };
+export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0, kafka: 0 };
 
 /** The command-line flag that sets each port, named in "port in use" messages. */
-export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port' };
+export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port', kafka: '--kafka-port' };
 
 export interface LocalStackOptions {
   /** Folder for all the stack's data (default `.local-stack`). */
@@ -73,6 +77,25 @@ export interface LocalStackOptions {
   autoCreateTopics?: boolean;
   /** Where the stack says what it does (auto-created topics); stderr by default. */
   logger?: Logger;
+  /**
+   * Which Kafka runs under the REST proxy and the S3 sink: `embedded` (default: the TypeScript
+   * log, no Java needed) or `apache` (a KRaft broker from `npm run setup:kafka`'s jars, its data in
+   * `<dataDir>/kafka`, the sink a consumer group `connect-<userId>-s3-sink`).
+   */
+  kafka?: KafkaKind;
+}
+
+/** Which Kafka a stack runs, as `stack.json` and the banner tell it. */
+export interface StackKafka {
+  kind: KafkaKind;
+  /** `127.0.0.1:<port>` of the Apache Kafka broker (apache only). */
+  bootstrap?: string;
+  version?: string;
+  /** The S3 sink's consumer group (apache only). */
+  sinkGroup?: string;
+  /** Milliseconds the broker took to start (apache only). */
+  startMs?: number;
+  pid?: number;
 }
 
 export interface LocalStackEndpoints {
@@ -95,6 +118,8 @@ export interface RunningStack {
   bucket: string;
   names: Pick<Names, 'topics' | 'streams'>;
   endpoints: LocalStackEndpoints;
+  /** Absent in files written before Apache Kafka could run under the stack: embedded. */
+  kafka?: StackKafka;
 }
 
 export interface LocalStack {
@@ -106,7 +131,9 @@ export interface LocalStack {
   readonly names: Names;
   /** Absolute data folder. */
   readonly dataDir: string;
-  readonly store: TopicStore;
+  /** The topics under the REST proxy: the embedded log or Apache Kafka. */
+  readonly store: TopicBackend;
+  readonly kafka: StackKafka;
   readonly sink: S3Sink;
   /** Clients for the stack's S3 and Kinesis, created once; destroyed by `stop()`. */
   readonly s3: S3Client;
@@ -136,7 +163,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stage = options.stage ?? DEFAULT_STAGE;
   const ports: Record<PortName, number> = { ...DEFAULT_PORTS };
   for (const name of Object.keys(ports) as PortName[]) ports[name] = options.ports?.[name] ?? DEFAULT_PORTS[name];
-  for (const name of Object.keys(ports) as PortName[]) await checkPortFree(ports[name], name);
+  const kafkaKind = options.kafka ?? 'embedded';
+  for (const name of Object.keys(ports) as PortName[]) if (name !== 'kafka' || kafkaKind === 'apache') await checkPortFree(ports[name], name);
 
   const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   if (activeDataDirs.has(dataDir)) {
@@ -173,8 +201,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.temporary) stops.push({ what: 'temporary folder', stop: () => rm(dataDir, { recursive: true, force: true }) });
   try {
     if (options.fresh) await removeStackData(dataDir);
-    const store = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
-    stops.push({ what: 'topic store', stop: () => store.close() });
+    let store: TopicBackend;
+    let embedded: TopicStore | undefined;
+    let broker: KafkaBroker | undefined;
+    if (kafkaKind === 'apache') {
+      const started = await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) }));
+      broker = started;
+      stops.push({ what: 'Kafka broker', stop: () => started.stop() });
+      store = await kafkaTopics({ bootstrap: started.bootstrap, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
+    } else {
+      const opened = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
+      embedded = opened;
+      stops.push({ what: 'topic store', stop: () => opened.close() });
+      store = embeddedTopics(opened);
+    }
+    const topics = store;
+    stops.push({ what: 'Kafka clients', stop: () => topics.close() });
+    const sinkGroup = `connect-${userId}-s3-sink`;
+    const kafka: StackKafka = broker
+      ? { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid }
+      : { kind: 'embedded' };
     const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
     let copied: RegExp;
     try {
@@ -194,15 +240,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push({ what: 's3rver', stop: () => s3Server.close() });
     const s3 = createS3Client({ region, endpoint: s3Server.endpoint });
     stops.push({ what: 'S3 client', stop: () => s3.destroy() });
-    const sink: S3Sink = await startS3Sink({
-      store,
+    const sinkSettings = {
       s3,
       bucket,
       topicsRegex,
       stateDir: path.join(dataDir, 'sink'),
       ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
       ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),
-    });
+    };
+    const sink: S3Sink = embedded
+      ? await startS3Sink({ store: embedded, ...sinkSettings })
+      : await startKafkaS3Sink({ bootstrap: kafka.bootstrap ?? '', connectorName: sinkGroup.slice('connect-'.length), ...sinkSettings });
     stops.push({ what: 'S3 sink', stop: () => sink.stop() });
     const kinesisServer: KinesisServer = await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis }));
     stops.push({ what: 'kinesalite', stop: () => kinesisServer.close() });
@@ -227,13 +275,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket,
       names: { topics: names.topics, streams: names.streams },
       endpoints,
+      kafka,
     };
     const stackFile = path.join(dataDir, STACK_FILE);
     await writeFileAtomic(stackFile, `${JSON.stringify(info, null, 2)}\n`, { fsync: false });
     stops.push({ what: STACK_FILE, stop: () => removeStackFile(stackFile, info) });
 
     let stopped: Promise<void> | undefined;
-    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, s3, kinesis, stop: () => (stopped ??= teardown()) };
+    return { endpoints, bucket, region, userId, stage, names, dataDir, store, kafka, sink, s3, kinesis, stop: () => (stopped ??= teardown()) };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
       throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
@@ -312,7 +361,7 @@ export async function findOrStartLocalStack(options: LocalStackOptions & { lookI
 
 /** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else. */
 export async function removeStackData(dataDir: string): Promise<void> {
-  for (const entry of ['topics', 's3', 'sink', 'kinesis', STACK_FILE]) {
+  for (const entry of ['topics', 's3', 'sink', 'kinesis', 'kafka', STACK_FILE]) {
     await rm(path.join(dataDir, entry), { recursive: true, force: true });
   }
 }

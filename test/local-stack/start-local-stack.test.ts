@@ -118,7 +118,7 @@ describe('startLocalStack on ephemeral ports', () => {
   });
 
   test('the topics and streams of the user exist', async () => {
-    assert.deepEqual(stack.store.listTopics().map((t) => t.name).sort(), Object.values(stack.names.topics).sort());
+    assert.deepEqual((await stack.store.listTopics()).map((t) => t.name).sort(), Object.values(stack.names.topics).sort());
     const { StreamNames } = await stack.kinesis.send(new ListStreamsCommand({}));
     assert.deepEqual([...(StreamNames ?? [])].sort(), Object.values(stack.names.streams).sort());
   });
@@ -176,7 +176,7 @@ describe('startLocalStack on ephemeral ports', () => {
     });
     const typo = `${userId}_pin`;
     assert.equal((await produce(typo)).status, 200);
-    assert.ok(stack.store.getTopic(typo));
+    assert.ok(await stack.store.getTopic(typo));
     const said = logLines.find((line) => line.includes(`'${typo}'`));
     assert.ok(said, logLines.join('\n'));
     assert.match(said, /created it \(auto\.create\.topics\.enable=true.*the S3 sink copies it.*--no-auto-create-topics/);
