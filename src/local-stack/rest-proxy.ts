@@ -130,10 +130,13 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
   const onTopicAutoCreated = options.onTopicAutoCreated
     ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`));
 
+  // Replicas as the cluster places them: Kafka's own answer, else spread over the cluster's brokers.
+  const placed = (info: TopicInfo): TopicInfo => (info.replicas ? info : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, store.brokers)) });
+
   const v2Topic = async (name: string): Promise<TopicInfo> => {
     const info = await store.getTopic(name);
     if (!info) throw new HttpError(404, 40401, 'Topic not found.');
-    return info;
+    return placed(info);
   };
 
   const v3Cluster = (cid: string): void => {
@@ -143,7 +146,7 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
   const v3Topic = async (name: string): Promise<TopicInfo> => {
     const info = await store.getTopic(name);
     if (!info) throw new HttpError(404, 40403, `This server does not host topic '${name}'.`);
-    return info;
+    return placed(info);
   };
 
   /** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
@@ -276,7 +279,7 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
         methods: {
           GET: async (r) => {
             v3Cluster(c);
-            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, t)) } };
+            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(t))) } };
           },
           POST: async (r) => {
             v3Cluster(c);
@@ -290,11 +293,11 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
             if (spec.validateOnly) {
               // Checked as a create would be, nothing created: 200 with the topic that would be.
               const info = await store.validateTopic(spec.name, settings);
-              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, info) };
+              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
             }
             try {
               const info = await store.createTopic(spec.name, settings);
-              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, info) };
+              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
             } catch (error) {
               if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
               throw error;

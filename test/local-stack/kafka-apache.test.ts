@@ -127,6 +127,8 @@ describe('Apache Kafka under the local stack', { skip: apacheKafkaSkip(), timeou
     for (const step of steps) {
       const onEmbedded = await answer(embeddedProxy.url, step);
       const onKafka = await answer(stack.endpoints.restProxy, step);
+      // The stack's own topics (ak.*) are not in the embedded log.
+      if (step.path === '/topics') onKafka.body = JSON.stringify((JSON.parse(onKafka.body) as string[]).filter((name) => name.startsWith('same.')));
       const label = `${step.method} ${step.path}`;
       if (onEmbedded.status !== onKafka.status || onEmbedded.body !== onKafka.body) {
         differences.push(`${label}:\n  embedded ${onEmbedded.status} ${onEmbedded.body.slice(0, 400)}\n  apache   ${onKafka.status} ${onKafka.body.slice(0, 400)}`);

@@ -80,6 +80,8 @@ class KafkaS3Sink implements S3Sink {
   private subscribed: string[] = [];
   private states = new Map<string, PartitionState>();
   private ends = new Map<string, number>();
+  /** The group's committed offsets as Kafka last told them, keyed `<topic>-<partition>`. */
+  private groupCommitted = new Map<string, number>();
   private topicIds = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
@@ -126,7 +128,7 @@ class KafkaS3Sink implements S3Sink {
     await this.poll();
     const targets = new Map(this.ends);
     for (;;) {
-      const behind = [...targets].reduce((sum, [key, end]) => sum + Math.max(0, end - (this.states.get(key)?.committed ?? 0)), 0);
+      const behind = [...targets].reduce((sum, [key, end]) => sum + Math.max(0, end - this.committedOf(key)), 0);
       if (behind === 0) return;
       if (this.stopped) throw new PipelineError('SINK_STOPPED', 'the S3 sink was stopped before it caught up');
       if (Date.now() > deadline) {
@@ -140,11 +142,16 @@ class KafkaS3Sink implements S3Sink {
     const committed: Record<string, number> = {};
     let lag = 0;
     for (const [key, end] of this.ends) {
-      const done = this.states.get(key)?.committed ?? 0;
+      const done = this.committedOf(key);
       committed[key] = done;
       lag += Math.max(0, end - done);
     }
     return { objectsWritten: this.objectsWritten, recordsWritten: this.recordsWritten, lag, committed };
+  }
+
+  /** The next offset to copy of a partition: what this run committed, else what the group holds. */
+  private committedOf(key: string): number {
+    return Math.max(this.states.get(key)?.committed ?? 0, this.groupCommitted.get(key) ?? 0);
   }
 
   /** Follows the matching topics, reads their end offsets, and writes partial objects that are due. */
@@ -160,6 +167,10 @@ class KafkaS3Sink implements S3Sink {
       const ends = new Map<string, number>();
       for (const topic of listed) for (const p of topic.partitions) ends.set(`${topic.name}-${p.partitionIndex}`, Number(p.offset));
       this.ends = ends;
+      const [group] = await this.admin.listConsumerGroupOffsets({ groups: [connectorGroup(this.options.connectorName)] });
+      const committed = new Map<string, number>();
+      for (const topic of group?.topics ?? []) for (const p of topic.partitions) if (p.committedOffset >= 0n) committed.set(`${topic.name}-${p.partitionIndex}`, Number(p.committedOffset));
+      this.groupCommitted = committed;
     } else {
       this.ends = new Map();
     }
