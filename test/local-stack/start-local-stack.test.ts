@@ -195,8 +195,8 @@ describe('startLocalStack on ephemeral ports', () => {
         body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
       });
       assert.deepEqual([response.status, await response.json()], [404, { error_code: 40401, message: 'Topic not found.' }]);
-      assert.equal(strict.store.getTopic(`${userId}_pin`), undefined);
-      assert.ok(strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
+      assert.equal(await strict.store.getTopic(`${userId}_pin`), undefined);
+      assert.ok(await strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
     } finally {
       await strict.stop();
     }
@@ -243,7 +243,7 @@ describe('startLocalStack lifecycle', () => {
 
     const second = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS });
     try {
-      assert.equal(second.store.endOffset(second.names.topics.pin, 0), 1);
+      assert.equal(await second.store.endOffset(second.names.topics.pin, 0), 1);
       const again = await runSampleRoundTrip(second);
       assert.equal(again.batch[0].offset, 1, 'offsets continue after a restart');
       const listed = await second.s3.send(new ListObjectsV2Command({ Bucket: second.bucket, Prefix: `topics/${second.names.topics.pin}/` }));
@@ -254,7 +254,7 @@ describe('startLocalStack lifecycle', () => {
 
     const fresh = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, fresh: true });
     try {
-      assert.equal(fresh.store.endOffset(fresh.names.topics.pin, 0), 0);
+      assert.equal(await fresh.store.endOffset(fresh.names.topics.pin, 0), 0);
       const listed = await fresh.s3.send(new ListObjectsV2Command({ Bucket: fresh.bucket }));
       assert.equal(listed.KeyCount ?? 0, 0);
     } finally {
