@@ -3,7 +3,7 @@ import { sinkObjectKey } from '../../contract/sink-object';
 import { describeError, PipelineError } from '../../errors';
 import { createLogger, type Logger } from '../../log';
 import { withRetry, type RetryOptions } from '../../retry';
-import { formatSinkObject, type S3Sink } from '../s3-sink';
+import { formatSinkObject, isNotFound, type S3Sink } from '../s3-sink';
 import type { StoredRecord } from '../topic-store';
 import { loadKafka, type KafkaModule } from './client';
 import { kafkaError } from './kafka-topics';
@@ -272,8 +272,7 @@ class KafkaS3Sink implements S3Sink {
       try {
         head = await this.options.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: sinkObjectKey(state.topic, state.partition, next) }), { abortSignal: this.abort.signal });
       } catch (error) {
-        const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404) break;
+        if (isNotFound(error)) break;
         throw error;
       }
       const count = Number(head.Metadata?.['record-count']);
