@@ -205,7 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let embedded: TopicStore | undefined;
     let broker: KafkaBroker | undefined;
     if (kafkaKind === 'apache') {
-      const started = await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) }));
+      const started = await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...(options.logger ? { logger: options.logger } : {}), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) }));
       broker = started;
       stops.push({ what: 'Kafka broker', stop: () => started.stop() });
       store = await kafkaTopics({ bootstrap: started.bootstrap, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });

@@ -84,7 +84,8 @@ class KafkaS3Sink implements S3Sink {
   private groupCommitted = new Map<string, number>();
   private topicIds = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> = Promise.resolve();
+  /** The poll in progress: polls never overlap (two could subscribe twice). */
+  private polling: Promise<void> | undefined;
   private stopped = false;
   private objectsWritten = 0;
   private recordsWritten = 0;
@@ -108,7 +109,8 @@ class KafkaS3Sink implements S3Sink {
   async start(): Promise<void> {
     await this.poll();
     this.timer = setInterval(() => {
-      this.polling = this.polling.then(() => this.poll()).catch((error: unknown) => this.logger.warn(`S3 sink: ${describeError(error)}; retrying`));
+      if (this.polling) return;
+      this.poll().catch((error: unknown) => this.logger.warn(`S3 sink: ${describeError(error)}; retrying in ${this.pollMs} ms`));
     }, this.pollMs);
   }
 
@@ -116,7 +118,7 @@ class KafkaS3Sink implements S3Sink {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    await this.polling.catch(() => undefined);
+    await this.polling?.catch(() => undefined);
     this.abort.abort();
     await this.unsubscribe();
     await this.admin.close().catch((error: unknown) => this.logger.warn(`closing the sink's admin client: ${describeError(error)}`));
@@ -154,8 +156,15 @@ class KafkaS3Sink implements S3Sink {
     return Math.max(this.states.get(key)?.committed ?? 0, this.groupCommitted.get(key) ?? 0);
   }
 
-  /** Follows the matching topics, reads their end offsets, and writes partial objects that are due. */
+  /** Runs `pollOnce`, or waits for the one in progress and runs it again (its view may predate the caller's records). */
   private async poll(): Promise<void> {
+    while (this.polling) await this.polling.catch(() => undefined);
+    this.polling = this.pollOnce().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  /** Follows the matching topics, reads their end offsets, and writes partial objects that are due. */
+  private async pollOnce(): Promise<void> {
     if (this.stopped) return;
     const names = (await this.admin.listTopics().catch((error: unknown) => Promise.reject(kafkaError(error, 'listing topics')))).filter((name) => this.pattern.test(name)).sort();
     if (names.join('\n') !== this.subscribed.join('\n')) await this.subscribe(names);
