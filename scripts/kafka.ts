@@ -6,7 +6,7 @@
  */
 import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
-import { courseCommand, isKafkaTool, KAFKA_TOOLS, kafkaToolArgs, runKafkaTool, writeClientProperties } from '../src/local-stack/kafka/kafka-tools';
+import { isKafkaTool, KAFKA_TOOLS, runCourseTool } from '../src/local-stack/kafka/kafka-tools';
 import { DEFAULT_DATA_DIR, readRunningStack } from '../src/local-stack/start-local-stack';
 
 const SPEC: CommandSpec = {
@@ -35,10 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   if (stack.kafka?.kind !== 'apache' || !stack.kafka.bootstrap) {
     throw new PipelineError('USAGE', `the stack running from ${dataDir} has the embedded Kafka, which Kafka's tools cannot reach; stop it and start npm run stack -- --kafka apache`);
   }
-  const properties = await writeClientProperties(dataDir);
-  const args = kafkaToolArgs(tool, argv.slice(toolAt + 1), stack.kafka.bootstrap, properties);
-  process.stderr.write(`$ ${courseCommand(tool, args)}\n`);
-  const run = await runKafkaTool(tool, args, { dataDir });
+  const run = await runCourseTool({ dataDir, bootstrap: stack.kafka.bootstrap }, tool, argv.slice(toolAt + 1), { onCommand: (command) => process.stderr.write(`$ ${command}\n`) });
   if (run.code !== 0) {
     process.stderr.write(`error: ${tool} exited with code ${run.code}\n`);
     process.exitCode = run.code;

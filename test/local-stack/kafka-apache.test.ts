@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PipelineError } from '../../src/errors';
 import { residentMiB, startKafkaBroker } from '../../src/local-stack/kafka/broker';
-import { kafkaToolArgs, runKafkaTool, writeClientProperties } from '../../src/local-stack/kafka/kafka-tools';
+import { runCourseTool } from '../../src/local-stack/kafka/kafka-tools';
 import { DEFAULT_CLUSTER_ID, startRestProxy, type RestProxy } from '../../src/local-stack/rest-proxy';
 import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack/start-local-stack';
 import { TopicStore } from '../../src/local-stack/topic-store';
@@ -145,9 +145,9 @@ describe('Apache Kafka under the local stack', { skip: apacheKafkaSkip(), timeou
     const offsets = await produce(stack.endpoints.invokeUrl, topic, values);
     assert.ok(offsets.every((o) => o.error_code === null));
     const end = Math.max(...offsets.map((o) => o.offset ?? -1)) + 1;
-    const properties = await writeClientProperties(stack.dataDir);
-    const args = kafkaToolArgs('kafka-console-consumer', ['--topic', topic, '--from-beginning', '--max-messages', String(end), '--timeout-ms', '30000', '--property', 'print.offset=true'], stack.kafka.bootstrap ?? '', properties);
-    const run = await runKafkaTool('kafka-console-consumer', args, { dataDir: stack.dataDir, capture: true, timeoutMs: 90_000 });
+    const target = { dataDir: stack.dataDir, bootstrap: stack.kafka.bootstrap ?? '' };
+    const run = await runCourseTool(target, 'kafka-console-consumer', ['--topic', topic, '--from-beginning', '--max-messages', String(end), '--timeout-ms', '30000', '--property', 'print.offset=true'], { capture: true, timeoutMs: 90_000 });
+    assert.match(run.command, /^kafka-console-consumer\.sh --bootstrap-server 127\.0\.0\.1:\d+ --topic .* --command-config \S+client\.properties$/);
     assert.equal(run.code, 0, run.stderr);
     const read = new Map<number, unknown>();
     for (const line of run.stdout.split('\n')) {
@@ -160,13 +160,12 @@ describe('Apache Kafka under the local stack', { skip: apacheKafkaSkip(), timeou
   test('kafka-topics lists the topics; kafka-consumer-groups shows the sink group connect-<name> at lag 0 once drained', async () => {
     await produce(stack.endpoints.restProxy, stack.names.topics.geo, Array.from({ length: 7 }, (_, i) => ({ ind: i })));
     await stack.sink.drain(60_000);
-    const properties = await writeClientProperties(stack.dataDir);
-    const bootstrap = stack.kafka.bootstrap ?? '';
-    const listed = await runKafkaTool('kafka-topics', kafkaToolArgs('kafka-topics', ['--list'], bootstrap, properties), { dataDir: stack.dataDir, capture: true, timeoutMs: 60_000 });
+    const target = { dataDir: stack.dataDir, bootstrap: stack.kafka.bootstrap ?? '' };
+    const listed = await runCourseTool(target, 'kafka-topics', ['--list'], { capture: true, timeoutMs: 60_000 });
     assert.equal(listed.code, 0, listed.stderr);
     for (const topic of Object.values(stack.names.topics)) assert.ok(listed.stdout.split('\n').includes(topic), `${topic} in ${listed.stdout}`);
     const group = stack.kafka.sinkGroup ?? '';
-    const described = await runKafkaTool('kafka-consumer-groups', kafkaToolArgs('kafka-consumer-groups', ['--describe', '--group', group], bootstrap, properties), { dataDir: stack.dataDir, capture: true, timeoutMs: 60_000 });
+    const described = await runCourseTool(target, 'kafka-consumer-groups', ['--describe', '--group', group], { capture: true, timeoutMs: 60_000 });
     assert.equal(described.code, 0, described.stderr);
     const rows = described.stdout.split('\n').filter((line) => line.startsWith(`${group} `)).map((line) => line.trim().split(/\s+/));
     const geo = rows.find((row) => row[1] === stack.names.topics.geo);
@@ -174,6 +173,18 @@ describe('Apache Kafka under the local stack', { skip: apacheKafkaSkip(), timeou
     assert.equal(geo[3], geo[4], `current offset = log end offset: ${geo.join(' ')}`);
     assert.equal(geo[5], '0', `lag 0: ${geo.join(' ')}`);
     assert.ok(Number(geo[4]) >= 7);
+  });
+
+  test('npm run kafka -- kafka-topics --list finds the running stack through stack.json and prints the course\'s command', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/kafka.ts', '--data-dir', stack.dataDir, 'kafka-topics', '--list'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^\$ kafka-topics\.sh --bootstrap-server 127\.0\.0\.1:\d+ --list --command-config \S+client\.properties$/m);
+    for (const topic of Object.values(stack.names.topics)) assert.ok(stdout.split('\n').includes(topic), `${topic} in ${stdout}`);
   });
 
   test('topics.regex is a pattern subscription: a topic created after the sink started is copied, keyed by first offset', async () => {

@@ -93,3 +93,18 @@ export async function runKafkaTool(tool: KafkaTool, args: string[], options: { d
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/**
+ * One tool run as the course runs it from its EC2 client, against the broker at `bootstrap`:
+ * writes `client.properties` into `<dataDir>/kafka`, adds `--bootstrap-server` and the client
+ * config unless given, and runs it. `command` is the course's spelling (`kafka-topics.sh ...`).
+ * For scripts/kafka.ts, the notebooks and the tests.
+ */
+export async function runCourseTool(target: { dataDir: string; bootstrap: string }, tool: KafkaTool, args: string[], options: { capture?: boolean; timeoutMs?: number; onCommand?: (command: string) => void } = {}): Promise<KafkaToolRun & { command: string }> {
+  const properties = await writeClientProperties(target.dataDir);
+  const full = kafkaToolArgs(tool, args, target.bootstrap, properties);
+  const command = courseCommand(tool, full);
+  options.onCommand?.(command);
+  const run = await runKafkaTool(tool, full, { dataDir: target.dataDir, ...(options.capture === undefined ? {} : { capture: options.capture }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  return { ...run, command };
+}
