@@ -198,7 +198,8 @@ class KafkaS3Sink implements S3Sink {
       clientId: connectorGroup(this.options.connectorName),
       bootstrapBrokers: [this.options.bootstrap],
       autocommit: false,
-      sessionTimeout: 10_000,
+      // The broker's smallest session (group.min.session.timeout.ms): a killed sink's partitions move on soonest.
+      sessionTimeout: 6_000,
       heartbeatInterval: 500,
       maxWaitTime: 200,
     });
