@@ -18,7 +18,7 @@ import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
 import { isProcessAlive, TopicStore, writeFileAtomic } from './topic-store';
 import { embeddedTopics, type KafkaKind, type TopicBackend } from './topic-backend';
-import { startKafkaBroker, type KafkaBroker } from './kafka/broker';
+import { startKafkaBroker, stopOrphanBroker, type KafkaBroker } from './kafka/broker';
 import { kafkaTopics } from './kafka/kafka-topics';
 import { startKafkaS3Sink } from './kafka/kafka-s3-sink';
 
@@ -361,6 +361,7 @@ export async function findOrStartLocalStack(options: LocalStackOptions & { lookI
 
 /** Removes the stack's own sub-folders and `stack.json` from `dataDir`, nothing else. */
 export async function removeStackData(dataDir: string): Promise<void> {
+  await stopOrphanBroker(dataDir);
   for (const entry of ['topics', 's3', 'sink', 'kinesis', 'kafka', STACK_FILE]) {
     await rm(path.join(dataDir, entry), { recursive: true, force: true });
   }

@@ -17,8 +17,8 @@ import { PipelineError } from '../../src/errors';
 import { residentMiB, startKafkaBroker } from '../../src/local-stack/kafka/broker';
 import { runCourseTool } from '../../src/local-stack/kafka/kafka-tools';
 import { DEFAULT_CLUSTER_ID, startRestProxy, type RestProxy } from '../../src/local-stack/rest-proxy';
-import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/local-stack/start-local-stack';
-import { TopicStore } from '../../src/local-stack/topic-store';
+import { EPHEMERAL_PORTS, removeStackData, startLocalStack, type LocalStack } from '../../src/local-stack/start-local-stack';
+import { isProcessAlive, TopicStore } from '../../src/local-stack/topic-store';
 import { apacheKafkaSkip } from './apache-kafka';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -199,6 +199,17 @@ describe('Apache Kafka under the local stack', { skip: apacheKafkaSkip(), timeou
     assert.deepEqual(keys, [`topics/${late}/partition=0/${late}+0+0000000000.json`, `topics/${late}/partition=0/${late}+0+0000000003.json`]);
     const first = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: keys[0] }));
     assert.equal(await first.Body?.transformToString(), '{"n":0}\n{"n":1}\n{"n":2}\n');
+  });
+
+  test('a broker left running by a killed stack is stopped before its folder is removed (npm start, --fresh)', async () => {
+    const orphanDir = path.join(dir, 'orphan');
+    const broker = await startKafkaBroker({ dataDir: orphanDir, logger: quiet });
+    assert.ok(isProcessAlive(broker.pid));
+    await removeStackData(orphanDir);
+    for (let i = 0; i < 100 && isProcessAlive(broker.pid); i++) await sleep(50);
+    assert.equal(isProcessAlive(broker.pid), false, 'the broker was stopped');
+    assert.equal(existsSync(path.join(orphanDir, 'kafka')), false);
+    await broker.stop();
   });
 
   test('a broker that cannot start fails with one line and the broker log\'s last error', async () => {

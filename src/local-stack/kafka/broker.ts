@@ -218,12 +218,21 @@ async function stopProcess(child: ChildProcess, exited: Promise<number | null>):
   clearTimeout(timer);
 }
 
+/** Kills a broker that a killed stack left running on `dataDir` (before its data is removed or reused). */
+export function stopOrphanBroker(dataDir: string, logger: Logger = createLogger('kafka')): Promise<void> {
+  return stopOrphan(path.join(path.resolve(dataDir), 'kafka', 'broker.pid'), logger);
+}
+
 /** Kills the broker a killed stack left running on this folder (its pid is in broker.pid). */
 async function stopOrphan(pidFile: string, logger: Logger): Promise<void> {
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isSafeInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!cmdline.includes('kafka.Kafka') || !cmdline.includes(path.dirname(pidFile))) return;
+  // A broker of a stack that is still running (another process, recorded in stack.json) is no orphan.
+  const stack = await readFile(path.join(path.dirname(path.dirname(pidFile)), 'stack.json'), 'utf8').catch(() => '');
+  const owner = Number((/"pid":\s*(\d+)/.exec(stack) ?? [])[1]);
+  if (Number.isSafeInteger(owner) && owner !== process.pid && isProcessAlive(owner)) return;
   logger.warn(`stopping the Kafka broker (pid ${pid}) that a stopped stack left running on ${path.dirname(pidFile)}`);
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 100 && isProcessAlive(pid); i++) await sleep(50);
