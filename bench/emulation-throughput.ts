@@ -2,15 +2,16 @@
  * Posts per second the emulation reaches on the local stack with the rate unlimited, per path
  * (batch through the gateway or the REST Proxy directly, streaming through the SDK or the gateway)
  * and per source (the embedded generator, MySQL seeded into a scratch database that is dropped
- * afterwards). Not a test: run it by hand and read the table.
+ * afterwards), with the embedded Kafka log and, when `npm run setup:kafka` has run, Apache Kafka under
+ * the REST proxy (batch paths only: streaming does not touch Kafka). Not a test: run it by hand and read the table.
  *
- *   npx tsx bench/emulation-throughput.ts --posts 20000
+ *   npx tsx bench/emulation-throughput.ts --posts 20000 --kafka both
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
+import { choiceOption, intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { emulatePosts } from '../src/emulation/emulate-posts';
 import { createHttpClient } from '../src/http-client';
 import { createGatewayStreamTransport, createSdkStreamTransport } from '../src/emulation/kinesis-transport';
@@ -18,7 +19,9 @@ import { formatSummary } from '../src/emulation/ledger';
 import { createRestProxyTransport } from '../src/emulation/rest-proxy-transport';
 import type { RecordTransport } from '../src/emulation/transport';
 import { PipelineError } from '../src/errors';
+import { KAFKA_VERSION, kafkaLibsDir } from '../src/local-stack/kafka/broker';
 import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../src/local-stack/start-local-stack';
+import { KAFKA_KINDS, type KafkaKind } from '../src/local-stack/topic-backend';
 import { EmbeddedRowSource } from '../src/source/embedded-source';
 import { createMysqlPool, localMysqlConfig, MysqlRowSource } from '../src/source/mysql-source';
 import type { RowSource } from '../src/source/row-source';
@@ -36,10 +39,13 @@ const SPEC: CommandSpec = {
     concurrency: { type: 'string', value: 'N', description: 'requests in flight', default: '4' },
     'flush-size': { type: 'string', value: 'N', description: "the S3 sink's flush.size while measuring", default: '1000' },
     'skip-mysql': { type: 'boolean', description: 'measure the embedded source only' },
+    kafka: { type: 'string', value: 'KIND', description: 'Kafka under the REST proxy: embedded, apache or both (default: both when npm run setup:kafka has run, else embedded)' },
   },
 };
 
 export interface ThroughputRow {
+  /** Which Kafka was under the REST proxy. */
+  kafka: KafkaKind;
   source: string;
   path: PathName;
   posts: number;
@@ -72,7 +78,7 @@ async function measure(stack: LocalStack, sourceName: string, source: RowSource,
     });
     if (!summary.ok) process.stderr.write(`${formatSummary(summary)}\n`);
     const seconds = summary.elapsedMs / 1000;
-    return { source: sourceName, path: name, posts: summary.posts, seconds, postsPerSecond: summary.postsPerSecond, recordsPerSecond: (summary.postsPerSecond * 3), ok: summary.ok };
+    return { kafka: stack.kafka.kind, source: sourceName, path: name, posts: summary.posts, seconds, postsPerSecond: summary.postsPerSecond, recordsPerSecond: (summary.postsPerSecond * 3), ok: summary.ok };
   } finally {
     await transport.close();
   }
@@ -89,8 +95,10 @@ export interface EmulationThroughputOptions {
   flushSize?: number;
   /** Paths to measure (default all four). */
   paths?: readonly PathName[];
-  /** Also measure from MySQL (a scratch database, dropped afterwards). */
+  /** Also measure from MySQL (a scratch database, dropped afterwards; embedded Kafka only). */
   mysql?: boolean;
+  /** Kafkas to measure under (default: the embedded one; `npm run bench` labels rows by path only). */
+  kafka?: readonly KafkaKind[];
 }
 
 /**
@@ -98,10 +106,17 @@ export interface EmulationThroughputOptions {
  * acknowledgement) and measures each path with the rate unlimited, after a warm-up run.
  */
 export async function measureEmulationThroughput(options: EmulationThroughputOptions): Promise<ThroughputRow[]> {
+  const kinds = options.kafka ?? ['embedded' as const];
+  const rows: ThroughputRow[] = [];
+  for (const kafka of kinds) rows.push(...(await measureOn(kafka, options)));
+  return rows;
+}
+
+async function measureOn(kafka: KafkaKind, options: EmulationThroughputOptions): Promise<ThroughputRow[]> {
   const run = { posts: options.posts, batchSize: options.batchSize ?? 500, concurrency: options.concurrency ?? 4 };
-  const paths = options.paths ?? PATHS;
+  const paths = (options.paths ?? PATHS).filter((name) => kafka === 'embedded' || name.startsWith('batch'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-bench-emulation-'));
-  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: options.flushSize ?? 1_000 } });
+  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: options.flushSize ?? 1_000 }, provision: true, kafka });
   const rows: ThroughputRow[] = [];
   try {
     const embedded = new EmbeddedRowSource({ rows: 11_153, seed: 42 });
@@ -109,7 +124,7 @@ export async function measureEmulationThroughput(options: EmulationThroughputOpt
     await measure(stack, 'embedded', embedded, 'batch-direct', { ...run, posts: Math.min(2_000, run.posts) });
     for (const name of paths) rows.push(await measure(stack, 'embedded', embedded, name, run));
 
-    if (options.mysql) {
+    if (options.mysql && kafka === 'embedded') {
       const config = { ...localMysqlConfig(), database: `pp_bench_${randomBytes(3).toString('hex')}` };
       const pool = createMysqlPool(config);
       try {
@@ -135,9 +150,16 @@ export async function main(argv: string[]): Promise<ThroughputRow[] | undefined>
   const rows = await measureEmulationThroughput({
     posts: intOption(values, 'posts', 1) ?? 20_000, batchSize: intOption(values, 'batch-size', 1), concurrency: intOption(values, 'concurrency', 1),
     flushSize: intOption(values, 'flush-size', 1), mysql: !values['skip-mysql'],
+    kafka: kafkaKinds(choiceOption(values, 'kafka', ['embedded', 'apache', 'both'] as const)),
   });
   console.table(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)), postsPerSecond: Math.round(r.postsPerSecond), recordsPerSecond: Math.round(r.recordsPerSecond) })));
   return rows;
+}
+
+/** The Kafkas `--kafka` names; without it, both when `npm run setup:kafka` has run, else the embedded one. */
+function kafkaKinds(choice: 'embedded' | 'apache' | 'both' | undefined): readonly KafkaKind[] {
+  if (choice === undefined) return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`)) ? KAFKA_KINDS : ['embedded'];
+  return choice === 'both' ? KAFKA_KINDS : [choice];
 }
 
 if (require.main === module) runMain(main);

@@ -2,7 +2,7 @@
  * `npm run stack`: runs the embedded local stack in the foreground until Ctrl-C.
  * Names (user id, bucket, region) come from credentials/ when present; flags override them.
  */
-import { intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type CommandSpec } from './lib/cli';
+import { choiceOption, intOption, parseCommandLine, pathOption, runMain, watchInterrupts, type CommandSpec } from './lib/cli';
 import { loadConfig } from '../src/config';
 import { USER_ID_EXPECTED, userId as userIdSchema } from '../src/config';
 import { PipelineError } from '../src/errors';
@@ -10,6 +10,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS } from '../src/loca
 import type { LocalStack, LocalStackOptions } from '../src/local-stack/start-local-stack';
 import { createLogger } from '../src/log';
 import { formatTable } from '../src/terminal-table';
+import { KAFKA_KINDS } from '../src/local-stack/topic-backend';
 
 export const SPEC: CommandSpec = {
   name: 'npm run stack --',
@@ -21,6 +22,8 @@ export const SPEC: CommandSpec = {
     'rest-proxy-port': { type: 'string', value: 'PORT', description: 'Kafka REST proxy', default: String(DEFAULT_PORTS.restProxy) },
     's3-port': { type: 'string', value: 'PORT', description: 'S3 (s3rver)', default: String(DEFAULT_PORTS.s3) },
     'kinesis-port': { type: 'string', value: 'PORT', description: 'Kinesis (kinesalite)', default: String(DEFAULT_PORTS.kinesis) },
+    kafka: { type: 'string', value: 'KIND', description: 'Kafka under the REST proxy and the S3 sink: embedded (no Java) or apache (Apache Kafka 4.4.0; run npm run setup:kafka first)', default: 'embedded' },
+    'kafka-port': { type: 'string', value: 'PORT', description: 'Apache Kafka broker, with --kafka apache', default: String(DEFAULT_PORTS.kafka) },
     'flush-size': { type: 'string', value: 'N', description: "records per S3 object written by the sink, as npm start; the course's connector used 1: the same result, one object per record (11,153 posts = 33,459 objects, minutes to write and to read)", default: String(DEFAULT_FLUSH_SIZE) },
     background: { type: 'boolean', description: 'start the stack as a background process, wait until it answers, print where it listens and return (its log: <data-dir>/stack.log)' },
     stop: { type: 'boolean', description: 'stop the stack running from --data-dir (started in the background or in another terminal) and return' },
@@ -28,7 +31,7 @@ export const SPEC: CommandSpec = {
     stage: { type: 'string', value: 'NAME', description: 'API Gateway stage in the invoke URL', default: 'prod' },
     'no-auto-create-topics': { type: 'boolean', description: "refuse produces to missing topics (404 40401), as a broker with auto.create.topics.enable=false; by default they create the topic, as on the course's MSK, and the log says so" },
   },
-  examples: ['npm run stack', 'npm run stack -- --background', 'npm run stack -- --stop', 'npm run stack -- --fresh --flush-size 1   # exactly the course connector', 'npm run stack -- --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0'],
+  examples: ['npm run stack', 'npm run stack -- --background', 'npm run stack -- --stop', 'npm run stack -- --fresh --flush-size 1   # exactly the course connector', 'npm run stack -- --gateway-port 0 --rest-proxy-port 0 --s3-port 0 --kinesis-port 0', 'npm run stack -- --kafka apache   # Apache Kafka under the REST proxy (npm run setup:kafka first)'],
 };
 
 export interface StackMainOptions {
@@ -69,7 +72,9 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
       restProxy: intOption(values, 'rest-proxy-port'),
       s3: intOption(values, 's3-port'),
       kinesis: intOption(values, 'kinesis-port'),
+      kafka: intOption(values, 'kafka-port'),
     },
+    kafka: choiceOption(values, 'kafka', KAFKA_KINDS) ?? 'embedded',
     stage: values.stage as string,
     userId,
     bucket: userIdFlag === undefined ? config.names.bucket : undefined,
@@ -90,7 +95,8 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
   }, options.signal);
   try {
     const stack = await startLocalStack({ ...stackOptions, logger: createLogger('local-stack') });
-    out.write(`${describeStack(stack, Date.now() - started)}\n\n${NEXT_STEPS}\n${STACK_READY_LINE}\n`);
+    const topics = (await stack.store.listTopics()).map((topic) => topic.name);
+    out.write(`${describeStack(stack, topics, Date.now() - started)}\n\n${NEXT_STEPS}\n${STACK_READY_LINE}\n`);
     const reason = await stopRequested;
     process.stderr.write(`${reason}: stopping the local stack\n`);
     await stack.stop();
@@ -103,15 +109,16 @@ export async function main(argv: string[], options: StackMainOptions = {}): Prom
 /** What the learner does next, printed under the banner. */
 const NEXT_STEPS = 'next (in another terminal): npm run create-topics, then npm run emulate:batch and npm run emulate:stream';
 
-/** The endpoints and names as a small two-column table. */
-export function describeStack(stack: LocalStack, startupMs: number): string {
+/** The endpoints and names as a small two-column table; `topics`: the topics that exist now. */
+export function describeStack(stack: LocalStack, topics: string[], startupMs: number): string {
   const rows = [
     { name: 'invoke URL', value: stack.endpoints.invokeUrl },
     { name: 'REST proxy', value: stack.endpoints.restProxy },
+    { name: 'Kafka', value: stack.kafka.kind === 'apache' ? `Apache Kafka ${stack.kafka.version} at ${stack.kafka.bootstrap} (KRaft, started in ${((stack.kafka.startMs ?? 0) / 1000).toFixed(1)} s; sink group ${stack.kafka.sinkGroup})` : 'embedded log (no broker; --kafka apache runs Apache Kafka)' },
     { name: 'S3', value: `${stack.endpoints.s3}  (bucket ${stack.bucket})` },
     { name: 'Kinesis', value: stack.endpoints.kinesis },
     { name: 'S3 sink', value: `flush.size ${stack.sinkConfig.flushSize}, topics.regex ${stack.sinkConfig.topicsRegex}` },
-    { name: 'topics', value: `${Object.values(stack.names.topics).join(', ')}  (${existing(stack.store.listTopics().map((t) => t.name), Object.values(stack.names.topics))})` },
+    { name: 'topics', value: `${Object.values(stack.names.topics).join(', ')}  (${existing(topics, Object.values(stack.names.topics))})` },
     { name: 'streams', value: Object.values(stack.names.streams).join(', ') },
   ];
   return [

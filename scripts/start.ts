@@ -3,6 +3,7 @@ import { choiceOption, intOption, parseCommandLine, pathOption, runMain, type Co
 import { describeConfig, loadConfig } from '../src/config';
 import { DEFAULT_EMULATION_SEED } from '../src/emulation/defaults';
 import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE } from '../src/local-stack/defaults';
+import { KAFKA_KINDS } from '../src/local-stack/topic-backend';
 import { createLogger } from '../src/log';
 import { formatTable } from '../src/terminal-table';
 
@@ -21,8 +22,9 @@ const spec: CommandSpec = {
     'data-dir': { type: 'string', value: 'DIR', description: 'local stack data folder (wiped at start)', default: DATA_DIR },
     out: { type: 'string', value: 'DIR', description: 'output folder', default: OUT_DIR },
     progress: { type: 'string', value: 'MODE', description: 'auto (bar on a terminal), plain or silent', default: 'auto' },
+    kafka: { type: 'string', value: 'KIND', description: 'Kafka under the local stack: embedded (no Java) or apache (Apache Kafka 4.4.0; run npm run setup:kafka first)', default: 'embedded' },
   },
-  examples: ['npm start', 'npm start -- --posts 2000 --no-stream', 'npm start -- --flush-size 1   # exactly the course connector'],
+  examples: ['npm start', 'npm start -- --posts 2000 --no-stream', 'npm start -- --flush-size 1   # exactly the course connector', 'npm start -- --kafka apache   # a real Kafka broker under the REST proxy'],
 };
 
 export async function main(argv: string[]): Promise<void> {
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
       dataDir,
       outDir,
       flushSize: intOption(options, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE,
+      kafka: choiceOption(options, 'kafka', KAFKA_KINDS) ?? 'embedded',
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? DEFAULT_EMULATION_SEED,
       rate: intOption(options, 'rate', 1),

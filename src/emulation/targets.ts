@@ -29,6 +29,8 @@ export interface EmulationTargetOptions {
   stackPorts?: Partial<typeof EPHEMERAL_PORTS>;
   /** Local stack started here: S3 sink settings (`flush.size`: the course's 1 unless given). */
   stackSink?: LocalStackOptions['sink'];
+  /** Local stack started here: which Kafka runs under it (default embedded). */
+  stackKafka?: LocalStackOptions['kafka'];
   /** Local stack started here: how long `close()` waits for the S3 sink to catch up (default 120 s). */
   drainTimeoutMs?: number;
   /** Per-request timeout of the HTTP clients. */
@@ -107,6 +109,7 @@ export async function openEmulationTargets(config: PipelineConfig, options: Emul
     region: config.aws.region,
     ports: { ...EPHEMERAL_PORTS, ...options.stackPorts },
     ...(options.stackSink ? { sink: options.stackSink } : {}),
+    ...(options.stackKafka ? { kafka: options.stackKafka } : {}),
   });
   if (!stack.stack && stack.userId !== config.userId) {
     options.log?.warn(`the running local stack is for user ${stack.userId}, not ${config.userId}; using its topics and streams`);

@@ -15,9 +15,10 @@ export const START_STACK_COMMAND = 'npm run stack';
 
 /**
  * Default ports: the gateway on 4566 (LocalStack's edge port), kinesalite's 4567 and s3rver's 4568
- * (each tool's own default), and 8082, the Confluent REST Proxy's default. 0 picks a free port.
+ * (each tool's own default), 8082, the Confluent REST Proxy's default, and 9092, Kafka's (with
+ * `--kafka apache`). 0 picks a free port.
  */
-export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567 } as const;
+export const DEFAULT_PORTS = { gateway: 4566, restProxy: 8082, s3: 4568, kinesis: 4567, kafka: 9092 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;
 
@@ -29,10 +30,10 @@ export type PortName = keyof typeof DEFAULT_PORTS;
 export const DEFAULT_FLUSH_SIZE = 500;
 
 /** Every port picked by the system: for tests and notebooks that must not clash with anything. */
-export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 };
+export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0, kafka: 0 };
 
 /** The command-line flag that sets each port, named in "port in use" messages. */
-export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port' };
+export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port', kafka: '--kafka-port' };
 
 /** The streaming step's DuckDB file in a stack's data folder: it goes with the streams it checkpoints, so `--fresh` removes it too. */
 export const STREAM_DATABASE = 'streaming.duckdb';

@@ -18,16 +18,18 @@ import { clientErrorAnswerer, closeOnce, HttpError as RestProxyHttpError, listen
  * A stand-in for the course's API Gateway REST API, on one HTTP port, every path under a stage
  * (`/prod` by default):
  *
- * - `ANY /<stage>/{proxy+}` for paths starting with `topics` or `v3`: an HTTP proxy integration to
- *   the Kafka REST proxy. Method, headers (Content-Type included), query string and body go
- *   through; status, headers and body come back unchanged, as with API Gateway's HTTP proxy.
+ * - `ANY /<stage>/{proxy+}`, every path but the Kinesis routes below, as the course's root
+ *   `{proxy+}` resource: an HTTP proxy integration to the Kafka REST proxy. Method, headers
+ *   (Content-Type included), query string and body go through; status, headers and body come back
+ *   unchanged, as with API Gateway's HTTP proxy (so an unknown path is the REST proxy's 404).
  * - The Kinesis proxy routes (PIPELINE_SPEC.md §2), answered with the Kinesis client passed in:
  *   `GET /streams`, `GET|POST|DELETE /streams/{stream-name}`, `PUT /streams/{stream-name}/record`
  *   and `PUT /streams/{stream-name}/records`. Responses are Kinesis's JSON (without SDK metadata,
  *   timestamps as epoch seconds as Kinesis sends them).
  *
- * Anything else answers 403 `{"message":"Missing Authentication Token"}`, as API Gateway does for
- * a route it does not have. Errors are always JSON `{"message": ...}`; Kinesis errors add their
+ * Anything else (outside the stage, the stage root, or a method the Kinesis routes do not have)
+ * answers 403 `{"message":"Missing Authentication Token"}`, as API Gateway does for a route it does
+ * not have. Errors are always JSON `{"message": ...}`; Kinesis errors add their
  * `__type`.
  *
  * Bytes that land in Kinesis: the course's mapping template sends
@@ -120,11 +122,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): http.Reque
       const first = proxyPath.split('/')[0];
       const body = await readGatewayBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === undefined) return sendJson(res, { status: 413, body: { message: 'Request Too Long' } });
-      if (first === 'topics' || first === 'v3') {
-        return passThrough(req, res, `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`, body, options.agent, timeoutMs);
-      }
       if (first === 'streams') return sendJson(res, await streamRoute(options.kinesis, req.method ?? 'GET', proxyPath, body));
-      return sendJson(res, MISSING_ROUTE);
+      if (proxyPath === '') return sendJson(res, MISSING_ROUTE);
+      return passThrough(req, res, `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`, body, options.agent, timeoutMs);
     };
     handle().catch((error: unknown) => {
       if (error instanceof HttpError) return sendJson(res, { status: error.status, body: errorBody(error.message, error.type) });

@@ -2,11 +2,12 @@ import http from 'node:http';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
-import { DEFAULT_BROKERS, maxMessageBytes, type AppendRecord, type TopicInfo, type TopicStore } from './topic-store';
+import { embeddedTopics, type TopicBackend } from './topic-backend';
+import { DEFAULT_BROKERS, maxMessageBytes, TopicStore, type AppendRecord, type TopicInfo } from './topic-store';
 
 /**
  * A stand-in for the Confluent REST Proxy in front of the course's MSK cluster, backed by a
- * `TopicStore`. It speaks the part of the API the course uses (PIPELINE_SPEC.md §2-3):
+ * `TopicBackend`: the embedded log (`TopicStore`) or Apache Kafka, with the same answers. It speaks the part of the API the course uses (PIPELINE_SPEC.md §2-3):
  *
  * - v2: `GET /topics`, `GET /topics/{t}`, `GET /topics/{t}/partitions[/{p}]`,
  *   `GET /topics/{t}/partitions/{p}/offsets` (`{beginning_offset, end_offset}`),
@@ -120,7 +121,8 @@ interface ProduceRecord {
  * The REST Proxy as a plain request handler, for mounting in another server (the API Gateway
  * stand-in). It reads the request body itself, so the caller must not consume it first.
  */
-export function createRestProxyHandler(store: TopicStore, options: RestProxyHandlerOptions = {}): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createRestProxyHandler(topics: TopicBackend | TopicStore, options: RestProxyHandlerOptions = {}): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const store = topics instanceof TopicStore ? embeddedTopics(topics) : topics;
   const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
   const logger = options.logger ?? createLogger('rest-proxy');
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -128,27 +130,30 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
   const onTopicAutoCreated = options.onTopicAutoCreated
     ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`));
 
-  const v2Topic = (name: string): TopicInfo => {
-    const info = store.getTopic(name);
+  // Replicas as the cluster places them: Kafka's own answer, else spread over the cluster's brokers.
+  const placed = (info: TopicInfo): TopicInfo => (info.replicas ? info : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, store.brokers)) });
+
+  const v2Topic = async (name: string): Promise<TopicInfo> => {
+    const info = await store.getTopic(name);
     if (!info) throw new HttpError(404, 40401, 'Topic not found.');
-    return info;
+    return placed(info);
   };
 
   const v3Cluster = (cid: string): void => {
     if (cid !== clusterId) throw new HttpError(404, 404, `Cluster ${cid} cannot be found.`);
   };
 
-  const v3Topic = (name: string): TopicInfo => {
-    const info = store.getTopic(name);
+  const v3Topic = async (name: string): Promise<TopicInfo> => {
+    const info = await store.getTopic(name);
     if (!info) throw new HttpError(404, 40403, `This server does not host topic '${name}'.`);
-    return info;
+    return placed(info);
   };
 
   /** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
   const produce = async (request: Request, topic: string, partitionText?: string): Promise<Answer> => {
     const format = produceFormat(request.req.headers['content-type']);
     const records = parseProduceBody(request.body, format);
-    let info = store.getTopic(topic);
+    let info = await store.getTopic(topic);
     if (!info) {
       if (!store.autoCreateTopics) throw new HttpError(404, 40401, 'Topic not found.');
       info = await store.ensureTopic(topic);
@@ -211,21 +216,21 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
     const n = segments.length;
     if (n === 0) return { family: 'v2', methods: { GET: () => ({ status: 200, body: {} }) } };
     if (a === 'topics') {
-      if (n === 1) return { family: 'v2', methods: { GET: () => ({ status: 200, body: store.listTopics().map((t) => t.name) }) } };
+      if (n === 1) return { family: 'v2', methods: { GET: async () => ({ status: 200, body: (await store.listTopics()).map((t) => t.name) }) } };
       if (n === 2) {
         return {
           family: 'v2',
           methods: {
-            GET: () => ({ status: 200, body: v2TopicBody(v2Topic(b)) }),
+            GET: async () => ({ status: 200, body: v2TopicBody(await v2Topic(b)) }),
             POST: (request) => produce(request, b, undefined),
           },
         };
       }
       if (c !== 'partitions') return undefined;
-      if (n === 3) return { family: 'v2', methods: { GET: () => ({ status: 200, body: v2TopicBody(v2Topic(b)).partitions }) } };
+      if (n === 3) return { family: 'v2', methods: { GET: async () => ({ status: 200, body: v2TopicBody(await v2Topic(b)).partitions }) } };
       if (n === 4) {
-        const partitionOf = (): number => {
-          const info = v2Topic(b);
+        const partitionOf = async (): Promise<number> => {
+          const info = await v2Topic(b);
           const p = parsePartition(d);
           if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
           return p;
@@ -233,7 +238,7 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
         return {
           family: 'v2',
           methods: {
-            GET: () => ({ status: 200, body: v2PartitionBody(v2Topic(b), partitionOf()) }),
+            GET: async () => ({ status: 200, body: v2PartitionBody(await v2Topic(b), await partitionOf()) }),
             POST: (request) => produce(request, b, d),
           },
         };
@@ -243,11 +248,11 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
         return {
           family: 'v2',
           methods: {
-            GET: () => {
-              const info = v2Topic(b);
+            GET: async () => {
+              const info = await v2Topic(b);
               const p = parsePartition(d);
               if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
-              return { status: 200, body: { beginning_offset: 0, end_offset: store.endOffset(info.name, p) } };
+              return { status: 200, body: { beginning_offset: 0, end_offset: await store.endOffset(info.name, p) } };
             },
           },
         };
@@ -272,9 +277,9 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
       return {
         family: 'v3',
         methods: {
-          GET: (r) => {
+          GET: async (r) => {
             v3Cluster(c);
-            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: store.listTopics().map((t) => v3TopicBody(r.baseUrl, clusterId, t)) } };
+            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(t))) } };
           },
           POST: async (r) => {
             v3Cluster(c);
@@ -283,16 +288,16 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
             }
             const spec = parseCreateTopicBody(r.body);
             const exists = new HttpError(400, 40002, `Topic '${spec.name}' already exists.`);
-            if (store.getTopic(spec.name)) throw exists;
+            if (await store.getTopic(spec.name)) throw exists;
             const settings = { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs };
             if (spec.validateOnly) {
               // Checked as a create would be, nothing created: 200 with the topic that would be.
-              const info = store.validateTopic(spec.name, settings);
-              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, info) };
+              const info = await store.validateTopic(spec.name, settings);
+              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
             }
             try {
               const info = await store.createTopic(spec.name, settings);
-              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, info) };
+              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
             } catch (error) {
               if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
               throw error;
@@ -305,13 +310,13 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
       return {
         family: 'v3',
         methods: {
-          GET: (r) => {
+          GET: async (r) => {
             v3Cluster(c);
-            return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, v3Topic(e)) };
+            return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, await v3Topic(e)) };
           },
           DELETE: async () => {
             v3Cluster(c);
-            v3Topic(e);
+            await v3Topic(e);
             await store.deleteTopic(e);
             return { status: 204 };
           },
@@ -322,9 +327,9 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
       return {
         family: 'v3',
         methods: {
-          GET: (r) => {
+          GET: async (r) => {
             v3Cluster(c);
-            const info = v3Topic(e);
+            const info = await v3Topic(e);
             const partition = parsePartition(segments[6]);
             if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
             return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
@@ -336,9 +341,9 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
       return {
         family: 'v3',
         methods: {
-          GET: (r) => {
+          GET: async (r) => {
             v3Cluster(c);
-            const info = v3Topic(e);
+            const info = await v3Topic(e);
             const self = `${r.baseUrl}/v3/clusters/${clusterId}/topics/${info.name}/partitions`;
             return { status: 200, body: { kind: 'KafkaPartitionList', metadata: { self, next: null }, data: range(info.partitions).map((p) => v3PartitionBody(r.baseUrl, clusterId, info, p)) } };
           },
@@ -398,7 +403,7 @@ export function createRestProxyHandler(store: TopicStore, options: RestProxyHand
 }
 
 /** Starts the REST Proxy stand-in on 127.0.0.1 (`port` 0 picks a free one). */
-export async function startRestProxy(store: TopicStore, options: RestProxyOptions = {}): Promise<RestProxy> {
+export async function startRestProxy(store: TopicBackend | TopicStore, options: RestProxyOptions = {}): Promise<RestProxy> {
   const host = options.host ?? '127.0.0.1';
   const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
   // Created once the port is known: v3 `self` links name this server, also behind a gateway.
@@ -438,6 +443,8 @@ function toHttpError(error: unknown, family: Family): HttpError | undefined {
       return new HttpError(422, 42206, error.message);
     case 'STORE_CLOSED':
       return new HttpError(503, 50301, 'The local Kafka store is shutting down; retry shortly.');
+    case 'KAFKA_REQUEST_FAILED':
+      return error.retriable ? new HttpError(503, 50301, `Kafka did not answer just now; retry shortly (${error.message}).`) : undefined;
     default:
       return undefined;
   }
@@ -547,6 +554,8 @@ function range(n: number): number[] {
 
 /** Broker ids holding a partition: one per replica, the leader first, spread over the cluster's brokers. */
 function replicasOf(info: TopicInfo, partition: number, brokers = DEFAULT_BROKERS): number[] {
+  const known = info.replicas?.[partition];
+  if (known?.length) return known;
   return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % Math.max(brokers, info.replicationFactor)));
 }
 

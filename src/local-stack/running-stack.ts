@@ -9,6 +9,7 @@ import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { createHttpClient, isNoAnswer } from '../http-client';
 import { DEFAULT_DATA_DIR, STACK_FILE, START_STACK_COMMAND } from './defaults';
+import type { KafkaKind } from './topic-backend';
 
 export interface LocalStackEndpoints {
   /** `http://127.0.0.1:<gateway port>/<stage>`: the course's API Gateway invoke URL. */
@@ -30,6 +31,21 @@ export interface RunningStack {
   bucket: string;
   names: Pick<Names, 'topics' | 'streams'>;
   endpoints: LocalStackEndpoints;
+  /** Absent in files written before Apache Kafka could run under the stack: embedded. */
+  kafka?: StackKafka;
+}
+
+/** Which Kafka a stack runs, as `stack.json` and the banner tell it. */
+export interface StackKafka {
+  kind: KafkaKind;
+  /** `127.0.0.1:<port>` of the Apache Kafka broker (apache only). */
+  bootstrap?: string;
+  version?: string;
+  /** The S3 sink's consumer group (apache only). */
+  sinkGroup?: string;
+  /** Milliseconds the broker took to start (apache only). */
+  startMs?: number;
+  pid?: number;
 }
 
 /** True when a process with this pid exists (signal 0 only checks; EPERM means it exists but is not ours). */

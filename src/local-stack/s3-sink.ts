@@ -596,7 +596,8 @@ function positiveInt(value: number, name: string): number {
   return value;
 }
 
-function isNotFound(error: unknown): boolean {
+/** True for S3's answer that an object is not there (HeadObject's NotFound, GetObject's NoSuchKey). */
+export function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }

@@ -18,13 +18,17 @@ import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy
 import { startS3Server, type S3Server } from './s3-server';
 import { startS3Sink, type S3Sink } from './s3-sink';
 import { TopicStore, writeFileAtomic } from './topic-store';
+import { embeddedTopics, type KafkaKind, type TopicBackend } from './topic-backend';
+import { startKafkaBroker, stopOrphanBroker, type KafkaBroker } from './kafka/broker';
+import { kafkaTopics } from './kafka/kafka-topics';
+import { startKafkaS3Sink } from './kafka/kafka-s3-sink';
 
 import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, STREAM_DATABASE, type PortName } from './defaults';
 
-import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack } from './running-stack';
+import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack, type StackKafka } from './running-stack';
 
 export { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName };
-export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack };
+export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack, type StackKafka };
 
 export interface LocalStackOptions {
   /** Folder for all the stack's data (default `.local-stack`). */
@@ -64,7 +68,14 @@ export interface LocalStackOptions {
   autoCreateTopics?: boolean;
   /** Where the stack says what it does (auto-created topics); stderr by default. */
   logger?: Logger;
+  /**
+   * Which Kafka runs under the REST proxy and the S3 sink: `embedded` (default: the TypeScript
+   * log, no Java needed) or `apache` (a KRaft broker from `npm run setup:kafka`'s jars, its data in
+   * `<dataDir>/kafka`, the sink a consumer group `connect-<userId>-s3-sink`).
+   */
+  kafka?: KafkaKind;
 }
+
 
 export interface LocalStack {
   readonly endpoints: LocalStackEndpoints;
@@ -75,7 +86,9 @@ export interface LocalStack {
   readonly names: Names;
   /** Absolute data folder. */
   readonly dataDir: string;
-  readonly store: TopicStore;
+  /** The topics under the REST proxy: the embedded log or Apache Kafka. */
+  readonly store: TopicBackend;
+  readonly kafka: StackKafka;
   readonly sink: S3Sink;
   /** GetObject calls the stack's S3 answered, per `<bucket>/<key>`. */
   objectReads(): ReadonlyMap<string, number>;
@@ -110,7 +123,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stage = options.stage ?? DEFAULT_STAGE;
   const ports: Record<PortName, number> = { ...DEFAULT_PORTS };
   for (const name of Object.keys(ports) as PortName[]) ports[name] = options.ports?.[name] ?? DEFAULT_PORTS[name];
-  for (const name of Object.keys(ports) as PortName[]) await checkPortFree(ports[name], name);
+  const kafkaKind = options.kafka ?? 'embedded';
+  for (const name of Object.keys(ports) as PortName[]) if (name !== 'kafka' || kafkaKind === 'apache') await checkPortFree(ports[name], name);
 
   const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   if (activeDataDirs.has(dataDir)) {
@@ -138,8 +152,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   stops.push({ what: STACK_LOCK, stop: releaseLock });
   try {
     if (options.fresh) await removeStackData(dataDir, options.logger);
-    const store = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
-    stops.push({ what: 'topic store', stop: () => store.close() });
+    let store: TopicBackend;
+    let embedded: TopicStore | undefined;
+    let broker: KafkaBroker | undefined;
+    if (kafkaKind === 'apache') {
+      const started = await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...(options.logger ? { logger: options.logger } : {}), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) }));
+      broker = started;
+      stops.push({ what: 'Kafka broker', stop: () => started.stop() });
+      store = await kafkaTopics({ bootstrap: started.bootstrap, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
+    } else {
+      const opened = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
+      embedded = opened;
+      stops.push({ what: 'topic store', stop: () => opened.close() });
+      store = embeddedTopics(opened);
+    }
+    const topics = store;
+    stops.push({ what: 'Kafka clients', stop: () => topics.close() });
+    const sinkGroup = `connect-${userId}-s3-sink`;
+    const kafka: StackKafka = broker
+      ? { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid }
+      : { kind: 'embedded' };
     const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
     let copied: RegExp;
     try {
@@ -159,15 +191,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push({ what: 's3rver', stop: () => s3Server.close() });
     const s3 = createS3Client({ region, endpoint: s3Server.endpoint });
     stops.push({ what: 'S3 client', stop: () => s3.destroy() });
-    const sink: S3Sink = await startS3Sink({
-      store,
+    const sinkSettings = {
       s3,
       bucket,
       topicsRegex,
       stateDir: path.join(dataDir, 'sink'),
       ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
       ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),
-    });
+    };
+    const sink: S3Sink = embedded
+      ? await startS3Sink({ store: embedded, ...sinkSettings })
+      : await startKafkaS3Sink({ bootstrap: kafka.bootstrap ?? '', connectorName: sinkGroup.slice('connect-'.length), ...sinkSettings });
     stops.push({ what: 'S3 sink', stop: () => sink.stop() });
     const kinesisServer: KinesisServer = await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis }));
     stops.push({ what: 'kinesalite', stop: () => kinesisServer.close() });
@@ -192,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket,
       names: { topics: names.topics, streams: names.streams },
       endpoints,
+      kafka,
     };
     const stackFile = path.join(dataDir, STACK_FILE);
     await writeFileAtomic(stackFile, `${JSON.stringify(info, null, 2)}\n`, { fsync: false });
@@ -199,7 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let stopped: Promise<void> | undefined;
     const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex };
-    return { endpoints, bucket, region, userId, stage, names, dataDir, store, sink, sinkConfig, s3, kinesis, objectReads: () => s3Server.objectReads(), stop: () => (stopped ??= teardown()) };
+    return { endpoints, bucket, region, userId, stage, names, dataDir, store, kafka, sink, sinkConfig, s3, kinesis, objectReads: () => s3Server.objectReads(), stop: () => (stopped ??= teardown()) };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
       throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
@@ -274,8 +309,9 @@ export async function findOrStartLocalStack(options: LocalStackOptions & { lookI
  * can take seconds).
  */
 export async function removeStackData(dataDir: string, log?: Logger): Promise<void> {
-  const entries = ['topics', 's3', 'sink', 'kinesis', STACK_FILE, STREAM_DATABASE, `${STREAM_DATABASE}.wal`];
-  log?.info(`--fresh: removing the data of earlier runs from ${dataDir} (${entries.slice(0, 4).join('/, ')}/) ...`);
+  await stopOrphanBroker(dataDir);
+  const entries = ['topics', 's3', 'sink', 'kinesis', 'kafka', STACK_FILE, STREAM_DATABASE, `${STREAM_DATABASE}.wal`];
+  log?.info(`--fresh: removing the data of earlier runs from ${dataDir} (${entries.slice(0, 5).join('/, ')}/) ...`);
   const started = Date.now();
   for (const entry of entries) {
     await rm(path.join(dataDir, entry), { recursive: true, force: true, maxRetries: 3 });

@@ -43,6 +43,8 @@ export interface TopicInfo {
   replicationFactor: number;
   /** Random id given at creation (like Kafka's topic id), so a re-created topic is told apart. */
   topicId?: string;
+  /** Broker ids holding each partition, leader first, when the cluster says (Apache Kafka); else computed. */
+  replicas?: number[][];
 }
 
 export interface TopicStoreOptions {
@@ -115,6 +117,34 @@ export function validateTopicName(name: string): void {
       `topic name ${JSON.stringify(name)} is invalid: use 1-249 letters, digits, '.', '_' or '-' (not '.' or '..')`,
     );
   }
+}
+
+/**
+ * A CreateTopics request checked as Kafka checks it, before any look at existing topics:
+ * `TOPIC_NAME_INVALID`, or `TOPIC_CONFIG_INVALID` for a bad partition count, a replication factor
+ * above `brokers` or an unknown or invalid config. Both Kafkas of the stack use it for
+ * `validate_only`.
+ */
+export function checkTopicSpec(name: string, options: CreateTopicOptions, cluster: { defaultPartitions: number; brokers: number }): TopicInfo {
+  validateTopicName(name);
+  const partitions = options.partitions ?? cluster.defaultPartitions;
+  checkPartitionCount(partitions, 'partitions');
+  const replicationFactor = options.replicationFactor ?? 1;
+  if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 32_767) {
+    throw new PipelineError('TOPIC_CONFIG_INVALID', `replication factor must be a whole number from 1 to 32767, got ${replicationFactor}`);
+  }
+  if (replicationFactor > cluster.brokers) {
+    throw new PipelineError('TOPIC_CONFIG_INVALID', `Replication factor: ${replicationFactor} larger than available brokers: ${cluster.brokers}.`);
+  }
+  const configs = options.configs ?? {};
+  for (const [key, value] of Object.entries(configs)) {
+    if (!TOPIC_CONFIG_NAMES.has(key)) throw new PipelineError('TOPIC_CONFIG_INVALID', `Unknown topic config name: ${key}`);
+    if (typeof value !== 'string') throw new PipelineError('TOPIC_CONFIG_INVALID', `topic config ${key} must be a string, got ${typeof value}`);
+    if (key === 'max.message.bytes' && !(/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2 ** 31 - 1)) {
+      throw new PipelineError('TOPIC_CONFIG_INVALID', `Invalid value ${value} for configuration max.message.bytes: Not a number of type INT`);
+    }
+  }
+  return { name, partitions, replicationFactor, configs: { ...configs } };
 }
 
 interface PendingBatch {
@@ -231,28 +261,11 @@ export class TopicStore {
    */
   validateTopic(name: string, options: CreateTopicOptions = {}): TopicInfo {
     this.assertOpen();
-    validateTopicName(name);
-    const partitions = options.partitions ?? this.defaultPartitions;
-    checkPartitionCount(partitions, 'partitions');
-    const replicationFactor = options.replicationFactor ?? 1;
-    if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 32_767) {
-      throw new PipelineError('TOPIC_CONFIG_INVALID', `replication factor must be a whole number from 1 to 32767, got ${replicationFactor}`);
-    }
-    if (replicationFactor > this.brokers) {
-      throw new PipelineError('TOPIC_CONFIG_INVALID', `Replication factor: ${replicationFactor} larger than available brokers: ${this.brokers}.`);
-    }
-    const configs = options.configs ?? {};
-    for (const [key, value] of Object.entries(configs)) {
-      if (!TOPIC_CONFIG_NAMES.has(key)) throw new PipelineError('TOPIC_CONFIG_INVALID', `Unknown topic config name: ${key}`);
-      if (typeof value !== 'string') throw new PipelineError('TOPIC_CONFIG_INVALID', `topic config ${key} must be a string, got ${typeof value}`);
-      if (key === 'max.message.bytes' && !(/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2 ** 31 - 1)) {
-        throw new PipelineError('TOPIC_CONFIG_INVALID', `Invalid value ${value} for configuration max.message.bytes: Not a number of type INT`);
-      }
-    }
+    const info = checkTopicSpec(name, options, { defaultPartitions: this.defaultPartitions, brokers: this.brokers });
     if (this.topics.has(name) || this.creating.has(name)) {
       throw new PipelineError('TOPIC_EXISTS', `topic '${name}' already exists`);
     }
-    return { name, partitions, replicationFactor, configs: { ...configs } };
+    return info;
   }
 
   /** Creates a topic; throws as `validateTopic` for bad input or an existing topic. */

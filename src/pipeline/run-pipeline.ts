@@ -22,7 +22,7 @@ import { createQuarantine, emulateBatch, emulateStream } from '../emulation/emul
 import type { EmulationSummary } from '../emulation/ledger';
 import { ensureDestinations, openEmulationTargets } from '../emulation/targets';
 import type { Logger } from '../log';
-import { removeStackData } from '../local-stack/start-local-stack';
+import { removeStackData, type LocalStackOptions } from '../local-stack/start-local-stack';
 import { createProgress, type ProgressOptions } from '../progress';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consume-streams';
 import { streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
@@ -42,6 +42,8 @@ export interface RunPipelineOptions {
   outDir: string;
   /** S3 sink flush.size on the local stack (the course used 1; larger is faster and reads the same). */
   flushSize: number;
+  /** Which Kafka runs under the local stack (default embedded; `apache` needs `npm run setup:kafka`). */
+  kafka?: LocalStackOptions['kafka'];
   /** Also emulate the streaming path into Kinesis. */
   stream: boolean;
   seed: number;
@@ -84,7 +86,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   if (config.target === 'local') {
     await removeStackData(options.dataDir);
   }
-  const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, log });
+  const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, ...(options.kafka ? { stackKafka: options.kafka } : {}), log });
   try {
     log.info(`target: ${targets.description}`);
     await ensureDestinations(targets);

@@ -209,7 +209,7 @@ describe('gateway: Kinesis routes against kinesalite', () => {
       ['GET', `${origin}/`],
       ['GET', `${origin}/dev/streams`],
       ['GET', `${invokeUrl}`],
-      ['GET', `${invokeUrl}/nothing`],
+      ['GET', `${invokeUrl}/`],
       ['PATCH', `${invokeUrl}/streams`],
       ['GET', `${invokeUrl}/streams/s/record`],
       ['PUT', `${invokeUrl}/streams/s/other`],
@@ -337,6 +337,14 @@ describe('gateway: {proxy+} in front of the REST proxy', () => {
     assert.equal(viaGateway.status, 415);
     assert.equal(viaGateway.text, direct.text);
     assert.equal(viaGateway.json.error_code, 415);
+  });
+
+  test('every other path under the stage reaches the REST proxy, as the course\'s root {proxy+}: its 404, not the gateway\'s 403', async () => {
+    for (const path of ['nothing', 'v2/topics', 'topicsx/a', 'consumers/g']) {
+      const answer = await call('GET', `${gateway.invokeUrl}/${path}`);
+      assert.equal(answer.status, 404, `${path}: ${answer.text}`);
+      assert.equal(answer.json.error_code, 404, path);
+    }
   });
 
   test('404 40401 for an unknown topic comes back unchanged', async () => {

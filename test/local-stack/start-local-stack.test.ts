@@ -120,7 +120,7 @@ describe('startLocalStack on ephemeral ports', () => {
   });
 
   test('the topics and streams of the user exist', async () => {
-    assert.deepEqual(stack.store.listTopics().map((t) => t.name).sort(), Object.values(stack.names.topics).sort());
+    assert.deepEqual((await stack.store.listTopics()).map((t) => t.name).sort(), Object.values(stack.names.topics).sort());
     const { StreamNames } = await stack.kinesis.send(new ListStreamsCommand({}));
     assert.deepEqual([...(StreamNames ?? [])].sort(), Object.values(stack.names.streams).sort());
   });
@@ -181,7 +181,7 @@ describe('startLocalStack on ephemeral ports', () => {
     });
     const typo = `${userId}_pin`;
     assert.equal((await produce(typo)).status, 200);
-    assert.ok(stack.store.getTopic(typo));
+    assert.ok(await stack.store.getTopic(typo));
     const said = logLines.find((line) => line.includes(`'${typo}'`));
     assert.ok(said, logLines.join('\n'));
     assert.match(said, /created it \(auto\.create\.topics\.enable=true.*the S3 sink copies it.*--no-auto-create-topics/);
@@ -200,8 +200,8 @@ describe('startLocalStack on ephemeral ports', () => {
         body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
       });
       assert.deepEqual([response.status, await response.json()], [404, { error_code: 40401, message: 'Topic not found.' }]);
-      assert.equal(strict.store.getTopic(`${userId}_pin`), undefined);
-      assert.ok(strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
+      assert.equal(await strict.store.getTopic(`${userId}_pin`), undefined);
+      assert.ok(await strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
     } finally {
       await strict.stop();
     }
@@ -249,7 +249,7 @@ describe('startLocalStack lifecycle', () => {
     const second = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS });
     try {
       const pinTopic = `${second.userId}.sample.pin`;
-      assert.equal(second.store.endOffset(pinTopic, 0), 1);
+      assert.equal(await second.store.endOffset(pinTopic, 0), 1);
       const again = await runSampleRoundTrip(second);
       assert.equal(again.batch[0].offset, 1, 'offsets continue after a restart');
       const listed = await second.s3.send(new ListObjectsV2Command({ Bucket: second.bucket, Prefix: `topics/${pinTopic}/` }));
@@ -260,7 +260,7 @@ describe('startLocalStack lifecycle', () => {
 
     const fresh = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, fresh: true });
     try {
-      assert.throws(() => fresh.store.endOffset(`${fresh.userId}.sample.pin`, 0), /does not exist/);
+      await assert.rejects(fresh.store.endOffset(`${fresh.userId}.sample.pin`, 0), /does not exist/);
       const listed = await fresh.s3.send(new ListObjectsV2Command({ Bucket: fresh.bucket }));
       assert.equal(listed.KeyCount ?? 0, 0);
     } finally {
