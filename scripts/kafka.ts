@@ -7,7 +7,8 @@
 import { parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
 import { isKafkaTool, KAFKA_TOOLS, runCourseTool } from '../src/local-stack/kafka/kafka-tools';
-import { DEFAULT_DATA_DIR, readRunningStack } from '../src/local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
+import { findRunningStack } from '../src/local-stack/running-stack';
 
 const SPEC: CommandSpec = {
   name: 'npm run kafka -- [--data-dir DIR] <tool> [tool options]',
@@ -30,8 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   const tool = argv[toolAt];
   if (!isKafkaTool(tool)) throw new PipelineError('USAGE', `unknown tool ${tool}`);
   const dataDir = pathOption(own, 'data-dir', DEFAULT_DATA_DIR);
-  const stack = await readRunningStack(dataDir);
-  if (!stack) throw new PipelineError('STACK_NOT_RUNNING', `no local stack is running from ${dataDir}; start one with npm run stack -- --kafka apache`);
+  const stack = await findRunningStack(dataDir);
   if (stack.kafka?.kind !== 'apache' || !stack.kafka.bootstrap) {
     throw new PipelineError('USAGE', `the stack running from ${dataDir} has the embedded Kafka, which Kafka's tools cannot reach; stop it and start npm run stack -- --kafka apache`);
   }

@@ -165,7 +165,7 @@ describe('startLocalStack on ephemeral ports', () => {
     }
     const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'topics/' }));
     assert.equal(listed.KeyCount, (before.KeyCount ?? 0) + 3);
-    for (const table of ['pin', 'geo', 'user'] as const) assert.equal(stack.store.endOffset(stack.names.topics[table], 0), table === 'geo' ? 1 : 0, `${table}: the learner's topic got no sample record`);
+    for (const table of ['pin', 'geo', 'user'] as const) assert.equal(await stack.store.endOffset(stack.names.topics[table], 0), table === 'geo' ? 1 : 0, `${table}: the learner's topic got no sample record`);
     for (const landing of result.streaming) {
       assert.equal(landing.stream, `streaming-${stack.userId}-sample-${landing.table}`);
       assert.match(landing.shardId, /^shardId-\d{12}$/);
