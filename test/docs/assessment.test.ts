@@ -94,7 +94,10 @@ interface Run {
 
 /** What the test adds to `npm run <script>` (see the header). A script not listed fails the test: say how it is isolated. */
 const ISOLATE: Record<string, (run: Run) => string[]> = {
-  stack: (run) => ['--data-dir', run.dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0'],
+  stack: (run) => ['--data-dir', run.dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--kafka-port', '0'],
+  'setup:kafka': () => [],
+  // Its own options go before the tool's (see commandLine).
+  kafka: (run) => ['--data-dir', run.dataDir],
   'create-topics': (run) => ['--data-dir', run.dataDir],
   'emulate:batch': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-batch.jsonl')],
   'emulate:stream': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-stream.jsonl')],
@@ -123,7 +126,9 @@ function commandLine(command: string, run: Run): { file: string; args: string[] 
     const isolate = ISOLATE[script];
     assert.ok(isolate, `the test does not know how to isolate npm run ${script}: add it to ISOLATE`);
     const given = words.slice(words[3] === '--' ? 4 : 3).map((word) => localise(word, run));
-    return { file: 'npm', args: ['run', '-s', script, '--', ...given, ...isolate(run)] };
+    // `npm run kafka -- <tool> ...` passes everything after the tool's name to the tool.
+    const args = script === 'kafka' ? [...isolate(run), ...given] : [...given, ...isolate(run)];
+    return { file: 'npm', args: ['run', '-s', script, '--', ...args] };
   }
   return { file: 'bash', args: ['-c', words.map((word) => localise(word, run)).join(' ')] };
 }
