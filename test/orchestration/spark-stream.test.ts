@@ -1,0 +1,112 @@
+/**
+ * databricks/stream_kinesis.py running as a stream on local Spark (`npm run spark --
+ * databricks/stream_kinesis.py --kinesis-endpoint URL`), its `format("kinesis")` being the local
+ * Kinesis source (src/orchestration/kinesis_source.py):
+ * - parity: posts emulated into the local stack's Kinesis (one stream split half-way) end in the
+ *   notebook's Delta tables `<user_id>_pin_table`, `_geo_table`, `_user_table` exactly as in the
+ *   DuckDB consumer's streaming tables;
+ * - exactly once: the Spark driver killed with SIGKILL mid-stream while posts arrive, then started
+ *   again from its checkpoints: no row lost, none twice.
+ * User ids are letters and digits here: a Hive metastore (`--warehouse`) takes no hyphen in a table name.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
+import { createSdkStreamTransport } from '../../src/emulation/kinesis-transport';
+import type { LocalStack } from '../../src/local-stack/start-local-stack';
+import { EmbeddedRowSource } from '../../src/source/embedded-source';
+import { consumeStreamsUntilIdle } from '../../src/streaming/consume-streams';
+import { readStreamTable } from '../../src/streaming/stream-tables';
+import { PROJECT_ROOT } from '../../src/config';
+import { TABLES, type TableKey } from '../../src/contract/tables';
+import { expectedTables, rowLines, shardId, splitShard, stackPool, uniqueUser } from '../streaming/helpers';
+import { pythonSkip, runPython, SPARK_RUNNER, VENV_PYTHON } from './python-env';
+
+const STREAM_NOTEBOOK = path.join(PROJECT_ROOT, 'databricks', 'stream_kinesis.py');
+const pool = stackPool();
+after(() => pool.cleanup());
+
+const source = () => new EmbeddedRowSource({ rows: 11_153, seed: 7 });
+
+function readJsonLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The runner's arguments for the stream notebook against `stack`, its tables and checkpoints under `dir`. */
+function streamArgs(stack: LocalStack, dir: string, trigger: 'availableNow' | 'continuous'): string[] {
+  return [
+    SPARK_RUNNER, STREAM_NOTEBOOK, '--user-id', stack.userId, '--kinesis-endpoint', stack.endpoints.kinesis, '--trigger', trigger,
+    '--param', `region=${stack.region}`, '--param', `checkpoint_root=${path.join(dir, 'checkpoints')}`, '--warehouse', path.join(dir, 'warehouse'),
+  ];
+}
+
+/** The three Delta tables the notebook wrote, as sorted JSON lines (exported by the runner to `dir/tables`). */
+function sparkTables(stack: LocalStack, dir: string): Record<TableKey, string[]> {
+  return Object.fromEntries(TABLES.map((t) => [t, rowLines(readJsonLines(path.join(dir, 'tables', `${stack.names.streamTables[t]}.jsonl`)))])) as Record<TableKey, string[]>;
+}
+
+async function emulate(stack: LocalStack, count: number, acks: AckedRecord[], rate?: number): Promise<void> {
+  await emulateStream({ source: source(), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count, batchSize: 100, ...(rate ? { rate } : {}), onAck: (a) => acks.push(a) });
+}
+
+describe('databricks/stream_kinesis.py streams the local stack\'s Kinesis on local Spark', { skip: pythonSkip(), timeout: 600_000 }, () => {
+  test('its Delta tables hold exactly the rows of the DuckDB consumer\'s streaming tables (a shard split half-way)', async () => {
+    const stack = await pool.start({ provision: true, userId: uniqueUser('spark').replace('-', '') });
+    const dir = pool.tempDir('pp-spark-stream-');
+    const acks: AckedRecord[] = [];
+    await emulate(stack, 1_500, acks);
+    await splitShard(stack.kinesis, stack.names.streams.pin, shardId(0));
+    await emulate(stack, 1_500, acks);
+
+    const database = path.join(dir, 'streaming.duckdb');
+    await consumeStreamsUntilIdle({ kinesis: stack.kinesis, database, names: stack.names, idleMs: 800 });
+    const run = await runPython([...streamArgs(stack, dir, 'availableNow'), '--export', path.join(dir, 'tables'), '--results', path.join(dir, 'results.json')]);
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { session_seconds: number; notebooks: { seconds: number }[] };
+    console.log(`spark stream: ${acks.length} records in ${results.notebooks[0].seconds} s (${(acks.length / results.notebooks[0].seconds).toFixed(0)} records/s; session start ${results.session_seconds} s)`);
+
+    const spark = sparkTables(stack, dir);
+    for (const table of TABLES) {
+      const duck = rowLines(await readStreamTable(database, stack.names.streamTables[table], table));
+      assert.ok(duck.length > 1_000, `${table}: the DuckDB table holds the posts`);
+      assert.equal(spark[table].length, duck.length, `${table}: ${spark[table].length} rows in Delta, ${duck.length} in DuckDB`);
+      assert.deepEqual(spark[table], duck, table);
+    }
+  });
+
+  test('the driver killed with SIGKILL mid-stream, then started again: no row lost, none twice', async () => {
+    const stack = await pool.start({ provision: true, userId: uniqueUser('spark').replace('-', '') });
+    const dir = pool.tempDir('pp-spark-stream-kill-');
+    const acks: AckedRecord[] = [];
+    await emulate(stack, 500, acks);
+    const driver = spawn(VENV_PYTHON, streamArgs(stack, dir, 'continuous'), { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    driver.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => driver.on('exit', (_code, signal) => resolve(signal)));
+    const commits = () => TABLES.map((t) => {
+      const folder = path.join(dir, 'checkpoints', `${stack.userId}_${t}_table`, 'commits');
+      return existsSync(folder) ? readdirSync(folder).filter((f) => /^\d+$/.test(f)).length : 0;
+    });
+    const posting = emulate(stack, 3_000, acks, 600);
+    const deadline = Date.now() + 240_000;
+    while (Math.min(...commits()) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(Math.min(...commits()) >= 2, `every table's query committed micro-batches before the kill:\n${stderr.slice(-2000)}`);
+    assert.ok(acks.length < 10_500, 'posts are still arriving at the kill');
+    process.kill(-(driver.pid as number), 'SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    console.log(`spark driver killed after ${commits().join('/')} committed micro-batches, ${acks.length} records acknowledged`);
+
+    await posting;
+    const run = await runPython([...streamArgs(stack, dir, 'availableNow'), '--export', path.join(dir, 'tables')]);
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    const spark = sparkTables(stack, dir);
+    const expected = await expectedTables(acks);
+    for (const table of TABLES) {
+      assert.equal(spark[table].length, expected[table].length, `${table}: ${spark[table].length} rows in Delta, ${expected[table].length} distinct rows sent`);
+      assert.deepEqual(spark[table], expected[table], table);
+    }
+  });
+});
