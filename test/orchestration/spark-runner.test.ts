@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/config';
+import { DEFAULT_PORTS } from '../../src/local-stack/start-local-stack';
 import { buildDatabricksNotebooks, NOTEBOOK_FILES, notebookCells } from '../../src/orchestration/databricks-notebooks';
 import { pythonSkip, runPython, SPARK_RUNNER } from './python-env';
 
@@ -22,8 +23,20 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
   test('--help names the options', async () => {
     const run = await runPython([SPARK_RUNNER, '--help']);
     assert.equal(run.code, 0);
-    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
+    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--kinesis-endpoint', '--trigger', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
     assert.match(run.stdout, /usage: npm run spark --/);
+  });
+
+  test('--help examples run as written: npm scripts that exist, the local stack\'s default ports, a --sink folder a command writes', async () => {
+    const run = await runPython([SPARK_RUNNER, '--help']);
+    const scripts = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const used = [...run.stdout.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
+    assert.ok(used.length >= 4);
+    for (const script of used) assert.ok(scripts.includes(script), `npm run ${script} is a script of package.json`);
+    const ports = [...run.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual([...new Set(ports)].sort(), [DEFAULT_PORTS.kinesis, DEFAULT_PORTS.s3].sort(), 'only the stack\'s Kinesis and S3 ports');
+    const sink = /npm run download-bucket -- (\S+) && npm run spark -- .* --sink (\S+)/.exec(run.stdout);
+    assert.ok(sink && sink[1] === sink[2], 'the --sink example reads the folder download-bucket writes');
   });
 
   test('a missing notebook, a missing sink folder, a file that is not a notebook: one line each, exit 1', async () => {

@@ -81,23 +81,34 @@ describe('databricks/stream_kinesis.py streams the local stack\'s Kinesis on loc
     const stack = await pool.start({ provision: true, userId: uniqueUser('spark').replace('-', '') });
     const dir = pool.tempDir('pp-spark-stream-kill-');
     const acks: AckedRecord[] = [];
-    await emulate(stack, 500, acks);
+    await emulate(stack, 1_000, acks);
     const driver = spawn(VENV_PYTHON, streamArgs(stack, dir, 'continuous'), { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     driver.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => driver.on('exit', (_code, signal) => resolve(signal)));
-    const commits = () => TABLES.map((t) => {
-      const folder = path.join(dir, 'checkpoints', `${stack.userId}_${t}_table`, 'commits');
+    const batches = (kind: 'offsets' | 'commits') => TABLES.map((t) => {
+      const folder = path.join(dir, 'checkpoints', `${stack.userId}_${t}_table`, kind);
       return existsSync(folder) ? readdirSync(folder).filter((f) => /^\d+$/.test(f)).length : 0;
     });
-    const posting = emulate(stack, 3_000, acks, 600);
-    const deadline = Date.now() + 240_000;
-    while (Math.min(...commits()) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.ok(Math.min(...commits()) >= 2, `every table's query committed micro-batches before the kill:\n${stderr.slice(-2000)}`);
-    assert.ok(acks.length < 10_500, 'posts are still arriving at the kill');
-    process.kill(-(driver.pid as number), 'SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
-    console.log(`spark driver killed after ${commits().join('/')} committed micro-batches, ${acks.length} records acknowledged`);
+    const waitFor = async (what: string, done: () => boolean) => {
+      const deadline = Date.now() + 240_000;
+      while (!done() && Date.now() < deadline && driver.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(done(), `${what}:\n${stderr.slice(-2000)}`);
+    };
+    let posting: Promise<void> | undefined;
+    try {
+      await waitFor('every query committed its first micro-batch', () => Math.min(...batches('commits')) >= 1);
+      // More posts while the queries run; the kill comes while a micro-batch of them is planned (its
+      // offsets in the checkpoint) and not committed, so the restart must replay it.
+      const committed = batches('commits');
+      posting = emulate(stack, 1_000, acks, 250);
+      await waitFor('a micro-batch of the new posts in progress', () => batches('offsets').some((n, i) => n > committed[i] && n > batches('commits')[i]));
+      process.kill(-(driver.pid as number), 'SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+      console.log(`spark driver killed with micro-batches planned ${batches('offsets').join('/')}, committed ${batches('commits').join('/')} (pin/geo/user), ${acks.length} records acknowledged`);
+    } finally {
+      if (driver.exitCode === null && driver.signalCode === null) process.kill(-(driver.pid as number), 'SIGKILL');
+    }
 
     await posting;
     const run = await runPython([...streamArgs(stack, dir, 'availableNow'), '--export', path.join(dir, 'tables')]);
