@@ -113,34 +113,38 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         self.until = datetime.datetime.now(datetime.timezone.utc)
 
     def list_shards(self):
-        """The stream's shards as (id, parents), every page of ListShards."""
+        """The stream's shards as (id, parents, closed), every page of ListShards."""
         shards = []
         for page in self.client().get_paginator("list_shards").paginate(StreamName=self.stream):
             for shard in page.get("Shards", []):
                 parents = [p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p]
-                shards.append((shard["ShardId"], parents))
+                closed = "EndingSequenceNumber" in shard.get("SequenceNumberRange", {})
+                shards.append((shard["ShardId"], parents, closed))
         return shards
 
     def latestOffset(self, start, limit=None):
         positions = {sid: dict(pos) for sid, pos in start["shards"].items()}
         listed = self.list_shards()
-        for sid, _ in listed:
+        for sid, _, _ in listed:
             positions.setdefault(sid, {"after": "", "ended": False})
         self._fetched = {}
-        for sid, parents in listed:
+        for sid, parents, closed in listed:
             position = positions[sid]
             # A parent no longer listed (trimmed) has nothing left; a listed one must have ended in an earlier batch.
             if position["ended"] or any(p in positions and not start["shards"].get(p, {}).get("ended") for p in parents):
                 continue
-            rows, ended = self.fetch(sid, position["after"])
+            rows, ended = self.fetch(sid, position["after"], closed=closed)
             if rows:
                 self._fetched[(sid, position["after"])] = rows
                 position["after"] = rows[-1][4]
             position["ended"] = ended
         return {"shards": positions}
 
-    def fetch(self, shard_id, after, until=None):
-        """Rows of ``shard_id`` after ``after`` (to ``until``, or to the tip, at most maxRecordsPerFetch), and whether the shard ended."""
+    def fetch(self, shard_id, after, until=None, closed=False):
+        """Rows of ``shard_id`` after ``after`` (to ``until``, or to the tip, at most maxRecordsPerFetch), and whether the shard ended.
+
+        A ``closed`` shard (listed with an ending sequence number) is read to its end in one go, so
+        its children can start at the next micro-batch."""
         client = self.client()
         kind = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after} if after else {"ShardIteratorType": "TRIM_HORIZON"}
         iterator = client.get_shard_iterator(StreamName=self.stream, ShardId=shard_id, **kind)["ShardIterator"]
@@ -156,7 +160,7 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
             iterator = output.get("NextShardIterator")
             if until is not None and rows and rows[-1][4] == until:
                 return rows, False
-            caught_up = not output["Records"] or output.get("MillisBehindLatest", 0) == 0
+            caught_up = not closed and (not output["Records"] or output.get("MillisBehindLatest", 0) == 0)
             if until is None and (len(rows) >= self.max_records or (caught_up and iterator)):
                 return rows, False
             if iterator:
