@@ -1,8 +1,9 @@
 /**
  * The notebooks on a Spark standalone cluster: `npm run spark:cluster`'s master and two workers on
  * 127.0.0.1 (PySpark's bin/spark-class, free ports), then `npm run spark -- … --master
- * spark://127.0.0.1:<port>` runs batch_clean and analysis over a sink folder, and the stream
- * notebook over the local stack's Kinesis: the same tables and answers as DuckDB. The cluster is
+ * spark://127.0.0.1:<port>` runs batch_clean and analysis over a sink folder and the stream
+ * notebook over the local stack's Kinesis, in one session (one application on the cluster): the
+ * same tables and answers as DuckDB. The cluster is
  * stopped at the end (SIGTERM), its processes gone.
  */
 import assert from 'node:assert/strict';
@@ -28,6 +29,12 @@ import { writeParitySink } from './spark-fixture';
 const CLUSTER_SCRIPT = path.join(PROJECT_ROOT, 'src', 'orchestration', 'spark_cluster.py');
 const POSTS = 2_000;
 const pool = stackPool();
+
+interface RunnerResults {
+  session_seconds: number;
+  notebooks: { notebook: string; seconds: number }[];
+  cells: { notebook: string; language: string; rows: Record<string, unknown>[] | null }[];
+}
 
 function readJsonLines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -68,10 +75,12 @@ describe('the notebooks on a Spark standalone cluster (a master and two workers 
     }
   });
 
-  test('batch_clean and analysis: the clean tables and the nine answers equal DuckDB\'s', async () => {
-    const userId = uniqueUser('cluster').replace('-', '');
-    const { topics } = namesFor(userId);
+  test('batch_clean, analysis and stream_kinesis.py in one run: the clean tables, the nine answers and the streaming tables equal DuckDB\'s', async () => {
+    const stack = await pool.start({ provision: true, userId: uniqueUser('cluster').replace('-', '') });
+    const { topics } = namesFor(stack.userId);
     await writeParitySink(path.join(dir, 'sink'), topics, POSTS);
+    const acks: AckedRecord[] = [];
+    await emulateStream({ source: new EmbeddedRowSource({ rows: 11_153, seed: 3 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 1_000, batchSize: 100, onAck: (a) => acks.push(a) });
     const db = await openDatabase();
     const duckTables = {} as Record<TableKey, Record<string, unknown>[]>;
     let duckAnswers: Answer[];
@@ -82,41 +91,31 @@ describe('the notebooks on a Spark standalone cluster (a master and two workers 
     } finally {
       db.close();
     }
+
     const runStarted = Date.now();
     const run = await runPython([
-      SPARK_RUNNER, path.join(PROJECT_ROOT, 'databricks', 'batch_clean.sql'), path.join(PROJECT_ROOT, 'databricks', 'analysis.sql'), '--master', cluster?.master as string,
-      '--user-id', userId, '--sink', path.join(dir, 'sink'), '--results', path.join(dir, 'results.json'), '--export', path.join(dir, 'tables'), '--quiet',
+      SPARK_RUNNER, ...['batch_clean.sql', 'analysis.sql', 'stream_kinesis.py'].map((f) => path.join(PROJECT_ROOT, 'databricks', f)), '--master', cluster?.master as string,
+      '--user-id', stack.userId, '--sink', path.join(dir, 'sink'), '--kinesis-endpoint', stack.endpoints.kinesis, '--trigger', 'availableNow',
+      '--param', `region=${stack.region}`, '--param', `checkpoint_root=${path.join(dir, 'checkpoints')}`,
+      '--results', path.join(dir, 'results.json'), '--export', path.join(dir, 'tables'), '--quiet',
     ]);
     assert.equal(run.code, 0, run.stderr.slice(-3000));
-    console.log(`cluster: batch_clean + analysis (${POSTS} posts) in ${((Date.now() - runStarted) / 1000).toFixed(1)} s`);
+    const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunnerResults;
+    console.log(`cluster run: ${((Date.now() - runStarted) / 1000).toFixed(1)} s (session ${results.session_seconds} s; ${results.notebooks.map((n) => `${n.notebook} ${n.seconds} s`).join(', ')}; ${POSTS} posts in the sink, ${acks.length} records in Kinesis)`);
+
     for (const table of TABLES) {
-      const rows = readJsonLines(path.join(dir, 'tables', `${userId}_${SQL_TABLES[table]}.jsonl`));
+      const rows = readJsonLines(path.join(dir, 'tables', `${stack.userId}_${SQL_TABLES[table]}.jsonl`));
       assert.equal(rows.length, duckTables[table].length, table);
       assert.deepEqual(rowLines(rows), rowLines(duckTables[table]), table);
     }
-    const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { cells: { notebook: string; language: string; rows: Record<string, unknown>[] | null }[] };
     const answers = results.cells.filter((c) => c.notebook === 'analysis.sql' && c.language === 'sql');
     assert.equal(answers.length, duckAnswers.length);
     answers.forEach((answer, i) => assert.deepEqual(rowLines(answer.rows ?? []), rowLines(duckAnswers[i].rows), duckAnswers[i].question.id));
-  });
-
-  test('stream_kinesis.py: the Delta tables hold the distinct cleaned rows sent to Kinesis', async () => {
-    const stack = await pool.start({ provision: true, userId: uniqueUser('cluster').replace('-', '') });
-    const acks: AckedRecord[] = [];
-    await emulateStream({ source: new EmbeddedRowSource({ rows: 11_153, seed: 3 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 1_000, batchSize: 100, onAck: (a) => acks.push(a) });
-    const runStarted = Date.now();
-    const run = await runPython([
-      SPARK_RUNNER, path.join(PROJECT_ROOT, 'databricks', 'stream_kinesis.py'), '--master', cluster?.master as string, '--user-id', stack.userId,
-      '--kinesis-endpoint', stack.endpoints.kinesis, '--trigger', 'availableNow', '--param', `region=${stack.region}`,
-      '--param', `checkpoint_root=${path.join(dir, 'checkpoints')}`, '--export', path.join(dir, 'stream-tables'), '--quiet',
-    ]);
-    assert.equal(run.code, 0, run.stderr.slice(-3000));
-    console.log(`cluster: stream_kinesis.py (${acks.length} records) in ${((Date.now() - runStarted) / 1000).toFixed(1)} s`);
     const expected = await expectedTables(acks);
     for (const table of TABLES) {
-      const rows = rowLines(readJsonLines(path.join(dir, 'stream-tables', `${stack.names.streamTables[table]}.jsonl`)));
-      assert.equal(rows.length, expected[table].length, table);
-      assert.deepEqual(rows, expected[table], table);
+      const rows = rowLines(readJsonLines(path.join(dir, 'tables', `${stack.names.streamTables[table]}.jsonl`)));
+      assert.equal(rows.length, expected[table].length, stack.names.streamTables[table]);
+      assert.deepEqual(rows, expected[table], stack.names.streamTables[table]);
     }
   });
 

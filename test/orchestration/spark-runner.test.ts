@@ -77,16 +77,18 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
   });
 });
 
-describe('scripts/spark.sh without .venv', () => {
-  test('says to run npm run setup:python, exit 1', async () => {
+describe('scripts/spark.sh and scripts/spark-cluster.sh without .venv', () => {
+  test('say to run npm run setup:python, exit 1', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'pp-spark-novenv-'));
     try {
-      mkdirSync(path.join(root, 'scripts'));
-      copyFileSync(path.join(PROJECT_ROOT, 'scripts', 'spark.sh'), path.join(root, 'scripts', 'spark.sh'));
-      const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', 'spark.sh'), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
-      assert.ok(failed, 'exits non-zero');
-      assert.equal(failed.code, 1);
-      assert.equal(failed.stderr.trim(), `spark: ${root}/.venv is missing; run npm run setup:python`);
+      mkdirSync(path.join(root, 'scripts', 'lib'), { recursive: true });
+      for (const file of ['spark.sh', 'spark-cluster.sh', 'lib/venv-python.sh']) copyFileSync(path.join(PROJECT_ROOT, 'scripts', file), path.join(root, 'scripts', file));
+      for (const [script, name] of [['spark.sh', 'spark'], ['spark-cluster.sh', 'spark:cluster']]) {
+        const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', script), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
+        assert.ok(failed, `${script} exits non-zero`);
+        assert.equal(failed.code, 1);
+        assert.equal(failed.stderr.trim(), `${name}: ${root}/.venv is missing; run npm run setup:python`);
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
