@@ -175,7 +175,9 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         for sid, position in end["shards"].items():
             after = start["shards"].get(sid, {}).get("after", "")
             if position["after"] != after:
-                ranges.append(ShardRange(sid, after, position["after"], self._fetched.get((sid, after))))
+                rows = self._fetched.get((sid, after))
+                # The rows read while planning, when they are exactly this range; else the task reads it.
+                ranges.append(ShardRange(sid, after, position["after"], rows if rows and rows[-1][4] == position["after"] else None))
         return ranges
 
     def read(self, partition):

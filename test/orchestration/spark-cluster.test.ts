@@ -27,7 +27,7 @@ import { pythonSkip, runPython, SPARK_RUNNER, VENV_PYTHON } from './python-env';
 import { writeParitySink } from './spark-fixture';
 
 const CLUSTER_SCRIPT = path.join(PROJECT_ROOT, 'src', 'orchestration', 'spark_cluster.py');
-const POSTS = 2_000;
+const POSTS = 1_000;
 const pool = stackPool();
 
 interface RunnerResults {
@@ -57,7 +57,7 @@ function startCluster(): Promise<{ child: ChildProcess; master: string; exited: 
   });
 }
 
-describe('the notebooks on a Spark standalone cluster (a master and two workers on 127.0.0.1)', { skip: pythonSkip(), timeout: 900_000 }, () => {
+describe('the notebooks on a Spark standalone cluster (a master and two workers on 127.0.0.1)', { skip: pythonSkip(), timeout: 1_800_000 }, () => {
   let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
   let dir: string;
   const started = Date.now();
@@ -80,7 +80,7 @@ describe('the notebooks on a Spark standalone cluster (a master and two workers 
     const { topics } = namesFor(stack.userId);
     await writeParitySink(path.join(dir, 'sink'), topics, POSTS);
     const acks: AckedRecord[] = [];
-    await emulateStream({ source: new EmbeddedRowSource({ rows: 11_153, seed: 3 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 1_000, batchSize: 100, onAck: (a) => acks.push(a) });
+    await emulateStream({ source: new EmbeddedRowSource({ rows: 11_153, seed: 3 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 500, batchSize: 100, onAck: (a) => acks.push(a) });
     const db = await openDatabase();
     const duckTables = {} as Record<TableKey, Record<string, unknown>[]>;
     let duckAnswers: Answer[];
@@ -98,7 +98,7 @@ describe('the notebooks on a Spark standalone cluster (a master and two workers 
       '--user-id', stack.userId, '--sink', path.join(dir, 'sink'), '--kinesis-endpoint', stack.endpoints.kinesis, '--trigger', 'availableNow',
       '--param', `region=${stack.region}`, '--param', `checkpoint_root=${path.join(dir, 'checkpoints')}`,
       '--results', path.join(dir, 'results.json'), '--export', path.join(dir, 'tables'), '--quiet',
-    ]);
+    ], { timeoutMs: 25 * 60_000 });
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunnerResults;
     console.log(`cluster run: ${((Date.now() - runStarted) / 1000).toFixed(1)} s (session ${results.session_seconds} s; ${results.notebooks.map((n) => `${n.notebook} ${n.seconds} s`).join(', ')}; ${POSTS} posts in the sink, ${acks.length} records in Kinesis)`);
