@@ -56,6 +56,23 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
     }
   });
 
+  test('a wait over 3 s shows progress (the bucket copy\'s count, the session start), nothing for a shorter one', async () => {
+    const code = (seconds: number) => [
+      'import sys, time',
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(SPARK_RUNNER))})`,
+      'from spark_runner import Ticker',
+      'with Ticker("copying s3://b:", "objects") as ticker:',
+      `    for i in range(${seconds * 10}):`,
+      '        ticker.count = i + 1',
+      '        time.sleep(0.1)',
+    ].join('\n');
+    const long = await runPython(['-c', code(4)]);
+    assert.equal(long.code, 0, long.stderr);
+    assert.match(long.stderr, /^spark: copying s3:\/\/b: \d+ objects \(3 s\)$/m);
+    const short = await runPython(['-c', code(1)]);
+    assert.equal(short.stderr, '');
+  });
+
   test('cells: markdown skipped, %python cells of a SQL notebook run as Python, the rest as SQL', async () => {
     const code = [
       'import json, sys',
