@@ -234,27 +234,30 @@ def read_notebook(path):
             raise RunnerError(f"{path}: {error}") from error
 
 
-class Stopped(Exception):
-    """SIGTERM while streams run: handled like Ctrl-C."""
-
-
 def wait_for_streams(spark):
-    """Waits while the streaming queries a cell started run, until Ctrl-C / SIGTERM or one of them ends."""
+    """Waits while the streaming queries a cell started run, until Ctrl-C / SIGTERM (then stops them) or one of them ends.
+
+    The signals only set a flag: an exception raised inside a blocking Py4J call would break the
+    connection to the JVM, so the wait is a loop of one-second waits."""
     active = spark.streams.active
     print(f"spark: {len(active)} streaming queries running ({', '.join(q.name or q.id for q in active)}); Ctrl-C stops them", file=sys.stderr)
-
-    def on_term(signum, frame):
-        raise Stopped()
-
-    previous = signal.signal(signal.SIGTERM, on_term)
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        spark.streams.awaitAnyTermination()
-    except (KeyboardInterrupt, Stopped):
-        print("spark: stopping the streams", file=sys.stderr)
-        for query in spark.streams.active:
-            query.stop()
+        while not stop.is_set():
+            try:
+                if spark.streams.awaitAnyTermination(timeout=1):
+                    break
+            except Exception as error:
+                first = str(error).strip().split("\n")[0]
+                raise RunnerError(f"a streaming query failed: {first}") from error
+        if stop.is_set():
+            print("spark: stopping the streams", file=sys.stderr)
+            for query in spark.streams.active:
+                query.stop()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_notebook(spark, dbutils, path, cells, results, echo=True, wait_streams=False):
