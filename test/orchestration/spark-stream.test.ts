@@ -106,4 +106,26 @@ describe('databricks/stream_kinesis.py streams the local stack\'s Kinesis on loc
       assert.deepEqual(spark[table], duck, table);
     }
   });
+
+  test('continuous: SIGTERM (as Ctrl-C) stops the streams, runs the cells after them and exits 0', async () => {
+    const stack = await pool.start({ provision: true, userId: uniqueUser('spark').replace('-', '') });
+    const dir = pool.tempDir('pp-spark-stream-term-');
+    await emulate(stack, 100, []);
+    const driver = spawn(VENV_PYTHON, [...streamArgs(stack, dir, 'continuous'), '--results', path.join(dir, 'results.json')], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    driver.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => driver.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 240_000;
+      while (!stderr.includes('streaming queries running') && Date.now() < deadline && driver.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(stderr, /spark: 3 streaming queries running \(.*\); Ctrl-C stops them/);
+      driver.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr.slice(-2000));
+    } finally {
+      if (driver.exitCode === null) driver.kill('SIGKILL');
+    }
+    assert.match(stderr, /spark: stopping the streams\n/);
+    const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { cells: { cell: number }[] };
+    assert.equal(Math.max(...results.cells.map((c) => c.cell)), 6, 'the last cell (the one that stops the streams) ran');
+  });
 });
