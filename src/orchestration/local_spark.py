@@ -42,6 +42,12 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
     """
     from pyspark.sql import SparkSession
 
+    # Python tasks run the venv's Python (the Kinesis source needs its boto3), on a cluster's workers too.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # ... and import the modules beside this one (kinesis_source), on the driver's Python processes too.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     if remote:
         return SparkSession.builder.remote(remote).appName(app_name).config("spark.sql.session.timeZone", "UTC").getOrCreate()
     builder = (

@@ -11,6 +11,12 @@ name=value``. ``--sink DIR`` (a folder laid out like the sink's bucket) or ``--s
 local S3 whose bucket ``user-<user_id>-bucket`` is copied to a temporary folder first) set
 ``sink_root``, so the notebook's ``s3://user-<user_id>-bucket`` reads the local copy.
 
+``databricks/stream_kinesis.py`` runs unchanged: ``format("kinesis")`` is the local Kinesis source
+(``kinesis_source.py``), reading ``--kinesis-endpoint URL`` (the local stack's Kinesis) or AWS.
+``--trigger availableNow`` reads what is in the streams and stops; with ``continuous`` (the default)
+the runner waits after the cell that started the streams until Ctrl-C (or SIGTERM), then runs the
+remaining cells (the one that stops them).
+
 Several notebooks run in one session, in order (``batch_clean.sql analysis.sql``); with
 ``--warehouse DIR`` the Delta tables and their metastore persist between runs. ``--results FILE``
 writes every query cell's rows as JSON, ``--export DIR`` every table of the session's database as
@@ -23,7 +29,9 @@ import json
 import os
 import shutil
 import sys
+import signal
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -151,7 +159,45 @@ def plain(value):
     return value
 
 
-def copy_bucket(endpoint, bucket, into):
+class Ticker:
+    """A progress line for a wait: after 3 s, ``spark: <what> <count> (<seconds> s)`` every second
+    (rewritten in place on a terminal, a new line every 5 s otherwise), and the final line at the end."""
+
+    def __init__(self, what, unit=""):
+        self.what, self.unit, self.count = what, unit, 0
+        self.started = time.perf_counter()
+        self.done = threading.Event()
+        self.tty = sys.stderr.isatty()
+        self.printed = False
+        self.thread = threading.Thread(target=self.tick, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        if self.printed and self.tty:
+            sys.stderr.write("\n")
+
+    def line(self):
+        counted = f" {self.count} {self.unit}" if self.unit else ""
+        return f"spark: {self.what}{counted} ({time.perf_counter() - self.started:.0f} s)"
+
+    def tick(self):
+        period = 1 if self.tty else 5
+        if self.done.wait(3):
+            return
+        while True:
+            sys.stderr.write(("\r" + self.line()) if self.tty else self.line() + "\n")
+            sys.stderr.flush()
+            self.printed = True
+            if self.done.wait(period):
+                return
+
+
+def copy_bucket(endpoint, bucket, into, ticker=None):
     """Every object of ``bucket`` on a local S3 (ListObjects v1 with Marker, unsigned) into a folder."""
     marker, copied = "", 0
     while True:
@@ -170,6 +216,8 @@ def copy_bucket(endpoint, bucket, into):
             with urllib.request.urlopen(f"{endpoint.rstrip('/')}/{bucket}/{urllib.parse.quote(key)}", timeout=30) as response, open(target, "wb") as out:
                 shutil.copyfileobj(response, out)
             copied += 1
+            if ticker:
+                ticker.count = copied
         if listing.findtext(f"{ns}IsTruncated") != "true" or not keys:
             return copied
         marker = listing.findtext(f"{ns}NextMarker") or keys[-1]
@@ -186,7 +234,33 @@ def read_notebook(path):
             raise RunnerError(f"{path}: {error}") from error
 
 
-def run_notebook(spark, dbutils, path, cells, results, echo=True):
+def wait_for_streams(spark):
+    """Waits while the streaming queries a cell started run, until Ctrl-C / SIGTERM (then stops them) or one of them ends.
+
+    The signals only set a flag: an exception raised inside a blocking Py4J call would break the
+    connection to the JVM, so the wait is a loop of one-second waits."""
+    active = spark.streams.active
+    print(f"spark: {len(active)} streaming queries running ({', '.join(q.name or q.id for q in active)}); Ctrl-C stops them", file=sys.stderr)
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.is_set():
+            try:
+                if spark.streams.awaitAnyTermination(timeout=1):
+                    break
+            except Exception as error:
+                first = str(error).strip().split("\n")[0]
+                raise RunnerError(f"a streaming query failed: {first}") from error
+        if stop.is_set():
+            print("spark: stopping the streams", file=sys.stderr)
+            for query in spark.streams.active:
+                query.stop()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def run_notebook(spark, dbutils, path, cells, results, echo=True, wait_streams=False):
     """Runs one notebook's cells in order; appends each query cell's rows to ``results``."""
     name = os.path.basename(path)
     namespace = {"spark": spark, "dbutils": dbutils, "__name__": "__main__", "display": lambda df: df.show(truncate=False)}
@@ -212,6 +286,8 @@ def run_notebook(spark, dbutils, path, cells, results, echo=True):
         if echo:
             summary = f"{len(rows)} rows" if rows is not None and columns else "done"
             print(f"spark: {name} cell {number} ({language}) {summary} in {seconds:.1f} s", file=sys.stderr)
+        if wait_streams and spark.streams.active:
+            wait_for_streams(spark)
 
 
 def export_tables(spark, into):
@@ -229,14 +305,21 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="npm run spark --",
         description="Run Databricks notebooks of databricks/ cell by cell on a local SparkSession with Delta (or a Spark Connect server).",
-        epilog="Example: npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --user-id localuser --sink output/sink",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""examples (with the local stack running: npm run stack):
+  npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --s3-endpoint http://127.0.0.1:4568
+  npm run download-bucket -- output/bucket && npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --sink output/bucket
+  npm run spark -- databricks/stream_kinesis.py --kinesis-endpoint http://127.0.0.1:4567 --trigger availableNow
+  npm run spark:cluster   # then, in another terminal: npm run spark -- databricks/batch_clean.sql --s3-endpoint http://127.0.0.1:4568 --master spark://127.0.0.1:PORT""",
     )
     parser.add_argument("notebooks", nargs="+", help="notebook source files (.sql or .py), run in order in one session")
     parser.add_argument("--user-id", help="the user_id parameter (default: the notebook's, localuser)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other notebook parameter; repeatable")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sink", metavar="DIR", help="a folder laid out like the sink's bucket (topics/<topic>/partition=<p>/...)")
-    source.add_argument("--s3-endpoint", metavar="URL", help="a local S3 (e.g. http://127.0.0.1:4569) whose bucket user-<user_id>-bucket is copied first")
+    source.add_argument("--s3-endpoint", metavar="URL", help="a local S3 (the local stack's: http://127.0.0.1:4568) whose bucket user-<user_id>-bucket is copied first")
+    parser.add_argument("--kinesis-endpoint", metavar="URL", help="the Kinesis format('kinesis') reads (the local stack's: http://127.0.0.1:4567); default AWS")
+    parser.add_argument("--trigger", choices=["continuous", "availableNow"], help="stream_kinesis.py: continuous (default) runs until Ctrl-C; availableNow reads the streams, then stops")
     cluster = parser.add_mutually_exclusive_group()
     cluster.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     cluster.add_argument("--remote", metavar="sc://HOST:PORT", help="a Spark Connect server instead of a local session")
@@ -257,6 +340,8 @@ def main(argv=None):
         params[name] = value
     if args.user_id:
         params["user_id"] = args.user_id
+    if args.trigger:
+        params["trigger"] = args.trigger
     notebooks = [(path, read_notebook(path)) for path in args.notebooks]
     cleanup = []
     try:
@@ -268,7 +353,8 @@ def main(argv=None):
             copy = tempfile.mkdtemp(prefix="pp-spark-sink-")
             cleanup.append(copy)
             bucket = f"user-{params.get('user_id', 'localuser')}-bucket"
-            count = copy_bucket(args.s3_endpoint, bucket, copy)
+            with Ticker(f"copying s3://{bucket} from {args.s3_endpoint}:", "objects") as ticker:
+                count = copy_bucket(args.s3_endpoint, bucket, copy, ticker)
             print(f"spark: copied {count} objects of s3://{bucket} from {args.s3_endpoint}", file=sys.stderr)
             params["sink_root"] = "file://" + copy
         scratch = None
@@ -278,7 +364,12 @@ def main(argv=None):
         from local_spark import build_session
 
         started = time.perf_counter()
-        spark = build_session(master=args.master, remote=args.remote, warehouse=args.warehouse, scratch=scratch)
+        with Ticker(f"starting the Spark session ({args.remote or args.master})"):
+            spark = build_session(master=args.master, remote=args.remote, warehouse=args.warehouse, scratch=scratch)
+            if not args.remote:
+                from kinesis_source import register_kinesis_source
+
+                register_kinesis_source(spark, endpoint_url=args.kinesis_endpoint)
         session_seconds = time.perf_counter() - started
         if not args.quiet:
             print(f"spark: session {spark.version} started in {session_seconds:.1f} s", file=sys.stderr)
@@ -288,7 +379,7 @@ def main(argv=None):
         try:
             for path, cells in notebooks:
                 started = time.perf_counter()
-                run_notebook(spark, dbutils, path, cells, results, echo=not args.quiet)
+                run_notebook(spark, dbutils, path, cells, results, echo=not args.quiet, wait_streams=params.get("trigger", "continuous") == "continuous")
                 timings.append({"notebook": os.path.basename(path), "seconds": round(time.perf_counter() - started, 3)})
                 if not args.quiet:
                     print(f"spark: {path} done in {timings[-1]['seconds']:.1f} s", file=sys.stderr)

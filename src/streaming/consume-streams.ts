@@ -13,8 +13,11 @@
  *   shard's checkpoint (`StreamTables.storeBatch`, stream-tables.ts), so a crash replays exactly the
  *   batches after the last committed checkpoint and nothing is stored twice.
  *
- * Shards are listed once at start (resharding during a run is not followed; a closed shard is read
- * to its end). One consumer process per bucket and stream set at a time. The Kinesis calls are in
+ * Shards keep Kinesis' lineage, as the Kinesis Client Library does: a child shard (a split's two, a
+ * merge's one) is read only once every parent listed with it has been read to SHARD_END, so each
+ * partition key's records are handled in the order they were put across a reshard. Shards are
+ * listed again when a shard ends and every `relistMs`, so a reshard during a run is followed
+ * without a restart (one log line per reshard). One consumer process per bucket and stream set at a time. The Kinesis calls are in
  * read-shards.ts (`ShardReader`); undecodable records are appended to `STREAM_QUARANTINE_FILE`,
  * kept across restarts (`createStreamQuarantine`, built on the one writer in src/quarantine.ts).
  */
@@ -30,7 +33,7 @@ import { isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
 import { STREAM_QUARANTINE_FILE } from './defaults';
-import { ShardReader, type ShardState } from './read-shards';
+import { ShardReader, type ListedShard, type ShardState } from './read-shards';
 import { openStreamTables, type ShardCheckpoint, type StoredBatch, type StreamTables } from './stream-tables';
 
 /** PIPELINE_SPEC.md §8: 5 GetRecords calls a second per shard, 10,000 records per call. */
@@ -66,7 +69,7 @@ export interface StreamStats {
   batches: number;
   /** Distinct rows in the table now (this and earlier runs). */
   tableRows: number;
-  /** Largest MillisBehindLatest of the shards' last answers. */
+  /** Largest MillisBehindLatest of the open shards' last answers (a closed shard is behind nothing). */
   millisBehindLatest: number;
 }
 
@@ -115,6 +118,8 @@ export interface StreamConsumerOptions {
   callsPerSecond?: number;
   /** Records per GetRecords call, at most 10,000 (the default). */
   maxRecordsPerCall?: number;
+  /** Milliseconds between two listings of the streams' shards, to follow a reshard (default 10,000; a shard's end lists at once). */
+  relistMs?: number;
   retry?: Partial<Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs' | 'random'>>;
   onBatch?: (event: BatchEvent) => void;
   log?: Logger;
@@ -200,6 +205,16 @@ class ConsumerRun {
   /** Aborted by any stop: every shard ends after its batch in progress. */
   private readonly stopController = new AbortController();
   private readonly shards: ShardState[] = [];
+  /** The reading of every listed shard; grows as reshards are found. */
+  private readonly reading: Promise<void>[] = [];
+  /** Per `stream shardId`: resolved once the shard is read to SHARD_END (its children may start). */
+  private readonly ends = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  /** Per stream: the listing in progress, so two listings never start a shard twice. */
+  private readonly listings = new Map<string, Promise<void>>();
+  private readonly stopped: Promise<void>;
+  private relistTimer: NodeJS.Timeout | undefined;
+  /** The retries of the current burst (calls failing until one succeeds): logged once, at its start and end. */
+  private retryBurst: { retries: number; since: number } | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   /** Caught up for this long, every shard: the consumer stops (undefined: it does not). */
   private idleMs: number | undefined;
@@ -223,6 +238,7 @@ class ConsumerRun {
       call: (what, operation) => this.call(what, operation),
       ...(options.log ? { log: options.log } : {}),
     });
+    this.stopped = new Promise((resolve) => this.stopController.signal.addEventListener('abort', () => resolve(), { once: true }));
     this.listenForStops();
   }
 
@@ -230,10 +246,19 @@ class ConsumerRun {
   async consume(): Promise<ConsumeSummary> {
     try {
       this.streamTables = await openStreamTables(this.options.database, this.options.names.streamTables);
-      const reading = await this.startShards(this.streamTables);
+      for (const table of this.tables) {
+        this.stats[table].tableRows = await this.streamTables.tableRows(table);
+        await this.listShards(table);
+      }
       this.allShardsListed = true;
+      this.relistTimer = setInterval(() => this.relistAll(), this.options.relistMs ?? 10_000);
       this.checkIdle();
-      await Promise.all(reading);
+      // A shard's end lists its children before its reading resolves: wait until no reading is added.
+      for (let waited = 0; waited < this.reading.length;) {
+        const count = this.reading.length;
+        await Promise.all(this.reading.slice(waited));
+        waited = count;
+      }
       if (this.fatalError !== undefined) throw this.fatalError;
       this.stop('shards-closed');
       return this.summary();
@@ -269,6 +294,7 @@ class ConsumerRun {
 
   private release(): void {
     if (this.durationTimer) clearTimeout(this.durationTimer);
+    clearInterval(this.relistTimer);
     this.options.signal?.removeEventListener('abort', this.onSignal);
     this.streamTables?.close();
   }
@@ -286,35 +312,95 @@ class ConsumerRun {
   }
 
   /** Runs one Kinesis or storage call with the consumer's retries, cut short by a stop. */
-  private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    return withRetry(operation, {
+  private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const result = await withRetry(operation, {
       ...this.retry,
       signal: this.stopController.signal,
-      onRetry: (error, attempt, delayMs) => this.options.log?.warn(`${what}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`),
+      onRetry: (error) => this.countRetry(what, error),
     });
+    this.endRetryBurst();
+    return result;
   }
 
-  /** Lists the shards of every stream and starts reading each from its checkpoint. */
-  private async startShards(streamTables: StreamTables): Promise<Promise<void>[]> {
-    const reading: Promise<void>[] = [];
-    for (const table of this.tables) {
-      const stream = this.options.names.streams[table];
-      this.stats[table].tableRows = await streamTables.tableRows(table);
-      const ids = await this.reader.listShards(stream);
-      this.stats[table].shards = ids.length;
-      for (const shardId of ids) {
-        const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, checkpoint: await streamTables.readCheckpoint(stream, shardId) };
-        this.shards.push(shard);
-        reading.push(this.readShard(shard));
-      }
+  /** A retry: the first of a burst is logged with its error, the others only counted. */
+  private countRetry(what: string, error: unknown): void {
+    if (this.retryBurst) {
+      this.retryBurst.retries += 1;
+      return;
     }
-    return reading;
+    this.retryBurst = { retries: 1, since: Date.now() };
+    this.options.log?.warn(`${what}: ${describeError(error)}; retrying with back-off (up to ${this.retry.retries} times a call)`);
   }
 
-  /** Reads a shard until the consumer stops or the shard closes; a fatal error stops every shard. */
+  /** A call succeeded: a burst of retries before it is over, and said so in one line. */
+  private endRetryBurst(): void {
+    const burst = this.retryBurst;
+    if (!burst) return;
+    this.retryBurst = undefined;
+    this.options.log?.info(`Kinesis and storage calls succeed again after ${burst.retries} ${burst.retries === 1 ? 'retry' : 'retries'} in ${((Date.now() - burst.since) / 1000).toFixed(1)} s`);
+  }
+
+  /** Lists every stream's shards again (the interval's listing); a failure is logged, the next interval tries again. */
+  private relistAll(): void {
+    if (this.stopController.signal.aborted) return;
+    for (const table of this.tables) {
+      this.listShards(table).catch((error: unknown) => {
+        if (!this.stopController.signal.aborted) this.options.log?.warn(`listing the shards of ${this.options.names.streams[table]}: ${describeError(error)}`);
+      });
+    }
+  }
+
+  /** Lists the stream's shards and starts reading those not known yet; one listing of a stream at a time. */
+  private listShards(table: TableKey): Promise<void> {
+    const stream = this.options.names.streams[table];
+    const listing = (this.listings.get(stream) ?? Promise.resolve()).then(() => this.startNewShards(table, stream));
+    this.listings.set(stream, listing.catch(() => undefined));
+    return listing;
+  }
+
+  private async startNewShards(table: TableKey, stream: string): Promise<void> {
+    if (this.stopController.signal.aborted) return;
+    const listed = await this.reader.listShards(stream);
+    const known = new Set(this.shards.filter((s) => s.stream === stream).map((s) => s.shardId));
+    const fresh = listed.filter((s) => !known.has(s.shardId));
+    if (!fresh.length || this.stopController.signal.aborted) return;
+    const present = new Set([...known, ...listed.map((s) => s.shardId)]);
+    for (const { shardId, parents } of fresh) {
+      // A parent no longer listed (trimmed after the retention period) has nothing left to read.
+      const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, parents: parents.filter((p) => present.has(p)), checkpoint: await (this.streamTables as StreamTables).readCheckpoint(stream, shardId) };
+      this.shards.push(shard);
+      this.shardEnd(stream, shardId);
+      this.reading.push(this.readShard(shard));
+    }
+    this.stats[table].shards = this.shards.filter((s) => s.table === table).length;
+    if (known.size) for (const line of describeReshards(stream, fresh)) this.options.log?.info(line);
+  }
+
+  /** The promise resolved when `shardId` of `stream` reaches SHARD_END. */
+  private shardEnd(stream: string, shardId: string): { promise: Promise<void>; resolve: () => void } {
+    const key = `${stream} ${shardId}`;
+    let end = this.ends.get(key);
+    if (!end) {
+      let resolve = () => undefined as void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      end = { promise, resolve };
+      this.ends.set(key, end);
+    }
+    return end;
+  }
+
+  /**
+   * Reads a shard once its parents are read to their end, until the consumer stops or the shard
+   * closes; then lists the stream again for its children. A fatal error stops every shard.
+   */
   private async readShard(shard: ShardState): Promise<void> {
     try {
+      await Promise.race([Promise.all(shard.parents.map((p) => this.shardEnd(shard.stream, p).promise)), this.stopped]);
       await this.readShardBatches(shard);
+      if (shard.closed) {
+        this.shardEnd(shard.stream, shard.shardId).resolve();
+        await this.listShards(shard.table);
+      }
     } catch (error) {
       // A stop cuts retries short (their back-off sleep is aborted); the batch is then simply not checkpointed.
       if (this.stopController.signal.aborted) return;
@@ -330,7 +416,7 @@ class ConsumerRun {
       const records = output.Records ?? [];
       const behind = output.MillisBehindLatest ?? 0;
       shard.behind = behind;
-      this.stats[shard.table].millisBehindLatest = Math.max(...this.shards.filter((s) => s.table === shard.table).map((s) => s.behind));
+      this.updateBehind(shard.table);
       if (records.length) {
         shard.idleSince = undefined;
         await this.handleBatch(shard, records);
@@ -340,11 +426,17 @@ class ConsumerRun {
       shard.iterator = output.NextShardIterator;
       if (!shard.iterator) {
         shard.closed = true;
+        this.updateBehind(shard.table);
         break;
       }
       this.checkIdle();
     }
     this.checkIdle();
+  }
+
+  /** The table's "behind latest": the largest of its open shards' (a closed shard's own figure only grows). */
+  private updateBehind(table: TableKey): void {
+    this.stats[table].millisBehindLatest = Math.max(0, ...this.shards.filter((s) => s.table === table && !s.closed).map((s) => s.behind));
   }
 
   /** One micro-batch: its bad records quarantined, its rows stored with the shard's checkpoint, counted and told. */
@@ -359,6 +451,19 @@ class ConsumerRun {
     countBatch(this.stats[shard.table], records.length, rejected.length, stored);
     this.options.onBatch?.(batchEvent(shard, records, stored));
   }
+}
+
+/** One line per reshard among `fresh` shards: a split (children sharing one parent), a merge (two parents), or a new shard. */
+export function describeReshards(stream: string, fresh: readonly ListedShard[]): string[] {
+  const lines: string[] = [];
+  const splits = new Map<string, string[]>();
+  for (const { shardId, parents } of fresh) {
+    if (parents.length === 2) lines.push(`${stream}: reshard: ${parents[0]} and ${parents[1]} merged into ${shardId}; reading it after both`);
+    else if (parents.length === 1) splits.set(parents[0], [...(splits.get(parents[0]) ?? []), shardId]);
+    else lines.push(`${stream}: new shard ${shardId}`);
+  }
+  for (const [parent, children] of splits) lines.unshift(`${stream}: reshard: ${parent} split into ${children.join(' and ')}; reading them after it`);
+  return lines;
 }
 
 /** Every stream's counters at zero. */

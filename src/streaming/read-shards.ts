@@ -21,8 +21,16 @@ export interface ShardState {
   /** Since when the shard is caught up (undefined while it is reading). */
   idleSince?: number;
   closed: boolean;
-  /** MillisBehindLatest of the last answer. */
+  /** MillisBehindLatest of the last answer (counted while the shard is open only). */
   behind: number;
+  /** `ParentShardId` and `AdjacentParentShardId` (a merge) among the listed shards: read to SHARD_END before this one. */
+  parents: string[];
+}
+
+/** A shard as ListShards gives it: its id and its parents (one after a split, two after a merge). */
+export interface ListedShard {
+  shardId: string;
+  parents: string[];
 }
 
 export interface ShardReaderOptions {
@@ -44,14 +52,16 @@ export interface ShardReaderOptions {
 export class ShardReader {
   constructor(private readonly options: ShardReaderOptions) {}
 
-  /** The ids of the stream's shards, every page of ListShards. */
-  async listShards(stream: string): Promise<string[]> {
+  /** The stream's shards with their parents, every page of ListShards. */
+  async listShards(stream: string): Promise<ListedShard[]> {
     const { call, kinesis } = this.options;
-    const ids: string[] = [];
+    const ids: ListedShard[] = [];
     let nextToken: string | undefined;
     do {
       const page = await call(`ListShards ${stream}`, () => kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream })));
-      for (const shard of page.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId);
+      for (const shard of page.Shards ?? []) {
+        if (shard.ShardId) ids.push({ shardId: shard.ShardId, parents: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)) });
+      }
       nextToken = page.NextToken;
     } while (nextToken);
     return ids;

@@ -58,7 +58,8 @@ describe('databricks/ notebooks', () => {
     assert.match(text, /session\.readStream\.format\("kinesis"\)/);
     assert.match(text, /f"streaming-\{user_id\}-\{table\}"/);
     assert.match(text, /col\("data"\)\.cast\("string"\), RAW_SCHEMAS\[table\]/);
-    assert.match(text, /target = f"\{user_id\}_\{table\}_table"/);
+    assert.match(text, /target = f"`\{user_id\}_\{table\}_table`"/);
+    assert.match(text, /if trigger == "availableNow":\n {12}writer = writer\.trigger\(availableNow=True\)/);
     assert.match(text, /\.merge\(cleaned\.alias\("s"\), MERGE_CONDITION\[table\]\)/);
     assert.match(text, /"checkpointLocation", f"\{checkpoint_root\}\/\{user_id\}_\{table\}_table"/);
     assert.match(text, /^if __name__ == "__main__":\n    dbutils\.widgets\.text\("user_id"/m);

@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { PROJECT_ROOT } from '../../src/config';
+import { DEFAULT_PORTS } from '../../src/local-stack/start-local-stack';
 import { buildDatabricksNotebooks, NOTEBOOK_FILES, notebookCells } from '../../src/orchestration/databricks-notebooks';
 import { pythonSkip, runPython, SPARK_RUNNER } from './python-env';
 
@@ -22,8 +23,20 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
   test('--help names the options', async () => {
     const run = await runPython([SPARK_RUNNER, '--help']);
     assert.equal(run.code, 0);
-    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
+    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--kinesis-endpoint', '--trigger', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
     assert.match(run.stdout, /usage: npm run spark --/);
+  });
+
+  test('--help examples run as written: npm scripts that exist, the local stack\'s default ports, a --sink folder a command writes', async () => {
+    const run = await runPython([SPARK_RUNNER, '--help']);
+    const scripts = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const used = [...run.stdout.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
+    assert.ok(used.length >= 4);
+    for (const script of used) assert.ok(scripts.includes(script), `npm run ${script} is a script of package.json`);
+    const ports = [...run.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual([...new Set(ports)].sort(), [DEFAULT_PORTS.kinesis, DEFAULT_PORTS.s3].sort(), 'only the stack\'s Kinesis and S3 ports');
+    const sink = /npm run download-bucket -- (\S+) && npm run spark -- .* --sink (\S+)/.exec(run.stdout);
+    assert.ok(sink && sink[1] === sink[2], 'the --sink example reads the folder download-bucket writes');
   });
 
   test('a missing notebook, a missing sink folder, a file that is not a notebook: one line each, exit 1', async () => {
@@ -41,6 +54,23 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
       assert.equal(run.code, 1, args.join(' '));
       assert.match(run.stderr.trim(), expected);
     }
+  });
+
+  test('a wait over 3 s shows progress (the bucket copy\'s count, the session start), nothing for a shorter one', async () => {
+    const code = (seconds: number) => [
+      'import sys, time',
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(SPARK_RUNNER))})`,
+      'from spark_runner import Ticker',
+      'with Ticker("copying s3://b:", "objects") as ticker:',
+      `    for i in range(${seconds * 10}):`,
+      '        ticker.count = i + 1',
+      '        time.sleep(0.1)',
+    ].join('\n');
+    const long = await runPython(['-c', code(4)]);
+    assert.equal(long.code, 0, long.stderr);
+    assert.match(long.stderr, /^spark: copying s3:\/\/b: \d+ objects \(3 s\)$/m);
+    const short = await runPython(['-c', code(1)]);
+    assert.equal(short.stderr, '');
   });
 
   test('cells: markdown skipped, %python cells of a SQL notebook run as Python, the rest as SQL', async () => {
@@ -64,16 +94,18 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
   });
 });
 
-describe('scripts/spark.sh without .venv', () => {
-  test('says to run npm run setup:python, exit 1', async () => {
+describe('scripts/spark.sh and scripts/spark-cluster.sh without .venv', () => {
+  test('say to run npm run setup:python, exit 1', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'pp-spark-novenv-'));
     try {
-      mkdirSync(path.join(root, 'scripts'));
-      copyFileSync(path.join(PROJECT_ROOT, 'scripts', 'spark.sh'), path.join(root, 'scripts', 'spark.sh'));
-      const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', 'spark.sh'), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
-      assert.ok(failed, 'exits non-zero');
-      assert.equal(failed.code, 1);
-      assert.equal(failed.stderr.trim(), `spark: ${root}/.venv is missing; run npm run setup:python`);
+      mkdirSync(path.join(root, 'scripts', 'lib'), { recursive: true });
+      for (const file of ['spark.sh', 'spark-cluster.sh', 'lib/venv-python.sh']) copyFileSync(path.join(PROJECT_ROOT, 'scripts', file), path.join(root, 'scripts', file));
+      for (const [script, name] of [['spark.sh', 'spark'], ['spark-cluster.sh', 'spark:cluster']]) {
+        const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', script), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
+        assert.ok(failed, `${script} exits non-zero`);
+        assert.equal(failed.code, 1);
+        assert.equal(failed.stderr.trim(), `${name}: ${root}/.venv is missing; run npm run setup:python`);
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -32,7 +32,7 @@ async function assertTablesHoldExactly(stack: LocalStack, database: string, acks
 
 describe('streaming consumer on the local stack', { timeout: 240_000 }, () => {
   test('10,000 posts emulated while the consumer runs: each table holds exactly the distinct cleaned rows sent', async () => {
-    const stack = await pool.start();
+    const stack = await pool.start({ provision: true });
     const database = path.join(pool.tempDir(), 'streaming.duckdb');
     const consumer = startStreamConsumer({ kinesis: stack.kinesis, database, names: stack.names });
     const acks: AckedRecord[] = [];

@@ -1,6 +1,6 @@
 /**
- * Crash safety: the consumer runs in a child process that is killed with SIGKILL while posts are
- * still arriving, then restarted; the tables end with every distinct cleaned row sent, none lost,
+ * Crash safety: the consumer runs in a child process, the streams are resharded (each one's shard
+ * split) while it reads, it is killed with SIGKILL while posts are still arriving, then restarted; the tables end with every distinct cleaned row sent, none lost,
  * none twice.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { EmbeddedRowSource } from '../../src/source/embedded-source';
 import { openStreamTables, readStreamTable } from '../../src/streaming/stream-tables';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../../src/streaming/consume-streams';
 import { TABLES } from '../../src/contract/tables';
-import { expectedTables, rowLines, stackPool } from './helpers';
+import { expectedTables, rowLines, shardId, splitShard, stackPool } from './helpers';
 
 const pool = stackPool();
 after(() => pool.cleanup());
@@ -40,8 +40,8 @@ function spawnConsumer(args: object): { child: ChildProcess; batches: () => numb
   return { child, batches: () => batches, ready: () => stdout.includes('ready\n'), exit };
 }
 
-test('a consumer killed with SIGKILL mid-run and restarted loses no row and duplicates none', { timeout: 180_000 }, async () => {
-  const stack = await pool.start();
+test('a consumer resharded under it, killed with SIGKILL mid-run and restarted, loses no row and duplicates none', { timeout: 180_000 }, async () => {
+  const stack = await pool.start({ provision: true });
   const database = path.join(pool.tempDir(), 'streaming.duckdb');
   const args = { region: stack.region, kinesis: stack.endpoints.kinesis, database, userId: stack.userId, idleMs: 1_500 };
   const first = spawnConsumer({ ...args, untilIdle: false });
@@ -49,6 +49,8 @@ test('a consumer killed with SIGKILL mid-run and restarted loses no row and dupl
   while (!first.ready() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const acks: AckedRecord[] = [];
   const emulation = emulateStream({ source: new EmbeddedRowSource({ rows: 11_153, seed: 42 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 4_000, rate: 800, batchSize: 100, onAck: (a) => acks.push(a) });
+  while (first.batches() < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const table of TABLES) await splitShard(stack.kinesis, stack.names.streams[table], shardId(0));
   while (first.batches() < 15 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(first.batches() >= 15, 'the first consumer stored batches before the kill');
   assert.ok(acks.length < 12_000, 'the kill came while posts were still arriving');
@@ -63,6 +65,7 @@ test('a consumer killed with SIGKILL mid-run and restarted loses no row and dupl
   const finished = await second.exit;
   assert.equal(finished.code, 0, finished.stderr);
   assert.equal(finished.summary?.stoppedBy, 'idle');
+  for (const table of TABLES) assert.equal(finished.summary?.tables[table].shards, 3, `${table}: the split shard and its two children`);
   console.log(`restarted: ${JSON.stringify(Object.values(finished.summary?.tables ?? {}).map((t) => ({ table: t.table, records: t.records, rowsWritten: t.rowsWritten, duplicates: t.duplicates })))}`);
 
   const expected = await expectedTables(acks);
@@ -74,7 +77,7 @@ test('a consumer killed with SIGKILL mid-run and restarted loses no row and dupl
 });
 
 test('checkpoints lost (a stream read again from the start): the replay, with the same or other batch boundaries, stores no row twice', { timeout: 60_000 }, async () => {
-  const stack = await pool.start();
+  const stack = await pool.start({ provision: true });
   const stream = stack.names.streams.user;
   const user = (ind: number) => ({ ind, first_name: 'A', last_name: `B${ind}`, age: 30, date_joined: '2016-01-01 00:00:00' });
   // 100 distinct rows, then exact repeats of the first 20 (dropped by the cleaning's deduplication).

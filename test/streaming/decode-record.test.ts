@@ -66,7 +66,7 @@ describe('createStreamQuarantine', () => {
 
 describe('the consumer quarantines what it cannot decode', { timeout: 60_000 }, () => {
   test('three shapes land as rows; garbage and rows without an id go to the JSON lines quarantine with reason, sequence number and shard', async () => {
-    const stack = await pool.start();
+    const stack = await pool.start({ provision: true });
     const stream = stack.names.streams.user;
     const datas = [
       JSON.stringify(user(1)),

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
 import type { AckedRecord } from '../../src/emulation/emulate-posts';
 import { openDatabase, queryRows } from '../../src/duckdb';
 import { SQL_TABLES } from '../../src/contract/clean-schema';
 import { validateRecord, type RawTables } from '../../src/contract/raw-records';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
+import { ensureStreams, startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
 import { TABLES, type TableKey } from '../../src/contract/tables';
 
 export function uniqueUser(prefix = 'st'): string {
@@ -58,4 +60,28 @@ export async function expectedTables(acks: readonly AckedRecord[]): Promise<Reco
 
 export function rowLines(rows: readonly object[]): string[] {
   return rows.map((row) => JSON.stringify(row)).sort();
+}
+
+export async function listShards(kinesis: KinesisClient, stream: string): Promise<Shard[]> {
+  return (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+}
+
+/** Splits `shardId` at the middle of its hash key range and waits for the stream to be ACTIVE again. */
+export async function splitShard(kinesis: KinesisClient, stream: string, shardId: string): Promise<void> {
+  const shard = (await listShards(kinesis, stream)).find((s) => s.ShardId === shardId);
+  assert.ok(shard?.HashKeyRange, `${shardId} listed`);
+  const middle = (BigInt(shard.HashKeyRange.StartingHashKey as string) + BigInt(shard.HashKeyRange.EndingHashKey as string)) / 2n;
+  await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  await ensureStreams(kinesis, [stream]);
+}
+
+/** Merges two adjacent shards and waits for the stream to be ACTIVE again. */
+export async function mergeShards(kinesis: KinesisClient, stream: string, shardId: string, adjacentShardId: string): Promise<void> {
+  await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId }));
+  await ensureStreams(kinesis, [stream]);
+}
+
+/** Kinesis' shard id of shard number `n`. */
+export function shardId(n: number): string {
+  return `shardId-${String(n).padStart(12, '0')}`;
 }

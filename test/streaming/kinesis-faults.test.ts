@@ -20,8 +20,8 @@ function kinesisError(name: string): Error {
   return Object.assign(new Error(`${name} (injected)`), { name });
 }
 
-test('rate limit per shard, expired iterators renewed, throttling backed off: every row stored once', { timeout: 60_000 }, async () => {
-  const stack = await pool.start();
+test('rate limit per shard, expired iterators renewed, throttling backed off and logged once per burst: every row stored once', { timeout: 60_000 }, async () => {
+  const stack = await pool.start({ provision: true });
   const stream = stack.names.streams.user;
   const put = (from: number) => stack.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(JSON.stringify(user(from + i))), PartitionKey: String(from + i) })) }));
   await put(0);
@@ -45,11 +45,12 @@ test('rate limit per shard, expired iterators renewed, throttling backed off: ev
     }) as KinesisClient['send'],
   };
   const retries: string[] = [];
+  const infos: string[] = [];
   const database = path.join(pool.tempDir(), 'streaming.duckdb');
   const summary = await consumeStreamsUntilIdle({
     kinesis: faulty, database, names: stack.names, tables: ['user'], idleMs: 1_000, maxRecordsPerCall: 20,
     retry: { baseDelayMs: 50, maxDelayMs: 200 },
-    log: { info: () => {}, warn: (m) => retries.push(m), error: () => {} },
+    log: { info: (m) => infos.push(m), warn: (m) => retries.push(m), error: () => {} },
   });
   assert.equal(summary.tables.user.records, 100);
   assert.equal(summary.tables.user.rowsWritten, 100);
@@ -58,7 +59,8 @@ test('rate limit per shard, expired iterators renewed, throttling backed off: ev
 
   assert.equal(iteratorRequests[0].ShardIteratorType, 'TRIM_HORIZON');
   assert.equal(iteratorRequests[1].ShardIteratorType, 'AFTER_SEQUENCE_NUMBER', 'the expired iterator is renewed after the last record handled');
-  assert.ok(retries.filter((m) => m.includes('ProvisionedThroughputExceededException')).length >= 2);
+  assert.deepEqual(retries.map((m) => m.replace(/shardId-\d+/, 'SHARD')), [`GetRecords ${stream} SHARD: ProvisionedThroughputExceededException (injected); retrying with back-off (up to 10 times a call)`], 'two retries in a row: one line, with the error');
+  assert.ok(infos.some((m) => /succeed again after 2 retries in [0-9.]+ s$/.test(m)), infos.join('\n'));
   const gaps = getRecordsAt.slice(1).map((t, i) => t - getRecordsAt[i]);
   assert.ok(Math.min(...gaps) >= 195, `GetRecords calls ${Math.min(...gaps)} ms apart; at most 5 a second`);
 });

@@ -23,7 +23,7 @@ test('--help describes the command', () => {
 
 test('--until-idle consumes what the streams hold and prints a line per stream', { timeout: 60_000 }, async () => {
   const dataDir = pool.tempDir();
-  const stack = await pool.start({ dataDir });
+  const stack = await pool.start({ dataDir, provision: true });
   const user = (ind: number) => ({ ind, first_name: 'A', last_name: 'B', age: 30, date_joined: '2016-01-01 00:00:00' });
   await stack.kinesis.send(new PutRecordsCommand({ StreamName: stack.names.streams.user, Records: [1, 2, 3].map((i) => ({ Data: Buffer.from(JSON.stringify(user(i))), PartitionKey: String(i) })) }));
   let text = '';
