@@ -308,7 +308,7 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="""examples (with the local stack running: npm run stack):
   npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --s3-endpoint http://127.0.0.1:4568
-  npm run download-bucket -- output/bucket && npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --sink output/bucket
+  npm run download-bucket -- --to output/bucket && npm run spark -- databricks/batch_clean.sql databricks/analysis.sql --sink output/bucket
   npm run spark -- databricks/stream_kinesis.py --kinesis-endpoint http://127.0.0.1:4567 --trigger availableNow
   npm run spark:cluster   # then, in another terminal: npm run spark -- databricks/batch_clean.sql --s3-endpoint http://127.0.0.1:4568 --master spark://127.0.0.1:PORT""",
     )

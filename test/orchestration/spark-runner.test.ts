@@ -35,7 +35,7 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
     for (const script of used) assert.ok(scripts.includes(script), `npm run ${script} is a script of package.json`);
     const ports = [...run.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     assert.deepEqual([...new Set(ports)].sort(), [DEFAULT_PORTS.kinesis, DEFAULT_PORTS.s3].sort(), 'only the stack\'s Kinesis and S3 ports');
-    const sink = /npm run download-bucket -- (\S+) && npm run spark -- .* --sink (\S+)/.exec(run.stdout);
+    const sink = /npm run download-bucket -- --to (\S+) && npm run spark -- .* --sink (\S+)/.exec(run.stdout);
     assert.ok(sink && sink[1] === sink[2], 'the --sink example reads the folder download-bucket writes');
   });
 
