@@ -133,9 +133,15 @@ FROM typed
 
 -- COMMAND ----------
 
+CACHE TABLE pin_records AS
+SELECT `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
+FROM pin_checked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW pin_raw AS
 SELECT `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`
-FROM pin_checked
+FROM pin_records
 WHERE reason IS NULL
 
 -- COMMAND ----------
@@ -198,9 +204,15 @@ FROM typed
 
 -- COMMAND ----------
 
+CACHE TABLE geo_records AS
+SELECT `ind`, `timestamp`, `latitude`, `longitude`, `country`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
+FROM geo_checked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW geo_raw AS
 SELECT `ind`, `timestamp`, `latitude`, `longitude`, `country`
-FROM geo_checked
+FROM geo_records
 WHERE reason IS NULL
 
 -- COMMAND ----------
@@ -263,15 +275,21 @@ FROM typed
 
 -- COMMAND ----------
 
+CACHE TABLE user_records AS
+SELECT `ind`, `first_name`, `last_name`, `age`, `date_joined`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
+FROM user_checked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW user_raw AS
 SELECT `ind`, `first_name`, `last_name`, `age`, `date_joined`
-FROM user_checked
+FROM user_records
 WHERE reason IS NULL
 
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_pin_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM pin_checked WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM pin_records WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -347,7 +365,7 @@ WHERE copy_number = 1
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_geo_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM geo_checked WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM geo_records WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -379,7 +397,7 @@ WHERE ind IS NOT NULL
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_user_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM user_checked WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM user_records WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -410,13 +428,31 @@ WHERE ind IS NOT NULL
 -- COMMAND ----------
 
 SELECT 'pin' AS table_name,
+  (SELECT COUNT(*) FROM pin_records) AS records,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_pin_quarantine')) AS quarantined,
+  (SELECT COUNT(*) FROM pin_raw) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_pin_clean')) AS cleaned
 UNION ALL
 SELECT 'geo' AS table_name,
+  (SELECT COUNT(*) FROM geo_records) AS records,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_geo_quarantine')) AS quarantined,
+  (SELECT COUNT(*) FROM geo_raw) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_geo_clean')) AS cleaned
 UNION ALL
 SELECT 'user' AS table_name,
+  (SELECT COUNT(*) FROM user_records) AS records,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_quarantine')) AS quarantined,
+  (SELECT COUNT(*) FROM user_raw) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_clean')) AS cleaned
+
+-- COMMAND ----------
+
+UNCACHE TABLE pin_records
+
+-- COMMAND ----------
+
+UNCACHE TABLE geo_records
+
+-- COMMAND ----------
+
+UNCACHE TABLE user_records
