@@ -427,23 +427,17 @@ WHERE ind IS NOT NULL
 
 -- COMMAND ----------
 
-SELECT 'pin' AS table_name,
-  (SELECT COUNT(*) FROM pin_records) AS records,
-  (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_pin_quarantine')) AS quarantined,
-  (SELECT COUNT(*) FROM pin_raw) AS parsed,
+SELECT 'pin' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_pin_clean')) AS cleaned
+FROM pin_records
 UNION ALL
-SELECT 'geo' AS table_name,
-  (SELECT COUNT(*) FROM geo_records) AS records,
-  (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_geo_quarantine')) AS quarantined,
-  (SELECT COUNT(*) FROM geo_raw) AS parsed,
+SELECT 'geo' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_geo_clean')) AS cleaned
+FROM geo_records
 UNION ALL
-SELECT 'user' AS table_name,
-  (SELECT COUNT(*) FROM user_records) AS records,
-  (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_quarantine')) AS quarantined,
-  (SELECT COUNT(*) FROM user_raw) AS parsed,
+SELECT 'user' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_clean')) AS cleaned
+FROM user_records
 
 -- COMMAND ----------
 
