@@ -30,12 +30,16 @@ import { measureEmulationThroughput, type ThroughputRow } from './emulation-thro
 import { compareRuns, median } from './compare-runs';
 import { renderMarkdown, replaceReadmeSection } from './render-results';
 import { ENGINES, type EngineRun } from './run-engine';
+import { runSpark } from './run-spark';
 import { measureStreamingLatency, type StreamingLatencyResult } from './streaming-latency';
 
 const execFileAsync = promisify(execFile);
 
 /** The hand-written Python pipelines the shipped step is measured against; pandas is the reference every answer is checked against. */
 export const REFERENCES = ['pandas', 'polars'] as const;
+/** The generated Databricks notebooks on local Spark (run-spark.ts). */
+export const SPARK = 'spark';
+const ALL_ENGINES: readonly string[] = [...ENGINES, ...REFERENCES, SPARK];
 
 export const SPEC: CommandSpec = {
   name: 'npm run bench --',
@@ -44,7 +48,9 @@ export const SPEC: CommandSpec = {
     quick: { type: 'boolean', description: 'only the 10,000-post size, a short emulation and latency run (under a minute); writes bench/results/quick.json' },
     sizes: { type: 'string', value: 'N,N', description: 'posts per dataset', default: '10000,100000,1000000' },
     runs: { type: 'string', value: 'N', description: 'timed runs per size and engine (the median is reported)', default: '3' },
-    engines: { type: 'string', value: 'A,B', description: `engines to time: ${[...ENGINES, ...REFERENCES].join(', ')} (polars is skipped, with a note, when its Python has no polars)`, default: 'pipeline,pandas,polars' },
+    engines: { type: 'string', value: 'A,B', description: `engines to time: ${[...ENGINES, ...REFERENCES, 'spark'].join(', ')} (polars and spark are skipped, with a note, when the .venv has no polars or pyspark)`, default: 'pipeline,pandas,polars,spark' },
+    'spark-runs': { type: 'string', value: 'N', description: 'timed runs of the spark engine per size (a Spark run at 1,000,000 posts takes minutes)', default: '1' },
+    'course-shape': { type: 'boolean', description: `also time the course's sink shape: ${'11,153'} posts at flush.size 1 (one object per record)` },
     'skip-reference-above': { type: 'string', value: 'N', description: 'time the Python references only up to this many posts (pandas cannot hold 10 million posts in 24 GiB)', default: '1000000' },
     data: { type: 'string', value: 'DIR', description: 'where the datasets are written and kept between runs', default: 'bench/data' },
     out: { type: 'string', value: 'FILE', description: 'the results as JSON, the markdown next to it as .md (default bench/results/latest.json; quick.json with --quick)' },
@@ -65,6 +71,8 @@ const SEED = 42;
 /** Every 20th post sent twice, as the course's random emulation re-sends posts now and then. */
 const DUPLICATE_EVERY = 20;
 const TOPIC_PREFIX = 'bench';
+/** The course's sink: about 11,000 posts, flush.size 1 (one object per record). */
+const COURSE_SHAPE = { posts: 11_153, flushSize: 1 };
 
 /** flush.size of a dataset: 1/50 of its posts, at least 500 (objects of 500 to 20,000 records). */
 export function flushSizeFor(posts: number): number {
@@ -81,8 +89,7 @@ export interface DatasetInfo {
 }
 
 /** Writes (once) the dataset of `posts` posts under `dataDir`; a READY file marks it complete. */
-async function ensureDataset(dataDir: string, posts: number): Promise<DatasetInfo> {
-  const flushSize = flushSizeFor(posts);
+export async function ensureDataset(dataDir: string, posts: number, flushSize = flushSizeFor(posts)): Promise<DatasetInfo> {
   const dir = path.join(dataDir, `posts-${posts}-seed-${SEED}-flush-${flushSize}`);
   const ready = path.join(dir, 'READY.json');
   if (existsSync(ready)) return JSON.parse(await readFile(ready, 'utf8')) as DatasetInfo;
@@ -117,6 +124,7 @@ async function hasModule(python: string, module: string): Promise<boolean> {
 async function runOnce(engine: string, dataset: string, pythons: Record<string, string>, scratch: string): Promise<EngineRun> {
   const out = path.join(scratch, `${engine}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const python = pythons[engine] ?? '';
+  if (engine === SPARK) return runSpark(dataset, TOPIC_PREFIX, out);
   const [command, args] = (REFERENCES as readonly string[]).includes(engine)
     ? [python, [path.join(PROJECT_ROOT, `bench/reference/${engine}_pipeline.py`), dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]]
     : [process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run-engine.ts'), '--engine', engine, '--dataset', dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]];
@@ -141,7 +149,7 @@ export interface BatchResult {
   bytes: number;
   engine: string;
   runs: { seconds: EngineRun['seconds']; peakRssBytes: number }[];
-  median: { seconds: number; read: number; clean: number; analyse: number; peakRssBytes: number };
+  median: { seconds: number; read: number; clean: number; analyse: number; peakRssBytes: number; session?: number };
   /** Median wall time and peak memory relative to pandas at the same size (pandas = 1). */
   vsPandas?: { time: number; memory: number };
   counts: EngineRun['counts'];
@@ -179,12 +187,14 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     if (!Number.isSafeInteger(n) || n < 1) throw new PipelineError('USAGE', `--sizes expects whole numbers >= 1, got ${JSON.stringify(s)}`);
     return n;
   });
-  const requested = parseList(values.engines, 'engines');
+  // --quick stays under a minute: Spark only when asked for by name.
+  const requested = parseList(values.engines, 'engines').filter((e) => !quick || e !== SPARK || argv.some((a) => a.startsWith('--engines')));
   for (const engine of requested) {
-    if (!([...ENGINES, ...REFERENCES] as readonly string[]).includes(engine)) throw new PipelineError('USAGE', `--engines: unknown engine ${JSON.stringify(engine)}; use ${[...ENGINES, ...REFERENCES].join(', ')}`);
+    if (!ALL_ENGINES.includes(engine)) throw new PipelineError('USAGE', `--engines: unknown engine ${JSON.stringify(engine)}; use ${ALL_ENGINES.join(', ')}`);
   }
   if (!requested.includes('pandas')) throw new PipelineError('USAGE', '--engines must include pandas: every answer is checked against it');
   const runs = intOption(values, 'runs', 1) as number;
+  const sparkRuns = intOption(values, 'spark-runs', 1) as number;
   const referenceMax = intOption(values, 'skip-reference-above', 1) as number;
   const pythons: Record<string, string> = { pandas: String(values.python), polars: path.resolve(PROJECT_ROOT, String(values['polars-python'])) };
   const notes: string[] = [];
@@ -193,6 +203,11 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     if (engine === 'polars' && !(await hasModule(pythons.polars, 'polars'))) {
       notes.push(`Polars not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no polars (npm run setup:python builds .venv with it).`);
       log(`skipping polars: ${pythons.polars} has no polars (npm run setup:python)`);
+      continue;
+    }
+    if (engine === SPARK && !(await hasModule(pythons.polars, 'pyspark'))) {
+      notes.push(`Spark not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no pyspark (npm run setup:python builds .venv with it).`);
+      log(`skipping spark: ${pythons.polars} has no pyspark (npm run setup:python)`);
       continue;
     }
     engines.push(engine);
@@ -225,16 +240,19 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     results.check.answersMatch = true;
     log('  the nine answers and the counts are equal');
 
-    for (const posts of sizes) {
-      const dataset = await ensureDataset(dataDir, posts);
-      const timed = engines.filter((engine) => !(REFERENCES as readonly string[]).includes(engine) || posts <= referenceMax);
-      if (timed.length < engines.length) notes.push(`${posts.toLocaleString('en-US')} posts: the Python references not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`);
+    const shapes = sizes.map((posts) => ({ posts, flushSize: flushSizeFor(posts) }));
+    if (values['course-shape']) shapes.push(COURSE_SHAPE);
+    for (const { posts, flushSize } of shapes) {
+      const dataset = await ensureDataset(dataDir, posts, flushSize);
+      const timed = engines.filter((engine) => !([...REFERENCES, SPARK] as readonly string[]).includes(engine) || posts <= referenceMax);
+      if (timed.length < engines.length) notes.push(`${posts.toLocaleString('en-US')} posts: the Python references and Spark not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`);
       const byEngine = new Map<string, EngineRun[]>(timed.map((engine) => [engine, []]));
       for (let run = 1; run <= runs; run++) {
-        for (const engine of timed) {
+        for (const engine of timed.filter((e) => e !== SPARK || run <= sparkRuns)) {
           const result = await runOnce(engine, dataset.dir, pythons, scratch);
           (byEngine.get(engine) as EngineRun[]).push(result);
-          log(`${posts.toLocaleString('en-US')} posts, run ${run}/${runs}: ${engine.padEnd(10)} ${result.seconds.total.toFixed(2).padStart(7)} s  peak ${(result.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(5)} MiB`);
+          const session = result.seconds.session === undefined ? '' : `  (Spark session ${result.seconds.session.toFixed(1)} s, not counted)`;
+          log(`${posts.toLocaleString('en-US')} posts, flush.size ${flushSize}, run ${run}/${runs}: ${engine.padEnd(10)} ${result.seconds.total.toFixed(2).padStart(7)} s  peak ${(result.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(5)} MiB${session}`);
         }
       }
       const pandasRuns = byEngine.get('pandas');
@@ -245,7 +263,10 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
         results.batch.push({
           posts, records: dataset.records, flushSize: dataset.flushSize, objects: dataset.objects, bytes: dataset.bytes, engine,
           runs: engineRuns.map((r) => ({ seconds: r.seconds, peakRssBytes: r.peak_rss_bytes })),
-          median: { seconds: pick((r) => r.seconds.total), read: pick((r) => r.seconds.read), clean: pick((r) => r.seconds.clean), analyse: pick((r) => r.seconds.analyse), peakRssBytes: pick((r) => r.peak_rss_bytes) },
+          median: {
+            seconds: pick((r) => r.seconds.total), read: pick((r) => r.seconds.read), clean: pick((r) => r.seconds.clean), analyse: pick((r) => r.seconds.analyse), peakRssBytes: pick((r) => r.peak_rss_bytes),
+            ...(engine === SPARK ? { session: pick((r) => r.seconds.session ?? NaN) } : {}),
+          },
           counts: engineRuns[0].counts,
           answersMatchPandas: Boolean(pandasRuns),
         });

@@ -44,7 +44,8 @@ export type EngineCounts = Record<TableKey, { read: number; invalid?: number; du
 /** What one run reports; the pandas reference prints the same shape. */
 export interface EngineRun {
   engine: string;
-  seconds: { read: number; clean: number; analyse: number; total: number };
+  /** `session`: the Spark session's start (spark engine only), not in `total`. */
+  seconds: { read: number; clean: number; analyse: number; total: number; session?: number };
   peak_rss_bytes: number;
   counts: EngineCounts;
   /** Records quarantined by the reader (the pandas reference has no quarantine). */

@@ -64,12 +64,17 @@ WITH typed AS (
     TRY_CAST(category AS STRING) AS category
   FROM pin_raw AS r
 ),
+-- TRIM copies every value it is given, so each column is trimmed only when it may be blank or a
+-- placeholder once trimmed: it starts with a space or a character outside ASCII (where every space
+-- TRIM removes starts), or it holds a placeholder (each {{contains_placeholder.<column>}} is expanded
+-- into INSTR tests of that column's placeholders, each {{may_trim_to_blank(<column>)}} into the test of
+-- its first character).
 cleaned AS (
   SELECT
     ind,
-    CASE WHEN TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
-    CASE WHEN TRIM(title) IN ('', 'No Title Data Available') THEN NULL ELSE title END AS title,
-    CASE WHEN TRIM(description) IN ('', 'No description available Story format', 'No description available', 'Untitled') THEN NULL ELSE description END AS description,
+    CASE WHEN (unique_id < '!' OR unique_id >= CHR(128)) AND TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
+    CASE WHEN ((title < '!' OR title >= CHR(128)) OR INSTR(title, 'No Title Data Available') > 0) AND TRIM(title) IN ('', 'No Title Data Available') THEN NULL ELSE title END AS title,
+    CASE WHEN ((description < '!' OR description >= CHR(128)) OR INSTR(description, 'No description available Story format') > 0 OR INSTR(description, 'No description available') > 0 OR INSTR(description, 'Untitled') > 0) AND TRIM(description) IN ('', 'No description available Story format', 'No description available', 'Untitled') THEN NULL ELSE description END AS description,
     CASE
       WHEN REGEXP_LIKE(follower_text, '^[0-9]+$') THEN TRY_CAST(follower_text AS BIGINT)
       WHEN REGEXP_LIKE(follower_text, '^[0-9]{1,3}(,[0-9]{3})+$') THEN TRY_CAST(REPLACE(follower_text, ',', '') AS BIGINT)
@@ -78,31 +83,24 @@ cleaned AS (
       WHEN REGEXP_LIKE(follower_text, '^[0-9]+([.][0-9]+)? *[mM]$')
         THEN TRY_CAST(ROUND(TRY_CAST(REGEXP_EXTRACT(follower_text, '^([0-9]+([.][0-9]+)?)', 1) AS DOUBLE) * 1000000) AS BIGINT)
     END AS follower_count,
-    CASE WHEN TRIM(poster_name) IN ('', 'User Info Error') THEN NULL ELSE poster_name END AS poster_name,
-    CASE WHEN TRIM(tag_list) IN ('', 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e') THEN NULL ELSE tag_list END AS tag_list,
-    CASE WHEN TRIM(is_image_or_video) = '' THEN NULL ELSE is_image_or_video END AS is_image_or_video,
-    CASE WHEN TRIM(image_src) IN ('', 'Image src error.') THEN NULL ELSE image_src END AS image_src,
+    CASE WHEN ((poster_name < '!' OR poster_name >= CHR(128)) OR INSTR(poster_name, 'User Info Error') > 0) AND TRIM(poster_name) IN ('', 'User Info Error') THEN NULL ELSE poster_name END AS poster_name,
+    CASE WHEN ((tag_list < '!' OR tag_list >= CHR(128)) OR INSTR(tag_list, 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e') > 0) AND TRIM(tag_list) IN ('', 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e') THEN NULL ELSE tag_list END AS tag_list,
+    CASE WHEN (is_image_or_video < '!' OR is_image_or_video >= CHR(128)) AND TRIM(is_image_or_video) = '' THEN NULL ELSE is_image_or_video END AS is_image_or_video,
+    CASE WHEN ((image_src < '!' OR image_src >= CHR(128)) OR INSTR(image_src, 'Image src error.') > 0) AND TRIM(image_src) IN ('', 'Image src error.') THEN NULL ELSE image_src END AS image_src,
     NULLIF(REGEXP_REPLACE(save_location, '^(?i)local save in *', ''), '') AS save_location,
-    CASE WHEN TRIM(category) = '' THEN NULL ELSE category END AS category
+    CASE WHEN (category < '!' OR category >= CHR(128)) AND TRIM(category) = '' THEN NULL ELSE category END AS category
   FROM typed
   WHERE ind IS NOT NULL
 ),
 -- One window does both: a row per unique_id, and, among rows without one, a row per distinct
--- set of values (their partition is every column, NULLs equal, as DISTINCT would group them).
+-- set of values (their partition is the list of every value, NULLs equal, as DISTINCT would group
+-- them). One list key rather than a key per column: the window sorts two keys, not eleven.
 ranked AS (
   SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
          ROW_NUMBER() OVER (
            PARTITION BY unique_id,
-             CASE WHEN unique_id IS NULL THEN ind END,
-             CASE WHEN unique_id IS NULL THEN title END,
-             CASE WHEN unique_id IS NULL THEN description END,
-             CASE WHEN unique_id IS NULL THEN follower_count END,
-             CASE WHEN unique_id IS NULL THEN poster_name END,
-             CASE WHEN unique_id IS NULL THEN tag_list END,
-             CASE WHEN unique_id IS NULL THEN is_image_or_video END,
-             CASE WHEN unique_id IS NULL THEN image_src END,
-             CASE WHEN unique_id IS NULL THEN save_location END,
-             CASE WHEN unique_id IS NULL THEN category END
+             CASE WHEN unique_id IS NULL THEN ARRAY(CAST(ind AS STRING), title, description, CAST(follower_count AS STRING),
+               poster_name, tag_list, is_image_or_video, image_src, save_location, category) END
            ORDER BY ind) AS copy_number
   FROM cleaned
 )

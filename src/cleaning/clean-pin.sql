@@ -22,12 +22,17 @@ WITH typed AS (
     TRY_CAST(category AS STRING) AS category
   FROM pin_raw AS r
 ),
+-- TRIM copies every value it is given, so each column is trimmed only when it may be blank or a
+-- placeholder once trimmed: it starts with a space or a character outside ASCII (where every space
+-- TRIM removes starts), or it holds a placeholder (each {{contains_placeholder.<column>}} is expanded
+-- into INSTR tests of that column's placeholders, each {{may_trim_to_blank(<column>)}} into the test of
+-- its first character).
 cleaned AS (
   SELECT
     ind,
-    CASE WHEN TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
-    CASE WHEN TRIM(title) IN ('', {{placeholders.title}}) THEN NULL ELSE title END AS title,
-    CASE WHEN TRIM(description) IN ('', {{placeholders.description}}) THEN NULL ELSE description END AS description,
+    CASE WHEN {{may_trim_to_blank(unique_id)}} AND TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
+    CASE WHEN ({{may_trim_to_blank(title)}} OR {{contains_placeholder.title}}) AND TRIM(title) IN ('', {{placeholders.title}}) THEN NULL ELSE title END AS title,
+    CASE WHEN ({{may_trim_to_blank(description)}} OR {{contains_placeholder.description}}) AND TRIM(description) IN ('', {{placeholders.description}}) THEN NULL ELSE description END AS description,
     CASE
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]+$') THEN TRY_CAST(follower_text AS BIGINT)
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]{1,3}(,[0-9]{3})+$') THEN TRY_CAST(REPLACE(follower_text, ',', '') AS BIGINT)
@@ -36,31 +41,24 @@ cleaned AS (
       WHEN REGEXP_MATCHES(follower_text, '^[0-9]+([.][0-9]+)? *[mM]$')
         THEN TRY_CAST(ROUND(TRY_CAST(REGEXP_EXTRACT(follower_text, '^([0-9]+([.][0-9]+)?)', 1) AS DOUBLE) * 1000000) AS BIGINT)
     END AS follower_count,
-    CASE WHEN TRIM(poster_name) IN ('', {{placeholders.poster_name}}) THEN NULL ELSE poster_name END AS poster_name,
-    CASE WHEN TRIM(tag_list) IN ('', {{placeholders.tag_list}}) THEN NULL ELSE tag_list END AS tag_list,
-    CASE WHEN TRIM(is_image_or_video) = '' THEN NULL ELSE is_image_or_video END AS is_image_or_video,
-    CASE WHEN TRIM(image_src) IN ('', {{placeholders.image_src}}) THEN NULL ELSE image_src END AS image_src,
+    CASE WHEN ({{may_trim_to_blank(poster_name)}} OR {{contains_placeholder.poster_name}}) AND TRIM(poster_name) IN ('', {{placeholders.poster_name}}) THEN NULL ELSE poster_name END AS poster_name,
+    CASE WHEN ({{may_trim_to_blank(tag_list)}} OR {{contains_placeholder.tag_list}}) AND TRIM(tag_list) IN ('', {{placeholders.tag_list}}) THEN NULL ELSE tag_list END AS tag_list,
+    CASE WHEN {{may_trim_to_blank(is_image_or_video)}} AND TRIM(is_image_or_video) = '' THEN NULL ELSE is_image_or_video END AS is_image_or_video,
+    CASE WHEN ({{may_trim_to_blank(image_src)}} OR {{contains_placeholder.image_src}}) AND TRIM(image_src) IN ('', {{placeholders.image_src}}) THEN NULL ELSE image_src END AS image_src,
     NULLIF(REGEXP_REPLACE(save_location, '^(?i)local save in *', ''), '') AS save_location,
-    CASE WHEN TRIM(category) = '' THEN NULL ELSE category END AS category
+    CASE WHEN {{may_trim_to_blank(category)}} AND TRIM(category) = '' THEN NULL ELSE category END AS category
   FROM typed
   WHERE ind IS NOT NULL
 ),
 -- One window does both: a row per unique_id, and, among rows without one, a row per distinct
--- set of values (their partition is every column, NULLs equal, as DISTINCT would group them).
+-- set of values (their partition is the list of every value, NULLs equal, as DISTINCT would group
+-- them). One list key rather than a key per column: the window sorts two keys, not eleven.
 ranked AS (
   SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
          ROW_NUMBER() OVER (
            PARTITION BY unique_id,
-             CASE WHEN unique_id IS NULL THEN ind END,
-             CASE WHEN unique_id IS NULL THEN title END,
-             CASE WHEN unique_id IS NULL THEN description END,
-             CASE WHEN unique_id IS NULL THEN follower_count END,
-             CASE WHEN unique_id IS NULL THEN poster_name END,
-             CASE WHEN unique_id IS NULL THEN tag_list END,
-             CASE WHEN unique_id IS NULL THEN is_image_or_video END,
-             CASE WHEN unique_id IS NULL THEN image_src END,
-             CASE WHEN unique_id IS NULL THEN save_location END,
-             CASE WHEN unique_id IS NULL THEN category END
+             CASE WHEN unique_id IS NULL THEN LIST_VALUE(CAST(ind AS STRING), title, description, CAST(follower_count AS STRING),
+               poster_name, tag_list, is_image_or_video, image_src, save_location, category) END
            ORDER BY ind) AS copy_number
   FROM cleaned
 )

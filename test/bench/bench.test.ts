@@ -8,6 +8,8 @@ import { flushSizeFor, main, type BenchResults } from '../../bench/bench';
 import { compareRuns, firstDifference, median } from '../../bench/compare-runs';
 import { README_END, README_START, renderMarkdown, replaceReadmeSection, targets } from '../../bench/render-results';
 import type { EngineRun } from '../../bench/run-engine';
+import { sparkAnswers, sparkCounts, type RunnerResults } from '../../bench/run-spark';
+import { QUESTIONS } from '../../src/analysis/questions';
 import { PipelineError } from '../../src/errors';
 
 const PYTHON = '/usr/bin/python3';
@@ -61,7 +63,19 @@ describe('the benchmark', () => {
     await assert.rejects(main(['--quick', '--engines', 'pandas', '--python', fake, '--data', path.join(dir, 'data'), '--out', path.join(dir, 'r.json'), '--skip-emulation', '--skip-streaming']),
       /has no pandas; install Debian's: apt-get install -y python3-pandas/);
     await assert.rejects(main(['--engines', 'pipeline']), /--engines must include pandas/);
-    await assert.rejects(main(['--engines', 'spark,pandas']), /unknown engine "spark"/);
+    await assert.rejects(main(['--engines', 'duckdb,pandas']), /unknown engine "duckdb"/);
+  });
+
+  test('the spark engine: counts from batch_clean\'s last cell, the nine answers from analysis\' query cells in order', () => {
+    const cell = (notebook: string, rows: Record<string, unknown>[] | null, columns: string[] | null = rows ? Object.keys(rows[0] ?? { x: 1 }) : null) => ({ notebook, cell: 1, language: 'sql', seconds: 1, columns, rows });
+    const counts = ['pin', 'geo', 'user'].map((table) => ({ table_name: table, records: 12, quarantined: 2, parsed: 10, cleaned: 9 }));
+    const answers = QUESTIONS.map((q, i) => cell('analysis.sql', [{ [q.columns[0]]: i }]));
+    const results: RunnerResults = { session_seconds: 5, notebooks: [], cells: [cell('batch_clean.sql', counts), cell('batch_clean.sql', [], []), ...answers] };
+    assert.deepEqual(sparkCounts(results).geo, { read: 12, duplicates: 1, output: 9 });
+    assert.deepEqual(Object.keys(sparkAnswers(results)), QUESTIONS.map((q) => q.id));
+    assert.deepEqual(sparkAnswers(results)[QUESTIONS[2].id], [{ [QUESTIONS[2].columns[0]]: 2 }]);
+    assert.throws(() => sparkAnswers({ ...results, cells: answers.slice(1) }), /analysis\.sql gave 8 answers, expected 9/);
+    assert.throws(() => sparkCounts({ ...results, cells: [cell('batch_clean.sql', counts.slice(1))] }), /no counts for pin; rebuild the notebooks/);
   });
 
   describe('npm run bench -- --quick (smoke test: the answers match pandas; timings are only reported)', () => {

@@ -97,6 +97,18 @@ describe('clean pin', () => {
     for (const column of PIN_ORDER.filter((c) => c !== 'ind')) assert.equal(rows.pin[0][column], null, column);
   });
 
+  test('white space around a placeholder or alone makes it null in every text column; other values keep theirs', async () => {
+    const padded = (text: string, i: number) => [` ${text}`, `${text}  `, `  ${text} `, `\u00a0${text}`][i % 4];
+    const cases = Object.entries(COLUMN_PLACEHOLDERS).flatMap(([column, values]) => values.map((value) => [column, value] as const));
+    const blanks = ['unique_id', 'is_image_or_video', 'category'].flatMap((column) => [[column, ' '], [column, '   '], [column, '\u00a0']] as const);
+    const { rows } = await clean({ pin: [...cases, ...blanks].map(([column, value], i) => pin({ index: i, ...(column === 'unique_id' ? {} : { unique_id: `u${i}` }), [column]: blanks.some((b) => b[1] === value) ? value : padded(value, i) })) });
+    [...cases, ...blanks].forEach(([column, value], i) => assert.equal(rows.pin[i][column], null, `${column} = ${JSON.stringify(value)} padded`));
+    const kept = await clean({ pin: [pin({ title: 'Untitled ', description: ' A story about No description available', poster_name: 'Ann ', tag_list: ' art', category: 'art ', image_src: 'Image src error. (retry)' })] });
+    assert.deepEqual(
+      ['title', 'description', 'poster_name', 'tag_list', 'category', 'image_src'].map((c) => kept.rows.pin[0][c]),
+      ['Untitled ', ' A story about No description available', 'Ann ', ' art', 'art ', 'Image src error. (retry)'], 'values kept as they are, spaces included');
+  });
+
   test('follower_count: digits, k, M (either case, decimals, thousands separators) and anything else null', async () => {
     const texts = ['0', '532', '124k', '2M', 'User Info Error', '3500M', '1.5k', ' 12k ', '1,234', '2.25M', '3m', 'lots', '12,34', '-5', '1e3'];
     const { rows } = await clean({ pin: texts.map((follower_count, i) => pin({ index: i, unique_id: `u${i}`, follower_count })) });
