@@ -133,15 +133,9 @@ FROM typed
 
 -- COMMAND ----------
 
-CACHE TABLE pin_records AS
-SELECT `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
-FROM pin_checked
-
--- COMMAND ----------
-
 CREATE OR REPLACE TEMP VIEW pin_raw AS
 SELECT `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`
-FROM pin_records
+FROM pin_checked
 WHERE reason IS NULL
 
 -- COMMAND ----------
@@ -204,15 +198,9 @@ FROM typed
 
 -- COMMAND ----------
 
-CACHE TABLE geo_records AS
-SELECT `ind`, `timestamp`, `latitude`, `longitude`, `country`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
-FROM geo_checked
-
--- COMMAND ----------
-
 CREATE OR REPLACE TEMP VIEW geo_raw AS
 SELECT `ind`, `timestamp`, `latitude`, `longitude`, `country`
-FROM geo_records
+FROM geo_checked
 WHERE reason IS NULL
 
 -- COMMAND ----------
@@ -275,21 +263,15 @@ FROM typed
 
 -- COMMAND ----------
 
-CACHE TABLE user_records AS
-SELECT `ind`, `first_name`, `last_name`, `age`, `date_joined`, reason, CASE WHEN reason IS NOT NULL THEN line END AS line
-FROM user_checked
-
--- COMMAND ----------
-
 CREATE OR REPLACE TEMP VIEW user_raw AS
 SELECT `ind`, `first_name`, `last_name`, `age`, `date_joined`
-FROM user_records
+FROM user_checked
 WHERE reason IS NULL
 
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_pin_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM pin_records WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM pin_checked WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -365,7 +347,7 @@ WHERE copy_number = 1
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_geo_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM geo_records WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM geo_checked WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -397,7 +379,7 @@ WHERE ind IS NOT NULL
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE IDENTIFIER(:user_id || '_user_quarantine') AS
-SELECT make_valid_utf8(line) AS record, reason FROM user_records WHERE reason IS NOT NULL
+SELECT make_valid_utf8(line) AS record, reason FROM user_checked WHERE reason IS NOT NULL
 
 -- COMMAND ----------
 
@@ -429,24 +411,12 @@ WHERE ind IS NOT NULL
 
 SELECT 'pin' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_pin_clean')) AS cleaned
-FROM pin_records
+FROM pin_checked
 UNION ALL
 SELECT 'geo' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_geo_clean')) AS cleaned
-FROM geo_records
+FROM geo_checked
 UNION ALL
 SELECT 'user' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_clean')) AS cleaned
-FROM user_records
-
--- COMMAND ----------
-
-UNCACHE TABLE pin_records
-
--- COMMAND ----------
-
-UNCACHE TABLE geo_records
-
--- COMMAND ----------
-
-UNCACHE TABLE user_records
+FROM user_checked

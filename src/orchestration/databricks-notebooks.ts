@@ -170,18 +170,9 @@ export function checkedViewSql(table: TableKey): string {
   ].join('\n');
 }
 
-/**
- * `<table>_records`: `<table>_checked` computed once and cached, so that the topic's objects are read
- * and parsed once for the quarantine, the cleaning and the counts. The line is kept only for the
- * records that go to the quarantine, so the cache holds the typed columns and little else.
- */
-export function cachedRecordsSql(table: TableKey): string {
-  return `CACHE TABLE ${table}_records AS\nSELECT ${(COLUMNS[table] as string[]).map((c) => `\`${c}\``).join(', ')}, reason, CASE WHEN reason IS NOT NULL THEN line END AS line\nFROM ${table}_checked`;
-}
-
 /** `<table>_raw`: the records that can be rows, the raw columns as the cleaning SQL reads them. */
 export function rawViewSql(table: TableKey): string {
-  return `CREATE OR REPLACE TEMP VIEW ${RAW_VIEWS[table]} AS\nSELECT ${(COLUMNS[table] as string[]).map((c) => `\`${c}\``).join(', ')}\nFROM ${table}_records\nWHERE reason IS NULL`;
+  return `CREATE OR REPLACE TEMP VIEW ${RAW_VIEWS[table]} AS\nSELECT ${(COLUMNS[table] as string[]).map((c) => `\`${c}\``).join(', ')}\nFROM ${table}_checked\nWHERE reason IS NULL`;
 }
 
 /** `databricks/batch_clean.sql`: the S3 sink's JSON → checked records → Delta tables `<user_id>_<table>_clean`. */
@@ -238,20 +229,18 @@ export function batchCleanNotebook(): string {
       ].join('\n'),
       'EXECUTE IMMEDIATE read_topic',
       checkedViewSql(table),
-      cachedRecordsSql(table),
       rawViewSql(table),
     ]),
     ...TABLES.flatMap((table) => [
-      `CREATE OR REPLACE TABLE ${userTable(`${table}_quarantine`)} AS\nSELECT make_valid_utf8(line) AS record, reason FROM ${table}_records WHERE reason IS NOT NULL`,
+      `CREATE OR REPLACE TABLE ${userTable(`${table}_quarantine`)} AS\nSELECT make_valid_utf8(line) AS record, reason FROM ${table}_checked WHERE reason IS NOT NULL`,
       `CREATE OR REPLACE TABLE ${userTable(SQL_TABLES[table])} AS\n${toSparkSql(cleaningSql(table)).trimEnd()}`,
     ]),
-    // One pass over each cached topic for its counts (a scalar subquery per figure costs a job each).
+    // One pass over each topic for its counts (a scalar subquery per figure costs a job each).
     TABLES.map((table) => [
       `SELECT '${table}' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,`,
       `  (SELECT COUNT(*) FROM ${userTable(SQL_TABLES[table])}) AS cleaned`,
-      `FROM ${table}_records`,
+      `FROM ${table}_checked`,
     ].join('\n')).join('\nUNION ALL\n'),
-    ...TABLES.map((table) => `UNCACHE TABLE ${table}_records`),
   ];
   return sqlNotebook(cells);
 }

@@ -39,16 +39,6 @@ describe('databricks/ notebooks', () => {
     assert.match(text, /spark\.read\.format\("delta"\)\.load\(dbutils\.widgets\.get\("credentials_table"\)\)/, 'the mount reads the keys from a Delta table');
   });
 
-  test('batch_clean parses each topic once: only the cached <table>_records reads <table>_checked, and the cache is dropped at the end', () => {
-    const cells = notebookCells(generated[NOTEBOOK_FILES.batchClean]);
-    for (const table of TABLES) {
-      const readers = cells.filter((c) => new RegExp(`\\bFROM ${table}_checked\\b`).test(c));
-      assert.equal(readers.length, 1, `${table}: one statement reads ${table}_checked`);
-      assert.match(readers[0], new RegExp(`^CACHE TABLE ${table}_records AS`));
-      assert.ok(cells.includes(`UNCACHE TABLE ${table}_records`));
-    }
-  });
-
   test('no deprecated widget syntax: named parameter markers only', () => {
     for (const [name, text] of Object.entries(generated)) {
       assert.doesNotMatch(text, /CREATE WIDGET|\$\{\w+\}|getArgument\(/, name);
