@@ -26,7 +26,7 @@ import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scrip
 import { namesFor } from '../src/config';
 import { PROJECT_ROOT } from '../src/config';
 import { describeError, PipelineError } from '../src/errors';
-import { measureEmulationThroughput, type ThroughputRow } from './emulation-throughput';
+import { kafkaKinds, measureEmulationThroughput, type ThroughputRow } from './emulation-throughput';
 import { compareRuns, median } from './compare-runs';
 import { renderMarkdown, replaceReadmeSection } from './render-results';
 import { ENGINES, type EngineRun } from './run-engine';
@@ -279,8 +279,9 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
 
     if (!values['skip-emulation']) {
       log(`emulation throughput: ${emulationPosts.toLocaleString('en-US')} posts per path, rate unlimited`);
-      const rows = await measureEmulationThroughput({ posts: emulationPosts });
-      results.emulation = rows.map((row) => ({ ...row, into: INTO[row.path] ?? row.path }));
+      // Both Kafkas under the REST proxy, side by side, when npm run setup:kafka has run.
+      const rows = await measureEmulationThroughput({ posts: emulationPosts, kafka: kafkaKinds(undefined) });
+      results.emulation = rows.map((row) => ({ ...row, into: `${INTO[row.path] ?? row.path}${row.kafka === 'apache' ? ' on Apache Kafka' : ''}` }));
       for (const row of results.emulation) log(`  ${row.into.padEnd(40)} ${Math.round(row.recordsPerSecond).toLocaleString('en-US').padStart(8)} records/s`);
     }
     if (!values['skip-streaming']) {

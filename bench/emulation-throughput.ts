@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<ThroughputRow[] | undefined>
 }
 
 /** The Kafkas `--kafka` names; without it, both when `npm run setup:kafka` has run, else the embedded one. */
-function kafkaKinds(choice: 'embedded' | 'apache' | 'both' | undefined): readonly KafkaKind[] {
+export function kafkaKinds(choice: 'embedded' | 'apache' | 'both' | undefined): readonly KafkaKind[] {
   if (choice === undefined) return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`)) ? KAFKA_KINDS : ['embedded'];
   return choice === 'both' ? KAFKA_KINDS : [choice];
 }
