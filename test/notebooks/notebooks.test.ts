@@ -38,7 +38,7 @@ function copyRepository(copy: string): void {
   }
   symlinkSync(path.join(copy, 'src'), path.join(modules, '@pinterest-pipeline', 'src'));
   symlinkSync(path.join(copy, 'test', 'support'), path.join(modules, '@pinterest-pipeline', 'test-support'));
-  if (existsSync(path.join(WORKSPACE_ROOT, '.venv'))) symlinkSync(path.join(WORKSPACE_ROOT, '.venv'), path.join(copy, '.venv'));
+  if (!files.includes('.venv') && existsSync(path.join(WORKSPACE_ROOT, '.venv'))) symlinkSync(path.join(WORKSPACE_ROOT, '.venv'), path.join(copy, '.venv'));
 }
 
 describe('npm run notebooks executes 00 → 06 against one fresh local stack', { timeout: 40 * 60_000 }, () => {
