@@ -15,8 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { projectPath } from '../../src/config';
 import { ANSWER_DIGEST_LINE } from '../../src/notebook/show-answer';
 import { executeNotebook, findJupyter } from '../../src/notebook/run-notebook';
-import { readStackFile } from '../../src/local-stack/start-local-stack';
-import { isProcessAlive } from '../../src/local-stack/topic-store';
+import { readRunningStack } from '../../src/local-stack/start-local-stack';
 import { runProcess, WORKSPACE_ROOT } from '../support/run-process';
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> }
@@ -58,8 +57,8 @@ describe('npm run notebooks executes 00 → 06 against one fresh local stack', {
     if (!missing) copyRepository(copy);
   });
   after(async () => {
-    const stack = await readStackFile(path.join(copy, '.local-stack', 'stack.json'));
-    if (stack && isProcessAlive(stack.pid)) process.kill(stack.pid, 'SIGKILL');
+    const stack = await readRunningStack(path.join(copy, '.local-stack'));
+    if (stack) process.kill(stack.pid, 'SIGKILL');
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -83,8 +82,7 @@ describe('npm run notebooks executes 00 → 06 against one fresh local stack', {
     const notebooks = readdirSync(projectPath('notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
     assert.deepEqual(run.stderr.match(/^ {2}ok [\w-]+\.ipynb/gm)?.map((line) => line.trim().slice(3)), notebooks, 'each notebook ran, in order');
     assert.match(run.stderr, /local stack stopped/, 'the stack notebook 01 started was stopped at the end');
-    const stack = await readStackFile(path.join(copy, '.local-stack', 'stack.json'));
-    assert.ok(!stack || !isProcessAlive(stack.pid), 'no stack is left running');
+    assert.equal(await readRunningStack(path.join(copy, '.local-stack')), undefined, 'no stack is left running');
 
     for (const name of notebooks) {
       const cells = cellsOf(path.join(executed, name));
