@@ -12,7 +12,8 @@ import { PipelineError } from '../errors';
 import { VENV_PYTHON } from '../orchestration/airflow-dags';
 import { DATABRICKS_DIR } from '../orchestration/databricks-notebooks';
 
-const SPARK_RUNNER = path.join(PROJECT_ROOT, 'src', 'orchestration', 'spark_runner.py');
+// Relative to the project, where the runner starts: its lines name the notebooks as the project does.
+const SPARK_RUNNER = path.join('src', 'orchestration', 'spark_runner.py');
 
 /** One cell of a notebook Spark ran: its rows when it is a query. */
 export interface SparkCell {
@@ -46,7 +47,7 @@ export async function runDatabricksOnSpark(options: RunOnSparkOptions): Promise<
   const scratch = await mkdtemp(path.join(tmpdir(), 'pp-notebook-spark-'));
   const results = path.join(scratch, 'results.json');
   const args = [
-    SPARK_RUNNER, ...options.notebooks.map((name) => path.join(DATABRICKS_DIR, name)), '--user-id', options.userId, '--results', results,
+    SPARK_RUNNER, ...options.notebooks.map((name) => path.join(path.relative(PROJECT_ROOT, DATABRICKS_DIR), name)), '--user-id', options.userId, '--results', results,
     ...('s3Endpoint' in options.input ? ['--s3-endpoint', options.input.s3Endpoint] : ['--sink', options.input.sinkFolder]),
   ];
   try {
