@@ -58,6 +58,8 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
     'nbconvert', '--to', 'notebook', '--execute',
     '--ExecutePreprocessor.kernel_name=tslab',
     `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+    // Prints a failing cell's own error as a marked line (see the file), which `failureDetail` reads.
+    '--config', NBCONVERT_CONFIG,
   ];
   if (options.outputPath) {
     const output = path.resolve(options.outputPath);
@@ -104,9 +106,22 @@ export function numberCells(file: string): void {
   writeFileSync(file, `${JSON.stringify(notebook, null, 1)}\n`);
 }
 
-/** The failing cell and its error from nbconvert's log, on one line. */
-function failureDetail(log: string[]): string {
-  const at = log.findIndex((line) => line.includes('CellExecutionError'));
-  const lines = at >= 0 ? log.slice(at + 1, at + 14) : log.slice(-6);
-  return lines.filter((line) => !/^-+$/.test(line.trim())).map((line) => line.trim()).join(' | ');
+/** nbconvert's settings: the hook that prints a failing cell's own error (`PP_CELL_ERROR {...}`). */
+export const NBCONVERT_CONFIG = path.join(__dirname, 'nbconvert_config.py');
+const CELL_ERROR_MARKER = 'PP_CELL_ERROR ';
+
+/**
+ * The failure on one line: the failing cell (its number and first line of code) and its own error,
+ * e.g. `cell 1 (const bag = await readDagFacts();): PipelineError: .venv/bin/python not found; run
+ * npm run setup:python`; without a marked line (the kernel died, a timeout), the last lines of the log.
+ */
+export function failureDetail(log: readonly string[]): string {
+  const marked = [...log].reverse().find((line) => line.startsWith(CELL_ERROR_MARKER));
+  if (marked) {
+    const { cell, source, error } = JSON.parse(marked.slice(CELL_ERROR_MARKER.length)) as { cell: number; source: string; error: string };
+    return `cell ${cell} (${source}): ${error}`;
+  }
+  const at = log.findIndex((line) => line.includes('CellExecutionError') || /Error:/.test(line));
+  const lines = at >= 0 ? log.slice(at, at + 3) : log.slice(-3);
+  return lines.map((line) => line.trim()).filter((line) => line && !/^-+$/.test(line)).join(' | ');
 }

@@ -29,13 +29,18 @@ export function toCsv(columns: readonly string[], rows: readonly (readonly unkno
   return `${lines.join('\n')}\n`;
 }
 
+/** One answer as its CSV file holds it. */
+export function answerCsv(answer: Answer): string {
+  return toCsv(answer.question.columns, answer.rows.map((row) => answer.question.columns.map((c) => row[c])));
+}
+
 /** Writes each answer to `<dir>/<id>-<slug>.csv` (e.g. `output/answers/q1-popular-category-by-country.csv`). */
 export async function writeAnswers(answers: readonly Answer[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   for (const answer of answers) {
     const file = path.join(dir, `${questionName(answer.question)}.csv`);
-    await writeFile(file, toCsv(answer.question.columns, answer.rows.map((row) => answer.question.columns.map((c) => row[c]))));
+    await writeFile(file, answerCsv(answer));
     files.push(file);
   }
   return files;

@@ -15,7 +15,10 @@ import { CHROMIUM_FLAGS, findChromium } from '../../src/charts/render-png';
 import { projectPath } from '../../src/config';
 import { findJupyter, notebookEnv } from '../../src/notebook/run-notebook';
 
-interface Output { output_type: string; data?: Record<string, string | string[]> }
+/** What a committed output must never hold: a folder of the machine that ran it. */
+const MACHINE_PATH = /(?:^|[^\w.])\/(?:work|tmp|root|home)\//;
+
+interface Output { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }
 interface Cell { cell_type: string; source: string[]; execution_count?: number | null; outputs?: Output[] }
 
 const DIR = projectPath('notebooks');
@@ -68,5 +71,76 @@ describe('the committed notebooks carry their outputs', () => {
       charts += expectedCharts;
     }
     assert.ok(charts >= 9, `the notebooks draw the nine answers' charts (${charts})`);
+  });
+});
+
+/** The text an output shows (images aside): a stream's text, and each text-like representation. */
+function outputText(output: Output): string {
+  const data = Object.entries(output.data ?? {}).filter(([type]) => !type.startsWith('image/')).map(([, value]) => text(value));
+  return [text(output.text), ...data].join('\n');
+}
+
+/** The commands of the README's step table, per notebook file named in its row. */
+function readmeCommandsByNotebook(): Map<string, string[]> {
+  const readme = readFileSync(projectPath('README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('<!-- steps:start -->'), readme.indexOf('<!-- steps:end -->'));
+  const byNotebook = new Map<string, string[]>();
+  for (const row of table.split('\n').filter((line) => /^\| \d+ \|/.test(line))) {
+    const cells = row.split('|').map((cell) => cell.trim());
+    const notebook = /notebooks\/([\w-]+\.ipynb)/.exec(cells[3] ?? '')?.[1];
+    if (!notebook) continue;
+    const commands = [...(cells[4] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    byNotebook.set(notebook, [...(byNotebook.get(notebook) ?? []), ...commands]);
+  }
+  return byNotebook;
+}
+
+describe('the committed notebooks tell npm start\'s story, with no folder of the machine', () => {
+  test('no output holds an absolute path of the machine that ran it (/work/, /tmp/, /root/, /home/)', () => {
+    for (const name of notebooks) {
+      cellsOf(name).forEach((cell, index) => {
+        for (const output of cell.outputs ?? []) {
+          const line = outputText(output).split('\n').find((l) => MACHINE_PATH.test(l));
+          assert.equal(line, undefined, `${name}, cell ${index}: ${line?.slice(0, 200)}`);
+        }
+      });
+    }
+  });
+
+  test('the notebooks ran against the local stack, not on their fallback samples', () => {
+    for (const name of notebooks) {
+      const shown = cellsOf(name).flatMap((c) => c.outputs ?? []).map(outputText).join('\n');
+      assert.doesNotMatch(shown, /generated posts instead/, `${name} ran on its fallback sample: run npm run notebooks, which starts the stack first`);
+    }
+  });
+
+  test('the path-pattern catches what it must and nothing else', () => {
+    for (const bad of ['data in /work/main/.local-stack', '(/tmp/pp-x/report.html)', 'log /root/x', '"/home/u/y"']) assert.match(bad, MACHINE_PATH);
+    for (const good of ['data in .local-stack', 'output/clean/pin.csv', 's3://user-localuser-bucket/topics/localuser.pin/x', '$TMPDIR/pp-x']) assert.doesNotMatch(good, MACHINE_PATH);
+  });
+});
+
+describe('each notebook\'s first cell: what the step does, Run before, What you should see, the whole chain of links, the README\'s commands', () => {
+  const commands = readmeCommandsByNotebook();
+  test('the README\'s step table names notebooks 01 to 06', () => {
+    assert.deepEqual([...commands.keys()].sort(), notebooks.filter((n) => !n.startsWith('00-')));
+  });
+  notebooks.forEach((name, i) => {
+    test(name, () => {
+      const first = cellsOf(name)[0];
+      assert.equal(first?.cell_type, 'markdown', 'the first cell is markdown');
+      const intro = first.source.join('');
+      assert.match(intro, /^# Step \d+ — \S/m, 'a title naming the step');
+      assert.match(intro, /\*\*Run before:\*\*/, 'says what must run before');
+      assert.match(intro, /\*\*What you should see:\*\*/, 'says what you should see');
+      const previous = notebooks[i - 1];
+      const next = notebooks[i + 1];
+      if (previous) assert.match(intro, new RegExp(`Previous: \\[[^\\]]+\\]\\(${previous.replace(/\./g, '\\.')}\\)`), `links back to ${previous}`);
+      else assert.doesNotMatch(intro, /Previous:/);
+      if (next) assert.match(intro, new RegExp(`Next: \\[[^\\]]+\\]\\(${next.replace(/\./g, '\\.')}\\)`), `links on to ${next}`);
+      else assert.doesNotMatch(intro, /Next:/);
+      for (const command of commands.get(name) ?? []) assert.ok(intro.includes(`\`${command}\``), `names \`${command}\` as the README's step table does`);
+      assert.doesNotMatch(intro, /--count/, 'the step scripts\' defaults, as the README runs them');
+    });
   });
 });

@@ -1,16 +1,21 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { projectPath } from '../../src/config';
 import { cleanTableFiles } from '../../src/contract/clean-schema';
 import { samplePosts, type SamplePostsOptions } from './sink-fixture';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 import { TABLES } from '../../src/contract/tables';
-import { analyseCleanDir, answerQuestions, type Answer } from '../../src/analysis/analyse';
+import { answerQuestions, type Answer } from '../../src/analysis/analyse';
+import { CLEAN_RUN_FILE } from '../../src/batch/clean-run';
+import { analyseAndReport, type AnalyseAndReportResult } from '../../src/report/run-analysis';
 import { openDatabase } from '../../src/duckdb';
 
 export interface AvailableAnswers {
   answers: Answer[];
-  /** Where the cleaned tables came from. */
+  /** Where the cleaned tables came from, for the notebook's first output line. */
   description: string;
+  /** The report and answer files written, when the answers are a completed run's. */
+  report?: AnalyseAndReportResult;
 }
 
 /** True when `dir` holds the three cleaned tables as JSON lines. */
@@ -19,20 +24,23 @@ export function hasCleanTables(dir: string): boolean {
 }
 
 /**
- * Answers the questions from the cleaned tables a run left in `cleanDir` (default `output/clean/`,
- * written by `npm start` or `npm run clean`); when there are none, from `sampleRows` generated posts
- * cleaned by the same SQL in an in-memory DuckDB, so a notebook always has something to show.
+ * Notebook 04's input: when `cleanDir` (default `output/clean/`) holds a completed batch run (its
+ * `run.json`, written by `npm run clean`, notebook 03 or `npm start`), answers it as `npm run analyse`
+ * does, writing the report and the answer files to `outDir` (default `output/`); otherwise answers
+ * `sampleRows` generated posts cleaned by the same SQL in an in-memory DuckDB, writing nothing, so
+ * a notebook opened alone always has something to show.
  */
-export async function answerAvailableTables(options: { cleanDir?: string; sampleRows?: number; seed?: number } = {}): Promise<AvailableAnswers> {
+export async function answerAvailableTables(options: { cleanDir?: string; outDir?: string; sampleRows?: number; seed?: number } = {}): Promise<AvailableAnswers> {
   const cleanDir = options.cleanDir ?? projectPath('output', 'clean');
-  if (hasCleanTables(cleanDir)) {
-    return { answers: await analyseCleanDir(cleanDir), description: `the cleaned tables in ${cleanDir}` };
+  if (existsSync(path.join(cleanDir, CLEAN_RUN_FILE)) && hasCleanTables(cleanDir)) {
+    const report = await analyseAndReport({ cleanDir, outDir: options.outDir ?? projectPath('output'), progress: 'silent' });
+    return { answers: report.answers, description: `the cleaned tables of batch run ${report.run.run} (${report.run.source})`, report };
   }
   const rows = options.sampleRows ?? 2_000;
   const seed = options.seed ?? 42;
   return {
     answers: await answerSamplePosts({ rows, seed }),
-    description: `${rows.toLocaleString('en-US')} generated posts (seed ${seed}) cleaned in memory, as ${cleanDir} has no cleaned tables yet (run npm start or npm run clean)`,
+    description: `no completed batch run in output/clean (npm run clean writes one): ${rows.toLocaleString('en-US')} generated posts instead (seed ${seed}), cleaned in memory`,
   };
 }
 

@@ -163,13 +163,18 @@ export async function openSampleSinkInput(options: SampleSinkInputOptions): Prom
   return { kind: 'sample', s3: bucket.s3, bucket: bucket.bucket, topics: bucket.topics, description, restProxy: { unavailable: 'a generated sample has no REST proxy' }, close: bucket.close };
 }
 
-/** The notebooks' input: the running local stack's bucket, or `rows` generated posts when none runs. */
-export async function openSinkInputOrSample(options: SampleSinkInputOptions): Promise<SinkInput> {
+/**
+ * Notebook 03's input: the bucket of the local stack running from `dataDir` (default `.local-stack`
+ * of the project), or, when none runs, `rows` generated posts, whose description says so first.
+ */
+export async function openSinkInputOrSample(options: SampleSinkInputOptions & { dataDir?: string }): Promise<SinkInput> {
   try {
-    return await openSinkInput({ config: options.config });
+    return await openSinkInput({ config: options.config, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   } catch (error) {
     if (!(error instanceof PipelineError) || error.code !== 'STACK_NOT_RUNNING') throw error;
-    return openSampleSinkInput({ ...options, why: 'no local stack is running' });
+    const sample = await openSampleSinkInput(options);
+    const seed = options.config.source.kind === 'embedded' ? options.config.source.seed : 42;
+    return { ...sample, description: `no local stack is running: ${options.rows.toLocaleString('en-US')} generated posts instead (seed ${seed}, some sent twice), written as the S3 sink writes them to a private S3` };
   }
 }
 
