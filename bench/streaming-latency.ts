@@ -71,7 +71,7 @@ export interface StreamingLatencyResult {
 export async function measureStreamingLatency(options: { recordsPerSecond: number; seconds: number }): Promise<StreamingLatencyResult> {
   const { recordsPerSecond, seconds } = options;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-streaming-latency-'));
-  const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: `bench-${randomBytes(3).toString('hex')}` });
+  const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: `bench-${randomBytes(3).toString('hex')}`, provision: true });
   try {
     const ackedAt = new Map<string, number>();
     const fromArrival: number[] = [];

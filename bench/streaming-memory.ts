@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   const posts = intOption(values, 'posts', 1) as number;
   const every = intOption(values, 'every', 1) as number;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-streaming-memory-'));
-  const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: 'memory' });
+  const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: 'memory', provision: true });
   const child = fork(__filename, ['--child', JSON.stringify({ region: stack.region, kinesis: stack.endpoints.kinesis, database: streamDatabaseFile(dataDir), userId: 'memory' })], { execArgv: ['--import', 'tsx'] });
   try {
     const reports: { posts: number; rssBytes: number }[] = [];

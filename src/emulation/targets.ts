@@ -108,6 +108,8 @@ export async function openEmulationTargets(config: PipelineConfig, options: Emul
     bucket: config.names.bucket,
     region: config.aws.region,
     ports: { ...EPHEMERAL_PORTS, ...options.stackPorts },
+    // A stack asked for one run (npm start, --start-stack) comes with its topics and streams.
+    provision: true,
     ...(options.stackSink ? { sink: options.stackSink } : {}),
     ...(options.stackKafka ? { kafka: options.stackKafka } : {}),
   });

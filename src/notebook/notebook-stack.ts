@@ -9,7 +9,7 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { PROJECT_ROOT } from '../config';
 import { hasErrorCode } from '../errors';
-import { connectLocalStack, DEFAULT_DATA_DIR, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStackConnection, type RunningStack } from '../local-stack/start-local-stack';
+import { connectLocalStack, DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStackConnection, type RunningStack } from '../local-stack/start-local-stack';
 import { startInBackground } from '../local-stack/stack-process';
 
 /** Set by `npm run notebooks -- --free-ports` (tests): notebook 01 starts the stack on free ports instead of the defaults. */
@@ -76,7 +76,7 @@ export async function openNotebookStack(options: { posts: number }): Promise<Not
   } catch (error) {
     if (!hasErrorCode(error, 'STACK_NOT_RUNNING')) throw error;
   }
-  const stack = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, provision: true, sink: { flushSize: 500 } });
+  const stack = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, provision: true, sink: { flushSize: DEFAULT_FLUSH_SIZE } });
   const connection: LocalStackConnection = {
     endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names,
     s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop(),

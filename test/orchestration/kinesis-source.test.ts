@@ -35,6 +35,7 @@ test('local Kinesis source: parent before children, replay by offsets, Available
   await ensureStreams(stack.kinesis, [stream]);
   await put(stack, stream, 'parent', 30);
   await splitShard(stack.kinesis, stream, shardId(0));
+  const splitAt = Date.now();
   await put(stack, stream, 'child', 40);
 
   const child = spawn(VENV_PYTHON, [path.join(__dirname, 'kinesis_source_steps.py'), stack.endpoints.kinesis, stack.region, stream], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -60,6 +61,10 @@ test('local Kinesis source: parent before children, replay by offsets, Available
     assert.deepEqual(steps.replay.cached, [false, false], 'a new reader reads a replayed micro-batch from Kinesis');
     assert.deepEqual(steps.replay.rows, second.rows, 'the same records, in the same order');
 
+    // kinesalite stamps a child shard's records with the shard's creation time, 1 s after the split
+    // (Kinesis stamps their arrival): put the records that AvailableNow must read after that second.
+    const sinceSplit = Date.now() - splitAt;
+    if (sinceSplit < 1_100) await new Promise((resolve) => setTimeout(resolve, 1_100 - sinceSplit));
     await put(stack, stream, 'before', 10);
     await new Promise((resolve) => setTimeout(resolve, 50));
     child.stdin.write('go\n');
