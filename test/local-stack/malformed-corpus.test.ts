@@ -329,8 +329,8 @@ for (const kafka of ['embedded', 'apache'] as const) describe(`malformed-input c
     await produceWorks(stack.endpoints.invokeUrl);
   });
 
-  // The Kinesis routes do not depend on which Kafka runs: once is enough.
-  test("the gateway's Kinesis routes: at least 200, 0 answered 5xx, and they still put and list", { skip: kafka === 'apache' && 'the same routes as with the embedded Kafka' }, async (t) => {
+  // The Kinesis routes do not depend on which Kafka runs: they are probed once, with the embedded one.
+  if (kafka === 'embedded') test("the gateway's Kinesis routes: at least 200, 0 answered 5xx, and they still put and list", async (t) => {
     const r = seeded(4566);
     const stream = stack.names.streams.pin;
     const probes = kinesisProbes(stage, stream, r);
