@@ -381,8 +381,10 @@ async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<
   }
   const failure = viaSdk ? await putViaSdk(context, stream) : await putViaGateway(context, stream);
   const deleted = await deleteStream(context, stream, viaSdk);
-  // Locally the deletion takes an instant: wait for it, so that a stack stopped right after the check is not deleting still.
-  if (!deleted && target.kind === 'local') {
+  // Wait until it is gone (an instant locally, seconds on Kinesis), so that the ✅ line's "deleted" is true and a
+  // stack stopped right after the check is not deleting still.
+  if (!deleted) {
+    if (target.kind === 'aws') context.progress?.(`… waiting until ${stream} is deleted`);
     const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
     while ((await admin.status(stream)) !== undefined && Date.now() < deadline) await sleep(context.pollMs);
   }
