@@ -13,7 +13,7 @@ import { RAW_VIEWS } from '../cleaning/cleaning-sql';
 import { rowsToFrame, type Frame } from '../frames';
 import { COLUMNS, type TableKey } from '../contract/tables';
 import { SQL_TABLES } from '../contract/clean-schema';
-import { ID_COLUMN } from '../contract/raw-records';
+import { ID_COLUMN } from '../contract/raw-rules';
 
 /** A raw table (`pin_raw`, …) as a DataFrame, its first `limit` rows by id (all when omitted). The pin table's `index` is `ind` there. */
 export async function rawTableFrame(connection: DuckDBConnection, table: TableKey, limit?: number): Promise<Frame> {
