@@ -146,35 +146,31 @@ ORDER BY country
 -- COMMAND ----------
 
 -- Q4. The most popular category in each age group (ties kept: RANK() = 1).
--- Age groups, bounds inclusive: 18-24, 25-35, 36-50, +50 (51 and over); other ages are left out.
-WITH categories_by_age AS (
-  SELECT
-    CASE
-      WHEN u.age BETWEEN 18 AND 24 THEN '18-24'
-      WHEN u.age BETWEEN 25 AND 35 THEN '25-35'
-      WHEN u.age BETWEEN 36 AND 50 THEN '36-50'
-      WHEN u.age > 50 THEN '+50'
-    END AS age_group,
-    p.category
-  FROM IDENTIFIER(:user_id || '_pin_clean') AS p
-  JOIN IDENTIFIER(:user_id || '_user_clean') AS u ON p.ind = u.ind
-  WHERE p.category IS NOT NULL
+-- Age groups: the shared CTE user_age_groups (src/analysis/age-groups.ts); users in no group are left out.
+WITH user_age_groups AS (
+  -- Each user with its age group (src/analysis/age-groups.ts, bounds inclusive) and the place
+  -- of the group in reading order; a user in no group is left out.
+  SELECT u.*, g.age_group, g.age_group_order
+  FROM IDENTIFIER(:user_id || '_user_clean') AS u
+  JOIN (VALUES ('18-24', 1, 18, 24), ('25-35', 2, 25, 35), ('36-50', 3, 36, 50), ('+50', 4, 51, NULL)) AS g(age_group, age_group_order, min_age, max_age)
+    ON u.age >= g.min_age AND (u.age <= g.max_age OR g.max_age IS NULL)
 ),
 category_counts AS (
-  SELECT age_group, category, COUNT(*) AS category_count
-  FROM categories_by_age
-  WHERE age_group IS NOT NULL
-  GROUP BY age_group, category
+  SELECT u.age_group, u.age_group_order, p.category, COUNT(*) AS category_count
+  FROM IDENTIFIER(:user_id || '_pin_clean') AS p
+  JOIN user_age_groups AS u ON p.ind = u.ind
+  WHERE p.category IS NOT NULL
+  GROUP BY u.age_group, u.age_group_order, p.category
 ),
 ranked AS (
-  SELECT age_group, category, category_count,
+  SELECT age_group, age_group_order, category, category_count,
          RANK() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT age_group, category, category_count
 FROM ranked
 WHERE category_rank = 1
-ORDER BY CASE age_group WHEN '18-24' THEN 1 WHEN '25-35' THEN 2 WHEN '36-50' THEN 3 ELSE 4 END, category
+ORDER BY age_group_order, category
 
 -- COMMAND ----------
 
@@ -190,26 +186,22 @@ ORDER BY CASE age_group WHEN '18-24' THEN 1 WHEN '25-35' THEN 2 WHEN '36-50' THE
 -- Q5. The median follower count of the users in each age group.
 -- Median rule: PERCENTILE_DISC(0.5), an element of the data; for an even count the lower of the
 -- two middle values (what Spark's percentile_approx(x, 0.5) returns). Unknown counts are left out.
--- Age groups, bounds inclusive: 18-24, 25-35, 36-50, +50 (51 and over).
-WITH followers_by_age AS (
-  SELECT
-    CASE
-      WHEN u.age BETWEEN 18 AND 24 THEN '18-24'
-      WHEN u.age BETWEEN 25 AND 35 THEN '25-35'
-      WHEN u.age BETWEEN 36 AND 50 THEN '36-50'
-      WHEN u.age > 50 THEN '+50'
-    END AS age_group,
-    p.follower_count
-  FROM IDENTIFIER(:user_id || '_pin_clean') AS p
-  JOIN IDENTIFIER(:user_id || '_user_clean') AS u ON p.ind = u.ind
-  WHERE p.follower_count IS NOT NULL
+-- Age groups: the shared CTE user_age_groups (src/analysis/age-groups.ts).
+WITH user_age_groups AS (
+  -- Each user with its age group (src/analysis/age-groups.ts, bounds inclusive) and the place
+  -- of the group in reading order; a user in no group is left out.
+  SELECT u.*, g.age_group, g.age_group_order
+  FROM IDENTIFIER(:user_id || '_user_clean') AS u
+  JOIN (VALUES ('18-24', 1, 18, 24), ('25-35', 2, 25, 35), ('36-50', 3, 36, 50), ('+50', 4, 51, NULL)) AS g(age_group, age_group_order, min_age, max_age)
+    ON u.age >= g.min_age AND (u.age <= g.max_age OR g.max_age IS NULL)
 )
-SELECT age_group,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
-FROM followers_by_age
-WHERE age_group IS NOT NULL
-GROUP BY age_group
-ORDER BY CASE age_group WHEN '18-24' THEN 1 WHEN '25-35' THEN 2 WHEN '36-50' THEN 3 ELSE 4 END
+SELECT u.age_group,
+       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
+FROM IDENTIFIER(:user_id || '_pin_clean') AS p
+JOIN user_age_groups AS u ON p.ind = u.ind
+WHERE p.follower_count IS NOT NULL
+GROUP BY u.age_group, u.age_group_order
+ORDER BY u.age_group_order
 
 -- COMMAND ----------
 
@@ -267,24 +259,19 @@ ORDER BY post_year
 
 -- Q8. The median follower count of users by the year they joined (2015 to 2020) and age group.
 -- Median rule: PERCENTILE_DISC(0.5), the lower middle value for an even count (see Q5).
--- Age groups, bounds inclusive: 18-24, 25-35, 36-50, +50 (51 and over).
-WITH followers AS (
-  SELECT
-    CASE
-      WHEN u.age BETWEEN 18 AND 24 THEN '18-24'
-      WHEN u.age BETWEEN 25 AND 35 THEN '25-35'
-      WHEN u.age BETWEEN 36 AND 50 THEN '36-50'
-      WHEN u.age > 50 THEN '+50'
-    END AS age_group,
-    YEAR(u.date_joined) AS post_year,
-    p.follower_count
-  FROM IDENTIFIER(:user_id || '_pin_clean') AS p
-  JOIN IDENTIFIER(:user_id || '_user_clean') AS u ON p.ind = u.ind
-  WHERE p.follower_count IS NOT NULL AND YEAR(u.date_joined) BETWEEN 2015 AND 2020
+-- Age groups: the shared CTE user_age_groups (src/analysis/age-groups.ts).
+WITH user_age_groups AS (
+  -- Each user with its age group (src/analysis/age-groups.ts, bounds inclusive) and the place
+  -- of the group in reading order; a user in no group is left out.
+  SELECT u.*, g.age_group, g.age_group_order
+  FROM IDENTIFIER(:user_id || '_user_clean') AS u
+  JOIN (VALUES ('18-24', 1, 18, 24), ('25-35', 2, 25, 35), ('36-50', 3, 36, 50), ('+50', 4, 51, NULL)) AS g(age_group, age_group_order, min_age, max_age)
+    ON u.age >= g.min_age AND (u.age <= g.max_age OR g.max_age IS NULL)
 )
-SELECT age_group, post_year,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
-FROM followers
-WHERE age_group IS NOT NULL
-GROUP BY age_group, post_year
-ORDER BY CASE age_group WHEN '18-24' THEN 1 WHEN '25-35' THEN 2 WHEN '36-50' THEN 3 ELSE 4 END, post_year
+SELECT u.age_group, YEAR(u.date_joined) AS post_year,
+       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
+FROM IDENTIFIER(:user_id || '_pin_clean') AS p
+JOIN user_age_groups AS u ON p.ind = u.ind
+WHERE p.follower_count IS NOT NULL AND YEAR(u.date_joined) BETWEEN 2015 AND 2020
+GROUP BY u.age_group, u.age_group_order, YEAR(u.date_joined)
+ORDER BY u.age_group_order, post_year

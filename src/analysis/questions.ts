@@ -9,7 +9,8 @@
  * kept, `YEAR(ts)`, `CASE`, `CAST(... AS BIGINT)`, and the median as
  * `PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY x)` (DuckDB; Spark 3.4+ / Databricks Runtime
  * 11.3+). No QUALIFY, no `::` casts, no quoted identifiers (DuckDB quotes with "", Spark with ``),
- * no semicolons (Spark's `spark.sql` takes one statement without one).
+ * no semicolons (Spark's `spark.sql` takes one statement without one). The age groups are one
+ * shared CTE (age-groups.ts), put in place of `{{user_age_groups}}` by `questionSql`.
  *
  * Median rule: PERCENTILE_DISC(0.5) returns an element of the data, the smallest value whose
  * cumulative share reaches 0.5: the middle value of an odd count and the LOWER of the two middle
@@ -19,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dtype } from '../frames';
+import { AGE_GROUP_NAMES, USER_AGE_GROUPS_MARKER, userAgeGroupsCte } from './age-groups';
 
 export interface Question {
   /** `q1` .. `q8`, with `q3a`/`q3b`. */
@@ -58,7 +60,7 @@ export const QUESTIONS: Question[] = [
   },
   {
     id: 'q4', slug: 'popular-category-by-age-group', title: 'Most popular category in each age group',
-    question: 'Which category is the most popular among users of each age group (18-24, 25-35, 36-50, +50)?',
+    question: `Which category is the most popular among users of each age group (${AGE_GROUP_NAMES.join(', ')})?`,
     columns: ['age_group', 'category', 'category_count'], dtypes: ['string', 'string', 'int32'],
   },
   {
@@ -83,9 +85,6 @@ export const QUESTIONS: Question[] = [
   },
 ];
 
-/** Age groups in reading order. */
-export const AGE_GROUPS = ['18-24', '25-35', '36-50', '+50'] as const;
-
 /** The folder of the SQL files. */
 export const QUERIES_DIR = path.join(__dirname, 'queries');
 
@@ -101,7 +100,7 @@ export function findQuestion(id: string): Question {
   return question;
 }
 
-/** A question's SQL text, exactly as stored in `queries/`. */
+/** A question's SQL text as stored in `queries/`, with the shared CTE of the age groups in place of its marker. */
 export function questionSql(question: Question): string {
-  return readFileSync(path.join(QUERIES_DIR, `${questionName(question)}.sql`), 'utf8');
+  return readFileSync(path.join(QUERIES_DIR, `${questionName(question)}.sql`), 'utf8').replaceAll(USER_AGE_GROUPS_MARKER, userAgeGroupsCte());
 }

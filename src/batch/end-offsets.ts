@@ -6,6 +6,7 @@
  * stack's; on AWS it is reached through the invoke URL's `{proxy+}` resource, as the course built it.
  */
 import { z } from 'zod';
+import { KAFKA_V2 } from '../contract/kafka-rest';
 import { TABLES, type TableKey } from '../contract/tables';
 import { PipelineError } from '../errors';
 import { statusError, type HttpClient } from '../http-client';
@@ -22,7 +23,7 @@ export async function fetchEndOffsets(http: HttpClient, topics: Record<TableKey,
   for (const table of TABLES) {
     const topic = topics[table];
     const path = `/topics/${encodeURIComponent(topic)}`;
-    const answer = await http.request('GET', path, { headers: { Accept: 'application/vnd.kafka.v2+json' } });
+    const answer = await http.request('GET', path, { headers: { Accept: KAFKA_V2 } });
     if (answer.status === 404) {
       throw new PipelineError('TOPIC_NOT_FOUND', `topic ${topic} does not exist at ${http.baseUrl}: create it (npm run create-topics) and emulate posts (npm run emulate:batch) first`);
     }
@@ -31,7 +32,7 @@ export async function fetchEndOffsets(http: HttpClient, topics: Record<TableKey,
     ends[table] = new Map();
     for (const partition of partitions.sort((a, b) => a - b)) {
       const offsetsPath = `${path}/partitions/${partition}/offsets`;
-      const offsets = await http.request('GET', offsetsPath, { headers: { Accept: 'application/vnd.kafka.v2+json' } });
+      const offsets = await http.request('GET', offsetsPath, { headers: { Accept: KAFKA_V2 } });
       if (offsets.status !== 200) throw statusError(offsets, `GET ${http.baseUrl}${offsetsPath}`);
       ends[table].set(partition, parseBody(offsetsBody, offsets.text, `${http.baseUrl}${offsetsPath}`).end_offset);
     }

@@ -11,10 +11,10 @@
  *
  * Which records are rows and which go to the quarantine is decided by one definition, the
  * record-by-record reader (`classifyObjectRecords` with `validateRecord`), without parsing every
- * record in JavaScript:
+ * record in JavaScript (DuckDB's checks are made from the same rule list, src/contract/raw-rules.ts):
  * - DuckDB reads every record with each column as text (the fastest of its JSON reads: no value is
  *   written back as JSON), and marks a record plain when every column's text is one that
- *   `validateRecord` gives the same value for whatever JSON type it came from (`plainValueSql`):
+ *   `validateRecord` gives the same value for whatever JSON type it came from (`duckdbPlainCheck`):
  *   a short whole number for an id, a number for a float, text that is not the JSON text of a
  *   boolean, object, array or a number JavaScript would print differently.
  * - While the bytes stream past, each line is looked at (`LineScanner`): records, blank lines, and
@@ -39,7 +39,8 @@ import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { describeError, PipelineError } from '../errors';
 import { isRetriableNetworkCode, withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
-import { RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
+import type { RawTables } from '../contract/raw-records';
+import { duckdbPlainCast, duckdbPlainCheck, RAW_KINDS } from '../contract/raw-rules';
 import type { SinkObject } from '../contract/sink-object';
 import {
   checkSinkOffsets, classifyObjectRecords, createBatchQuarantine, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
@@ -208,54 +209,13 @@ interface SpoolFile {
 const FILE_COLUMN = '_sink_file';
 const PLAIN_COLUMN = '_plain';
 
-/** Digits of a whole number that is always exact in JavaScript (below 2^53 has 16 digits; 15 are always safe). */
-const SAFE_DIGITS = '{1,15}';
-/** The text DuckDB gives a JSON number read as VARCHAR (yyjson's: digits, a fraction, an exponent). */
-const NUMBER_TEXT = "'-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?'";
-
-/**
- * SQL that is true when a column read as VARCHAR holds what `validateRecord` makes of the JSON
- * value, whatever JSON type it had. DuckDB reads every value as text (a string as itself, a number,
- * boolean, object or array as its JSON text), so:
- * - a whole number of at most 15 digits reads the same from `12` and `"12"`, and both are 12 to
- *   `validateRecord`; a float's text read back as a DOUBLE is the number JSON.parse gives;
- * - text is plain unless it could be the JSON text of something `validateRecord` rejects or prints
- *   differently: a boolean, an object or array, NaN/Infinity, or a number that is not a short whole
- *   number (`1.0` is "1" to JavaScript). A real string that looks like one ("true", "2.5") only
- *   costs its file a record-by-record read.
- */
-function plainValueSql(column: string, kind: RawKind): string {
-  const c = `"${column}"`;
-  switch (kind) {
-    case 'id': return `regexp_full_match(${c}, '[0-9]${SAFE_DIGITS}')`;
-    case 'int': return `(${c} IS NULL OR regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}'))`;
-    case 'float': return `(${c} IS NULL OR (regexp_full_match(${c}, ${NUMBER_TEXT}) AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
-    case 'text': {
-      // CASE evaluates the regular expressions only for values starting with '-', '.', '/' or a digit.
-      const numberLike = `regexp_full_match(${c}, ${NUMBER_TEXT}) AND NOT regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}')`;
-      const other = `starts_with(${c}, '{') OR starts_with(${c}, '[') OR (length(${c}) <= 9 AND lower(${c}) IN ('true', 'false', 'nan', '-nan', 'inf', '-inf', 'infinity', '-infinity'))`;
-      return `(${c} IS NULL OR NOT CASE WHEN ${c} >= '-' AND ${c} < ':' THEN ${numberLike} ELSE ${other} END)`;
-    }
-  }
-}
-
-/** SQL turning a column read as VARCHAR, holding a plain value, into the raw table's type. */
-function plainValueCast(column: string, kind: RawKind): string {
-  const c = `"${column}"`;
-  switch (kind) {
-    case 'text': return c;
-    case 'float': return `TRY_CAST(${c} AS DOUBLE)`;
-    default: return `TRY_CAST(${c} AS BIGINT)`;
-  }
-}
-
 /** `INSERT INTO <table>_raw SELECT … FROM read_json([files])`: every record, its file, whether it is plain, its values cast. */
 function insertFilesSql(table: TableKey, files: readonly string[], maxRecordBytes: number): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
   // NULL (a missing id) must count as not plain: bool_and skips NULLs.
-  const plain = `COALESCE(${columns.map((column) => plainValueSql(column, kinds[column])).join(' AND ')}, FALSE)`;
-  const casts = columns.map((column) => plainValueCast(column, kinds[column])).join(', ');
+  const plain = `COALESCE(${columns.map((column) => duckdbPlainCheck(column, kinds[column])).join(' AND ')}, FALSE)`;
+  const casts = columns.map((column) => duckdbPlainCast(column, kinds[column])).join(', ');
   const asText = columns.map((column) => `"${column}": 'VARCHAR'`).join(', ');
   return `INSERT INTO ${RAW_VIEWS[table]} SELECT filename, ${plain}, ${casts} FROM read_json([${files.map(sqlString).join(', ')}], ` +
     `format = 'newline_delimited', columns = {${asText}}, filename = true, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`;

@@ -13,7 +13,7 @@ import { RAW_VIEWS } from '../cleaning/cleaning-sql';
 import { rowsToFrame, type Frame } from '../frames';
 import { COLUMNS, type TableKey } from '../contract/tables';
 import { SQL_TABLES } from '../contract/clean-schema';
-import { ID_COLUMN } from '../contract/raw-records';
+import { ID_COLUMN } from '../contract/raw-rules';
 
 /** A raw table (`pin_raw`, …) as a DataFrame, its first `limit` rows by id (all when omitted). The pin table's `index` is `ind` there. */
 export async function rawTableFrame(connection: DuckDBConnection, table: TableKey, limit?: number): Promise<Frame> {
@@ -67,7 +67,7 @@ export function profileRawPins(pins: Frame): PinProfile {
   const frequentValues = rowsToFrame(frequent, ['column', 'most_frequent', 'count', 'empty'], { dtypes: ['string', 'string', 'int32', 'int32'] });
   const prefix = (value: unknown) => (typeof value === 'string' && value.includes('/') ? value.slice(0, value.indexOf('/')) : textShape(value));
   const saveLocationPrefixes = valueCountsFrame(pins.column('save_location').map(prefix) as InstanceType<typeof dfd.Series>, 10, 'before the path');
-  const perId = valueCountsFrame(pins.column('unique_id'), Number.MAX_SAFE_INTEGER, 'unique_id');
+  const perId = valueCountsFrame(pins.column('unique_id'), Infinity, 'unique_id');
   const repeated = (perId.column('count').values as number[]).filter((n) => n > 1);
   const repeatedIds = rowsToFrame([{ unique_ids: perId.shape[0], repeated: repeated.length, rows_of_repeated: repeated.reduce((a, b) => a + b, 0), rows: pins.shape[0] }],
     ['unique_ids', 'repeated', 'rows_of_repeated', 'rows'], { dtypes: ['int32', 'int32', 'int32', 'int32'] });

@@ -3,7 +3,7 @@
  * (`{ data, layout }`) that `Plotly.newPlot` draws in the report and in notebooks. Each chart is
  * chosen for its question and titled and labelled for a reader who has not seen the SQL.
  */
-import { AGE_GROUPS } from '../analysis/questions';
+import { AGE_GROUP_NAMES } from '../analysis/age-groups';
 import { CATEGORIES } from '../contract/known-values';
 
 type Json = Record<string, unknown>;
@@ -37,7 +37,13 @@ export function categoryColour(category: string): string {
   return i < 0 ? '#444444' : PALETTE[i % PALETTE.length];
 }
 
-const AGE_GROUP_COLOURS: Record<string, string> = { '18-24': '#1b9e77', '25-35': '#d95f02', '36-50': '#7570b3', '+50': '#e7298a' };
+/** One colour per age group, in the order of `AGE_GROUP_NAMES`. */
+const AGE_GROUP_PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a'];
+
+/** The colour of an age group, the same in every chart. */
+function ageGroupColour(group: string): string | undefined {
+  return AGE_GROUP_PALETTE[AGE_GROUP_NAMES.indexOf(group)];
+}
 
 const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 13 };
 
@@ -247,7 +253,7 @@ function countryWithTopUser(input: ChartInput): Figure {
 /** Age groups present in `rows`, in reading order. */
 function ageGroups(rows: Record<string, unknown>[]): string[] {
   const present = new Set(column<string>(rows, 'age_group'));
-  return AGE_GROUPS.filter((g) => present.has(g));
+  return AGE_GROUP_NAMES.filter((g) => present.has(g));
 }
 
 /** Q4: the leading category of each age group and its number of posts. */
@@ -267,7 +273,7 @@ function medianByAgeGroup(input: ChartInput): Figure {
   return {
     data: [{
       type: 'bar', x: column(input.rows, 'age_group'), y: column(input.rows, 'median_follower_count'),
-      marker: { color: order.map((g) => AGE_GROUP_COLOURS[g]) },
+      marker: { color: order.map(ageGroupColour) },
       hovertemplate: '%{x}: median %{y:,d} followers<extra></extra>',
     }],
     layout: baseLayout('Median follower count by age group', {
@@ -312,7 +318,7 @@ function medianByJoinYearAndAgeGroup(input: ChartInput): Figure {
     const rows = input.rows.filter((row) => row.age_group === group);
     return {
       type: 'scatter', mode: 'lines+markers', name: group, x: column(rows, 'post_year').map(String), y: column(rows, 'median_follower_count'),
-      line: { color: AGE_GROUP_COLOURS[group] }, hovertemplate: `${group}, joined %{x}: median %{y:,d}<extra></extra>`,
+      line: { color: ageGroupColour(group) }, hovertemplate: `${group}, joined %{x}: median %{y:,d}<extra></extra>`,
     };
   });
   return {

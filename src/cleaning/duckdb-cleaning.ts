@@ -6,16 +6,15 @@
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { SQL_TABLES } from '../contract/clean-schema';
-import { ID_COLUMN, RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
+import type { RawTables } from '../contract/raw-records';
+import { ID_COLUMN, RAW_KINDS, rawSqlType, type RawKind } from '../contract/raw-rules';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { RAW_VIEWS, cleaningSql } from './cleaning-sql';
 import { queryCount } from '../duckdb';
 
-const DUCKDB_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'VARCHAR', int: 'BIGINT', float: 'DOUBLE' };
-
 /** The column definitions of a raw table (`"index" BIGINT, ...`). */
 export function rawColumnsDdl(table: TableKey): string {
-  return (COLUMNS[table] as string[]).map((c) => `"${c}" ${DUCKDB_RAW_TYPES[RAW_KINDS[table][c]]}`).join(', ');
+  return (COLUMNS[table] as string[]).map((c) => `"${c}" ${rawSqlType(RAW_KINDS[table][c], 'duckdb')}`).join(', ');
 }
 
 /** Creates (or empties) the raw table of `table`; `temp` makes it a temporary table of this connection. */

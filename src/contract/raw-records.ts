@@ -8,10 +8,14 @@
  * Dirty but possible values (placeholders, empty strings, unparsable dates) pass: removing those is
  * the cleaning's job. Missing columns become null.
  *
+ * What each column may hold, the id column and the limits are the rule list of raw-rules.ts, from
+ * which DuckDB's and Spark's checks are made too.
+ *
  * Unknown extra fields are dropped (the course's tables have fixed columns, and Spark's
  * `from_json` with an explicit schema ignores them too); the reader counts them per field name so
  * a change in the producer is visible, and they never make a record fail.
  */
+import { DIGITS_PATTERN, ID_COLUMN, MAX_WHOLE_NUMBER, NUMBER_PATTERN, RAW_KINDS, type RawKind } from './raw-rules';
 import { COLUMNS, type GeoRow, type PinRow, type TableKey, type UserRow } from './tables';
 
 /** Every column may be null except the id. */
@@ -33,25 +37,6 @@ export interface RawTables {
   geo: RawGeoRow[];
   user: RawUserRow[];
 }
-
-/**
- * What a raw column may hold. `text`: a string (a number is turned into its text, as MySQL would
- * print it); `int`: a whole number or a string of digits; `float`: a finite number or numeric text.
- * Every kind also takes null; an empty string in a numeric column is read as null.
- */
-export type RawKind = 'id' | 'text' | 'int' | 'float';
-
-export const RAW_KINDS: { [K in TableKey]: Record<string, RawKind> } = {
-  pin: {
-    index: 'id', unique_id: 'text', title: 'text', description: 'text', poster_name: 'text', follower_count: 'text',
-    tag_list: 'text', is_image_or_video: 'text', image_src: 'text', downloaded: 'int', save_location: 'text', category: 'text',
-  },
-  geo: { ind: 'id', timestamp: 'text', latitude: 'float', longitude: 'float', country: 'text' },
-  user: { ind: 'id', first_name: 'text', last_name: 'text', age: 'int', date_joined: 'text' },
-};
-
-/** The id column of each raw table. */
-export const ID_COLUMN: Record<TableKey, string> = { pin: 'index', geo: 'ind', user: 'ind' };
 
 export type Validated<K extends TableKey> =
   | { ok: true; row: RawRowByTable[K]; unknownFields: string[] }
@@ -78,8 +63,8 @@ export function validateRecord<K extends TableKey>(table: K, value: unknown): Va
 
 type Read = { ok: true; value: string | number | null } | { ok: false; reason: string };
 
-const DIGITS = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const DIGITS = new RegExp(DIGITS_PATTERN);
+const NUMBER = new RegExp(NUMBER_PATTERN);
 
 function readValue(kind: RawKind, value: unknown): Read {
   if (value === undefined || value === null) return { ok: true, value: null };
@@ -92,7 +77,7 @@ function readValue(kind: RawKind, value: unknown): Read {
     case 'int': {
       if (kind === 'int' && typeof value === 'string' && value.trim() === '') return { ok: true, value: null };
       const n = typeof value === 'string' && DIGITS.test(value.trim()) ? Number(value.trim()) : value;
-      if (typeof n !== 'number' || !Number.isSafeInteger(n)) return { ok: false, reason: `is ${describeJson(value)}, expected a whole number` };
+      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > MAX_WHOLE_NUMBER) return { ok: false, reason: `is ${describeJson(value)}, expected a whole number` };
       if (kind === 'id' && n < 0) return { ok: false, reason: `is ${n}, expected an id (a whole number >= 0)` };
       return { ok: true, value: n };
     }

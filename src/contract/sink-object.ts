@@ -5,7 +5,7 @@
  * `sinkObjectKey`; the batch step, the emulation's landed-record check, the doctor and the sample
  * round trip read them with `parseSinkKey` and `listSinkObjectPages`.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { describeError, PipelineError } from '../errors';
 import { listObjectPages } from '../s3-list';
 import { TABLES, type TableKey } from './tables';
@@ -78,6 +78,29 @@ export async function* listSinkObjectPages(s3: S3Client, bucket: string, topics:
       throw s3Error(error, bucket, `listing s3://${bucket}/${prefix}`);
     }
   }
+}
+
+/**
+ * The key of the object of `topic`/`partition` that holds `offset`: the last one starting at or
+ * before it (the zero-padded keys list in offset order), or undefined when none does yet.
+ * `lookBack`: objects hold at most this many records, so the listing starts just before
+ * `offset - lookBack` instead of at the partition's first object.
+ */
+export async function findObjectHoldingOffset(s3: S3Client, bucket: string, topic: string, partition: number, offset: number, lookBack?: number): Promise<string | undefined> {
+  const from = lookBack === undefined ? -1 : offset - lookBack - 1;
+  const pages = paginateListObjectsV2({ client: s3 }, {
+    Bucket: bucket, Prefix: partitionPrefix(topic, partition), ...(from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
+  });
+  let holding: string | undefined;
+  for await (const page of pages) {
+    for (const object of page.Contents ?? []) {
+      const start = parseSinkKey(object.Key ?? '')?.startOffset;
+      if (start === undefined) continue;
+      if (start > offset) return holding;
+      holding = object.Key;
+    }
+  }
+  return holding;
 }
 
 /** Every object of the topics given, in sink order (`compareSinkObjects`). */

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import { describeError } from '../errors';
 import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
-import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
+import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
+import { findObjectHoldingOffset, partitionPrefix } from '../contract/sink-object';
 import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams } from '../emulation/create-streams';
 import { createTopics } from '../emulation/create-topics';
 import type { DoctorTarget } from './doctor-target';
@@ -42,8 +43,6 @@ export interface HopContext {
   /** Hop 1's answer to GET /topics, which hop 2 reads. */
   topicsAnswer?: Answer;
 }
-
-export const V2_JSON = 'application/vnd.kafka.json.v2+json';
 
 /** `doctor-<12 hex digits>`: the unique marker of one run. */
 export function newMarker(): string {
@@ -178,29 +177,8 @@ async function findInSink(context: HopContext, topic: string, partition: number,
   const { target } = context;
   const hop: HopName = 'S3 sink';
   const prefix = partitionPrefix(topic, partition);
-  const from = offset - LOOK_BACK_RECORDS - 1;
-  let candidate: string | undefined;
-  let token: string | undefined;
   try {
-    for (;;) {
-      const page = await target.s3.send(new ListObjectsV2Command({
-        Bucket: target.bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
-      }));
-      let past = false;
-      for (const object of page.Contents ?? []) {
-        const start = Number(/\+(\d+)\.json$/.exec(object.Key ?? '')?.[1]);
-        if (!Number.isFinite(start)) continue;
-        if (start > offset) {
-          past = true;
-          break;
-        }
-        candidate = object.Key;
-      }
-      if (past || !page.IsTruncated || !page.NextContinuationToken) break;
-      token = page.NextContinuationToken;
-    }
+    const candidate = await findObjectHoldingOffset(target.s3, target.bucket, topic, partition, offset, LOOK_BACK_RECORDS);
     if (!candidate) return { found: false };
     const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: candidate }));
     const text = (await object.Body?.transformToString('utf8')) ?? '';
@@ -219,7 +197,7 @@ async function findInSink(context: HopContext, topic: string, partition: number,
 
 /** Posts the marked pin row to `topic`; a topic that does not exist yet (a broker without auto-creation: 404 40401) is created through the REST proxy's v3 API first. */
 async function postMarked(context: HopContext, topic: string): Promise<Sent> {
-  const post = () => send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
+  const post = () => send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, KAFKA_JSON_V2);
   const sent = await post();
   if (!sent.ok || sent.answer.status !== 404 || (sent.answer.json as { error_code?: unknown } | undefined)?.error_code !== 40401) return sent;
   await createTopics(context.gateway, [topic], { replicationFactor: context.target.kind === 'aws' ? 3 : 1 });

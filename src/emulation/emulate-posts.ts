@@ -6,6 +6,7 @@ import type { Progress } from '../progress';
 import { createQuarantineWriter, cutPreview, type QuarantineEntry } from '../quarantine';
 import { isRetriableError, isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
 import type { RowSource } from '../source/row-source';
+import { rowId } from '../contract/raw-rules';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { Ledger, reconciles, type EmulationSummary, type StopReason } from './ledger';
 import { coursePacer, createTokenBucket, unlimitedPacer, type Pacer } from './pacing';
@@ -341,7 +342,7 @@ class EmulationRun {
     for (const table of TABLES) {
       const row = post[table] as unknown as Record<string, unknown>;
       this.ledger.read(table);
-      const rawId = row?.[table === 'pin' ? 'index' : 'ind'];
+      const rawId = rowId(table, row);
       const id = rawId === undefined || rawId === null || rawId === '' ? String(position) : String(rawId);
       const serialised = serialiseRow(row);
       if (!serialised.ok) {

@@ -1,8 +1,6 @@
+import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
 import { statusError, type HttpClient } from '../http-client';
 import { MIB, protocolError, type BatchTransport, type OutgoingRecord, type RecordOutcome, type TransportLimits } from './transport';
-
-/** The v2 media type of JSON records, the only one the batch path sends. */
-export const KAFKA_JSON_V2 = 'application/vnd.kafka.json.v2+json';
 
 /** Bytes of the `{"value":` ... `}` wrapper and the comma around each record in the body. */
 const RECORD_ENVELOPE_BYTES = 11;

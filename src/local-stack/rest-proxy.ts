@@ -2,6 +2,7 @@ import http from 'node:http';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
+import { KAFKA_BINARY_V2, KAFKA_JSON_V2, KAFKA_V2 } from '../contract/kafka-rest';
 import { embeddedTopics, type TopicBackend } from './topic-backend';
 import { DEFAULT_BROKERS, maxMessageBytes, TopicStore, type AppendRecord, type TopicInfo } from './topic-store';
 
@@ -79,12 +80,6 @@ export interface RestProxy {
 
 /** The cluster id the stand-in reports unless told otherwise. */
 export const DEFAULT_CLUSTER_ID = 'local-pinterest-msk';
-
-/** Content types the v2 produce endpoints accept. */
-export const V2_JSON = 'application/vnd.kafka.json.v2+json';
-export const V2_BINARY = 'application/vnd.kafka.binary.v2+json';
-/** Content type of every v2 answer. */
-export const V2_RESPONSE = 'application/vnd.kafka.v2+json';
 
 const BROKER_ID = 1;
 /** Per-record `error_code`s, as Confluent's rest-utils KafkaExceptionMapper: a Kafka error, and a retriable one. */
@@ -357,7 +352,7 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     let family: Family = rawPath.startsWith('/v3') ? 'v3' : 'v2';
-    const contentType = () => (family === 'v2' ? V2_RESPONSE : 'application/json');
+    const contentType = () => (family === 'v2' ? KAFKA_V2 : 'application/json');
     try {
       const injected = options.faults?.beforeRequest?.({ method, path: rawPath });
       if (injected) {
@@ -470,9 +465,9 @@ function parsePartition(text: string | undefined): number | undefined {
 
 function produceFormat(header: string | undefined): Format {
   const type = mediaType(header);
-  if (type === V2_JSON) return 'json';
-  if (type === V2_BINARY) return 'binary';
-  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: use Content-Type: ${V2_JSON} (or ${V2_BINARY}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`);
+  if (type === KAFKA_JSON_V2) return 'json';
+  if (type === KAFKA_BINARY_V2) return 'binary';
+  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: use Content-Type: ${KAFKA_JSON_V2} (or ${KAFKA_BINARY_V2}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`);
 }
 
 function bad(message: string): HttpError {

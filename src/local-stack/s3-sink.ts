@@ -88,6 +88,18 @@ export function formatSinkValue(value: unknown): string {
   return JSON.stringify(value ?? null) ?? 'null';
 }
 
+/**
+ * `topics.regex` as the sink applies it: a topic is copied when its whole name matches (Java's
+ * `Pattern.matches`). SINK_CONFIG_INVALID when it is not a regular expression.
+ */
+export function compileTopicsRegex(topicsRegex: string): RegExp {
+  try {
+    return new RegExp(`^(?:${topicsRegex})$`);
+  } catch (error) {
+    throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
+  }
+}
+
 /** The object body for `records`: each value's JSON followed by "\n". */
 export function formatSinkObject(records: StoredRecord[]): string {
   return records.map((record) => `${formatSinkValue(record.value)}\n`).join('');
@@ -180,11 +192,7 @@ class S3SinkRunner implements S3Sink {
     this.store = options.store;
     this.s3 = options.s3;
     this.bucket = options.bucket;
-    try {
-      this.pattern = new RegExp(`^(?:${options.topicsRegex})$`);
-    } catch (error) {
-      throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(options.topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
-    }
+    this.pattern = compileTopicsRegex(options.topicsRegex);
     this.flushSize = positiveInt(options.flushSize ?? 1, 'flushSize');
     this.rotateIntervalMs = positiveInt(options.rotateIntervalMs ?? 1_000, 'rotateIntervalMs');
     this.pollIntervalMs = positiveInt(options.pollIntervalMs ?? 500, 'pollIntervalMs');

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { listObjects } from '../s3-list';
 import type { Names } from '../config';
 import { PipelineError } from '../errors';
 import { createHttpClient, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
+import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
+import { rowId } from '../contract/raw-rules';
 import { PLACEHOLDERS } from '../contract/known-values';
-import { parseSinkKey, partitionPrefix, sinkObjectKey } from '../contract/sink-object';
+import { findObjectHoldingOffset, parseSinkKey, sinkObjectKey } from '../contract/sink-object';
 import { ensureStreams } from './start-local-stack';
 
 /**
@@ -125,7 +126,7 @@ export async function runSampleRoundTrip(target: SampleTarget, options: SampleRo
     }
     for (const table of TABLES) {
       const stream = names.streams[table];
-      const partitionKey = `${table}-${rowId(post, table)}`;
+      const partitionKey = `${table}-${rowId(table, post[table])}`;
       const put = await putStreamRecord(http, stream, post[table], partitionKey);
       const data = await readStreamRecord(target.kinesis, stream, put.ShardId, put.SequenceNumber);
       streaming.push({ table, stream, shardId: put.ShardId, sequenceNumber: put.SequenceNumber, partitionKey, data });
@@ -154,7 +155,7 @@ export function roundTripRows(result: SampleRoundTrip): { path: string; table: T
 
 /** POSTs one row the course's way through the invoke URL (`http`'s base); returns where the REST proxy put it. */
 export async function produceRow(http: HttpClient, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
-  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, 'application/vnd.kafka.json.v2+json');
+  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, KAFKA_JSON_V2);
   const first = (answer as { offsets?: { partition: number; offset: number; error_code?: number | null; error?: string | null }[] }).offsets?.[0];
   if (!first || typeof first.offset !== 'number') {
     throw new PipelineError('PRODUCE_FAILED', `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`, { retriable: true });
@@ -200,7 +201,7 @@ async function findSinkObject(s3: S3Client, bucket: string, topic: string, parti
   let key: string | undefined = exact;
   let content = await getText(s3, bucket, exact);
   if (content === undefined) {
-    key = await objectStartingAtOrBefore(s3, bucket, topic, partition, offset);
+    key = await findObjectHoldingOffset(s3, bucket, topic, partition, offset);
     content = key === undefined ? undefined : await getText(s3, bucket, key);
   }
   if (key === undefined || content === undefined) return undefined;
@@ -209,16 +210,6 @@ async function findSinkObject(s3: S3Client, bucket: string, topic: string, parti
   const line = lines[offset - start];
   if (line === undefined) return undefined;
   return { key, content, value: JSON.parse(line) as unknown };
-}
-
-async function objectStartingAtOrBefore(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<string | undefined> {
-  const prefix = partitionPrefix(topic, partition);
-  let best: string | undefined;
-  for (const object of await listObjects(s3, bucket, prefix)) {
-    const start = parseSinkKey(object.Key ?? '')?.startOffset;
-    if (start !== undefined && start <= offset) best = object.Key;
-  }
-  return best;
 }
 
 async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
@@ -252,9 +243,4 @@ async function callJson(http: HttpClient, method: string, path: string, body: un
     throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, { retriable: response.status >= 500 });
   }
   return parsed;
-}
-
-
-function rowId(post: Post, table: TableKey): number {
-  return table === 'pin' ? post.pin.index : post[table].ind;
 }

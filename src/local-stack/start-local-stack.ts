@@ -16,7 +16,7 @@ import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';
 import { startKinesisServer, type KinesisServer } from './kinesis-server';
 import { startRestProxy, type FaultInjector, type RestProxy } from './rest-proxy';
 import { startS3Server, type S3Server } from './s3-server';
-import { startS3Sink, type S3Sink } from './s3-sink';
+import { compileTopicsRegex, startS3Sink, type S3Sink } from './s3-sink';
 import { TopicStore, writeFileAtomic } from './topic-store';
 import { embeddedTopics, type KafkaKind, type TopicBackend } from './topic-backend';
 import { startKafkaBroker, stopOrphanBroker, type KafkaBroker } from './kafka/broker';
@@ -173,12 +173,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid }
       : { kind: 'embedded' };
     const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
-    let copied: RegExp;
-    try {
-      copied = new RegExp(`^(?:${topicsRegex})$`);
-    } catch (error) {
-      throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
-    }
+    const copied = compileTopicsRegex(topicsRegex);
     const logger = options.logger ?? createLogger('local-stack');
     const onTopicAutoCreated = (topic: string) => logger.warn(
       `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); `

@@ -17,7 +17,7 @@
  * `-- MAGIC ` / `# MAGIC `.
  */
 import path from 'node:path';
-import { ID_COLUMN, RAW_KINDS, type RawKind } from '../contract/raw-records';
+import { ID_COLUMN, RAW_KINDS, rawSqlType, sparkColumnInputs, sparkColumnRule } from '../contract/raw-rules';
 import { MAX_RECORD_BYTES } from '../batch/read-sink';
 import { cleanColumns, SQL_TABLES } from '../contract/clean-schema';
 import { RAW_VIEWS, cleaningSql } from '../cleaning/cleaning-sql';
@@ -89,49 +89,11 @@ const SINK_ROOT_SQL = [
   'END',
 ].join('\n');
 
-/** The largest whole number a JSON reader keeps exactly (2^53 - 1, JavaScript's Number.MAX_SAFE_INTEGER). */
-const MAX_SAFE_INTEGER = '9007199254740991';
-const DIGITS_REGEX = "'^[+-]?[0-9]+$'";
-const NUMBER_REGEX = "'^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'";
-
-const SPARK_RAW_TYPES: Record<RawKind, string> = { id: 'BIGINT', text: 'STRING', int: 'BIGINT', float: 'DOUBLE' };
-
-/**
- * The check and the value of one raw column, the rules of `validateRecord` (src/contract/raw-records.ts)
- * for its `RawKind`, in SQL over the columns the checked view computes per field: `v_<c>` (the
- * field as VARIANT, NULL when absent), `t_<c>` (its `schema_of_variant`: STRING, BIGINT, DECIMAL(p,s),
- * DOUBLE, BOOLEAN, OBJECT<…>, ARRAY<…>, VOID for JSON null), `s_<c>` (its text, trimmed) and
- * `d_<c>` (its value as a double).
- */
-export function columnRule(column: string, kind: RawKind): { ok: string; value: string } {
-  const [e, t, s, d] = ['v', 't', 's', 'd'].map((p) => `${p}_${column}`);
-  const absent = `(${e} IS NULL OR ${t} = 'VOID')`;
-  const numeric = `(${t} IN ('BIGINT', 'DOUBLE') OR ${t} LIKE 'DECIMAL%')`;
-  switch (kind) {
-    case 'text':
-      return { ok: `${absent} OR ${t} = 'STRING' OR ${numeric}`, value: `CASE WHEN ${absent} THEN NULL ELSE try_variant_get(${e}, '$', 'string') END` };
-    case 'id':
-    case 'int': {
-      const value = `CASE WHEN ${absent} THEN NULL WHEN ${t} = 'STRING' THEN try_cast(${s} AS BIGINT) ELSE CAST(${d} AS BIGINT) END`;
-      const digits = `${t} = 'STRING' AND REGEXP_LIKE(${s}, ${DIGITS_REGEX}) AND abs(try_cast(${s} AS DECIMAL(38, 0))) <= ${MAX_SAFE_INTEGER}`;
-      const whole = `${numeric} AND ${d} = floor(${d}) AND abs(${d}) <= ${MAX_SAFE_INTEGER}`;
-      const ok = kind === 'id'
-        ? `${absent} OR ((${digits} OR ${whole}) AND ${value} >= 0)`
-        : `${absent} OR (${t} = 'STRING' AND ${s} = '') OR ${digits} OR ${whole}`;
-      return { ok, value };
-    }
-    case 'float':
-      return {
-        ok: `${absent} OR (${t} = 'STRING' AND (${s} = '' OR REGEXP_LIKE(${s}, ${NUMBER_REGEX}))) OR ${numeric}`,
-        value: `CASE WHEN ${absent} THEN NULL WHEN ${t} = 'STRING' THEN try_cast(NULLIF(${s}, '') AS DOUBLE) ELSE ${d} END`,
-      };
-  }
-}
-
 /**
  * `<table>_checked`: every record of the topic's objects, with its raw columns (typed as the
  * streaming schema) and the reason it cannot be a row (NULL when it can), as the local batch step's
- * reader decides it (`classifyObjectRecords` with `validateRecord`): blank lines are not records; a
+ * reader decides it (`classifyObjectRecords` with `validateRecord`; each column's rule is
+ * `sparkColumnRule`, made from the rule list of src/contract/raw-rules.ts): blank lines are not records; a
  * record over the Kafka limit, not UTF-8, not JSON, not an object, without its id, or with a value of
  * an impossible type goes to the quarantine; "12" as an id and a number as text are converted.
  */
@@ -143,7 +105,7 @@ export function checkedViewSql(table: TableKey): string {
     "WHEN v IS NULL THEN 'not JSON'",
     "WHEN schema_of_variant(v) NOT LIKE 'OBJECT<%' THEN 'not a JSON object'",
     `WHEN v_${ID_COLUMN[table]} IS NULL OR t_${ID_COLUMN[table]} = 'VOID' THEN 'missing id: no "${ID_COLUMN[table]}"'`,
-    ...columns.map((c) => `WHEN NOT coalesce(${columnRule(c, RAW_KINDS[table][c]).ok}, false) THEN '"${c}": a value of an impossible type'`),
+    ...columns.map((c) => `WHEN NOT coalesce(${sparkColumnRule(c, RAW_KINDS[table][c]).ok}, false) THEN '"${c}": a value of an impossible type'`),
   ];
   return [
     `CREATE OR REPLACE TEMP VIEW ${table}_checked AS`,
@@ -158,11 +120,11 @@ export function checkedViewSql(table: TableKey): string {
     '),',
     'typed AS (',
     '  SELECT *,',
-    columns.map((c) => `    schema_of_variant(v_${c}) AS t_${c}${RAW_KINDS[table][c] === 'text' ? '' : `, trim(try_variant_get(v_${c}, '$', 'string')) AS s_${c}, try_variant_get(v_${c}, '$', 'double') AS d_${c}`}`).join(',\n'),
+    columns.map((c) => `    ${sparkColumnInputs(c, RAW_KINDS[table][c])}`).join(',\n'),
     '  FROM fields',
     ')',
     'SELECT line,',
-    ...columns.map((c) => `  CAST(${columnRule(c, RAW_KINDS[table][c]).value} AS ${SPARK_RAW_TYPES[RAW_KINDS[table][c]]}) AS \`${c}\`,`),
+    ...columns.map((c) => `  CAST(${sparkColumnRule(c, RAW_KINDS[table][c]).value} AS ${rawSqlType(RAW_KINDS[table][c], 'spark')}) AS \`${c}\`,`),
     '  CASE',
     ...reasons.map((r) => `    ${r}`),
     '  END AS reason',
@@ -272,7 +234,7 @@ export function analysisNotebook(): string {
 
 /** The explicit raw schema of a stream's JSON, as a Spark DDL string. */
 export function rawSchemaDdl(table: TableKey): string {
-  return (COLUMNS[table] as string[]).map((c) => `\`${c}\` ${SPARK_RAW_TYPES[RAW_KINDS[table][c]]}`).join(', ');
+  return (COLUMNS[table] as string[]).map((c) => `\`${c}\` ${rawSqlType(RAW_KINDS[table][c], 'spark')}`).join(', ');
 }
 
 function pyString(text: string): string {

@@ -1,11 +1,9 @@
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { MYSQL_ENV_LABEL, mysqlFromEnv, type MysqlSourceConfig } from '../config';
 import { PipelineError } from '../errors';
+import { ID_COLUMN } from '../contract/raw-rules';
 import { COLUMNS, formatDateTime, TABLE_NAMES, type Post, type RowByTable, type TableKey } from '../contract/tables';
 import { assertPosition, type RowSource } from './row-source';
-
-/** The shared id column of each table: `index` in pins, `ind` in the other two. */
-export const ID_COLUMNS: Record<TableKey, string> = { pin: 'index', geo: 'ind', user: 'ind' };
 
 /** Where a pool connects, for messages; `file` says where the settings came from. */
 export type MysqlEndpoint = Pick<MysqlSourceConfig, 'host' | 'port' | 'user' | 'file'>;
@@ -164,7 +162,7 @@ export class MysqlRowSource implements RowSource {
   async rows<K extends TableKey>(table: K, offset: number, limit: number): Promise<RowByTable[K][]> {
     assertPosition(offset);
     assertPosition(limit);
-    const sql = `SELECT ${this.columnList(table)} FROM ${this.table(table)} ORDER BY ${this.pool.escapeId(ID_COLUMNS[table])} LIMIT ?, ?`;
+    const sql = `SELECT ${this.columnList(table)} FROM ${this.table(table)} ORDER BY ${this.pool.escapeId(ID_COLUMN[table])} LIMIT ?, ?`;
     const [rows] = await this.query<RowDataPacket[]>(sql, [offset, limit]);
     return rows.map((raw) => normaliseRow(table, raw));
   }
@@ -197,14 +195,14 @@ export class MysqlRowSource implements RowSource {
   }
 
   private async loadIds(): Promise<number[]> {
-    const id = this.pool.escapeId(ID_COLUMNS.pin);
+    const id = this.pool.escapeId(ID_COLUMN.pin);
     const [rows] = await this.query<RowDataPacket[]>(`SELECT ${id} AS id FROM ${this.table('pin')} ORDER BY ${id}`, []);
-    return rows.map((row) => toNumber(row.id, ID_COLUMNS.pin, 'pin'));
+    return rows.map((row) => toNumber(row.id, ID_COLUMN.pin, 'pin'));
   }
 
   private async rowsById<K extends TableKey>(table: K, ids: readonly number[]): Promise<Map<number, RowByTable[K]>> {
     const byId = new Map<number, RowByTable[K]>();
-    const idColumn = ID_COLUMNS[table];
+    const idColumn = ID_COLUMN[table];
     for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
       const chunk = ids.slice(start, start + IDS_PER_QUERY);
       const sql = `SELECT ${this.columnList(table)} FROM ${this.table(table)} WHERE ${this.pool.escapeId(idColumn)} IN (${chunk.map(() => '?').join(', ')})`;
@@ -220,7 +218,7 @@ export class MysqlRowSource implements RowSource {
   private found<K extends TableKey>(rows: Map<number, RowByTable[K]>, table: K, id: number): RowByTable[K] {
     const row = rows.get(id);
     if (row === undefined) {
-      throw new PipelineError('SOURCE_INCOMPLETE', `${TABLE_NAMES[table]} has no row with ${ID_COLUMNS[table]} = ${id} in ${this.database}, though ${TABLE_NAMES.pin} has; re-seed with npm run db:seed`);
+      throw new PipelineError('SOURCE_INCOMPLETE', `${TABLE_NAMES[table]} has no row with ${ID_COLUMN[table]} = ${id} in ${this.database}, though ${TABLE_NAMES.pin} has; re-seed with npm run db:seed`);
     }
     return row;
   }

@@ -5,7 +5,8 @@ import { describeError, PipelineError } from '../errors';
 import { COLUMNS, TABLES, type Post, type TableKey } from '../contract/tables';
 import { DEFAULT_BATCH_SIZE } from './defaults';
 import { assertGenerateOptions, generatePosts } from './generate';
-import { explainMysqlError, ID_COLUMNS, qualifiedTable, type MysqlEndpoint } from './mysql-source';
+import { ID_COLUMN } from '../contract/raw-rules';
+import { explainMysqlError, qualifiedTable, type MysqlEndpoint } from './mysql-source';
 
 /** CREATE TABLE statements of the three source tables. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../data-samples/schema.sql');
@@ -65,7 +66,7 @@ export function upsertStatement(pool: Pool, database: string, table: TableKey, r
   const names = columns.map((column) => pool.escapeId(column));
   const group = `(${columns.map(() => '?').join(', ')})`;
   const updates = columns
-    .filter((column) => column !== ID_COLUMNS[table])
+    .filter((column) => column !== ID_COLUMN[table])
     .map((column) => `${pool.escapeId(column)} = VALUES(${pool.escapeId(column)})`);
   return `INSERT INTO ${qualifiedTable(pool, database, table)} (${names.join(', ')}) VALUES ${new Array(rowCount).fill(group).join(', ')} ON DUPLICATE KEY UPDATE ${updates.join(', ')}`;
 }

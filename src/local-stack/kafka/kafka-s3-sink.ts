@@ -3,7 +3,7 @@ import { sinkObjectKey } from '../../contract/sink-object';
 import { describeError, PipelineError } from '../../errors';
 import { createLogger, type Logger } from '../../log';
 import { withRetry, type RetryOptions } from '../../retry';
-import { formatSinkObject, isNotFound, type S3Sink } from '../s3-sink';
+import { compileTopicsRegex, formatSinkObject, isNotFound, type S3Sink } from '../s3-sink';
 import type { StoredRecord } from '../topic-store';
 import { loadKafka, type KafkaModule } from './client';
 import { kafkaError } from './kafka-topics';
@@ -94,11 +94,7 @@ class KafkaS3Sink implements S3Sink {
     private readonly options: KafkaS3SinkOptions,
     private readonly kafka: KafkaModule,
   ) {
-    try {
-      this.pattern = new RegExp(`^(?:${options.topicsRegex})$`);
-    } catch (error) {
-      throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(options.topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
-    }
+    this.pattern = compileTopicsRegex(options.topicsRegex);
     this.flushSize = options.flushSize ?? 1;
     this.rotateMs = options.rotateIntervalMs ?? 1_000;
     this.pollMs = options.pollIntervalMs ?? 500;
