@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { samplePosts, writeSinkFolder } from '../test/support/sink-fixture';
+import { samplePosts, writeSinkFolder } from '../src/batch/sample-bucket';
 import { listSinkFolder } from '../src/batch/sink-folder';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { namesFor } from '../src/config';

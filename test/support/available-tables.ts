@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { projectPath } from '../../src/config';
 import { cleanTableFiles } from '../../src/contract/clean-schema';
-import { samplePosts, type SamplePostsOptions } from './sink-fixture';
+import { samplePosts, type SamplePostsOptions } from '../../src/batch/sample-bucket';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
 import { TABLES } from '../../src/contract/tables';
 import { answerQuestions, type Answer } from '../../src/analysis/analyse';
