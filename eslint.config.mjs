@@ -6,9 +6,23 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
+  // Generated, vendored or data: the Databricks notebooks (npm run build:databricks), the AWS kit (npm run aws:kit),
+  // the benchmark's data and results, the stack's data folder.
   globalIgnores([
-    'node_modules/', '.venv/', '.kafka/', 'output/', 'databricks/', 'docs/aws-kit/', 'bench/results/', 'bench/data/',
-    'notebooks/', 'data-samples/',
+    'node_modules/',
+    '.local-stack/',
+    '.data/',
+    'credentials/',
+    'tmp/',
+    '.venv/',
+    '.kafka/',
+    'output/',
+    'databricks/',
+    'docs/aws-kit/',
+    'bench/results/',
+    'bench/data/',
+    'notebooks/',
+    'data-samples/',
   ]),
   {
     files: ['**/*.ts'],
@@ -18,7 +32,10 @@ export default defineConfig(
       // Scripts and servers load modules on demand with a typed `require` (`--help` answers without loading the pipeline).
       '@typescript-eslint/no-require-imports': 'off',
       // As TypeScript's noUnusedParameters: a leading `_` marks a binding kept on purpose; `{ a: _, ...rest }` omits a key.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // `let handler` assigned once the server it serves exists, read by that server's callback.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },

@@ -25,7 +25,15 @@ export interface BatchResult {
 export interface BenchResults {
   generatedAt: string;
   command: string;
-  machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; pandas?: string; polars?: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryBytes: number;
+    node: string;
+    platform: string;
+    pandas?: string;
+    polars?: string;
+  };
   check: { posts: number; engines: string[]; answersMatch: boolean };
   batch: BatchResult[];
   /** What was left out, and why. */
