@@ -19,7 +19,7 @@ import { answerQuestions } from '../src/analysis/analyse';
 import { openDatabase } from '../src/duckdb';
 import { s3SinkStore } from '../src/batch/read-sink';
 import { cleanBatch } from '../src/batch/run-batch';
-import { samplePosts, writeSinkObjects } from '../test/support/sink-fixture';
+import { samplePosts, writeSinkObjects } from '../src/batch/sample-bucket';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { createS3Client } from '../src/clients';
 import { namesFor } from '../src/config';

@@ -20,22 +20,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { samplePosts, writeSinkFolder } from '../test/support/sink-fixture';
+import { samplePosts, writeSinkFolder } from '../src/batch/sample-bucket';
 import { listSinkFolder } from '../src/batch/sink-folder';
 import { intOption, parseCommandLine, runMain, type CommandSpec } from '../scripts/lib/cli';
 import { namesFor } from '../src/config';
 import { PROJECT_ROOT } from '../src/config';
 import { describeError, PipelineError } from '../src/errors';
-import { kafkaKinds, measureEmulationThroughput, type ThroughputRow } from './emulation-throughput';
+import { kafkaKinds, measureEmulationThroughput } from './emulation-throughput';
 import { compareRuns, median } from './compare-runs';
 import { renderMarkdown, replaceReadmeSection } from './render-results';
+import type { BenchResults } from './bench-results';
 import { ENGINES, type EngineRun } from './run-engine';
 import { runSpark } from './run-spark';
-import { measureStreamingLatency, type StreamingLatencyResult } from './streaming-latency';
+import { measureStreamingLatency } from './streaming-latency';
 
 const execFileAsync = promisify(execFile);
 
 /** The hand-written Python pipelines the shipped step is measured against; pandas is the reference every answer is checked against. */
+export type { BatchResult, BenchResults } from './bench-results';
+
 export const REFERENCES = ['pandas', 'polars'] as const;
 /** The generated Databricks notebooks on local Spark (run-spark.ts). */
 export const SPARK = 'spark';
@@ -138,34 +141,6 @@ async function runOnce(engine: string, dataset: string, pythons: Record<string, 
     throw new PipelineError('BENCH_RUN_FAILED', `${engine} on ${dataset} failed: ${stderr || describeError(error)}`, { cause: error });
   }
   return JSON.parse(await readFile(out, 'utf8')) as EngineRun;
-}
-
-/** Median figures of one engine at one size. */
-export interface BatchResult {
-  posts: number;
-  records: number;
-  flushSize: number;
-  objects: number;
-  bytes: number;
-  engine: string;
-  runs: { seconds: EngineRun['seconds']; peakRssBytes: number }[];
-  median: { seconds: number; read: number; clean: number; analyse: number; peakRssBytes: number; session?: number };
-  /** Median wall time and peak memory relative to pandas at the same size (pandas = 1). */
-  vsPandas?: { time: number; memory: number };
-  counts: EngineRun['counts'];
-  answersMatchPandas: boolean;
-}
-
-export interface BenchResults {
-  generatedAt: string;
-  command: string;
-  machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; pandas?: string; polars?: string };
-  check: { posts: number; engines: string[]; answersMatch: boolean };
-  batch: BatchResult[];
-  /** What was left out, and why. */
-  notes?: string[];
-  emulation?: (ThroughputRow & { into: string })[];
-  streaming?: StreamingLatencyResult;
 }
 
 const INTO: Record<string, string> = {

@@ -4,7 +4,7 @@
  * comments) by `--update-readme`.
  */
 import { PipelineError } from '../src/errors';
-import type { BatchResult, BenchResults } from './bench';
+import type { BatchResult, BenchResults } from './bench-results';
 
 export const README_START = '<!-- bench:start -->';
 export const README_END = '<!-- bench:end -->';

@@ -46,12 +46,11 @@ export async function main(argv: string[]): Promise<CleanStepResult | undefined>
   const { runCleanStep, summariseCleanStep } = require('../src/batch/clean-step') as typeof import('../src/batch/clean-step');
   const { createLogger } = require('../src/log') as typeof import('../src/log');
   const { formatTable } = require('../src/terminal-table') as typeof import('../src/terminal-table');
-  // The --sample option's generated bucket is test support, imported deliberately (and only when asked for).
-  const fixture = values.sample === undefined ? undefined : require('../test/support/sink-fixture') as typeof import('../test/support/sink-fixture');
+  const sampleBucket = values.sample === undefined ? undefined : require('../src/batch/sample-bucket') as typeof import('../src/batch/sample-bucket');
   const log = createLogger('clean');
   const folder = pathOption(values, 'sink-folder');
   const sample = intOption(values, 'sample', 1);
-  const input = folder ? undefined : sample !== undefined && fixture ? await fixture.openSampleSinkInput({ config, rows: sample }) : await openSinkInput({
+  const input = folder ? undefined : sample !== undefined && sampleBucket ? await sampleBucket.openSampleSinkInput({ config, rows: sample }) : await openSinkInput({
     config,
     dataDir: pathOption(values, 'data-dir', DATA_DIR),
     ...(typeof values['s3-endpoint'] === 'string' ? { endpoint: values['s3-endpoint'] } : {}),

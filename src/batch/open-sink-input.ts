@@ -36,8 +36,8 @@ export interface OpenSinkInputOptions {
 /**
  * Opens what the batch step reads: an explicit endpoint, AWS when the configuration targets it, or
  * the local stack running from the data folder (none running fails at once, saying to start it). The
- * S3 client is created here once and closed by `close()`. (A generated sample is test support:
- * `openSampleSinkInput` in test/support.)
+ * S3 client is created here once and closed by `close()`. (A generated sample is `openSampleSinkInput`,
+ * sample-bucket.ts.)
  */
 export async function openSinkInput(options: OpenSinkInputOptions): Promise<SinkInput> {
   const { config } = options;

@@ -80,10 +80,6 @@ function groupBy(rows: Record<string, unknown>[], key: string): Map<string, Reco
   return groups;
 }
 
-function sortedCategories(rows: Record<string, unknown>[]): string[] {
-  return [...new Set(column<string>(rows, 'category'))].sort();
-}
-
 /** The colour of a country whose most popular categories are tied. */
 export const TIE_COLOUR = '#c7c7c7';
 

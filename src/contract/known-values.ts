@@ -36,8 +36,6 @@ export const COLUMN_PLACEHOLDERS = {
   image_src: [PLACEHOLDERS.imageSrcError],
 } as const satisfies Record<string, readonly Placeholder[]>;
 
-export type PlaceholderColumn = keyof typeof COLUMN_PLACEHOLDERS;
-
 /** The 13 categories of the course data. */
 export const CATEGORIES = [
   'art', 'beauty', 'christmas', 'diy-and-crafts', 'education', 'event-planning', 'finance',

@@ -5,7 +5,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import { describeError } from '../errors';
 import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
-import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
+import { TABLES, type GeoRow, type PinRow, type UserRow } from '../contract/tables';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
 import { findObjectHoldingOffset, partitionPrefix } from '../contract/sink-object';
 import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams } from '../emulation/create-streams';

@@ -3,6 +3,10 @@
  * shows them without loading the stack.
  */
 
+/** Which Kafka runs under the stack (here, not in topic-backend.ts: running-stack.ts reads it, and topic-store.ts reads running-stack.ts). */
+export type KafkaKind = 'embedded' | 'apache';
+export const KAFKA_KINDS: readonly KafkaKind[] = ['embedded', 'apache'];
+
 /** Where the stack keeps its data when no folder is given. */
 export const DEFAULT_DATA_DIR = '.local-stack';
 export const DEFAULT_REGION = 'us-east-1';

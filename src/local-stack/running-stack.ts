@@ -8,8 +8,7 @@ import path from 'node:path';
 import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { createHttpClient, isNoAnswer } from '../http-client';
-import { DEFAULT_DATA_DIR, STACK_FILE, START_STACK_COMMAND } from './defaults';
-import type { KafkaKind } from './topic-backend';
+import { DEFAULT_DATA_DIR, STACK_FILE, START_STACK_COMMAND, type KafkaKind } from './defaults';
 
 export interface LocalStackEndpoints {
   /** `http://127.0.0.1:<gateway port>/<stage>`: the course's API Gateway invoke URL. */

@@ -152,7 +152,7 @@ function makeGetBucket(S3Error: S3ErrorConstructor): (ctx: S3rverContext) => Pro
     }
     const prefix = query.prefix ?? '';
     const delimiter = query.delimiter ?? '';
-    let startAfter = '';
+    let startAfter: string;
     const token = query['continuation-token'];
     if (v2) {
       if ('marker' in query) throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', { ArgumentName: 'marker' });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
 import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
 import { describeError, PipelineError } from '../errors';
-import { createHttpClient, isNoAnswer } from '../http-client';
 import { createLogger, type Logger } from '../log';
 import { TABLES } from '../contract/tables';
 import { DEFAULT_STAGE, startGateway, type Gateway } from './gateway';

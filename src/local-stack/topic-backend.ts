@@ -1,3 +1,4 @@
+import type { KafkaKind } from './defaults';
 import type { AppendRecord, CreateTopicOptions, TopicInfo, TopicStore } from './topic-store';
 
 /**
@@ -29,9 +30,7 @@ export interface TopicBackend {
   close(): Promise<void>;
 }
 
-/** Which Kafka runs under the stack. */
-export type KafkaKind = 'embedded' | 'apache';
-export const KAFKA_KINDS: readonly KafkaKind[] = ['embedded', 'apache'];
+export { KAFKA_KINDS, type KafkaKind } from './defaults';
 
 /** The embedded log as a `TopicBackend`. `close` leaves the store open: its opener closes it. */
 export function embeddedTopics(store: TopicStore): TopicBackend {

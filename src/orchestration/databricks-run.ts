@@ -69,7 +69,7 @@ export function createJobsClient(http: HttpClient): JobsClient {
         const reason = error.cause instanceof Error ? error.cause.message : error.message;
         throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${reason}); check DATABRICKS_HOST`, { retriable: true, cause: error });
       }
-      let parsed: unknown = text;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {

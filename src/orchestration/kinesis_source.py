@@ -24,6 +24,7 @@ the endpoint as a default option (``npm run spark -- … --kinesis-endpoint URL`
 import datetime
 import os
 import time
+from typing import ClassVar
 
 from pyspark.sql.datasource import DataSource, DataSourceStreamReader, InputPartition
 from pyspark.sql.streaming.datasource import SupportsTriggerAvailableNow
@@ -46,7 +47,7 @@ class KinesisDataSource(DataSource):
     (``earliest`` / ``trim_horizon``), ``awsAccessKey`` / ``awsSecretKey``, ``endpointUrl``,
     ``maxRecordsPerFetch`` (per shard and micro-batch, default 100,000)."""
 
-    defaults = {}
+    defaults: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def name(cls):
@@ -110,7 +111,7 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         return {"shards": {}}
 
     def prepareForTriggerAvailableNow(self):
-        self.until = datetime.datetime.now(datetime.timezone.utc)
+        self.until = datetime.datetime.now(datetime.UTC)
 
     def list_shards(self):
         """The stream's shards as (id, parents, closed), every page of ListShards."""

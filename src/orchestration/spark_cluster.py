@@ -52,7 +52,7 @@ class LocalCluster:
         return f"spark://127.0.0.1:{self.port}"
 
     def spawn(self, name, args):
-        log = open(os.path.join(self.folder, f"{name}.log"), "wb")
+        log = open(os.path.join(self.folder, f"{name}.log"), "wb")  # noqa: SIM115 (open while the process runs; stop() closes it)
         env = {**os.environ, "SPARK_HOME": SPARK_HOME, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": os.path.join(self.folder, "work")}
         process = subprocess.Popen([SPARK_CLASS, *args], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.processes.append((name, process, log))

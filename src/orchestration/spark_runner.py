@@ -28,14 +28,14 @@ import decimal
 import json
 import os
 import shutil
-import sys
 import signal
+import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -270,7 +270,7 @@ def run_notebook(spark, dbutils, path, cells, results, echo=True, wait_streams=F
         started = time.perf_counter()
         try:
             if language == "python":
-                exec(compile(code, f"{name} cell {number}", "exec"), namespace)
+                exec(compile(code, f"{name} cell {number}", "exec"), namespace)  # noqa: S102 (runs the notebook's own cells)
                 rows, columns = None, None
             else:
                 df = spark.sql(code, args=dict(dbutils.widgets.getAll()))
@@ -297,8 +297,7 @@ def export_tables(spark, into):
         if table.isTemporary:
             continue
         with open(os.path.join(into, f"{table.name}.jsonl"), "w", encoding="utf-8") as out:
-            for row in spark.table(table.name).toLocalIterator():
-                out.write(json.dumps(plain(row), ensure_ascii=False) + "\n")
+            out.writelines(json.dumps(plain(row), ensure_ascii=False) + "\n" for row in spark.table(table.name).toLocalIterator())
 
 
 def parse_args(argv):

@@ -18,7 +18,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanColumns, cleanDtypes, CLEAN_SCHEMAS, SQL_TABLES, type CleanRowByTable } from '../contract/clean-schema';
+import { cleanColumns, cleanDtypes, SQL_TABLES, type CleanRowByTable } from '../contract/clean-schema';
 import type { RawRowByTable } from '../contract/raw-records';
 import { createTableSql } from '../contract/sql-dialect';
 import { queryCount, queryFrame, queryRows } from '../duckdb';

@@ -128,4 +128,14 @@ describe('imports flow one way', () => {
       .flatMap((file) => importsOf(file).filter(({ target }) => target.startsWith(configDir + path.sep) && target !== path.join(configDir, 'index.ts')).map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`));
     assert.deepEqual(past, []);
   });
+
+  test('fixtures stay with the tests: src/, scripts/, bench/ and the notebooks import nothing from test/', () => {
+    const testDir = path.join(ROOT, 'test');
+    const shipped = ['src', 'scripts', 'bench'].flatMap((dir) => sourceFiles(path.join(ROOT, dir)));
+    const found = shipped.flatMap((file) => importsOf(file).filter(({ target }) => target.startsWith(testDir + path.sep)).map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`));
+    for (const name of readdirSync(path.join(ROOT, 'notebooks')).filter((n) => n.endsWith('.ipynb'))) {
+      if (readFileSync(path.join(ROOT, 'notebooks', name), 'utf8').includes('@pinterest-pipeline/test-support')) found.push(`notebooks/${name} → @pinterest-pipeline/test-support`);
+    }
+    assert.deepEqual(found, []);
+  });
 });

@@ -17,7 +17,8 @@ import { LineScanner, scanLines } from '../../src/batch/load-sink';
 import { compareSinkKeys, sinkObjectKey } from '../../src/contract/sink-object';
 import { batchQuarantineFile, s3SinkStore, splitLines, type BatchQuarantineEntry, type ReadCounts, type SinkStore } from '../../src/batch/read-sink';
 import { cleanBatch, type CleanBatchOptions, type CleanBatchResult } from '../../src/batch/run-batch';
-import { putSinkObject, samplePosts, writeSinkObjects } from '../support/sink-fixture';
+import { samplePosts, writeSinkObjects } from '../../src/batch/sample-bucket';
+import { putSinkObject } from '../support/sink-fixture';
 import { folderSinkStore, sinkFolderFile } from '../../src/batch/sink-folder';
 import { namesFor } from '../../src/config';
 import { PipelineError } from '../../src/errors';
@@ -175,6 +176,7 @@ describe('reading the S3 sink into DuckDB', () => {
     };
     for (const object of badRecordCorpus(topics)) await put(object.topic, object.partition, object.startOffset, object.body);
     await put(topics.user, 0, 10, lines(user(20, { age: true }), user(21, { age: 3.5 }), user(22, { first_name: 7 }), user(23, { ind: '23' }), user(24, { first_name: { a: 1 } }), user(25, { age: '' })));
+    /* eslint-disable no-loss-of-precision -- numbers no double holds (1e400, 2^53 + 1), on purpose */
     await put(topics.geo, 0, 10, `${lines(geo(30, { latitude: 1e400 }))}{"ind": 31,\n"country": "Chile"}\n${JSON.stringify(geo(32))}${JSON.stringify(geo(33))}\n`);
     const alone = [
       '{"ind": 50, "timestamp": ', // broken JSON: DuckDB makes a row of NULLs of it
@@ -188,6 +190,7 @@ describe('reading the S3 sink into DuckDB', () => {
     for (const [i, record] of alone.entries()) await put(topics.geo, 1, 100 + 3 * i, lines(geo(60 + 2 * i), record, geo(61 + 2 * i)));
     await put(topics.user, 1, 0, `${lines(user(70))}{"ind": 71, "first_name": "A", "last_name": "B", "age": 123456789012345678901, "date_joined": "2016-05-05 10:00:00"}\n`);
     await put(topics.user, 1, 2, lines(user(72, { age: 9007199254740993 }), user(73)));
+    /* eslint-enable no-loss-of-precision */
     await put(topics.pin, 2, 0, lines(pin(40), pin(41, { title: null, downloaded: null }), pin(42, { category: 'caf\u00e9 "quoted" \\ back' })));
     // DuckDB reads every column as text: JSON values whose text differs from what validateRecord makes of them.
     const withValue = (ind: number, column: string, json: string) => JSON.stringify(pin(ind, { [column]: 0 })).replace(`"${column}":0`, `"${column}":${json}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Answer } from '../../src/analysis/analyse';
-import { answerSamplePosts } from '../support/available-tables';
+import { answerSamplePosts } from '../../src/notebook/available-tables';
 import { findQuestion, QUESTIONS } from '../../src/analysis/questions';
 import { rowsToFrame } from '../../src/frames';
 import { writeReport } from '../../src/report/write-report';

@@ -65,8 +65,9 @@ export function parseAssessment(markdown: string): Milestone[] {
 
 /** One line as compared: no colours, single spaces, every number `#`. */
 export function normaliseLine(line: string): string {
-  // eslint-disable-next-line no-control-regex
+  /* eslint-disable no-control-regex -- ESC (\x1b) starts the colour codes taken out */
   return line.replace(/\x1b\[[0-9;]*m/g, '').replace(/\d+(?:[.,]\d+)*/g, '#').replace(/\s+/g, ' ').trim();
+  /* eslint-enable no-control-regex */
 }
 
 /** The excerpt's lines (an ellipsis line skips) that the output lacks, in order. */

@@ -20,6 +20,9 @@ import { DAG_USER_ID_DEFAULT } from '../../src/kit/guides';
 import { kitSettings } from '../../src/kit/kit-settings';
 import { main as awsKitMain } from '../../scripts/aws-kit';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the OpenAPI document is walked key by key, as parsed YAML
+type ParsedYaml = any;
+
 const USER = 'kit0a1b2c3d';
 
 function settingsFor(env: NodeJS.ProcessEnv = {}) {
@@ -62,7 +65,7 @@ describe('the API Gateway OpenAPI definition', () => {
   });
 
   test('the validator rejects a broken copy (it is not a no-op)', async () => {
-    const broken = document() as unknown as Record<string, any>;
+    const broken = document() as unknown as Record<string, ParsedYaml>;
     broken.paths['/streams'].get.responses = { ok: { description: 'not a status code' } };
     await assert.rejects(SwaggerParser.validate(broken as unknown as OpenAPIV3.Document));
     const noInfo = document() as unknown as Record<string, unknown>;
@@ -73,10 +76,10 @@ describe('the API Gateway OpenAPI definition', () => {
   test('every path parameter of a template is declared, {proxy+} as proxy', () => {
     for (const [route, item] of Object.entries(document().paths)) {
       const names = [...route.matchAll(/\{([^}]+?)\+?\}/g)].map((m) => m[1]);
-      const operations = Object.entries(item as Record<string, any>).filter(([key]) => key !== 'parameters');
+      const operations = Object.entries(item as Record<string, ParsedYaml>).filter(([key]) => key !== 'parameters');
       assert.ok(operations.length > 0, route);
       for (const [method, operation] of operations) {
-        const declared = (operation.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort();
+        const declared = (operation.parameters ?? []).filter((p: ParsedYaml) => p.in === 'path').map((p: ParsedYaml) => p.name).sort();
         assert.deepEqual(declared, [...names].sort(), `${method} ${route}`);
         assert.ok(operation['x-amazon-apigateway-integration'], `${method} ${route} has no integration`);
       }
@@ -84,7 +87,7 @@ describe('the API Gateway OpenAPI definition', () => {
   });
 
   test('ANY /{proxy+} is an HTTP proxy to the REST proxy on port 8082', () => {
-    const proxy = (document().paths['/{proxy+}'] as Record<string, any>)['x-amazon-apigateway-any-method'];
+    const proxy = (document().paths['/{proxy+}'] as Record<string, ParsedYaml>)['x-amazon-apigateway-ParsedYaml-method'];
     const integration = proxy['x-amazon-apigateway-integration'];
     assert.equal(integration.type, 'http_proxy');
     assert.equal(integration.httpMethod, 'ANY');
@@ -93,7 +96,7 @@ describe('the API Gateway OpenAPI definition', () => {
   });
 
   test('the Kinesis routes of PIPELINE_SPEC §2 call their actions with the course templates and a role', () => {
-    const paths = document().paths as Record<string, Record<string, any>>;
+    const paths = document().paths as Record<string, Record<string, ParsedYaml>>;
     const found = Object.entries(paths).filter(([route]) => route.startsWith('/streams'))
       .flatMap(([route, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${route}`)).sort();
     assert.deepEqual(found, [
@@ -262,7 +265,7 @@ describe('npm run aws:kit', () => {
       const connector = await readFile(path.join(out, 'msk-connect', 's3-sink-connector.properties'), 'utf8');
       assert.match(connector, /^topics\.regex=localuser\.\*$/m);
       assert.match(printed, /api-gateway\/openapi\.yaml/);
-      assert.match(printed, /still to fill in, and what fills each.*\n(  <your-.*\n)*  <your-msk-bootstrap-servers>: --bootstrap-servers\n/);
+      assert.match(printed, /still to fill in, and what fills each.*\n( {2}<your-.*\n)* {2}<your-msk-bootstrap-servers>: --bootstrap-servers\n/);
     } finally {
       if (previous === undefined) delete process.env.PP_CREDENTIALS_DIR;
       else process.env.PP_CREDENTIALS_DIR = previous;

@@ -7,9 +7,9 @@ The last line of the output is the JSON: {"state": ..., "tasks": {task_id: state
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
-import os
 
 
 def main():

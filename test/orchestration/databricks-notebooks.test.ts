@@ -62,7 +62,7 @@ describe('databricks/ notebooks', () => {
     assert.match(text, /if trigger == "availableNow":\n {12}writer = writer\.trigger\(availableNow=True\)/);
     assert.match(text, /\.merge\(cleaned\.alias\("s"\), MERGE_CONDITION\[table\]\)/);
     assert.match(text, /"checkpointLocation", f"\{checkpoint_root\}\/\{user_id\}_\{table\}_table"/);
-    assert.match(text, /^if __name__ == "__main__":\n    dbutils\.widgets\.text\("user_id"/m);
+    assert.match(text, /^if __name__ == "__main__":\n {4}dbutils\.widgets\.text\("user_id"/m);
     for (const table of TABLES) assert.ok(text.includes(`CLEANING_SQL["${table}"] = """\n${toSparkSql(cleaningSql(table)).trimEnd()}\n"""`));
   });
 

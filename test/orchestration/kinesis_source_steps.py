@@ -14,7 +14,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "src", "orchestration"))
 
-from kinesis_source import KinesisDataSource  # noqa: E402
+from kinesis_source import KinesisDataSource
 
 
 def reader(endpoint, region, stream):

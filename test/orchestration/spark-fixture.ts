@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeSinkFolder } from '../support/sink-fixture';
+import { writeSinkFolder } from '../../src/batch/sample-bucket';
 import { sinkObjectKey } from '../../src/contract/sink-object';
 import { generatePosts } from '../../src/source/generate';
 import { TABLES, type Post, type TableKey } from '../../src/contract/tables';

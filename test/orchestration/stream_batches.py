@@ -12,8 +12,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path[:0] = [os.path.join(ROOT, "databricks"), os.path.join(ROOT, "src", "orchestration")]
 
-from local_spark import build_session  # noqa: E402
-from spark_runner import plain  # noqa: E402
+from local_spark import build_session
+from spark_runner import plain
 
 
 def main():
@@ -22,7 +22,6 @@ def main():
         batches = json.load(source)
     spark = build_session(scratch=warehouse)
     import stream_kinesis  # the notebook: its definitions only, the streams start when it runs as a notebook
-
     from pyspark.sql.types import BinaryType, StringType, StructField, StructType
 
     schema = StructType([StructField("data", BinaryType()), StructField("partitionKey", StringType())])

@@ -1,14 +1,15 @@
+/** What notebook 04 answers: a completed batch run's cleaned tables, or generated posts cleaned in memory. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { projectPath } from '../../src/config';
-import { cleanTableFiles } from '../../src/contract/clean-schema';
-import { samplePosts, type SamplePostsOptions } from './sink-fixture';
-import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
-import { TABLES } from '../../src/contract/tables';
-import { answerQuestions, type Answer } from '../../src/analysis/analyse';
-import { CLEAN_RUN_FILE } from '../../src/batch/clean-run';
-import { analyseAndReport, type AnalyseAndReportResult } from '../../src/report/run-analysis';
-import { openDatabase } from '../../src/duckdb';
+import { projectPath } from '../config';
+import { cleanTableFiles } from '../contract/clean-schema';
+import { samplePosts, type SamplePostsOptions } from '../batch/sample-bucket';
+import { cleanRawTables, loadRawTables } from '../cleaning/duckdb-cleaning';
+import { TABLES } from '../contract/tables';
+import { answerQuestions, type Answer } from '../analysis/analyse';
+import { CLEAN_RUN_FILE } from '../batch/clean-run';
+import { analyseAndReport, type AnalyseAndReportResult } from '../report/run-analysis';
+import { openDatabase } from '../duckdb';
 
 export interface AvailableAnswers {
   answers: Answer[];
