@@ -30,20 +30,30 @@ import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
 import { TABLES, type TableKey } from '../contract/tables';
 
-export interface RunPipelineOptions {
+/** How the main job's target is opened (`openPipelineTarget`). */
+export interface PipelineTargetOptions {
   config: PipelineConfig;
-  /** Created once by the caller from the configuration. */
-  source: RowSource;
-  /** Posts to emulate; default: every post the source holds (the course's 11,153 embedded). */
-  posts?: number;
   /** Local stack data folder; wiped first so the run's counts stand alone. */
   dataDir: string;
-  /** Folder of clean/, answers/, quarantine/ and report.html. */
-  outDir: string;
   /** S3 sink flush.size on the local stack (the course used 1; larger is faster and reads the same). */
   flushSize: number;
   /** Which Kafka runs under the local stack (default embedded; `apache` needs `npm run setup:kafka`). */
   kafka?: LocalStackOptions['kafka'];
+  log: Logger;
+}
+
+export interface RunPipelineOptions {
+  config: PipelineConfig;
+  /** The run's connections, opened once by the caller (`openPipelineTarget`) and closed by it. */
+  target: RunTarget;
+  /** Created once by the caller from the configuration. */
+  source: RowSource;
+  /** Posts to emulate; default: every post the source holds (the course's 11,153 embedded). */
+  posts?: number;
+  /** Local stack data folder (the streaming tables' database is there). */
+  dataDir: string;
+  /** Folder of clean/, answers/, quarantine/ and report.html. */
+  outDir: string;
   /** Also emulate the streaming path into Kinesis. */
   stream: boolean;
   seed: number;
@@ -79,24 +89,24 @@ export function pipelineRate(target: PipelineConfig['target'], asked?: number): 
   return asked ?? (target === 'aws' ? AWS_DEFAULT_RATE : undefined);
 }
 
-/** Runs the whole pipeline; see the module comment. */
+/** Runs the whole pipeline on `options.target` (which stays open); see the module comment. */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
-  const target = await openPipelineTarget(options);
-  try {
-    options.log.info(`target: ${target.description}`);
-    const sent = await sendPosts(target, options);
-    const ends = await sinkEnds(target, sent.ackedOffsets, options.log);
-    const streaming = sent.stream ? await consumeStreams(target, options) : undefined;
-    const result = await cleanAndAnswer(target, options, { ...sent, ends, streaming });
-    return { ...result, elapsedMs: performance.now() - started };
-  } finally {
-    await target.close();
-  }
+  const { target } = options;
+  options.log.info(`target: ${target.description}`);
+  const sent = await sendPosts(target, options);
+  const ends = await sinkEnds(target, sent.ackedOffsets, options.log);
+  const streaming = sent.stream ? await consumeStreams(target, options) : undefined;
+  const result = await cleanAndAnswer(target, options, { ...sent, ends, streaming });
+  return { ...result, elapsedMs: performance.now() - started };
 }
 
-/** The run's target: locally a fresh stack (the data of earlier runs removed first, so the run's counts stand alone). */
-async function openPipelineTarget(options: RunPipelineOptions): Promise<RunTarget> {
+/**
+ * The main job's target: locally a fresh stack started for the run (the data of earlier runs removed
+ * first, so the run's counts stand alone), with its topics and streams; on AWS the invoke URL and
+ * the bucket. Its `close()` lets the local sink copy what was acknowledged, then stops the stack.
+ */
+export async function openPipelineTarget(options: PipelineTargetOptions): Promise<RunTarget> {
   const { config, log } = options;
   if (config.target === 'local') await removeStackData(options.dataDir);
   return openTarget(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, ...(options.kafka ? { stackKafka: options.kafka } : {}), log });
@@ -179,24 +189,21 @@ async function cleanAndAnswer(target: RunTarget, options: RunPipelineOptions, se
       progress: options.progress,
       log,
     });
+    const batchRows = summariseCleanStep(cleaned);
+    log.info('answering the nine questions ...');
+    const answers = await answerQuestions(db.connection);
+    const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
     const landedInS3: LandedCount[] = TABLES.map((table) => ({
       table, where: `s3://${target.bucket}/topics/${target.names.topics[table]}/`,
       objects: cleaned.read.tables[table].objects,
       records: ackedOffsets.landed(table, cleaned.coverage),
     }));
-    const batchRows = summariseCleanStep(cleaned);
-    log.info('answering the nine questions ...');
-    const answers = await answerQuestions(db.connection);
-    const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
     // Locally the stack is new, so the sink holds this run's records only; a bucket on AWS may hold
     // earlier runs' too, so there this run's acknowledged records must all be in it and the batch
     // step read at least those.
     const reconciled = isReconciled({ fresh: Boolean(target.stack), batch, stream, landedInS3, batchRows, streaming, streamingMatchesBatch });
-    const report = await writeReport({
-      answers,
-      outDir: options.outDir,
-      summary: [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)],
-    });
+    const summary: [string, string | number][] = [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)];
+    const report = await writeReport({ answers, outDir: options.outDir, summary });
     await writeCleanRun(path.join(options.outDir, 'answers'), cleaned.run);
     return {
       emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
