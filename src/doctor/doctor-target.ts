@@ -60,7 +60,7 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   // Locally, the learner's running stack, as every step uses it: none running fails at once saying to start it.
   const target = await openTarget(config, { ...(options.local ? { local: true } : {}), dataDir });
-  if (!target.stack) return awsDoctorTarget(config, target, { database, databricks });
+  if (!target.stack) return doctorTargetOf('aws', target, { database, databricks });
   if (target.userId !== config.userId) {
     options.log?.warn(`the local stack running from ${dataDir} is for user ${target.userId}, not ${config.userId}; checking its topics and streams`);
   }
@@ -73,25 +73,28 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
   return { ...local, close: () => target.close() };
 }
 
-/** The doctor's view of an AWS target: the invoke URL, S3 and (with `kinesis_via: sdk`) Kinesis. */
-function awsDoctorTarget(config: PipelineConfig, target: RunTarget, options: { database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks'] }): DoctorTarget {
-  const { database, databricks } = options;
+/** What the doctor checks, and where: the target's names, bucket and clients with the doctor's own topic and stream. */
+function doctorTargetOf(
+  kind: DoctorTarget['kind'],
+  at: Pick<RunTarget, 'description' | 'userId' | 'invokeUrl' | 'names' | 'bucket' | 'region' | 's3' | 'kinesis' | 'close'>,
+  extras: { database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks'] },
+): DoctorTarget {
   return {
-    kind: 'aws',
-    description: target.description,
-    userId: config.userId,
-    invokeUrl: target.invokeUrl,
-    topics: config.names.topics,
-    streams: config.names.streams,
-    checkTopic: doctorNames(config.userId).topic,
-    checkStream: doctorNames(config.userId).stream,
-    bucket: target.bucket,
-    region: target.region,
-    s3: target.s3,
-    ...(target.kinesis ? { kinesis: target.kinesis } : {}),
-    ...(database ? { database } : {}),
-    ...(databricks ? { databricks } : {}),
-    close: () => target.close(),
+    kind,
+    description: at.description,
+    userId: at.userId,
+    invokeUrl: at.invokeUrl,
+    topics: at.names.topics,
+    streams: at.names.streams,
+    checkTopic: doctorNames(at.userId).topic,
+    checkStream: doctorNames(at.userId).stream,
+    bucket: at.bucket,
+    region: at.region,
+    s3: at.s3,
+    ...(at.kinesis ? { kinesis: at.kinesis } : {}),
+    ...(extras.database ? { database: extras.database } : {}),
+    ...(extras.databricks ? { databricks: extras.databricks } : {}),
+    close: () => at.close(),
   };
 }
 
@@ -100,21 +103,15 @@ export function localDoctorTarget(
   connection: Pick<RunningStack, 'endpoints' | 'bucket' | 'region' | 'userId' | 'names' | 's3' | 'kinesis' | 'close'>,
   options: { description?: string; viaSdk?: boolean; database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks']; invokeUrl?: string } = {},
 ): DoctorTarget {
-  return {
-    kind: 'local',
+  return doctorTargetOf('local', {
     description: options.description ?? `the local stack at ${connection.endpoints.invokeUrl}`,
     userId: connection.userId,
     invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
-    topics: connection.names.topics,
-    streams: connection.names.streams,
-    checkTopic: doctorNames(connection.userId).topic,
-    checkStream: doctorNames(connection.userId).stream,
+    names: connection.names,
     bucket: connection.bucket,
     region: connection.region,
     s3: connection.s3,
     ...(options.viaSdk ? { kinesis: connection.kinesis } : {}),
-    ...(options.database ? { database: options.database } : {}),
-    ...(options.databricks ? { databricks: options.databricks } : {}),
     close: () => connection.close(),
-  };
+  }, options);
 }
