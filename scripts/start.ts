@@ -35,26 +35,33 @@ export async function main(argv: string[]): Promise<void> {
   const outDir = pathOption(options, 'out', OUT_DIR);
   const config = loadConfig();
   // Loaded after parsing: --help answers without loading the pipeline.
-  const { reconciliationRows, runPipeline } = require('../src/pipeline/run-pipeline') as typeof import('../src/pipeline/run-pipeline');
+  const { openPipelineTarget, reconciliationRows, runPipeline } = require('../src/pipeline/run-pipeline') as typeof import('../src/pipeline/run-pipeline');
   const { createRowSource } = require('../src/source/create-source') as typeof import('../src/source/create-source');
   const log = createLogger('pipeline');
   console.log(formatTable(describeConfig(config), ['setting', 'value'], { header: false }));
   const source = createRowSource(config);
   try {
+    // The run's connections, opened here once (locally: a fresh stack for this run) and closed at the end.
+    const target = await openPipelineTarget({
+      config,
+      dataDir,
+      flushSize: intOption(options, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE,
+      kafka: choiceOption(options, 'kafka', KAFKA_KINDS) ?? 'embedded',
+      log,
+    });
     const result = await runPipeline({
       config,
+      target,
       source,
       posts: intOption(options, 'posts', 1),
       dataDir,
       outDir,
-      flushSize: intOption(options, 'flush-size', 1) ?? DEFAULT_FLUSH_SIZE,
-      kafka: choiceOption(options, 'kafka', KAFKA_KINDS) ?? 'embedded',
       stream: !options['no-stream'],
       seed: intOption(options, 'seed') ?? DEFAULT_EMULATION_SEED,
       rate: intOption(options, 'rate', 1),
       progress,
       log,
-    });
+    }).finally(() => target.close());
     console.log('\nReconciliation (records per table)');
     const rows = reconciliationRows(result);
     console.log(formatTable(rows, Object.keys(rows[0] ?? {})));

@@ -1,18 +1,14 @@
-import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client, type _Object } from '@aws-sdk/client-s3';
 
 /**
  * Pages of the objects under `prefix`, in key order, at most `pageSize` (S3's default and maximum
- * 1000) a page, with ListObjectsV2 and its continuation token. The local S3 answers V2 as S3 does
+ * 1000) a page, by the SDK's ListObjectsV2 paginator. The local S3 answers V2 as S3 does
  * (src/local-stack/s3-listing.ts); folder markers (keys ending in `/`) are left out.
  */
 export async function* listObjectPages(s3: S3Client, bucket: string, prefix: string, pageSize?: number): AsyncGenerator<_Object[]> {
-  let token: string | undefined;
-  for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: pageSize }));
+  for await (const page of paginateListObjectsV2({ client: s3, ...(pageSize ? { pageSize } : {}) }, { Bucket: bucket, Prefix: prefix })) {
     const contents = (page.Contents ?? []).filter((object) => object.Key && !object.Key.endsWith('/'));
     if (contents.length) yield contents;
-    if (!page.IsTruncated || !page.NextContinuationToken) return;
-    token = page.NextContinuationToken;
   }
 }
 

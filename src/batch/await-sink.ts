@@ -41,14 +41,16 @@ type CountCache = Map<string, number>;
 /** The coverage of `ends` by the objects `store` lists now. */
 export async function sinkCoverage(store: SinkStore, topics: Record<TableKey, string>, ends: EndOffsets, cache: CountCache = new Map()): Promise<SinkCoverage> {
   const starts = new Map<string, { table: TableKey; partition: number; starts: { start: number; key: string }[] }>();
-  for await (const page of store.listPages(topics)) {
-    for (const object of page) {
-      const parsed = parseSinkKey(object.key);
-      if (!parsed || parsed.topic !== topics[object.table]) continue;
-      const id = `${object.table}/${parsed.partition}`;
-      const entry = starts.get(id) ?? { table: object.table, partition: parsed.partition, starts: [] };
-      entry.starts.push({ start: parsed.startOffset, key: object.key });
-      starts.set(id, entry);
+  for (const table of TABLES) {
+    for await (const page of store.listPages(table, topics[table])) {
+      for (const object of page) {
+        const parsed = parseSinkKey(object.key);
+        if (!parsed || parsed.topic !== topics[table]) continue;
+        const id = `${table}/${parsed.partition}`;
+        const entry = starts.get(id) ?? { table, partition: parsed.partition, starts: [] };
+        entry.starts.push({ start: parsed.startOffset, key: object.key });
+        starts.set(id, entry);
+      }
     }
   }
   const partitions: PartitionCoverage[] = [];

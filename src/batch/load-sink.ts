@@ -302,118 +302,167 @@ function isRetriableFetch(error: unknown): boolean {
   return isRetriableNetworkCode(code) || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
-/**
- * Reads one table's objects into `<table>_raw` (replacing it): fetched and spooled by `concurrency`
- * workers, read by DuckDB a spool file at a time, checked, and the doubtful files read record by
- * record (see the module comment). The raw table then has the raw columns only.
- */
-async function loadTable(options: LoadSinkOptions, table: TableKey, listing: AsyncIterator<SinkObject[]>, firstPage: SinkObject[], quarantine: BatchQuarantine, spoolDir: string, progress: ReadProgress & { report(): void }): Promise<{ loaded: LoadedTable; nextPage: SinkObject[] | undefined }> {
-  const started = performance.now();
-  const { connection, store } = options;
-  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  const raw = RAW_VIEWS[table];
-  const counts = emptyTableReadCounts();
-  await connection.run(`CREATE OR REPLACE TABLE ${raw} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`);
+/** What the loading of each table shares: the quarantine, the spool folder and the progress. */
+interface LoadContext {
+  quarantine: BatchQuarantine;
+  spoolDir: string;
+  progress: ReadProgress & { report(): void };
+}
 
-  // DuckDB reads the finished files, as many at a time as are ready, on its own threads, while the
-  // workers fetch. A call that fails is retried file by file; a file that still fails is read record by record.
-  const files: SpoolFile[] = [];
-  const ready: SpoolFile[] = [];
-  let reading = Promise.resolve();
-  let busy = false;
-  const readReady = async () => {
-    while (ready.length) {
-      const batch = ready.splice(0, FILES_PER_READ);
+/**
+ * Reads one table's objects into `<table>_raw` (replacing it): listed from the table's topic, fetched
+ * and spooled by `concurrency` workers, read by DuckDB a spool file at a time, checked, and the
+ * doubtful files read record by record (see the module comment). The raw table then has the raw
+ * columns only.
+ */
+async function loadTable(options: LoadSinkOptions, table: TableKey, context: LoadContext): Promise<LoadedTable> {
+  const started = performance.now();
+  const { connection } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  await connection.run(`CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`);
+  const reader = new SpoolReader(connection, table, maxRecordBytes);
+  const listing = options.store.listPages(table, options.topics[table], options.pageSize);
+  let scans: { key: string; records: number }[];
+  try {
+    scans = await fetchObjects(options, table, objectQueue(listing, context.progress), reader, context);
+  } finally {
+    await reader.done();
+  }
+  const counts = emptyTableReadCounts();
+  const byRecord = await keepPlainFiles(options, table, reader.files, counts);
+  const objectsByRecord = await readByRecord(connection, table, byRecord, counts, context.quarantine, maxRecordBytes);
+  context.progress.quarantined = context.quarantine.count();
+  context.progress.report();
+  await Promise.all(reader.files.filter((f) => f.owned).map((f) => rm(f.file, { force: true })));
+  checkSinkOffsets(scans, counts, options.endOffsets?.[table]);
+  return { table, counts, objectsByRecord, ms: performance.now() - started };
+}
+
+/**
+ * Hands finished files to DuckDB: it reads them, as many at a time as are ready, on its own threads,
+ * while the workers fetch. A call that fails is retried file by file; a file that still fails is
+ * read record by record.
+ */
+class SpoolReader {
+  /** Every file handed, in order. */
+  readonly files: SpoolFile[] = [];
+  private readonly ready: SpoolFile[] = [];
+  private reading = Promise.resolve();
+  private busy = false;
+
+  constructor(private readonly connection: DuckDBConnection, private readonly table: TableKey, private readonly maxRecordBytes: number) {}
+
+  hand(spool: SpoolFile): void {
+    this.files.push(spool);
+    this.ready.push(spool);
+    if (!this.busy) {
+      this.busy = true;
+      this.reading = this.reading.then(() => this.readReady());
+    }
+  }
+
+  /** Resolves once DuckDB has read every file handed so far. */
+  done(): Promise<void> {
+    return this.reading;
+  }
+
+  private async readReady(): Promise<void> {
+    while (this.ready.length) {
+      const batch = this.ready.splice(0, FILES_PER_READ);
       try {
-        await connection.run(insertFilesSql(table, batch.map((f) => f.file), maxRecordBytes));
+        await this.connection.run(insertFilesSql(this.table, batch.map((f) => f.file), this.maxRecordBytes));
       } catch {
         // A failed INSERT adds nothing: read the batch's files one by one.
         for (const spool of batch) {
-          await connection.run(insertFilesSql(table, [spool.file], maxRecordBytes)).catch((error: unknown) => { spool.readError = describeError(error); });
+          await this.connection.run(insertFilesSql(this.table, [spool.file], this.maxRecordBytes)).catch((error: unknown) => { spool.readError = describeError(error); });
         }
       }
     }
-    busy = false;
-  };
-  const hand = (spool: SpoolFile) => {
-    files.push(spool);
-    ready.push(spool);
-    if (!busy) {
-      busy = true;
-      reading = reading.then(readReady);
-    }
-  };
+    this.busy = false;
+  }
+}
 
-  // The objects of this table, page by page; the first page of the next table is kept for it.
-  const queue: SinkObject[] = [...firstPage.filter((o) => o.table === table)];
-  let nextPage: SinkObject[] | undefined = firstPage.some((o) => o.table !== table) ? firstPage.filter((o) => o.table !== table) : undefined;
-  let listed = nextPage !== undefined;
-  const take = async (): Promise<SinkObject | undefined> => {
+/** The objects of one listing one at a time, in listing order, listing the next page when the last is taken. */
+function objectQueue(listing: AsyncIterable<SinkObject[]>, progress: LoadContext['progress']): () => Promise<SinkObject | undefined> {
+  const pages = listing[Symbol.asyncIterator]();
+  const queue: SinkObject[] = [];
+  let listed = false;
+  return async () => {
     while (queue.length === 0 && !listed) {
-      const page = await listing.next();
+      const page = await pages.next();
       if (page.done) {
         listed = true;
         break;
       }
       progress.objectsListed += page.value.length;
       progress.report();
-      queue.push(...page.value.filter((o) => o.table === table));
-      if (page.value.some((o) => o.table !== table)) {
-        nextPage = page.value.filter((o) => o.table !== table);
-        listed = true;
-      }
+      queue.push(...page.value);
     }
     return queue.shift();
   };
+}
+
+/**
+ * Fetches the objects `take` gives with `concurrency` workers, each into a spool file of its own
+ * handed to `reader` when full (a folder's large objects are handed in place); returns each object's
+ * record count. Workers take objects one at a time; after a failure none takes another.
+ */
+async function fetchObjects(options: LoadSinkOptions, table: TableKey, take: () => Promise<SinkObject | undefined>, reader: SpoolReader, context: LoadContext): Promise<{ key: string; records: number }[]> {
+  const { progress } = context;
   const scans: { key: string; records: number }[] = [];
-  // Workers take objects one at a time, in listing order; after a failure none takes another.
   let failed = false;
   let taking = Promise.resolve<SinkObject | undefined>(undefined);
   const nextObject = () => (taking = taking.then(() => (failed ? undefined : take())));
-
   const worker = async (n: number) => {
-    const spool = new SpoolWriter(spoolDir, `${table}-${n}`);
+    const spool = new SpoolWriter(context.spoolDir, `${table}-${n}`);
     for (let object = await nextObject(); object; object = await nextObject()) {
-      const current = object;
-      let scan: LineScan;
-      if (store.file && current.size >= (options.inPlaceBytes ?? IN_PLACE_BYTES)) {
-        const file = store.file(current.key);
-        const scanner = new LineScanner(maxRecordBytes);
-        for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) scanner.push(piece as Buffer);
-        scan = scanner.end();
-        hand({ file, owned: false, objects: [{ object: current, start: 0, end: current.size, scan }] });
-      } else {
-        const spooled = await withRetry(async () => spool.append(current, await store.open(current.key), maxRecordBytes), {
-          retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
-        });
-        scan = spooled.scan;
-        if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) hand((await spool.finish()) as SpoolFile);
-      }
-      scans.push({ key: current.key, records: scan.records });
+      const scan = await fetchObject(options, object, spool, reader);
+      scans.push({ key: object.key, records: scan.records });
       progress.objectsRead += 1;
-      progress.bytesRead += current.size;
+      progress.bytesRead += object.size;
       progress.records += scan.records;
       progress.report();
     }
     const last = await spool.finish();
-    if (last) hand(last);
+    if (last) reader.hand(last);
   };
   const concurrency = Math.max(1, options.concurrency ?? 16);
-  try {
-    await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n).catch((error: unknown) => {
-      failed = true;
-      throw error;
-    })));
-  } finally {
-    await reading;
-  }
+  await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n).catch((error: unknown) => {
+    failed = true;
+    throw error;
+  })));
+  return scans;
+}
 
-  // Files taken as DuckDB read them; the rows of the others are replaced by what the
-  // record-by-record reader makes of their objects.
+/** One object: a folder's large object scanned and handed in place, any other streamed into `spool` (retried). */
+async function fetchObject(options: LoadSinkOptions, object: SinkObject, spool: SpoolWriter, reader: SpoolReader): Promise<LineScan> {
+  const { store } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  if (store.file && object.size >= (options.inPlaceBytes ?? IN_PLACE_BYTES)) {
+    const file = store.file(object.key);
+    const scanner = new LineScanner(maxRecordBytes);
+    for await (const piece of createReadStream(file, { highWaterMark: 1 << 20 })) scanner.push(piece as Buffer);
+    const scan = scanner.end();
+    reader.hand({ file, owned: false, objects: [{ object, start: 0, end: object.size, scan }] });
+    return scan;
+  }
+  const spooled = await withRetry(async () => spool.append(object, await store.open(object.key), maxRecordBytes), {
+    retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
+  });
+  if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) reader.hand((await spool.finish()) as SpoolFile);
+  return spooled.scan;
+}
+
+/**
+ * Keeps the files DuckDB read whole and plain (counted in `counts`), deletes the rows of the others
+ * and drops the loading columns; returns the files whose objects must be read record by record.
+ */
+async function keepPlainFiles(options: LoadSinkOptions, table: TableKey, files: readonly SpoolFile[], counts: TableReadCounts): Promise<SpoolFile[]> {
+  const { connection } = options;
+  const raw = RAW_VIEWS[table];
   const seen = new Map<string, { rows: number; plain: boolean }>();
   const result = await connection.runAndReadAll(`SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(${PLAIN_COLUMN}) FROM ${raw} GROUP BY ${FILE_COLUMN}`);
   for (const [file, rows, plain] of result.getRows() as [string, bigint, boolean][]) seen.set(file, { rows: Number(rows), plain });
-  let objectsByRecord = 0;
   const rejected: string[] = [];
   const byRecord: SpoolFile[] = [];
   for (const spool of files) {
@@ -435,9 +484,15 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
   if (rejected.length) await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.map(sqlString).join(', ')})`);
   await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${FILE_COLUMN}`);
   await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${PLAIN_COLUMN}`);
-  for (const spool of byRecord) {
+  return byRecord;
+}
+
+/** Reads the objects of `files` record by record into the raw table (or the quarantine); returns how many objects. */
+async function readByRecord(connection: DuckDBConnection, table: TableKey, files: readonly SpoolFile[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): Promise<number> {
+  let objects = 0;
+  for (const spool of files) {
     for (const { object, start, end } of spool.objects) {
-      objectsByRecord += 1;
+      objects += 1;
       const body = await readRange(spool.file, start, end);
       const rows: RawTables[TableKey] = [];
       const objectCounts = emptyTableReadCounts();
@@ -449,11 +504,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
       await appendRawRows(connection, table, rows);
     }
   }
-  progress.quarantined = quarantine.count();
-  progress.report();
-  await Promise.all(files.filter((f) => f.owned).map((f) => rm(f.file, { force: true })));
-  checkSinkOffsets(scans, counts, options.endOffsets?.[table]);
-  return { loaded: { table, counts, objectsByRecord, ms: performance.now() - started }, nextPage };
+  return objects;
 }
 
 export interface LoadSinkResult {
@@ -478,13 +529,10 @@ export async function loadSink(options: LoadSinkOptions, afterTable?: (loaded: L
     },
   };
   const tables = {} as Record<TableKey, LoadedTable>;
-  const listing = options.store.listPages(options.topics, options.pageSize)[Symbol.asyncIterator]();
   try {
-    let page: SinkObject[] = [];
     for (const table of TABLES) {
-      const { loaded, nextPage } = await loadTable(options, table, listing, page, quarantine, spoolDir, progress);
+      const loaded = await loadTable(options, table, { quarantine, spoolDir, progress });
       tables[table] = loaded;
-      page = nextPage ?? [];
       if (afterTable) await afterTable(loaded);
     }
   } finally {

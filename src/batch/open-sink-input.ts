@@ -3,7 +3,8 @@ import { createS3Client } from '../clients';
 import { projectPath, type PipelineConfig } from '../config';
 import { describeError, hasErrorCode } from '../errors';
 import { createHttpClient } from '../http-client';
-import { connectLocalStack, DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
+import { openTarget } from '../target/open-target';
 import type { TableKey } from '../contract/tables';
 import { fetchEndOffsets, type EndOffsets } from './end-offsets';
 
@@ -41,25 +42,25 @@ export interface OpenSinkInputOptions {
  */
 export async function openSinkInput(options: OpenSinkInputOptions): Promise<SinkInput> {
   const { config } = options;
-  if (options.endpoint || config.target === 'aws') {
-    const s3 = createS3Client({ region: config.aws.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  if (options.endpoint) {
+    const s3 = createS3Client({ region: config.aws.region, endpoint: options.endpoint });
     const bucket = options.bucket ?? config.names.bucket;
-    const restProxy = options.restProxyUrl ?? (options.endpoint ? undefined : config.aws.invokeUrl);
     return {
-      kind: options.endpoint ? 'endpoint' : 'aws', s3, bucket, topics: config.names.topics,
-      description: `s3://${bucket} at ${options.endpoint ?? `AWS ${config.aws.region}`}`,
-      restProxy: restProxy ? { url: restProxy } : { unavailable: 'an S3 endpoint was given without --rest-proxy' },
+      kind: 'endpoint', s3, bucket, topics: config.names.topics,
+      description: `s3://${bucket} at ${options.endpoint}`,
+      restProxy: options.restProxyUrl ? { url: options.restProxyUrl } : { unavailable: 'an S3 endpoint was given without --rest-proxy' },
       close: async () => s3.destroy(),
     };
   }
   const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
-  const stack = await connectLocalStack(dataDir);
-  const bucket = options.bucket ?? stack.bucket;
+  const target = await openTarget(config, { dataDir });
+  const bucket = options.bucket ?? target.bucket;
+  const where = target.stack ? `of the local stack running from ${dataDir} (${target.stack.endpoints.s3})` : `at AWS ${target.region}`;
   return {
-    kind: 'local-stack', s3: stack.s3, bucket, topics: stack.names.topics,
-    description: `s3://${bucket} of the local stack running from ${dataDir} (${stack.endpoints.s3})`,
-    restProxy: { url: options.restProxyUrl ?? stack.endpoints.restProxy },
-    close: () => stack.close(),
+    kind: target.stack ? 'local-stack' : 'aws', s3: target.s3, bucket, topics: target.names.topics,
+    description: `s3://${bucket} ${where}`,
+    restProxy: { url: options.restProxyUrl ?? target.restProxy?.url ?? target.invokeUrl },
+    close: () => target.close(),
   };
 }
 

@@ -9,7 +9,8 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { listSinkObjectPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
+import { describeError, PipelineError } from '../errors';
+import { listTopicPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
 import { validateRecord } from '../contract/raw-records';
 import { createQuarantineWriter, cutPreview, type QuarantineEntry, type QuarantineWriter } from '../quarantine';
@@ -74,8 +75,8 @@ export function createBatchQuarantine(dir?: string): BatchQuarantine {
 export interface SinkStore {
   /** One line saying where the objects are. */
   readonly description: string;
-  /** Pages of the objects under the three topics' prefixes, topic by topic (pin, geo, user). */
-  listPages(topics: Record<TableKey, string>, pageSize?: number): AsyncGenerator<SinkObject[]>;
+  /** Pages of the objects of one table's topic (`topics/<topic>/`), in key order. */
+  listPages(table: TableKey, topic: string, pageSize?: number): AsyncIterable<SinkObject[]>;
   /** An object's body, a piece at a time. */
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
@@ -88,7 +89,7 @@ export interface SinkStore {
 export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
   return {
     description: `s3://${bucket}`,
-    listPages: (topics, pageSize) => listSinkObjectPages(s3, bucket, topics, pageSize),
+    listPages: (table, topic, pageSize) => listTopicPages(s3, bucket, table, topic, pageSize),
     open: (key) => getObjectStream(s3, bucket, key),
     recordCount: async (key) => {
       try {

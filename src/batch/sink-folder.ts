@@ -14,18 +14,22 @@ import type { SinkStore } from './read-sink';
 
 /** Every object file of the three topics under `dir`, in sink order; `key` is the path below `dir` with "/". */
 export async function listSinkFolder(dir: string, topics: Record<TableKey, string>): Promise<SinkObject[]> {
-  if (!existsSync(dir)) throw new PipelineError('SINK_FOLDER_NOT_FOUND', `${dir} does not exist; give the folder that holds topics/<topic>/… (a copy of the sink's bucket)`);
   const objects: SinkObject[] = [];
-  for (const table of TABLES) {
-    const prefix = topicPrefix(topics[table]);
-    const topicDir = path.join(dir, ...prefix.split('/'));
-    if (!existsSync(topicDir)) continue;
-    for (const entry of await readdir(topicDir, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const file = path.join(entry.parentPath ?? entry.path, entry.name);
-      const key = path.relative(dir, file).split(path.sep).join('/');
-      objects.push({ table, key, size: (await stat(file)).size });
-    }
+  for (const table of TABLES) objects.push(...(await listTopicFolder(dir, table, topics[table])));
+  return objects;
+}
+
+/** Every object file of one topic under `dir`, in key order (none when the topic has no folder). */
+export async function listTopicFolder(dir: string, table: TableKey, topic: string): Promise<SinkObject[]> {
+  if (!existsSync(dir)) throw new PipelineError('SINK_FOLDER_NOT_FOUND', `${dir} does not exist; give the folder that holds topics/<topic>/… (a copy of the sink's bucket)`);
+  const topicDir = path.join(dir, ...topicPrefix(topic).split('/'));
+  if (!existsSync(topicDir)) return [];
+  const objects: SinkObject[] = [];
+  for (const entry of await readdir(topicDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath ?? entry.path, entry.name);
+    const key = path.relative(dir, file).split(path.sep).join('/');
+    objects.push({ table, key, size: (await stat(file)).size });
   }
   return objects.sort(compareSinkObjects);
 }
@@ -39,8 +43,8 @@ export function sinkFolderFile(dir: string, key: string): string {
 export function folderSinkStore(dir: string): SinkStore {
   return {
     description: dir,
-    async *listPages(topics) {
-      yield await listSinkFolder(dir, topics);
+    async *listPages(table, topic) {
+      yield await listTopicFolder(dir, table, topic);
     },
     open: async (key) => createReadStream(sinkFolderFile(dir, key), { highWaterMark: 1 << 20 }),
     file: (key) => sinkFolderFile(dir, key),

@@ -3,7 +3,7 @@
  * `topics/<topic>/partition=<p>/<topic>+<p>+<start offset, 10 digits>.json`, how a key is parsed
  * and ordered, and how a bucket's objects of the three topics are listed. The sink writes keys with
  * `sinkObjectKey`; the batch step, the emulation's landed-record check, the doctor and the sample
- * round trip read them with `parseSinkKey` and `listSinkObjectPages`.
+ * round trip read them with `parseSinkKey` and `listTopicPages`.
  */
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { describeError, PipelineError } from '../errors';
@@ -61,22 +61,15 @@ export function compareSinkObjects(a: SinkObject, b: SinkObject): number {
   return TABLES.indexOf(a.table) - TABLES.indexOf(b.table) || compareSinkKeys(a.key, b.key);
 }
 
-/**
- * Pages of the objects under the topics' prefixes (pin, geo, user, or the tables given), as the
- * listing returns them: per topic, in key order, at most `pageSize` or 1000 keys a page.
- */
-export async function* listSinkObjectPages(s3: S3Client, bucket: string, topics: Partial<Record<TableKey, string>>, pageSize?: number): AsyncGenerator<SinkObject[]> {
-  for (const table of TABLES) {
-    const topic = topics[table];
-    if (topic === undefined) continue;
-    const prefix = topicPrefix(topic);
-    try {
-      for await (const page of listObjectPages(s3, bucket, prefix, pageSize)) {
-        yield page.map((object) => ({ table, key: object.Key as string, size: object.Size ?? 0 }));
-      }
-    } catch (error) {
-      throw s3Error(error, bucket, `listing s3://${bucket}/${prefix}`);
+/** Pages of the objects of one topic (`topics/<topic>/`), in key order. */
+export async function* listTopicPages(s3: S3Client, bucket: string, table: TableKey, topic: string, pageSize?: number): AsyncGenerator<SinkObject[]> {
+  const prefix = topicPrefix(topic);
+  try {
+    for await (const page of listObjectPages(s3, bucket, prefix, pageSize)) {
+      yield page.map((object) => ({ table, key: object.Key as string, size: object.Size ?? 0 }));
     }
+  } catch (error) {
+    throw s3Error(error, bucket, `listing s3://${bucket}/${prefix}`);
   }
 }
 
@@ -106,7 +99,11 @@ export async function findObjectHoldingOffset(s3: S3Client, bucket: string, topi
 /** Every object of the topics given, in sink order (`compareSinkObjects`). */
 export async function listSinkObjects(s3: S3Client, bucket: string, topics: Partial<Record<TableKey, string>>): Promise<SinkObject[]> {
   const objects: SinkObject[] = [];
-  for await (const page of listSinkObjectPages(s3, bucket, topics)) objects.push(...page);
+  for (const table of TABLES) {
+    const topic = topics[table];
+    if (topic === undefined) continue;
+    for await (const page of listTopicPages(s3, bucket, table, topic)) objects.push(...page);
+  }
   return objects.sort(compareSinkObjects);
 }
 

@@ -1,8 +1,8 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createKinesisClient, createS3Client } from '../clients';
 import type { MysqlSourceConfig, PipelineConfig } from '../config';
-import { connectLocalStack, DEFAULT_DATA_DIR, type LocalStackConnection } from '../local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR, type RunningStack } from '../local-stack/start-local-stack';
+import { openTarget, type RunTarget } from '../target/open-target';
 import type { Logger } from '../log';
 import type { TableKey } from '../contract/tables';
 import { doctorNames } from '../kit/kit-settings';
@@ -57,64 +57,61 @@ function databricksOf(config: PipelineConfig): DoctorTarget['databricks'] {
 export async function openDoctorTarget(config: PipelineConfig, options: OpenDoctorTargetOptions = {}): Promise<DoctorTarget> {
   const database = config.source.kind === 'mysql' ? config.source : undefined;
   const databricks = databricksOf(config);
-  if (config.target === 'aws' && !options.local) {
-    const s3 = createS3Client({ region: config.aws.region });
-    const kinesis = config.aws.kinesisVia === 'sdk' ? createKinesisClient({ region: config.aws.region }) : undefined;
-    return {
-      kind: 'aws',
-      description: `AWS through ${config.aws.invokeUrl}`,
-      userId: config.userId,
-      invokeUrl: config.aws.invokeUrl as string,
-      topics: config.names.topics,
-      streams: config.names.streams,
-      checkTopic: doctorNames(config.userId).topic,
-      checkStream: doctorNames(config.userId).stream,
-      bucket: config.names.bucket,
-      region: config.aws.region,
-      s3,
-      ...(kinesis ? { kinesis } : {}),
-      ...(database ? { database } : {}),
-      ...(databricks ? { databricks } : {}),
-      close: async () => {
-        s3.destroy();
-        kinesis?.destroy();
-      },
-    };
-  }
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  // The learner's running stack, as every step uses it: none running fails at once saying to start it.
-  const connection: LocalStackConnection = await connectLocalStack(dataDir);
-  if (connection.userId !== config.userId) {
-    options.log?.warn(`the local stack running from ${dataDir} is for user ${connection.userId}, not ${config.userId}; checking its topics and streams`);
+  // Locally, the learner's running stack, as every step uses it: none running fails at once saying to start it.
+  const target = await openTarget(config, { ...(options.local ? { local: true } : {}), dataDir });
+  if (!target.stack) return doctorTargetOf('aws', target, { database, databricks });
+  if (target.userId !== config.userId) {
+    options.log?.warn(`the local stack running from ${dataDir} is for user ${target.userId}, not ${config.userId}; checking its topics and streams`);
   }
-  return localDoctorTarget(connection, {
+  const local = localDoctorTarget(target.stack, {
     description: `the local stack running from ${dataDir}`,
     viaSdk: config.aws.kinesisVia === 'sdk',
     database,
     databricks,
   });
+  return { ...local, close: () => target.close() };
 }
 
-/** A target on a local stack connection (tests build theirs with this). */
-export function localDoctorTarget(
-  connection: Pick<LocalStackConnection, 'endpoints' | 'bucket' | 'region' | 'userId' | 'names' | 's3' | 'kinesis' | 'close'>,
-  options: { description?: string; viaSdk?: boolean; database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks']; invokeUrl?: string } = {},
+/** What the doctor checks, and where: the target's names, bucket and clients with the doctor's own topic and stream. */
+function doctorTargetOf(
+  kind: DoctorTarget['kind'],
+  at: Pick<RunTarget, 'description' | 'userId' | 'invokeUrl' | 'names' | 'bucket' | 'region' | 's3' | 'kinesis' | 'close'>,
+  extras: { database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks'] },
 ): DoctorTarget {
   return {
-    kind: 'local',
+    kind,
+    description: at.description,
+    userId: at.userId,
+    invokeUrl: at.invokeUrl,
+    topics: at.names.topics,
+    streams: at.names.streams,
+    checkTopic: doctorNames(at.userId).topic,
+    checkStream: doctorNames(at.userId).stream,
+    bucket: at.bucket,
+    region: at.region,
+    s3: at.s3,
+    ...(at.kinesis ? { kinesis: at.kinesis } : {}),
+    ...(extras.database ? { database: extras.database } : {}),
+    ...(extras.databricks ? { databricks: extras.databricks } : {}),
+    close: () => at.close(),
+  };
+}
+
+/** A target on a running local stack (tests build theirs with this). */
+export function localDoctorTarget(
+  connection: Pick<RunningStack, 'endpoints' | 'bucket' | 'region' | 'userId' | 'names' | 's3' | 'kinesis' | 'close'>,
+  options: { description?: string; viaSdk?: boolean; database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks']; invokeUrl?: string } = {},
+): DoctorTarget {
+  return doctorTargetOf('local', {
     description: options.description ?? `the local stack at ${connection.endpoints.invokeUrl}`,
     userId: connection.userId,
     invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
-    topics: connection.names.topics,
-    streams: connection.names.streams,
-    checkTopic: doctorNames(connection.userId).topic,
-    checkStream: doctorNames(connection.userId).stream,
+    names: connection.names,
     bucket: connection.bucket,
     region: connection.region,
     s3: connection.s3,
     ...(options.viaSdk ? { kinesis: connection.kinesis } : {}),
-    ...(options.database ? { database: options.database } : {}),
-    ...(options.databricks ? { databricks: options.databricks } : {}),
     close: () => connection.close(),
-  };
+  }, options);
 }

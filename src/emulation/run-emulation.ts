@@ -94,8 +94,9 @@ export async function runEmulation(options: RunEmulationOptions): Promise<Emulat
       throw error;
     }
     options.onSummary?.(summary);
-    if (targets.stack?.stack && summary.path === 'batch') {
-      log.info(`records land in s3://${targets.stack.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${targets.stack.stack.dataDir}`);
+    const started = targets.run.started;
+    if (started && summary.path === 'batch') {
+      log.info(`records land in s3://${started.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${started.dataDir}`);
     }
     return summary;
   } finally {

@@ -4,6 +4,8 @@
  * once (with one line saying to start it) before it loads anything heavy.
  */
 import { readFile } from 'node:fs/promises';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import type { Names } from '../config';
 import { describeError, PipelineError } from '../errors';
@@ -20,7 +22,7 @@ export interface LocalStackEndpoints {
 }
 
 /** What a stack in this or another process tells about itself (the content of `stack.json`). */
-export interface RunningStack {
+export interface StackRecord {
   pid: number;
   startedAt: string;
   dataDir: string;
@@ -32,6 +34,18 @@ export interface RunningStack {
   endpoints: LocalStackEndpoints;
   /** Absent in files written before Apache Kafka could run under the stack: embedded. */
   kafka?: StackKafka;
+}
+
+/**
+ * A running local stack as this process talks to it: what its `stack.json` says, and clients for its
+ * S3 and Kinesis. The one shape of "a stack": `startLocalStack` gives one (with the parts only its
+ * owner has), `connectLocalStack` gives one for a stack another process runs.
+ */
+export interface RunningStack extends StackRecord {
+  readonly s3: S3Client;
+  readonly kinesis: KinesisClient;
+  /** Closes the clients; a stack started by this process stops too. */
+  close(): Promise<void>;
 }
 
 /** Which Kafka a stack runs, as `stack.json` and the banner tell it. */
@@ -61,7 +75,7 @@ export function isProcessAlive(pid: number): boolean {
  * The stack recorded in `<dataDir>/stack.json`, when its process is alive and its gateway answers;
  * otherwise undefined (no file, a stale file, or a stack that is not answering).
  */
-export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<RunningStack | undefined> {
+export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<StackRecord | undefined> {
   const file = path.join(path.resolve(dataDir), STACK_FILE);
   const info = await readStackFile(file);
   if (!info || !isProcessAlive(info.pid)) return undefined;
@@ -69,16 +83,16 @@ export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, optio
 }
 
 /** The content of a stack file, or undefined when it is missing or not a stack file. */
-export async function readStackFile(file: string): Promise<RunningStack | undefined> {
-  let info: Partial<RunningStack> | null;
+export async function readStackFile(file: string): Promise<StackRecord | undefined> {
+  let info: Partial<StackRecord> | null;
   try {
-    info = JSON.parse(await readFile(file, 'utf8')) as Partial<RunningStack> | null;
+    info = JSON.parse(await readFile(file, 'utf8')) as Partial<StackRecord> | null;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined;
     throw new PipelineError('STACK_FILE_UNREADABLE', `cannot read ${file}: ${describeError(error)}`, { cause: error });
   }
   if (!info || !Number.isInteger(info.pid) || typeof info.endpoints?.invokeUrl !== 'string') return undefined;
-  return info as RunningStack;
+  return info as StackRecord;
 }
 
 /**
@@ -86,7 +100,7 @@ export async function readStackFile(file: string): Promise<RunningStack | undefi
  * none runs there, STACK_NOT_ANSWERING when its process is alive but its gateway does not answer
  * (still starting, or hung).
  */
-export async function findRunningStack(dataDir: string = DEFAULT_DATA_DIR): Promise<RunningStack> {
+export async function findRunningStack(dataDir: string = DEFAULT_DATA_DIR): Promise<StackRecord> {
   const dir = path.resolve(dataDir);
   const info = await readStackFile(path.join(dir, STACK_FILE));
   if (!info || !isProcessAlive(info.pid)) {

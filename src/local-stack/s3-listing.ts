@@ -130,6 +130,19 @@ export function decodeContinuationToken(token: string, bucket: string): string |
   }
 }
 
+/** What a listing request asks for, checked as S3 checks it. */
+interface ListingRequest {
+  v2: boolean;
+  maxKeys: number;
+  /** `max-keys` as given, echoed in the answer. */
+  maxKeysText?: string;
+  prefix: string;
+  delimiter: string;
+  startAfter: string;
+  token?: string;
+  fetchOwner: boolean;
+}
+
 /**
  * The `GET /<bucket>` controller: ListObjects, or ListObjectsV2 with `list-type=2`. Sets
  * `ctx.body` to the ListBucketResult that s3rver's middleware turns into XML; errors are
@@ -137,83 +150,103 @@ export function decodeContinuationToken(token: string, bucket: string): string |
  */
 function makeGetBucket(S3Error: S3ErrorConstructor): (ctx: S3rverContext) => Promise<void> {
   return async function getBucket(ctx: S3rverContext): Promise<void> {
-    const query = ctx.query;
     const bucket = ctx.params.bucket;
-    const v2 = query['list-type'] === '2';
-    let maxKeys = 1000;
-    const maxKeysText = query['max-keys'];
-    if (maxKeysText !== undefined && maxKeysText !== '') {
-      if (!/^-?\d+$/.test(maxKeysText)) {
-        throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: maxKeysText });
-      }
-      const n = Number(maxKeysText);
-      if (n < 0 || n > 2147483647) throw new S3Error('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', { ArgumentName: 'maxKeys', ArgumentValue: n });
-      maxKeys = Math.min(1000, n);
-    }
-    const prefix = query.prefix ?? '';
-    const delimiter = query.delimiter ?? '';
-    let startAfter: string;
-    const token = query['continuation-token'];
-    if (v2) {
-      if ('marker' in query) throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', { ArgumentName: 'marker' });
-      if (token !== undefined) {
-        const last = decodeContinuationToken(token, bucket);
-        if (last === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-        startAfter = last;
-      } else {
-        startAfter = query['start-after'] ?? '';
-      }
-    } else {
-      if ('continuation-token' in query) throw new S3Error('InvalidArgument', 'continuation-token only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'continuation-token' });
-      if ('start-after' in query) throw new S3Error('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'start-after' });
-      startAfter = query.marker ?? '';
-    }
-    const fetchOwner = v2 ? query['fetch-owner'] === 'true' : true;
-
-    const page = await listBucketPage(ctx.store.getBucketPath(bucket), { prefix, delimiter, startAfter, maxKeys });
-    const contents: Record<string, unknown>[] = [];
-    for (const key of page.keys) {
-      let metadata: Record<string, string | number>;
-      try {
-        metadata = await ctx.store.getMetadata(bucket, key);
-      } catch (error) {
-        // Deleted between the listing and now: S3 would not list it either.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      contents.push({
-        Key: key,
-        LastModified: new Date(String(metadata['last-modified'])).toISOString(),
-        ETag: metadata.etag,
-        Size: Number(metadata['content-length']),
-        ...(fetchOwner ? { Owner: OWNER } : {}),
-        StorageClass: 'STANDARD',
-      });
-    }
+    const request = listingRequest(ctx.query, bucket, S3Error);
+    const page = await listBucketPage(ctx.store.getBucketPath(bucket), request);
+    const contents = await listedObjects(ctx, bucket, page.keys, request.fetchOwner);
     ctx.logger.info('Listed bucket "%s": %d objects, %d common prefixes', bucket, contents.length, page.commonPrefixes.length);
-    const common = page.commonPrefixes.map((p) => ({ Prefix: p }));
-    ctx.body = {
-      ListBucketResult: {
-        '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
-        Name: bucket,
-        Prefix: prefix,
-        ...(v2
-          ? {
-            ...(token !== undefined ? { ContinuationToken: token } : query['start-after'] !== undefined ? { StartAfter: query['start-after'] } : {}),
-            ...(page.isTruncated && page.last !== undefined ? { NextContinuationToken: encodeContinuationToken(bucket, page.last) } : {}),
-            KeyCount: contents.length + common.length,
-          }
-          : {
-            Marker: startAfter,
-            ...(delimiter && page.isTruncated && page.last !== undefined ? { NextMarker: page.last } : {}),
-          }),
-        MaxKeys: maxKeysText || 1000,
-        ...(delimiter ? { Delimiter: delimiter } : {}),
-        IsTruncated: page.isTruncated,
-        Contents: contents,
-        CommonPrefixes: common,
-      },
-    };
+    ctx.body = listBucketResult(bucket, request, ctx.query, page, contents);
+  };
+}
+
+/** The request's `max-keys` (at most 1000; 1000 when not given). */
+function maxKeysOf(maxKeysText: string | undefined, S3Error: S3ErrorConstructor): number {
+  if (maxKeysText === undefined || maxKeysText === '') return 1000;
+  if (!/^-?\d+$/.test(maxKeysText)) {
+    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: maxKeysText });
+  }
+  const n = Number(maxKeysText);
+  if (n < 0 || n > 2147483647) throw new S3Error('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', { ArgumentName: 'maxKeys', ArgumentValue: n });
+  return Math.min(1000, n);
+}
+
+/** The query of a listing, checked: V2's continuation token or start-after, V1's marker. */
+function listingRequest(query: S3rverContext['query'], bucket: string, S3Error: S3ErrorConstructor): ListingRequest {
+  const v2 = query['list-type'] === '2';
+  const maxKeysText = query['max-keys'];
+  const maxKeys = maxKeysOf(maxKeysText, S3Error);
+  const token = query['continuation-token'];
+  let startAfter = '';
+  if (v2) {
+    if ('marker' in query) throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', { ArgumentName: 'marker' });
+    if (token !== undefined) {
+      const last = decodeContinuationToken(token, bucket);
+      if (last === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+      startAfter = last;
+    } else {
+      startAfter = query['start-after'] ?? '';
+    }
+  } else {
+    if ('continuation-token' in query) throw new S3Error('InvalidArgument', 'continuation-token only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'continuation-token' });
+    if ('start-after' in query) throw new S3Error('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'start-after' });
+    startAfter = query.marker ?? '';
+  }
+  return {
+    v2, maxKeys, ...(maxKeysText !== undefined ? { maxKeysText } : {}),
+    prefix: query.prefix ?? '', delimiter: query.delimiter ?? '', startAfter, ...(token !== undefined ? { token } : {}),
+    fetchOwner: v2 ? query['fetch-owner'] === 'true' : true,
+  };
+}
+
+/** The Contents entries of the listed keys (a key deleted since the listing is left out, as S3 would). */
+async function listedObjects(ctx: S3rverContext, bucket: string, keys: readonly string[], fetchOwner: boolean): Promise<Record<string, unknown>[]> {
+  const contents: Record<string, unknown>[] = [];
+  for (const key of keys) {
+    let metadata: Record<string, string | number>;
+    try {
+      metadata = await ctx.store.getMetadata(bucket, key);
+    } catch (error) {
+      // Deleted between the listing and now: S3 would not list it either.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    contents.push({
+      Key: key,
+      LastModified: new Date(String(metadata['last-modified'])).toISOString(),
+      ETag: metadata.etag,
+      Size: Number(metadata['content-length']),
+      ...(fetchOwner ? { Owner: OWNER } : {}),
+      StorageClass: 'STANDARD',
+    });
+  }
+  return contents;
+}
+
+/** The ListBucketResult of a page: V2's tokens and key count, or V1's markers. */
+function listBucketResult(bucket: string, request: ListingRequest, query: S3rverContext['query'], page: { commonPrefixes: string[]; isTruncated: boolean; last?: string }, contents: Record<string, unknown>[]): unknown {
+  const { v2, token, delimiter, startAfter } = request;
+  const common = page.commonPrefixes.map((p) => ({ Prefix: p }));
+  return {
+    ListBucketResult: {
+      '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
+      Name: bucket,
+      Prefix: request.prefix,
+      ...(v2
+        ? {
+          ...(token !== undefined ? { ContinuationToken: token } : query['start-after'] !== undefined ? { StartAfter: query['start-after'] } : {}),
+          ...(page.isTruncated && page.last !== undefined ? { NextContinuationToken: encodeContinuationToken(bucket, page.last) } : {}),
+          KeyCount: contents.length + common.length,
+        }
+        : {
+          Marker: startAfter,
+          ...(delimiter && page.isTruncated && page.last !== undefined ? { NextMarker: page.last } : {}),
+        }),
+      MaxKeys: request.maxKeysText || 1000,
+      ...(delimiter ? { Delimiter: delimiter } : {}),
+      IsTruncated: page.isTruncated,
+      Contents: contents,
+      CommonPrefixes: common,
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { rowId } from '../contract/raw-rules';
 import { PLACEHOLDERS } from '../contract/known-values';
 import { findObjectHoldingOffset, parseSinkKey, sinkObjectKey } from '../contract/sink-object';
 import { ensureStreams } from './start-local-stack';
+import type { RunningStack } from './running-stack';
 
 /**
  * One post sent down both paths of the pipeline and followed to where it lands: the batch path
@@ -54,15 +55,8 @@ export const SAMPLE_POST: Post = {
   user: { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51' },
 };
 
-/** What the round trip needs: a started `LocalStack` or a found one both fit. */
-export interface SampleTarget {
-  endpoints: { invokeUrl: string };
-  bucket: string;
-  /** Names the sample's own topics and streams (`sampleNames`). */
-  userId: string;
-  s3: S3Client;
-  kinesis: KinesisClient;
-}
+/** What the round trip needs: a started stack or a found one both fit (`userId` names the sample's own topics and streams, `sampleNames`). */
+export type SampleTarget = Pick<RunningStack, 'endpoints' | 'bucket' | 'userId' | 's3' | 'kinesis'>;
 
 /** Where a record sent on the batch path landed. */
 export interface BatchLanding {

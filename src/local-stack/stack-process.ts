@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '../errors';
 import { createProgress } from '../progress';
 import { STACK_FILE } from './defaults';
-import { isProcessAlive, readStackFile, type RunningStack } from './running-stack';
+import { isProcessAlive, readStackFile, type StackRecord } from './running-stack';
 
 /** The log file of a stack started in the background. */
 export const STACK_LOG = 'stack.log';
@@ -33,7 +33,7 @@ export interface BackgroundStackOptions {
  * it has printed its banner, prints the banner and returns what `stack.json` says. Fails with the
  * log's last error line when the process ends first, or after `timeoutMs`.
  */
-export async function startInBackground(options: BackgroundStackOptions): Promise<RunningStack> {
+export async function startInBackground(options: BackgroundStackOptions): Promise<StackRecord> {
   const { dataDir, out } = options;
   const timeoutMs = options.timeoutMs ?? 120_000;
   await mkdir(dataDir, { recursive: true });

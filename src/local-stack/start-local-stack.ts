@@ -24,10 +24,10 @@ import { startKafkaS3Sink } from './kafka/kafka-s3-sink';
 
 import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, STREAM_DATABASE, type PortName } from './defaults';
 
-import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack, type StackKafka } from './running-stack';
+import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack, type StackKafka, type StackRecord } from './running-stack';
 
 export { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName };
-export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack, type StackKafka };
+export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack, type StackKafka, type StackRecord };
 
 export interface LocalStackOptions {
   /** Folder for all the stack's data (default `.local-stack`). */
@@ -76,12 +76,11 @@ export interface LocalStackOptions {
 }
 
 
-export interface LocalStack {
-  readonly endpoints: LocalStackEndpoints;
-  readonly bucket: string;
-  readonly region: string;
-  readonly userId: string;
-  readonly stage: string;
+/**
+ * A stack this process started: a `RunningStack` (its `close()` stops it) with the parts only its
+ * owner has: the topics, the S3 sink and the reads its S3 answered.
+ */
+export interface LocalStack extends RunningStack {
   readonly names: Names;
   /** Absolute data folder. */
   readonly dataDir: string;
@@ -93,15 +92,52 @@ export interface LocalStack {
   objectReads(): ReadonlyMap<string, number>;
   /** The sink's settings, as a connector configuration shows them. */
   readonly sinkConfig: { flushSize: number; topicsRegex: string };
-  /** Clients for the stack's S3 and Kinesis, created once; destroyed by `stop()`. */
-  readonly s3: S3Client;
-  readonly kinesis: KinesisClient;
   /** Stops everything, in reverse order of start, and removes `stack.json`; safe to call twice. */
   stop(): Promise<void>;
 }
 
 /** Data folders with a stack running in this process. */
 const activeDataDirs = new Set<string>();
+
+/** What a start has started so far, each with what stops it; `stopAll` stops them in reverse. */
+class StartedParts {
+  private readonly parts: { what: string; stop: () => Promise<void> | void }[] = [];
+
+  add<T>(what: string, part: T, stop: (part: T) => Promise<void> | void): T {
+    this.parts.push({ what, stop: () => stop(part) });
+    return part;
+  }
+
+  /** Stops every part, in reverse order of start; what failed to stop, as "what: why". */
+  async stopAll(): Promise<string[]> {
+    const failures: string[] = [];
+    for (const { what, stop } of this.parts.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        failures.push(`${what}: ${describeError(error)}`);
+      }
+    }
+    return failures;
+  }
+}
+
+/** The settings of a start, with the defaults filled in. */
+interface StackSettings {
+  userId: string;
+  names: Names;
+  bucket: string;
+  region: string;
+  stage: string;
+  ports: Record<PortName, number>;
+  kafkaKind: KafkaKind;
+  topicsRegex: string;
+  logger: Logger;
+  /** `autoCreateTopics`, when given, as the topic stores take it. */
+  autoCreate: { autoCreateTopics?: boolean };
+  /** The logger given, for the broker (which has its own default). */
+  given: { logger?: Logger };
+}
 
 /**
  * Starts the local stand-ins for the course's AWS services, all on 127.0.0.1, in this order: the
@@ -114,121 +150,28 @@ const activeDataDirs = new Set<string>();
  * stacks can never use one folder (the second fails at once with one line).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const userId = options.userId ?? DEFAULT_USER_ID;
-  const names = namesFor(userId);
-  const bucket = options.bucket ?? names.bucket;
-  names.bucket = bucket;
-  const region = options.region ?? DEFAULT_REGION;
-  const stage = options.stage ?? DEFAULT_STAGE;
-  const ports: Record<PortName, number> = { ...DEFAULT_PORTS };
-  for (const name of Object.keys(ports) as PortName[]) ports[name] = options.ports?.[name] ?? DEFAULT_PORTS[name];
-  const kafkaKind = options.kafka ?? 'embedded';
-  for (const name of Object.keys(ports) as PortName[]) if (name !== 'kafka' || kafkaKind === 'apache') await checkPortFree(ports[name], name);
-
-  const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  if (activeDataDirs.has(dataDir)) {
-    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`);
-  }
-  const releaseLock = await lockDataDir(dataDir);
-  activeDataDirs.add(dataDir);
-
-  // Everything started so far, stopped in reverse by `teardown`.
-  const stops: { what: string; stop: () => Promise<void> | void }[] = [];
+  const settings = stackSettings(options);
+  for (const name of Object.keys(settings.ports) as PortName[]) if (name !== 'kafka' || settings.kafkaKind === 'apache') await checkPortFree(settings.ports[name], name);
+  const parts = new StartedParts();
+  const dataDir = await claimDataDir(options, parts);
   const teardown = async () => {
-    const failures: string[] = [];
-    for (const { what, stop } of stops.reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        failures.push(`${what}: ${describeError(error)}`);
-      }
-    }
+    const failures = await parts.stopAll();
     activeDataDirs.delete(dataDir);
     if (failures.length) throw new PipelineError('STACK_STOP_FAILED', `the local stack did not stop cleanly (${failures.join('; ')})`);
   };
-
-  if (options.temporary) stops.push({ what: 'temporary folder', stop: () => rm(dataDir, { recursive: true, force: true }) });
-  stops.push({ what: STACK_LOCK, stop: releaseLock });
   try {
     if (options.fresh) await removeStackData(dataDir, options.logger);
-    let store: TopicBackend;
-    let embedded: TopicStore | undefined;
-    let broker: KafkaBroker | undefined;
-    if (kafkaKind === 'apache') {
-      const started = await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...(options.logger ? { logger: options.logger } : {}), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) }));
-      broker = started;
-      stops.push({ what: 'Kafka broker', stop: () => started.stop() });
-      store = await kafkaTopics({ bootstrap: started.bootstrap, ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
-    } else {
-      const opened = await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...(options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics }) });
-      embedded = opened;
-      stops.push({ what: 'topic store', stop: () => opened.close() });
-      store = embeddedTopics(opened);
-    }
-    const topics = store;
-    stops.push({ what: 'Kafka clients', stop: () => topics.close() });
-    const sinkGroup = `connect-${userId}-s3-sink`;
-    const kafka: StackKafka = broker
-      ? { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid }
-      : { kind: 'embedded' };
-    const topicsRegex = options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`;
-    const copied = compileTopicsRegex(topicsRegex);
-    const logger = options.logger ?? createLogger('local-stack');
-    const onTopicAutoCreated = (topic: string) => logger.warn(
-      `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); `
-      + (copied.test(topic) ? 'the S3 sink copies it' : `the S3 sink copies only topics matching topics.regex=${topicsRegex}, so its records will not reach S3`)
-      + '. Start the stack with --no-auto-create-topics to refuse produces to missing topics',
-    );
-    const restProxy: RestProxy = await onPort('restProxy', ports.restProxy, () => startRestProxy(store, { port: ports.restProxy, host: '127.0.0.1', onTopicAutoCreated, ...(options.faults ? { faults: options.faults } : {}) }));
-    stops.push({ what: 'REST proxy', stop: () => restProxy.close() });
-    const s3Server: S3Server = await onPort('s3', ports.s3, () => startS3Server({ dir: path.join(dataDir, 's3'), bucket, port: ports.s3 }));
-    stops.push({ what: 's3rver', stop: () => s3Server.close() });
-    const s3 = createS3Client({ region, endpoint: s3Server.endpoint });
-    stops.push({ what: 'S3 client', stop: () => s3.destroy() });
-    const sinkSettings = {
-      s3,
-      bucket,
-      topicsRegex,
-      stateDir: path.join(dataDir, 'sink'),
-      ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
-      ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),
-    };
-    const sink: S3Sink = embedded
-      ? await startS3Sink({ store: embedded, ...sinkSettings })
-      : await startKafkaS3Sink({ bootstrap: kafka.bootstrap ?? '', connectorName: sinkGroup.slice('connect-'.length), ...sinkSettings });
-    stops.push({ what: 'S3 sink', stop: () => sink.stop() });
-    const kinesisServer: KinesisServer = await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis }));
-    stops.push({ what: 'kinesalite', stop: () => kinesisServer.close() });
-    const kinesis = createKinesisClient({ region, endpoint: kinesisServer.endpoint });
-    stops.push({ what: 'Kinesis client', stop: () => kinesis.destroy() });
-    const gateway: Gateway = await onPort('gateway', ports.gateway, () => startGateway({ restProxyUrl: restProxy.url, kinesis, stage, port: ports.gateway }));
-    stops.push({ what: 'gateway', stop: () => gateway.close() });
-
+    const stack = await startServices(settings, dataDir, options, parts);
     if (options.provision ?? false) {
-      for (const table of TABLES) await store.ensureTopic(names.topics[table]);
-      await ensureStreams(kinesis, TABLES.map((table) => names.streams[table]));
+      for (const table of TABLES) await stack.store.ensureTopic(settings.names.topics[table]);
+      await ensureStreams(stack.kinesis, TABLES.map((table) => settings.names.streams[table]));
     }
-
-    const endpoints: LocalStackEndpoints = { invokeUrl: gateway.invokeUrl, restProxy: restProxy.url, s3: s3Server.endpoint, kinesis: kinesisServer.endpoint };
-    const info: RunningStack = {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      dataDir,
-      userId,
-      stage,
-      region,
-      bucket,
-      names: { topics: names.topics, streams: names.streams },
-      endpoints,
-      kafka,
-    };
-    const stackFile = path.join(dataDir, STACK_FILE);
-    await writeFileAtomic(stackFile, `${JSON.stringify(info, null, 2)}\n`, { fsync: false });
-    stops.push({ what: STACK_FILE, stop: () => removeStackFile(stackFile, info) });
-
+    const record = await writeStackRecord(settings, dataDir, stack, parts);
     let stopped: Promise<void> | undefined;
-    const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex };
-    return { endpoints, bucket, region, userId, stage, names, dataDir, store, kafka, sink, sinkConfig, s3, kinesis, objectReads: () => s3Server.objectReads(), stop: () => (stopped ??= teardown()) };
+    const stop = () => (stopped ??= teardown());
+    const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex: settings.topicsRegex };
+    const { store, sink, s3, kinesis, objectReads } = stack;
+    return { ...record, names: settings.names, store, sink, sinkConfig, s3, kinesis, kafka: stack.kafka, objectReads, stop, close: stop };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
       throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
@@ -237,19 +180,129 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** A stack to talk to: one this process started, or one found running through `stack.json`. */
-export interface LocalStackConnection {
-  readonly endpoints: LocalStackEndpoints;
-  readonly bucket: string;
-  readonly region: string;
-  readonly userId: string;
-  readonly names: Pick<Names, 'topics' | 'streams'>;
-  readonly s3: S3Client;
-  readonly kinesis: KinesisClient;
-  /** The stack when this process started it; undefined when another process runs it. */
-  readonly stack?: LocalStack;
-  /** Stops the stack if this process started it; otherwise only closes the clients. */
-  close(): Promise<void>;
+/** The options of a start with the defaults filled in. */
+function stackSettings(options: LocalStackOptions): StackSettings {
+  const userId = options.userId ?? DEFAULT_USER_ID;
+  const names = namesFor(userId);
+  const bucket = options.bucket ?? names.bucket;
+  names.bucket = bucket;
+  const ports: Record<PortName, number> = { ...DEFAULT_PORTS };
+  for (const name of Object.keys(ports) as PortName[]) ports[name] = options.ports?.[name] ?? DEFAULT_PORTS[name];
+  return {
+    userId,
+    names,
+    bucket,
+    region: options.region ?? DEFAULT_REGION,
+    stage: options.stage ?? DEFAULT_STAGE,
+    ports,
+    kafkaKind: options.kafka ?? 'embedded',
+    topicsRegex: options.sink?.topicsRegex ?? `${escapeRegExp(userId)}.*`,
+    logger: options.logger ?? createLogger('local-stack'),
+    autoCreate: options.autoCreateTopics === undefined ? {} : { autoCreateTopics: options.autoCreateTopics },
+    given: options.logger ? { logger: options.logger } : {},
+  };
+}
+
+/** The data folder of a start (a new temporary one, or the one asked for), locked for this stack. */
+async function claimDataDir(options: LocalStackOptions, parts: StartedParts): Promise<string> {
+  const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  if (activeDataDirs.has(dataDir)) {
+    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`);
+  }
+  const releaseLock = await lockDataDir(dataDir);
+  activeDataDirs.add(dataDir);
+  if (options.temporary) parts.add('temporary folder', dataDir, (dir) => rm(dir, { recursive: true, force: true }));
+  parts.add(STACK_LOCK, releaseLock, (release) => release());
+  return dataDir;
+}
+
+/** The services of a started stack, and the clients it made for its S3 and Kinesis. */
+interface StackServices {
+  store: TopicBackend;
+  kafka: StackKafka;
+  sink: S3Sink;
+  s3: S3Client;
+  kinesis: KinesisClient;
+  objectReads(): ReadonlyMap<string, number>;
+  endpoints: LocalStackEndpoints;
+}
+
+/** Starts the services in order (see `startLocalStack`); each is added to `parts` as soon as it runs. */
+async function startServices(settings: StackSettings, dataDir: string, options: LocalStackOptions, parts: StartedParts): Promise<StackServices> {
+  const { ports, region } = settings;
+  const { store, embedded, kafka } = await startTopics(settings, dataDir, parts);
+  const restProxy: RestProxy = parts.add('REST proxy', await onPort('restProxy', ports.restProxy, () => startRestProxy(store, {
+    port: ports.restProxy, host: '127.0.0.1', onTopicAutoCreated: autoCreatedWarning(settings), ...(options.faults ? { faults: options.faults } : {}),
+  })), (proxy) => proxy.close());
+  const s3Server: S3Server = parts.add('s3rver', await onPort('s3', ports.s3, () => startS3Server({ dir: path.join(dataDir, 's3'), bucket: settings.bucket, port: ports.s3 })), (server) => server.close());
+  const s3 = parts.add('S3 client', createS3Client({ region, endpoint: s3Server.endpoint }), (client) => client.destroy());
+  const sink = parts.add('S3 sink', await startSink(settings, dataDir, options, { s3, embedded, kafka }), (started) => started.stop());
+  const kinesisServer: KinesisServer = parts.add('kinesalite', await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis })), (server) => server.close());
+  const kinesis = parts.add('Kinesis client', createKinesisClient({ region, endpoint: kinesisServer.endpoint }), (client) => client.destroy());
+  const gateway: Gateway = parts.add('gateway', await onPort('gateway', ports.gateway, () => startGateway({ restProxyUrl: restProxy.url, kinesis, stage: settings.stage, port: ports.gateway })), (started) => started.close());
+  const endpoints: LocalStackEndpoints = { invokeUrl: gateway.invokeUrl, restProxy: restProxy.url, s3: s3Server.endpoint, kinesis: kinesisServer.endpoint };
+  return { store, kafka, sink, s3, kinesis, objectReads: () => s3Server.objectReads(), endpoints };
+}
+
+/** The topics under the REST proxy: an Apache Kafka broker and its clients, or the embedded log. */
+async function startTopics(settings: StackSettings, dataDir: string, parts: StartedParts): Promise<{ store: TopicBackend; embedded?: TopicStore; kafka: StackKafka }> {
+  const { ports, autoCreate } = settings;
+  if (settings.kafkaKind === 'apache') {
+    const broker: KafkaBroker = parts.add('Kafka broker', await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...settings.given, ...autoCreate })), (started) => started.stop());
+    const store = parts.add('Kafka clients', await kafkaTopics({ bootstrap: broker.bootstrap, ...autoCreate }), (topics) => topics.close());
+    const sinkGroup = `connect-${settings.userId}-s3-sink`;
+    return { store, kafka: { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid } };
+  }
+  const embedded = parts.add('topic store', await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...autoCreate }), (opened) => opened.close());
+  const store = parts.add('Kafka clients', embeddedTopics(embedded), (topics) => topics.close());
+  return { store, embedded, kafka: { kind: 'embedded' } };
+}
+
+/** What the REST proxy says when a produce created a topic: whether the S3 sink copies it. */
+function autoCreatedWarning(settings: StackSettings): (topic: string) => void {
+  const { topicsRegex, logger } = settings;
+  const copied = compileTopicsRegex(topicsRegex);
+  return (topic: string) => logger.warn(
+    `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); `
+    + (copied.test(topic) ? 'the S3 sink copies it' : `the S3 sink copies only topics matching topics.regex=${topicsRegex}, so its records will not reach S3`)
+    + '. Start the stack with --no-auto-create-topics to refuse produces to missing topics',
+  );
+}
+
+/** The S3 sink: over the embedded log, or a consumer group of the Apache Kafka broker. */
+async function startSink(settings: StackSettings, dataDir: string, options: LocalStackOptions, under: { s3: S3Client; embedded?: TopicStore; kafka: StackKafka }): Promise<S3Sink> {
+  const sinkSettings = {
+    s3: under.s3,
+    bucket: settings.bucket,
+    topicsRegex: settings.topicsRegex,
+    stateDir: path.join(dataDir, 'sink'),
+    ...(options.sink?.flushSize === undefined ? {} : { flushSize: options.sink.flushSize }),
+    ...(options.sink?.rotateIntervalMs === undefined ? {} : { rotateIntervalMs: options.sink.rotateIntervalMs }),
+  };
+  return under.embedded
+    ? startS3Sink({ store: under.embedded, ...sinkSettings })
+    : startKafkaS3Sink({ bootstrap: under.kafka.bootstrap ?? '', connectorName: (under.kafka.sinkGroup ?? '').slice('connect-'.length), ...sinkSettings });
+}
+
+/** Writes `stack.json` (removed again when the stack stops) and returns what it says. */
+async function writeStackRecord(settings: StackSettings, dataDir: string, services: StackServices, parts: StartedParts): Promise<StackRecord> {
+  const { userId, stage, region, bucket, names } = settings;
+  const record: StackRecord = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    dataDir,
+    userId,
+    stage,
+    region,
+    bucket,
+    names: { topics: names.topics, streams: names.streams },
+    endpoints: services.endpoints,
+    kafka: services.kafka,
+  };
+  const stackFile = path.join(dataDir, STACK_FILE);
+  await writeFileAtomic(stackFile, `${JSON.stringify(record, null, 2)}\n`, { fsync: false });
+  parts.add(STACK_FILE, stackFile, (file) => removeStackFile(file, record));
+  return record;
 }
 
 /**
@@ -258,20 +311,16 @@ export interface LocalStackConnection {
  * its process is alive but its gateway does not answer (still starting, or hung). Step scripts use
  * this: none of them starts a stack of its own.
  */
-export async function connectLocalStack(dataDir: string = DEFAULT_DATA_DIR): Promise<LocalStackConnection> {
-  return connectionTo(await findRunningStack(dataDir));
+export async function connectLocalStack(dataDir: string = DEFAULT_DATA_DIR): Promise<RunningStack> {
+  return connectTo(await findRunningStack(dataDir));
 }
 
-/** Clients for a stack that another process runs. */
-function connectionTo(running: RunningStack): LocalStackConnection {
-  const s3 = createS3Client({ region: running.region, endpoint: running.endpoints.s3 });
-  const kinesis = createKinesisClient({ region: running.region, endpoint: running.endpoints.kinesis });
+/** Clients for the stack that `record` describes (run by another process). */
+export function connectTo(record: StackRecord): RunningStack {
+  const s3 = createS3Client({ region: record.region, endpoint: record.endpoints.s3 });
+  const kinesis = createKinesisClient({ region: record.region, endpoint: record.endpoints.kinesis });
   return {
-    endpoints: running.endpoints,
-    bucket: running.bucket,
-    region: running.region,
-    userId: running.userId,
-    names: running.names,
+    ...record,
     s3,
     kinesis,
     close: async () => {
@@ -279,22 +328,6 @@ function connectionTo(running: RunningStack): LocalStackConnection {
       kinesis.destroy();
     },
   };
-}
-
-/**
- * Connects to the stack running from `lookIn` (default: `options.dataDir`, else `.local-stack`),
- * found through its `stack.json`, or starts one with `options` when none runs there. A found stack
- * keeps its own user id, names and ports. Only for callers that were asked to start one (`npm start`,
- * an explicit `--start-stack`, tests); step scripts use `connectLocalStack`.
- */
-export async function findOrStartLocalStack(options: LocalStackOptions & { lookIn?: string } = {}): Promise<LocalStackConnection> {
-  const { lookIn, ...startOptions } = options;
-  const running = await readRunningStack(lookIn ?? options.dataDir ?? DEFAULT_DATA_DIR);
-  if (!running) {
-    const stack = await startLocalStack(startOptions);
-    return { endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names, s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop() };
-  }
-  return connectionTo(running);
 }
 
 /**
@@ -400,7 +433,7 @@ async function onPort<T>(name: PortName, port: number, start: () => Promise<T>):
 }
 
 /** Removes `file` if it still describes this stack (another stack may have replaced it). */
-async function removeStackFile(file: string, ours: RunningStack): Promise<void> {
+async function removeStackFile(file: string, ours: StackRecord): Promise<void> {
   const current = await readStackFile(file);
   if (current?.pid !== ours.pid || current.startedAt !== ours.startedAt) return;
   try {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { PROJECT_ROOT } from '../config';
 import { hasErrorCode } from '../errors';
-import { connectLocalStack, DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStackConnection, type RunningStack } from '../local-stack/start-local-stack';
+import { connectLocalStack, DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStack, type RunningStack, type StackRecord } from '../local-stack/start-local-stack';
 import { startInBackground } from '../local-stack/stack-process';
 
 /** Set by `npm run notebooks -- --free-ports` (tests): notebook 01 starts the stack on free ports instead of the defaults. */
@@ -38,7 +38,7 @@ function relativeOut(out: NodeJS.WritableStream): NodeJS.WritableStream {
  * same script, detached, its log in `.local-stack/stack.log`) and prints its banner; a stack already
  * running there is used as it is. Returns what its `stack.json` says and whether it was started here.
  */
-export async function startNotebookStack(out: NodeJS.WritableStream = process.stdout): Promise<{ running: RunningStack; started: boolean }> {
+export async function startNotebookStack(out: NodeJS.WritableStream = process.stdout): Promise<{ running: StackRecord; started: boolean }> {
   useProjectRoot();
   const found = await readRunningStack(DEFAULT_DATA_DIR);
   if (found) {
@@ -54,7 +54,9 @@ export async function startNotebookStack(out: NodeJS.WritableStream = process.st
 
 /** What a notebook after 01 talks to: the running stack, or a temporary one when none runs. */
 export interface NotebookStack {
-  connection: LocalStackConnection;
+  connection: RunningStack;
+  /** The temporary stack, when this kernel started it. */
+  started?: LocalStack;
   /** The data folder the step functions are given: `.local-stack`, or the temporary stack's. */
   dataDir: string;
   /** The temporary stack's announcement, when no stack was running; undefined otherwise. */
@@ -77,12 +79,9 @@ export async function openNotebookStack(options: { posts: number }): Promise<Not
     if (!hasErrorCode(error, 'STACK_NOT_RUNNING')) throw error;
   }
   const stack = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, provision: true, sink: { flushSize: DEFAULT_FLUSH_SIZE } });
-  const connection: LocalStackConnection = {
-    endpoints: stack.endpoints, bucket: stack.bucket, region: stack.region, userId: stack.userId, names: stack.names,
-    s3: stack.s3, kinesis: stack.kinesis, stack, close: () => stack.stop(),
-  };
   return {
-    connection,
+    connection: stack,
+    started: stack,
     dataDir: stack.dataDir,
     fallback: `no local stack is running: ${options.posts.toLocaleString('en-US')} generated posts instead, through a temporary stack of this notebook (notebook 01 or npm run stack starts the real one)`,
     close: () => stack.stop(),

@@ -15,14 +15,14 @@ import type { EndOffsets } from '../batch/end-offsets';
 import { inputEndOffsets } from '../batch/open-sink-input';
 import { s3SinkStore } from '../batch/read-sink';
 import type { CleanBatchSummaryRow } from '../batch/run-batch';
-import { createS3Client } from '../clients';
 import type { PipelineConfig } from '../config';
 import type { LandedCount } from '../emulation/landed-records';
 import { createQuarantine, emulateBatch, emulateStream } from '../emulation/emulate-posts';
 import type { EmulationSummary } from '../emulation/ledger';
-import { ensureDestinations, openEmulationTargets } from '../emulation/targets';
+import { emulationTargets, ensureDestinations } from '../emulation/targets';
 import type { Logger } from '../log';
 import { removeStackData, type LocalStackOptions } from '../local-stack/start-local-stack';
+import { openTarget, type RunTarget } from '../target/open-target';
 import { createProgress, type ProgressOptions } from '../progress';
 import { consumeStreamsUntilIdle, type ConsumeSummary } from '../streaming/consume-streams';
 import { streamDatabaseFile, streamTablesMatchBatch } from '../streaming/stream-tables';
@@ -30,20 +30,30 @@ import { writeReport } from '../report/write-report';
 import type { RowSource } from '../source/row-source';
 import { TABLES, type TableKey } from '../contract/tables';
 
-export interface RunPipelineOptions {
+/** How the main job's target is opened (`openPipelineTarget`). */
+export interface PipelineTargetOptions {
   config: PipelineConfig;
-  /** Created once by the caller from the configuration. */
-  source: RowSource;
-  /** Posts to emulate; default: every post the source holds (the course's 11,153 embedded). */
-  posts?: number;
   /** Local stack data folder; wiped first so the run's counts stand alone. */
   dataDir: string;
-  /** Folder of clean/, answers/, quarantine/ and report.html. */
-  outDir: string;
   /** S3 sink flush.size on the local stack (the course used 1; larger is faster and reads the same). */
   flushSize: number;
   /** Which Kafka runs under the local stack (default embedded; `apache` needs `npm run setup:kafka`). */
   kafka?: LocalStackOptions['kafka'];
+  log: Logger;
+}
+
+export interface RunPipelineOptions {
+  config: PipelineConfig;
+  /** The run's connections, opened once by the caller (`openPipelineTarget`) and closed by it. */
+  target: RunTarget;
+  /** Created once by the caller from the configuration. */
+  source: RowSource;
+  /** Posts to emulate; default: every post the source holds (the course's 11,153 embedded). */
+  posts?: number;
+  /** Local stack data folder (the streaming tables' database is there). */
+  dataDir: string;
+  /** Folder of clean/, answers/, quarantine/ and report.html. */
+  outDir: string;
   /** Also emulate the streaming path into Kinesis. */
   stream: boolean;
   seed: number;
@@ -79,118 +89,149 @@ export function pipelineRate(target: PipelineConfig['target'], asked?: number): 
   return asked ?? (target === 'aws' ? AWS_DEFAULT_RATE : undefined);
 }
 
-/** Runs the whole pipeline; see the module comment. */
+/** Runs the whole pipeline on `options.target` (which stays open); see the module comment. */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  const { target } = options;
+  options.log.info(`target: ${target.description}`);
+  const sent = await sendPosts(target, options);
+  const ends = await sinkEnds(target, sent.ackedOffsets, options.log);
+  const streaming = sent.stream ? await consumeStreams(target, options) : undefined;
+  const result = await cleanAndAnswer(target, options, { ...sent, ends, streaming });
+  return { ...result, elapsedMs: performance.now() - started };
+}
+
+/**
+ * The main job's target: locally a fresh stack started for the run (the data of earlier runs removed
+ * first, so the run's counts stand alone), with its topics and streams; on AWS the invoke URL and
+ * the bucket. Its `close()` lets the local sink copy what was acknowledged, then stops the stack.
+ */
+export async function openPipelineTarget(options: PipelineTargetOptions): Promise<RunTarget> {
+  const { config, log } = options;
+  if (config.target === 'local') await removeStackData(options.dataDir);
+  return openTarget(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, ...(options.kafka ? { stackKafka: options.kafka } : {}), log });
+}
+
+/** What the emulation sent: the summaries of both paths and this run's acknowledged offsets. */
+interface SentPosts {
+  batch: EmulationSummary;
+  stream?: EmulationSummary;
+  /** This run's acknowledged offsets: a bucket that already holds earlier runs' objects counts only these. */
+  ackedOffsets: AckedOffsets;
+}
+
+/** Creates the topics and streams, then sends the source's posts on the batch path (and the streaming one). */
+async function sendPosts(target: RunTarget, options: RunPipelineOptions): Promise<SentPosts> {
   const { config, source, log } = options;
-  if (config.target === 'local') {
-    await removeStackData(options.dataDir);
-  }
-  const targets = await openEmulationTargets(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, ...(options.kafka ? { stackKafka: options.kafka } : {}), log });
+  const targets = emulationTargets(target);
+  await ensureDestinations(targets);
+  const posts = options.posts ?? (await source.count());
+  const rate = pipelineRate(config.target, options.rate);
+  if (rate !== undefined) log.info(`sending ${rate} posts/s on each path (--rate to change)`);
+  const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log, ...(rate !== undefined ? { rate } : {}) };
+  const quarantineFile = (name: string) => createQuarantine(path.join(options.outDir, 'quarantine', name));
+  const progress = (label: string) => createProgress({ label, total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress });
+  const ackedOffsets = new AckedOffsets();
+  const batch = await emulateBatch({
+    ...common,
+    onAck: (ack) => ackedOffsets.add(ack),
+    transport: targets.batch,
+    quarantine: quarantineFile('emulation-batch.jsonl'),
+    progress: progress('batch  → REST proxy'),
+  });
+  const stream = options.stream
+    ? await emulateStream({ ...common, transport: targets.stream, quarantine: quarantineFile('emulation-stream.jsonl'), progress: progress('stream → Kinesis   ') })
+    : undefined;
+  return { batch, stream, ackedOffsets };
+}
+
+/**
+ * The offsets the sink must reach: the topics' end offsets (the REST proxy's); where none can be had
+ * on AWS, the highest offset this run had acknowledged in each partition.
+ */
+async function sinkEnds(target: RunTarget, ackedOffsets: AckedOffsets, log: Logger): Promise<{ offsets: EndOffsets }> {
+  const url = target.restProxy?.url ?? target.invokeUrl;
+  const asked = await inputEndOffsets({ kind: target.stack ? 'local-stack' : 'aws', restProxy: url ? { url } : { unavailable: 'no invoke URL' }, topics: target.names.topics });
+  if ('unavailable' in asked) log.warn(`${asked.unavailable}; waiting for the records this run acknowledged instead`);
+  return 'offsets' in asked ? asked : { offsets: ackedOffsets.ends() };
+}
+
+/** Locally, the streaming consumer reads the three streams into the streaming tables until they are idle. */
+async function consumeStreams(target: RunTarget, options: RunPipelineOptions): Promise<ConsumeSummary | undefined> {
+  if (!target.stack) return undefined;
+  options.log.info('consuming the three streams into the streaming tables ...');
+  return consumeStreamsUntilIdle({
+    kinesis: target.stack.kinesis,
+    database: streamDatabaseFile(options.dataDir),
+    names: { streams: target.names.streams, streamTables: options.config.names.streamTables },
+    quarantineFile: path.join(options.outDir, 'quarantine', 'streaming.jsonl'),
+    log: options.log,
+  });
+}
+
+/** Waits for the S3 sink, cleans what it holds, answers the nine questions, reconciles and writes the report. */
+async function cleanAndAnswer(target: RunTarget, options: RunPipelineOptions, sent: SentPosts & { ends: { offsets: EndOffsets }; streaming?: ConsumeSummary }): Promise<Omit<PipelineResult, 'elapsedMs'>> {
+  const { config, log } = options;
+  const { batch, stream, streaming, ackedOffsets } = sent;
+  // The consumer read every record of the streams: that count is what Kinesis held (read once).
+  const landedInKinesis: LandedCount[] | undefined = streaming ? TABLES.map((table) => ({ table, where: `kinesis://${target.names.streams[table]}`, records: streaming.tables[table].records })) : undefined;
+  log.info('waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...');
+  const db = await openDatabase();
   try {
-    log.info(`target: ${targets.description}`);
-    await ensureDestinations(targets);
-    const posts = options.posts ?? (await source.count());
-    const rate = pipelineRate(config.target, options.rate);
-    if (rate !== undefined) log.info(`sending ${rate} posts/s on each path (--rate to change)`);
-    const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log, ...(rate !== undefined ? { rate } : {}) };
-    // This run's acknowledged offsets: a bucket that already holds earlier runs' objects counts only these.
-    const ackedOffsets = new AckedOffsets();
-    const batch = await emulateBatch({
-      ...common,
-      onAck: (ack) => ackedOffsets.add(ack),
-      transport: targets.batch,
-      quarantine: createQuarantine(path.join(options.outDir, 'quarantine', 'emulation-batch.jsonl')),
-      progress: createProgress({ label: 'batch  → REST proxy', total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress }),
+    const cleaned = await runCleanStep({
+      connection: db.connection,
+      store: s3SinkStore(target.s3, target.bucket),
+      topics: target.names.topics,
+      ends: sent.ends,
+      cleanDir: path.join(options.outDir, 'clean'),
+      quarantineDir: path.join(options.outDir, 'quarantine'),
+      sinkWaitMs: target.stack ? DEFAULT_SINK_WAIT_MS : 10 * 60_000,
+      progress: options.progress,
+      log,
     });
-    const stream = options.stream
-      ? await emulateStream({
-        ...common,
-        transport: targets.stream,
-        quarantine: createQuarantine(path.join(options.outDir, 'quarantine', 'emulation-stream.jsonl')),
-        progress: createProgress({ label: 'stream → Kinesis   ', total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress }),
-      })
-      : undefined;
-
-    const s3 = targets.stack?.s3 ?? createS3Client({ region: config.aws.region });
-    const bucket = targets.stack?.bucket ?? config.names.bucket;
-    const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked])) as Record<TableKey, number>;
-    // The sink is complete against the topics' end offsets (the REST proxy's); where none can be had
-    // on AWS, against the highest offset this run had acknowledged in each partition.
-    const restProxyUrl = targets.stack ? targets.stack.endpoints.restProxy : config.aws.invokeUrl;
-    const asked = await inputEndOffsets({ kind: targets.stack ? 'local-stack' : 'aws', restProxy: restProxyUrl ? { url: restProxyUrl } : { unavailable: 'no invoke URL' }, topics: targets.names.topics });
-    if ('unavailable' in asked) log.warn(`${asked.unavailable}; waiting for the records this run acknowledged instead`);
-    const ends = 'offsets' in asked ? asked : { offsets: ackedOffsets.ends() };
-
-    let streaming: ConsumeSummary | undefined;
-    if (stream && targets.stack) {
-      log.info('consuming the three streams into the streaming tables ...');
-      streaming = await consumeStreamsUntilIdle({
-        kinesis: targets.stack.kinesis,
-        database: streamDatabaseFile(options.dataDir),
-        names: { streams: targets.names.streams, streamTables: config.names.streamTables },
-        quarantineFile: path.join(options.outDir, 'quarantine', 'streaming.jsonl'),
-        log,
-      });
-    }
-    // The consumer read every record of the streams: that count is what Kinesis held (read once).
-    const consumed = streaming;
-    const landedInKinesis: LandedCount[] | undefined = consumed ? TABLES.map((table) => ({ table, where: `kinesis://${targets.names.streams[table]}`, records: consumed.tables[table].records })) : undefined;
-
-    log.info('waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...');
-    const db = await openDatabase();
-    try {
-      const cleaned = await runCleanStep({
-        connection: db.connection,
-        store: s3SinkStore(s3, bucket),
-        topics: targets.names.topics,
-        ends,
-        cleanDir: path.join(options.outDir, 'clean'),
-        quarantineDir: path.join(options.outDir, 'quarantine'),
-        sinkWaitMs: targets.stack ? DEFAULT_SINK_WAIT_MS : 10 * 60_000,
-        progress: options.progress,
-        log,
-      });
-      const landedInS3: LandedCount[] = TABLES.map((table) => ({
-        table, where: `s3://${bucket}/topics/${targets.names.topics[table]}/`,
-        objects: cleaned.read.tables[table].objects,
-        records: ackedOffsets.landed(table, cleaned.coverage),
-      }));
-      const batchRows = summariseCleanStep(cleaned);
-      log.info('answering the nine questions ...');
-      const answers = await answerQuestions(db.connection);
-      const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
-      // Locally the stack is new, so the sink holds this run's records only; a bucket on AWS may hold
-      // earlier runs' too, so there this run's acknowledged records must all be in it and the batch
-      // step read at least those.
-      const fresh = Boolean(targets.stack);
-      const reconciled = TABLES.every((table) => {
-        const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
-        const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
-        const read = fresh ? row.records === inS3 : row.records >= inS3;
-        return acked[table] === inS3 && read && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
-      }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
-        if (!streaming || !stream) return true;
-        const t = streaming.tables[table];
-        const acked = stream.tables.find((s) => s.table === table)?.acked;
-        return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined && (streamingMatchesBatch?.[table] ?? false);
-      });
-      const report = await writeReport({
-        answers,
-        outDir: options.outDir,
-        summary: [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)],
-      });
-      await writeCleanRun(path.join(options.outDir, 'answers'), cleaned.run);
-      return {
-        emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
-        reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled, elapsedMs: performance.now() - started,
-      };
-    } finally {
-      db.close();
-    }
+    const batchRows = summariseCleanStep(cleaned);
+    log.info('answering the nine questions ...');
+    const answers = await answerQuestions(db.connection);
+    const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
+    const landedInS3: LandedCount[] = TABLES.map((table) => ({
+      table, where: `s3://${target.bucket}/topics/${target.names.topics[table]}/`,
+      objects: cleaned.read.tables[table].objects,
+      records: ackedOffsets.landed(table, cleaned.coverage),
+    }));
+    // Locally the stack is new, so the sink holds this run's records only; a bucket on AWS may hold
+    // earlier runs' too, so there this run's acknowledged records must all be in it and the batch
+    // step read at least those.
+    const reconciled = isReconciled({ fresh: Boolean(target.stack), batch, stream, landedInS3, batchRows, streaming, streamingMatchesBatch });
+    const summary: [string, string | number][] = [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)];
+    const report = await writeReport({ answers, outDir: options.outDir, summary });
+    await writeCleanRun(path.join(options.outDir, 'answers'), cleaned.run);
+    return {
+      emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
+      reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled,
+    };
   } finally {
-    await targets.close();
+    db.close();
   }
+}
+
+/** Every table: acked = in S3 = read from S3 = quarantined + cleaned + duplicates; streamed records = rows written + duplicates + invalid + quarantined. */
+function isReconciled(run: {
+  fresh: boolean; batch: EmulationSummary; stream?: EmulationSummary; landedInS3: LandedCount[]; batchRows: CleanBatchSummaryRow[];
+  streaming?: ConsumeSummary; streamingMatchesBatch?: Record<string, boolean>;
+}): boolean {
+  const { fresh, batch, stream, landedInS3, batchRows, streaming, streamingMatchesBatch } = run;
+  const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked])) as Record<TableKey, number>;
+  return TABLES.every((table) => {
+    const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
+    const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
+    const read = fresh ? row.records === inS3 : row.records >= inS3;
+    return acked[table] === inS3 && read && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
+  }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
+    if (!streaming || !stream) return true;
+    const t = streaming.tables[table];
+    const acked = stream.tables.find((s) => s.table === table)?.acked;
+    return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined && (streamingMatchesBatch?.[table] ?? false);
+  });
 }
 
 /** The (partition, offset) of every record the REST proxy acknowledged in this run, per table. */

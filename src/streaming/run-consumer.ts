@@ -4,10 +4,11 @@
  * consumes the three streams into the streaming tables and reports a line per stream every few
  * seconds, until `signal`, `durationMs` or `untilIdle`.
  */
-import { createKinesisClient } from '../clients';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { namesFor, projectPath, type Names, type PipelineConfig } from '../config';
 import { createLogger, type Logger } from '../log';
-import { connectLocalStack, DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
+import { DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
+import { openTarget } from '../target/open-target';
 import type { TableKey } from '../contract/tables';
 import { formatStreamStats, startStreamConsumer, STREAM_QUARANTINE_FILE, type ConsumeSummary, type StreamConsumerOptions } from './consume-streams';
 import { streamDatabaseFile } from './stream-tables';
@@ -45,24 +46,26 @@ interface ConsumerTarget {
 
 async function openConsumerTarget(options: RunStreamConsumerOptions, log: Logger): Promise<ConsumerTarget> {
   const { config } = options;
-  if (config.target === 'local') {
-    const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
-    const stack = await connectLocalStack(dataDir);
+  const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
+  // The consumer reads Kinesis through the SDK, on AWS too.
+  const target = await openTarget(config, { dataDir, streamVia: 'sdk' });
+  const kinesis = target.kinesis as KinesisClient;
+  if (target.stack) {
+    const { stack } = target;
     log.info(`local stack running from ${dataDir} (Kinesis ${stack.endpoints.kinesis}, user ${stack.userId})`);
     return {
-      kinesis: stack.kinesis,
+      kinesis,
       // A stack found running keeps its own user id, which names its streams and tables.
       names: { ...namesFor(stack.userId), ...stack.names, bucket: stack.bucket },
       database: options.database ?? streamDatabaseFile(dataDir),
-      close: () => stack.close(),
+      close: () => target.close(),
     };
   }
-  const kinesis = createKinesisClient({ region: config.aws.region });
   return {
     kinesis,
     names: config.names,
     database: options.database ?? projectPath('output', 'streaming.duckdb'),
-    close: async () => kinesis.destroy(),
+    close: () => target.close(),
   };
 }
 

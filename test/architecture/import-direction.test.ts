@@ -17,7 +17,7 @@ const SRC = path.join(ROOT, 'src');
 export const FLOOR = 'contract';
 /** The stages, earliest first: a stage may import the floor and the stages before it. */
 export const STAGES = [
-  'config', 'source', 'local-stack', 'emulation', 'cleaning', 'batch', 'streaming',
+  'config', 'source', 'local-stack', 'target', 'emulation', 'cleaning', 'batch', 'streaming',
   'analysis', 'charts', 'report', 'pipeline', 'orchestration', 'kit', 'doctor', 'notebook',
 ] as const;
 

@@ -15,7 +15,7 @@ import { DEFAULT_EMULATION_SEED } from '../../src/emulation/defaults';
 import { DEFAULT_FLUSH_SIZE } from '../../src/local-stack/defaults';
 import { createLogger } from '../../src/log';
 import { ANSWER_DIGEST_LINE } from '../../src/notebook/show-answer';
-import { runPipeline } from '../../src/pipeline/run-pipeline';
+import { openPipelineTarget, runPipeline } from '../../src/pipeline/run-pipeline';
 import { createRowSource } from '../../src/source/create-source';
 
 interface Cell { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[] }[] }
@@ -49,10 +49,12 @@ describe('notebook 04\'s committed answers equal npm start\'s answer files', { t
     const source = createRowSource(config);
     const outDir = path.join(work, 'output');
     try {
+      const log = createLogger('pipeline', () => undefined);
+      const target = await openPipelineTarget({ config, dataDir: path.join(work, 'stack'), flushSize: DEFAULT_FLUSH_SIZE, log });
       const result = await runPipeline({
-        config, source, dataDir: path.join(work, 'stack'), outDir, flushSize: DEFAULT_FLUSH_SIZE, stream: true,
-        seed: DEFAULT_EMULATION_SEED, progress: 'silent', log: createLogger('pipeline', () => undefined),
-      });
+        config, target, source, dataDir: path.join(work, 'stack'), outDir, stream: true,
+        seed: DEFAULT_EMULATION_SEED, progress: 'silent', log,
+      }).finally(() => target.close());
       assert.ok(result.reconciled, 'npm start\'s run reconciles');
     } finally {
       await source.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { AckedOffsets, AWS_DEFAULT_RATE, pipelineRate, reconciliationRows, runPipeline } from '../../src/pipeline/run-pipeline';
+import { AckedOffsets, AWS_DEFAULT_RATE, openPipelineTarget, pipelineRate, reconciliationRows, runPipeline } from '../../src/pipeline/run-pipeline';
 import { EmbeddedRowSource } from '../../src/source/embedded-source';
 
 /** The main job (`npm start`) end to end on the embedded local stack, small. */
@@ -14,18 +14,20 @@ test('the whole pipeline runs on the local stack and every record is accounted f
   const lines: string[] = [];
   try {
     const config = loadConfig({ credentialsDir: mkdtempSync(path.join(tmpdir(), 'pp-no-creds-')), env: { PP_USER_ID: `pl-${process.pid}` } });
+    const log = createLogger('test', (line) => lines.push(line));
+    const target = await openPipelineTarget({ config, dataDir: path.join(dir, 'stack'), flushSize: 50, log });
     const result = await runPipeline({
       config,
+      target,
       source: new EmbeddedRowSource({ rows: 1_000, seed: 42 }),
       posts: 800,
       dataDir: path.join(dir, 'stack'),
       outDir: path.join(dir, 'output'),
-      flushSize: 50,
       stream: true,
       seed: 7,
       progress: 'silent',
-      log: createLogger('test', (line) => lines.push(line)),
-    });
+      log,
+    }).finally(() => target.close());
     assert.ok(result.reconciled, JSON.stringify(reconciliationRows(result)));
     for (const row of reconciliationRows(result)) {
       assert.equal(row.emitted, 800);

@@ -1,6 +1,6 @@
 import { describeError, PipelineError, type ErrorCode } from '../../errors';
 import type { TopicBackend } from '../topic-backend';
-import { loadKafka } from './client';
+import { loadKafka, type KafkaModule } from './client';
 import { checkTopicSpec, validateTopicName, type AppendRecord, type CreateTopicOptions, type TopicInfo } from '../topic-store';
 
 /**
@@ -22,52 +22,130 @@ export interface KafkaTopicsOptions {
 const LOCAL_BROKERS = 1;
 
 export async function kafkaTopics(options: KafkaTopicsOptions): Promise<TopicBackend> {
-  const { Admin, ConfigResourceTypes, ConfigSources, ProduceAcks, Producer } = await loadKafka();
-  const clientId = options.clientId ?? 'local-stack-rest-proxy';
-  const common = { bootstrapBrokers: [options.bootstrap], timeout: 15_000, retries: 5, retryDelay: 200 };
-  const admin = new Admin({ clientId: `${clientId}-admin`, ...common });
-  const producer = new Producer({ clientId, ...common, idempotent: true, acks: ProduceAcks.ALL });
-  const defaultPartitions = options.defaultPartitions ?? 1;
-  const cluster = { defaultPartitions, brokers: LOCAL_BROKERS };
+  return new KafkaTopics(await loadKafka(), options);
+}
+
+/** The Apache Kafka `TopicBackend`: see `KafkaTopicsOptions`. */
+class KafkaTopics implements TopicBackend {
+  readonly kind = 'apache' as const;
+  readonly autoCreateTopics: boolean;
+  readonly brokers = LOCAL_BROKERS;
+  private readonly admin: InstanceType<KafkaModule['Admin']>;
+  private readonly producer: InstanceType<KafkaModule['Producer']>;
+  private readonly cluster: { defaultPartitions: number; brokers: number };
   // The idempotent producer numbers a partition's batches in order: one send per partition at a
   // time, appends that arrive meanwhile go together in the next send (as the embedded log's group commit).
-  const queues = new Map<string, PartitionQueue>();
+  private readonly queues = new Map<string, PartitionQueue>();
 
-  const exists = async (name: string): Promise<boolean> => (await call('listing topics', () => admin.listTopics())).includes(name);
+  constructor(private readonly kafka: KafkaModule, options: KafkaTopicsOptions) {
+    const clientId = options.clientId ?? 'local-stack-rest-proxy';
+    const common = { bootstrapBrokers: [options.bootstrap], timeout: 15_000, retries: 5, retryDelay: 200 };
+    this.admin = new kafka.Admin({ clientId: `${clientId}-admin`, ...common });
+    this.producer = new kafka.Producer({ clientId, ...common, idempotent: true, acks: kafka.ProduceAcks.ALL });
+    this.cluster = { defaultPartitions: options.defaultPartitions ?? 1, brokers: LOCAL_BROKERS };
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+  }
 
-  const getTopic = async (name: string): Promise<TopicInfo | undefined> => {
-    if (!(await exists(name))) return undefined;
-    const metadata = await call(`describing ${name}`, () => admin.metadata({ topics: [name], forceUpdate: true }));
+  async listTopics(): Promise<TopicInfo[]> {
+    const names = (await call('listing topics', () => this.admin.listTopics())).sort();
+    const infos = await Promise.all(names.map((name) => this.describeTopic(name)));
+    return infos.filter((info): info is TopicInfo => info !== undefined);
+  }
+
+  async getTopic(name: string): Promise<TopicInfo | undefined> {
+    validateTopicName(name);
+    return this.describeTopic(name);
+  }
+
+  async validateTopic(name: string, create: CreateTopicOptions = {}): Promise<TopicInfo> {
+    const info = checkTopicSpec(name, create, this.cluster);
+    if (await this.exists(name)) throw new PipelineError('TOPIC_EXISTS', `topic '${name}' already exists`);
+    return info;
+  }
+
+  async createTopic(name: string, create: CreateTopicOptions = {}): Promise<TopicInfo> {
+    const spec = await this.validateTopic(name, create);
+    await call(`creating ${name}`, () =>
+      this.admin.createTopics({ topics: [name], partitions: spec.partitions, replicas: spec.replicationFactor, configs: Object.entries(spec.configs).map(([key, value]) => ({ name: key, value })) }),
+    );
+    return (await this.describeTopic(name)) ?? spec;
+  }
+
+  async ensureTopic(name: string): Promise<TopicInfo> {
+    const found = await this.describeTopic(name);
+    if (found) return found;
+    try {
+      return await this.createTopic(name);
+    } catch (error) {
+      if (!(error instanceof PipelineError && error.code === 'TOPIC_EXISTS')) throw error;
+      const raced = await this.describeTopic(name);
+      if (!raced) throw error;
+      return raced;
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    if (!(await this.exists(name))) throw new PipelineError('TOPIC_NOT_FOUND', `topic '${name}' does not exist`);
+    await call(`deleting ${name}`, () => this.admin.deleteTopics({ topics: [name] }));
+  }
+
+  append(topic: string, partition: number, records: AppendRecord[]): Promise<number[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    const key = `${topic}\u0000${partition}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { topic, partition, waiting: [], sending: false };
+      this.queues.set(key, queue);
+    }
+    const current = queue;
+    return new Promise<number[]>((resolve, reject) => {
+      current.waiting.push({ records, resolve, reject });
+      if (!current.sending) {
+        current.sending = true;
+        void this.send(current);
+      }
+    });
+  }
+
+  async endOffset(topic: string, partition: number): Promise<number> {
+    const [listed] = await call(`reading the end offset of ${topic}-${partition}`, () =>
+      this.admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] }),
+    );
+    const offset = listed?.partitions.find((p) => p.partitionIndex === partition)?.offset;
+    if (offset === undefined) throw new PipelineError('PARTITION_NOT_FOUND', `partition ${partition} of '${topic}' does not exist`);
+    return Number(offset);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producer.close(), this.admin.close()]);
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    return (await call('listing topics', () => this.admin.listTopics())).includes(name);
+  }
+
+  /** A topic as the REST proxy shows it (its partitions, replicas and the configs set on it), or undefined. */
+  private async describeTopic(name: string): Promise<TopicInfo | undefined> {
+    if (!(await this.exists(name))) return undefined;
+    const metadata = await call(`describing ${name}`, () => this.admin.metadata({ topics: [name], forceUpdate: true }));
     const topic = metadata.topics.get(name);
     if (!topic) return undefined;
-    const [description] = await call(`reading the configs of ${name}`, () => admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }] }));
+    const { ConfigResourceTypes, ConfigSources } = this.kafka;
+    const [description] = await call(`reading the configs of ${name}`, () => this.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }] }));
     const configs: Record<string, string> = {};
     for (const config of description?.configs ?? []) {
       if (config.configSource === ConfigSources.TOPIC_CONFIG && typeof config.value === 'string') configs[config.name] = config.value;
     }
     return { name, partitions: topic.partitionsCount, replicationFactor: topic.partitions[0]?.replicas.length ?? 1, configs, topicId: topic.id, replicas: topic.partitions.map((p) => [p.leader, ...p.replicas.filter((r) => r !== p.leader)]) };
-  };
+  }
 
-  const validateTopic = async (name: string, create: CreateTopicOptions = {}): Promise<TopicInfo> => {
-    const info = checkTopicSpec(name, create, cluster);
-    if (await exists(name)) throw new PipelineError('TOPIC_EXISTS', `topic '${name}' already exists`);
-    return info;
-  };
-
-  const createTopic = async (name: string, create: CreateTopicOptions = {}): Promise<TopicInfo> => {
-    const spec = await validateTopic(name, create);
-    await call(`creating ${name}`, () =>
-      admin.createTopics({ topics: [name], partitions: spec.partitions, replicas: spec.replicationFactor, configs: Object.entries(spec.configs).map(([key, value]) => ({ name: key, value })) }),
-    );
-    return (await getTopic(name)) ?? spec;
-  };
-
-  const send = async (queue: PartitionQueue): Promise<void> => {
+  /** Sends what waits for one partition, a batch at a time, resolving each append with its offsets. */
+  private async send(queue: PartitionQueue): Promise<void> {
     while (queue.waiting.length > 0) {
       const batch = queue.waiting.splice(0);
       const messages = batch.flatMap((pending) => pending.records.map((record) => toMessage(queue.topic, queue.partition, record)));
       try {
-        const result = await producer.send({ messages });
+        const result = await this.producer.send({ messages });
         const base = result.offsets?.find((o) => o.topic === queue.topic && o.partition === queue.partition)?.offset;
         if (base === undefined) throw new PipelineError('KAFKA_REQUEST_FAILED', `Kafka acknowledged ${queue.topic}-${queue.partition} without an offset`, { retriable: true });
         let next = Number(base);
@@ -80,68 +158,7 @@ export async function kafkaTopics(options: KafkaTopicsOptions): Promise<TopicBac
       }
     }
     queue.sending = false;
-  };
-
-  return {
-    kind: 'apache',
-    autoCreateTopics: options.autoCreateTopics ?? true,
-    brokers: LOCAL_BROKERS,
-    listTopics: async () => {
-      const names = (await call('listing topics', () => admin.listTopics())).sort();
-      const infos = await Promise.all(names.map((name) => getTopic(name)));
-      return infos.filter((info): info is TopicInfo => info !== undefined);
-    },
-    getTopic: async (name) => {
-      validateTopicName(name);
-      return getTopic(name);
-    },
-    validateTopic,
-    createTopic,
-    ensureTopic: async (name) => {
-      const found = await getTopic(name);
-      if (found) return found;
-      try {
-        return await createTopic(name);
-      } catch (error) {
-        if (!(error instanceof PipelineError && error.code === 'TOPIC_EXISTS')) throw error;
-        const raced = await getTopic(name);
-        if (!raced) throw error;
-        return raced;
-      }
-    },
-    deleteTopic: async (name) => {
-      if (!(await exists(name))) throw new PipelineError('TOPIC_NOT_FOUND', `topic '${name}' does not exist`);
-      await call(`deleting ${name}`, () => admin.deleteTopics({ topics: [name] }));
-    },
-    append: (topic, partition, records) => {
-      if (records.length === 0) return Promise.resolve([]);
-      const key = `${topic}\u0000${partition}`;
-      let queue = queues.get(key);
-      if (!queue) {
-        queue = { topic, partition, waiting: [], sending: false };
-        queues.set(key, queue);
-      }
-      const current = queue;
-      return new Promise<number[]>((resolve, reject) => {
-        current.waiting.push({ records, resolve, reject });
-        if (!current.sending) {
-          current.sending = true;
-          void send(current);
-        }
-      });
-    },
-    endOffset: async (topic, partition) => {
-      const [listed] = await call(`reading the end offset of ${topic}-${partition}`, () =>
-        admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] }),
-      );
-      const offset = listed?.partitions.find((p) => p.partitionIndex === partition)?.offset;
-      if (offset === undefined) throw new PipelineError('PARTITION_NOT_FOUND', `partition ${partition} of '${topic}' does not exist`);
-      return Number(offset);
-    },
-    close: async () => {
-      await Promise.allSettled([producer.close(), admin.close()]);
-    },
-  };
+  }
 }
 
 interface PendingAppend {
