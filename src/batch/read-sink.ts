@@ -9,7 +9,6 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describeError, PipelineError } from '../errors';
 import { listTopicPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
 import { validateRecord } from '../contract/raw-records';
