@@ -176,7 +176,7 @@ function listingRequest(query: S3rverContext['query'], bucket: string, S3Error: 
   const maxKeysText = query['max-keys'];
   const maxKeys = maxKeysOf(maxKeysText, S3Error);
   const token = query['continuation-token'];
-  let startAfter = '';
+  let startAfter: string;
   if (v2) {
     if ('marker' in query) throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', { ArgumentName: 'marker' });
     if (token !== undefined) {
