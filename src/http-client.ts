@@ -2,8 +2,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { PipelineError, type ErrorCode } from './errors';
-import { isRetriableNetworkCode } from './retry';
+import { hasErrorCode, isRetriableNetworkCode, PipelineError, type ErrorCode } from './errors';
 
 /**
  * The pipeline's one HTTP client, on axios with keep-alive agents: the REST Proxy and API Gateway
@@ -146,7 +145,7 @@ export function networkCode(error: PipelineError): string {
 
 /** True for the errors `HttpClient.request` throws when no (whole) answer came back. */
 export function isNoAnswer(error: unknown): error is PipelineError {
-  return error instanceof PipelineError && (error.code === 'NETWORK_ERROR' || error.code === 'HTTP_TIMEOUT' || error.code === 'HTTP_ABORTED');
+  return hasErrorCode(error, 'NETWORK_ERROR', 'HTTP_TIMEOUT', 'HTTP_ABORTED');
 }
 
 /** What an HTTP status means for the records in the request. */
@@ -195,7 +194,7 @@ export function errorDetail(text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     if (body && typeof body === 'object') {
-      const code = body.error_code ?? body.__type ?? body.code;
+      const code = body.error_code ?? awsErrorType(body) ?? body.code;
       const message = body.message ?? body.Message ?? body.error;
       const parts = [code !== undefined ? `(${String(code)})` : '', message !== undefined ? String(message) : ''].filter(Boolean);
       if (parts.length) return parts.join(' ');
@@ -204,4 +203,15 @@ export function errorDetail(text: string): string {
     if (!(error instanceof SyntaxError)) throw error;
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * The AWS error name of a parsed answer body, `ResourceNotFoundException` from Kinesis'
+ * `{"__type":"com.amazonaws.kinesis...#ResourceNotFoundException"}` (as API Gateway's Kinesis
+ * proxy passes it on); undefined when the body has none. The one reader of `__type`.
+ */
+export function awsErrorType(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const type = (body as { __type?: unknown }).__type;
+  return typeof type === 'string' ? type.split('#').pop() : undefined;
 }

@@ -36,8 +36,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
-import { describeError, PipelineError } from '../errors';
-import { isRetriableNetworkCode, withRetry } from '../retry';
+import { describeError } from '../errors';
+import { withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import { RAW_KINDS, type RawKind, type RawTables } from '../contract/raw-records';
 import type { SinkObject } from '../contract/sink-object';
@@ -335,13 +335,6 @@ async function readRange(file: string, start: number, end: number): Promise<Buff
   }
 }
 
-/** Errors of a fetch worth another attempt: S3 said so, or the connection broke mid-body. */
-function isRetriableFetch(error: unknown): boolean {
-  if (error instanceof PipelineError) return error.retriable;
-  const code = (error as { code?: string }).code;
-  return isRetriableNetworkCode(code) || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-
 /**
  * Reads one table's objects into `<table>_raw` (replacing it): fetched and spooled by `concurrency`
  * workers, read by DuckDB a spool file at a time, checked, and the doubtful files read record by
@@ -424,7 +417,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, listing: Asy
         hand({ file, owned: false, objects: [{ object: current, start: 0, end: current.size, scan }] });
       } else {
         const spooled = await withRetry(async () => spool.append(current, await store.open(current.key), maxRecordBytes), {
-          retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
+          retries: 3, baseDelayMs: 200, maxDelayMs: 2_000,
         });
         scan = spooled.scan;
         if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) hand((await spool.finish()) as SpoolFile);

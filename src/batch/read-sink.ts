@@ -10,6 +10,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describeError, PipelineError } from '../errors';
+import { classifiedBody } from '../clients';
 import { listSinkObjectPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
 import { validateRecord } from '../contract/raw-records';
@@ -154,7 +155,7 @@ export async function getObjectStream(s3: S3Client, bucket: string, key: string)
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!response.Body) return Readable.from([]);
-    return response.Body as unknown as AsyncIterable<Uint8Array>;
+    return classifiedBody(response.Body as unknown as AsyncIterable<Uint8Array>);
   } catch (error) {
     throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
   }

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
-import { describeError } from '../errors';
-import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
+import { AwsError, classifyAwsErrorName } from '../clients';
+import { describeError, hasErrorCode, isUnreachableCode, type ErrorCode } from '../errors';
+import { awsErrorType, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
 import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
-import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams } from '../emulation/create-streams';
+import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams, waitForStatus } from '../emulation/create-streams';
 import { createTopics } from '../emulation/create-topics';
 import type { DoctorTarget } from './doctor-target';
 
@@ -206,12 +207,11 @@ async function findInSink(context: HopContext, topic: string, partition: number,
     const text = (await object.Body?.transformToString('utf8')) ?? '';
     return text.includes(context.marker) ? { found: true, key: candidate } : { found: false };
   } catch (error) {
-    const name = (error as { name?: string }).name ?? '';
-    if (name === 'NoSuchBucket') {
+    if (hasErrorCode(error, 'BUCKET_NOT_FOUND')) {
       return { error: failed(hop, `the bucket ${target.bucket} does not exist`, `create s3://${target.bucket} (or set bucket in credentials/aws.yaml); the connector's s3.bucket.name must be the same bucket`) };
     }
-    if (name === 'AccessDenied' || name === 'Forbidden' || name === 'AllAccessDisabled') {
-      return { error: failed(hop, `reading s3://${target.bucket} was refused (${name})`, `the laptop's IAM user may not read the bucket: attach iam/laptop-user-policy.json of npm run aws:kit (s3:ListBucket, s3:GetObject)`) };
+    if (error instanceof AwsError && error.code === 'AWS_ACCESS_DENIED') {
+      return { error: failed(hop, `reading s3://${target.bucket} was refused (${error.awsName})`, `the laptop's IAM user may not read the bucket: attach iam/laptop-user-policy.json of npm run aws:kit (s3:ListBucket, s3:GetObject)`) };
     }
     return { error: failed(hop, `reading s3://${target.bucket}/${prefix} failed: ${describeError(error)}`, target.kind === 'aws' ? 'check region in credentials/aws.yaml and your AWS keys (AWS_PROFILE or ~/.aws/credentials)' : 'restart the local stack (npm run stack)') };
   }
@@ -274,19 +274,20 @@ export async function checkSink(context: HopContext): Promise<HopResult> {
       : `the local stack's S3 sink is not copying ${topic}: its topics.regex must match it (${target.userId}.*); restart the stack (npm run stack)`);
 }
 
-function kinesisErrorType(answer: Answer): string | undefined {
-  const type = (answer.json as { __type?: unknown } | undefined)?.__type;
-  return typeof type === 'string' ? type.split('#').pop() : undefined;
+/** The code of a Kinesis error passed on by the gateway (its `__type`), as the SDK's middleware would classify it. */
+function kinesisErrorCode(answer: Answer): ErrorCode | undefined {
+  const type = awsErrorType(answer.json);
+  return type === undefined ? undefined : classifyAwsErrorName(type).code;
 }
 
 /** What a failed stream call means, and what to do. */
-function streamFailure(context: HopContext, stream: string, what: string, type: string | undefined, detail: string): HopResult {
+function streamFailure(context: HopContext, stream: string, what: string, code: ErrorCode | undefined, detail: string): HopResult {
   const hop: HopName = 'Kinesis streams';
   const { target } = context;
-  if (type === 'ResourceNotFoundException') {
+  if (code === 'STREAM_NOT_FOUND') {
     return failed(hop, `${stream} does not exist (${what})`, `create it: npm run create-topics, or Kinesis → Data streams → Create data stream ${stream} (1 shard, provisioned)`);
   }
-  if (type === 'AccessDeniedException' || /not authorized|AccessDenied/i.test(detail)) {
+  if (code === 'AWS_ACCESS_DENIED' || /not authorized|AccessDenied/i.test(detail)) {
     return failed(hop, `${what} on ${stream} was refused: ${detail}`, target.kinesis
       ? 'the laptop\'s IAM user may not use the stream: attach iam/laptop-user-policy.json of npm run aws:kit'
       : 'the IAM role of the Kinesis integration (credentials of the /streams routes) may not use the stream: attach iam/api-gateway-kinesis-role-policy.json of npm run aws:kit to it');
@@ -304,7 +305,7 @@ async function describeViaGateway(context: HopContext, stream: string): Promise<
   if (refusal) {
     return failed('Kinesis streams', `GET /streams/${stream} answered 403 ${refusal}: the API has no /streams routes`, 'import api-gateway/openapi.yaml of npm run aws:kit (the /streams routes to Kinesis), then Actions → Deploy API');
   }
-  const describedType = kinesisErrorType(described.answer);
+  const describedType = kinesisErrorCode(described.answer);
   if (described.answer.status !== 200 || describedType) return streamFailure(context, stream, 'DescribeStream', describedType, `${described.answer.status} ${short(described.answer.text)}`);
   const status = (described.answer.json as { StreamDescription?: { StreamStatus?: string } }).StreamDescription?.StreamStatus;
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
@@ -315,7 +316,7 @@ async function describeViaGateway(context: HopContext, stream: string): Promise<
 async function putViaGateway(context: HopContext, stream: string): Promise<HopResult | undefined> {
   const put = await send(context.gateway, 'PUT', `/streams/${encodeURIComponent(stream)}/record`, { StreamName: stream, Data: doctorRows(context.marker).pin, PartitionKey: context.marker });
   if (!put.ok) return streamFailure(context, stream, 'PUT /streams/{stream-name}/record', undefined, `no answer (${put.code})`);
-  const putType = kinesisErrorType(put.answer);
+  const putType = kinesisErrorCode(put.answer);
   const sequence = (put.answer.json as { SequenceNumber?: unknown } | undefined)?.SequenceNumber;
   if (put.answer.status !== 200 || putType || typeof sequence !== 'string') return streamFailure(context, stream, 'PutRecord', putType, `${put.answer.status} ${short(put.answer.text)}`);
   return undefined;
@@ -323,9 +324,8 @@ async function putViaGateway(context: HopContext, stream: string): Promise<HopRe
 
 /** A failed SDK call on `stream` as the hop's result; anything that is not an answer of Kinesis (or a socket error) is a bug here and rethrown. */
 function sdkFailure(context: HopContext, stream: string, what: string, error: unknown): HopResult {
-  const fromAws = (error as { $metadata?: unknown }).$metadata !== undefined || typeof (error as { code?: unknown }).code === 'string';
-  if (!fromAws) throw error;
-  return streamFailure(context, stream, what, (error as { name?: string }).name, describeError(error));
+  if (!(error instanceof AwsError)) throw error;
+  return streamFailure(context, stream, what, error.code, describeError(error));
 }
 
 function sdkClient(context: HopContext): KinesisClient {
@@ -369,9 +369,8 @@ async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<
   const stream = target.checkStream;
   const admin = viaSdk ? createSdkStreamAdmin(sdkClient(context)) : createGatewayStreamAdmin(context.gateway);
   try {
-    // No SDK waiter on the gateway path: one loop serves both.
-    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
-    while ((await admin.status(stream)) === 'DELETING' && Date.now() < deadline) await sleep(context.pollMs);
+    // No SDK waiter waits for a deletion to end before creating: the waiter engine over the admin's status serves both paths.
+    await waitForStatus(admin, stream, 'not-deleting', { timeoutMs: DOCTOR_STREAM_WAIT_MS, pollMs: context.pollMs });
     if (target.kind === 'aws') context.progress?.(`… creating ${stream} for the check and waiting until it is ACTIVE (Kinesis takes up to a minute)`);
     await createStreams(admin, [stream], { pollMs: context.pollMs, timeoutMs: DOCTOR_STREAM_WAIT_MS });
   } catch (error) {
@@ -385,8 +384,10 @@ async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<
   // stack stopped right after the check is not deleting still.
   if (!deleted) {
     if (target.kind === 'aws') context.progress?.(`… waiting until ${stream} is deleted`);
-    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
-    while ((await admin.status(stream)) !== undefined && Date.now() < deadline) await sleep(context.pollMs);
+    const wait = { timeoutMs: DOCTOR_STREAM_WAIT_MS, pollMs: context.pollMs };
+    await (admin.waitUntilGone ? admin.waitUntilGone(stream, wait) : waitForStatus(admin, stream, 'gone', wait)).catch((error: unknown) => {
+      if (!hasErrorCode(error, 'STREAM_NOT_ACTIVE')) throw error;
+    });
   }
   return failure ?? deleted;
 }
@@ -403,7 +404,7 @@ async function deleteStream(context: HopContext, stream: string, viaSdk: boolean
   }
   const deleted = await send(context.gateway, 'DELETE', `/streams/${encodeURIComponent(stream)}`);
   if (!deleted.ok) return streamFailure(context, stream, 'DELETE /streams/{stream-name}', undefined, `no answer (${deleted.code})`);
-  const type = kinesisErrorType(deleted.answer);
+  const type = kinesisErrorCode(deleted.answer);
   if (deleted.answer.status !== 200 || type) return streamFailure(context, stream, 'DeleteStream', type, `${deleted.answer.status} ${short(deleted.answer.text)}`);
   return undefined;
 }
@@ -444,7 +445,7 @@ export async function checkDatabase(context: HopContext): Promise<HopResult> {
     return { hop, status: 'ok', seen: `SELECT 1 answered by ${where}` };
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
+    if (isUnreachableCode(code)) {
       return failed(hop, `cannot connect to ${db.host}:${db.port} (${code})`, `check HOST and PORT in ${db.file}; on RDS the instance must be available and its security group must let your IP in on ${db.port}`);
     }
     if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {

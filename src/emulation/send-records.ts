@@ -6,7 +6,7 @@
  * handed over ends acknowledged, quarantined or failed in the ledger.
  */
 import { describeError, PipelineError } from '../errors';
-import { withRetry, isRetriableError, type RetryOptions } from '../retry';
+import { withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import type { Ledger } from './ledger';
 import { Semaphore } from './semaphore';
@@ -135,7 +135,7 @@ export class RecordSender {
         if (pending.length) {
           throw new PipelineError('RECORDS_FAILED', `${pending.length} of ${outcomes.length} records failed in ${destination}: ${again.reasons.join('; ')}`, { retriable: true });
         }
-      }, { ...retry, signal: hardStop, isRetriable: isRetriableError, onRetry: () => ledger.retried(table, pending.length) });
+      }, { ...retry, signal: hardStop, onRetry: () => ledger.retried(table, pending.length) });
     } catch (error) {
       await this.undelivered(table, pending, error);
     } finally {

@@ -10,6 +10,7 @@ import {
   type KinesisClient,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
+import { AwsError } from '../clients';
 import { PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { clientErrorAnswerer, closeOnce, HttpError as RestProxyHttpError, listenOn, readBody } from './http-util';
@@ -347,19 +348,16 @@ function toEntries(request: Record<string, unknown>): PutRecordsRequestEntry[] {
   });
 }
 
-/** Kinesis errors keep their `__type`; not-found becomes 404; no answer at all becomes 502. */
+/** Kinesis errors (classified by the client, `AwsError`) keep their `__type`; not-found becomes 404; no answer at all becomes 502. */
 function toHttpError(error: unknown): unknown {
-  if (error instanceof HttpError) return error;
-  const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  const status = failure.$metadata?.httpStatusCode;
-  const message = failure.message ?? String(error);
+  if (error instanceof HttpError || !(error instanceof AwsError)) return error;
+  const { status, awsName, message } = error;
   if (status === undefined) {
-    // The SDK marks its own failures (no connection, timeout) with $metadata; anything else is a bug here.
-    if (failure.$metadata === undefined && failure.code === undefined) return error;
-    return new HttpError(502, `Kinesis did not answer (${failure.code ?? message})`);
+    const socketCode = (error.cause as { code?: unknown } | undefined)?.code;
+    return new HttpError(502, `Kinesis did not answer (${typeof socketCode === 'string' ? socketCode : message})`);
   }
-  if (failure.name === 'ResourceNotFoundException') return new HttpError(404, message, failure.name);
-  if (status >= 500) return new HttpError(status, message, failure.name);
-  if (failure.name === 'ValidationException' || failure.name === 'InvalidArgumentException') return new HttpError(400, message, failure.name);
-  return new HttpError(status, message, failure.name);
+  if (error.code === 'STREAM_NOT_FOUND') return new HttpError(404, message, awsName);
+  if (status >= 500) return new HttpError(status, message, awsName);
+  if (error.code === 'AWS_REQUEST_INVALID') return new HttpError(400, message, awsName);
+  return new HttpError(status, message, awsName);
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { describeError, PipelineError } from '../errors';
+import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
 import { embeddedTopics, type TopicBackend } from './topic-backend';
@@ -299,7 +299,7 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
               const info = await store.createTopic(spec.name, settings);
               return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
             } catch (error) {
-              if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
+              if (hasErrorCode(error, 'TOPIC_EXISTS')) throw exists;
               throw error;
             }
           },

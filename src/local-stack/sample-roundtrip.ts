@@ -3,7 +3,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listObjects } from '../s3-list';
 import type { Names } from '../config';
-import { PipelineError } from '../errors';
+import { hasErrorCode, PipelineError } from '../errors';
 import { createHttpClient, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { PLACEHOLDERS } from '../contract/known-values';
@@ -226,7 +226,7 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await object.Body?.transformToString('utf8');
   } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (hasErrorCode(error, 'OBJECT_NOT_FOUND')) return undefined;
     throw error;
   }
 }

@@ -14,6 +14,7 @@ import { readableRow } from '../../src/emulation/serialise-row';
 import { PREVIEW_CHARS } from '../../src/quarantine';
 import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
+import { explainMysqlError } from '../../src/source/mysql-source';
 
 /** Asserts the run fails with an EmulationFailedError whose one-line message matches; returns its summary. */
 async function failedRun(run: Promise<EmulationSummary>, message: RegExp): Promise<EmulationSummary> {
@@ -310,7 +311,7 @@ describe('emulatePosts: pacing and stopping', () => {
     const postsAt = source.postsAt.bind(source);
     let calls = 0;
     source.postsAt = async (positions) => {
-      if (calls++ === 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      if (calls++ === 0) throw explainMysqlError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined); // as the MySQL source throws it
       return postsAt(positions);
     };
     const summary = await emulateBatch({ source, transport: fakeTransport(), names: NAMES, count: 5, retry: FAST_RETRY });

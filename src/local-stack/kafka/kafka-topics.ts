@@ -1,4 +1,4 @@
-import { describeError, PipelineError, type ErrorCode } from '../../errors';
+import { describeError, hasErrorCode, PipelineError, type ErrorCode } from '../../errors';
 import type { TopicBackend } from '../topic-backend';
 import { loadKafka } from './client';
 import { checkTopicSpec, validateTopicName, type AppendRecord, type CreateTopicOptions, type TopicInfo } from '../topic-store';
@@ -103,7 +103,7 @@ export async function kafkaTopics(options: KafkaTopicsOptions): Promise<TopicBac
       try {
         return await createTopic(name);
       } catch (error) {
-        if (!(error instanceof PipelineError && error.code === 'TOPIC_EXISTS')) throw error;
+        if (!hasErrorCode(error, 'TOPIC_EXISTS')) throw error;
         const raced = await getTopic(name);
         if (!raced) throw error;
         return raced;
