@@ -5,7 +5,8 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import { AwsError, classifyAwsErrorName } from '../clients';
 import { describeError, hasErrorCode, isUnreachableCode, type ErrorCode } from '../errors';
-import { awsErrorType, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
+import { awsErrorType, isNoAnswer, networkCode, readAnswer, type HttpClient, type HttpResponse } from '../http-client';
+import { z } from 'zod';
 import { TABLES, type GeoRow, type PinRow, type TableKey, type UserRow } from '../contract/tables';
 import { partitionPrefix, sinkObjectKey } from '../contract/sink-object';
 import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams, waitForStatus } from '../emulation/create-streams';
@@ -86,6 +87,17 @@ export interface Answer {
 
 type Sent = { ok: true; answer: Answer } | { ok: false; code: string };
 
+/** The parts of the answers the doctor reads; a body not of its schema reads as nothing. */
+const MESSAGE_ANSWER = z.looseObject({ message: z.unknown().optional() });
+const TOPICS_ANSWER = z.array(z.string());
+const REST_ERROR_ANSWER = z.looseObject({ error_code: z.unknown().optional() });
+const PRODUCE_ANSWER = z.looseObject({
+  offsets: z.array(z.looseObject({ partition: z.unknown().optional(), offset: z.unknown().optional(), error: z.unknown().optional(), error_code: z.unknown().optional() })).optional(),
+});
+const DESCRIBE_STREAM_ANSWER = z.looseObject({ StreamDescription: z.looseObject({ StreamStatus: z.string().optional() }).optional() });
+const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.unknown().optional() });
+const CLUSTER_ANSWER = z.looseObject({ state: z.unknown().optional() });
+
 /** One HTTP request; no answer at all comes back as its code (`ECONNREFUSED`, `HTTP_TIMEOUT`), anything else is rethrown. */
 async function send(http: HttpClient, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Sent> {
   let response: HttpResponse;
@@ -96,14 +108,7 @@ async function send(http: HttpClient, method: string, path: string, body?: unkno
     throw error;
   }
   const { text } = response;
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    json = undefined;
-  }
-  return { ok: true, answer: { status: response.status, text, json } };
+  return { ok: true, answer: { status: response.status, text, json: readAnswer(text, z.unknown()) } };
 }
 
 function short(text: string, max = 120): string {
@@ -113,7 +118,7 @@ function short(text: string, max = 120): string {
 
 /** API Gateway's answer for a route or stage it does not have. */
 function gatewayRefusal(answer: Answer): string | undefined {
-  const message = (answer.json as { message?: unknown } | undefined)?.message;
+  const message = readAnswer(answer.text, MESSAGE_ANSWER)?.message;
   if (answer.status === 403 && (message === 'Missing Authentication Token' || message === 'Forbidden')) return message;
   return undefined;
 }
@@ -152,11 +157,12 @@ export async function checkTopics(context: HopContext): Promise<HopResult> {
     ? 'the REST proxy on the EC2 client is not running: start it with `./kafka-rest-start /home/ec2-user/confluent-7.2.0/etc/kafka-rest/kafka-rest.properties`, and check that the {proxy+} integration points at http://<EC2 public DNS>:8082/{proxy} and port 8082 is open in the instance\'s security group'
     : 'the local stack\'s REST proxy is not answering: restart it with npm run stack';
   if (answer.status >= 500) return failed(hop, `GET /topics through the gateway answered ${answer.status} ${short(answer.text)}`, restProxyFix);
-  if (answer.status !== 200 || !Array.isArray(answer.json) || !answer.json.every((t) => typeof t === 'string')) {
+  const topics = readAnswer(answer.text, TOPICS_ANSWER);
+  if (answer.status !== 200 || !topics) {
     return failed(hop, `GET /topics answered ${answer.status} ${short(answer.text)}, not the REST proxy's list of topics`,
       target.kind === 'aws' ? 'the {proxy+} integration does not point at the REST proxy: its endpoint URL must be http://<EC2 public DNS>:8082/{proxy}' : restProxyFix);
   }
-  const listed = new Set(answer.json as string[]);
+  const listed = new Set(topics);
   const wanted = TABLES.map((table) => target.topics[table]);
   const missing = wanted.filter((topic) => !listed.has(topic));
   if (missing.length) {
@@ -221,7 +227,7 @@ async function findInSink(context: HopContext, topic: string, partition: number,
 async function postMarked(context: HopContext, topic: string): Promise<Sent> {
   const post = () => send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, V2_JSON);
   const sent = await post();
-  if (!sent.ok || sent.answer.status !== 404 || (sent.answer.json as { error_code?: unknown } | undefined)?.error_code !== 40401) return sent;
+  if (!sent.ok || sent.answer.status !== 404 || readAnswer(sent.answer.text, REST_ERROR_ANSWER)?.error_code !== 40401) return sent;
   await createTopics(context.gateway, [topic], { replicationFactor: context.target.kind === 'aws' ? 3 : 1 });
   return post();
 }
@@ -246,7 +252,7 @@ export async function checkSink(context: HopContext): Promise<HopResult> {
   }
   if (!sent.ok) return failed(hop, `posting to ${topic} got no answer (${sent.code})`, 'run npm run doctor again; if it persists, the REST proxy on the EC2 client stopped');
   const { answer } = sent;
-  const entry = (answer.json as { offsets?: { partition?: unknown; offset?: unknown; error?: unknown; error_code?: unknown }[] } | undefined)?.offsets?.[0];
+  const entry = readAnswer(answer.text, PRODUCE_ANSWER)?.offsets?.[0];
   if (answer.status !== 200 || !entry) {
     return failed(hop, `posting the test record to ${topic} answered ${answer.status} ${short(answer.text)}`,
       answer.status >= 500 ? 'the REST proxy on the EC2 client could not reach MSK: check bootstrap.servers and the client.sasl.* lines of kafka-rest.properties (npm run aws:kit)' : `the REST proxy refused the record: check the topic ${topic} exists (npm run create-topics)`);
@@ -307,7 +313,7 @@ async function describeViaGateway(context: HopContext, stream: string): Promise<
   }
   const describedType = kinesisErrorCode(described.answer);
   if (described.answer.status !== 200 || describedType) return streamFailure(context, stream, 'DescribeStream', describedType, `${described.answer.status} ${short(described.answer.text)}`);
-  const status = (described.answer.json as { StreamDescription?: { StreamStatus?: string } }).StreamDescription?.StreamStatus;
+  const status = readAnswer(described.answer.text, DESCRIBE_STREAM_ANSWER)?.StreamDescription?.StreamStatus;
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
   return undefined;
 }
@@ -317,7 +323,7 @@ async function putViaGateway(context: HopContext, stream: string): Promise<HopRe
   const put = await send(context.gateway, 'PUT', `/streams/${encodeURIComponent(stream)}/record`, { StreamName: stream, Data: doctorRows(context.marker).pin, PartitionKey: context.marker });
   if (!put.ok) return streamFailure(context, stream, 'PUT /streams/{stream-name}/record', undefined, `no answer (${put.code})`);
   const putType = kinesisErrorCode(put.answer);
-  const sequence = (put.answer.json as { SequenceNumber?: unknown } | undefined)?.SequenceNumber;
+  const sequence = readAnswer(put.answer.text, PUT_RECORD_ANSWER)?.SequenceNumber;
   if (put.answer.status !== 200 || putType || typeof sequence !== 'string') return streamFailure(context, stream, 'PutRecord', putType, `${put.answer.status} ${short(put.answer.text)}`);
   return undefined;
 }
@@ -477,7 +483,7 @@ export async function checkDatabricks(context: HopContext): Promise<HopResult> {
     return failed(hop, `${dbx.host} has no cluster ${dbx.clusterId} (${answer.status} ${short(answer.text)})`, 'set cluster_id in credentials/databricks.yaml to the id of your cluster (Compute → your cluster → the id in its URL)');
   }
   if (answer.status !== 200) return failed(hop, `GET ${path} answered ${answer.status} ${short(answer.text)}`, 'check host in credentials/databricks.yaml: the workspace URL');
-  const state = (answer.json as { state?: unknown } | undefined)?.state;
+  const state = readAnswer(answer.text, CLUSTER_ANSWER)?.state;
   return { hop, status: 'ok', seen: dbx.clusterId ? `${dbx.host} accepted the token; cluster ${dbx.clusterId} is ${typeof state === 'string' ? state : 'there'}` : `${dbx.host} accepted the token (jobs/list)` };
 }
 

@@ -5,7 +5,8 @@ import { PipelineError } from '../errors';
 import { createStream, streamStatus, waitUntilActive, waitUntilGone, type StreamWait } from '../kinesis-streams';
 import { withRetry, type RetryOptions } from '../retry';
 import type { SetupResult } from './create-topics';
-import { awsErrorType, statusError, type HttpClient } from '../http-client';
+import { awsErrorType, parseAnswer, readAnswer, statusError, type HttpClient } from '../http-client';
+import { z } from 'zod';
 import { sdkError } from './kinesis-transport';
 
 /** Creating, describing and waiting for a stream, through the SDK or API Gateway's Kinesis routes. */
@@ -36,19 +37,18 @@ export function createSdkStreamAdmin(client: KinesisClient): StreamAdmin {
   };
 }
 
+/** Kinesis' DescribeStream (or DescribeStreamSummary) answer, as far as the status goes. */
+const DESCRIBE_STREAM_ANSWER = z.looseObject({
+  StreamDescription: z.looseObject({ StreamStatus: z.string().optional() }).optional(),
+  StreamDescriptionSummary: z.looseObject({ StreamStatus: z.string().optional() }).optional(),
+});
+
 /**
  * Stream admin through API Gateway (PIPELINE_SPEC.md §2): `POST /streams/<s>` with
  * `{"ShardCount": n}` creates, `GET /streams/<s>` describes (Kinesis' DescribeStream answer).
  */
 export function createGatewayStreamAdmin(http: HttpClient): StreamAdmin {
-  const errorType = (text: string) => {
-    try {
-      return awsErrorType(JSON.parse(text));
-    } catch (error) {
-      if (error instanceof SyntaxError) return undefined;
-      throw error;
-    }
-  };
+  const errorType = (text: string) => awsErrorType(readAnswer(text, z.unknown()));
   return {
     description: `Kinesis via API Gateway ${http.baseUrl}`,
     async create(stream, shards) {
@@ -65,7 +65,7 @@ export function createGatewayStreamAdmin(http: HttpClient): StreamAdmin {
       const type = errorType(response.text);
       if (type === 'ResourceNotFoundException' || response.status === 404) return undefined;
       if (response.status < 200 || response.status > 299 || type) throw statusError(response, `GET ${http.baseUrl}${path}`);
-      const body = JSON.parse(response.text) as { StreamDescription?: { StreamStatus?: string }; StreamDescriptionSummary?: { StreamStatus?: string } };
+      const body = parseAnswer(response.text, DESCRIBE_STREAM_ANSWER, `GET ${http.baseUrl}${path}`);
       return body.StreamDescription?.StreamStatus ?? body.StreamDescriptionSummary?.StreamStatus;
     },
   };

@@ -1,7 +1,8 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { hasErrorCode, PipelineError } from '../errors';
 import { AwsError, classifyAwsErrorName } from '../clients';
-import { awsErrorType, classifyStatus, errorDetail, HttpStatusError, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import { awsErrorType, classifyStatus, errorDetail, HttpStatusError, parseAnswer, readAnswer, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import { z } from 'zod';
 import { MIB, protocolError, type OutgoingRecord, type RecordOutcome, type StreamTransport, type TransportLimits } from './transport';
 
 /** PIPELINE_SPEC.md §8: 500 records and 5 MiB per PutRecords, 1 MiB per record (data + key). */
@@ -119,12 +120,10 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
     const path = streamPath(stream, route);
     const what = `${description} PUT ${path}`;
     const response = await options.http.request('PUT', path, { body, headers: { 'Content-Type': 'application/json' }, signal });
-    const parsed = parseJson(response.text);
-    const awsError = awsErrorType(parsed);
+    const awsError = awsErrorType(readAnswer(response.text, z.unknown()));
     if (awsError) throw gatewayKinesisError(awsError, response.status, `${what}: ${errorDetail(response.text)}`);
     if (response.status < 200 || response.status > 299) throw statusError(response, what, HINT_MISSING_STREAM);
-    if (parsed === undefined) throw protocolError(what, `not JSON: ${response.text.slice(0, 80)}`);
-    return { parsed, what };
+    return { text: response.text, what };
   };
   return {
     path: 'stream',
@@ -133,10 +132,13 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
     recordBytes: kinesisRecordBytes,
     async send(stream, records, signal) {
       if (route === 'records') {
-        const { parsed, what } = await put(stream, gatewayRecordsBody(records), signal);
-        return readPutRecordsEntries((parsed as { Records?: PutRecordsResultEntry[] }).Records, records.length, what);
+        const { text, what } = await put(stream, gatewayRecordsBody(records), signal);
+        return readPutRecordsEntries(parseAnswer(text, PUT_RECORDS_ANSWER, what).Records, records.length, what);
       }
-      const settled = await Promise.allSettled(records.map((record) => put(stream, gatewayRecordBody(stream, record), signal)));
+      const settled = await Promise.allSettled(records.map(async (record) => {
+        const { text, what } = await put(stream, gatewayRecordBody(stream, record), signal);
+        return parseAnswer(text, PUT_RECORD_ANSWER, what);
+      }));
       const fatal = settled.find((s) => s.status === 'rejected' && !isPerRecordError(s.reason));
       if (fatal?.status === 'rejected') throw fatal.reason;
       return settled.map((s): RecordOutcome => {
@@ -144,7 +146,7 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
           const error = s.reason as PipelineError;
           return { ok: false, retriable: error.retriable, reason: error.message };
         }
-        const entry = s.value.parsed as { SequenceNumber?: string; ShardId?: string };
+        const entry = s.value;
         return entry.SequenceNumber ? { ok: true, sequenceNumber: entry.SequenceNumber, shardId: entry.ShardId } : { ok: false, retriable: true, reason: 'answer has no SequenceNumber' };
       });
     },
@@ -157,15 +159,18 @@ function isPerRecordError(error: unknown): boolean {
   return hasErrorCode(error, RECORDS_REJECTED) || (error instanceof PipelineError && error.retriable);
 }
 
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
+/** Kinesis' PutRecord answer: the record's sequence number and shard. */
+const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.string().optional(), ShardId: z.string().optional() });
+
+/** Kinesis' PutRecords answer: one entry per record, a sequence number or an error code. */
+const PUT_RECORDS_ANSWER = z.looseObject({
+  Records: z.array(z.looseObject({
+    SequenceNumber: z.string().optional(),
+    ShardId: z.string().optional(),
+    ErrorCode: z.string().optional(),
+    ErrorMessage: z.string().optional(),
+  })).optional(),
+});
 
 /** A Kinesis error passed on by the gateway: retriable when the status or the name says so, rejecting the records when the request body was refused. */
 function gatewayKinesisError(name: string, status: number, message: string): PipelineError {
