@@ -4,7 +4,8 @@
  * for the local servers, routing by a router (no `const [a, b, c] = segments`), one retry predicate
  * (`error.retriable`, so `withRetry` takes none), HTTP answers parsed and checked by the HTTP
  * client alone, Kinesis' `__type` read in one place, the socket error codes listed in one place,
- * AWS errors matched by name in the SDK boundary only, no paging or poll-until-ACTIVE loop by hand.
+ * AWS errors matched by name in the SDK boundary only, no paging or poll-until-ACTIVE loop by hand,
+ * and no semaphore, atomic write, pid lock file or Levenshtein table written by hand.
  * Comments are left out of every check (the printer drops them), so a doc line may name anything.
  */
 import assert from 'node:assert/strict';
@@ -84,4 +85,13 @@ test("streams are listed and waited for by the SDK's paginator and waiters, not 
   assert.deepEqual(matches(/ExclusiveStartStreamName/), []);
   assert.deepEqual(matches(/while\s*\([^)]*'ACTIVE'/), []);
   assert.deepEqual(matches(/StreamStatus === 'ACTIVE'\)\s*break/), []);
+});
+
+test('kept libraries instead of hand-written ones: no semaphore, atomic write, pid lock or Levenshtein by hand', () => {
+  assert.deepEqual(matches(/class Semaphore\b/), []);
+  assert.deepEqual(filesMatching(/from ["']p-limit["']/), ['emulation/send-records.ts']);
+  assert.deepEqual(filesMatching(/from ["']write-file-atomic["']/), ['local-stack/topic-store.ts']);
+  assert.deepEqual(matches(/\.tmp-\$\{process\.pid\}/), []);
+  assert.deepEqual(matches(/\$\{process\.pid\}\\n/), [], 'no lock file holding a pid');
+  assert.deepEqual(matches(/previous\[j - 1\]/), [], 'no Levenshtein table by hand');
 });

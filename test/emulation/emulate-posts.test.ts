@@ -33,6 +33,24 @@ async function failedRun(run: Promise<EmulationSummary>, message: RegExp): Promi
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5 };
 
 describe('emulatePosts: accounting', () => {
+  test('at most `concurrency` requests are in flight at once (the semaphore test, now of p-limit in the sender)', async () => {
+    const transport = fakeTransport({ delayMs: 5 });
+    let active = 0;
+    let most = 0;
+    const send = transport.send.bind(transport);
+    transport.send = async (destination, records, signal) => {
+      most = Math.max(most, ++active);
+      try {
+        return await send(destination, records, signal);
+      } finally {
+        active -= 1;
+      }
+    };
+    const summary = await emulateBatch({ source: fakeSource(100), transport, names: NAMES, count: 200, batchSize: 10, concurrency: 2 });
+    assert.ok(summary.ok);
+    assert.equal(most, 2, 'two requests in flight at most, and two at times');
+  });
+
   test('sends count posts as three records each, in batches, and reconciles', async () => {
     const transport = fakeTransport();
     const summary = await emulateBatch({ source: fakeSource(100), transport, names: NAMES, count: 1_234, batchSize: 200, concurrency: 3 });
