@@ -1,6 +1,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { isRetriableNetworkCode, PipelineError, type ErrorCode } from './errors';
 
 export interface AwsClientOptions {
@@ -28,14 +29,7 @@ export function createS3Client(options: AwsClientOptions): S3Client {
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 }),
   });
-  // The SDK middleware that throws every failure of a call as `classifyAwsError` says, after the SDK's own retries.
-  client.middlewareStack.add((next) => async (args) => {
-    try {
-      return await next(args);
-    } catch (error) {
-      throw classifyAwsError(error);
-    }
-  }, CLASSIFY_ERRORS_STEP);
+  classifyErrorsOf(client.middlewareStack);
   return client;
 }
 
@@ -47,14 +41,7 @@ export function createKinesisClient(options: AwsClientOptions): KinesisClient {
     ...(options.endpoint ? { endpoint: options.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
   });
-  // The SDK middleware that throws every failure of a call as `classifyAwsError` says, after the SDK's own retries.
-  client.middlewareStack.add((next) => async (args) => {
-    try {
-      return await next(args);
-    } catch (error) {
-      throw classifyAwsError(error);
-    }
-  }, CLASSIFY_ERRORS_STEP);
+  classifyErrorsOf(client.middlewareStack);
   return client;
 }
 
@@ -124,6 +111,17 @@ export function classifyAwsError(error: unknown): unknown {
   // A 429 or 5xx is worth another try whatever its name says.
   if (status === 429 || (status !== undefined && status >= 500)) retriable = true;
   return new AwsError(code, error.name, error.message, { retriable, status, cause: error });
+}
+
+/** Adds the SDK middleware that throws every failure of a call as `classifyAwsError` says, after the SDK's own retries. */
+function classifyErrorsOf<Input extends object, Output extends MetadataBearer>(stack: MiddlewareStack<Input, Output>): void {
+  stack.add((next: InitializeHandler<Input, Output>) => async (args: InitializeHandlerArguments<Input>) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      throw classifyAwsError(error);
+    }
+  }, CLASSIFY_ERRORS_STEP);
 }
 
 /** First step of the stack, so the SDK's own retries (in `finalizeRequest`) are over when it classifies. */
