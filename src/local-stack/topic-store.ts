@@ -474,14 +474,17 @@ export class TopicStore {
   }
 
   /**
-   * Takes the folder's lock with proper-lockfile (kept, maintained; it refreshes the lock and sees
-   * a stale one left by a killed process), or fails with one line when another process holds it.
+   * Takes the folder's lock with proper-lockfile (kept, maintained; it refreshes the lock every
+   * second and sees a lock left by a killed process as stale after 5 s), or fails with one line when
+   * another process holds it. Tries for 7 s, so a store reopened right after a kill -9 waits for
+   * the dead process' lock to go stale instead of failing.
    */
   private async takeLock(): Promise<void> {
     const lockFile = path.join(this.dir, LOCK_FILE);
     try {
       this.releaseLock = await lockfile.lock(this.dir, {
-        lockfilePath: lockFile, stale: 10_000, update: 2_000, realpath: false,
+        lockfilePath: lockFile, stale: 5_000, update: 1_000, realpath: false,
+        retries: { retries: 7, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
         // A refresh that failed (the folder was removed under a running store) is said, not thrown from a timer.
         onCompromised: (error) => this.logger.warn(`the lock ${lockFile} was lost: ${describeError(error)}`),
       });
