@@ -1,6 +1,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { isRetriableNetworkCode, PipelineError, type ErrorCode } from './errors';
 
 export interface AwsClientOptions {
   region: string;
@@ -22,35 +24,117 @@ function quietNodeVersionWarning(): void {
 /** S3 client; path-style addressing against a local endpoint (s3rver has no virtual hosts). */
 export function createS3Client(options: AwsClientOptions): S3Client {
   quietNodeVersionWarning();
-  return new S3Client({
+  const client = new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 }),
   });
+  classifyErrorsOf(client.middlewareStack);
+  return client;
 }
 
 /** Kinesis client over HTTP/1.1 (`NodeHttpHandler`); the default HTTP/2 handler fails on plain http. */
 export function createKinesisClient(options: AwsClientOptions): KinesisClient {
   quietNodeVersionWarning();
-  return new KinesisClient({
+  const client = new KinesisClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
   });
+  classifyErrorsOf(client.middlewareStack);
+  return client;
 }
 
-/** Kinesis error names (whole call or per record) that a later retry can get past. */
-const RETRIABLE_KINESIS_ERRORS = new Set([
-  'ProvisionedThroughputExceededException', 'InternalFailure', 'InternalFailureException', 'ServiceUnavailable', 'ServiceUnavailableException',
-  'LimitExceededException', 'ThrottlingException', 'Throttling', 'KMSThrottlingException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
-]);
+/**
+ * An AWS SDK failure as the pipeline's error: its code and `retriable` say what it means, whatever
+ * the service called it. `name` stays the SDK's (`ResourceNotFoundException`), so the SDK's own
+ * waiters and paginators, which match on it, still recognise it; the pipeline matches on `code`.
+ */
+export class AwsError extends PipelineError {
+  /** The SDK's name of the error, e.g. `ProvisionedThroughputExceededException`, as Kinesis' `__type` would say it. */
+  readonly awsName: string;
+  /** The HTTP status of AWS' answer, when there was one. */
+  readonly status: number | undefined;
 
-/** Kinesis error names that mean the request body itself was refused (a record too large, a bad key). */
-const REJECTING_KINESIS_ERRORS = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
+  constructor(code: ErrorCode, awsName: string, message: string, options: { retriable: boolean; status: number | undefined; cause: unknown }) {
+    super(code, message, options);
+    this.name = awsName;
+    this.awsName = awsName;
+    this.status = options.status;
+  }
+}
 
-/** Classifies a Kinesis error name: retriable, rejecting the records, or fatal (missing stream, no permission). */
-export function classifyKinesisError(name: string): 'retriable' | 'rejected' | 'fatal' {
-  if (RETRIABLE_KINESIS_ERRORS.has(name)) return 'retriable';
-  if (REJECTING_KINESIS_ERRORS.has(name)) return 'rejected';
-  return 'fatal';
+/** What each named AWS error (whole call, or a PutRecords entry's `ErrorCode`) means: a code, and whether a later try can get past it. */
+const NAMED_AWS_ERRORS: Record<string, [ErrorCode, boolean]> = {
+  ProvisionedThroughputExceededException: ['AWS_THROTTLED', true], LimitExceededException: ['AWS_THROTTLED', true],
+  ThrottlingException: ['AWS_THROTTLED', true], Throttling: ['AWS_THROTTLED', true], KMSThrottlingException: ['AWS_THROTTLED', true],
+  SlowDown: ['AWS_THROTTLED', true],
+  InternalFailure: ['AWS_UNAVAILABLE', true], InternalFailureException: ['AWS_UNAVAILABLE', true], InternalError: ['AWS_UNAVAILABLE', true],
+  ServiceUnavailable: ['AWS_UNAVAILABLE', true], ServiceUnavailableException: ['AWS_UNAVAILABLE', true],
+  RequestTimeout: ['HTTP_TIMEOUT', true], RequestTimeoutException: ['HTTP_TIMEOUT', true], TimeoutError: ['HTTP_TIMEOUT', true],
+  ValidationException: ['AWS_REQUEST_INVALID', false], InvalidArgumentException: ['AWS_REQUEST_INVALID', false],
+  SerializationException: ['AWS_REQUEST_INVALID', false],
+  ResourceNotFoundException: ['STREAM_NOT_FOUND', false], ResourceInUseException: ['STREAM_EXISTS', false],
+  ExpiredIteratorException: ['ITERATOR_EXPIRED', false],
+  NoSuchKey: ['OBJECT_NOT_FOUND', false], NotFound: ['OBJECT_NOT_FOUND', false], NoSuchBucket: ['BUCKET_NOT_FOUND', false],
+  AccessDenied: ['AWS_ACCESS_DENIED', false], AccessDeniedException: ['AWS_ACCESS_DENIED', false], Forbidden: ['AWS_ACCESS_DENIED', false],
+  AllAccessDisabled: ['AWS_ACCESS_DENIED', false], KMSAccessDeniedException: ['AWS_ACCESS_DENIED', false],
+};
+
+/** The code and retriability of a named AWS error (a PutRecords entry's `ErrorCode` included); unknown names are not retriable. */
+export function classifyAwsErrorName(name: string): { code: ErrorCode; retriable: boolean } {
+  const [code, retriable] = NAMED_AWS_ERRORS[name] ?? ['AWS_CALL_FAILED', false];
+  return { code, retriable };
+}
+
+/**
+ * Classifies what an AWS SDK call threw, where it enters the pipeline (the clients' middleware):
+ * a socket failure, a throttled or failing service (429, 5xx) and the named errors above each get
+ * their code and `retriable`; an abort and anything already classified pass unchanged.
+ */
+export function classifyAwsError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof PipelineError || error.name === 'AbortError') return error;
+  const failure = error as Error & { code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = failure.$metadata?.httpStatusCode;
+  const networkCode = typeof failure.code === 'string' ? failure.code : undefined;
+  const named = NAMED_AWS_ERRORS[error.name];
+  // Neither an answer of AWS nor a socket failure (a bug, a client-side check): not ours to classify.
+  if (!named && failure.$metadata === undefined && networkCode === undefined) return error;
+  let code: ErrorCode;
+  let retriable: boolean;
+  if (named) [code, retriable] = named;
+  else if (status === 429) [code, retriable] = ['AWS_THROTTLED', true];
+  else if (status !== undefined && status >= 500) [code, retriable] = ['AWS_UNAVAILABLE', true];
+  else if (isRetriableNetworkCode(networkCode)) [code, retriable] = ['NETWORK_ERROR', true];
+  else if (status === 404) [code, retriable] = ['OBJECT_NOT_FOUND', false];
+  else [code, retriable] = [networkCode && status === undefined ? 'NETWORK_ERROR' : 'AWS_CALL_FAILED', Boolean(failure.$retryable)];
+  // A 429 or 5xx is worth another try whatever its name says.
+  if (status === 429 || (status !== undefined && status >= 500)) retriable = true;
+  return new AwsError(code, error.name, error.message, { retriable, status, cause: error });
+}
+
+/** Adds the SDK middleware that throws every failure of a call as `classifyAwsError` says, after the SDK's own retries. */
+function classifyErrorsOf<Input extends object, Output extends MetadataBearer>(stack: MiddlewareStack<Input, Output>): void {
+  stack.add((next: InitializeHandler<Input, Output>) => async (args: InitializeHandlerArguments<Input>) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      throw classifyAwsError(error);
+    }
+  }, CLASSIFY_ERRORS_STEP);
+}
+
+/** First step of the stack, so the SDK's own retries (in `finalizeRequest`) are over when it classifies. */
+const CLASSIFY_ERRORS_STEP = { step: 'initialize', priority: 'high', name: 'classifyPipelineErrors' } as const;
+
+/**
+ * An object's body whose read errors (a connection reset mid-body, a premature close) are
+ * classified too: they happen after the call returned, outside the middleware.
+ */
+export async function* classifiedBody(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const piece of body) yield piece;
+  } catch (error) {
+    throw classifyAwsError(error);
+  }
 }

@@ -2,8 +2,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { PipelineError, type ErrorCode } from './errors';
-import { isRetriableNetworkCode } from './retry';
+import { z } from 'zod';
+import { hasErrorCode, isRetriableNetworkCode, PipelineError, type ErrorCode } from './errors';
 
 /**
  * The pipeline's one HTTP client, on axios with keep-alive agents: the REST Proxy and API Gateway
@@ -47,6 +47,12 @@ export interface HttpClient {
    * `signal` throws its reason.
    */
   request(method: string, path: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  /**
+   * Sends one request and answers its JSON body checked against `schema` (`parseAnswer`): a
+   * non-2xx status throws `statusError`, a body that is not JSON or not of the schema a PROTOCOL
+   * PipelineError saying what was wrong.
+   */
+  json<T>(method: string, path: string, schema: z.ZodType<T>, options?: HttpRequestOptions): Promise<T>;
   /** Closes the kept-alive sockets. */
   close(): void;
 }
@@ -113,6 +119,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return {
     baseUrl,
     request,
+    async json(method, path, schema, requestOptions) {
+      const response = await request(method, path, requestOptions);
+      const what = `${method} ${baseUrl}${path}`;
+      if (response.status < 200 || response.status > 299) throw statusError(response, what);
+      return parseAnswer(response.text, schema, what);
+    },
     close: () => {
       httpAgent?.destroy();
       httpsAgent?.destroy();
@@ -146,7 +158,7 @@ export function networkCode(error: PipelineError): string {
 
 /** True for the errors `HttpClient.request` throws when no (whole) answer came back. */
 export function isNoAnswer(error: unknown): error is PipelineError {
-  return error instanceof PipelineError && (error.code === 'NETWORK_ERROR' || error.code === 'HTTP_TIMEOUT' || error.code === 'HTTP_ABORTED');
+  return hasErrorCode(error, 'NETWORK_ERROR', 'HTTP_TIMEOUT', 'HTTP_ABORTED');
 }
 
 /** What an HTTP status means for the records in the request. */
@@ -192,16 +204,64 @@ export function statusError(response: HttpResponse, what: string, hint404?: stri
 /** `error_code 40401 Topic not found.` from a JSON error body, or the start of a text body. */
 export function errorDetail(text: string): string {
   if (!text) return '';
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    if (body && typeof body === 'object') {
-      const code = body.error_code ?? body.__type ?? body.code;
-      const message = body.message ?? body.Message ?? body.error;
-      const parts = [code !== undefined ? `(${String(code)})` : '', message !== undefined ? String(message) : ''].filter(Boolean);
-      if (parts.length) return parts.join(' ');
-    }
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
+  const body = readAnswer(text, ERROR_BODY);
+  if (body) {
+    const code = body.error_code ?? awsErrorType(body) ?? body.code;
+    const message = body.message ?? body.Message ?? body.error;
+    const parts = [code !== undefined ? `(${String(code)})` : '', message !== undefined ? String(message) : ''].filter(Boolean);
+    if (parts.length) return parts.join(' ');
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * The AWS error name of a parsed answer body, `ResourceNotFoundException` from Kinesis'
+ * `{"__type":"com.amazonaws.kinesis...#ResourceNotFoundException"}` (as API Gateway's Kinesis
+ * proxy passes it on); undefined when the body has none. The one reader of `__type`.
+ */
+export function awsErrorType(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const type = (body as { __type?: unknown }).__type;
+  return typeof type === 'string' ? type.split('#').pop() : undefined;
+}
+
+/** The fields an error body may name its code and message by (REST Proxy, AWS, Databricks). */
+const ERROR_BODY = z.looseObject({ error_code: z.unknown().optional(), code: z.unknown().optional(), message: z.unknown().optional(), Message: z.unknown().optional(), error: z.unknown().optional() });
+
+/** Where a body is not what was expected: the first issue's path and message. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` : 'no detail';
+}
+
+/**
+ * An answer's body as JSON checked against `schema`, the one place HTTP answers are parsed:
+ * a body that is not JSON or not of the schema throws a PipelineError (`code`, PROTOCOL by
+ * default) naming `what`, what was wrong and the start of the body. An empty body is `undefined`.
+ */
+export function parseAnswer<T>(text: string, schema: z.ZodType<T>, what: string, code: ErrorCode = 'PROTOCOL'): T {
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new PipelineError(code, `${what}: unexpected answer (not JSON: ${text.slice(0, 80)}); is the URL pointing at the right service?`, { cause: error });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new PipelineError(code, `${what}: unexpected answer (${firstIssue(parsed.error)}: ${text.slice(0, 80)}); is the URL pointing at the right service?`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/** Like `parseAnswer`, but undefined when the body is not JSON or not of the schema (an HTML error page, an empty body). */
+export function readAnswer<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  if (text === '') return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }

@@ -8,8 +8,6 @@ export interface RetryOptions {
   baseDelayMs: number;
   /** Ceiling on one back-off. */
   maxDelayMs: number;
-  /** Decides whether an error is worth another attempt; defaults to `error.retriable`. */
-  isRetriable?: (error: unknown) => boolean;
   /** Told about each retry, e.g. to count it. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   signal?: AbortSignal;
@@ -18,16 +16,6 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { retries: 8, baseDelayMs: 100, maxDelayMs: 5_000 };
-
-/** Error codes of the socket layer after which the same request may well succeed. */
-const RETRIABLE_NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET',
-]);
-
-/** True for socket-level failures (refused, reset, timed out) that a retry can get past. */
-export function isRetriableNetworkCode(code: string | undefined): boolean {
-  return code !== undefined && RETRIABLE_NETWORK_CODES.has(code);
-}
 
 /** True for a `PipelineError` marked retriable. */
 export function isRetriableError(error: unknown): boolean {
@@ -40,14 +28,17 @@ export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseD
   return Math.floor((options.random ?? Math.random)() * ceiling);
 }
 
-/** Runs `operation` until it succeeds, the error is not retriable, or the retries are spent. */
+/**
+ * Runs `operation` until it succeeds, the error is not retriable, the signal is aborted or the
+ * retries are spent. Whether an error is worth another attempt is `error.retriable` alone: every
+ * boundary (HTTP client, AWS SDK middleware, MySQL source) classifies its failures where they enter.
+ */
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const isRetriable = options.isRetriable ?? isRetriableError;
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (attempt >= options.retries || !isRetriable(error) || options.signal?.aborted) throw error;
+      if (attempt >= options.retries || !isRetriableError(error) || options.signal?.aborted) throw error;
       const delayMs = backoffDelay(attempt, options);
       options.onRetry?.(error, attempt + 1, delayMs);
       await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);

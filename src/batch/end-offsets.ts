@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { KAFKA_V2 } from '../contract/kafka-rest';
 import { TABLES, type TableKey } from '../contract/tables';
 import { PipelineError } from '../errors';
-import { statusError, type HttpClient } from '../http-client';
+import { parseAnswer, statusError, type HttpClient } from '../http-client';
 
 /** Per table: partition → end offset (the offset the next record will get; records are 0..end-1). */
 export type EndOffsets = Record<TableKey, Map<number, number>>;
@@ -28,13 +28,13 @@ export async function fetchEndOffsets(http: HttpClient, topics: Record<TableKey,
       throw new PipelineError('TOPIC_NOT_FOUND', `topic ${topic} does not exist at ${http.baseUrl}: create it (npm run create-topics) and emulate posts (npm run emulate:batch) first`);
     }
     if (answer.status !== 200) throw statusError(answer, `GET ${http.baseUrl}${path}`);
-    const partitions = parseBody(topicBody, answer.text, `${http.baseUrl}${path}`).partitions.map((p) => p.partition);
+    const partitions = parseAnswer(answer.text, topicBody, `${http.baseUrl}${path}`).partitions.map((p) => p.partition);
     ends[table] = new Map();
     for (const partition of partitions.sort((a, b) => a - b)) {
       const offsetsPath = `${path}/partitions/${partition}/offsets`;
       const offsets = await http.request('GET', offsetsPath, { headers: { Accept: KAFKA_V2 } });
       if (offsets.status !== 200) throw statusError(offsets, `GET ${http.baseUrl}${offsetsPath}`);
-      ends[table].set(partition, parseBody(offsetsBody, offsets.text, `${http.baseUrl}${offsetsPath}`).end_offset);
+      ends[table].set(partition, parseAnswer(offsets.text, offsetsBody, `${http.baseUrl}${offsetsPath}`).end_offset);
     }
   }
   return ends;
@@ -46,14 +46,3 @@ export function recordsBelowEnd(ends: EndOffsets, table?: TableKey): number {
   return tables.reduce((n, t) => n + [...ends[t].values()].reduce((m, end) => m + end, 0), 0);
 }
 
-function parseBody<T>(schema: z.ZodType<T>, text: string, where: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PipelineError('PROTOCOL', `${where} did not answer JSON: ${text.slice(0, 120)}`, { cause: error });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new PipelineError('PROTOCOL', `${where} answered an unexpected shape: ${text.slice(0, 120)}`);
-  return parsed.data;
-}

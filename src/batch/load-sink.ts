@@ -36,8 +36,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
-import { describeError, PipelineError } from '../errors';
-import { isRetriableNetworkCode, withRetry } from '../retry';
+import { describeError } from '../errors';
+import { withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import type { RawTables } from '../contract/raw-records';
 import { duckdbPlainCast, duckdbPlainCheck, RAW_KINDS } from '../contract/raw-rules';
@@ -295,13 +295,6 @@ async function readRange(file: string, start: number, end: number): Promise<Buff
   }
 }
 
-/** Errors of a fetch worth another attempt: S3 said so, or the connection broke mid-body. */
-function isRetriableFetch(error: unknown): boolean {
-  if (error instanceof PipelineError) return error.retriable;
-  const code = (error as { code?: string }).code;
-  return isRetriableNetworkCode(code) || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-
 /** What the loading of each table shares: the quarantine, the spool folder and the progress. */
 interface LoadContext {
   quarantine: BatchQuarantine;
@@ -447,7 +440,7 @@ async function fetchObject(options: LoadSinkOptions, object: SinkObject, spool: 
     return scan;
   }
   const spooled = await withRetry(async () => spool.append(object, await store.open(object.key), maxRecordBytes), {
-    retries: 3, baseDelayMs: 200, maxDelayMs: 2_000, isRetriable: isRetriableFetch,
+    retries: 3, baseDelayMs: 200, maxDelayMs: 2_000,
   });
   if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) reader.hand((await spool.finish()) as SpoolFile);
   return spooled.scan;

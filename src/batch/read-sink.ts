@@ -9,6 +9,7 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { classifiedBody } from '../clients';
 import { listTopicPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
 import { validateRecord } from '../contract/raw-records';
@@ -153,7 +154,7 @@ export async function getObjectStream(s3: S3Client, bucket: string, key: string)
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!response.Body) return Readable.from([]);
-    return response.Body as unknown as AsyncIterable<Uint8Array>;
+    return classifiedBody(response.Body as unknown as AsyncIterable<Uint8Array>);
   } catch (error) {
     throw s3Error(error, bucket, `reading s3://${bucket}/${key}`);
   }

@@ -1,3 +1,4 @@
+import { distance as levenshtein } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 
@@ -80,17 +81,9 @@ export interface Origin {
   key?: string;
 }
 
-/** Levenshtein distance, case-insensitive: how far a typed key is from a valid one. */
+/** Levenshtein distance (fastest-levenshtein, kept and maintained), case-insensitive: how far a typed key is from a valid one. */
 function distance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let previous = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= t.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[t.length];
+  return levenshtein(a.toLowerCase(), b.toLowerCase());
 }
 
 /** The valid key closest to `key`. */

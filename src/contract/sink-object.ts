@@ -6,7 +6,7 @@
  * round trip read them with `parseSinkKey` and `listTopicPages`.
  */
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { describeError, PipelineError } from '../errors';
+import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { listObjectPages } from '../s3-list';
 import { TABLES, type TableKey } from './tables';
 
@@ -109,8 +109,7 @@ export async function listSinkObjects(s3: S3Client, bucket: string, topics: Part
 
 /** A failed S3 call on the sink's bucket as a `PipelineError` saying what to do. */
 export function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
-  const name = (error as { name?: string }).name;
-  if (name === 'NoSuchBucket') {
+  if (hasErrorCode(error, 'BUCKET_NOT_FOUND')) {
     return new PipelineError('BUCKET_NOT_FOUND', `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`, { cause: error });
   }
   return new PipelineError('S3_READ_FAILED', `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`, { retriable: true, cause: error });

@@ -3,12 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
-import { describeError } from '../errors';
-import { isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
+import { AwsError, classifyAwsErrorName } from '../clients';
+import { describeError, hasErrorCode, isUnreachableCode, type ErrorCode } from '../errors';
+import { awsErrorType, isNoAnswer, networkCode, readAnswer, type HttpClient, type HttpResponse } from '../http-client';
+import { z } from 'zod';
 import { TABLES, type GeoRow, type PinRow, type UserRow } from '../contract/tables';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
 import { findObjectHoldingOffset, partitionPrefix } from '../contract/sink-object';
-import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams } from '../emulation/create-streams';
+import { createSdkStreamAdmin, createGatewayStreamAdmin, createStreams, waitForStatus } from '../emulation/create-streams';
 import { createTopics } from '../emulation/create-topics';
 import type { DoctorTarget } from './doctor-target';
 
@@ -84,6 +86,17 @@ export interface Answer {
 
 type Sent = { ok: true; answer: Answer } | { ok: false; code: string };
 
+/** The parts of the answers the doctor reads; a body not of its schema reads as nothing. */
+const MESSAGE_ANSWER = z.looseObject({ message: z.unknown().optional() });
+const TOPICS_ANSWER = z.array(z.string());
+const REST_ERROR_ANSWER = z.looseObject({ error_code: z.unknown().optional() });
+const PRODUCE_ANSWER = z.looseObject({
+  offsets: z.array(z.looseObject({ partition: z.unknown().optional(), offset: z.unknown().optional(), error: z.unknown().optional(), error_code: z.unknown().optional() })).optional(),
+});
+const DESCRIBE_STREAM_ANSWER = z.looseObject({ StreamDescription: z.looseObject({ StreamStatus: z.string().optional() }).optional() });
+const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.unknown().optional() });
+const CLUSTER_ANSWER = z.looseObject({ state: z.unknown().optional() });
+
 /** One HTTP request; no answer at all comes back as its code (`ECONNREFUSED`, `HTTP_TIMEOUT`), anything else is rethrown. */
 async function send(http: HttpClient, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Sent> {
   let response: HttpResponse;
@@ -94,14 +107,7 @@ async function send(http: HttpClient, method: string, path: string, body?: unkno
     throw error;
   }
   const { text } = response;
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    json = undefined;
-  }
-  return { ok: true, answer: { status: response.status, text, json } };
+  return { ok: true, answer: { status: response.status, text, json: readAnswer(text, z.unknown()) } };
 }
 
 function short(text: string, max = 120): string {
@@ -111,7 +117,7 @@ function short(text: string, max = 120): string {
 
 /** API Gateway's answer for a route or stage it does not have. */
 function gatewayRefusal(answer: Answer): string | undefined {
-  const message = (answer.json as { message?: unknown } | undefined)?.message;
+  const message = readAnswer(answer.text, MESSAGE_ANSWER)?.message;
   if (answer.status === 403 && (message === 'Missing Authentication Token' || message === 'Forbidden')) return message;
   return undefined;
 }
@@ -150,11 +156,12 @@ export async function checkTopics(context: HopContext): Promise<HopResult> {
     ? 'the REST proxy on the EC2 client is not running: start it with `./kafka-rest-start /home/ec2-user/confluent-7.2.0/etc/kafka-rest/kafka-rest.properties`, and check that the {proxy+} integration points at http://<EC2 public DNS>:8082/{proxy} and port 8082 is open in the instance\'s security group'
     : 'the local stack\'s REST proxy is not answering: restart it with npm run stack';
   if (answer.status >= 500) return failed(hop, `GET /topics through the gateway answered ${answer.status} ${short(answer.text)}`, restProxyFix);
-  if (answer.status !== 200 || !Array.isArray(answer.json) || !answer.json.every((t) => typeof t === 'string')) {
+  const topics = readAnswer(answer.text, TOPICS_ANSWER);
+  if (answer.status !== 200 || !topics) {
     return failed(hop, `GET /topics answered ${answer.status} ${short(answer.text)}, not the REST proxy's list of topics`,
       target.kind === 'aws' ? 'the {proxy+} integration does not point at the REST proxy: its endpoint URL must be http://<EC2 public DNS>:8082/{proxy}' : restProxyFix);
   }
-  const listed = new Set(answer.json as string[]);
+  const listed = new Set(topics);
   const wanted = TABLES.map((table) => target.topics[table]);
   const missing = wanted.filter((topic) => !listed.has(topic));
   if (missing.length) {
@@ -184,12 +191,11 @@ async function findInSink(context: HopContext, topic: string, partition: number,
     const text = (await object.Body?.transformToString('utf8')) ?? '';
     return text.includes(context.marker) ? { found: true, key: candidate } : { found: false };
   } catch (error) {
-    const name = (error as { name?: string }).name ?? '';
-    if (name === 'NoSuchBucket') {
+    if (hasErrorCode(error, 'BUCKET_NOT_FOUND')) {
       return { error: failed(hop, `the bucket ${target.bucket} does not exist`, `create s3://${target.bucket} (or set bucket in credentials/aws.yaml); the connector's s3.bucket.name must be the same bucket`) };
     }
-    if (name === 'AccessDenied' || name === 'Forbidden' || name === 'AllAccessDisabled') {
-      return { error: failed(hop, `reading s3://${target.bucket} was refused (${name})`, `the laptop's IAM user may not read the bucket: attach iam/laptop-user-policy.json of npm run aws:kit (s3:ListBucket, s3:GetObject)`) };
+    if (error instanceof AwsError && error.code === 'AWS_ACCESS_DENIED') {
+      return { error: failed(hop, `reading s3://${target.bucket} was refused (${error.awsName})`, `the laptop's IAM user may not read the bucket: attach iam/laptop-user-policy.json of npm run aws:kit (s3:ListBucket, s3:GetObject)`) };
     }
     return { error: failed(hop, `reading s3://${target.bucket}/${prefix} failed: ${describeError(error)}`, target.kind === 'aws' ? 'check region in credentials/aws.yaml and your AWS keys (AWS_PROFILE or ~/.aws/credentials)' : 'restart the local stack (npm run stack)') };
   }
@@ -199,7 +205,7 @@ async function findInSink(context: HopContext, topic: string, partition: number,
 async function postMarked(context: HopContext, topic: string): Promise<Sent> {
   const post = () => send(context.gateway, 'POST', `/topics/${encodeURIComponent(topic)}`, { records: [{ value: doctorRows(context.marker).pin }] }, KAFKA_JSON_V2);
   const sent = await post();
-  if (!sent.ok || sent.answer.status !== 404 || (sent.answer.json as { error_code?: unknown } | undefined)?.error_code !== 40401) return sent;
+  if (!sent.ok || sent.answer.status !== 404 || readAnswer(sent.answer.text, REST_ERROR_ANSWER)?.error_code !== 40401) return sent;
   await createTopics(context.gateway, [topic], { replicationFactor: context.target.kind === 'aws' ? 3 : 1 });
   return post();
 }
@@ -224,7 +230,7 @@ export async function checkSink(context: HopContext): Promise<HopResult> {
   }
   if (!sent.ok) return failed(hop, `posting to ${topic} got no answer (${sent.code})`, 'run npm run doctor again; if it persists, the REST proxy on the EC2 client stopped');
   const { answer } = sent;
-  const entry = (answer.json as { offsets?: { partition?: unknown; offset?: unknown; error?: unknown; error_code?: unknown }[] } | undefined)?.offsets?.[0];
+  const entry = readAnswer(answer.text, PRODUCE_ANSWER)?.offsets?.[0];
   if (answer.status !== 200 || !entry) {
     return failed(hop, `posting the test record to ${topic} answered ${answer.status} ${short(answer.text)}`,
       answer.status >= 500 ? 'the REST proxy on the EC2 client could not reach MSK: check bootstrap.servers and the client.sasl.* lines of kafka-rest.properties (npm run aws:kit)' : `the REST proxy refused the record: check the topic ${topic} exists (npm run create-topics)`);
@@ -252,19 +258,20 @@ export async function checkSink(context: HopContext): Promise<HopResult> {
       : `the local stack's S3 sink is not copying ${topic}: its topics.regex must match it (${target.userId}.*); restart the stack (npm run stack)`);
 }
 
-function kinesisErrorType(answer: Answer): string | undefined {
-  const type = (answer.json as { __type?: unknown } | undefined)?.__type;
-  return typeof type === 'string' ? type.split('#').pop() : undefined;
+/** The code of a Kinesis error passed on by the gateway (its `__type`), as the SDK's middleware would classify it. */
+function kinesisErrorCode(answer: Answer): ErrorCode | undefined {
+  const type = awsErrorType(answer.json);
+  return type === undefined ? undefined : classifyAwsErrorName(type).code;
 }
 
 /** What a failed stream call means, and what to do. */
-function streamFailure(context: HopContext, stream: string, what: string, type: string | undefined, detail: string): HopResult {
+function streamFailure(context: HopContext, stream: string, what: string, code: ErrorCode | undefined, detail: string): HopResult {
   const hop: HopName = 'Kinesis streams';
   const { target } = context;
-  if (type === 'ResourceNotFoundException') {
+  if (code === 'STREAM_NOT_FOUND') {
     return failed(hop, `${stream} does not exist (${what})`, `create it: npm run create-topics, or Kinesis → Data streams → Create data stream ${stream} (1 shard, provisioned)`);
   }
-  if (type === 'AccessDeniedException' || /not authorized|AccessDenied/i.test(detail)) {
+  if (code === 'AWS_ACCESS_DENIED' || /not authorized|AccessDenied/i.test(detail)) {
     return failed(hop, `${what} on ${stream} was refused: ${detail}`, target.kinesis
       ? 'the laptop\'s IAM user may not use the stream: attach iam/laptop-user-policy.json of npm run aws:kit'
       : 'the IAM role of the Kinesis integration (credentials of the /streams routes) may not use the stream: attach iam/api-gateway-kinesis-role-policy.json of npm run aws:kit to it');
@@ -282,9 +289,9 @@ async function describeViaGateway(context: HopContext, stream: string): Promise<
   if (refusal) {
     return failed('Kinesis streams', `GET /streams/${stream} answered 403 ${refusal}: the API has no /streams routes`, 'import api-gateway/openapi.yaml of npm run aws:kit (the /streams routes to Kinesis), then Actions → Deploy API');
   }
-  const describedType = kinesisErrorType(described.answer);
+  const describedType = kinesisErrorCode(described.answer);
   if (described.answer.status !== 200 || describedType) return streamFailure(context, stream, 'DescribeStream', describedType, `${described.answer.status} ${short(described.answer.text)}`);
-  const status = (described.answer.json as { StreamDescription?: { StreamStatus?: string } }).StreamDescription?.StreamStatus;
+  const status = readAnswer(described.answer.text, DESCRIBE_STREAM_ANSWER)?.StreamDescription?.StreamStatus;
   if (status !== 'ACTIVE') return failed('Kinesis streams', `${stream} is ${status ?? 'in no known state'}`, 'wait until the stream is ACTIVE (Kinesis → Data streams), then run npm run doctor again');
   return undefined;
 }
@@ -293,17 +300,16 @@ async function describeViaGateway(context: HopContext, stream: string): Promise<
 async function putViaGateway(context: HopContext, stream: string): Promise<HopResult | undefined> {
   const put = await send(context.gateway, 'PUT', `/streams/${encodeURIComponent(stream)}/record`, { StreamName: stream, Data: doctorRows(context.marker).pin, PartitionKey: context.marker });
   if (!put.ok) return streamFailure(context, stream, 'PUT /streams/{stream-name}/record', undefined, `no answer (${put.code})`);
-  const putType = kinesisErrorType(put.answer);
-  const sequence = (put.answer.json as { SequenceNumber?: unknown } | undefined)?.SequenceNumber;
+  const putType = kinesisErrorCode(put.answer);
+  const sequence = readAnswer(put.answer.text, PUT_RECORD_ANSWER)?.SequenceNumber;
   if (put.answer.status !== 200 || putType || typeof sequence !== 'string') return streamFailure(context, stream, 'PutRecord', putType, `${put.answer.status} ${short(put.answer.text)}`);
   return undefined;
 }
 
 /** A failed SDK call on `stream` as the hop's result; anything that is not an answer of Kinesis (or a socket error) is a bug here and rethrown. */
 function sdkFailure(context: HopContext, stream: string, what: string, error: unknown): HopResult {
-  const fromAws = (error as { $metadata?: unknown }).$metadata !== undefined || typeof (error as { code?: unknown }).code === 'string';
-  if (!fromAws) throw error;
-  return streamFailure(context, stream, what, (error as { name?: string }).name, describeError(error));
+  if (!(error instanceof AwsError)) throw error;
+  return streamFailure(context, stream, what, error.code, describeError(error));
 }
 
 function sdkClient(context: HopContext): KinesisClient {
@@ -347,9 +353,8 @@ async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<
   const stream = target.checkStream;
   const admin = viaSdk ? createSdkStreamAdmin(sdkClient(context)) : createGatewayStreamAdmin(context.gateway);
   try {
-    // No SDK waiter on the gateway path: one loop serves both.
-    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
-    while ((await admin.status(stream)) === 'DELETING' && Date.now() < deadline) await sleep(context.pollMs);
+    // No SDK waiter waits for a deletion to end before creating: the waiter engine over the admin's status serves both paths.
+    await waitForStatus(admin, stream, 'not-deleting', { timeoutMs: DOCTOR_STREAM_WAIT_MS, pollMs: context.pollMs });
     if (target.kind === 'aws') context.progress?.(`… creating ${stream} for the check and waiting until it is ACTIVE (Kinesis takes up to a minute)`);
     await createStreams(admin, [stream], { pollMs: context.pollMs, timeoutMs: DOCTOR_STREAM_WAIT_MS });
   } catch (error) {
@@ -363,8 +368,10 @@ async function checkDoctorStream(context: HopContext, viaSdk: boolean): Promise<
   // stack stopped right after the check is not deleting still.
   if (!deleted) {
     if (target.kind === 'aws') context.progress?.(`… waiting until ${stream} is deleted`);
-    const deadline = Date.now() + DOCTOR_STREAM_WAIT_MS;
-    while ((await admin.status(stream)) !== undefined && Date.now() < deadline) await sleep(context.pollMs);
+    const wait = { timeoutMs: DOCTOR_STREAM_WAIT_MS, pollMs: context.pollMs };
+    await (admin.waitUntilGone ? admin.waitUntilGone(stream, wait) : waitForStatus(admin, stream, 'gone', wait)).catch((error: unknown) => {
+      if (!hasErrorCode(error, 'STREAM_NOT_ACTIVE')) throw error;
+    });
   }
   return failure ?? deleted;
 }
@@ -381,7 +388,7 @@ async function deleteStream(context: HopContext, stream: string, viaSdk: boolean
   }
   const deleted = await send(context.gateway, 'DELETE', `/streams/${encodeURIComponent(stream)}`);
   if (!deleted.ok) return streamFailure(context, stream, 'DELETE /streams/{stream-name}', undefined, `no answer (${deleted.code})`);
-  const type = kinesisErrorType(deleted.answer);
+  const type = kinesisErrorCode(deleted.answer);
   if (deleted.answer.status !== 200 || type) return streamFailure(context, stream, 'DeleteStream', type, `${deleted.answer.status} ${short(deleted.answer.text)}`);
   return undefined;
 }
@@ -422,7 +429,7 @@ export async function checkDatabase(context: HopContext): Promise<HopResult> {
     return { hop, status: 'ok', seen: `SELECT 1 answered by ${where}` };
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
+    if (isUnreachableCode(code)) {
       return failed(hop, `cannot connect to ${db.host}:${db.port} (${code})`, `check HOST and PORT in ${db.file}; on RDS the instance must be available and its security group must let your IP in on ${db.port}`);
     }
     if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
@@ -454,7 +461,7 @@ export async function checkDatabricks(context: HopContext): Promise<HopResult> {
     return failed(hop, `${dbx.host} has no cluster ${dbx.clusterId} (${answer.status} ${short(answer.text)})`, 'set cluster_id in credentials/databricks.yaml to the id of your cluster (Compute → your cluster → the id in its URL)');
   }
   if (answer.status !== 200) return failed(hop, `GET ${path} answered ${answer.status} ${short(answer.text)}`, 'check host in credentials/databricks.yaml: the workspace URL');
-  const state = (answer.json as { state?: unknown } | undefined)?.state;
+  const state = readAnswer(answer.text, CLUSTER_ANSWER)?.state;
   return { hop, status: 'ok', seen: dbx.clusterId ? `${dbx.host} accepted the token; cluster ${dbx.clusterId} is ${typeof state === 'string' ? state : 'there'}` : `${dbx.host} accepted the token (jobs/list)` };
 }
 

@@ -1,6 +1,7 @@
-import { describeError, PipelineError } from '../errors';
+import { PipelineError } from '../errors';
 import { withRetry, type RetryOptions } from '../retry';
-import { statusError, type HttpClient } from '../http-client';
+import { readAnswer, statusError, type HttpClient } from '../http-client';
+import { z } from 'zod';
 
 /** What setup did for one topic or stream. */
 export interface SetupResult {
@@ -32,9 +33,7 @@ const SETUP_RETRY = { retries: 6, baseDelayMs: 200, maxDelayMs: 3_000 };
 export async function createTopics(http: HttpClient, topics: readonly string[], options: CreateTopicsOptions = {}): Promise<SetupResult[]> {
   const retry = options.retry ?? SETUP_RETRY;
   const clusterId = await withRetry(async () => {
-    const response = await http.request('GET', '/v3/clusters', { headers: { Accept: 'application/json' } });
-    if (response.status !== 200) throw statusError(response, `GET ${http.baseUrl}/v3/clusters`);
-    const id = (JSON.parse(response.text) as { data?: { cluster_id?: string }[] }).data?.[0]?.cluster_id;
+    const id = (await http.json('GET', '/v3/clusters', CLUSTERS_ANSWER, { headers: { Accept: 'application/json' } })).data?.[0]?.cluster_id;
     if (!id) throw new PipelineError('PROTOCOL', `GET ${http.baseUrl}/v3/clusters listed no cluster; is this a Kafka REST Proxy (v3)?`);
     return id;
   }, retry);
@@ -57,12 +56,12 @@ export async function createTopics(http: HttpClient, topics: readonly string[], 
   return results;
 }
 
+/** `GET /v3/clusters`: the clusters, each with its id. */
+const CLUSTERS_ANSWER = z.object({ data: z.array(z.object({ cluster_id: z.string().optional() })).optional() });
+
+/** A REST Proxy error body, `{"error_code": 40002, "message": ...}`. */
+const REST_ERROR = z.object({ error_code: z.number().optional() });
+
 function restErrorCode(text: string): number | undefined {
-  try {
-    const code = (JSON.parse(text) as { error_code?: unknown }).error_code;
-    return typeof code === 'number' ? code : undefined;
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw new PipelineError('PROTOCOL', `could not read an error body: ${describeError(error)}`, { cause: error });
-  }
+  return readAnswer(text, REST_ERROR)?.error_code;
 }

@@ -4,7 +4,7 @@ import { describeError, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import type { Progress } from '../progress';
 import { createQuarantineWriter, cutPreview, type QuarantineEntry } from '../quarantine';
-import { isRetriableError, isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
+import { withRetry, type RetryOptions } from '../retry';
 import type { RowSource } from '../source/row-source';
 import { rowId } from '../contract/raw-rules';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
@@ -325,7 +325,6 @@ class EmulationRun {
     const posts = await withRetry(() => this.options.source.postsAt(positions), {
       ...this.retry,
       signal: this.stopReading.signal,
-      isRetriable: (error) => isRetriableError(error) || isRetriableNetworkCode((error as NodeJS.ErrnoException)?.code) || (error as NodeJS.ErrnoException)?.code === 'PROTOCOL_CONNECTION_LOST',
       onRetry: (error) => this.options.log?.warn(`reading posts failed, retrying: ${describeError(error)}`),
     });
     for (let i = 0; i < posts.length; i++) {

@@ -1,8 +1,8 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import { PipelineError } from '../errors';
-import { classifyKinesisError } from '../clients';
-import { errorDetail, HttpStatusError, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
-import { isRetriableNetworkCode } from '../retry';
+import { hasErrorCode, PipelineError } from '../errors';
+import { AwsError, classifyAwsErrorName } from '../clients';
+import { awsErrorType, classifyStatus, errorDetail, HttpStatusError, parseAnswer, readAnswer, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import { z } from 'zod';
 import { MIB, protocolError, type OutgoingRecord, type RecordOutcome, type StreamTransport, type TransportLimits } from './transport';
 
 /** PIPELINE_SPEC.md §8: 500 records and 5 MiB per PutRecords, 1 MiB per record (data + key). */
@@ -53,17 +53,18 @@ export function createSdkStreamTransport(options: SdkStreamTransportOptions): St
   };
 }
 
-/** Maps an SDK exception to a PipelineError that says whether to retry, split or stop. */
+/**
+ * Puts an SDK failure (classified by the client's middleware, `classifyAwsError`) in the
+ * transport's words: which call on which stream, a refused request body as RECORDS_REJECTED (so
+ * the batch is split to find the record), a missing stream with what to do. `retriable` is kept.
+ */
 export function sdkError(error: unknown, what: string): unknown {
-  if (!(error instanceof Error)) return error;
-  if (error.name === 'AbortError') return error;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = (error as NodeJS.ErrnoException).code;
-  const kind = isRetriableNetworkCode(code) || (status !== undefined && (status === 429 || status >= 500)) ? 'retriable' : classifyKinesisError(error.name);
-  const hint = error.name === 'ResourceNotFoundException' ? `; ${HINT_MISSING_STREAM}` : '';
-  const message = `${what}: ${error.name}: ${error.message.split('\n')[0]}${hint}`;
-  if (kind === 'rejected') return new PipelineError(RECORDS_REJECTED, message, { cause: error });
-  return new PipelineError('KINESIS_CALL_FAILED', `${error.name}: ${message}`, { retriable: kind === 'retriable', cause: error });
+  if (!(error instanceof PipelineError)) return error;
+  const name = error instanceof AwsError ? error.awsName : error.code;
+  const hint = error.code === 'STREAM_NOT_FOUND' ? `; ${HINT_MISSING_STREAM}` : '';
+  const message = `${what}: ${name}: ${error.message.split('\n')[0]}${hint}`;
+  if (error.code === 'AWS_REQUEST_INVALID') return new PipelineError(RECORDS_REJECTED, message, { cause: error });
+  return new PipelineError('KINESIS_CALL_FAILED', `${name}: ${message}`, { retriable: error.retriable, cause: error });
 }
 
 /** One outcome per PutRecords entry: `SequenceNumber` acknowledges, `ErrorCode` fails. */
@@ -73,7 +74,7 @@ export function readPutRecordsEntries(entries: readonly PutRecordsResultEntry[] 
   }
   return entries.map((entry): RecordOutcome => {
     if (entry.ErrorCode) {
-      return { ok: false, retriable: classifyKinesisError(entry.ErrorCode) === 'retriable', reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}` };
+      return { ok: false, retriable: classifyAwsErrorName(entry.ErrorCode).retriable, reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}` };
     }
     if (!entry.SequenceNumber) return { ok: false, retriable: true, reason: 'entry has neither SequenceNumber nor ErrorCode' };
     return { ok: true, shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
@@ -119,12 +120,10 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
     const path = streamPath(stream, route);
     const what = `${description} PUT ${path}`;
     const response = await options.http.request('PUT', path, { body, headers: { 'Content-Type': 'application/json' }, signal });
-    const parsed = parseJson(response.text);
-    const awsError = kinesisErrorName(parsed);
+    const awsError = awsErrorType(readAnswer(response.text, z.unknown()));
     if (awsError) throw gatewayKinesisError(awsError, response.status, `${what}: ${errorDetail(response.text)}`);
     if (response.status < 200 || response.status > 299) throw statusError(response, what, HINT_MISSING_STREAM);
-    if (parsed === undefined) throw protocolError(what, `not JSON: ${response.text.slice(0, 80)}`);
-    return { parsed, what };
+    return { text: response.text, what };
   };
   return {
     path: 'stream',
@@ -133,10 +132,13 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
     recordBytes: kinesisRecordBytes,
     async send(stream, records, signal) {
       if (route === 'records') {
-        const { parsed, what } = await put(stream, gatewayRecordsBody(records), signal);
-        return readPutRecordsEntries((parsed as { Records?: PutRecordsResultEntry[] }).Records, records.length, what);
+        const { text, what } = await put(stream, gatewayRecordsBody(records), signal);
+        return readPutRecordsEntries(parseAnswer(text, PUT_RECORDS_ANSWER, what).Records, records.length, what);
       }
-      const settled = await Promise.allSettled(records.map((record) => put(stream, gatewayRecordBody(stream, record), signal)));
+      const settled = await Promise.allSettled(records.map(async (record) => {
+        const { text, what } = await put(stream, gatewayRecordBody(stream, record), signal);
+        return parseAnswer(text, PUT_RECORD_ANSWER, what);
+      }));
       const fatal = settled.find((s) => s.status === 'rejected' && !isPerRecordError(s.reason));
       if (fatal?.status === 'rejected') throw fatal.reason;
       return settled.map((s): RecordOutcome => {
@@ -144,7 +146,7 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
           const error = s.reason as PipelineError;
           return { ok: false, retriable: error.retriable, reason: error.message };
         }
-        const entry = s.value.parsed as { SequenceNumber?: string; ShardId?: string };
+        const entry = s.value;
         return entry.SequenceNumber ? { ok: true, sequenceNumber: entry.SequenceNumber, shardId: entry.ShardId } : { ok: false, retriable: true, reason: 'answer has no SequenceNumber' };
       });
     },
@@ -154,28 +156,26 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
 
 /** On the one-request-per-record route, retriable and rejecting errors concern that record only. */
 function isPerRecordError(error: unknown): boolean {
-  return error instanceof PipelineError && (error.retriable || error.code === RECORDS_REJECTED);
+  return hasErrorCode(error, RECORDS_REJECTED) || (error instanceof PipelineError && error.retriable);
 }
 
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
+/** Kinesis' PutRecord answer: the record's sequence number and shard. */
+const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.string().optional(), ShardId: z.string().optional() });
 
-/** `ResourceNotFoundException` from `{"__type":"com.amazonaws...#ResourceNotFoundException"}`. */
-function kinesisErrorName(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const type = (body as { __type?: unknown }).__type;
-  return typeof type === 'string' ? type.split('#').pop() : undefined;
-}
+/** Kinesis' PutRecords answer: one entry per record, a sequence number or an error code. */
+const PUT_RECORDS_ANSWER = z.looseObject({
+  Records: z.array(z.looseObject({
+    SequenceNumber: z.string().optional(),
+    ShardId: z.string().optional(),
+    ErrorCode: z.string().optional(),
+    ErrorMessage: z.string().optional(),
+  })).optional(),
+});
 
+/** A Kinesis error passed on by the gateway: retriable when the status or the name says so, rejecting the records when the request body was refused. */
 function gatewayKinesisError(name: string, status: number, message: string): PipelineError {
-  const kind = status === 429 || status >= 500 ? 'retriable' : classifyKinesisError(name);
-  const hint = name === 'ResourceNotFoundException' ? `; ${HINT_MISSING_STREAM}` : '';
+  const { code, retriable } = classifyAwsErrorName(name);
+  const kind = classifyStatus(status) === 'retriable' || retriable ? 'retriable' : code === 'AWS_REQUEST_INVALID' ? 'rejected' : 'fatal';
+  const hint = code === 'STREAM_NOT_FOUND' ? `; ${HINT_MISSING_STREAM}` : '';
   return new HttpStatusError(status, kind, `${message}${hint}`);
 }

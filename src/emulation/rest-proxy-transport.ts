@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
-import { statusError, type HttpClient } from '../http-client';
+import { parseAnswer, statusError, type HttpClient } from '../http-client';
 import { MIB, protocolError, type BatchTransport, type OutgoingRecord, type RecordOutcome, type TransportLimits } from './transport';
 
 /** Bytes of the `{"value":` ... `}` wrapper and the comma around each record in the body. */
@@ -64,25 +65,21 @@ export function createRestProxyTransport(options: RestProxyTransportOptions): Ba
   };
 }
 
-interface OffsetEntry {
-  partition?: number | null;
-  offset?: number | null;
-  error_code?: number | null;
-  error?: string | null;
-}
+/** One entry of a produce answer's `offsets`: where the record went, or its `error_code`. */
+const OFFSET_ENTRY = z.object({
+  partition: z.number().nullish(),
+  offset: z.number().nullish(),
+  error_code: z.number().nullish(),
+  error: z.string().nullish(),
+});
+
+/** A produce answer, `{"offsets": [...]}`; the count is checked against the records sent. */
+const PRODUCE_ANSWER = z.object({ offsets: z.array(OFFSET_ENTRY) });
 
 function readOffsets(text: string, expected: number, what: string): RecordOutcome[] {
-  let body: { offsets?: unknown };
-  try {
-    body = JSON.parse(text) as { offsets?: unknown };
-  } catch (error) {
-    throw protocolError(what, `not JSON: ${text.slice(0, 80)}`, error);
-  }
-  const offsets = body?.offsets;
-  if (!Array.isArray(offsets) || offsets.length !== expected) {
-    throw protocolError(what, `${Array.isArray(offsets) ? offsets.length : 'no'} offsets for ${expected} records`);
-  }
-  return (offsets as OffsetEntry[]).map((entry): RecordOutcome => {
+  const { offsets } = parseAnswer(text, PRODUCE_ANSWER, what);
+  if (offsets.length !== expected) throw protocolError(what, `${offsets.length} offsets for ${expected} records`);
+  return offsets.map((entry): RecordOutcome => {
     const code = entry?.error_code;
     if (code !== undefined && code !== null && code !== 0) {
       return { ok: false, retriable: isRetriableRecordCode(code), reason: `error_code ${code}: ${entry.error ?? 'no message'}` };

@@ -6,10 +6,11 @@
  * handed over ends acknowledged, quarantined or failed in the ledger.
  */
 import { describeError, PipelineError } from '../errors';
-import { withRetry, isRetriableError, type RetryOptions } from '../retry';
+import { withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import type { Ledger } from './ledger';
-import { Semaphore } from './semaphore';
+// p-limit 3, its last CommonJS major: 4 and later are ESM-only, which this CommonJS TypeScript cannot import.
+import pLimit from 'p-limit';
 import { isRecordRejection, type OutgoingRecord, type RecordAck, type RecordOutcome, type RecordTransport } from './transport';
 
 /** A record the server acknowledged, for callers that check where records landed. */
@@ -61,12 +62,14 @@ export interface RecordSenderOptions {
 
 /** Batches, sends and resends records; see the module comment. */
 export class RecordSender {
-  private readonly slots: Semaphore;
+  /** Bounds the requests in flight (p-limit, kept and maintained, instead of a semaphore by hand). */
+  private readonly limit: pLimit.Limit;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly buffers = new Map<TableKey, OpenBatch>(TABLES.map((t) => [t, emptyBatch()]));
 
   constructor(private readonly options: RecordSenderOptions) {
-    this.slots = new Semaphore(options.concurrency);
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
+    this.limit = pLimit(options.concurrency);
   }
 
   /** Adds a record to its table's batch; a batch that is full (records or bytes) is sent. */
@@ -102,23 +105,24 @@ export class RecordSender {
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }
 
-  /** Starts sending the table's batch once a request slot is free. */
+  /** Queues the table's batch for a request slot and resolves once it has one (so reading waits while every slot is busy). */
   private async dispatch(table: TableKey): Promise<void> {
     const batch = this.buffers.get(table) as OpenBatch;
     if (batch.records.length === 0) return;
     this.buffers.set(table, emptyBatch());
-    try {
-      await this.slots.acquire(this.options.hardStop);
-    } catch (error) {
-      this.fail(table, batch.records, `never sent: ${describeError(error)}`);
-      return;
-    }
-    this.options.ledger.sent(table, batch.records.length);
-    const job: Promise<void> = this.deliver(table, batch.records).finally(() => {
-      this.slots.release();
-      this.inFlight.delete(job);
-    });
+    const { hardStop } = this.options;
+    if (hardStop.aborted) return this.fail(table, batch.records, `never sent: ${describeError(hardStop.reason)}`);
+    let started!: () => void;
+    const slot = new Promise<void>((resolve) => (started = resolve));
+    const job: Promise<void> = this.limit(async () => {
+      started();
+      // A batch still waiting for a slot at the hard stop is never sent.
+      if (hardStop.aborted) return this.fail(table, batch.records, `never sent: ${describeError(hardStop.reason)}`);
+      this.options.ledger.sent(table, batch.records.length);
+      await this.deliver(table, batch.records);
+    }).finally(() => this.inFlight.delete(job));
     this.inFlight.add(job);
+    await slot;
   }
 
   /** Sends `records` to the table's destination until each is acknowledged, quarantined or failed. */
@@ -135,7 +139,7 @@ export class RecordSender {
         if (pending.length) {
           throw new PipelineError('RECORDS_FAILED', `${pending.length} of ${outcomes.length} records failed in ${destination}: ${again.reasons.join('; ')}`, { retriable: true });
         }
-      }, { ...retry, signal: hardStop, isRetriable: isRetriableError, onRetry: () => ledger.retried(table, pending.length) });
+      }, { ...retry, signal: hardStop, onRetry: () => ledger.retried(table, pending.length) });
     } catch (error) {
       await this.undelivered(table, pending, error);
     } finally {

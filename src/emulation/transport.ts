@@ -1,4 +1,4 @@
-import { PipelineError } from '../errors';
+import { hasErrorCode, PipelineError } from '../errors';
 import { RECORDS_REJECTED } from '../http-client';
 
 /** One record ready to send: the row serialised as JSON, and its partition key (the post's id). */
@@ -66,7 +66,7 @@ export const MIB = 1024 * 1024;
 
 /** True when the server refused the request body, so splitting the batch can isolate the culprit. */
 export function isRecordRejection(error: unknown): boolean {
-  return error instanceof PipelineError && error.code === RECORDS_REJECTED;
+  return hasErrorCode(error, RECORDS_REJECTED);
 }
 
 /** A reply that does not match the protocol (wrong number of outcomes, not JSON). */

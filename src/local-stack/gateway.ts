@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import Router from 'find-my-way';
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -10,9 +11,10 @@ import {
   type KinesisClient,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
+import { AwsError } from '../clients';
 import { PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { clientErrorAnswerer, closeOnce, HttpError as RestProxyHttpError, listenOn, readBody } from './http-util';
+import { clientErrorAnswerer, closeOnce, HttpError, isPlainObject, listenOn, readBody, readJsonBody, sendJson } from './http-util';
 
 /**
  * A stand-in for the course's API Gateway REST API, on one HTTP port, every path under a stage
@@ -86,11 +88,13 @@ interface Reply {
   body: unknown;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly type?: string) {
-    super(message);
-  }
+/** An answer in API Gateway's shape, `{message}` (with Kinesis' `__type` when given), as the local servers' one `HttpError`. */
+function gatewayError(status: number, message: string, type?: string): HttpError {
+  return new HttpError(status, status, message, type === undefined ? {} : { type });
 }
+
+/** A body that is not JSON: 400, as API Gateway's Kinesis integration answers it. */
+const UNREADABLE_BODY = { status: 400, errorCode: 400 };
 
 const MISSING_ROUTE: Reply = { status: 403, body: { message: 'Missing Authentication Token' } };
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
@@ -117,19 +121,19 @@ export function createGatewayHandler(options: GatewayHandlerOptions): http.Reque
       const url = req.url ?? '/';
       const queryAt = url.indexOf('?');
       const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
-      if (!rawPath.startsWith(prefix)) return sendJson(res, MISSING_ROUTE);
+      if (!rawPath.startsWith(prefix)) return reply(res, MISSING_ROUTE);
       const proxyPath = rawPath.slice(prefix.length);
       const first = proxyPath.split('/')[0];
       const body = await readGatewayBody(req, GATEWAY_MAX_BODY_BYTES);
-      if (body === undefined) return sendJson(res, { status: 413, body: { message: 'Request Too Long' } });
-      if (first === 'streams') return sendJson(res, await streamRoute(options.kinesis, req.method ?? 'GET', proxyPath, body));
-      if (proxyPath === '') return sendJson(res, MISSING_ROUTE);
+      if (body === undefined) return reply(res, { status: 413, body: { message: 'Request Too Long' } });
+      if (first === 'streams') return reply(res, await streamRoute(options.kinesis, req.method ?? 'GET', proxyPath, body));
+      if (proxyPath === '') return reply(res, MISSING_ROUTE);
       return passThrough(req, res, `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`, body, options.agent, timeoutMs);
     };
     handle().catch((error: unknown) => {
-      if (error instanceof HttpError) return sendJson(res, { status: error.status, body: errorBody(error.message, error.type) });
+      if (error instanceof HttpError) return reply(res, { status: error.status, body: errorBody(error.message, error.type) });
       logger.error(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-      sendJson(res, { status: 500, body: { message: 'Internal server error' } });
+      reply(res, { status: 500, body: { message: 'Internal server error' } });
     });
   };
 }
@@ -157,9 +161,8 @@ async function readGatewayBody(req: http.IncomingMessage, limit: number): Promis
   try {
     return await readBody(req, limit);
   } catch (error) {
-    if (!(error instanceof RestProxyHttpError)) throw error;
-    if (error.status === 413) return undefined;
-    throw new HttpError(error.status, error.message);
+    if (error instanceof HttpError && error.status === 413) return undefined;
+    throw error;
   }
 }
 
@@ -168,18 +171,14 @@ function errorBody(message: string, type?: string): Record<string, string> {
 }
 
 /** Kinesis timestamps travel as epoch seconds; the SDK turns them into Dates, this turns them back. */
-function toKinesisJson(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, replaced: unknown) {
-    const raw = this[key];
-    return raw instanceof Date ? raw.getTime() / 1000 : replaced;
-  });
+function epochSeconds(this: unknown, key: string, replaced: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Date ? raw.getTime() / 1000 : replaced;
 }
 
-function sendJson(res: http.ServerResponse, reply: Reply): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = toKinesisJson(reply.body);
-  res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+/** Sends a reply as JSON (the local servers' one `sendJson`), Kinesis' timestamps as epoch seconds. */
+function reply(res: http.ServerResponse, answer: Reply): void {
+  sendJson(res, answer.status, answer.body, 'application/json', {}, epochSeconds);
 }
 
 /** API Gateway's HTTP proxy integration: the request as received, the answer as returned. */
@@ -194,7 +193,7 @@ function passThrough(req: http.IncomingMessage, res: http.ServerResponse, target
     const upstream = http.request(target, { method: req.method, headers, ...(agent ? { agent } : {}) }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-      answer.on('error', (error) => reject(new HttpError(502, `the REST proxy's answer broke off: ${error.message}`)));
+      answer.on('error', (error) => reject(gatewayError(502, `the REST proxy's answer broke off: ${error.message}`)));
       answer.on('end', () => {
         const content = Buffer.concat(chunks);
         const out: http.OutgoingHttpHeaders = {};
@@ -209,56 +208,72 @@ function passThrough(req: http.IncomingMessage, res: http.ServerResponse, target
         resolve();
       });
     });
-    upstream.setTimeout(timeoutMs, () => upstream.destroy(new HttpError(504, 'Endpoint request timed out')));
+    upstream.setTimeout(timeoutMs, () => upstream.destroy(gatewayError(504, 'Endpoint request timed out')));
     upstream.on('error', (error) => {
-      reject(error instanceof HttpError ? error : new HttpError(502, `the REST proxy at ${target.split('/').slice(0, 3).join('/')} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`));
+      reject(error instanceof HttpError ? error : gatewayError(502, `the REST proxy at ${target.split('/').slice(0, 3).join('/')} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`));
     });
     upstream.end(body);
   });
 }
 
-/** The Kinesis routes under `streams/`. */
+/** A Kinesis route's handler: the stream named in the path (percent-decoded by the router) and the body. */
+type StreamHandler = (kinesis: KinesisClient, stream: string, body: Buffer) => Promise<Reply>;
+
+/**
+ * The Kinesis routes under `streams/`, on find-my-way (the router of fastify, maintained): it
+ * matches the path and decodes the stream's name, so no path is split by hand.
+ */
+const STREAM_ROUTES: Router.Instance<Router.HTTPVersion.V1> = (() => {
+  const router = Router({ ignoreTrailingSlash: true });
+  const on = (method: Router.HTTPMethod, path: string, handler: StreamHandler) => router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>);
+  // The console's integration sends `{}`; Kinesis then lists up to 100 streams.
+  on('GET', '/streams', async (kinesis) => ok(await kinesis.send(new ListStreamsCommand({ Limit: 100 }))));
+  on('GET', '/streams/:stream', async (kinesis, stream) => ok(await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))));
+  on('POST', '/streams/:stream', async (kinesis, stream, body) => {
+    const shardCount = parseObject(body, true).ShardCount ?? 1;
+    if (typeof shardCount !== 'number' || !Number.isInteger(shardCount) || shardCount < 1) {
+      throw gatewayError(400, `ShardCount must be a whole number >= 1, got ${shortJson(shardCount)}`);
+    }
+    return ok(await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: shardCount })));
+  });
+  on('DELETE', '/streams/:stream', async (kinesis, stream) => ok(await kinesis.send(new DeleteStreamCommand({ StreamName: stream }))));
+  on('PUT', '/streams/:stream/record', async (kinesis, stream, body) => {
+    const request = parseObject(body, false);
+    const entry = toEntry(request.Data, request.PartitionKey, 'Data', 'PartitionKey');
+    checkRecordSize(entry, 'the record');
+    return ok(await kinesis.send(new PutRecordCommand({ StreamName: stream, ...entry })));
+  });
+  on('PUT', '/streams/:stream/records', async (kinesis, stream, body) => {
+    const entries = toEntries(parseObject(body, false));
+    return ok(await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: entries })));
+  });
+  return router;
+})();
+
+/** The Kinesis routes under `streams/`; a path or method they do not have is API Gateway's 403. */
 async function streamRoute(kinesis: KinesisClient, method: string, proxyPath: string, body: Buffer): Promise<Reply> {
-  const segments = proxyPath.split('/');
-  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
-  let names: string[];
-  try {
-    names = segments.map((s) => decodeURIComponent(s));
-  } catch {
-    throw new HttpError(400, 'the path is not valid percent-encoding');
+  const path = `/${proxyPath}`;
+  const found = STREAM_ROUTES.find(method as Router.HTTPMethod, path);
+  if (!found) {
+    if (!isDecodable(path)) throw gatewayError(400, 'the path is not valid percent-encoding');
+    return MISSING_ROUTE;
   }
-  const [, stream, action] = names;
   try {
-    if (names.length === 1 && method === 'GET') {
-      // The console's integration sends `{}`; Kinesis then lists up to 100 streams.
-      return ok(await kinesis.send(new ListStreamsCommand({ Limit: 100 })));
-    }
-    if (names.length === 2 && stream) {
-      if (method === 'GET') return ok(await kinesis.send(new DescribeStreamCommand({ StreamName: stream })));
-      if (method === 'POST') {
-        const request = parseObject(body, true);
-        const shardCount = request.ShardCount ?? 1;
-        if (typeof shardCount !== 'number' || !Number.isInteger(shardCount) || shardCount < 1) {
-          throw new HttpError(400, `ShardCount must be a whole number >= 1, got ${shortJson(shardCount)}`);
-        }
-        return ok(await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: shardCount })));
-      }
-      if (method === 'DELETE') return ok(await kinesis.send(new DeleteStreamCommand({ StreamName: stream })));
-    }
-    if (names.length === 3 && stream && action === 'record' && method === 'PUT') {
-      const request = parseObject(body, false);
-      const entry = toEntry(request.Data, request.PartitionKey, 'Data', 'PartitionKey');
-      checkRecordSize(entry, 'the record');
-      return ok(await kinesis.send(new PutRecordCommand({ StreamName: stream, ...entry })));
-    }
-    if (names.length === 3 && stream && action === 'records' && method === 'PUT') {
-      const entries = toEntries(parseObject(body, false));
-      return ok(await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: entries })));
-    }
+    return await (found.handler as unknown as StreamHandler)(kinesis, found.params.stream ?? '', body);
   } catch (error) {
     throw toHttpError(error);
   }
-  return MISSING_ROUTE;
+}
+
+/** True when every percent-escape of the path decodes (the router answers no route for one that does not). */
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch (error) {
+    if (error instanceof URIError) return false;
+    throw error;
+  }
 }
 
 function ok(output: object): Reply {
@@ -267,19 +282,9 @@ function ok(output: object): Reply {
 }
 
 function parseObject(body: Buffer, emptyAllowed: boolean): Record<string, unknown> {
-  const text = body.toString('utf8');
-  if (text.trim() === '') {
-    if (emptyAllowed) return {};
-    throw new HttpError(400, 'the request body is empty; send a JSON object');
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, `Could not parse request body into json: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'the request body must be a JSON object');
-  return parsed as Record<string, unknown>;
+  const parsed = readJsonBody(body, emptyAllowed ? { ...UNREADABLE_BODY, empty: {} } : UNREADABLE_BODY);
+  if (!isPlainObject(parsed)) throw gatewayError(400, 'the request body must be a JSON object');
+  return parsed;
 }
 
 /**
@@ -296,7 +301,7 @@ function jsonText(value: unknown, name: string): string {
   try {
     return JSON.stringify(value) ?? 'null';
   } catch (error) {
-    if (error instanceof RangeError) throw new HttpError(400, `${name} is nested too deeply to serialise; send a flatter JSON value`, 'SerializationException');
+    if (error instanceof RangeError) throw gatewayError(400, `${name} is nested too deeply to serialise; send a flatter JSON value`, 'SerializationException');
     throw error;
   }
 }
@@ -309,10 +314,10 @@ function shortJson(value: unknown): string {
 }
 
 function toEntry(data: unknown, partitionKey: unknown, dataName: string, keyName: string): { Data: Uint8Array; PartitionKey: string } {
-  if (data === undefined) throw new HttpError(400, `${dataName} is required`);
+  if (data === undefined) throw gatewayError(400, `${dataName} is required`);
   const key = typeof partitionKey === 'number' ? String(partitionKey) : partitionKey;
   if (typeof key !== 'string' || key.length < 1 || key.length > 256) {
-    throw new HttpError(400, `${keyName} must be a string of 1-256 characters, got ${shortJson(partitionKey)}`);
+    throw gatewayError(400, `${keyName} must be a string of 1-256 characters, got ${shortJson(partitionKey)}`);
   }
   return { Data: dataBytes(data, dataName), PartitionKey: key };
 }
@@ -324,42 +329,39 @@ function recordSize(entry: { Data: Uint8Array; PartitionKey: string }): number {
 function checkRecordSize(entry: { Data: Uint8Array; PartitionKey: string }, what: string): void {
   const size = recordSize(entry);
   if (size > KINESIS_MAX_RECORD_BYTES) {
-    throw new HttpError(413, `${what} is ${size} bytes with its partition key; Kinesis takes at most 1 MiB (${KINESIS_MAX_RECORD_BYTES} bytes)`);
+    throw gatewayError(413, `${what} is ${size} bytes with its partition key; Kinesis takes at most 1 MiB (${KINESIS_MAX_RECORD_BYTES} bytes)`);
   }
 }
 
 /** Both body shapes: the course's `{"records":[{"data","partition-key"}]}` and Kinesis's `{"Records":[{"Data","PartitionKey"}]}`. */
 function toEntries(request: Record<string, unknown>): PutRecordsRequestEntry[] {
   const list = request.records ?? request.Records;
-  if (!Array.isArray(list)) throw new HttpError(400, 'the body needs "records": [{"data": ..., "partition-key": ...}] (or "Records": [{"Data", "PartitionKey"}])');
-  if (list.length < 1 || list.length > KINESIS_MAX_RECORDS) throw new HttpError(400, `PutRecords takes 1-${KINESIS_MAX_RECORDS} records, got ${list.length}`);
+  if (!Array.isArray(list)) throw gatewayError(400, 'the body needs "records": [{"data": ..., "partition-key": ...}] (or "Records": [{"Data", "PartitionKey"}])');
+  if (list.length < 1 || list.length > KINESIS_MAX_RECORDS) throw gatewayError(400, `PutRecords takes 1-${KINESIS_MAX_RECORDS} records, got ${list.length}`);
   let total = 0;
   return list.map((item: unknown, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new HttpError(400, `records[${i}] must be an object with data and partition-key`);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw gatewayError(400, `records[${i}] must be an object with data and partition-key`);
     const record = item as Record<string, unknown>;
     const entry = 'data' in record || 'partition-key' in record
       ? toEntry(record.data, record['partition-key'], `records[${i}].data`, `records[${i}].partition-key`)
       : toEntry(record.Data, record.PartitionKey, `Records[${i}].Data`, `Records[${i}].PartitionKey`);
     checkRecordSize(entry, `record ${i}`);
     total += recordSize(entry);
-    if (total > KINESIS_MAX_REQUEST_BYTES) throw new HttpError(413, `the records add up to more than 5 MiB (${KINESIS_MAX_REQUEST_BYTES} bytes); send them in smaller batches`);
+    if (total > KINESIS_MAX_REQUEST_BYTES) throw gatewayError(413, `the records add up to more than 5 MiB (${KINESIS_MAX_REQUEST_BYTES} bytes); send them in smaller batches`);
     return entry;
   });
 }
 
-/** Kinesis errors keep their `__type`; not-found becomes 404; no answer at all becomes 502. */
+/** Kinesis errors (classified by the client, `AwsError`) keep their `__type`; not-found becomes 404; no answer at all becomes 502. */
 function toHttpError(error: unknown): unknown {
-  if (error instanceof HttpError) return error;
-  const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  const status = failure.$metadata?.httpStatusCode;
-  const message = failure.message ?? String(error);
+  if (error instanceof HttpError || !(error instanceof AwsError)) return error;
+  const { status, awsName, message } = error;
   if (status === undefined) {
-    // The SDK marks its own failures (no connection, timeout) with $metadata; anything else is a bug here.
-    if (failure.$metadata === undefined && failure.code === undefined) return error;
-    return new HttpError(502, `Kinesis did not answer (${failure.code ?? message})`);
+    const socketCode = (error.cause as { code?: unknown } | undefined)?.code;
+    return gatewayError(502, `Kinesis did not answer (${typeof socketCode === 'string' ? socketCode : message})`);
   }
-  if (failure.name === 'ResourceNotFoundException') return new HttpError(404, message, failure.name);
-  if (status >= 500) return new HttpError(status, message, failure.name);
-  if (failure.name === 'ValidationException' || failure.name === 'InvalidArgumentException') return new HttpError(400, message, failure.name);
-  return new HttpError(status, message, failure.name);
+  if (error.code === 'STREAM_NOT_FOUND') return gatewayError(404, message, awsName);
+  if (status >= 500) return gatewayError(status, message, awsName);
+  if (error.code === 'AWS_REQUEST_INVALID') return gatewayError(400, message, awsName);
+  return gatewayError(status, message, awsName);
 }

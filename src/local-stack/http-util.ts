@@ -4,22 +4,26 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /**
- * Small HTTP helpers shared by the local-stack servers: bounded body reading, JSON answers, and
- * an error type that carries the HTTP status and the REST Proxy's `error_code`.
+ * Small HTTP helpers shared by the local-stack servers (the REST proxy and the API gateway):
+ * bounded body reading, one JSON body reader, JSON answers, and the one error type that carries
+ * the HTTP status, the REST Proxy's `error_code` and the gateway's AWS `__type`.
  */
 
-/** An answer to send instead of a normal response: status, `error_code` and message. */
+/** An answer to send instead of a normal response: status, `error_code` (or AWS type) and message. */
 export class HttpError extends Error {
   readonly status: number;
   readonly errorCode: number;
+  /** The AWS error type the gateway answers as `__type` (`ResourceNotFoundException`), when there is one. */
+  readonly type: string | undefined;
   /** Headers the answer carries (`Allow` on a 405). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown; headers?: Record<string, string>; type?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
     this.status = status;
     this.errorCode = errorCode;
+    this.type = options.type;
     this.headers = options.headers ?? {};
   }
 
@@ -67,10 +71,13 @@ export function readBody(req: http.IncomingMessage, limitBytes: number = DEFAULT
   });
 }
 
+/** A `JSON.stringify` replacer, e.g. the gateway's Dates as epoch seconds. */
+export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
+
 /** Sends `body` as JSON with `status`; a no-op when the response has already started. */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}, replacer?: JsonReplacer): void {
   if (res.headersSent || res.destroyed) return;
-  const text = body === undefined ? '' : JSON.stringify(body);
+  const text = body === undefined ? '' : JSON.stringify(body, replacer);
   res.writeHead(status, {
     ...headers,
     'Content-Type': contentType,
@@ -86,14 +93,29 @@ export function mediaType(header: string | undefined): string | undefined {
   return type ? type : undefined;
 }
 
-/** Parses JSON, turning a syntax error into a 422 `HttpError` with `errorCode`. */
-export function parseJsonBody(body: Buffer, errorCode: number): unknown {
+/** How a server answers a body it cannot read: the status and `error_code`, and what an empty body means. */
+export interface JsonBodyAnswers {
+  status: number;
+  errorCode: number;
+  /** The value of an empty body; without it an empty body is refused. */
+  empty?: unknown;
+}
+
+/**
+ * The one JSON body reader of the local servers: the body's JSON, an empty body as `empty`, and
+ * otherwise an `HttpError` with the server's status and `error_code` (the REST proxy's 422 42206,
+ * the gateway's 400) saying what is wrong.
+ */
+export function readJsonBody(body: Buffer, answers: JsonBodyAnswers): unknown {
   const text = body.toString('utf8');
-  if (text.trim() === '') throw new HttpError(422, errorCode, 'Request body is empty; a JSON object is expected.');
+  if (text.trim() === '') {
+    if ('empty' in answers) return answers.empty;
+    throw new HttpError(answers.status, answers.errorCode, 'Request body is empty; a JSON object is expected.');
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(422, errorCode, `Request body is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new HttpError(answers.status, answers.errorCode, `Request body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,7 +1,8 @@
 import http from 'node:http';
-import { describeError, PipelineError } from '../errors';
+import Router from 'find-my-way';
+import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, parseJsonBody, readBody, sendJson } from './http-util';
+import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, readBody, readJsonBody, sendJson } from './http-util';
 import { KAFKA_BINARY_V2, KAFKA_JSON_V2, KAFKA_V2 } from '../contract/kafka-rest';
 import { embeddedTopics, type TopicBackend } from './topic-backend';
 import { DEFAULT_BROKERS, maxMessageBytes, TopicStore, type AppendRecord, type TopicInfo } from './topic-store';
@@ -81,6 +82,7 @@ export interface RestProxy {
 /** The cluster id the stand-in reports unless told otherwise. */
 export const DEFAULT_CLUSTER_ID = 'local-pinterest-msk';
 
+
 const BROKER_ID = 1;
 /** Per-record `error_code`s, as Confluent's rest-utils KafkaExceptionMapper: a Kafka error, and a retriable one. */
 export const KAFKA_ERROR = 50002;
@@ -101,9 +103,12 @@ interface Answer {
   body?: unknown;
 }
 
-interface Route {
+/** A route's handler: the request and the path's parameters (percent-decoded by the router). */
+type Handler = (request: Request, params: Record<string, string | undefined>) => Promise<Answer> | Answer;
+
+/** What the router keeps with each route: its API family, which sets the answers' content type. */
+interface RouteStore {
   family: Family;
-  methods: Record<string, (request: Request) => Promise<Answer> | Answer>;
 }
 
 interface ProduceRecord {
@@ -112,289 +117,308 @@ interface ProduceRecord {
   partition?: number;
 }
 
+/** One produce answer's `offsets` entry: where the record went, or why it did not. */
+interface OffsetEntry {
+  partition: number | null;
+  offset: number | null;
+  error_code: number | null;
+  error: string | null;
+}
+
+/** What the handlers of one REST proxy share: its backend, cluster id, logger and the produce rotation. */
+interface ProxyContext {
+  store: TopicBackend;
+  clusterId: string;
+  logger: Logger;
+  bodyLimit: number;
+  /** Per topic, the partition the next produce without key or partition goes to. */
+  rotation: Map<string, number>;
+  onTopicAutoCreated: (topic: string) => void;
+  options: RestProxyHandlerOptions;
+}
+
+/** Methods the routes serve; a path's `Allow` lists those of them it has. */
+const ROUTED_METHODS = ['GET', 'POST', 'DELETE'] as const;
+
 /**
  * The REST Proxy as a plain request handler, for mounting in another server (the API Gateway
  * stand-in). It reads the request body itself, so the caller must not consume it first.
  */
 export function createRestProxyHandler(topics: TopicBackend | TopicStore, options: RestProxyHandlerOptions = {}): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  const store = topics instanceof TopicStore ? embeddedTopics(topics) : topics;
-  const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
   const logger = options.logger ?? createLogger('rest-proxy');
-  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const rotation = new Map<string, number>();
-  const onTopicAutoCreated = options.onTopicAutoCreated
-    ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`));
-
-  // Replicas as the cluster places them: Kafka's own answer, else spread over the cluster's brokers.
-  const placed = (info: TopicInfo): TopicInfo => (info.replicas ? info : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, store.brokers)) });
-
-  const v2Topic = async (name: string): Promise<TopicInfo> => {
-    const info = await store.getTopic(name);
-    if (!info) throw new HttpError(404, 40401, 'Topic not found.');
-    return placed(info);
+  const context: ProxyContext = {
+    store: topics instanceof TopicStore ? embeddedTopics(topics) : topics,
+    clusterId: options.clusterId ?? DEFAULT_CLUSTER_ID,
+    logger,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    rotation: new Map(),
+    onTopicAutoCreated: options.onTopicAutoCreated
+      ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`)),
+    options,
   };
-
-  const v3Cluster = (cid: string): void => {
-    if (cid !== clusterId) throw new HttpError(404, 404, `Cluster ${cid} cannot be found.`);
-  };
-
-  const v3Topic = async (name: string): Promise<TopicInfo> => {
-    const info = await store.getTopic(name);
-    if (!info) throw new HttpError(404, 40403, `This server does not host topic '${name}'.`);
-    return placed(info);
-  };
-
-  /** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
-  const produce = async (request: Request, topic: string, partitionText?: string): Promise<Answer> => {
-    const format = produceFormat(request.req.headers['content-type']);
-    const records = parseProduceBody(request.body, format);
-    let info = await store.getTopic(topic);
-    if (!info) {
-      if (!store.autoCreateTopics) throw new HttpError(404, 40401, 'Topic not found.');
-      info = await store.ensureTopic(topic);
-      onTopicAutoCreated(topic);
-    }
-    const maxBytes = maxMessageBytes(info);
-    const partitionCount = info.partitions;
-    let pathPartition: number | undefined;
-    if (partitionText !== undefined) {
-      pathPartition = parsePartition(partitionText);
-      if (pathPartition === undefined || pathPartition >= partitionCount) throw new HttpError(404, 40402, 'Partition not found.');
-    }
-    const sticky = (rotation.get(topic) ?? 0) % partitionCount;
-    rotation.set(topic, sticky + 1);
-
-    const offsets: { partition: number | null; offset: number | null; error_code: number | null; error: string | null }[] = [];
-    const byPartition = new Map<number, { indexes: number[]; records: AppendRecord[] }>();
-    records.forEach((record, index) => {
-      // Measured first: it also refuses (422) a value or key too deep to serialise, before hashing the key.
-      const bytes = recordBytes(record, index);
-      const partition = pathPartition ?? record.partition ?? (record.key !== undefined && record.key !== null ? keyPartition(record.key, partitionCount) : sticky);
-      if (partition >= partitionCount) throw new HttpError(404, 40402, 'Partition not found.');
-      const fault = options.faults?.failRecord?.(topic, index);
-      if (fault) {
-        offsets[index] = { partition: null, offset: null, error_code: fault.error_code, error: fault.error };
-        return;
-      }
-      // The broker refuses a record over max.message.bytes, that record alone and for good.
-      if (bytes > maxBytes) {
-        const error = `RecordTooLargeException: the message is ${bytes} bytes when serialized, larger than the ${maxBytes} bytes the broker accepts (max.message.bytes)`;
-        offsets[index] = { partition: null, offset: null, error_code: KAFKA_ERROR, error };
-        return;
-      }
-      const group = byPartition.get(partition) ?? { indexes: [], records: [] };
-      group.indexes.push(index);
-      group.records.push(record.key === undefined ? { value: record.value } : { value: record.value, key: record.key });
-      byPartition.set(partition, group);
-    });
-
-    await Promise.all(
-      [...byPartition].map(async ([partition, group]) => {
-        try {
-          const assigned = await store.append(topic, partition, group.records);
-          group.indexes.forEach((index, i) => (offsets[index] = { partition, offset: assigned[i], error_code: null, error: null }));
-        } catch (error) {
-          if (!(error instanceof PipelineError) || error.code === 'RECORD_INVALID') throw error;
-          // The store could not take them (disk, or the topic went away): a per-record failure,
-          // which the client reads in the 200 body and may retry, as with a Kafka produce error.
-          logger.warn(`produce to ${topic}-${partition} failed: ${describeError(error)}`);
-          const errorCode = error.retriable ? KAFKA_RETRIABLE_ERROR : KAFKA_ERROR;
-          for (const index of group.indexes) offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
-        }
-      }),
-    );
-    return { status: 200, body: { offsets, key_schema_id: null, value_schema_id: null } };
-  };
-
-  const route = (segments: string[]): Route | undefined => {
-    const [a, b, c, d, e, f] = segments;
-    const n = segments.length;
-    if (n === 0) return { family: 'v2', methods: { GET: () => ({ status: 200, body: {} }) } };
-    if (a === 'topics') {
-      if (n === 1) return { family: 'v2', methods: { GET: async () => ({ status: 200, body: (await store.listTopics()).map((t) => t.name) }) } };
-      if (n === 2) {
-        return {
-          family: 'v2',
-          methods: {
-            GET: async () => ({ status: 200, body: v2TopicBody(await v2Topic(b)) }),
-            POST: (request) => produce(request, b, undefined),
-          },
-        };
-      }
-      if (c !== 'partitions') return undefined;
-      if (n === 3) return { family: 'v2', methods: { GET: async () => ({ status: 200, body: v2TopicBody(await v2Topic(b)).partitions }) } };
-      if (n === 4) {
-        const partitionOf = async (): Promise<number> => {
-          const info = await v2Topic(b);
-          const p = parsePartition(d);
-          if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
-          return p;
-        };
-        return {
-          family: 'v2',
-          methods: {
-            GET: async () => ({ status: 200, body: v2PartitionBody(await v2Topic(b), await partitionOf()) }),
-            POST: (request) => produce(request, b, d),
-          },
-        };
-      }
-      if (n === 5 && e === 'offsets') {
-        // Confluent's v2 `GET /topics/{t}/partitions/{p}/offsets`: how a reader learns a partition's end.
-        return {
-          family: 'v2',
-          methods: {
-            GET: async () => {
-              const info = await v2Topic(b);
-              const p = parsePartition(d);
-              if (p === undefined || p >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
-              return { status: 200, body: { beginning_offset: 0, end_offset: await store.endOffset(info.name, p) } };
-            },
-          },
-        };
-      }
-      return undefined;
-    }
-    if (a !== 'v3' || b !== 'clusters') return undefined;
-    if (n === 2) return { family: 'v3', methods: { GET: (r) => ({ status: 200, body: { kind: 'KafkaClusterList', metadata: { self: `${r.baseUrl}/v3/clusters`, next: null }, data: [v3ClusterBody(r.baseUrl, clusterId)] } }) } };
-    if (n === 3) {
-      return {
-        family: 'v3',
-        methods: {
-          GET: (r) => {
-            v3Cluster(c);
-            return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
-          },
-        },
-      };
-    }
-    if (d !== 'topics') return undefined;
-    if (n === 4) {
-      return {
-        family: 'v3',
-        methods: {
-          GET: async (r) => {
-            v3Cluster(c);
-            return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: `${r.baseUrl}/v3/clusters/${clusterId}/topics`, next: null }, data: (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(t))) } };
-          },
-          POST: async (r) => {
-            v3Cluster(c);
-            if (mediaType(r.req.headers['content-type']) !== 'application/json') {
-              throw new HttpError(415, 415, 'HTTP 415 Unsupported Media Type: send Content-Type: application/json.');
-            }
-            const spec = parseCreateTopicBody(r.body);
-            const exists = new HttpError(400, 40002, `Topic '${spec.name}' already exists.`);
-            if (await store.getTopic(spec.name)) throw exists;
-            const settings = { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs };
-            if (spec.validateOnly) {
-              // Checked as a create would be, nothing created: 200 with the topic that would be.
-              const info = await store.validateTopic(spec.name, settings);
-              return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
-            }
-            try {
-              const info = await store.createTopic(spec.name, settings);
-              return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, placed(info)) };
-            } catch (error) {
-              if (error instanceof PipelineError && error.code === 'TOPIC_EXISTS') throw exists;
-              throw error;
-            }
-          },
-        },
-      };
-    }
-    if (n === 5) {
-      return {
-        family: 'v3',
-        methods: {
-          GET: async (r) => {
-            v3Cluster(c);
-            return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, await v3Topic(e)) };
-          },
-          DELETE: async () => {
-            v3Cluster(c);
-            await v3Topic(e);
-            await store.deleteTopic(e);
-            return { status: 204 };
-          },
-        },
-      };
-    }
-    if (n === 7 && f === 'partitions') {
-      return {
-        family: 'v3',
-        methods: {
-          GET: async (r) => {
-            v3Cluster(c);
-            const info = await v3Topic(e);
-            const partition = parsePartition(segments[6]);
-            if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
-            return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
-          },
-        },
-      };
-    }
-    if (n === 6 && f === 'partitions') {
-      return {
-        family: 'v3',
-        methods: {
-          GET: async (r) => {
-            v3Cluster(c);
-            const info = await v3Topic(e);
-            const self = `${r.baseUrl}/v3/clusters/${clusterId}/topics/${info.name}/partitions`;
-            return { status: 200, body: { kind: 'KafkaPartitionList', metadata: { self, next: null }, data: range(info.partitions).map((p) => v3PartitionBody(r.baseUrl, clusterId, info, p)) } };
-          },
-        },
-      };
-    }
-    return undefined;
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = (req.method ?? 'GET').toUpperCase();
-    let family: Family = rawPath.startsWith('/v3') ? 'v3' : 'v2';
-    const contentType = () => (family === 'v2' ? KAFKA_V2 : 'application/json');
-    try {
-      const injected = options.faults?.beforeRequest?.({ method, path: rawPath });
-      if (injected) {
-        await readBody(req, bodyLimit).catch((error: unknown) => logger.warn(`injected fault: request body not read: ${describeError(error)}`));
-        sendJson(res, injected.status, injected.body ?? { error_code: injected.status, message: `Injected fault ${injected.status}.` }, contentType());
-        return;
-      }
-      const segments = splitPath(rawPath);
-      const found = segments && route(segments);
-      const body = await readBody(req, bodyLimit);
-      if (!found) throw new HttpError(404, 404, 'HTTP 404 Not Found');
-      family = found.family;
-      const handler = found.methods[method];
-      if (!handler) {
-        const allowed = Object.keys(found.methods);
-        throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${allowed.join(' or ')}.`, { headers: { Allow: allowed.join(', ') } });
-      }
-      const host = req.headers.host ?? '127.0.0.1';
-      const answer = await handler({ req, body, baseUrl: options.advertisedUrl ?? `http://${host}` });
-      if (answer.status === 204) {
-        res.writeHead(204);
-        res.end();
-      } else {
-        sendJson(res, answer.status, answer.body, contentType());
-      }
-    } catch (error) {
-      const known = toHttpError(error, family);
-      if (known) {
-        sendJson(res, known.status, known.toBody(), contentType(), known.headers);
-        return;
-      }
-      logger.error(`${method} ${rawPath} failed: ${describeError(error)}`);
-      sendJson(res, 500, { error_code: 500, message: `Internal server error: ${describeError(error)}` }, contentType());
-    }
-  };
-
+  const router = createRouter(context);
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(context, router, req, res).catch((error: unknown) => {
       logger.error(`answering ${req.method} ${req.url} failed: ${describeError(error)}`);
       res.destroy();
     });
   };
+}
+
+/**
+ * The routes, on find-my-way (the router of fastify, maintained): it matches the path, decodes
+ * its parameters and ignores duplicate and trailing slashes, so no path is split by hand.
+ */
+function createRouter(context: ProxyContext): ProxyRouter {
+  const router = Router({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  const on = (method: (typeof ROUTED_METHODS)[number], path: string, family: Family, handler: Handler) => {
+    router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>, { family } satisfies RouteStore);
+  };
+  for (const [method, path, handler] of v2Routes(context)) on(method, path, 'v2', handler);
+  for (const [method, path, handler] of v3Routes(context)) on(method, path, 'v3', handler);
+  return router;
+}
+
+type ProxyRouter = Router.Instance<Router.HTTPVersion.V1>;
+
+type RouteSpec = [(typeof ROUTED_METHODS)[number], string, Handler];
+
+/** The v2 API: topics, partitions, offsets and the produce endpoints. */
+function v2Routes(context: ProxyContext): RouteSpec[] {
+  const { store } = context;
+  const partitionOf = async (topic: string, text: string | undefined): Promise<{ info: TopicInfo; partition: number }> => {
+    const info = await v2Topic(context, topic);
+    const partition = parsePartition(text);
+    if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+    return { info, partition };
+  };
+  return [
+    ['GET', '/', () => ({ status: 200, body: {} })],
+    ['GET', '/topics', async () => ({ status: 200, body: (await store.listTopics()).map((t) => t.name) })],
+    ['GET', '/topics/:topic', async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))) })],
+    ['POST', '/topics/:topic', (r, p) => produce(context, r, param(p, 'topic'), undefined)],
+    ['GET', '/topics/:topic/partitions', async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))).partitions })],
+    ['GET', '/topics/:topic/partitions/:partition', async (_r, p) => {
+      const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
+      return { status: 200, body: v2PartitionBody(info, partition) };
+    }],
+    ['POST', '/topics/:topic/partitions/:partition', (r, p) => produce(context, r, param(p, 'topic'), param(p, 'partition'))],
+    // Confluent's v2 `GET /topics/{t}/partitions/{p}/offsets`: how a reader learns a partition's end.
+    ['GET', '/topics/:topic/partitions/:partition/offsets', async (_r, p) => {
+      const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
+      return { status: 200, body: { beginning_offset: 0, end_offset: await store.endOffset(info.name, partition) } };
+    }],
+  ];
+}
+
+/** The v3 API: the cluster, its topics (list, create, describe, delete) and their partitions. */
+function v3Routes(context: ProxyContext): RouteSpec[] {
+  const { store, clusterId } = context;
+  const topicsUrl = (base: string) => `${base}/v3/clusters/${clusterId}/topics`;
+  return [
+    ['GET', '/v3/clusters', (r) => ({ status: 200, body: { kind: 'KafkaClusterList', metadata: { self: `${r.baseUrl}/v3/clusters`, next: null }, data: [v3ClusterBody(r.baseUrl, clusterId)] } })],
+    ['GET', '/v3/clusters/:cluster', (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
+    }],
+    ['GET', '/v3/clusters/:cluster/topics', async (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      const data = (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(context, t)));
+      return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: topicsUrl(r.baseUrl), next: null }, data } };
+    }],
+    ['POST', '/v3/clusters/:cluster/topics', (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      return createTopic(context, r);
+    }],
+    ['GET', '/v3/clusters/:cluster/topics/:topic', async (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, await v3Topic(context, param(p, 'topic'))) };
+    }],
+    ['DELETE', '/v3/clusters/:cluster/topics/:topic', async (_r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      await v3Topic(context, param(p, 'topic'));
+      await store.deleteTopic(param(p, 'topic'));
+      return { status: 204 };
+    }],
+    ['GET', '/v3/clusters/:cluster/topics/:topic/partitions', async (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      const info = await v3Topic(context, param(p, 'topic'));
+      const self = `${topicsUrl(r.baseUrl)}/${info.name}/partitions`;
+      return { status: 200, body: { kind: 'KafkaPartitionList', metadata: { self, next: null }, data: range(info.partitions).map((n) => v3PartitionBody(r.baseUrl, clusterId, info, n)) } };
+    }],
+    ['GET', '/v3/clusters/:cluster/topics/:topic/partitions/:partition', async (r, p) => {
+      v3Cluster(context, param(p, 'cluster'));
+      const info = await v3Topic(context, param(p, 'topic'));
+      const partition = parsePartition(p.partition);
+      if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
+      return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
+    }],
+  ];
+}
+
+/** A path parameter the route pattern guarantees. */
+function param(params: Record<string, string | undefined>, name: string): string {
+  return params[name] ?? '';
+}
+
+/** Replicas as the cluster places them: Kafka's own answer, else spread over the cluster's brokers. */
+function placed(context: ProxyContext, info: TopicInfo): TopicInfo {
+  return info.replicas ? info : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, context.store.brokers)) };
+}
+
+async function v2Topic(context: ProxyContext, name: string): Promise<TopicInfo> {
+  const info = await context.store.getTopic(name);
+  if (!info) throw new HttpError(404, 40401, 'Topic not found.');
+  return placed(context, info);
+}
+
+function v3Cluster(context: ProxyContext, cid: string): void {
+  if (cid !== context.clusterId) throw new HttpError(404, 404, `Cluster ${cid} cannot be found.`);
+}
+
+async function v3Topic(context: ProxyContext, name: string): Promise<TopicInfo> {
+  const info = await context.store.getTopic(name);
+  if (!info) throw new HttpError(404, 40403, `This server does not host topic '${name}'.`);
+  return placed(context, info);
+}
+
+/** v3 `POST /topics`: creates the topic (201), or with `validate_only` checks it as a create would (200). */
+async function createTopic(context: ProxyContext, r: Request): Promise<Answer> {
+  const { store, clusterId } = context;
+  if (mediaType(r.req.headers['content-type']) !== 'application/json') {
+    throw new HttpError(415, 415, 'HTTP 415 Unsupported Media Type: send Content-Type: application/json.');
+  }
+  const spec = parseCreateTopicBody(r.body);
+  const exists = new HttpError(400, 40002, `Topic '${spec.name}' already exists.`);
+  if (await store.getTopic(spec.name)) throw exists;
+  const settings = { partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs };
+  if (spec.validateOnly) {
+    // Checked as a create would be, nothing created: 200 with the topic that would be.
+    const info = await store.validateTopic(spec.name, settings);
+    return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, placed(context, info)) };
+  }
+  try {
+    const info = await store.createTopic(spec.name, settings);
+    return { status: 201, body: v3TopicBody(r.baseUrl, clusterId, placed(context, info)) };
+  } catch (error) {
+    if (hasErrorCode(error, 'TOPIC_EXISTS')) throw exists;
+    throw error;
+  }
+}
+
+/** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
+async function produce(context: ProxyContext, request: Request, topic: string, partitionText?: string): Promise<Answer> {
+  const records = parseProduceBody(request.body, produceFormat(request.req.headers['content-type']));
+  const info = await produceTopic(context, topic);
+  let pathPartition: number | undefined;
+  if (partitionText !== undefined) {
+    pathPartition = parsePartition(partitionText);
+    if (pathPartition === undefined || pathPartition >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+  }
+  const sticky = (context.rotation.get(topic) ?? 0) % info.partitions;
+  context.rotation.set(topic, sticky + 1);
+  const offsets: OffsetEntry[] = [];
+  const byPartition = groupByPartition(context, info, records, offsets, (record) => pathPartition ?? record.partition ?? (record.key !== undefined && record.key !== null ? keyPartition(record.key, info.partitions) : sticky));
+  await Promise.all([...byPartition].map(([partition, group]) => appendGroup(context, topic, partition, group, offsets)));
+  return { status: 200, body: { offsets, key_schema_id: null, value_schema_id: null } };
+}
+
+/** The topic a produce goes to; a missing one is created when the backend auto-creates topics, else 404 40401. */
+async function produceTopic(context: ProxyContext, topic: string): Promise<TopicInfo> {
+  const { store } = context;
+  const info = await store.getTopic(topic);
+  if (info) return info;
+  if (!store.autoCreateTopics) throw new HttpError(404, 40401, 'Topic not found.');
+  const created = await store.ensureTopic(topic);
+  context.onTopicAutoCreated(topic);
+  return created;
+}
+
+/**
+ * The records to append, by partition (with their indexes in the request); a record failed by an
+ * injected fault or over the topic's max.message.bytes gets its `offsets` entry here, and is not stored.
+ */
+function groupByPartition(context: ProxyContext, info: TopicInfo, records: ProduceRecord[], offsets: OffsetEntry[], partitionOf: (record: ProduceRecord) => number): Map<number, { indexes: number[]; records: AppendRecord[] }> {
+  const maxBytes = maxMessageBytes(info);
+  const byPartition = new Map<number, { indexes: number[]; records: AppendRecord[] }>();
+  records.forEach((record, index) => {
+    // Measured first: it also refuses (422) a value or key too deep to serialise, before hashing the key.
+    const bytes = recordBytes(record, index);
+    const partition = partitionOf(record);
+    if (partition >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+    const fault = context.options.faults?.failRecord?.(info.name, index);
+    if (fault) {
+      offsets[index] = { partition: null, offset: null, error_code: fault.error_code, error: fault.error };
+      return;
+    }
+    // The broker refuses a record over max.message.bytes, that record alone and for good.
+    if (bytes > maxBytes) {
+      const error = `RecordTooLargeException: the message is ${bytes} bytes when serialized, larger than the ${maxBytes} bytes the broker accepts (max.message.bytes)`;
+      offsets[index] = { partition: null, offset: null, error_code: KAFKA_ERROR, error };
+      return;
+    }
+    const group = byPartition.get(partition) ?? { indexes: [], records: [] };
+    group.indexes.push(index);
+    group.records.push(record.key === undefined ? { value: record.value } : { value: record.value, key: record.key });
+    byPartition.set(partition, group);
+  });
+  return byPartition;
+}
+
+/** Appends one partition's records and fills their `offsets` entries; a store failure fails them inside the 200. */
+async function appendGroup(context: ProxyContext, topic: string, partition: number, group: { indexes: number[]; records: AppendRecord[] }, offsets: OffsetEntry[]): Promise<void> {
+  try {
+    const assigned = await context.store.append(topic, partition, group.records);
+    group.indexes.forEach((index, i) => (offsets[index] = { partition, offset: assigned[i], error_code: null, error: null }));
+  } catch (error) {
+    if (!(error instanceof PipelineError) || error.code === 'RECORD_INVALID') throw error;
+    // The store could not take them (disk, or the topic went away): a per-record failure,
+    // which the client reads in the 200 body and may retry, as with a Kafka produce error.
+    context.logger.warn(`produce to ${topic}-${partition} failed: ${describeError(error)}`);
+    const errorCode = error.retriable ? KAFKA_RETRIABLE_ERROR : KAFKA_ERROR;
+    for (const index of group.indexes) offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
+  }
+}
+
+/** Answers one request: an injected fault, the route's answer, or the error it threw in the REST Proxy's shape. */
+async function handle(context: ProxyContext, router: ProxyRouter, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+  const method = (req.method ?? 'GET').toUpperCase();
+  let family: Family = rawPath.startsWith('/v3') ? 'v3' : 'v2';
+  const contentType = () => (family === 'v2' ? KAFKA_V2 : 'application/json');
+  try {
+    const injected = context.options.faults?.beforeRequest?.({ method, path: rawPath });
+    if (injected) {
+      await readBody(req, context.bodyLimit).catch((error: unknown) => context.logger.warn(`injected fault: request body not read: ${describeError(error)}`));
+      sendJson(res, injected.status, injected.body ?? { error_code: injected.status, message: `Injected fault ${injected.status}.` }, contentType());
+      return;
+    }
+    const found = router.find(method as Router.HTTPMethod, rawPath);
+    const allowed = found ? [] : ROUTED_METHODS.filter((m) => router.find(m, rawPath));
+    const body = await readBody(req, context.bodyLimit);
+    if (!found && allowed.length === 0) throw new HttpError(404, 404, 'HTTP 404 Not Found');
+    if (!found) {
+      family = (router.find(allowed[0], rawPath)?.store as RouteStore).family;
+      throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${allowed.join(' or ')}.`, { headers: { Allow: allowed.join(', ') } });
+    }
+    family = (found.store as RouteStore).family;
+    const host = req.headers.host ?? '127.0.0.1';
+    const answer = await (found.handler as unknown as Handler)({ req, body, baseUrl: context.options.advertisedUrl ?? `http://${host}` }, found.params);
+    if (answer.status === 204) {
+      res.writeHead(204);
+      res.end();
+    } else {
+      sendJson(res, answer.status, answer.body, contentType());
+    }
+  } catch (error) {
+    const known = toHttpError(error, family);
+    if (known) {
+      sendJson(res, known.status, known.toBody(), contentType(), known.headers);
+      return;
+    }
+    context.logger.error(`${method} ${rawPath} failed: ${describeError(error)}`);
+    sendJson(res, 500, { error_code: 500, message: `Internal server error: ${describeError(error)}` }, contentType());
+  }
 }
 
 /** Starts the REST Proxy stand-in on 127.0.0.1 (`port` 0 picks a free one). */
@@ -445,19 +469,6 @@ function toHttpError(error: unknown, family: Family): HttpError | undefined {
   }
 }
 
-/** Path segments, percent-decoded; undefined when the path cannot be decoded. */
-function splitPath(rawPath: string): string[] | undefined {
-  try {
-    return rawPath
-      .split('/')
-      .filter((s) => s !== '')
-      .map((s) => decodeURIComponent(s));
-  } catch (error) {
-    if (error instanceof URIError) return undefined;
-    throw error;
-  }
-}
-
 function parsePartition(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
   return Number(text);
@@ -470,13 +481,16 @@ function produceFormat(header: string | undefined): Format {
   throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: use Content-Type: ${KAFKA_JSON_V2} (or ${KAFKA_BINARY_V2}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`);
 }
 
+/** A body that is not JSON: 422 42206, as the REST Proxy answers it. */
+const UNREADABLE_BODY = { status: 422, errorCode: 42206 };
+
 function bad(message: string): HttpError {
   return new HttpError(422, 42206, message);
 }
 
 /** Validates a v2 produce body; every shape error is a 422 42206 naming the field. */
 function parseProduceBody(body: Buffer, format: Format): ProduceRecord[] {
-  const parsed = parseJsonBody(body, 42206);
+  const parsed = readJsonBody(body, UNREADABLE_BODY);
   if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with a "records" array.');
   const records = parsed.records;
   if (!Array.isArray(records)) throw bad('Field "records" is required and must be an array.');
@@ -520,7 +534,7 @@ function decodeField(value: unknown, format: Format, name: string): unknown {
 
 /** Validates a v3 create-topic body. */
 function parseCreateTopicBody(body: Buffer): { name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string>; validateOnly: boolean } {
-  const parsed = parseJsonBody(body, 42206);
+  const parsed = readJsonBody(body, UNREADABLE_BODY);
   if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with "topic_name".');
   const { topic_name: name, partitions_count: partitions, replication_factor: replicationFactor, configs, validate_only: validateOnly } = parsed;
   if (validateOnly !== undefined && validateOnly !== null && typeof validateOnly !== 'boolean') throw bad('Field "validate_only" must be a boolean.');

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sinkObjectKey } from '../contract/sink-object';
-import { describeError, PipelineError } from '../errors';
+import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { withRetry, type RetryOptions } from '../retry';
 import { writeFileAtomic, type StoredRecord, type TopicStore } from './topic-store';
@@ -303,7 +303,7 @@ class S3SinkRunner implements S3Sink {
         try {
           await this.schedule(state);
         } catch (error) {
-          if (error instanceof PipelineError && error.code === 'TOPIC_NOT_FOUND') {
+          if (hasErrorCode(error, 'TOPIC_NOT_FOUND')) {
             state.dropped = true;
             continue;
           }
@@ -414,7 +414,6 @@ class S3SinkRunner implements S3Sink {
       {
         ...this.retry,
         signal: this.abort.signal,
-        isRetriable: () => !this.stopped,
         onRetry: (error, attempt, delayMs) => this.logger.warn(`writing s3://${this.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`),
       },
     );
@@ -440,7 +439,7 @@ class S3SinkRunner implements S3Sink {
               throw error;
             }
           },
-          { ...this.retry, signal: this.abort.signal, isRetriable: () => !this.stopped },
+          { ...this.retry, signal: this.abort.signal },
         );
         const count = Number(head?.Metadata?.['record-count']);
         if (!head || head.Metadata?.['topic-id'] !== state.topicId || !Number.isSafeInteger(count) || count < 1 || offset + count > end) break;
@@ -499,7 +498,7 @@ class S3SinkRunner implements S3Sink {
     try {
       return this.store.endOffset(state.topic, state.partition);
     } catch (error) {
-      if (error instanceof PipelineError && (error.code === 'TOPIC_NOT_FOUND' || error.code === 'PARTITION_NOT_FOUND')) {
+      if (hasErrorCode(error, 'TOPIC_NOT_FOUND', 'PARTITION_NOT_FOUND')) {
         state.dropped = true;
         return undefined;
       }
@@ -604,8 +603,7 @@ function positiveInt(value: number, name: string): number {
   return value;
 }
 
-/** True for S3's answer that an object is not there (HeadObject's NotFound, GetObject's NoSuchKey). */
+/** True for S3's answer that an object is not there (HeadObject's NotFound, GetObject's NoSuchKey: OBJECT_NOT_FOUND from the client). */
 export function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+  return hasErrorCode(error, 'OBJECT_NOT_FOUND');
 }

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Names } from '../config';
-import { PipelineError } from '../errors';
-import { createHttpClient, isNoAnswer, networkCode, type HttpClient, type HttpResponse } from '../http-client';
+import { hasErrorCode, PipelineError } from '../errors';
+import { createHttpClient, isNoAnswer, networkCode, parseAnswer, readAnswer, type HttpClient, type HttpResponse } from '../http-client';
+import { z } from 'zod';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
 import { rowId } from '../contract/raw-rules';
@@ -149,9 +150,9 @@ export function roundTripRows(result: SampleRoundTrip): { path: string; table: T
 
 /** POSTs one row the course's way through the invoke URL (`http`'s base); returns where the REST proxy put it. */
 export async function produceRow(http: HttpClient, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
-  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, KAFKA_JSON_V2);
-  const first = (answer as { offsets?: { partition: number; offset: number; error_code?: number | null; error?: string | null }[] }).offsets?.[0];
-  if (!first || typeof first.offset !== 'number') {
+  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, PRODUCE_ANSWER, KAFKA_JSON_V2);
+  const first = answer.offsets?.[0];
+  if (!first || typeof first.offset !== 'number' || typeof first.partition !== 'number') {
     throw new PipelineError('PRODUCE_FAILED', `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`, { retriable: true });
   }
   return { partition: first.partition, offset: first.offset };
@@ -159,7 +160,7 @@ export async function produceRow(http: HttpClient, topic: string, row: unknown):
 
 /** PUTs one row to `/streams/<stream>/record` through the invoke URL (`http`'s base). */
 export async function putStreamRecord(http: HttpClient, stream: string, row: unknown, partitionKey: string): Promise<{ SequenceNumber: string; ShardId: string }> {
-  return (await callJson(http, 'PUT', `/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey })) as { SequenceNumber: string; ShardId: string };
+  return callJson(http, 'PUT', `/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey }, PUT_RECORD_ANSWER);
 }
 
 /** Reads one record back by its sequence number, as UTF-8 text. */
@@ -211,12 +212,21 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await object.Body?.transformToString('utf8');
   } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (hasErrorCode(error, 'OBJECT_NOT_FOUND')) return undefined;
     throw error;
   }
 }
 
-async function callJson(http: HttpClient, method: string, path: string, body: unknown, contentType = 'application/json'): Promise<unknown> {
+/** The REST proxy's produce answer: where each record went, or its error. */
+const PRODUCE_ANSWER = z.looseObject({
+  offsets: z.array(z.looseObject({ partition: z.number().nullish(), offset: z.number().nullish(), error_code: z.number().nullish(), error: z.string().nullish() })).optional(),
+});
+/** Kinesis' PutRecord answer through the gateway. */
+const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.string(), ShardId: z.string() });
+/** The message of an error answer (API Gateway's `{message}`, the REST proxy's `{error_code, message}`). */
+const ERROR_ANSWER = z.looseObject({ message: z.string() });
+
+async function callJson<T>(http: HttpClient, method: string, path: string, body: unknown, schema: z.ZodType<T>, contentType = 'application/json'): Promise<T> {
   const url = `${http.baseUrl}${path}`;
   let response: HttpResponse;
   try {
@@ -226,15 +236,9 @@ async function callJson(http: HttpClient, method: string, path: string, body: un
     throw new PipelineError('GATEWAY_UNREACHABLE', `${method} ${url} failed (${networkCode(error)}); is the local stack running (npm run stack)?`, { retriable: true, cause: error });
   }
   const { text } = response;
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch (error) {
-    throw new PipelineError('GATEWAY_BAD_ANSWER', `${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}`, { cause: error });
-  }
   if (response.status < 200 || response.status > 299) {
-    const message = (parsed as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+    const message = readAnswer(text, ERROR_ANSWER)?.message ?? text.slice(0, 200);
     throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, { retriable: response.status >= 500 });
   }
-  return parsed;
+  return parseAnswer(text, schema, `${method} ${url} answered ${response.status}`, 'GATEWAY_BAD_ANSWER');
 }

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { createStream, listStreamNames, waitUntilActive } from '../kinesis-streams';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createKinesisClient, createS3Client } from '../clients';
 import { DEFAULT_USER_ID, namesFor, type Names } from '../config';
@@ -371,28 +371,11 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
 }
 
-/** Creates the streams that do not exist (one shard each) and waits until all are ACTIVE. */
+/** Creates the streams that do not exist (one shard each, listed with the SDK's paginator) and waits until all are ACTIVE (the SDK's waiter). */
 export async function ensureStreams(kinesis: KinesisClient, streams: string[], timeoutMs = 10_000): Promise<void> {
-  const existing = new Set<string>();
-  let exclusiveStart: string | undefined;
-  for (;;) {
-    const page = await kinesis.send(new ListStreamsCommand({ Limit: 100, ...(exclusiveStart ? { ExclusiveStartStreamName: exclusiveStart } : {}) }));
-    for (const name of page.StreamNames ?? []) existing.add(name);
-    if (!page.HasMoreStreams || !page.StreamNames?.length) break;
-    exclusiveStart = page.StreamNames[page.StreamNames.length - 1];
-  }
-  for (const stream of streams) {
-    if (!existing.has(stream)) await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
-  }
-  const deadline = Date.now() + timeoutMs;
-  for (const stream of streams) {
-    for (;;) {
-      const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      if (Date.now() > deadline) throw new PipelineError('STREAM_NOT_ACTIVE', `stream ${stream} is still ${StreamDescriptionSummary?.StreamStatus} after ${timeoutMs} ms`, { retriable: true });
-      await sleep(20);
-    }
-  }
+  const existing = await listStreamNames(kinesis);
+  for (const stream of streams) if (!existing.has(stream)) await createStream(kinesis, stream, 1);
+  for (const stream of streams) await waitUntilActive(kinesis, stream, { timeoutMs, pollMs: 20 });
 }
 
 function portInUse(name: PortName, port: number, cause?: unknown): PipelineError {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import atomicWrite from 'write-file-atomic';
 import { describeError, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { isProcessAlive } from './running-stack';
 
 /**
  * The Kafka stand-in's storage: one append-only log file per topic-partition, durable before an
@@ -16,7 +17,7 @@ import { isProcessAlive } from './running-stack';
  *   `{"o":<offset>,"t":<epoch ms>,"k"?:<key>,"v":<value>}`. Byte values (from the REST Proxy's
  *   binary format, or a `Uint8Array` given to `append`) are stored base64 with `"vb":1` / `"kb":1`
  *   and read back as `Buffer`s.
- * - `store.lock`: the pid of the process that has the store open.
+ * - `topics.lock`: proper-lockfile's lock (a folder it keeps fresh) while a process has the store open.
  *
  * Durability: `append` resolves only after its records were written with one positional write and
  * `fdatasync`; appends that arrive while a write is in progress wait and are committed together
@@ -105,7 +106,7 @@ export interface AppendRecord {
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const MAX_PARTITIONS = 10_000;
 const METADATA_FILE = 'topics.json';
-const LOCK_FILE = 'store.lock';
+const LOCK_FILE = 'topics.lock';
 const LOGS_DIR = 'topics';
 const SCAN_CHUNK_BYTES = 1 << 20;
 
@@ -196,6 +197,8 @@ export class TopicStore {
   readonly brokers: number;
   readonly fsync: boolean;
   private readonly logger: Logger;
+  /** Releases the folder's lock (proper-lockfile), once taken. */
+  private releaseLock: (() => Promise<void>) | undefined;
   private readonly topics = new Map<string, TopicEntry>();
   private readonly creating = new Map<string, Promise<TopicInfo>>();
   private readonly listeners = new Set<(topic: string, partition: number) => void>();
@@ -394,7 +397,7 @@ export class TopicStore {
     await this.metadataChain;
     await this.closeLogs();
     this.listeners.clear();
-    await unlink(path.join(this.dir, LOCK_FILE)).catch((error: unknown) => this.logger.warn(`could not remove the lock file: ${String(error)}`));
+    await this.releaseLock?.().catch((error: unknown) => this.logger.warn(`could not release the lock ${path.join(this.dir, LOCK_FILE)}: ${String(error)}`));
     TopicStore.openDirs.delete(this.dir);
   }
 
@@ -470,17 +473,25 @@ export class TopicStore {
     }
   }
 
+  /**
+   * Takes the folder's lock with proper-lockfile (kept, maintained; it refreshes the lock every
+   * second and sees a lock left by a killed process as stale after 5 s), or fails with one line when
+   * another process holds it. Tries for 7 s, so a store reopened right after a kill -9 waits for
+   * the dead process' lock to go stale instead of failing.
+   */
   private async takeLock(): Promise<void> {
     const lockFile = path.join(this.dir, LOCK_FILE);
-    const text = await readFile(lockFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    const pid = Number(text?.trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
-      throw new PipelineError('STORE_LOCKED', `topic store ${this.dir} is in use by process ${pid}; stop it first (or delete ${lockFile} if that process is not the local stack)`);
+    try {
+      this.releaseLock = await lockfile.lock(this.dir, {
+        lockfilePath: lockFile, stale: 5_000, update: 1_000, realpath: false,
+        retries: { retries: 7, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
+        // A refresh that failed (the folder was removed under a running store) is said, not thrown from a timer.
+        onCompromised: (error) => this.logger.warn(`the lock ${lockFile} was lost: ${describeError(error)}`),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      throw new PipelineError('STORE_LOCKED', `topic store ${this.dir} is in use by another process; stop it first (or delete ${lockFile} if no local stack runs)`, { cause: error });
     }
-    await writeFileAtomic(lockFile, `${process.pid}\n`, { fsync: false });
   }
 
   /** Reads `topics.json`, opens and scans every log, and removes logs of topics it does not list. */
@@ -764,19 +775,12 @@ async function removeDirIfEmpty(dir: string, logger: Logger): Promise<void> {
 }
 
 /**
- * Replaces `file` atomically: writes `<file>.tmp-<pid>`, fsyncs it (unless `fsync: false`), renames
- * it over `file` and fsyncs the folder, so a crash leaves either the old or the new content.
+ * Replaces `file` atomically with write-file-atomic (npm's own, maintained: a temporary file
+ * fsynced and renamed over `file`), then fsyncs the folder, which the library does not, so the
+ * rename survives a crash too (unless `fsync: false`).
  */
 export async function writeFileAtomic(file: string, content: string, options: { fsync?: boolean } = {}): Promise<void> {
   const fsync = options.fsync ?? true;
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(content, 'utf8');
-    if (fsync) await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
+  await atomicWrite(file, content, { fsync });
   if (fsync) await fsyncDir(path.dirname(file));
 }

@@ -9,7 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '../errors';
-import { createHttpClient, isNoAnswer, type HttpClient } from '../http-client';
+import { createHttpClient, isNoAnswer, readAnswer, type HttpClient } from '../http-client';
+import { z } from 'zod';
 import { withRetry, type RetryOptions } from '../retry';
 
 /** The API versions tried, newest first. */
@@ -69,14 +70,9 @@ export function createJobsClient(http: HttpClient): JobsClient {
         const reason = error.cause instanceof Error ? error.cause.message : error.message;
         throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${reason}); check DATABRICKS_HOST`, { retriable: true, cause: error });
       }
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON (e.g. an HTML error page from a proxy): keep the text for the error message.
-        parsed = text;
-      }
-      return { status, body: parsed };
+      // Not JSON (e.g. an HTML error page from a proxy): keep the text for the error message.
+      const json = readAnswer(text, z.unknown());
+      return { status, body: json !== undefined ? json : text || undefined };
     },
   };
 }
@@ -171,7 +167,7 @@ export class JobsApi {
 
   constructor(private readonly client: JobsClient, private readonly retry: RetryOptions) {}
 
-  async call(method: 'GET' | 'POST', endpoint: string, body?: unknown): Promise<Record<string, unknown>> {
+  async call(method: 'GET' | 'POST', endpoint: string, body?: unknown): Promise<RunAnswer> {
     for (;;) {
       const path = `/api/${this.version}/jobs/${endpoint}`;
       const response = await withRetry(async () => {
@@ -185,20 +181,32 @@ export class JobsApi {
         continue;
       }
       if (response.status < 200 || response.status >= 300) throw responseError(this.client.host, method, path, response);
-      return (response.body ?? {}) as Record<string, unknown>;
+      const parsed = RUN_ANSWER.safeParse(response.body ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new PipelineError('DATABRICKS_BAD_ANSWER', `${method} ${path} answered an unexpected body (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'no detail'}): ${JSON.stringify(response.body).slice(0, 200)}`);
+      }
+      return parsed.data;
     }
   }
 }
 
-function readState(runId: number, body: Record<string, unknown>): RunState {
-  const state = (body.state ?? {}) as Record<string, unknown>;
-  const lifeCycleState = typeof state.life_cycle_state === 'string' ? state.life_cycle_state : 'UNKNOWN';
+/** What the run logic reads of a Jobs API answer (`runs/submit`, `runs/get`); other fields pass unread. */
+const RUN_ANSWER = z.looseObject({
+  run_id: z.number().optional(),
+  run_page_url: z.string().optional(),
+  state: z.looseObject({ life_cycle_state: z.string().optional(), result_state: z.string().optional(), state_message: z.string().optional() }).optional(),
+});
+type RunAnswer = z.infer<typeof RUN_ANSWER>;
+
+function readState(runId: number, body: RunAnswer): RunState {
+  const state = body.state ?? {};
   return {
     runId,
-    lifeCycleState,
-    ...(typeof body.run_page_url === 'string' ? { runPageUrl: body.run_page_url } : {}),
-    ...(typeof state.result_state === 'string' ? { resultState: state.result_state } : {}),
-    ...(typeof state.state_message === 'string' && state.state_message ? { stateMessage: state.state_message } : {}),
+    lifeCycleState: state.life_cycle_state ?? 'UNKNOWN',
+    ...(body.run_page_url !== undefined ? { runPageUrl: body.run_page_url } : {}),
+    ...(state.result_state !== undefined ? { resultState: state.result_state } : {}),
+    ...(state.state_message ? { stateMessage: state.state_message } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { MYSQL_ENV_LABEL, mysqlFromEnv, type MysqlSourceConfig } from '../config';
-import { PipelineError } from '../errors';
+import { describeError, isRetriableNetworkCode, isUnreachableCode, PipelineError } from '../errors';
 import { ID_COLUMN } from '../contract/raw-rules';
 import { COLUMNS, formatDateTime, TABLE_NAMES, type Post, type RowByTable, type TableKey } from '../contract/tables';
 import { assertPosition, type RowSource } from './row-source';
@@ -53,7 +53,8 @@ export function qualifiedTable(pool: Pool, database: string, table: TableKey): s
   return `${pool.escapeId(database)}.${pool.escapeId(TABLE_NAMES[table])}`;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+/** The socket codes of errors.ts, and mysql2's own word for a connection the server dropped. */
+const isUnreachable = (code: string) => isUnreachableCode(code) || code === 'PROTOCOL_CONNECTION_LOST';
 const ACCESS_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR']);
 const MISSING_CODES = new Set(['ER_BAD_DB_ERROR', 'ER_NO_SUCH_TABLE']);
 
@@ -78,7 +79,7 @@ export function explainMysqlError(error: unknown, endpoint: MysqlEndpoint | unde
   const check = (...keys: ('HOST' | 'PORT' | 'USER' | 'PASSWORD' | 'DATABASE')[]) => (file === MYSQL_ENV_LABEL
     ? `check ${keys.map((key) => `DB_${key}`).join(' and ')}`
     : `check ${keys.join(' and ')} in ${file}`);
-  if (UNREACHABLE_CODES.has(code)) {
+  if (isUnreachable(code)) {
     return new PipelineError('MYSQL_UNREACHABLE', `cannot reach ${server} (${code}); start it or ${check('HOST', 'PORT')}`, { retriable: true, cause: error });
   }
   if (ACCESS_CODES.has(code)) {
@@ -231,12 +232,19 @@ export class MysqlRowSource implements RowSource {
     return (COLUMNS[table] as string[]).map((column) => this.pool.escapeId(column)).join(', ');
   }
 
-  /** A parameterised query whose fixable failures become one-line PipelineErrors. */
+  /**
+   * A parameterised query: the mysql2 boundary, where every failure becomes a PipelineError, the
+   * fixable ones saying what to do (`explainMysqlError`), the rest MYSQL_QUERY_FAILED, retriable
+   * when the socket code says so.
+   */
   private async query<T extends RowDataPacket[]>(sql: string, values: unknown[]): Promise<[T, unknown]> {
     try {
       return await this.pool.query<T>(sql, values);
     } catch (error) {
-      throw explainMysqlError(error, this.options.endpoint, this.database);
+      const explained = explainMysqlError(error, this.options.endpoint, this.database);
+      const code = errorCode(error);
+      if (explained instanceof PipelineError || code === undefined) throw explained;
+      throw new PipelineError('MYSQL_QUERY_FAILED', `${this.description}: ${describeError(error)}${code ? ` (${code})` : ''}`, { retriable: isRetriableNetworkCode(code), cause: error });
     }
   }
 }

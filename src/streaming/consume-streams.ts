@@ -24,12 +24,11 @@
 import type { KinesisClient, _Record } from '@aws-sdk/client-kinesis';
 import { validateRecord, type RawRowByTable } from '../contract/raw-records';
 import type { Names } from '../config';
-import { describeError, PipelineError } from '../errors';
+import { describeError } from '../errors';
 import { rowsToFrame, type Frame } from '../frames';
 import type { Logger } from '../log';
 import { createQuarantineWriter, previewText, type QuarantineEntry } from '../quarantine';
-import { classifyKinesisError } from '../clients';
-import { isRetriableNetworkCode, withRetry, type RetryOptions } from '../retry';
+import { withRetry, type RetryOptions } from '../retry';
 import { TABLES, type TableKey } from '../contract/tables';
 import { decodeRecordData } from './decode-record';
 import { STREAM_QUARANTINE_FILE } from './defaults';
@@ -42,13 +41,6 @@ export const MAX_RECORDS_PER_CALL = 10_000;
 
 /** Back-off of Kinesis and S3 calls: throttling clears within seconds. */
 export const CONSUMER_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 200, maxDelayMs: 5_000 };
-
-/** Kinesis and storage errors a later attempt can get past (`classifyKinesisError`, `isRetriableNetworkCode`). */
-function isRetriableConsumerError(error: unknown): boolean {
-  if (error instanceof PipelineError) return error.retriable;
-  const e = error as { name?: string; code?: string; $retryable?: unknown };
-  return classifyKinesisError(e.name ?? '') === 'retriable' || isRetriableNetworkCode(e.code) || Boolean(e.$retryable);
-}
 
 /** Counters of one stream (all its shards). */
 export interface StreamStats {
@@ -226,7 +218,7 @@ class ConsumerRun {
   constructor(private readonly options: StreamConsumerOptions) {
     this.tables = options.tables ?? TABLES;
     this.quarantine = options.quarantine ?? createStreamQuarantine(options.quarantineFile);
-    this.retry = { ...CONSUMER_RETRY, ...options.retry, isRetriable: isRetriableConsumerError };
+    this.retry = { ...CONSUMER_RETRY, ...options.retry };
     this.idleMs = options.untilIdle ? options.idleMs ?? 2_000 : undefined;
     this.stats = emptyStats(this.tables, options.names);
     this.reader = new ShardReader({

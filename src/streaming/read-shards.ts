@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type GetRecordsCommandOutput, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { PipelineError } from '../errors';
+import { hasErrorCode, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import type { TableKey } from '../contract/tables';
 import type { ShardCheckpoint } from './stream-tables';
@@ -82,7 +82,7 @@ export class ShardReader {
           return kinesis.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: limit }));
         });
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ExpiredIteratorException' || renewals >= 3) throw error;
+        if (!hasErrorCode(error, 'ITERATOR_EXPIRED') || renewals >= 3) throw error;
         this.options.log?.info(`${shard.stream} ${shard.shardId}: iterator expired, renewing from ${shard.checkpoint?.sequenceNumber ?? 'TRIM_HORIZON'}`);
         shard.iterator = undefined;
       }
@@ -101,7 +101,7 @@ export class ShardReader {
       })));
       return output.ShardIterator;
     } catch (error) {
-      if (seq && (error as { name?: string }).name === 'InvalidArgumentException') {
+      if (seq && hasErrorCode(error, 'AWS_REQUEST_INVALID')) {
         throw new PipelineError('CHECKPOINT_FOREIGN', `the checkpoint of ${shard.stream} ${shard.shardId} in ${database} is not of this stream (was it deleted and created again?); delete ${database} to read the streams from the start`, { cause: error });
       }
       throw error;

@@ -14,6 +14,7 @@ import { readableRow } from '../../src/emulation/serialise-row';
 import { PREVIEW_CHARS } from '../../src/quarantine';
 import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource, fakeTransport, makePost, NAMES, retriableError } from './helpers';
+import { explainMysqlError } from '../../src/source/mysql-source';
 
 /** Asserts the run fails with an EmulationFailedError whose one-line message matches; returns its summary. */
 async function failedRun(run: Promise<EmulationSummary>, message: RegExp): Promise<EmulationSummary> {
@@ -32,6 +33,24 @@ async function failedRun(run: Promise<EmulationSummary>, message: RegExp): Promi
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5 };
 
 describe('emulatePosts: accounting', () => {
+  test('at most `concurrency` requests are in flight at once (the semaphore test, now of p-limit in the sender)', async () => {
+    const transport = fakeTransport({ delayMs: 5 });
+    let active = 0;
+    let most = 0;
+    const send = transport.send.bind(transport);
+    transport.send = async (destination, records, signal) => {
+      most = Math.max(most, ++active);
+      try {
+        return await send(destination, records, signal);
+      } finally {
+        active -= 1;
+      }
+    };
+    const summary = await emulateBatch({ source: fakeSource(100), transport, names: NAMES, count: 200, batchSize: 10, concurrency: 2 });
+    assert.ok(summary.ok);
+    assert.equal(most, 2, 'two requests in flight at most, and two at times');
+  });
+
   test('sends count posts as three records each, in batches, and reconciles', async () => {
     const transport = fakeTransport();
     const summary = await emulateBatch({ source: fakeSource(100), transport, names: NAMES, count: 1_234, batchSize: 200, concurrency: 3 });
@@ -310,7 +329,7 @@ describe('emulatePosts: pacing and stopping', () => {
     const postsAt = source.postsAt.bind(source);
     let calls = 0;
     source.postsAt = async (positions) => {
-      if (calls++ === 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      if (calls++ === 0) throw explainMysqlError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined); // as the MySQL source throws it
       return postsAt(positions);
     };
     const summary = await emulateBatch({ source, transport: fakeTransport(), names: NAMES, count: 5, retry: FAST_RETRY });

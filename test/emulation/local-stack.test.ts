@@ -24,6 +24,7 @@ import { EmbeddedRowSource } from '../../src/source/embedded-source';
 import { generatePost } from '../../src/source/generate';
 import { TABLES, type Post } from '../../src/contract/tables';
 import { fakeSource } from './helpers';
+import { classifyAwsError } from '../../src/clients';
 
 const dirs: string[] = [];
 const stacks: LocalStack[] = [];
@@ -135,7 +136,7 @@ function faultyKinesis(client: KinesisClient, random: () => number, counts: { ca
       counts.calls += 1;
       if (random() < 0.15) {
         counts.failedCalls += 1;
-        throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalFailureException', $metadata: { httpStatusCode: 500 } });
+        throw classifyAwsError(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalFailureException', $metadata: { httpStatusCode: 500 } }));
       }
       const entries = command.input.Records ?? [];
       const fail = entries.map(() => random() < 0.1);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { coursePacer, createTokenBucket, unlimitedPacer } from '../../src/emulation/pacing';
 import { createPositionPicker, seededRandom } from '../../src/emulation/select-positions';
-import { Semaphore } from '../../src/emulation/semaphore';
 
 test('the token bucket lets a burst through, then spaces posts at the rate', () => {
   let now = 0;
@@ -46,21 +45,4 @@ test('random positions are uniform over the source and repeatable by seed', () =
 test('sequential positions wrap around', () => {
   const picker = createPositionPicker('sequential', 3, Math.random);
   assert.deepEqual([...picker.next(2), ...picker.next(5)], [0, 1, 2, 0, 1, 2, 0]);
-});
-
-test('the semaphore bounds concurrency and honours abort', async () => {
-  const semaphore = new Semaphore(2);
-  await semaphore.acquire();
-  await semaphore.acquire();
-  let third = false;
-  const waiting = semaphore.acquire().then(() => { third = true; });
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(third, false);
-  semaphore.release();
-  await waiting;
-  assert.equal(third, true);
-  const controller = new AbortController();
-  const aborted = semaphore.acquire(controller.signal);
-  controller.abort(new Error('stop'));
-  await assert.rejects(aborted, /stop/);
 });

@@ -10,6 +10,8 @@ import { createGatewayStreamTransport, createSdkStreamTransport, kinesisRecordBy
 import { createRestProxyTransport, isRetriableRecordCode } from '../../src/emulation/rest-proxy-transport';
 import { isRecordRejection } from '../../src/emulation/transport';
 import { PipelineError } from '../../src/errors';
+// Fake clients throw what a client of createKinesisClient throws: errors classified by its middleware.
+import { classifyAwsError } from '../../src/clients';
 
 type Handler = (req: http.IncomingMessage, body: string) => { status: number; body: unknown };
 
@@ -119,7 +121,7 @@ describe('Kinesis transports', () => {
   });
 
   test('SDK: call errors are retriable, refusing or fatal by name', async () => {
-    const failing = (error: Error) => createSdkStreamTransport({ client: { send: async () => { throw error; } } as unknown as KinesisClient });
+    const failing = (error: Error) => createSdkStreamTransport({ client: { send: async () => { throw classifyAwsError(error); } } as unknown as KinesisClient });
     const named = (name: string, extra: object = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
     await assert.rejects(failing(named('ProvisionedThroughputExceededException')).send('s', records), (e: PipelineError) => e.retriable);
     await assert.rejects(failing(named('InternalFailureException', { $metadata: { httpStatusCode: 500 } })).send('s', records), (e: PipelineError) => e.retriable);
@@ -187,7 +189,7 @@ describe('setup', () => {
   });
 
   test('the SDK admin maps ResourceInUseException to exists', async () => {
-    const client = { send: async () => { throw Object.assign(new Error('in use'), { name: 'ResourceInUseException' }); } } as unknown as KinesisClient;
+    const client = { send: async () => { throw classifyAwsError(Object.assign(new Error('in use'), { name: 'ResourceInUseException' })); } } as unknown as KinesisClient;
     assert.equal(await createSdkStreamAdmin(client).create('s', 1), 'exists');
   });
 });

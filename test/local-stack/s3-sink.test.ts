@@ -15,6 +15,7 @@ import { SAMPLE_POST } from '../../src/local-stack/sample-roundtrip';
 import { TopicStore } from '../../src/local-stack/topic-store';
 import { parseSinkKey, readObjects, startLocalS3, type LocalS3 } from './fixtures/local-s3';
 import { apacheKafkaSkip } from './apache-kafka';
+import { classifyAwsError } from '../../src/clients';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -231,7 +232,7 @@ describe('S3 sink', () => {
       send: (command: unknown, options?: unknown) => {
         calls++;
         // Only uploads fail, so that at least one upload spends all 3 attempts (7 > 3 uploads x 2).
-        if ((command as object).constructor.name === 'PutObjectCommand' && failuresLeft-- > 0) return Promise.reject(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+        if ((command as object).constructor.name === 'PutObjectCommand' && failuresLeft-- > 0) return Promise.reject(classifyAwsError(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } })));
         return (local.s3.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
       },
     } as unknown as S3Client;

@@ -10,14 +10,16 @@ import { GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type Get
 import { consumeStreamsUntilIdle } from '../../src/streaming/consume-streams';
 import { readStreamTable } from '../../src/streaming/stream-tables';
 import { stackPool } from './helpers';
+import { classifyAwsError } from '../../src/clients';
 
 const pool = stackPool();
 after(() => pool.cleanup());
 
 const user = (ind: number) => ({ ind, first_name: 'Abigail', last_name: `Ali${ind}`, age: 20, date_joined: '2015-10-24 11:23:51' });
 
-function kinesisError(name: string): Error {
-  return Object.assign(new Error(`${name} (injected)`), { name });
+/** What a client of createKinesisClient throws: the error classified by its middleware. */
+function kinesisError(name: string): unknown {
+  return classifyAwsError(Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: 400 } }));
 }
 
 test('rate limit per shard, expired iterators renewed, throttling backed off and logged once per burst: every row stored once', { timeout: 60_000 }, async () => {

@@ -257,7 +257,7 @@ class KafkaS3Sink implements S3Sink {
     if (records.length === 0) return;
     const first = records[0].offset;
     const key = sinkObjectKey(state.topic, state.partition, first);
-    const retry = { ...(this.options.retry ?? DEFAULT_RETRY), signal: this.abort.signal, isRetriable: () => !this.stopped };
+    const retry = { ...(this.options.retry ?? DEFAULT_RETRY), signal: this.abort.signal };
     await withRetry(
       () => this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: formatSinkObject(records), ContentType: 'application/json', Metadata: { 'record-count': String(records.length), 'topic-id': this.topicIds.get(state.topic) ?? '' } }), { abortSignal: this.abort.signal }),
       { ...retry, onRetry: (error, attempt, delayMs) => this.logger.warn(`writing s3://${this.options.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`) },

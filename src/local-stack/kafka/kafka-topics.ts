@@ -1,4 +1,4 @@
-import { describeError, PipelineError, type ErrorCode } from '../../errors';
+import { describeError, hasErrorCode, PipelineError, type ErrorCode } from '../../errors';
 import type { TopicBackend } from '../topic-backend';
 import { loadKafka, type KafkaModule } from './client';
 import { checkTopicSpec, validateTopicName, type AppendRecord, type CreateTopicOptions, type TopicInfo } from '../topic-store';
@@ -77,7 +77,7 @@ class KafkaTopics implements TopicBackend {
     try {
       return await this.createTopic(name);
     } catch (error) {
-      if (!(error instanceof PipelineError && error.code === 'TOPIC_EXISTS')) throw error;
+      if (!hasErrorCode(error, 'TOPIC_EXISTS')) throw error;
       const raced = await this.describeTopic(name);
       if (!raced) throw error;
       return raced;
