@@ -28,12 +28,23 @@ import { writeReport } from '../src/report/write-report';
 
 export const SPEC: CommandSpec = {
   name: 'node --import tsx bench/batch-timing.ts',
-  summary: 'Times read + clean + analyse (and the report) of the batch step, through S3, on generated posts held by s3rver in a child process.',
+  summary:
+    'Times read + clean + analyse (and the report) of the batch step, through S3, on generated posts held by s3rver in a child process.',
   options: {
     posts: { type: 'string', value: 'N', description: 'posts (each is three records)', default: '11153' },
-    'flush-size': { type: 'string', value: 'N', description: 'records per S3 object, as the sink\'s flush.size', default: '1' },
+    'flush-size': {
+      type: 'string',
+      value: 'N',
+      description: "records per S3 object, as the sink's flush.size",
+      default: '1',
+    },
     concurrency: { type: 'string', value: 'N', description: 'GetObject calls in flight', default: '16' },
-    cache: { type: 'string', value: 'DIR', description: 'where the generated sink objects are kept between runs', default: path.join(tmpdir(), 'pp-bench-batch') },
+    cache: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the generated sink objects are kept between runs',
+      default: path.join(tmpdir(), 'pp-bench-batch'),
+    },
     'serve-s3': { type: 'string', value: 'DIR', description: '(internal) run s3rver on DIR and print its endpoint' },
   },
   examples: ['/usr/bin/time -v node --import tsx bench/batch-timing.ts --posts 100000'],
@@ -46,11 +57,16 @@ const SEED = 42;
 async function serveS3(dir: string): Promise<void> {
   const server = await startS3Server({ dir, bucket: BUCKET, port: 0 });
   process.send?.({ endpoint: server.endpoint });
-  process.on('disconnect', () => { void server.close().then(() => process.exit(0)); });
+  process.on('disconnect', () => {
+    void server.close().then(() => process.exit(0));
+  });
 }
 
 async function startServerProcess(dir: string): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = fork(__filename, ['--serve-s3', dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['--serve-s3', dir], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [message] = (await once(child, 'message')) as [{ endpoint: string }];
   return { endpoint: message.endpoint, child };
 }
@@ -73,26 +89,48 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (!existsSync(ready)) {
       const started = performance.now();
-      const written = await writeSinkObjects({ s3, bucket: BUCKET, topics, posts: samplePosts({ rows: posts, seed: SEED, duplicateEvery: 50 }), flushSize, concurrency });
+      const written = await writeSinkObjects({
+        s3,
+        bucket: BUCKET,
+        topics,
+        posts: samplePosts({ rows: posts, seed: SEED, duplicateEvery: 50 }),
+        flushSize,
+        concurrency,
+      });
       await writeFile(ready, JSON.stringify(written));
-      console.log(`prepared ${written.objects} objects in ${((performance.now() - started) / 1000).toFixed(1)} s (not part of the timing)`);
+      console.log(
+        `prepared ${written.objects} objects in ${((performance.now() - started) / 1000).toFixed(1)} s (not part of the timing)`,
+      );
     }
     const times: [string, number][] = [];
     let last = performance.now();
-    const lap = (name: string) => { const now = performance.now(); times.push([name, now - last]); last = now; };
+    const lap = (name: string) => {
+      const now = performance.now();
+      times.push([name, now - last]);
+      last = now;
+    };
     const start = last;
     const db = await openDatabase();
     try {
       await mkdir(out, { recursive: true });
-      const result = await cleanBatch({ connection: db.connection, store: s3SinkStore(s3, BUCKET), topics, concurrency, cleanDir: path.join(out, 'clean') });
+      const result = await cleanBatch({
+        connection: db.connection,
+        store: s3SinkStore(s3, BUCKET),
+        topics,
+        concurrency,
+        cleanDir: path.join(out, 'clean'),
+      });
       lap('read into DuckDB + clean + write output/clean');
       const answers = await answerQuestions(db.connection);
       lap('analyse (9 queries)');
       const total = performance.now() - start;
       await writeReport({ answers, outDir: out });
       lap('write report (not in the total)');
-      console.log(`posts ${posts}, flush.size ${flushSize}: ${result.read.objects} objects, ${result.read.records} records, ${result.clean.pin.output} clean pins`);
-      for (const { table, readMs, cleanMs } of result.timings) console.log(`  ${`${table}: read ${(readMs / 1000).toFixed(2)} s, clean ${(cleanMs / 1000).toFixed(2)} s`}`);
+      console.log(
+        `posts ${posts}, flush.size ${flushSize}: ${result.read.objects} objects, ${result.read.records} records, ${result.clean.pin.output} clean pins`,
+      );
+      for (const { table, readMs, cleanMs } of result.timings)
+        console.log(`  ${`${table}: read ${(readMs / 1000).toFixed(2)} s, clean ${(cleanMs / 1000).toFixed(2)} s`}`);
       for (const [name, ms] of times) console.log(`  ${name.padEnd(46)} ${(ms / 1000).toFixed(2)} s`);
       console.log(`  ${'total read + clean + analyse'.padEnd(46)} ${(total / 1000).toFixed(2)} s`);
     } finally {

@@ -46,26 +46,92 @@ const ALL_ENGINES: readonly string[] = [...ENGINES, ...REFERENCES, SPARK];
 
 export const SPEC: CommandSpec = {
   name: 'npm run bench --',
-  summary: 'Times read + clean + analyse of the shipped batch step against pandas (and Polars, when a Python with polars is there) at growing sizes, emulation throughput and streaming latency; writes bench/results/latest.json and .md.',
+  summary:
+    'Times read + clean + analyse of the shipped batch step against pandas (and Polars, when a Python with polars is there) at growing sizes, emulation throughput and streaming latency; writes bench/results/latest.json and .md.',
   options: {
-    quick: { type: 'boolean', description: 'only the 10,000-post size, a short emulation and latency run (under a minute); writes bench/results/quick.json' },
+    quick: {
+      type: 'boolean',
+      description:
+        'only the 10,000-post size, a short emulation and latency run (under a minute); writes bench/results/quick.json',
+    },
     sizes: { type: 'string', value: 'N,N', description: 'posts per dataset', default: '10000,100000,1000000' },
-    runs: { type: 'string', value: 'N', description: 'timed runs per size and engine (the median is reported)', default: '3' },
-    engines: { type: 'string', value: 'A,B', description: `engines to time: ${[...ENGINES, ...REFERENCES, 'spark'].join(', ')} (polars and spark are skipped, with a note, when the .venv has no polars or pyspark)`, default: 'pipeline,pandas,polars,spark' },
-    'spark-runs': { type: 'string', value: 'N', description: 'timed runs of the spark engine per size (a Spark run at 1,000,000 posts takes minutes)', default: '1' },
-    'course-shape': { type: 'boolean', description: `also time the course's sink shape: ${'11,153'} posts at flush.size 1 (one object per record)` },
-    'skip-reference-above': { type: 'string', value: 'N', description: 'time the Python references only up to this many posts (pandas cannot hold 10 million posts in 24 GiB)', default: '1000000' },
-    data: { type: 'string', value: 'DIR', description: 'where the datasets are written and kept between runs', default: 'bench/data' },
-    out: { type: 'string', value: 'FILE', description: 'the results as JSON, the markdown next to it as .md (default bench/results/latest.json; quick.json with --quick)' },
-    'emulation-posts': { type: 'string', value: 'N', description: 'posts per emulation path (three records each)', default: '100000' },
-    'latency-seconds': { type: 'string', value: 'N', description: 'how long to stream at 1,000 records/s', default: '20' },
+    runs: {
+      type: 'string',
+      value: 'N',
+      description: 'timed runs per size and engine (the median is reported)',
+      default: '3',
+    },
+    engines: {
+      type: 'string',
+      value: 'A,B',
+      description: `engines to time: ${[...ENGINES, ...REFERENCES, 'spark'].join(', ')} (polars and spark are skipped, with a note, when the .venv has no polars or pyspark)`,
+      default: 'pipeline,pandas,polars,spark',
+    },
+    'spark-runs': {
+      type: 'string',
+      value: 'N',
+      description: 'timed runs of the spark engine per size (a Spark run at 1,000,000 posts takes minutes)',
+      default: '1',
+    },
+    'course-shape': {
+      type: 'boolean',
+      description: `also time the course's sink shape: ${'11,153'} posts at flush.size 1 (one object per record)`,
+    },
+    'skip-reference-above': {
+      type: 'string',
+      value: 'N',
+      description:
+        'time the Python references only up to this many posts (pandas cannot hold 10 million posts in 24 GiB)',
+      default: '1000000',
+    },
+    data: {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the datasets are written and kept between runs',
+      default: 'bench/data',
+    },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description:
+        'the results as JSON, the markdown next to it as .md (default bench/results/latest.json; quick.json with --quick)',
+    },
+    'emulation-posts': {
+      type: 'string',
+      value: 'N',
+      description: 'posts per emulation path (three records each)',
+      default: '100000',
+    },
+    'latency-seconds': {
+      type: 'string',
+      value: 'N',
+      description: 'how long to stream at 1,000 records/s',
+      default: '20',
+    },
     'skip-emulation': { type: 'boolean', description: 'do not measure emulation throughput' },
     'skip-streaming': { type: 'boolean', description: 'do not measure streaming latency' },
-    'update-readme': { type: 'boolean', description: 'replace the table in README.md\'s Performance section with this run\'s' },
-    python: { type: 'string', value: 'FILE', description: 'the Python that has pandas (Debian\'s python3-pandas)', default: '/usr/bin/python3' },
-    'polars-python': { type: 'string', value: 'FILE', description: 'the Python that has polars (the project\'s .venv, npm run setup:python)', default: '.venv/bin/python' },
+    'update-readme': {
+      type: 'boolean',
+      description: "replace the table in README.md's Performance section with this run's",
+    },
+    python: {
+      type: 'string',
+      value: 'FILE',
+      description: "the Python that has pandas (Debian's python3-pandas)",
+      default: '/usr/bin/python3',
+    },
+    'polars-python': {
+      type: 'string',
+      value: 'FILE',
+      description: "the Python that has polars (the project's .venv, npm run setup:python)",
+      default: '.venv/bin/python',
+    },
   },
-  examples: ['npm run bench', 'npm run bench -- --quick', 'npm run bench -- --sizes 100000 --runs 5 --skip-emulation --skip-streaming'],
+  examples: [
+    'npm run bench',
+    'npm run bench -- --quick',
+    'npm run bench -- --sizes 100000 --runs 5 --skip-emulation --skip-streaming',
+  ],
 };
 
 /** The posts of the answer check: always written and checked first. */
@@ -92,20 +158,33 @@ export interface DatasetInfo {
 }
 
 /** Writes (once) the dataset of `posts` posts under `dataDir`; a READY file marks it complete. */
-export async function ensureDataset(dataDir: string, posts: number, flushSize = flushSizeFor(posts)): Promise<DatasetInfo> {
+export async function ensureDataset(
+  dataDir: string,
+  posts: number,
+  flushSize = flushSizeFor(posts),
+): Promise<DatasetInfo> {
   const dir = path.join(dataDir, `posts-${posts}-seed-${SEED}-flush-${flushSize}`);
   const ready = path.join(dir, 'READY.json');
   if (existsSync(ready)) return JSON.parse(await readFile(ready, 'utf8')) as DatasetInfo;
   await rm(dir, { recursive: true, force: true });
   const started = performance.now();
-  log(`writing ${posts.toLocaleString('en-US')} posts as the S3 sink would (flush.size ${flushSize}) to ${path.relative(PROJECT_ROOT, dir) || dir} …`);
+  log(
+    `writing ${posts.toLocaleString('en-US')} posts as the S3 sink would (flush.size ${flushSize}) to ${path.relative(PROJECT_ROOT, dir) || dir} …`,
+  );
   const topics = namesFor(TOPIC_PREFIX).topics;
-  const written = await writeSinkFolder({ dir, topics, posts: samplePosts({ rows: posts, seed: SEED, duplicateEvery: DUPLICATE_EVERY }), flushSize });
+  const written = await writeSinkFolder({
+    dir,
+    topics,
+    posts: samplePosts({ rows: posts, seed: SEED, duplicateEvery: DUPLICATE_EVERY }),
+    flushSize,
+  });
   const records = written.records.pin + written.records.geo + written.records.user;
   const bytes = (await listSinkFolder(dir, topics)).reduce((sum, object) => sum + object.size, 0);
   const info: DatasetInfo = { posts, records, flushSize, objects: written.objects, bytes, dir };
   await writeFile(ready, JSON.stringify(info));
-  log(`  ${written.objects} objects, ${records.toLocaleString('en-US')} records, ${(info.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed)`);
+  log(
+    `  ${written.objects} objects, ${records.toLocaleString('en-US')} records, ${(info.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed)`,
+  );
   return info;
 }
 
@@ -124,31 +203,77 @@ async function hasModule(python: string, module: string): Promise<boolean> {
 }
 
 /** One engine run in a process of its own; `pythons` gives the Python of each reference. */
-async function runOnce(engine: string, dataset: string, pythons: Record<string, string>, scratch: string): Promise<EngineRun> {
+async function runOnce(
+  engine: string,
+  dataset: string,
+  pythons: Record<string, string>,
+  scratch: string,
+): Promise<EngineRun> {
   const out = path.join(scratch, `${engine}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const python = pythons[engine] ?? '';
   if (engine === SPARK) return runSpark(dataset, TOPIC_PREFIX, out);
   const [command, args] = (REFERENCES as readonly string[]).includes(engine)
-    ? [python, [path.join(PROJECT_ROOT, `bench/reference/${engine}_pipeline.py`), dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]]
-    : [process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run-engine.ts'), '--engine', engine, '--dataset', dataset, '--topic-prefix', TOPIC_PREFIX, '--out', out]];
+    ? [
+        python,
+        [
+          path.join(PROJECT_ROOT, `bench/reference/${engine}_pipeline.py`),
+          dataset,
+          '--topic-prefix',
+          TOPIC_PREFIX,
+          '--out',
+          out,
+        ],
+      ]
+    : [
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PROJECT_ROOT, 'bench/run-engine.ts'),
+          '--engine',
+          engine,
+          '--dataset',
+          dataset,
+          '--topic-prefix',
+          TOPIC_PREFIX,
+          '--out',
+          out,
+        ],
+      ];
   try {
     await execFileAsync(command, args, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const stderr = String((error as { stderr?: string }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     if (engine === 'pandas' && /No module named .?pandas/.test(stderr)) {
-      throw new PipelineError('PANDAS_MISSING', `${python} has no pandas; install Debian's: apt-get install -y python3-pandas (or give --python)`, { cause: error });
+      throw new PipelineError(
+        'PANDAS_MISSING',
+        `${python} has no pandas; install Debian's: apt-get install -y python3-pandas (or give --python)`,
+        { cause: error },
+      );
     }
-    throw new PipelineError('BENCH_RUN_FAILED', `${engine} on ${dataset} failed: ${stderr || describeError(error)}`, { cause: error });
+    throw new PipelineError('BENCH_RUN_FAILED', `${engine} on ${dataset} failed: ${stderr || describeError(error)}`, {
+      cause: error,
+    });
   }
   return JSON.parse(await readFile(out, 'utf8')) as EngineRun;
 }
 
 const INTO: Record<string, string> = {
-  'batch-direct': 'REST Proxy (direct)', 'batch-gateway': 'REST Proxy via the API Gateway routes', 'stream-sdk': 'Kinesis (SDK PutRecords)', 'stream-gateway': 'Kinesis via the API Gateway routes',
+  'batch-direct': 'REST Proxy (direct)',
+  'batch-gateway': 'REST Proxy via the API Gateway routes',
+  'stream-sdk': 'Kinesis (SDK PutRecords)',
+  'stream-gateway': 'Kinesis via the API Gateway routes',
 };
 
 function parseList(value: unknown, name: string): string[] {
-  const items = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new PipelineError('USAGE', `--${name} needs at least one value`);
   return items;
 }
@@ -157,38 +282,58 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const quick = values.quick === true;
-  const sizes = quick ? [CHECK_POSTS] : parseList(values.sizes, 'sizes').map((s) => {
-    const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < 1) throw new PipelineError('USAGE', `--sizes expects whole numbers >= 1, got ${JSON.stringify(s)}`);
-    return n;
-  });
+  const sizes = quick
+    ? [CHECK_POSTS]
+    : parseList(values.sizes, 'sizes').map((s) => {
+        const n = Number(s);
+        if (!Number.isSafeInteger(n) || n < 1)
+          throw new PipelineError('USAGE', `--sizes expects whole numbers >= 1, got ${JSON.stringify(s)}`);
+        return n;
+      });
   // --quick stays under a minute: Spark only when asked for by name.
-  const requested = parseList(values.engines, 'engines').filter((e) => !quick || e !== SPARK || argv.some((a) => a.startsWith('--engines')));
+  const requested = parseList(values.engines, 'engines').filter(
+    (e) => !quick || e !== SPARK || argv.some((a) => a.startsWith('--engines')),
+  );
   for (const engine of requested) {
-    if (!ALL_ENGINES.includes(engine)) throw new PipelineError('USAGE', `--engines: unknown engine ${JSON.stringify(engine)}; use ${ALL_ENGINES.join(', ')}`);
+    if (!ALL_ENGINES.includes(engine))
+      throw new PipelineError(
+        'USAGE',
+        `--engines: unknown engine ${JSON.stringify(engine)}; use ${ALL_ENGINES.join(', ')}`,
+      );
   }
-  if (!requested.includes('pandas')) throw new PipelineError('USAGE', '--engines must include pandas: every answer is checked against it');
+  if (!requested.includes('pandas'))
+    throw new PipelineError('USAGE', '--engines must include pandas: every answer is checked against it');
   const runs = intOption(values, 'runs', 1) as number;
   const sparkRuns = intOption(values, 'spark-runs', 1) as number;
   const referenceMax = intOption(values, 'skip-reference-above', 1) as number;
-  const pythons: Record<string, string> = { pandas: String(values.python), polars: path.resolve(PROJECT_ROOT, String(values['polars-python'])) };
+  const pythons: Record<string, string> = {
+    pandas: String(values.python),
+    polars: path.resolve(PROJECT_ROOT, String(values['polars-python'])),
+  };
   const notes: string[] = [];
   const engines = [];
   for (const engine of requested) {
     if (engine === 'polars' && !(await hasModule(pythons.polars, 'polars'))) {
-      notes.push(`Polars not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no polars (npm run setup:python builds .venv with it).`);
+      notes.push(
+        `Polars not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no polars (npm run setup:python builds .venv with it).`,
+      );
       log(`skipping polars: ${pythons.polars} has no polars (npm run setup:python)`);
       continue;
     }
     if (engine === SPARK && !(await hasModule(pythons.polars, 'pyspark'))) {
-      notes.push(`Spark not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no pyspark (npm run setup:python builds .venv with it).`);
+      notes.push(
+        `Spark not timed: ${path.relative(PROJECT_ROOT, pythons.polars) || pythons.polars} has no pyspark (npm run setup:python builds .venv with it).`,
+      );
       log(`skipping spark: ${pythons.polars} has no pyspark (npm run setup:python)`);
       continue;
     }
     engines.push(engine);
   }
   const dataDir = path.resolve(PROJECT_ROOT, String(values.data));
-  const outFile = path.resolve(PROJECT_ROOT, typeof values.out === 'string' ? values.out : `bench/results/${quick ? 'quick' : 'latest'}.json`);
+  const outFile = path.resolve(
+    PROJECT_ROOT,
+    typeof values.out === 'string' ? values.out : `bench/results/${quick ? 'quick' : 'latest'}.json`,
+  );
   const emulationPosts = quick ? 5_000 : (intOption(values, 'emulation-posts', 1) as number);
   const latencySeconds = quick ? 5 : (intOption(values, 'latency-seconds', 1) as number);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'pp-bench-'));
@@ -196,7 +341,13 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, platform: `${os.type()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryBytes: os.totalmem(),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+    },
     check: { posts: CHECK_POSTS, engines, answersMatch: false },
     batch: [],
     notes,
@@ -211,7 +362,8 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     const reference = checkRuns.get('pandas') as EngineRun;
     results.machine.pandas = (reference as EngineRun & { pandas?: string }).pandas;
     results.machine.polars = (checkRuns.get('polars') as (EngineRun & { polars?: string }) | undefined)?.polars;
-    for (const engine of engines) compareRuns(reference, checkRuns.get(engine) as EngineRun, `${engine} on ${CHECK_POSTS} posts`);
+    for (const engine of engines)
+      compareRuns(reference, checkRuns.get(engine) as EngineRun, `${engine} on ${CHECK_POSTS} posts`);
     results.check.answersMatch = true;
     log('  the nine answers and the counts are equal');
 
@@ -219,15 +371,25 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     if (values['course-shape']) shapes.push(COURSE_SHAPE);
     for (const { posts, flushSize } of shapes) {
       const dataset = await ensureDataset(dataDir, posts, flushSize);
-      const timed = engines.filter((engine) => !([...REFERENCES, SPARK] as readonly string[]).includes(engine) || posts <= referenceMax);
-      if (timed.length < engines.length) notes.push(`${posts.toLocaleString('en-US')} posts: the Python references and Spark not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`);
+      const timed = engines.filter(
+        (engine) => !([...REFERENCES, SPARK] as readonly string[]).includes(engine) || posts <= referenceMax,
+      );
+      if (timed.length < engines.length)
+        notes.push(
+          `${posts.toLocaleString('en-US')} posts: the Python references and Spark not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`,
+        );
       const byEngine = new Map<string, EngineRun[]>(timed.map((engine) => [engine, []]));
       for (let run = 1; run <= runs; run++) {
         for (const engine of timed.filter((e) => e !== SPARK || run <= sparkRuns)) {
           const result = await runOnce(engine, dataset.dir, pythons, scratch);
           (byEngine.get(engine) as EngineRun[]).push(result);
-          const session = result.seconds.session === undefined ? '' : `  (Spark session ${result.seconds.session.toFixed(1)} s, not counted)`;
-          log(`${posts.toLocaleString('en-US')} posts, flush.size ${flushSize}, run ${run}/${runs}: ${engine.padEnd(10)} ${result.seconds.total.toFixed(2).padStart(7)} s  peak ${(result.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(5)} MiB${session}`);
+          const session =
+            result.seconds.session === undefined
+              ? ''
+              : `  (Spark session ${result.seconds.session.toFixed(1)} s, not counted)`;
+          log(
+            `${posts.toLocaleString('en-US')} posts, flush.size ${flushSize}, run ${run}/${runs}: ${engine.padEnd(10)} ${result.seconds.total.toFixed(2).padStart(7)} s  peak ${(result.peak_rss_bytes / 2 ** 20).toFixed(0).padStart(5)} MiB${session}`,
+          );
         }
       }
       const pandasRuns = byEngine.get('pandas');
@@ -236,10 +398,19 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
         if (pandasRuns) for (const run of engineRuns) compareRuns(pandasRuns[0], run, `${engine} on ${posts} posts`);
         const pick = (f: (r: EngineRun) => number) => median(engineRuns.map(f));
         results.batch.push({
-          posts, records: dataset.records, flushSize: dataset.flushSize, objects: dataset.objects, bytes: dataset.bytes, engine,
+          posts,
+          records: dataset.records,
+          flushSize: dataset.flushSize,
+          objects: dataset.objects,
+          bytes: dataset.bytes,
+          engine,
           runs: engineRuns.map((r) => ({ seconds: r.seconds, peakRssBytes: r.peak_rss_bytes })),
           median: {
-            seconds: pick((r) => r.seconds.total), read: pick((r) => r.seconds.read), clean: pick((r) => r.seconds.clean), analyse: pick((r) => r.seconds.analyse), peakRssBytes: pick((r) => r.peak_rss_bytes),
+            seconds: pick((r) => r.seconds.total),
+            read: pick((r) => r.seconds.read),
+            clean: pick((r) => r.seconds.clean),
+            analyse: pick((r) => r.seconds.analyse),
+            peakRssBytes: pick((r) => r.peak_rss_bytes),
             ...(engine === SPARK ? { session: pick((r) => r.seconds.session ?? NaN) } : {}),
           },
           counts: engineRuns[0].counts,
@@ -248,7 +419,11 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
       }
       const pandas = results.batch.find((b) => b.posts === posts && b.engine === 'pandas');
       for (const b of results.batch.filter((r) => r.posts === posts)) {
-        if (pandas) b.vsPandas = { time: b.median.seconds / pandas.median.seconds, memory: b.median.peakRssBytes / pandas.median.peakRssBytes };
+        if (pandas)
+          b.vsPandas = {
+            time: b.median.seconds / pandas.median.seconds,
+            memory: b.median.peakRssBytes / pandas.median.peakRssBytes,
+          };
       }
     }
 
@@ -256,13 +431,21 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
       log(`emulation throughput: ${emulationPosts.toLocaleString('en-US')} posts per path, rate unlimited`);
       // Both Kafkas under the REST proxy, side by side, when npm run setup:kafka has run.
       const rows = await measureEmulationThroughput({ posts: emulationPosts, kafka: kafkaKinds(undefined) });
-      results.emulation = rows.map((row) => ({ ...row, into: `${INTO[row.path] ?? row.path}${row.kafka === 'apache' ? ' on Apache Kafka' : ''}` }));
-      for (const row of results.emulation) log(`  ${row.into.padEnd(40)} ${Math.round(row.recordsPerSecond).toLocaleString('en-US').padStart(8)} records/s`);
+      results.emulation = rows.map((row) => ({
+        ...row,
+        into: `${INTO[row.path] ?? row.path}${row.kafka === 'apache' ? ' on Apache Kafka' : ''}`,
+      }));
+      for (const row of results.emulation)
+        log(
+          `  ${row.into.padEnd(40)} ${Math.round(row.recordsPerSecond).toLocaleString('en-US').padStart(8)} records/s`,
+        );
     }
     if (!values['skip-streaming']) {
       log(`streaming latency: 1,000 records/s for ${latencySeconds} s`);
       results.streaming = await measureStreamingLatency({ recordsPerSecond: 1_000, seconds: latencySeconds });
-      log(`  arrival → stored p50 ${results.streaming.fromArrival.p50} ms, p95 ${results.streaming.fromArrival.p95} ms`);
+      log(
+        `  arrival → stored p50 ${results.streaming.fromArrival.p50} ms, p95 ${results.streaming.fromArrival.p95} ms`,
+      );
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });

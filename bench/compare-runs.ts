@@ -10,9 +10,13 @@ import type { EngineRun } from './run-engine';
 const show = (value: unknown) => JSON.stringify(value) ?? 'nothing';
 
 /** The first difference between two runs' counts or answers, or undefined when they agree. */
-export function firstDifference(reference: Pick<EngineRun, 'counts' | 'answers'>, run: Pick<EngineRun, 'counts' | 'answers'>): string | undefined {
+export function firstDifference(
+  reference: Pick<EngineRun, 'counts' | 'answers'>,
+  run: Pick<EngineRun, 'counts' | 'answers'>,
+): string | undefined {
   for (const table of TABLES) {
-    if (!isDeepStrictEqual(run.counts[table], reference.counts[table])) return `${table} counts ${show(run.counts[table])}, pandas ${show(reference.counts[table])}`;
+    if (!isDeepStrictEqual(run.counts[table], reference.counts[table]))
+      return `${table} counts ${show(run.counts[table])}, pandas ${show(reference.counts[table])}`;
   }
   const ids = [...new Set([...Object.keys(reference.answers), ...Object.keys(run.answers)])].sort();
   for (const id of ids) {
@@ -27,9 +31,14 @@ export function firstDifference(reference: Pick<EngineRun, 'counts' | 'answers'>
 }
 
 /** Throws `ANSWERS_DIFFER` naming the first difference. */
-export function compareRuns(reference: Pick<EngineRun, 'counts' | 'answers'>, run: Pick<EngineRun, 'counts' | 'answers'>, label: string): void {
+export function compareRuns(
+  reference: Pick<EngineRun, 'counts' | 'answers'>,
+  run: Pick<EngineRun, 'counts' | 'answers'>,
+  label: string,
+): void {
   const difference = firstDifference(reference, run);
-  if (difference) throw new PipelineError('ANSWERS_DIFFER', `${label}: ${difference}; no timing counts until the engines agree`);
+  if (difference)
+    throw new PipelineError('ANSWERS_DIFFER', `${label}: ${difference}; no timing counts until the engines agree`);
 }
 
 /** The median (the mean of the two middle values for an even count). */

@@ -32,14 +32,25 @@ export type PathName = (typeof PATHS)[number];
 
 const SPEC: CommandSpec = {
   name: 'npx tsx bench/emulation-throughput.ts',
-  summary: 'Measures posts/s of each emulation path on a local stack (started here, on free ports, in a temp folder) with the rate unlimited, from the embedded generator and from MySQL.',
+  summary:
+    'Measures posts/s of each emulation path on a local stack (started here, on free ports, in a temp folder) with the rate unlimited, from the embedded generator and from MySQL.',
   options: {
     posts: { type: 'string', value: 'N', description: 'posts per run (three records each)', default: '20000' },
     'batch-size': { type: 'string', value: 'N', description: 'records per request', default: '500' },
     concurrency: { type: 'string', value: 'N', description: 'requests in flight', default: '4' },
-    'flush-size': { type: 'string', value: 'N', description: "the S3 sink's flush.size while measuring", default: '1000' },
+    'flush-size': {
+      type: 'string',
+      value: 'N',
+      description: "the S3 sink's flush.size while measuring",
+      default: '1000',
+    },
     'skip-mysql': { type: 'boolean', description: 'measure the embedded source only' },
-    kafka: { type: 'string', value: 'KIND', description: 'Kafka under the REST proxy: embedded, apache or both (default: both when npm run setup:kafka has run, else embedded)' },
+    kafka: {
+      type: 'string',
+      value: 'KIND',
+      description:
+        'Kafka under the REST proxy: embedded, apache or both (default: both when npm run setup:kafka has run, else embedded)',
+    },
   },
 };
 
@@ -57,15 +68,32 @@ export interface ThroughputRow {
 
 function transportFor(name: PathName, stack: LocalStack): RecordTransport {
   switch (name) {
-    case 'batch-gateway': return createRestProxyTransport({ http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }), via: 'gateway' });
-    case 'batch-direct': return createRestProxyTransport({ http: createHttpClient({ baseUrl: stack.endpoints.restProxy }), via: 'rest-proxy' });
-    case 'stream-sdk': return createSdkStreamTransport({ client: stack.kinesis });
-    case 'stream-gateway': return createGatewayStreamTransport({ http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }) });
-    default: throw new PipelineError('USAGE', `unknown path ${name as string}`);
+    case 'batch-gateway':
+      return createRestProxyTransport({
+        http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }),
+        via: 'gateway',
+      });
+    case 'batch-direct':
+      return createRestProxyTransport({
+        http: createHttpClient({ baseUrl: stack.endpoints.restProxy }),
+        via: 'rest-proxy',
+      });
+    case 'stream-sdk':
+      return createSdkStreamTransport({ client: stack.kinesis });
+    case 'stream-gateway':
+      return createGatewayStreamTransport({ http: createHttpClient({ baseUrl: stack.endpoints.invokeUrl }) });
+    default:
+      throw new PipelineError('USAGE', `unknown path ${name as string}`);
   }
 }
 
-async function measure(stack: LocalStack, sourceName: string, source: RowSource, name: PathName, options: { posts: number; batchSize: number; concurrency: number }): Promise<ThroughputRow> {
+async function measure(
+  stack: LocalStack,
+  sourceName: string,
+  source: RowSource,
+  name: PathName,
+  options: { posts: number; batchSize: number; concurrency: number },
+): Promise<ThroughputRow> {
   const transport = transportFor(name, stack);
   try {
     const summary = await emulatePosts({
@@ -78,7 +106,16 @@ async function measure(stack: LocalStack, sourceName: string, source: RowSource,
     });
     if (!summary.ok) process.stderr.write(`${formatSummary(summary)}\n`);
     const seconds = summary.elapsedMs / 1000;
-    return { kafka: stack.kafka.kind, source: sourceName, path: name, posts: summary.posts, seconds, postsPerSecond: summary.postsPerSecond, recordsPerSecond: (summary.postsPerSecond * 3), ok: summary.ok };
+    return {
+      kafka: stack.kafka.kind,
+      source: sourceName,
+      path: name,
+      posts: summary.posts,
+      seconds,
+      postsPerSecond: summary.postsPerSecond,
+      recordsPerSecond: summary.postsPerSecond * 3,
+      ok: summary.ok,
+    };
   } finally {
     await transport.close();
   }
@@ -116,7 +153,14 @@ async function measureOn(kafka: KafkaKind, options: EmulationThroughputOptions):
   const run = { posts: options.posts, batchSize: options.batchSize ?? 500, concurrency: options.concurrency ?? 4 };
   const paths = (options.paths ?? PATHS).filter((name) => kafka === 'embedded' || name.startsWith('batch'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-bench-emulation-'));
-  const stack = await startLocalStack({ dataDir, userId: `bench-${randomBytes(3).toString('hex')}`, ports: EPHEMERAL_PORTS, sink: { flushSize: options.flushSize ?? 1_000 }, provision: true, kafka });
+  const stack = await startLocalStack({
+    dataDir,
+    userId: `bench-${randomBytes(3).toString('hex')}`,
+    ports: EPHEMERAL_PORTS,
+    sink: { flushSize: options.flushSize ?? 1_000 },
+    provision: true,
+    kafka,
+  });
   const rows: ThroughputRow[] = [];
   try {
     const embedded = new EmbeddedRowSource({ rows: 11_153, seed: 42 });
@@ -148,17 +192,28 @@ export async function main(argv: string[]): Promise<ThroughputRow[] | undefined>
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   const rows = await measureEmulationThroughput({
-    posts: intOption(values, 'posts', 1) ?? 20_000, batchSize: intOption(values, 'batch-size', 1), concurrency: intOption(values, 'concurrency', 1),
-    flushSize: intOption(values, 'flush-size', 1), mysql: !values['skip-mysql'],
+    posts: intOption(values, 'posts', 1) ?? 20_000,
+    batchSize: intOption(values, 'batch-size', 1),
+    concurrency: intOption(values, 'concurrency', 1),
+    flushSize: intOption(values, 'flush-size', 1),
+    mysql: !values['skip-mysql'],
     kafka: kafkaKinds(choiceOption(values, 'kafka', ['embedded', 'apache', 'both'] as const)),
   });
-  console.table(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)), postsPerSecond: Math.round(r.postsPerSecond), recordsPerSecond: Math.round(r.recordsPerSecond) })));
+  console.table(
+    rows.map((r) => ({
+      ...r,
+      seconds: Number(r.seconds.toFixed(2)),
+      postsPerSecond: Math.round(r.postsPerSecond),
+      recordsPerSecond: Math.round(r.recordsPerSecond),
+    })),
+  );
   return rows;
 }
 
 /** The Kafkas `--kafka` names; without it, both when `npm run setup:kafka` has run, else the embedded one. */
 export function kafkaKinds(choice: 'embedded' | 'apache' | 'both' | undefined): readonly KafkaKind[] {
-  if (choice === undefined) return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`)) ? KAFKA_KINDS : ['embedded'];
+  if (choice === undefined)
+    return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`)) ? KAFKA_KINDS : ['embedded'];
   return choice === 'both' ? KAFKA_KINDS : [choice];
 }
 

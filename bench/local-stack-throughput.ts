@@ -24,12 +24,24 @@ const SPEC: CommandSpec = {
     batch: { type: 'string', value: 'N', description: 'records per produce request', default: '500' },
     clients: { type: 'string', value: 'N', description: 'concurrent HTTP clients', default: '4' },
     'sink-records-1': { type: 'string', value: 'N', description: 'records copied with flush.size=1', default: '3000' },
-    'sink-records-500': { type: 'string', value: 'N', description: 'records copied with flush.size=500', default: '50000' },
+    'sink-records-500': {
+      type: 'string',
+      value: 'N',
+      description: 'records copied with flush.size=500',
+      default: '50000',
+    },
   },
-  examples: ['npx tsx bench/local-stack-throughput.ts', 'npx tsx bench/local-stack-throughput.ts --batch 100 --clients 8'],
+  examples: [
+    'npx tsx bench/local-stack-throughput.ts',
+    'npx tsx bench/local-stack-throughput.ts --batch 100 --clients 8',
+  ],
 };
 
-const quiet = { info: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
+const quiet = {
+  info: () => undefined,
+  warn: (m: string) => process.stderr.write(`${m}\n`),
+  error: (m: string) => process.stderr.write(`${m}\n`),
+};
 
 function pinRow(index: number): PinRow {
   return {
@@ -49,7 +61,13 @@ function pinRow(index: number): PinRow {
 }
 
 /** Produces `total` records with `clients` concurrent loops; returns records/s. */
-async function measureProduce(url: string, topic: string, total: number, batch: number, clients: number): Promise<number> {
+async function measureProduce(
+  url: string,
+  topic: string,
+  total: number,
+  batch: number,
+  clients: number,
+): Promise<number> {
   let next = 0;
   const client = async () => {
     for (;;) {
@@ -57,9 +75,17 @@ async function measureProduce(url: string, topic: string, total: number, batch: 
       if (start >= total) return;
       next += batch;
       const records = Array.from({ length: Math.min(batch, total - start) }, (_, i) => ({ value: pinRow(start + i) }));
-      const response = await fetch(`${url}/topics/${topic}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' }, body: JSON.stringify({ records }) });
+      const response = await fetch(`${url}/topics/${topic}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+        body: JSON.stringify({ records }),
+      });
       const body = (await response.json()) as { offsets?: { error_code: number | null }[] };
-      if (response.status !== 200 || body.offsets?.some((o) => o.error_code !== null)) throw new PipelineError('BENCH_PRODUCE_FAILED', `produce answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+      if (response.status !== 200 || body.offsets?.some((o) => o.error_code !== null))
+        throw new PipelineError(
+          'BENCH_PRODUCE_FAILED',
+          `produce answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`,
+        );
     }
   };
   const started = performance.now();
@@ -68,13 +94,35 @@ async function measureProduce(url: string, topic: string, total: number, batch: 
 }
 
 /** Fills a topic directly, then times a fresh sink copying it; returns records/s. */
-async function measureSink(store: TopicStore, endpoint: string, bucket: string, stateDir: string, topic: string, total: number, flushSize: number): Promise<number> {
+async function measureSink(
+  store: TopicStore,
+  endpoint: string,
+  bucket: string,
+  stateDir: string,
+  topic: string,
+  total: number,
+  flushSize: number,
+): Promise<number> {
   for (let i = 0; i < total; i += 1000) {
-    await store.append(topic, 0, Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({ value: pinRow(i + j) })));
+    await store.append(
+      topic,
+      0,
+      Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({ value: pinRow(i + j) })),
+    );
   }
   const s3 = createS3Client({ region: 'us-east-1', endpoint });
   const started = performance.now();
-  const sink = await startS3Sink({ store, s3, bucket, topicsRegex: topic.replace(/\./g, '\\.'), flushSize, rotateIntervalMs: 50, pollIntervalMs: 50, stateDir, logger: quiet });
+  const sink = await startS3Sink({
+    store,
+    s3,
+    bucket,
+    topicsRegex: topic.replace(/\./g, '\\.'),
+    flushSize,
+    rotateIntervalMs: 50,
+    pollIntervalMs: 50,
+    stateDir,
+    logger: quiet,
+  });
   try {
     await sink.drain(600_000);
     return total / ((performance.now() - started) / 1000);
@@ -101,10 +149,20 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await measureProduce(proxy.url, 'bench.warmup', 5_000, batch, clients);
     const produceRate = await measureProduce(proxy.url, 'bench.pin', records, batch, clients);
-    process.stdout.write(`produce: ${records} records, batches of ${batch}, ${clients} clients, fsync on: ${Math.round(produceRate)} records/s (${formatDateTime(new Date())})\n`);
+    process.stdout.write(
+      `produce: ${records} records, batches of ${batch}, ${clients} clients, fsync on: ${Math.round(produceRate)} records/s (${formatDateTime(new Date())})\n`,
+    );
     const rate1 = await measureSink(store, s3Server.endpoint, bucket, path.join(dir, 'sink1'), 'bench.sink1', sink1, 1);
     process.stdout.write(`sink flush.size=1: ${sink1} records: ${Math.round(rate1)} records/s (objects/s)\n`);
-    const rate500 = await measureSink(store, s3Server.endpoint, bucket, path.join(dir, 'sink500'), 'bench.sink500', sink500, 500);
+    const rate500 = await measureSink(
+      store,
+      s3Server.endpoint,
+      bucket,
+      path.join(dir, 'sink500'),
+      'bench.sink500',
+      sink500,
+      500,
+    );
     process.stdout.write(`sink flush.size=500: ${sink500} records: ${Math.round(rate500)} records/s\n`);
   } finally {
     await proxy.close();

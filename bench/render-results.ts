@@ -21,7 +21,8 @@ const ENGINE_NAMES: Record<string, string> = {
 
 const number = (n: number) => n.toLocaleString('en-US');
 const s = (seconds: number) => seconds.toFixed(seconds < 10 ? 2 : 1);
-const memory = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`);
+const memory = (bytes: number) =>
+  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 const ratio = (r: number | undefined) => (r === undefined ? '' : `${r.toFixed(2)}×`);
 const mark = (met: boolean) => (met ? '✅ met' : '❌ not met');
 
@@ -31,35 +32,70 @@ export function targets(results: BenchResults): string[][] {
   // The batch targets are set at 1,000,000 posts; a run without that size (--quick) does not judge them.
   const ours = results.batch.find((b) => b.posts === TARGET_POSTS && b.engine === 'pipeline');
   if (ours?.vsPandas) {
-    rows.push([`read + clean + analyse at ${number(TARGET_POSTS)} posts: at most 1/4 of pandas' wall time`, `${s(ours.median.seconds)} s vs ${s(ours.median.seconds / ours.vsPandas.time)} s = ${ours.vsPandas.time.toFixed(2)}×`, mark(ours.vsPandas.time <= 1 / 4)]);
-    rows.push([`peak memory at ${number(TARGET_POSTS)} posts under 2 GB`, `${memory(ours.median.peakRssBytes)} (${(ours.median.peakRssBytes / 1e9).toFixed(2)} GB)`, mark(ours.median.peakRssBytes < 2e9)]);
+    rows.push([
+      `read + clean + analyse at ${number(TARGET_POSTS)} posts: at most 1/4 of pandas' wall time`,
+      `${s(ours.median.seconds)} s vs ${s(ours.median.seconds / ours.vsPandas.time)} s = ${ours.vsPandas.time.toFixed(2)}×`,
+      mark(ours.vsPandas.time <= 1 / 4),
+    ]);
+    rows.push([
+      `peak memory at ${number(TARGET_POSTS)} posts under 2 GB`,
+      `${memory(ours.median.peakRssBytes)} (${(ours.median.peakRssBytes / 1e9).toFixed(2)} GB)`,
+      mark(ours.median.peakRssBytes < 2e9),
+    ]);
   }
   const polars = results.batch.find((b) => b.posts === TARGET_POSTS && b.engine === 'polars');
   if (ours && polars) {
-    rows.push([`read + clean + analyse at ${number(TARGET_POSTS)} posts: no slower than the Polars reference`, `${s(ours.median.seconds)} s vs ${s(polars.median.seconds)} s = ${(ours.median.seconds / polars.median.seconds).toFixed(2)}×`, mark(ours.median.seconds <= polars.median.seconds)]);
+    rows.push([
+      `read + clean + analyse at ${number(TARGET_POSTS)} posts: no slower than the Polars reference`,
+      `${s(ours.median.seconds)} s vs ${s(polars.median.seconds)} s = ${(ours.median.seconds / polars.median.seconds).toFixed(2)}×`,
+      mark(ours.median.seconds <= polars.median.seconds),
+    ]);
   }
   const spark = results.batch.find((b) => b.posts === TARGET_POSTS && b.engine === 'spark');
   if (spark?.vsPandas) {
-    rows.push([`Spark's batch_clean + analysis at ${number(TARGET_POSTS)} posts: no slower than pandas`, `${s(spark.median.seconds)} s vs ${s(spark.median.seconds / spark.vsPandas.time)} s = ${spark.vsPandas.time.toFixed(2)}×`, mark(spark.vsPandas.time <= 1)]);
+    rows.push([
+      `Spark's batch_clean + analysis at ${number(TARGET_POSTS)} posts: no slower than pandas`,
+      `${s(spark.median.seconds)} s vs ${s(spark.median.seconds / spark.vsPandas.time)} s = ${spark.vsPandas.time.toFixed(2)}×`,
+      mark(spark.vsPandas.time <= 1),
+    ]);
   }
   const proxy = results.emulation?.find((row) => row.path === 'batch-direct' && row.kafka !== 'apache');
-  if (proxy) rows.push(['emulation into the local REST Proxy, durable: at least 20,000 records/s', `${number(Math.round(proxy.recordsPerSecond))} records/s`, mark(proxy.recordsPerSecond >= 20_000)]);
-  if (results.streaming) rows.push(['streaming put → stored at 1,000 records/s: p95 under 2 s', `${results.streaming.fromArrival.p95} ms`, mark(results.streaming.fromArrival.p95 < 2_000)]);
+  if (proxy)
+    rows.push([
+      'emulation into the local REST Proxy, durable: at least 20,000 records/s',
+      `${number(Math.round(proxy.recordsPerSecond))} records/s`,
+      mark(proxy.recordsPerSecond >= 20_000),
+    ]);
+  if (results.streaming)
+    rows.push([
+      'streaming put → stored at 1,000 records/s: p95 under 2 s',
+      `${results.streaming.fromArrival.p95} ms`,
+      mark(results.streaming.fromArrival.p95 < 2_000),
+    ]);
   return rows;
 }
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function batchRow(b: BatchResult): string[] {
   return [
-    number(b.posts), `${number(b.records)} in ${number(b.objects)} objects (${Math.round(b.bytes / 1e6)} MB${b.flushSize === 1 ? ', the course\'s flush.size 1' : ''})`, ENGINE_NAMES[b.engine] ?? b.engine,
+    number(b.posts),
+    `${number(b.records)} in ${number(b.objects)} objects (${Math.round(b.bytes / 1e6)} MB${b.flushSize === 1 ? ", the course's flush.size 1" : ''})`,
+    ENGINE_NAMES[b.engine] ?? b.engine,
     s(b.median.seconds),
     // Spark reads and cleans in the same statements of batch_clean; its session start is not in the wall time.
-    b.median.session === undefined ? `${s(b.median.read)} / ${s(b.median.clean)} / ${s(b.median.analyse)}` : `— / ${s(b.median.clean)} / ${s(b.median.analyse)} (+ session ${s(b.median.session)})`,
+    b.median.session === undefined
+      ? `${s(b.median.read)} / ${s(b.median.clean)} / ${s(b.median.analyse)}`
+      : `— / ${s(b.median.clean)} / ${s(b.median.analyse)} (+ session ${s(b.median.session)})`,
     memory(b.median.peakRssBytes),
-    b.engine === 'pandas' ? '1×' : ratio(b.vsPandas?.time), b.engine === 'pandas' ? '1×' : ratio(b.vsPandas?.memory),
+    b.engine === 'pandas' ? '1×' : ratio(b.vsPandas?.time),
+    b.engine === 'pandas' ? '1×' : ratio(b.vsPandas?.memory),
   ];
 }
 
@@ -74,20 +110,59 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     `**read + clean + analyse** of the raw files the S3 sink wrote, each run a process of its own; median of ${runs} runs; peak = peak resident memory of that process.`,
     '',
-    table(['posts', 'raw records', 'engine', 'wall time (s)', 'read / clean / analyse (s)', 'peak memory', 'time vs pandas', 'memory vs pandas'], results.batch.map(batchRow)),
+    table(
+      [
+        'posts',
+        'raw records',
+        'engine',
+        'wall time (s)',
+        'read / clean / analyse (s)',
+        'peak memory',
+        'time vs pandas',
+        'memory vs pandas',
+      ],
+      results.batch.map(batchRow),
+    ),
   ];
   if (results.notes?.length) parts.push('', ...results.notes.map((note) => `- ${note}`));
   if (results.emulation?.length) {
-    parts.push('', '**Emulation throughput** on the local stack, rate unlimited, 500 records per request, 4 requests in flight; the REST Proxy writes and fdatasyncs before it acknowledges.', '',
-      table(['into', 'posts', 'records/s'], results.emulation.map((row) => [row.into, number(row.posts), number(Math.round(row.recordsPerSecond))])));
+    parts.push(
+      '',
+      '**Emulation throughput** on the local stack, rate unlimited, 500 records per request, 4 requests in flight; the REST Proxy writes and fdatasyncs before it acknowledges.',
+      '',
+      table(
+        ['into', 'posts', 'records/s'],
+        results.emulation.map((row) => [row.into, number(row.posts), number(Math.round(row.recordsPerSecond))]),
+      ),
+    );
   }
   if (results.streaming) {
     const { streaming } = results;
-    parts.push('', `**Streaming latency** at ${number(streaming.recordsPerSecond)} records/s for ${streaming.seconds} s (${number(streaming.acked)} records): from a record's arrival in Kinesis, and from the producer's acknowledgement, to its row stored in the streaming table.`, '',
-      table(['from', 'p50', 'p95', 'p99', 'max'], [
-        ['arrival in Kinesis', ...[streaming.fromArrival.p50, streaming.fromArrival.p95, streaming.fromArrival.p99, streaming.fromArrival.max].map((ms) => `${ms} ms`)],
-        ['producer acknowledgement', ...[streaming.fromAck.p50, streaming.fromAck.p95, streaming.fromAck.p99, streaming.fromAck.max].map((ms) => `${ms} ms`)],
-      ]));
+    parts.push(
+      '',
+      `**Streaming latency** at ${number(streaming.recordsPerSecond)} records/s for ${streaming.seconds} s (${number(streaming.acked)} records): from a record's arrival in Kinesis, and from the producer's acknowledgement, to its row stored in the streaming table.`,
+      '',
+      table(
+        ['from', 'p50', 'p95', 'p99', 'max'],
+        [
+          [
+            'arrival in Kinesis',
+            ...[
+              streaming.fromArrival.p50,
+              streaming.fromArrival.p95,
+              streaming.fromArrival.p99,
+              streaming.fromArrival.max,
+            ].map((ms) => `${ms} ms`),
+          ],
+          [
+            'producer acknowledgement',
+            ...[streaming.fromAck.p50, streaming.fromAck.p95, streaming.fromAck.p99, streaming.fromAck.max].map(
+              (ms) => `${ms} ms`,
+            ),
+          ],
+        ],
+      ),
+    );
   }
   const goals = targets(results);
   if (goals.length) parts.push('', '**Targets**', '', table(['target', 'measured', ''], goals));
@@ -98,6 +173,10 @@ export function renderMarkdown(results: BenchResults): string {
 export function replaceReadmeSection(readme: string, markdown: string): string {
   const start = readme.indexOf(README_START);
   const end = readme.indexOf(README_END);
-  if (start === -1 || end < start) throw new PipelineError('README_MARKERS_MISSING', `README.md needs ${README_START} and ${README_END} around the Performance table`);
+  if (start === -1 || end < start)
+    throw new PipelineError(
+      'README_MARKERS_MISSING',
+      `README.md needs ${README_START} and ${README_END} around the Performance table`,
+    );
   return `${readme.slice(0, start + README_START.length)}\n${markdown}${readme.slice(end)}`;
 }

@@ -25,11 +25,17 @@ export type Engine = (typeof ENGINES)[number];
 
 export const SPEC: CommandSpec = {
   name: 'node --import tsx bench/run-engine.ts',
-  summary: 'Reads, cleans and answers the nine questions over a sink folder once, and prints the timings, peak memory, counts and answers as JSON.',
+  summary:
+    'Reads, cleans and answers the nine questions over a sink folder once, and prints the timings, peak memory, counts and answers as JSON.',
   options: {
     engine: { type: 'string', value: 'NAME', description: `one of ${ENGINES.join(', ')}`, default: 'pipeline' },
     dataset: { type: 'string', value: 'DIR', description: 'the sink folder (topics/<prefix>.<table>/partition=<p>/…)' },
-    'topic-prefix': { type: 'string', value: 'NAME', description: 'the topics are <prefix>.pin, .geo, .user', default: 'bench' },
+    'topic-prefix': {
+      type: 'string',
+      value: 'NAME',
+      description: 'the topics are <prefix>.pin, .geo, .user',
+      default: 'bench',
+    },
     out: { type: 'string', value: 'FILE', description: 'write the JSON here instead of stdout' },
   },
   examples: ['node --import tsx bench/run-engine.ts --dataset bench/data/posts-10000 --out /tmp/pipeline.json'],
@@ -77,8 +83,17 @@ export async function runEngine(engine: Engine, dataset: string, topicPrefix: st
     const done = performance.now();
     const sum = (f: (t: { readMs: number; cleanMs: number }) => number) => result.timings.reduce((n, t) => n + f(t), 0);
     return {
-      engine, seconds: { read: seconds(sum((t) => t.readMs)), clean: seconds(sum((t) => t.cleanMs)), analyse: seconds(done - cleaned), total: seconds(done - started) },
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024, counts: engineCounts(result.read, result.clean), quarantined: result.read.quarantined, answers: answerMap(answers),
+      engine,
+      seconds: {
+        read: seconds(sum((t) => t.readMs)),
+        clean: seconds(sum((t) => t.cleanMs)),
+        analyse: seconds(done - cleaned),
+        total: seconds(done - started),
+      },
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      counts: engineCounts(result.read, result.clean),
+      quarantined: result.read.quarantined,
+      answers: answerMap(answers),
     };
   } finally {
     db.close();
@@ -89,8 +104,13 @@ export async function main(argv: string[]): Promise<void> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return;
   const engine = String(values.engine) as Engine;
-  if (!ENGINES.includes(engine)) throw new PipelineError('USAGE', `--engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
-  if (typeof values.dataset !== 'string') throw new PipelineError('USAGE', '--dataset DIR is required (a sink folder; npm run bench writes them under bench/data/)');
+  if (!ENGINES.includes(engine))
+    throw new PipelineError('USAGE', `--engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
+  if (typeof values.dataset !== 'string')
+    throw new PipelineError(
+      'USAGE',
+      '--dataset DIR is required (a sink folder; npm run bench writes them under bench/data/)',
+    );
   const run = await runEngine(engine, values.dataset, String(values['topic-prefix']));
   const body = `${JSON.stringify(run)}\n`;
   if (typeof values.out === 'string') writeFileSync(values.out, body);

@@ -24,7 +24,14 @@ const execFileAsync = promisify(execFile);
 export interface RunnerResults {
   session_seconds: number;
   notebooks: { notebook: string; seconds: number }[];
-  cells: { notebook: string; cell: number; language: string; seconds: number; columns: string[] | null; rows: Record<string, unknown>[] | null }[];
+  cells: {
+    notebook: string;
+    cell: number;
+    language: string;
+    seconds: number;
+    columns: string[] | null;
+    rows: Record<string, unknown>[] | null;
+  }[];
 }
 
 const NOTEBOOKS = ['batch_clean.sql', 'analysis.sql'];
@@ -36,7 +43,10 @@ export function sparkCounts(results: RunnerResults): EngineCounts {
   for (const table of TABLES) {
     const row = last?.rows?.find((r) => r.table_name === table);
     if (!row || typeof row.records !== 'number' || typeof row.parsed !== 'number' || typeof row.cleaned !== 'number') {
-      throw new PipelineError('BENCH_RUN_FAILED', `spark: batch_clean's last cell has no counts for ${table}; rebuild the notebooks (npm run build:databricks)`);
+      throw new PipelineError(
+        'BENCH_RUN_FAILED',
+        `spark: batch_clean's last cell has no counts for ${table}; rebuild the notebooks (npm run build:databricks)`,
+      );
     }
     counts[table as TableKey] = { read: row.records, duplicates: row.parsed - row.cleaned, output: row.cleaned };
   }
@@ -46,20 +56,42 @@ export function sparkCounts(results: RunnerResults): EngineCounts {
 /** The nine answers: analysis.sql's query cells, in the order of the questions. */
 export function sparkAnswers(results: RunnerResults): EngineRun['answers'] {
   const cells = results.cells.filter((c) => c.notebook === 'analysis.sql' && c.language === 'sql' && c.columns?.length);
-  if (cells.length !== QUESTIONS.length) throw new PipelineError('BENCH_RUN_FAILED', `spark: analysis.sql gave ${cells.length} answers, expected ${QUESTIONS.length}`);
+  if (cells.length !== QUESTIONS.length)
+    throw new PipelineError(
+      'BENCH_RUN_FAILED',
+      `spark: analysis.sql gave ${cells.length} answers, expected ${QUESTIONS.length}`,
+    );
   return Object.fromEntries(QUESTIONS.map((question, i) => [question.id, cells[i].rows ?? []]));
 }
 
 /** Runs the two notebooks once over `dataset` (topics `<topicPrefix>.pin|geo|user`); `out` is a scratch file for the runner's results. */
 export async function runSpark(dataset: string, topicPrefix: string, out: string): Promise<EngineRun> {
-  const args = ['-f', '%M', 'bash', path.join(PROJECT_ROOT, 'scripts/spark.sh'), ...NOTEBOOKS.map((n) => path.join(PROJECT_ROOT, 'databricks', n)),
-    '--user-id', topicPrefix, '--sink', dataset, '--results', out, '--quiet'];
+  const args = [
+    '-f',
+    '%M',
+    'bash',
+    path.join(PROJECT_ROOT, 'scripts/spark.sh'),
+    ...NOTEBOOKS.map((n) => path.join(PROJECT_ROOT, 'databricks', n)),
+    '--user-id',
+    topicPrefix,
+    '--sink',
+    dataset,
+    '--results',
+    out,
+    '--quiet',
+  ];
   let stderr: string;
   try {
     ({ stderr } = await execFileAsync('/usr/bin/time', args, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 }));
   } catch (error) {
-    const tail = String((error as { stderr?: string }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new PipelineError('BENCH_RUN_FAILED', `spark on ${dataset} failed: ${tail || describeError(error)}`, { cause: error });
+    const tail = String((error as { stderr?: string }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new PipelineError('BENCH_RUN_FAILED', `spark on ${dataset} failed: ${tail || describeError(error)}`, {
+      cause: error,
+    });
   }
   const peakKib = Number(stderr.trim().split('\n').at(-1));
   const results = JSON.parse(await readFile(out, 'utf8')) as RunnerResults;
@@ -69,7 +101,13 @@ export async function runSpark(dataset: string, topicPrefix: string, out: string
   return {
     engine: 'spark',
     // batch_clean reads and cleans in the same statements: its time is given as clean, read as 0.
-    seconds: { read: 0, clean, analyse, total: Math.round((clean + analyse) * 1000) / 1000, session: results.session_seconds },
+    seconds: {
+      read: 0,
+      clean,
+      analyse,
+      total: Math.round((clean + analyse) * 1000) / 1000,
+      session: results.session_seconds,
+    },
     peak_rss_bytes: Number.isFinite(peakKib) ? peakKib * 1024 : 0,
     counts: sparkCounts(results),
     answers: sparkAnswers(results),

@@ -20,9 +20,15 @@ import { formatStreamStats, startStreamConsumer } from '../src/streaming/consume
 
 const SPEC: CommandSpec = {
   name: 'npx tsx bench/streaming-latency.ts',
-  summary: 'Measures put → row stored latency (p50/p95/p99/max) of the streaming consumer on a local stack started here (free ports, temp folder).',
+  summary:
+    'Measures put → row stored latency (p50/p95/p99/max) of the streaming consumer on a local stack started here (free ports, temp folder).',
   options: {
-    'records-per-second': { type: 'string', value: 'N', description: 'records per second over the three streams (a post is three records)', default: '1000' },
+    'records-per-second': {
+      type: 'string',
+      value: 'N',
+      description: 'records per second over the three streams (a post is three records)',
+      default: '1000',
+    },
     seconds: { type: 'string', value: 'N', description: 'how long to emulate', default: '20' },
   },
 };
@@ -44,7 +50,13 @@ export interface LatencySummary {
 
 export function summariseLatency(values: readonly number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+  };
 }
 
 function describe(label: string, s: LatencySummary): string {
@@ -68,16 +80,26 @@ export interface StreamingLatencyResult {
  * Starts a local stack (free ports, temp folder) and a stream consumer, emulates posts at
  * `recordsPerSecond` for `seconds`, waits until the consumer is idle and summarises the latencies.
  */
-export async function measureStreamingLatency(options: { recordsPerSecond: number; seconds: number }): Promise<StreamingLatencyResult> {
+export async function measureStreamingLatency(options: {
+  recordsPerSecond: number;
+  seconds: number;
+}): Promise<StreamingLatencyResult> {
   const { recordsPerSecond, seconds } = options;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pp-streaming-latency-'));
-  const stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: `bench-${randomBytes(3).toString('hex')}`, provision: true });
+  const stack = await startLocalStack({
+    dataDir,
+    ports: EPHEMERAL_PORTS,
+    userId: `bench-${randomBytes(3).toString('hex')}`,
+    provision: true,
+  });
   try {
     const ackedAt = new Map<string, number>();
     const fromArrival: number[] = [];
     const fromAck: number[] = [];
     const consumer = startStreamConsumer({
-      kinesis: stack.kinesis, database: path.join(dataDir, 'streaming.duckdb'), names: stack.names,
+      kinesis: stack.kinesis,
+      database: path.join(dataDir, 'streaming.duckdb'),
+      names: stack.names,
       onBatch: (event) => {
         for (const record of event.arrivals) {
           if (record.arrivedAt !== undefined) fromArrival.push(event.storedAt - record.arrivedAt);
@@ -88,14 +110,19 @@ export async function measureStreamingLatency(options: { recordsPerSecond: numbe
     });
     const started = Date.now();
     const summary = await emulateStream({
-      source: new EmbeddedRowSource({ rows: 11_153, seed: 42 }), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names,
-      rate: recordsPerSecond / 3, durationMs: seconds * 1000, lingerMs: 20,
+      source: new EmbeddedRowSource({ rows: 11_153, seed: 42 }),
+      transport: createSdkStreamTransport({ client: stack.kinesis }),
+      names: stack.names,
+      rate: recordsPerSecond / 3,
+      durationMs: seconds * 1000,
+      lingerMs: 20,
       onAck: (ack) => ackedAt.set(`${ack.destination}/${ack.sequenceNumber}`, Date.now()),
     });
     const result = await consumer.finishWhenIdle(1_000);
     const elapsed = Date.now() - started;
     return {
-      recordsPerSecond, seconds,
+      recordsPerSecond,
+      seconds,
       acked: summary.tables.reduce((n, t) => n + t.acked, 0),
       stats: formatStreamStats(result.tables, elapsed),
       fromArrival: summariseLatency(fromArrival),
@@ -110,8 +137,13 @@ export async function measureStreamingLatency(options: { recordsPerSecond: numbe
 export async function main(argv: string[]): Promise<void> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return;
-  const result = await measureStreamingLatency({ recordsPerSecond: intOption(values, 'records-per-second', 3) ?? 1_000, seconds: intOption(values, 'seconds', 1) ?? 20 });
-  process.stdout.write(`${result.recordsPerSecond} records/s for ${result.seconds} s: ${result.acked} records acknowledged\n`);
+  const result = await measureStreamingLatency({
+    recordsPerSecond: intOption(values, 'records-per-second', 3) ?? 1_000,
+    seconds: intOption(values, 'seconds', 1) ?? 20,
+  });
+  process.stdout.write(
+    `${result.recordsPerSecond} records/s for ${result.seconds} s: ${result.acked} records acknowledged\n`,
+  );
   for (const line of result.stats) process.stdout.write(`${line}\n`);
   process.stdout.write(`${describe('arrival in Kinesis → row stored', result.fromArrival)}\n`);
   process.stdout.write(`${describe('producer ack → row stored', result.fromAck)}\n`);

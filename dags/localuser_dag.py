@@ -23,6 +23,7 @@ Settings, none read from Airflow's database while the file is parsed:
   runs; their defaults come from ``DATABRICKS_CLUSTER_ID`` and ``DATABRICKS_NOTEBOOK_DIR``.
 - The connection ``databricks_default`` holds the workspace host and token.
 """
+
 import os
 from datetime import datetime, timedelta
 

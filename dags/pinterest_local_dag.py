@@ -14,6 +14,7 @@ fails with a one-line reason if it is not running (no step starts a stack of its
 Settings from the environment with defaults: ``PINTEREST_PIPELINE_DIR`` (the workspace folder,
 default: the parent of this file's folder) and ``PINTEREST_POST_COUNT`` (posts to emulate, 500).
 """
+
 import os
 from datetime import datetime, timedelta
 

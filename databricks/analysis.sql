@@ -35,8 +35,9 @@ WITH category_counts AS (
   GROUP BY g.country, p.category
 ),
 ranked AS (
-  SELECT country, category, category_count,
-         RANK() OVER (PARTITION BY country ORDER BY category_count DESC) AS category_rank
+  SELECT
+    country, category, category_count,
+    RANK() OVER (PARTITION BY country ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT country, category, category_count
@@ -65,8 +66,9 @@ WITH category_counts AS (
   GROUP BY YEAR(g.timestamp), p.category
 ),
 ranked AS (
-  SELECT post_year, category, category_count,
-         RANK() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS category_rank
+  SELECT
+    post_year, category, category_count,
+    RANK() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT post_year, category, category_count
@@ -96,8 +98,9 @@ WITH poster_followers AS (
   GROUP BY g.country, p.poster_name
 ),
 ranked AS (
-  SELECT country, poster_name, follower_count,
-         RANK() OVER (PARTITION BY country ORDER BY follower_count DESC) AS follower_rank
+  SELECT
+    country, poster_name, follower_count,
+    RANK() OVER (PARTITION BY country ORDER BY follower_count DESC) AS follower_rank
   FROM poster_followers
 )
 SELECT country, poster_name, follower_count
@@ -125,8 +128,9 @@ WITH country_top AS (
   GROUP BY g.country
 ),
 ranked AS (
-  SELECT country, follower_count,
-         RANK() OVER (ORDER BY follower_count DESC) AS country_rank
+  SELECT
+    country, follower_count,
+    RANK() OVER (ORDER BY follower_count DESC) AS country_rank
   FROM country_top
 )
 SELECT country, follower_count
@@ -163,8 +167,9 @@ category_counts AS (
   GROUP BY u.age_group, u.age_group_order, p.category
 ),
 ranked AS (
-  SELECT age_group, age_group_order, category, category_count,
-         RANK() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS category_rank
+  SELECT
+    age_group, age_group_order, category, category_count,
+    RANK() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT age_group, category, category_count
@@ -195,8 +200,9 @@ WITH user_age_groups AS (
   JOIN (VALUES ('18-24', 1, 18, 24), ('25-35', 2, 25, 35), ('36-50', 3, 36, 50), ('+50', 4, 51, NULL)) AS g(age_group, age_group_order, min_age, max_age)
     ON u.age >= g.min_age AND (u.age <= g.max_age OR g.max_age IS NULL)
 )
-SELECT u.age_group,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
+SELECT
+  u.age_group,
+  CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
 FROM IDENTIFIER(:user_id || '_pin_clean') AS p
 JOIN user_age_groups AS u ON p.ind = u.ind
 WHERE p.follower_count IS NOT NULL
@@ -240,8 +246,9 @@ WITH followers_by_year AS (
   JOIN IDENTIFIER(:user_id || '_user_clean') AS u ON p.ind = u.ind
   WHERE p.follower_count IS NOT NULL AND YEAR(u.date_joined) BETWEEN 2015 AND 2020
 )
-SELECT post_year,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
+SELECT
+  post_year,
+  CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
 FROM followers_by_year
 GROUP BY post_year
 ORDER BY post_year
@@ -268,8 +275,9 @@ WITH user_age_groups AS (
   JOIN (VALUES ('18-24', 1, 18, 24), ('25-35', 2, 25, 35), ('36-50', 3, 36, 50), ('+50', 4, 51, NULL)) AS g(age_group, age_group_order, min_age, max_age)
     ON u.age >= g.min_age AND (u.age <= g.max_age OR g.max_age IS NULL)
 )
-SELECT u.age_group, YEAR(u.date_joined) AS post_year,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
+SELECT
+  u.age_group, YEAR(u.date_joined) AS post_year,
+  CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS BIGINT) AS median_follower_count
 FROM IDENTIFIER(:user_id || '_pin_clean') AS p
 JOIN user_age_groups AS u ON p.ind = u.ind
 WHERE p.follower_count IS NOT NULL AND YEAR(u.date_joined) BETWEEN 2015 AND 2020

@@ -96,12 +96,17 @@ cleaned AS (
 -- set of values (their partition is the list of every value, NULLs equal, as DISTINCT would group
 -- them). One list key rather than a key per column: the window sorts two keys, not eleven.
 ranked AS (
-  SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
-         ROW_NUMBER() OVER (
-           PARTITION BY unique_id,
-             CASE WHEN unique_id IS NULL THEN ARRAY(CAST(ind AS STRING), title, description, CAST(follower_count AS STRING),
-               poster_name, tag_list, is_image_or_video, image_src, save_location, category) END
-           ORDER BY ind) AS copy_number
+  SELECT
+    ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
+    ROW_NUMBER() OVER (
+      PARTITION BY
+        unique_id,
+        CASE WHEN unique_id IS NULL THEN ARRAY(
+          CAST(ind AS STRING), title, description, CAST(follower_count AS STRING),
+          poster_name, tag_list, is_image_or_video, image_src, save_location, category
+        ) END
+      ORDER BY ind
+    ) AS copy_number
   FROM cleaned
 )
 SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category

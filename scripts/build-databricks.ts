@@ -7,12 +7,15 @@ import path from 'node:path';
 import { parseCommandLine, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
 
-
 export const SPEC: CommandSpec = {
   name: 'npm run build:databricks --',
-  summary: 'Generates the Databricks source notebooks in databricks/ from the shared SQL (cleaning and the nine questions).',
+  summary:
+    'Generates the Databricks source notebooks in databricks/ from the shared SQL (cleaning and the nine questions).',
   options: {
-    check: { type: 'boolean', description: 'write nothing; fail when a file in databricks/ differs from the generated text' },
+    check: {
+      type: 'boolean',
+      description: 'write nothing; fail when a file in databricks/ differs from the generated text',
+    },
   },
   examples: ['npm run build:databricks', 'npm run build:databricks -- --check'],
 };
@@ -21,7 +24,8 @@ export async function main(argv: string[]): Promise<string[] | undefined> {
   const values = parseCommandLine(SPEC, argv);
   if (!values) return undefined;
   // Loaded after parsing: --help answers without loading the generator.
-  const { buildDatabricksNotebooks, DATABRICKS_DIR } = require('../src/orchestration/databricks-notebooks') as typeof import('../src/orchestration/databricks-notebooks');
+  const { buildDatabricksNotebooks, DATABRICKS_DIR } =
+    require('../src/orchestration/databricks-notebooks') as typeof import('../src/orchestration/databricks-notebooks');
   const notebooks = buildDatabricksNotebooks();
   const stale: string[] = [];
   await mkdir(DATABRICKS_DIR, { recursive: true });
@@ -38,7 +42,11 @@ export async function main(argv: string[]): Promise<string[] | undefined> {
     await writeFile(file, text);
     console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
   }
-  if (stale.length) throw new PipelineError('DATABRICKS_STALE', `databricks/${stale.join(', databricks/')} differ from the generated text; run npx tsx scripts/build-databricks.ts`);
+  if (stale.length)
+    throw new PipelineError(
+      'DATABRICKS_STALE',
+      `databricks/${stale.join(', databricks/')} differ from the generated text; run npx tsx scripts/build-databricks.ts`,
+    );
   if (values.check) console.log('databricks/ is up to date');
   return Object.keys(notebooks);
 }

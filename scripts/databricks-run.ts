@@ -11,13 +11,32 @@ import type { RunResult, SubmitRunOptions } from '../src/orchestration/databrick
 
 export const SPEC: CommandSpec = {
   name: 'npm run databricks:run --',
-  summary: 'Submits a one-time notebook run to Databricks (Jobs API 2.2, 2.1 when 2.2 is not served), prints a line per state until it ends and the run page URL; fails unless the result is SUCCESS. Host and token from DATABRICKS_HOST / DATABRICKS_TOKEN (or credentials/databricks.yaml for the host).',
+  summary:
+    'Submits a one-time notebook run to Databricks (Jobs API 2.2, 2.1 when 2.2 is not served), prints a line per state until it ends and the run page URL; fails unless the result is SUCCESS. Host and token from DATABRICKS_HOST / DATABRICKS_TOKEN (or credentials/databricks.yaml for the host).',
   options: {
-    'notebook-path': { type: 'string', value: 'PATH', description: 'workspace path of the notebook (default: notebook_path in credentials/databricks.yaml or $DATABRICKS_NOTEBOOK_PATH)' },
-    'cluster-id': { type: 'string', value: 'ID', description: 'existing cluster (default: cluster_id in credentials/databricks.yaml or $DATABRICKS_CLUSTER_ID)' },
-    'run-name': { type: 'string', value: 'NAME', description: 'name shown in the Databricks UI (default: <dag id> one-time run)' },
+    'notebook-path': {
+      type: 'string',
+      value: 'PATH',
+      description:
+        'workspace path of the notebook (default: notebook_path in credentials/databricks.yaml or $DATABRICKS_NOTEBOOK_PATH)',
+    },
+    'cluster-id': {
+      type: 'string',
+      value: 'ID',
+      description: 'existing cluster (default: cluster_id in credentials/databricks.yaml or $DATABRICKS_CLUSTER_ID)',
+    },
+    'run-name': {
+      type: 'string',
+      value: 'NAME',
+      description: 'name shown in the Databricks UI (default: <dag id> one-time run)',
+    },
     'poll-seconds': { type: 'string', value: 'N', description: 'seconds between two state reads', default: '10' },
-    'timeout-seconds': { type: 'string', value: 'N', description: 'run timeout given to Databricks (0: none)', default: '0' },
+    'timeout-seconds': {
+      type: 'string',
+      value: 'N',
+      description: 'run timeout given to Databricks (0: none)',
+      default: '0',
+    },
     'dry-run': { type: 'boolean', description: 'print the request (token redacted) and send nothing' },
   },
   examples: [
@@ -32,7 +51,13 @@ export async function main(argv: string[]): Promise<RunResult | Record<string, u
   const config = loadConfig();
   // Loaded after parsing: --help answers without loading the Jobs API client.
   const {
-    createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody,
+    createDatabricksHttpClient,
+    createJobsClient,
+    describeSubmitRequest,
+    failureReason,
+    progressLine,
+    submitAndWait,
+    submitRunBody,
   } = require('../src/orchestration/databricks-run') as typeof import('../src/orchestration/databricks-run');
   const notebookPath = (values['notebook-path'] as string | undefined) ?? config.databricks.notebookPath;
   const clusterId = (values['cluster-id'] as string | undefined) ?? config.databricks.clusterId;
@@ -54,8 +79,12 @@ export async function main(argv: string[]): Promise<RunResult | Record<string, u
     !clusterId && '--cluster-id (or DATABRICKS_CLUSTER_ID)',
     !notebookPath && '--notebook-path (or DATABRICKS_NOTEBOOK_PATH)',
   ].filter(Boolean);
-  if (missing.length) throw new PipelineError('DATABRICKS_NOT_CONFIGURED', `set ${missing.join(', ')}; or try --dry-run`);
-  const http = createDatabricksHttpClient({ host: config.databricks.host as string, token: config.databricks.token as string });
+  if (missing.length)
+    throw new PipelineError('DATABRICKS_NOT_CONFIGURED', `set ${missing.join(', ')}; or try --dry-run`);
+  const http = createDatabricksHttpClient({
+    host: config.databricks.host as string,
+    token: config.databricks.token as string,
+  });
   let result: RunResult;
   try {
     result = await submitAndWait(createJobsClient(http), submit, {

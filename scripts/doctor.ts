@@ -14,11 +14,21 @@ import { requireRunningStack } from './lib/preflight';
 
 export const SPEC: CommandSpec = {
   name: 'npm run doctor --',
-  summary: 'Checks each hop of the configured target in order: the invoke URL answers; the REST proxy lists <user_id>.pin|geo|user; a marked test record posted to its own topic <user_id>.doctor lands in S3; each stream streaming-<user_id>-pin|geo|user is ACTIVE, and its own stream streaming-<user_id>-doctor (created, then deleted) takes a record. Nothing is written where your tables read; the database answers (with db_creds.yaml); the Databricks host and token are valid (with databricks.yaml and DATABRICKS_TOKEN). One line per hop; exit 1 unless all pass. Against AWS with credentials/aws.yaml, else (or with --local) against the local stack: the one running from --data-dir, or one started for the check.',
+  summary:
+    'Checks each hop of the configured target in order: the invoke URL answers; the REST proxy lists <user_id>.pin|geo|user; a marked test record posted to its own topic <user_id>.doctor lands in S3; each stream streaming-<user_id>-pin|geo|user is ACTIVE, and its own stream streaming-<user_id>-doctor (created, then deleted) takes a record. Nothing is written where your tables read; the database answers (with db_creds.yaml); the Databricks host and token are valid (with databricks.yaml and DATABRICKS_TOKEN). One line per hop; exit 1 unless all pass. Against AWS with credentials/aws.yaml, else (or with --local) against the local stack: the one running from --data-dir, or one started for the check.',
   options: {
     local: { type: 'boolean', description: 'check the local stack even when credentials/aws.yaml has an invoke URL' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'where to look for a running local stack', default: DEFAULT_DATA_DIR },
-    timeout: { type: 'string', value: 'SECONDS', description: `how long the test record may take to reach S3 (default ${DEFAULT_SINK_TIMEOUT_MS.aws / 1000} on AWS, ${DEFAULT_SINK_TIMEOUT_MS.local / 1000} locally)` },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'where to look for a running local stack',
+      default: DEFAULT_DATA_DIR,
+    },
+    timeout: {
+      type: 'string',
+      value: 'SECONDS',
+      description: `how long the test record may take to reach S3 (default ${DEFAULT_SINK_TIMEOUT_MS.aws / 1000} on AWS, ${DEFAULT_SINK_TIMEOUT_MS.local / 1000} locally)`,
+    },
   },
   examples: ['npm run doctor', 'npm run doctor -- --local', 'npm run doctor -- --timeout 120'],
 };
@@ -46,13 +56,19 @@ export async function main(argv: string[], options: DoctorMainOptions = {}): Pro
   let report: DoctorReport;
   try {
     out.write(`doctor: checking ${target.description} for user ${target.userId}\n`);
-    report = await runDoctor(target, { ...(timeout === undefined ? {} : { sinkTimeoutMs: timeout * 1000 }), onLine: (line) => out.write(`${line}\n`) });
+    report = await runDoctor(target, {
+      ...(timeout === undefined ? {} : { sinkTimeoutMs: timeout * 1000 }),
+      onLine: (line) => out.write(`${line}\n`),
+    });
   } finally {
     await target.close();
   }
   const failed = report.results.filter((r) => r.status === 'failed');
   if (failed.length) {
-    throw new PipelineError('DOCTOR_FAILED', `${failed.length} hop${failed.length === 1 ? '' : 's'} failed (${failed.map((r) => r.hop).join(', ')}); fix the first ❌ and run npm run doctor again`);
+    throw new PipelineError(
+      'DOCTOR_FAILED',
+      `${failed.length} hop${failed.length === 1 ? '' : 's'} failed (${failed.map((r) => r.hop).join(', ')}); fix the first ❌ and run npm run doctor again`,
+    );
   }
   out.write('every hop is healthy\n');
   return report;

@@ -11,13 +11,23 @@ import { requireRunningStack } from './lib/preflight';
 
 export const SPEC: CommandSpec = {
   name: 'npm run download-bucket --',
-  summary: 'Copies every object under topics/ of the sink\'s bucket (the local stack\'s, or the configured user-<user_id>-bucket on AWS) to a folder laid out as `aws s3 sync s3://<bucket> DIR` leaves it.',
+  summary:
+    "Copies every object under topics/ of the sink's bucket (the local stack's, or the configured user-<user_id>-bucket on AWS) to a folder laid out as `aws s3 sync s3://<bucket> DIR` leaves it.",
   options: {
     to: { type: 'string', value: 'DIR', description: 'the folder to write (created; existing files are overwritten)' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'local stack: the data folder of the stack running (npm run stack)',
+      default: DEFAULT_DATA_DIR,
+    },
     concurrency: { type: 'string', value: 'N', description: 'GetObject calls in flight', default: '16' },
   },
-  examples: ['npm run download-bucket -- --to ./my-bucket-copy', 'npm run clean -- --sink-folder ./my-bucket-copy', 'npm run spark -- databricks/batch_clean.sql --sink ./my-bucket-copy'],
+  examples: [
+    'npm run download-bucket -- --to ./my-bucket-copy',
+    'npm run clean -- --sink-folder ./my-bucket-copy',
+    'npm run spark -- databricks/batch_clean.sql --sink ./my-bucket-copy',
+  ],
 };
 
 export async function main(argv: string[]): Promise<{ objects: number; bytes: number } | undefined> {
@@ -35,8 +45,16 @@ export async function main(argv: string[]): Promise<{ objects: number; bytes: nu
   const input = await openSinkInput({ config, dataDir });
   try {
     const progress = createProgress({ label: `copying ${input.description} to ${dir} (objects)`, total: 0 });
-    const result = await downloadBucket({ s3: input.s3, bucket: input.bucket, dir, concurrency: intOption(values, 'concurrency', 1) ?? 16, progress }).finally(() => progress.stop());
-    console.log(`${result.objects.toLocaleString('en-US')} objects (${(result.bytes / 1e6).toFixed(1)} MB) in ${dir}; read them with npm run clean -- --sink-folder ${dir}`);
+    const result = await downloadBucket({
+      s3: input.s3,
+      bucket: input.bucket,
+      dir,
+      concurrency: intOption(values, 'concurrency', 1) ?? 16,
+      progress,
+    }).finally(() => progress.stop());
+    console.log(
+      `${result.objects.toLocaleString('en-US')} objects (${(result.bytes / 1e6).toFixed(1)} MB) in ${dir}; read them with npm run clean -- --sink-folder ${dir}`,
+    );
     return result;
   } finally {
     await input.close();

@@ -15,8 +15,18 @@ const spec: CommandSpec = {
   options: {
     rows: { type: 'string', value: 'N', description: 'posts to write', default: String(SAMPLES.rows) },
     seed: { type: 'string', value: 'N', description: 'generator seed', default: String(SAMPLES.seed) },
-    out: { type: 'string', value: 'DIR', description: 'folder to write into', default: path.relative(PROJECT_ROOT, SAMPLES.dir) },
-    format: { type: 'string', value: 'FORMAT', description: `${TABLE_FORMATS.join(' or ')} (jsonl: one row per line)`, default: SAMPLES.format },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder to write into',
+      default: path.relative(PROJECT_ROOT, SAMPLES.dir),
+    },
+    format: {
+      type: 'string',
+      value: 'FORMAT',
+      description: `${TABLE_FORMATS.join(' or ')} (jsonl: one row per line)`,
+      default: SAMPLES.format,
+    },
   },
   examples: ['npm run generate', 'npm run generate -- --rows 1000000 --out output/tables --format jsonl'],
 };

@@ -10,9 +10,15 @@ import { findRunningStack } from '../src/local-stack/running-stack';
 
 export const SPEC: CommandSpec = {
   name: 'npm run produce-sample --',
-  summary: 'Sends one post (pin, geo, user) through the local stack and shows the S3 object and Kinesis record of each row. The post goes to topics and streams of its own (<user_id>.sample.<table>, streaming-<user_id>-sample-<table>), which the S3 sink copies but npm run clean and npm run stream never read, so your tables stay as they are.',
+  summary:
+    'Sends one post (pin, geo, user) through the local stack and shows the S3 object and Kinesis record of each row. The post goes to topics and streams of its own (<user_id>.sample.<table>, streaming-<user_id>-sample-<table>), which the S3 sink copies but npm run clean and npm run stream never read, so your tables stay as they are.',
   options: {
-    'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
+    'data-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'local stack: the data folder of the stack running (npm run stack)',
+      default: DEFAULT_DATA_DIR,
+    },
     timeout: { type: 'string', value: 'SECONDS', description: 'how long to wait for the S3 sink', default: '15' },
   },
   examples: ['npm run stack   # in another terminal, then:', 'npm run produce-sample'],
@@ -26,8 +32,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const timeoutMs = (numberOption(values, 'timeout', 0) ?? 15) * 1000;
   await findRunningStack(dataDir);
   // Loaded after parsing and the stack check: --help and a missing stack answer without loading the clients.
-  const { connectLocalStack } = require('../src/local-stack/start-local-stack') as typeof import('../src/local-stack/start-local-stack');
-  const { createSampleHttpClient, roundTripRows, runSampleRoundTrip } = require('../src/local-stack/sample-roundtrip') as typeof import('../src/local-stack/sample-roundtrip');
+  const { connectLocalStack } =
+    require('../src/local-stack/start-local-stack') as typeof import('../src/local-stack/start-local-stack');
+  const { createSampleHttpClient, roundTripRows, runSampleRoundTrip } =
+    require('../src/local-stack/sample-roundtrip') as typeof import('../src/local-stack/sample-roundtrip');
   const connection = await connectLocalStack(dataDir);
   const http = createSampleHttpClient(connection.endpoints.invokeUrl);
   try {

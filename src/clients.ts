@@ -56,7 +56,12 @@ export class AwsError extends PipelineError {
   /** The HTTP status of AWS' answer, when there was one. */
   readonly status: number | undefined;
 
-  constructor(code: ErrorCode, awsName: string, message: string, options: { retriable: boolean; status: number | undefined; cause: unknown }) {
+  constructor(
+    code: ErrorCode,
+    awsName: string,
+    message: string,
+    options: { retriable: boolean; status: number | undefined; cause: unknown },
+  ) {
     super(code, message, options);
     this.name = awsName;
     this.awsName = awsName;
@@ -66,19 +71,34 @@ export class AwsError extends PipelineError {
 
 /** What each named AWS error (whole call, or a PutRecords entry's `ErrorCode`) means: a code, and whether a later try can get past it. */
 const NAMED_AWS_ERRORS: Record<string, [ErrorCode, boolean]> = {
-  ProvisionedThroughputExceededException: ['AWS_THROTTLED', true], LimitExceededException: ['AWS_THROTTLED', true],
-  ThrottlingException: ['AWS_THROTTLED', true], Throttling: ['AWS_THROTTLED', true], KMSThrottlingException: ['AWS_THROTTLED', true],
+  ProvisionedThroughputExceededException: ['AWS_THROTTLED', true],
+  LimitExceededException: ['AWS_THROTTLED', true],
+  ThrottlingException: ['AWS_THROTTLED', true],
+  Throttling: ['AWS_THROTTLED', true],
+  KMSThrottlingException: ['AWS_THROTTLED', true],
   SlowDown: ['AWS_THROTTLED', true],
-  InternalFailure: ['AWS_UNAVAILABLE', true], InternalFailureException: ['AWS_UNAVAILABLE', true], InternalError: ['AWS_UNAVAILABLE', true],
-  ServiceUnavailable: ['AWS_UNAVAILABLE', true], ServiceUnavailableException: ['AWS_UNAVAILABLE', true],
-  RequestTimeout: ['HTTP_TIMEOUT', true], RequestTimeoutException: ['HTTP_TIMEOUT', true], TimeoutError: ['HTTP_TIMEOUT', true],
-  ValidationException: ['AWS_REQUEST_INVALID', false], InvalidArgumentException: ['AWS_REQUEST_INVALID', false],
+  InternalFailure: ['AWS_UNAVAILABLE', true],
+  InternalFailureException: ['AWS_UNAVAILABLE', true],
+  InternalError: ['AWS_UNAVAILABLE', true],
+  ServiceUnavailable: ['AWS_UNAVAILABLE', true],
+  ServiceUnavailableException: ['AWS_UNAVAILABLE', true],
+  RequestTimeout: ['HTTP_TIMEOUT', true],
+  RequestTimeoutException: ['HTTP_TIMEOUT', true],
+  TimeoutError: ['HTTP_TIMEOUT', true],
+  ValidationException: ['AWS_REQUEST_INVALID', false],
+  InvalidArgumentException: ['AWS_REQUEST_INVALID', false],
   SerializationException: ['AWS_REQUEST_INVALID', false],
-  ResourceNotFoundException: ['STREAM_NOT_FOUND', false], ResourceInUseException: ['STREAM_EXISTS', false],
+  ResourceNotFoundException: ['STREAM_NOT_FOUND', false],
+  ResourceInUseException: ['STREAM_EXISTS', false],
   ExpiredIteratorException: ['ITERATOR_EXPIRED', false],
-  NoSuchKey: ['OBJECT_NOT_FOUND', false], NotFound: ['OBJECT_NOT_FOUND', false], NoSuchBucket: ['BUCKET_NOT_FOUND', false],
-  AccessDenied: ['AWS_ACCESS_DENIED', false], AccessDeniedException: ['AWS_ACCESS_DENIED', false], Forbidden: ['AWS_ACCESS_DENIED', false],
-  AllAccessDisabled: ['AWS_ACCESS_DENIED', false], KMSAccessDeniedException: ['AWS_ACCESS_DENIED', false],
+  NoSuchKey: ['OBJECT_NOT_FOUND', false],
+  NotFound: ['OBJECT_NOT_FOUND', false],
+  NoSuchBucket: ['BUCKET_NOT_FOUND', false],
+  AccessDenied: ['AWS_ACCESS_DENIED', false],
+  AccessDeniedException: ['AWS_ACCESS_DENIED', false],
+  Forbidden: ['AWS_ACCESS_DENIED', false],
+  AllAccessDisabled: ['AWS_ACCESS_DENIED', false],
+  KMSAccessDeniedException: ['AWS_ACCESS_DENIED', false],
 };
 
 /** The code and retriability of a named AWS error (a PutRecords entry's `ErrorCode` included); unknown names are not retriable. */
@@ -107,21 +127,30 @@ export function classifyAwsError(error: unknown): unknown {
   else if (status !== undefined && status >= 500) [code, retriable] = ['AWS_UNAVAILABLE', true];
   else if (isRetriableNetworkCode(networkCode)) [code, retriable] = ['NETWORK_ERROR', true];
   else if (status === 404) [code, retriable] = ['OBJECT_NOT_FOUND', false];
-  else [code, retriable] = [networkCode && status === undefined ? 'NETWORK_ERROR' : 'AWS_CALL_FAILED', Boolean(failure.$retryable)];
+  else
+    [code, retriable] = [
+      networkCode && status === undefined ? 'NETWORK_ERROR' : 'AWS_CALL_FAILED',
+      Boolean(failure.$retryable),
+    ];
   // A 429 or 5xx is worth another try whatever its name says.
   if (status === 429 || (status !== undefined && status >= 500)) retriable = true;
   return new AwsError(code, error.name, error.message, { retriable, status, cause: error });
 }
 
 /** Adds the SDK middleware that throws every failure of a call as `classifyAwsError` says, after the SDK's own retries. */
-function classifyErrorsOf<Input extends object, Output extends MetadataBearer>(stack: MiddlewareStack<Input, Output>): void {
-  stack.add((next: InitializeHandler<Input, Output>) => async (args: InitializeHandlerArguments<Input>) => {
-    try {
-      return await next(args);
-    } catch (error) {
-      throw classifyAwsError(error);
-    }
-  }, CLASSIFY_ERRORS_STEP);
+function classifyErrorsOf<Input extends object, Output extends MetadataBearer>(
+  stack: MiddlewareStack<Input, Output>,
+): void {
+  stack.add(
+    (next: InitializeHandler<Input, Output>) => async (args: InitializeHandlerArguments<Input>) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw classifyAwsError(error);
+      }
+    },
+    CLASSIFY_ERRORS_STEP,
+  );
 }
 
 /** First step of the stack, so the SDK's own retries (in `finalizeRequest`) are over when it classifies. */

@@ -56,7 +56,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
  * "YYYY-MM-DD HH:MM:SS", lists → arrays.
  */
 export function plainValue(value: DuckDBValue): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return value;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof DuckDBListValue) return value.items.map(plainValue);
   return value.toString();
@@ -65,7 +66,9 @@ export function plainValue(value: DuckDBValue): unknown {
 type Materialized = Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
 
 function plainRows(result: Materialized): Record<string, unknown>[] {
-  return result.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
+  return result
+    .getRowObjects()
+    .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plainValue(v)])));
 }
 
 /** The number a `SELECT count(*) …` query returns. */

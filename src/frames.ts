@@ -19,13 +19,20 @@ export interface RowsToFrameOptions {
  * value is null (which danfojs cannot infer) still gets the right type. Reserved column names are
  * renamed by `RESERVED_COLUMNS`.
  */
-export function rowsToFrame(rows: readonly object[], columns: readonly string[], options: RowsToFrameOptions = {}): Frame {
+export function rowsToFrame(
+  rows: readonly object[],
+  columns: readonly string[],
+  options: RowsToFrameOptions = {},
+): Frame {
   const data: Record<string, unknown[]> = {};
-  for (const column of columns) data[RESERVED_COLUMNS[column] ?? column] = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
+  for (const column of columns)
+    data[RESERVED_COLUMNS[column] ?? column] = rows.map((row) => (row as Record<string, unknown>)[column] ?? null);
   const names = Object.keys(data);
-  if (names.length !== columns.length) throw new Error(`rowsToFrame: renaming reserved columns of [${columns.join(', ')}] made two columns share a name`);
+  if (names.length !== columns.length)
+    throw new Error(`rowsToFrame: renaming reserved columns of [${columns.join(', ')}] made two columns share a name`);
   // danfojs cannot build a frame from empty column arrays, but takes an empty row list.
-  if (rows.length === 0) return new dfd.DataFrame([], { columns: names, ...(options.dtypes ? { dtypes: options.dtypes } : {}) });
+  if (rows.length === 0)
+    return new dfd.DataFrame([], { columns: names, ...(options.dtypes ? { dtypes: options.dtypes } : {}) });
   const types = options.dtypes ?? names.map((name) => inferDtype(data[name]));
   return new dfd.DataFrame(data, { columns: names, dtypes: types });
 }

@@ -57,12 +57,16 @@ export interface HttpClient {
   close(): void;
 }
 
-
 /**
  * axios' own defaults turned off (a `false` header is not sent): the caller names every header,
  * the body is sent as given and the answer kept as text.
  */
-const NO_DEFAULT_HEADERS = { Accept: false, 'Accept-Encoding': false, 'User-Agent': false, 'Content-Type': false } as const;
+const NO_DEFAULT_HEADERS = {
+  Accept: false,
+  'Accept-Encoding': false,
+  'User-Agent': false,
+  'Content-Type': false,
+} as const;
 const asIs = <T>(data: T): T => data;
 
 /** Creates a client whose keep-alive agent is reused by every request. */
@@ -71,7 +75,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   try {
     base = new URL(options.baseUrl);
   } catch (error) {
-    throw new PipelineError('URL_INVALID', `${options.baseUrl} is not a URL; write it as http(s)://host[:port][/path]`, { cause: error });
+    throw new PipelineError(
+      'URL_INVALID',
+      `${options.baseUrl} is not a URL; write it as http(s)://host[:port][/path]`,
+      { cause: error },
+    );
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
     throw new PipelineError('URL_INVALID', `${options.baseUrl} is not an http(s) URL`);
@@ -98,7 +106,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     headers: { ...NO_DEFAULT_HEADERS, ...options.headers },
   });
 
-  const request = async (method: string, path: string, requestOptions: HttpRequestOptions = {}): Promise<HttpResponse> => {
+  const request = async (
+    method: string,
+    path: string,
+    requestOptions: HttpRequestOptions = {},
+  ): Promise<HttpResponse> => {
     const { body, signal } = requestOptions;
     // axios sends no Content-Length for an empty body; say 0, as for any other body.
     const headers = body === '' ? { ...requestOptions.headers, 'Content-Length': '0' } : requestOptions.headers;
@@ -138,7 +150,10 @@ function toPipelineError(error: unknown, target: string, timeoutMs: number): unk
   const cause = error.cause as NodeJS.ErrnoException | undefined;
   // axios' own timeout is the one error it raises without a cause.
   if (!cause && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT')) {
-    return new PipelineError('HTTP_TIMEOUT', `${target}: no answer within ${timeoutMs} ms`, { retriable: true, cause: error });
+    return new PipelineError('HTTP_TIMEOUT', `${target}: no answer within ${timeoutMs} ms`, {
+      retriable: true,
+      cause: error,
+    });
   }
   if (!cause && error.code === 'ERR_BAD_RESPONSE') {
     return new PipelineError('HTTP_ABORTED', `${target}: the answer was cut off`, { retriable: true, cause: error });
@@ -198,7 +213,11 @@ export class HttpStatusError extends PipelineError {
 export function statusError(response: HttpResponse, what: string, hint404?: string): HttpStatusError {
   const detail = errorDetail(response.text);
   const hint = response.status === 404 && hint404 ? `; ${hint404}` : '';
-  return new HttpStatusError(response.status, classifyStatus(response.status), `${what}: HTTP ${response.status}${detail ? ` ${detail}` : ''}${hint}`);
+  return new HttpStatusError(
+    response.status,
+    classifyStatus(response.status),
+    `${what}: HTTP ${response.status}${detail ? ` ${detail}` : ''}${hint}`,
+  );
 }
 
 /** `error_code 40401 Topic not found.` from a JSON error body, or the start of a text body. */
@@ -208,7 +227,9 @@ export function errorDetail(text: string): string {
   if (body) {
     const code = body.error_code ?? awsErrorType(body) ?? body.code;
     const message = body.message ?? body.Message ?? body.error;
-    const parts = [code !== undefined ? `(${String(code)})` : '', message !== undefined ? String(message) : ''].filter(Boolean);
+    const parts = [code !== undefined ? `(${String(code)})` : '', message !== undefined ? String(message) : ''].filter(
+      Boolean,
+    );
     if (parts.length) return parts.join(' ');
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
@@ -226,7 +247,13 @@ export function awsErrorType(body: unknown): string | undefined {
 }
 
 /** The fields an error body may name its code and message by (REST Proxy, AWS, Databricks). */
-const ERROR_BODY = z.looseObject({ error_code: z.unknown().optional(), code: z.unknown().optional(), message: z.unknown().optional(), Message: z.unknown().optional(), error: z.unknown().optional() });
+const ERROR_BODY = z.looseObject({
+  error_code: z.unknown().optional(),
+  code: z.unknown().optional(),
+  message: z.unknown().optional(),
+  Message: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
 
 /** Where a body is not what was expected: the first issue's path and message. */
 function firstIssue(error: z.ZodError): string {
@@ -245,11 +272,19 @@ export function parseAnswer<T>(text: string, schema: z.ZodType<T>, what: string,
     json = text === '' ? undefined : JSON.parse(text);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new PipelineError(code, `${what}: unexpected answer (not JSON: ${text.slice(0, 80)}); is the URL pointing at the right service?`, { cause: error });
+    throw new PipelineError(
+      code,
+      `${what}: unexpected answer (not JSON: ${text.slice(0, 80)}); is the URL pointing at the right service?`,
+      { cause: error },
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new PipelineError(code, `${what}: unexpected answer (${firstIssue(parsed.error)}: ${text.slice(0, 80)}); is the URL pointing at the right service?`, { cause: parsed.error });
+    throw new PipelineError(
+      code,
+      `${what}: unexpected answer (${firstIssue(parsed.error)}: ${text.slice(0, 80)}); is the URL pointing at the right service?`,
+      { cause: parsed.error },
+    );
   }
   return parsed.data;
 }

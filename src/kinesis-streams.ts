@@ -24,12 +24,17 @@ export interface StreamWait {
 /** Every stream's name, all pages. */
 export async function listStreamNames(kinesis: KinesisClient): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) for (const name of page.StreamNames ?? []) names.add(name);
+  for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {}))
+    for (const name of page.StreamNames ?? []) names.add(name);
   return names;
 }
 
 /** `created`, or `exists` when the stream is already there (ResourceInUseException, classified STREAM_EXISTS by the client). */
-export async function createStream(kinesis: KinesisClient, stream: string, shards: number): Promise<'created' | 'exists'> {
+export async function createStream(
+  kinesis: KinesisClient,
+  stream: string,
+  shards: number,
+): Promise<'created' | 'exists'> {
   try {
     await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: shards }));
     return 'created';
@@ -58,7 +63,11 @@ export function waiterTimes(wait: StreamWait): { maxWaitTime: number; minDelay: 
 
 /** A waiter's TIMEOUT (or other end) as the error saying what to do. */
 function waitFailed(stream: string, state: string, wait: StreamWait, cause: unknown): PipelineError {
-  return new PipelineError('STREAM_NOT_ACTIVE', `stream ${stream} is still ${state} after ${wait.timeoutMs / 1000} s; check it in the Kinesis console and run again`, { retriable: true, cause });
+  return new PipelineError(
+    'STREAM_NOT_ACTIVE',
+    `stream ${stream} is still ${state} after ${wait.timeoutMs / 1000} s; check it in the Kinesis console and run again`,
+    { retriable: true, cause },
+  );
 }
 
 /** Waits until the stream is ACTIVE (`waitUntilStreamExists`). */

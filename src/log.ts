@@ -15,7 +15,8 @@ export function redactValue(_value: string): string {
 export function redact(text: string): string {
   let out = text;
   // Longest first, so a secret that contains another is replaced whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join(redactValue(secret));
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+    out = out.split(secret).join(redactValue(secret));
   return out;
 }
 
@@ -29,7 +30,8 @@ export interface Logger {
 
 /** A logger writing redacted lines; `sink` defaults to stderr so stdout stays for data. */
 export function createLogger(scope: string, sink: LogSink = (line) => process.stderr.write(`${line}\n`)): Logger {
-  const write = (level: string, message: string) => sink(redact(`[${scope}] ${level === 'info' ? '' : `${level}: `}${message}`));
+  const write = (level: string, message: string) =>
+    sink(redact(`[${scope}] ${level === 'info' ? '' : `${level}: `}${message}`));
   return {
     info: (message) => write('info', message),
     warn: (message) => write('warn', message),

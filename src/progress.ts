@@ -40,25 +40,56 @@ export function createProgress(options: ProgressOptions): Progress {
   };
   const mode = options.mode ?? 'auto';
   if (mode === 'silent') {
-    return { increment: (by = 1) => { done += by; }, update: (n) => { done = n; }, setTotal: (t) => { total = t; }, stop: () => {} };
+    return {
+      increment: (by = 1) => {
+        done += by;
+      },
+      update: (n) => {
+        done = n;
+      },
+      setTotal: (t) => {
+        total = t;
+      },
+      stop: () => {},
+    };
   }
   if (mode === 'auto' && stream.isTTY) {
     const extra = fields.map((f) => `${f} {${f}}`).join(' | ');
     const tail = ` | {rate}/s${extra ? ` | ${extra}` : ''} | {duration_formatted}`;
     // A known total gets a bar and a percentage; an unknown one (0) a plain count.
-    const format = (params: { total: number }) => (params.total > 0 ? `${options.label} [{bar}] {percentage}% {value}/{total}${tail}` : `${options.label} {value}${tail}`);
-    const bar = new SingleBar({
-      format: (formatOptions, params, payload) => formatWith(format(params), formatOptions, params, payload),
-      stream,
-      hideCursor: true,
-      etaBuffer: 50,
-    }, Presets.shades_classic);
+    const format = (params: { total: number }) =>
+      params.total > 0
+        ? `${options.label} [{bar}] {percentage}% {value}/{total}${tail}`
+        : `${options.label} {value}${tail}`;
+    const bar = new SingleBar(
+      {
+        format: (formatOptions, params, payload) => formatWith(format(params), formatOptions, params, payload),
+        stream,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      Presets.shades_classic,
+    );
     bar.start(total, 0, { ...values, rate: 0 });
     return {
-      increment: (by = 1, f) => { done += by; Object.assign(values, f); bar.update(done, { ...values, rate: rate() }); },
-      update: (n, f) => { done = n; Object.assign(values, f); bar.update(done, { ...values, rate: rate() }); },
-      setTotal: (t) => { total = t; bar.setTotal(t); },
-      stop: once(() => { bar.update(done, { ...values, rate: rate() }); bar.stop(); }),
+      increment: (by = 1, f) => {
+        done += by;
+        Object.assign(values, f);
+        bar.update(done, { ...values, rate: rate() });
+      },
+      update: (n, f) => {
+        done = n;
+        Object.assign(values, f);
+        bar.update(done, { ...values, rate: rate() });
+      },
+      setTotal: (t) => {
+        total = t;
+        bar.setTotal(t);
+      },
+      stop: once(() => {
+        bar.update(done, { ...values, rate: rate() });
+        bar.stop();
+      }),
     };
   }
   const every = (options.plainEverySeconds ?? 5) * 1000;
@@ -71,14 +102,29 @@ export function createProgress(options: ProgressOptions): Progress {
   };
   const maybeLine = () => {
     const now = Date.now();
-    if (now - last >= every) { last = now; line(); }
+    if (now - last >= every) {
+      last = now;
+      line();
+    }
   };
   return {
-    increment: (by = 1, f) => { done += by; Object.assign(values, f); maybeLine(); },
-    update: (n, f) => { done = n; Object.assign(values, f); maybeLine(); },
-    setTotal: (t) => { total = t; },
+    increment: (by = 1, f) => {
+      done += by;
+      Object.assign(values, f);
+      maybeLine();
+    },
+    update: (n, f) => {
+      done = n;
+      Object.assign(values, f);
+      maybeLine();
+    },
+    setTotal: (t) => {
+      total = t;
+    },
     // A wait of unknown length that ended before its first line needs no closing line either.
-    stop: once(() => { if (total > 0 || printed) line(); }),
+    stop: once(() => {
+      if (total > 0 || printed) line();
+    }),
   };
 }
 

@@ -45,7 +45,10 @@ export interface QuarantineWriter<T extends { reason: string }> {
 }
 
 /** A writer of `file` in `mode` (its folder made when needed), or in memory only without a file. */
-export function createQuarantineWriter<T extends { reason: string }>(file?: string, mode: QuarantineMode = 'fresh'): QuarantineWriter<T> {
+export function createQuarantineWriter<T extends { reason: string }>(
+  file?: string,
+  mode: QuarantineMode = 'fresh',
+): QuarantineWriter<T> {
   const write = file === undefined ? undefined : mode === 'fresh' ? freshFile(file) : appendingFile(file);
   const kept: T[] = [];
   let count = 0;
@@ -58,7 +61,9 @@ export function createQuarantineWriter<T extends { reason: string }>(file?: stri
   };
   return {
     file,
-    get count() { return count; },
+    get count() {
+      return count;
+    },
     add: (entry) => addAll([entry]),
     addAll,
     entries: () => [...kept],

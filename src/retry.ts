@@ -23,7 +23,10 @@ export function isRetriableError(error: unknown): boolean {
 }
 
 /** Exponential back-off with full jitter: a delay drawn from [0, min(max, base * 2^attempt)). */
-export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.floor((options.random ?? Math.random)() * ceiling);
 }

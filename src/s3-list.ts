@@ -5,8 +5,16 @@ import { paginateListObjectsV2, type S3Client, type _Object } from '@aws-sdk/cli
  * 1000) a page, by the SDK's ListObjectsV2 paginator. The local S3 answers V2 as S3 does
  * (src/local-stack/s3-listing.ts); folder markers (keys ending in `/`) are left out.
  */
-export async function* listObjectPages(s3: S3Client, bucket: string, prefix: string, pageSize?: number): AsyncGenerator<_Object[]> {
-  for await (const page of paginateListObjectsV2({ client: s3, ...(pageSize ? { pageSize } : {}) }, { Bucket: bucket, Prefix: prefix })) {
+export async function* listObjectPages(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  pageSize?: number,
+): AsyncGenerator<_Object[]> {
+  for await (const page of paginateListObjectsV2(
+    { client: s3, ...(pageSize ? { pageSize } : {}) },
+    { Bucket: bucket, Prefix: prefix },
+  )) {
     const contents = (page.Contents ?? []).filter((object) => object.Key && !object.Key.endsWith('/'));
     if (contents.length) yield contents;
   }

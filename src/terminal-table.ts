@@ -50,12 +50,16 @@ export function formatTable<Row extends object>(
     const filled = values(spec).filter((v) => v !== undefined && v !== null && v !== '');
     return filled.length > 0 && filled.every((v) => typeof v === 'number') ? 'right' : 'left';
   });
-  const body = rows.map((row) => specs.map((spec) => cellText((row as Record<string, TableCell>)[spec.key], spec.grouping ?? true)));
+  const body = rows.map((row) =>
+    specs.map((spec) => cellText((row as Record<string, TableCell>)[spec.key], spec.grouping ?? true)),
+  );
   const lines = options.header === false ? body : [specs.map((spec) => spec.header ?? spec.key), ...body];
   const widths = specs.map((_, i) => Math.max(0, ...lines.map((cells) => cells[i].length)));
   const gap = ' '.repeat(options.gap ?? 2);
   const indent = options.indent ?? '';
   return lines
-    .map((cells) => `${indent}${cells.map((cell, i) => (aligns[i] === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join(gap)}`.trimEnd())
+    .map((cells) =>
+      `${indent}${cells.map((cell, i) => (aligns[i] === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join(gap)}`.trimEnd(),
+    )
     .join('\n');
 }

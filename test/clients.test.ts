@@ -20,22 +20,33 @@ async function closedPort(): Promise<number> {
 }
 
 describe('AWS errors classified at the client', () => {
-  test('a Kinesis and an S3 client made by clients.ts throw a retriable NETWORK_ERROR when nothing answers', { timeout: 30_000 }, async () => {
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const kinesis = createKinesisClient({ region: 'us-east-1', endpoint });
-    const s3 = createS3Client({ region: 'us-east-1', endpoint });
-    try {
-      for (const call of [() => kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 's' })), () => s3.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }))]) {
-        await assert.rejects(call(), (error: unknown) => error instanceof AwsError && error.code === 'NETWORK_ERROR' && error.retriable);
+  test(
+    'a Kinesis and an S3 client made by clients.ts throw a retriable NETWORK_ERROR when nothing answers',
+    { timeout: 30_000 },
+    async () => {
+      const endpoint = `http://127.0.0.1:${await closedPort()}`;
+      const kinesis = createKinesisClient({ region: 'us-east-1', endpoint });
+      const s3 = createS3Client({ region: 'us-east-1', endpoint });
+      try {
+        for (const call of [
+          () => kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 's' })),
+          () => s3.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })),
+        ]) {
+          await assert.rejects(
+            call(),
+            (error: unknown) => error instanceof AwsError && error.code === 'NETWORK_ERROR' && error.retriable,
+          );
+        }
+      } finally {
+        kinesis.destroy();
+        s3.destroy();
       }
-    } finally {
-      kinesis.destroy();
-      s3.destroy();
-    }
-  });
+    },
+  );
 
   test('named errors, statuses and socket codes get their codes; the SDK name is kept for its waiters', () => {
-    const named = (name: string, status?: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+    const named = (name: string, status?: number) =>
+      Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
     const cases: [Error, string, boolean][] = [
       [named('ProvisionedThroughputExceededException', 400), 'AWS_THROTTLED', true],
       [named('ResourceNotFoundException', 400), 'STREAM_NOT_FOUND', false],
@@ -54,7 +65,11 @@ describe('AWS errors classified at the client', () => {
       assert.ok(classified instanceof AwsError, raw.name);
       assert.equal(classified.code, code, raw.message);
       assert.equal(classified.retriable, retriable, raw.message);
-      assert.equal(classified.name, raw.name, 'the SDK name stays, so waitUntilStreamNotExists still sees ResourceNotFoundException');
+      assert.equal(
+        classified.name,
+        raw.name,
+        'the SDK name stays, so waitUntilStreamNotExists still sees ResourceNotFoundException',
+      );
       assert.equal(classified.cause, raw);
     }
     assert.equal(classifyAwsErrorName('KMSThrottlingException').retriable, true);

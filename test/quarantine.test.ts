@@ -14,16 +14,26 @@ interface Entry {
   reason: string;
 }
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Entry);
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Entry);
 
 describe('createQuarantineWriter', () => {
   test('a fresh file is emptied when the writer opens, its folder made; every entry is one JSON line', () => {
     const file = path.join(dir, 'fresh', 'deeper', 'run.jsonl');
     const first = createQuarantineWriter<Entry>(file, 'fresh');
     first.add({ id: 1, reason: 'bad' });
-    first.addAll([{ id: 2, reason: 'worse' }, { id: 3, reason: 'worst' }]);
+    first.addAll([
+      { id: 2, reason: 'worse' },
+      { id: 3, reason: 'worst' },
+    ]);
     first.close();
-    assert.equal(readFileSync(file, 'utf8'), '{"id":1,"reason":"bad"}\n{"id":2,"reason":"worse"}\n{"id":3,"reason":"worst"}\n');
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      '{"id":1,"reason":"bad"}\n{"id":2,"reason":"worse"}\n{"id":3,"reason":"worst"}\n',
+    );
 
     const second = createQuarantineWriter<Entry>(file);
     assert.equal(readFileSync(file, 'utf8'), '', 'the default mode is fresh: opening empties the file');
@@ -44,11 +54,20 @@ describe('createQuarantineWriter', () => {
     first.close();
 
     const second = createQuarantineWriter<Entry>(file, 'append');
-    second.addAll([{ id: 2, reason: 'worse' }, { id: 3, reason: 'worst' }]);
+    second.addAll([
+      { id: 2, reason: 'worse' },
+      { id: 3, reason: 'worst' },
+    ]);
     second.close();
-    assert.deepEqual(lines(file).map((e) => e.id), [1, 2, 3]);
+    assert.deepEqual(
+      lines(file).map((e) => e.id),
+      [1, 2, 3],
+    );
     assert.equal(second.count, 2, 'the count is of this writer');
-    assert.deepEqual(second.entries().map((e) => e.id), [2, 3]);
+    assert.deepEqual(
+      second.entries().map((e) => e.id),
+      [2, 3],
+    );
   });
 
   test('an append file that existed before is never truncated', () => {
@@ -56,7 +75,10 @@ describe('createQuarantineWriter', () => {
     writeFileSync(file, '{"id":0,"reason":"from an earlier run"}\n');
     const writer = createQuarantineWriter<Entry>(file, 'append');
     writer.add({ id: 1, reason: 'bad' });
-    assert.deepEqual(lines(file).map((e) => e.id), [0, 1]);
+    assert.deepEqual(
+      lines(file).map((e) => e.id),
+      [0, 1],
+    );
   });
 
   test('without a file, entries are counted and the last KEPT_IN_MEMORY kept; nothing is written', () => {

@@ -14,13 +14,23 @@ test('listing pages past 1,000 keys on the local S3, in key order', { timeout: 1
   const server = await startS3Server({ dir, bucket: 'list-test-bucket' });
   const s3 = createS3Client({ region: 'us-east-1', endpoint: server.endpoint });
   try {
-    const keys = Array.from({ length: 1_205 }, (_, i) => `topics/t/partition=0/t+0+${String(i).padStart(10, '0')}.json`);
+    const keys = Array.from(
+      { length: 1_205 },
+      (_, i) => `topics/t/partition=0/t+0+${String(i).padStart(10, '0')}.json`,
+    );
     for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: 'list-test-bucket', Key, Body: '{}\n' }))));
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: 'list-test-bucket', Key, Body: '{}\n' }))),
+      );
     }
     await s3.send(new PutObjectCommand({ Bucket: 'list-test-bucket', Key: 'other/x.json', Body: '{}' }));
     const listed = await listObjects(s3, 'list-test-bucket', 'topics/t/');
-    assert.deepEqual(listed.map((o) => o.Key), keys);
+    assert.deepEqual(
+      listed.map((o) => o.Key),
+      keys,
+    );
     const pages: number[] = [];
     for await (const page of listObjectPages(s3, 'list-test-bucket', 'topics/t/', 500)) pages.push(page.length);
     assert.deepEqual(pages, [500, 500, 205]);

@@ -11,6 +11,7 @@ Run with Debian's python (pandas 1.5, numpy 1.24):
 
     /usr/bin/python3 bench/reference/pandas_pipeline.py /tmp/proto/d10k --topic-prefix bench
 """
+
 import argparse
 import json
 import os
@@ -25,8 +26,20 @@ import pandas as pd
 TABLES = ("pin", "geo", "user")
 
 RAW_COLUMNS = {
-    "pin": ["index", "unique_id", "title", "description", "poster_name", "follower_count", "tag_list",
-            "is_image_or_video", "image_src", "downloaded", "save_location", "category"],
+    "pin": [
+        "index",
+        "unique_id",
+        "title",
+        "description",
+        "poster_name",
+        "follower_count",
+        "tag_list",
+        "is_image_or_video",
+        "image_src",
+        "downloaded",
+        "save_location",
+        "category",
+    ],
     "geo": ["ind", "timestamp", "latitude", "longitude", "country"],
     "user": ["ind", "first_name", "last_name", "age", "date_joined"],
 }
@@ -42,8 +55,19 @@ PIN_PLACEHOLDERS = {
     "image_src": ["Image src error."],
 }
 PIN_OTHER_TEXT = ["unique_id", "is_image_or_video", "category"]
-PIN_COLUMNS = ["ind", "unique_id", "title", "description", "follower_count", "poster_name", "tag_list",
-               "is_image_or_video", "image_src", "save_location", "category"]
+PIN_COLUMNS = [
+    "ind",
+    "unique_id",
+    "title",
+    "description",
+    "follower_count",
+    "poster_name",
+    "tag_list",
+    "is_image_or_video",
+    "image_src",
+    "save_location",
+    "category",
+]
 GEO_COLUMNS = ["ind", "country", "coordinates", "timestamp"]
 USER_COLUMNS = ["ind", "user_name", "age", "date_joined"]
 
@@ -211,8 +235,12 @@ def median_disc(df, keys):
     """PERCENTILE_DISC(0.5) per group: the sorted values' element at ceil(n/2) - 1, i.e. the lower
     middle for an even count. quantile(interpolation='lower') takes element floor((n-1)/2): the same."""
     values = df.assign(follower_count=df["follower_count"].astype("int64"))
-    return (values.groupby(keys, observed=True)["follower_count"]
-            .quantile(0.5, interpolation="lower").rename("median_follower_count").reset_index())
+    return (
+        values.groupby(keys, observed=True)["follower_count"]
+        .quantile(0.5, interpolation="lower")
+        .rename("median_follower_count")
+        .reset_index()
+    )
 
 
 def records(df, columns):
@@ -243,8 +271,12 @@ def analyse(pin, geo, user):
     joined_followers = joined[joined["follower_count"].notna()]
 
     # Q1: the most popular category in each country.
-    q1 = (pin_geo.dropna(subset=["country", "category"])
-          .groupby(["country", "category"]).size().reset_index(name="category_count"))
+    q1 = (
+        pin_geo.dropna(subset=["country", "category"])
+        .groupby(["country", "category"])
+        .size()
+        .reset_index(name="category_count")
+    )
     q1 = top_ranked(q1, "category_count", "country").sort_values(["country", "category"])
     answers["q1"] = records(q1, ["country", "category", "category_count"])
 
@@ -265,8 +297,12 @@ def analyse(pin, geo, user):
     answers["q3b"] = records(q3b, ["country", "follower_count"])
 
     # Q4: the most popular category in each age group.
-    q4 = (pin_user.dropna(subset=["age_group", "category"])
-          .groupby(["age_group", "category"], observed=True).size().reset_index(name="category_count"))
+    q4 = (
+        pin_user.dropna(subset=["age_group", "category"])
+        .groupby(["age_group", "category"], observed=True)
+        .size()
+        .reset_index(name="category_count")
+    )
     q4 = top_ranked(q4, "category_count", "age_group").sort_values(["age_group", "category"])
     answers["q4"] = records(q4, ["age_group", "category", "category_count"])
 
@@ -327,7 +363,8 @@ def run(dataset, prefix):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="pandas reference pipeline: read the S3 sink's raw files, clean pin/geo/user, answer the nine questions.")
+        description="pandas reference pipeline: read the S3 sink's raw files, clean pin/geo/user, answer the nine questions."
+    )
     parser.add_argument("dataset", help="folder holding topics/<prefix>.<table>/partition=<p>/*.json")
     parser.add_argument("--topic-prefix", default="bench", help="topic name prefix (default: bench)")
     parser.add_argument("--out", help="write the JSON result to this file instead of stdout")

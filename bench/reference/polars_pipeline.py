@@ -15,6 +15,7 @@ Run with the workspace's Python (polars from requirements.txt):
 
     .venv/bin/python bench/reference/polars_pipeline.py /tmp/proto/d10k --topic-prefix bench
 """
+
 import argparse
 import json
 import os
@@ -31,14 +32,33 @@ TABLES = ("pin", "geo", "user")
 # `downloaded`, are not read; missing ones are null). A table whose files do not fit this schema
 # is read as text and coerced instead.
 RAW_SCHEMA = {
-    "pin": {"index": pl.Int64, "unique_id": pl.String, "title": pl.String, "description": pl.String,
-            "poster_name": pl.String, "follower_count": pl.String, "tag_list": pl.String,
-            "is_image_or_video": pl.String, "image_src": pl.String, "save_location": pl.String,
-            "category": pl.String},
-    "geo": {"ind": pl.Int64, "timestamp": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
-            "country": pl.String},
-    "user": {"ind": pl.Int64, "first_name": pl.String, "last_name": pl.String, "age": pl.Int64,
-             "date_joined": pl.String},
+    "pin": {
+        "index": pl.Int64,
+        "unique_id": pl.String,
+        "title": pl.String,
+        "description": pl.String,
+        "poster_name": pl.String,
+        "follower_count": pl.String,
+        "tag_list": pl.String,
+        "is_image_or_video": pl.String,
+        "image_src": pl.String,
+        "save_location": pl.String,
+        "category": pl.String,
+    },
+    "geo": {
+        "ind": pl.Int64,
+        "timestamp": pl.String,
+        "latitude": pl.Float64,
+        "longitude": pl.Float64,
+        "country": pl.String,
+    },
+    "user": {
+        "ind": pl.Int64,
+        "first_name": pl.String,
+        "last_name": pl.String,
+        "age": pl.Int64,
+        "date_joined": pl.String,
+    },
 }
 ID_COLUMN = {"pin": "index", "geo": "ind", "user": "ind"}
 
@@ -52,8 +72,19 @@ PIN_PLACEHOLDERS = {
     "image_src": ["Image src error."],
 }
 PIN_OTHER_TEXT = ["unique_id", "is_image_or_video", "category"]
-PIN_COLUMNS = ["ind", "unique_id", "title", "description", "follower_count", "poster_name", "tag_list",
-               "is_image_or_video", "image_src", "save_location", "category"]
+PIN_COLUMNS = [
+    "ind",
+    "unique_id",
+    "title",
+    "description",
+    "follower_count",
+    "poster_name",
+    "tag_list",
+    "is_image_or_video",
+    "image_src",
+    "save_location",
+    "category",
+]
 GEO_COLUMNS = ["ind", "country", "coordinates", "timestamp"]
 USER_COLUMNS = ["ind", "user_name", "age", "date_joined"]
 
@@ -143,8 +174,11 @@ def parse_follower_count(column):
     plain = t.str.contains(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)$")
     count = pl.when(plain).then(t.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False))
     parts = t.str.extract_groups(r"^([0-9]+(?:\.[0-9]+)?)\s*([kKmM])$")
-    multiplier = parts.struct[1].str.to_lowercase().replace_strict({"k": 1_000.0, "m": 1_000_000.0}, default=None,
-                                                                    return_dtype=pl.Float64)
+    multiplier = (
+        parts.struct[1]
+        .str.to_lowercase()
+        .replace_strict({"k": 1_000.0, "m": 1_000_000.0}, default=None, return_dtype=pl.Float64)
+    )
     scaled = (parts.struct[0].cast(pl.Float64) * multiplier + 0.5).floor()  # JavaScript's Math.round: halves up
     count = count.fill_null(scaled)
     return pl.when(count <= MAX_SAFE_INTEGER).then(count).cast(pl.Int64).alias(column)
@@ -167,15 +201,21 @@ def with_id(raw, table):
 
 
 def clean_pin(raw):
-    df = with_id(raw, "pin").with_columns(
-        *(placeholder_to_null(column, placeholders) for column, placeholders in PIN_PLACEHOLDERS.items()),
-        *(empty_to_null(column) for column in PIN_OTHER_TEXT),
-        save_path("save_location"),
-    ).with_columns(parse_follower_count("follower_count")).select(PIN_COLUMNS)
+    df = (
+        with_id(raw, "pin")
+        .with_columns(
+            *(placeholder_to_null(column, placeholders) for column, placeholders in PIN_PLACEHOLDERS.items()),
+            *(empty_to_null(column) for column in PIN_OTHER_TEXT),
+            save_path("save_location"),
+        )
+        .with_columns(parse_follower_count("follower_count"))
+        .select(PIN_COLUMNS)
+    )
     # One row per unique_id (the one with the smallest ind); rows without one only go when exactly repeated.
     # (A stable sort: rows with the same unique_id and ind keep the first read, as pandas' does.)
-    with_uid = (df.filter(pl.col("unique_id").is_not_null()).sort("ind", maintain_order=True)
-                .unique("unique_id", keep="first"))
+    with_uid = (
+        df.filter(pl.col("unique_id").is_not_null()).sort("ind", maintain_order=True).unique("unique_id", keep="first")
+    )
     without_uid = df.filter(pl.col("unique_id").is_null()).unique(keep="first")
     return pl.concat([with_uid, without_uid])
 
@@ -202,13 +242,21 @@ def clean_user(raw):
         return pl.when(name == "").then(None).otherwise(name)
 
     age = number("age")
-    df = with_id(raw, "user").with_columns(
-        pl.concat_str(part("first_name"), part("last_name"), separator=" ", ignore_nulls=True).alias("user_name"),
-        pl.when(age == age.floor()).then(age).cast(pl.Int64, strict=False).alias("age"),
-        timestamp("date_joined"),
-    ).with_columns(
-        pl.when(pl.col("user_name") == "").then(None).otherwise(pl.col("user_name")).alias("user_name"),  # both missing
-    ).select(USER_COLUMNS)
+    df = (
+        with_id(raw, "user")
+        .with_columns(
+            pl.concat_str(part("first_name"), part("last_name"), separator=" ", ignore_nulls=True).alias("user_name"),
+            pl.when(age == age.floor()).then(age).cast(pl.Int64, strict=False).alias("age"),
+            timestamp("date_joined"),
+        )
+        .with_columns(
+            pl.when(pl.col("user_name") == "")
+            .then(None)
+            .otherwise(pl.col("user_name"))
+            .alias("user_name"),  # both missing
+        )
+        .select(USER_COLUMNS)
+    )
     return df.unique(keep="first")
 
 
@@ -221,8 +269,12 @@ def clean_tables(raw):
     for i, table in enumerate(TABLES):
         out, kept = collected[i], collected[len(TABLES) + i].item()
         tables[table] = out
-        counts[table] = {"read": raw[table].height, "invalid": raw[table].height - kept,
-                         "duplicates": kept - out.height, "output": out.height}
+        counts[table] = {
+            "read": raw[table].height,
+            "invalid": raw[table].height - kept,
+            "duplicates": kept - out.height,
+            "output": out.height,
+        }
     return tables, counts
 
 
@@ -233,11 +285,18 @@ def clean_tables(raw):
 def age_group(column):
     """18-24, 25-35, 36-50, +50 (bounds inclusive); other ages -> null. Ordered as in the SQL."""
     age = pl.col(column)
-    return (pl.when(age.is_between(18, 24)).then(pl.lit("18-24"))
-            .when(age.is_between(25, 35)).then(pl.lit("25-35"))
-            .when(age.is_between(36, 50)).then(pl.lit("36-50"))
-            .when(age > 50).then(pl.lit("+50"))
-            .cast(AGE_GROUP).alias("age_group"))
+    return (
+        pl.when(age.is_between(18, 24))
+        .then(pl.lit("18-24"))
+        .when(age.is_between(25, 35))
+        .then(pl.lit("25-35"))
+        .when(age.is_between(36, 50))
+        .then(pl.lit("36-50"))
+        .when(age > 50)
+        .then(pl.lit("+50"))
+        .cast(AGE_GROUP)
+        .alias("age_group")
+    )
 
 
 def top_ranked(counts, value, by=None):
@@ -250,7 +309,8 @@ def median_disc(df, keys):
     """PERCENTILE_DISC(0.5) per group: the sorted values' element at ceil(n/2) - 1, i.e. the lower
     middle for an even count. quantile(interpolation='lower') takes element floor((n-1)/2): the same."""
     return df.group_by(keys).agg(
-        pl.col("follower_count").quantile(0.5, interpolation="lower").cast(pl.Int64).alias("median_follower_count"))
+        pl.col("follower_count").quantile(0.5, interpolation="lower").cast(pl.Int64).alias("median_follower_count")
+    )
 
 
 def records(df, columns):
@@ -262,47 +322,70 @@ def analyse(pin, geo, user):
     posts = pin.lazy().select("ind", "category", "poster_name", "follower_count")
     pin_geo = posts.join(geo.lazy().select("ind", "country", "timestamp"), on="ind")
     pin_user = posts.join(user.lazy().select("ind", "age", "date_joined"), on="ind").with_columns(
-        age_group("age"), pl.col("date_joined").dt.year().alias("post_year"))
+        age_group("age"), pl.col("date_joined").dt.year().alias("post_year")
+    )
     joined = pin_user.filter(pl.col("post_year").is_between(2015, 2020))
     with_followers = pin_user.filter(pl.col("follower_count").is_not_null())
     joined_followers = joined.filter(pl.col("follower_count").is_not_null())
     queries = {}
 
     # Q1: the most popular category in each country.
-    q1 = (pin_geo.drop_nulls(["country", "category"])
-          .group_by("country", "category").agg(pl.len().alias("category_count")))
-    queries["q1"] = (top_ranked(q1, "category_count", "country").sort("country", "category"),
-                     ["country", "category", "category_count"])
+    q1 = (
+        pin_geo.drop_nulls(["country", "category"])
+        .group_by("country", "category")
+        .agg(pl.len().alias("category_count"))
+    )
+    queries["q1"] = (
+        top_ranked(q1, "category_count", "country").sort("country", "category"),
+        ["country", "category", "category_count"],
+    )
 
     # Q2: the most popular category of each year, 2018 to 2022.
-    q2 = (pin_geo.with_columns(pl.col("timestamp").dt.year().alias("post_year"))
-          .filter(pl.col("post_year").is_between(2018, 2022), pl.col("category").is_not_null())
-          .group_by("post_year", "category").agg(pl.len().alias("category_count")))
-    queries["q2"] = (top_ranked(q2, "category_count", "post_year").sort("post_year", "category"),
-                     ["post_year", "category", "category_count"])
+    q2 = (
+        pin_geo.with_columns(pl.col("timestamp").dt.year().alias("post_year"))
+        .filter(pl.col("post_year").is_between(2018, 2022), pl.col("category").is_not_null())
+        .group_by("post_year", "category")
+        .agg(pl.len().alias("category_count"))
+    )
+    queries["q2"] = (
+        top_ranked(q2, "category_count", "post_year").sort("post_year", "category"),
+        ["post_year", "category", "category_count"],
+    )
 
     # Q3a: the user with the most followers in each country; Q3b: the country whose top user has most.
     known = pin_geo.drop_nulls(["country", "poster_name", "follower_count"])
     q3a = known.group_by("country", "poster_name").agg(pl.col("follower_count").max())
-    queries["q3a"] = (top_ranked(q3a, "follower_count", "country").sort("country", "poster_name"),
-                      ["country", "poster_name", "follower_count"])
+    queries["q3a"] = (
+        top_ranked(q3a, "follower_count", "country").sort("country", "poster_name"),
+        ["country", "poster_name", "follower_count"],
+    )
     q3b = known.group_by("country").agg(pl.col("follower_count").max())
     queries["q3b"] = (top_ranked(q3b, "follower_count").sort("country"), ["country", "follower_count"])
 
     # Q4: the most popular category in each age group.
-    q4 = (pin_user.drop_nulls(["age_group", "category"])
-          .group_by("age_group", "category").agg(pl.len().alias("category_count")))
-    queries["q4"] = (top_ranked(q4, "category_count", "age_group").sort("age_group", "category"),
-                     ["age_group", "category", "category_count"])
+    q4 = (
+        pin_user.drop_nulls(["age_group", "category"])
+        .group_by("age_group", "category")
+        .agg(pl.len().alias("category_count"))
+    )
+    queries["q4"] = (
+        top_ranked(q4, "category_count", "age_group").sort("age_group", "category"),
+        ["age_group", "category", "category_count"],
+    )
 
     # Q5: the median follower count in each age group.
     q5 = median_disc(with_followers.drop_nulls("age_group"), ["age_group"]).sort("age_group")
     queries["q5"] = (q5, ["age_group", "median_follower_count"])
 
     # Q6: users joined per year, 2015 to 2020 (one per user_clean row).
-    q6 = (user.lazy().select(pl.col("date_joined").dt.year().alias("post_year"))
-          .filter(pl.col("post_year").is_between(2015, 2020))
-          .group_by("post_year").agg(pl.len().alias("number_users_joined")).sort("post_year"))
+    q6 = (
+        user.lazy()
+        .select(pl.col("date_joined").dt.year().alias("post_year"))
+        .filter(pl.col("post_year").is_between(2015, 2020))
+        .group_by("post_year")
+        .agg(pl.len().alias("number_users_joined"))
+        .sort("post_year")
+    )
     queries["q6"] = (q6, ["post_year", "number_users_joined"])
 
     # Q7: the median follower count by join year, 2015 to 2020.
@@ -353,7 +436,8 @@ def run(dataset, prefix):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="Polars reference pipeline: read the S3 sink's raw files, clean pin/geo/user, answer the nine questions.")
+        description="Polars reference pipeline: read the S3 sink's raw files, clean pin/geo/user, answer the nine questions."
+    )
     parser.add_argument("dataset", help="folder holding topics/<prefix>.<table>/partition=<p>/*.json")
     parser.add_argument("--topic-prefix", default="bench", help="topic name prefix (default: bench)")
     parser.add_argument("--out", help="write the JSON result to this file instead of stdout")

@@ -24,12 +24,22 @@ export interface CommandSpec {
 }
 
 export function helpText(spec: CommandSpec): string {
-  const entries = Object.entries({ ...spec.options, help: { type: 'boolean', short: 'h', description: 'show this help' } as OptionSpec });
+  const entries = Object.entries({
+    ...spec.options,
+    help: { type: 'boolean', short: 'h', description: 'show this help' } as OptionSpec,
+  });
   const rows = entries.map(([name, o]) => ({
     flag: `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`,
     description: `${o.description}${o.default === undefined || o.default === false ? '' : ` (default: ${o.default})`}`,
   }));
-  const lines = [`Usage: ${spec.name} [options]`, '', spec.summary, '', 'Options:', formatTable(rows, ['flag', 'description'], { header: false, indent: '  ' })];
+  const lines = [
+    `Usage: ${spec.name} [options]`,
+    '',
+    spec.summary,
+    '',
+    'Options:',
+    formatTable(rows, ['flag', 'description'], { header: false, indent: '  ' }),
+  ];
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }
@@ -43,7 +53,11 @@ const givenOptions = new WeakMap<ParsedOptions, ReadonlySet<string>>();
 export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedOptions | undefined {
   const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(spec.options)) {
-    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}) } as never;
+    options[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.default !== undefined ? { default: o.default } : {}),
+    } as never;
   }
   let values: ParsedOptions;
   try {
@@ -65,7 +79,8 @@ export function intOption(values: ParsedOptions, name: string, min = 0): number 
   const raw = values[name];
   if (raw === undefined || raw === false) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new PipelineError('USAGE', `--${name} expects a whole number >= ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new PipelineError('USAGE', `--${name} expects a whole number >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -73,12 +88,17 @@ export function numberOption(values: ParsedOptions, name: string, min = 0): numb
   const raw = values[name];
   if (raw === undefined || raw === false) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new PipelineError('USAGE', `--${name} expects a number >= ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < min)
+    throw new PipelineError('USAGE', `--${name} expects a number >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 /** Reads an option that takes one of `choices`, with a clear error naming the flag. */
-export function choiceOption<T extends string>(values: ParsedOptions, name: string, choices: readonly T[]): T | undefined {
+export function choiceOption<T extends string>(
+  values: ParsedOptions,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
@@ -118,7 +138,10 @@ export interface Interrupts {
  * `main` in-process) calls `onStop` and aborts `stop`; a second calls `onCut` and aborts `cut`.
  * `reason` is the signal's name, or "stop requested".
  */
-export function watchInterrupts(handlers: { onStop?(reason: string): void; onCut?(reason: string): void }, request?: AbortSignal): Interrupts {
+export function watchInterrupts(
+  handlers: { onStop?(reason: string): void; onCut?(reason: string): void },
+  request?: AbortSignal,
+): Interrupts {
   const stop = new AbortController();
   const cut = new AbortController();
   const onInterrupt = (reason: string) => {

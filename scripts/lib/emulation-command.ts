@@ -2,7 +2,16 @@
  * The flags of `emulate-batch` and `emulate-stream`, turned into the options of `runEmulation`
  * (src/emulation/run-emulation.ts); prints the summary and turns Ctrl-C into its stop signals.
  */
-import { choiceOption, intOption, numberOption, pathOption, watchInterrupts, type CommandSpec, type OptionSpec, type ParsedOptions } from './cli';
+import {
+  choiceOption,
+  intOption,
+  numberOption,
+  pathOption,
+  watchInterrupts,
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedOptions,
+} from './cli';
 import { loadConfig } from '../../src/config';
 import { PipelineError } from '../../src/errors';
 import { createLogger } from '../../src/log';
@@ -15,22 +24,88 @@ import { requireRunningStack } from './preflight';
 
 /** Flags both emulation scripts take. */
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  count: { type: 'string', short: 'n', value: 'N', description: "posts to send (each is 3 records); default: as many as the source holds (11,153 embedded), picked as npm start picks them, then stop" },
-  forever: { type: 'boolean', description: "keep sending until Ctrl-C, as the course's endless loop (with the default flush.size 500 the sink keeps up; at 1 it falls far behind)" },
+  count: {
+    type: 'string',
+    short: 'n',
+    value: 'N',
+    description:
+      'posts to send (each is 3 records); default: as many as the source holds (11,153 embedded), picked as npm start picks them, then stop',
+  },
+  forever: {
+    type: 'boolean',
+    description:
+      "keep sending until Ctrl-C, as the course's endless loop (with the default flush.size 500 the sink keeps up; at 1 it falls far behind)",
+  },
   duration: { type: 'string', short: 'd', value: 'SECONDS', description: 'stop reading new posts after this long' },
-  rate: { type: 'string', short: 'r', value: 'POSTS/S', description: 'posts per second (0 = as fast as acknowledged)', default: '0' },
-  'course-pace': { type: 'boolean', description: "the course's pace: one post, then a random 0-1 s sleep (overrides --rate)" },
-  seed: { type: 'string', value: 'N', description: 'seeds row selection and the course pace', default: String(DEFAULT_EMULATION_SEED) },
-  selection: { type: 'string', value: 'MODE', description: "random (the course's, repeats allowed) or sequential", default: 'random' },
-  'batch-size': { type: 'string', short: 'b', value: 'N', description: 'records per request (at most 500)', default: '500' },
+  rate: {
+    type: 'string',
+    short: 'r',
+    value: 'POSTS/S',
+    description: 'posts per second (0 = as fast as acknowledged)',
+    default: '0',
+  },
+  'course-pace': {
+    type: 'boolean',
+    description: "the course's pace: one post, then a random 0-1 s sleep (overrides --rate)",
+  },
+  seed: {
+    type: 'string',
+    value: 'N',
+    description: 'seeds row selection and the course pace',
+    default: String(DEFAULT_EMULATION_SEED),
+  },
+  selection: {
+    type: 'string',
+    value: 'MODE',
+    description: "random (the course's, repeats allowed) or sequential",
+    default: 'random',
+  },
+  'batch-size': {
+    type: 'string',
+    short: 'b',
+    value: 'N',
+    description: 'records per request (at most 500)',
+    default: '500',
+  },
   concurrency: { type: 'string', short: 'c', value: 'N', description: 'requests in flight at once', default: '4' },
-  retries: { type: 'string', value: 'N', description: 'retries of a failed request or record, with exponential back-off', default: '10' },
-  'max-record-bytes': { type: 'string', value: 'BYTES', description: 'larger rows are quarantined', default: String(1024 * 1024) },
-  quarantine: { type: 'string', value: 'FILE', description: 'JSON-lines file of rows that can never be sent (default output/quarantine/emulation-<path>.jsonl)' },
-  progress: { type: 'string', value: 'MODE', description: 'auto (a bar on a terminal, lines otherwise), plain or silent', default: 'auto' },
-  setup: { type: 'boolean', description: 'create the topics (batch) or streams (stream) first, as npm run create-topics does (idempotent)' },
-  'data-dir': { type: 'string', value: 'DIR', description: 'local stack: the data folder of the stack running (npm run stack)', default: DEFAULT_DATA_DIR },
-  'start-stack': { type: 'boolean', description: 'local stack: when none is running, start one for this run only (it stops when the run ends, after the S3 sink caught up); by default a missing stack is an error' },
+  retries: {
+    type: 'string',
+    value: 'N',
+    description: 'retries of a failed request or record, with exponential back-off',
+    default: '10',
+  },
+  'max-record-bytes': {
+    type: 'string',
+    value: 'BYTES',
+    description: 'larger rows are quarantined',
+    default: String(1024 * 1024),
+  },
+  quarantine: {
+    type: 'string',
+    value: 'FILE',
+    description: 'JSON-lines file of rows that can never be sent (default output/quarantine/emulation-<path>.jsonl)',
+  },
+  progress: {
+    type: 'string',
+    value: 'MODE',
+    description: 'auto (a bar on a terminal, lines otherwise), plain or silent',
+    default: 'auto',
+  },
+  setup: {
+    type: 'boolean',
+    description: 'create the topics (batch) or streams (stream) first, as npm run create-topics does (idempotent)',
+  },
+  'data-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'local stack: the data folder of the stack running (npm run stack)',
+    default: DEFAULT_DATA_DIR,
+  },
+  'start-stack': {
+    type: 'boolean',
+    description:
+      'local stack: when none is running, start one for this run only (it stops when the run ends, after the S3 sink caught up); by default a missing stack is an error',
+  },
 };
 
 /** The `--help` and flags of `emulate-batch` or `emulate-stream`. */
@@ -39,24 +114,54 @@ export function emulationCommandSpec(path: EmulationPath): CommandSpec {
   if (path === 'batch') {
     return {
       name: script,
-      summary: 'Emulates users posting on the batch path: every post is three records (pin, geo, user) sent to the topics <user_id>.pin|geo|user through the Kafka REST Proxy (POST <invoke_url>/topics/<topic>). Prints a summary per table; exits 1 if any record was neither acknowledged nor quarantined.',
+      summary:
+        'Emulates users posting on the batch path: every post is three records (pin, geo, user) sent to the topics <user_id>.pin|geo|user through the Kafka REST Proxy (POST <invoke_url>/topics/<topic>). Prints a summary per table; exits 1 if any record was neither acknowledged nor quarantined.',
       options: {
         ...COMMON_OPTIONS,
-        via: { type: 'string', value: 'ROUTE', description: 'gateway (the invoke URL, as the course) or rest-proxy (the REST Proxy directly)', default: 'gateway' },
-        'rest-proxy': { type: 'string', value: 'URL', description: 'on AWS: the REST Proxy URL for --via rest-proxy and --setup' },
+        via: {
+          type: 'string',
+          value: 'ROUTE',
+          description: 'gateway (the invoke URL, as the course) or rest-proxy (the REST Proxy directly)',
+          default: 'gateway',
+        },
+        'rest-proxy': {
+          type: 'string',
+          value: 'URL',
+          description: 'on AWS: the REST Proxy URL for --via rest-proxy and --setup',
+        },
       },
-      examples: [script.replace(/ --$/, ''), `${script} --count 1000`, `${script} --course-pace --forever`, `${script} --duration 60 --rate 200 --via rest-proxy`],
+      examples: [
+        script.replace(/ --$/, ''),
+        `${script} --count 1000`,
+        `${script} --course-pace --forever`,
+        `${script} --duration 60 --rate 200 --via rest-proxy`,
+      ],
     };
   }
   return {
     name: script,
-    summary: 'Emulates users posting on the streaming path: every post is three records sent to the Kinesis streams streaming-<user_id>-pin|geo|user (PutRecords through the SDK, or the invoke URL\'s /streams routes). Prints a summary per table; exits 1 if any record was neither acknowledged nor quarantined.',
+    summary:
+      "Emulates users posting on the streaming path: every post is three records sent to the Kinesis streams streaming-<user_id>-pin|geo|user (PutRecords through the SDK, or the invoke URL's /streams routes). Prints a summary per table; exits 1 if any record was neither acknowledged nor quarantined.",
     options: {
       ...COMMON_OPTIONS,
-      via: { type: 'string', value: 'ROUTE', description: 'sdk (PutRecords) or gateway (PUT <invoke_url>/streams/<stream>/records); default: kinesis_via of credentials/aws.yaml, sdk locally' },
-      route: { type: 'string', value: 'ROUTE', description: 'with --via gateway: records (batches) or record (one request per record, as the course)', default: 'records' },
+      via: {
+        type: 'string',
+        value: 'ROUTE',
+        description:
+          'sdk (PutRecords) or gateway (PUT <invoke_url>/streams/<stream>/records); default: kinesis_via of credentials/aws.yaml, sdk locally',
+      },
+      route: {
+        type: 'string',
+        value: 'ROUTE',
+        description: 'with --via gateway: records (batches) or record (one request per record, as the course)',
+        default: 'records',
+      },
     },
-    examples: [script.replace(/ --$/, ''), `${script} --count 1000`, `${script} --duration 60 --rate 100 --via gateway`],
+    examples: [
+      script.replace(/ --$/, ''),
+      `${script} --count 1000`,
+      `${script} --duration 60 --rate 100 --via gateway`,
+    ],
   };
 }
 
@@ -92,11 +197,20 @@ export function emulationOptions(path: EmulationPath, values: ParsedOptions): Om
       ...(maxRecordBytes !== undefined ? { limits: { maxRecordBytes } } : {}),
     },
   };
-  if (values.forever && (values.count !== undefined || values.duration !== undefined)) throw new PipelineError('USAGE', '--forever excludes --count and --duration');
+  if (values.forever && (values.count !== undefined || values.duration !== undefined))
+    throw new PipelineError('USAGE', '--forever excludes --count and --duration');
   if (path === 'batch') {
-    options.targets = { ...options.targets, batchVia: choiceOption(values, 'via', ['gateway', 'rest-proxy'] as const), restProxyUrl: values['rest-proxy'] as string | undefined };
+    options.targets = {
+      ...options.targets,
+      batchVia: choiceOption(values, 'via', ['gateway', 'rest-proxy'] as const),
+      restProxyUrl: values['rest-proxy'] as string | undefined,
+    };
   } else {
-    options.targets = { ...options.targets, streamVia: choiceOption(values, 'via', ['sdk', 'gateway'] as const), gatewayRoute: choiceOption(values, 'route', ['records', 'record'] as const) };
+    options.targets = {
+      ...options.targets,
+      streamVia: choiceOption(values, 'via', ['sdk', 'gateway'] as const),
+      gatewayRoute: choiceOption(values, 'route', ['records', 'record'] as const),
+    };
   }
   return options;
 }
@@ -106,15 +220,23 @@ export function emulationOptions(path: EmulationPath, values: ParsedOptions): Om
  * error); fails (one line) when a record was neither acknowledged nor quarantined. Ctrl-C: first,
  * stop reading and let requests finish; second, cut them off.
  */
-export async function runEmulationCommand(path: EmulationPath, values: ParsedOptions, io: EmulationCommandIo = {}): Promise<EmulationSummary> {
+export async function runEmulationCommand(
+  path: EmulationPath,
+  values: ParsedOptions,
+  io: EmulationCommandIo = {},
+): Promise<EmulationSummary> {
   const out = io.out ?? process.stdout;
   const options = emulationOptions(path, values);
   const log = createLogger(`emulate-${path}`);
   const config = loadConfig();
   if (!options.targets?.startStack) await requireRunningStack(config, options.targets?.dataDir ?? DEFAULT_DATA_DIR);
   // Loaded after parsing: --help answers without loading the emulation.
-  const { runEmulation, unfinishedRunError } = require('../../src/emulation/run-emulation') as typeof import('../../src/emulation/run-emulation');
-  const interrupts = watchInterrupts({ onStop: () => log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)') }, io.signal);
+  const { runEmulation, unfinishedRunError } =
+    require('../../src/emulation/run-emulation') as typeof import('../../src/emulation/run-emulation');
+  const interrupts = watchInterrupts(
+    { onStop: () => log.warn('stopping: no new posts; waiting for requests in flight (Ctrl-C again to cut them off)') },
+    io.signal,
+  );
   try {
     const summary = await runEmulation({
       ...options,

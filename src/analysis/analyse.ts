@@ -26,7 +26,11 @@ export async function answerQuestion(connection: DuckDBConnection, question: Que
 }
 
 /** Runs every question (or those given) in order; `onAnswer` is told each answer as it comes. */
-export async function answerQuestions(connection: DuckDBConnection, questions: readonly Question[] = QUESTIONS, onAnswer?: (answer: Answer) => void): Promise<Answer[]> {
+export async function answerQuestions(
+  connection: DuckDBConnection,
+  questions: readonly Question[] = QUESTIONS,
+  onAnswer?: (answer: Answer) => void,
+): Promise<Answer[]> {
   const answers: Answer[] = [];
   for (const question of questions) {
     const answer = await answerQuestion(connection, question);
@@ -45,10 +49,16 @@ export async function analyseCleanDir(cleanDir: string, onAnswer?: (answer: Answ
   const db = await openDatabase();
   try {
     await loadCleanTables(db.connection, cleanDir);
-    const rows = await queryRows(db.connection, `SELECT ${TABLES.map((t) => `(SELECT COUNT(*) FROM ${SQL_TABLES[t]}) AS ${t}`).join(', ')}`);
+    const rows = await queryRows(
+      db.connection,
+      `SELECT ${TABLES.map((t) => `(SELECT COUNT(*) FROM ${SQL_TABLES[t]}) AS ${t}`).join(', ')}`,
+    );
     const empty = TABLES.filter((t) => Number(rows[0][t]) === 0);
     if (empty.length) {
-      throw new PipelineError('CLEAN_TABLES_EMPTY', `the cleaned ${empty.join(', ')} table(s) in ${cleanDir} hold no rows, so there is nothing to analyse; emulate posts and clean them first (npm run emulate:batch, then npm run clean), or run npm start`);
+      throw new PipelineError(
+        'CLEAN_TABLES_EMPTY',
+        `the cleaned ${empty.join(', ')} table(s) in ${cleanDir} hold no rows, so there is nothing to analyse; emulate posts and clean them first (npm run emulate:batch, then npm run clean), or run npm start`,
+      );
     }
     return await answerQuestions(db.connection, QUESTIONS, onAnswer);
   } finally {

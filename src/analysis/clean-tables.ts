@@ -20,11 +20,15 @@ import type { Frame } from '../frames';
 export async function loadCleanTables(connection: DuckDBConnection, dir: string): Promise<void> {
   for (const table of TABLES) {
     const file = cleanTableFiles(dir, table).jsonl;
-    if (!existsSync(file)) throw new PipelineError('CLEAN_TABLE_MISSING', `${file} not found; run the cleaning first (npm run clean, or npm start)`);
+    if (!existsSync(file))
+      throw new PipelineError(
+        'CLEAN_TABLE_MISSING',
+        `${file} not found; run the cleaning first (npm run clean, or npm start)`,
+      );
     const columns = CLEAN_SCHEMAS[table].map((c) => `${c.name}: ${sqlString(sqlType(c.type, 'duckdb'))}`).join(', ');
     await connection.run(
       `CREATE OR REPLACE TABLE ${SQL_TABLES[table]} AS SELECT * FROM read_json(${sqlString(file)}, format = 'newline_delimited', ` +
-      `columns = {${columns}}, timestampformat = '%Y-%m-%d %H:%M:%S')`,
+        `columns = {${columns}}, timestampformat = '%Y-%m-%d %H:%M:%S')`,
     );
   }
 }

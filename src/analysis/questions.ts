@@ -39,49 +39,76 @@ export interface Question {
 
 export const QUESTIONS: Question[] = [
   {
-    id: 'q1', slug: 'popular-category-by-country', title: 'Most popular category in each country',
+    id: 'q1',
+    slug: 'popular-category-by-country',
+    title: 'Most popular category in each country',
     question: 'Which category has the most posts in each country?',
-    columns: ['country', 'category', 'category_count'], dtypes: ['string', 'string', 'int32'],
+    columns: ['country', 'category', 'category_count'],
+    dtypes: ['string', 'string', 'int32'],
   },
   {
-    id: 'q2', slug: 'popular-category-by-year', title: 'Most popular category each year, 2018-2022',
+    id: 'q2',
+    slug: 'popular-category-by-year',
+    title: 'Most popular category each year, 2018-2022',
     question: 'How many posts did each category have between 2018 and 2022, and which category led each year?',
-    columns: ['post_year', 'category', 'category_count'], dtypes: ['int32', 'string', 'int32'],
+    columns: ['post_year', 'category', 'category_count'],
+    dtypes: ['int32', 'string', 'int32'],
   },
   {
-    id: 'q3a', slug: 'top-user-by-country', title: 'User with the most followers in each country',
+    id: 'q3a',
+    slug: 'top-user-by-country',
+    title: 'User with the most followers in each country',
     question: 'In each country, which user has the most followers?',
-    columns: ['country', 'poster_name', 'follower_count'], dtypes: ['string', 'string', 'int32'],
+    columns: ['country', 'poster_name', 'follower_count'],
+    dtypes: ['string', 'string', 'int32'],
   },
   {
-    id: 'q3b', slug: 'country-with-top-user', title: 'Country whose top user has the most followers',
+    id: 'q3b',
+    slug: 'country-with-top-user',
+    title: 'Country whose top user has the most followers',
     question: 'Which country has the user with the most followers?',
-    columns: ['country', 'follower_count'], dtypes: ['string', 'int32'],
+    columns: ['country', 'follower_count'],
+    dtypes: ['string', 'int32'],
   },
   {
-    id: 'q4', slug: 'popular-category-by-age-group', title: 'Most popular category in each age group',
+    id: 'q4',
+    slug: 'popular-category-by-age-group',
+    title: 'Most popular category in each age group',
     question: `Which category is the most popular among users of each age group (${AGE_GROUP_NAMES.join(', ')})?`,
-    columns: ['age_group', 'category', 'category_count'], dtypes: ['string', 'string', 'int32'],
+    columns: ['age_group', 'category', 'category_count'],
+    dtypes: ['string', 'string', 'int32'],
   },
   {
-    id: 'q5', slug: 'median-followers-by-age-group', title: 'Median follower count by age group',
+    id: 'q5',
+    slug: 'median-followers-by-age-group',
+    title: 'Median follower count by age group',
     question: 'What is the median follower count of users in each age group?',
-    columns: ['age_group', 'median_follower_count'], dtypes: ['string', 'int32'],
+    columns: ['age_group', 'median_follower_count'],
+    dtypes: ['string', 'int32'],
   },
   {
-    id: 'q6', slug: 'users-joined-by-year', title: 'Users who joined each year, 2015-2020',
+    id: 'q6',
+    slug: 'users-joined-by-year',
+    title: 'Users who joined each year, 2015-2020',
     question: 'How many users joined in each year between 2015 and 2020?',
-    columns: ['post_year', 'number_users_joined'], dtypes: ['int32', 'int32'],
+    columns: ['post_year', 'number_users_joined'],
+    dtypes: ['int32', 'int32'],
   },
   {
-    id: 'q7', slug: 'median-followers-by-join-year', title: 'Median follower count by joining year, 2015-2020',
+    id: 'q7',
+    slug: 'median-followers-by-join-year',
+    title: 'Median follower count by joining year, 2015-2020',
     question: 'What is the median follower count of users who joined in each year between 2015 and 2020?',
-    columns: ['post_year', 'median_follower_count'], dtypes: ['int32', 'int32'],
+    columns: ['post_year', 'median_follower_count'],
+    dtypes: ['int32', 'int32'],
   },
   {
-    id: 'q8', slug: 'median-followers-by-join-year-and-age-group', title: 'Median follower count by joining year and age group',
+    id: 'q8',
+    slug: 'median-followers-by-join-year-and-age-group',
+    title: 'Median follower count by joining year and age group',
     question: 'What is the median follower count of users by the year they joined (2015-2020) and their age group?',
-    columns: ['age_group', 'post_year', 'median_follower_count'], dtypes: ['string', 'int32', 'int32'],
+    columns: ['age_group', 'post_year', 'median_follower_count'],
+    dtypes: ['string', 'int32', 'int32'],
   },
 ];
 
@@ -102,5 +129,8 @@ export function findQuestion(id: string): Question {
 
 /** A question's SQL text as stored in `queries/`, with the shared CTE of the age groups in place of its marker. */
 export function questionSql(question: Question): string {
-  return readFileSync(path.join(QUERIES_DIR, `${questionName(question)}.sql`), 'utf8').replaceAll(USER_AGE_GROUPS_MARKER, userAgeGroupsCte());
+  return readFileSync(path.join(QUERIES_DIR, `${questionName(question)}.sql`), 'utf8').replaceAll(
+    USER_AGE_GROUPS_MARKER,
+    userAgeGroupsCte(),
+  );
 }

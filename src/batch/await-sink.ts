@@ -39,7 +39,12 @@ export interface SinkCoverage {
 type CountCache = Map<string, number>;
 
 /** The coverage of `ends` by the objects `store` lists now. */
-export async function sinkCoverage(store: SinkStore, topics: Record<TableKey, string>, ends: EndOffsets, cache: CountCache = new Map()): Promise<SinkCoverage> {
+export async function sinkCoverage(
+  store: SinkStore,
+  topics: Record<TableKey, string>,
+  ends: EndOffsets,
+  cache: CountCache = new Map(),
+): Promise<SinkCoverage> {
   const starts = new Map<string, { table: TableKey; partition: number; starts: { start: number; key: string }[] }>();
   for (const table of TABLES) {
     for await (const page of store.listPages(table, topics[table])) {
@@ -64,7 +69,14 @@ export async function sinkCoverage(store: SinkStore, topics: Record<TableKey, st
         const count = next ? next.start - start : await lastObjectCount(store, key, cache);
         if (count > 0) held.push([start, start + count]);
       }
-      partitions.push({ table, topic: topics[table], partition, end, objects: objects.length, ...gapsBelow(held, end) });
+      partitions.push({
+        table,
+        topic: topics[table],
+        partition,
+        end,
+        objects: objects.length,
+        ...gapsBelow(held, end),
+      });
     }
   }
   const expected = recordsBelowEnd(ends);
@@ -105,12 +117,21 @@ export async function waitForSink(options: WaitForSinkOptions): Promise<SinkCove
 
 /** SINK_BEHIND: one clause per incomplete partition, naming the offsets no object holds. */
 export function sinkBehindError(coverage: SinkCoverage, waitedMs: number): PipelineError {
-  const behind = coverage.partitions.filter((p) => p.missing.length > 0).map((p) => {
-    const runs = p.missing.slice(0, 3).map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ');
-    const more = p.missing.length > 3 ? ` and ${p.missing.length - 3} more runs` : '';
-    return `${p.topic} partition ${p.partition}: offsets ${runs}${more} of 0..${p.end - 1} are in no object`;
-  });
-  return new PipelineError('SINK_BEHIND', `after ${(waitedMs / 1000).toFixed(0)} s the S3 sink still lacks ${(coverage.expected - coverage.covered).toLocaleString('en-US')} of ${coverage.expected.toLocaleString('en-US')} records (${behind.join('; ')}); is the sink (the local stack, or MSK Connect's connector) running? wait longer with --timeout, or pass --allow-gaps to clean what is there`, { retriable: true });
+  const behind = coverage.partitions
+    .filter((p) => p.missing.length > 0)
+    .map((p) => {
+      const runs = p.missing
+        .slice(0, 3)
+        .map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`))
+        .join(', ');
+      const more = p.missing.length > 3 ? ` and ${p.missing.length - 3} more runs` : '';
+      return `${p.topic} partition ${p.partition}: offsets ${runs}${more} of 0..${p.end - 1} are in no object`;
+    });
+  return new PipelineError(
+    'SINK_BEHIND',
+    `after ${(waitedMs / 1000).toFixed(0)} s the S3 sink still lacks ${(coverage.expected - coverage.covered).toLocaleString('en-US')} of ${coverage.expected.toLocaleString('en-US')} records (${behind.join('; ')}); is the sink (the local stack, or MSK Connect's connector) running? wait longer with --timeout, or pass --allow-gaps to clean what is there`,
+    { retriable: true },
+  );
 }
 
 /** Records the last object of a partition holds: its metadata, else its lines. */

@@ -18,7 +18,10 @@ const cleanRunSchema = z.object({
   /** Where the raw records came from (the bucket, its endpoint, or a folder). */
   source: z.string(),
   /** Per table: records read, quarantined, missing, and rows cleaned. */
-  tables: z.record(z.string(), z.object({ records: z.number(), quarantined: z.number(), missing: z.number(), cleaned: z.number() })),
+  tables: z.record(
+    z.string(),
+    z.object({ records: z.number(), quarantined: z.number(), missing: z.number(), cleaned: z.number() }),
+  ),
   /** True when the topics' end offsets were known and every record below them was read. */
   checkedAgainstEndOffsets: z.boolean(),
 });
@@ -48,9 +51,13 @@ export async function readCleanRun(cleanDir: string): Promise<CleanRun> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new PipelineError('CLEAN_RUN_MISSING', `${cleanDir} holds no tables of a completed batch run (npm run clean has not run there, or its last run failed): run npm run clean, or npm start`);
+    throw new PipelineError(
+      'CLEAN_RUN_MISSING',
+      `${cleanDir} holds no tables of a completed batch run (npm run clean has not run there, or its last run failed): run npm run clean, or npm start`,
+    );
   }
   const parsed = cleanRunSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new PipelineError('CLEAN_RUN_MISSING', `${file} is not a run record; run npm run clean again`);
+  if (!parsed.success)
+    throw new PipelineError('CLEAN_RUN_MISSING', `${file} is not a run record; run npm run clean again`);
   return parsed.data;
 }

@@ -15,7 +15,13 @@ import { waitForSink, type SinkCoverage } from './await-sink';
 import { forgetCleanRun, newRunId, writeCleanRun, type CleanRun } from './clean-run';
 import type { EndOffsets } from './end-offsets';
 import type { SinkStore } from './read-sink';
-import { checkCleanBatch, cleanBatch, summariseCleanBatch, type CleanBatchResult, type CleanBatchSummaryRow } from './run-batch';
+import {
+  checkCleanBatch,
+  cleanBatch,
+  summariseCleanBatch,
+  type CleanBatchResult,
+  type CleanBatchSummaryRow,
+} from './run-batch';
 
 /** How long the step waits for the sink by default: locally it flushes within a second or two. */
 export const DEFAULT_SINK_WAIT_MS = 120_000;
@@ -56,9 +62,20 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
   let coverage: SinkCoverage | undefined;
   let acceptedLoss: PipelineError | undefined;
   if (offsets) {
-    const waiting = createProgress({ label: 'waiting for the S3 sink to hold every record below the end offsets', total: 0, mode: options.progress, plainEverySeconds: 2 });
+    const waiting = createProgress({
+      label: 'waiting for the S3 sink to hold every record below the end offsets',
+      total: 0,
+      mode: options.progress,
+      plainEverySeconds: 2,
+    });
     try {
-      coverage = await waitForSink({ store: options.store, topics: options.topics, ends: offsets, timeoutMs: options.sinkWaitMs ?? DEFAULT_SINK_WAIT_MS, progress: waiting });
+      coverage = await waitForSink({
+        store: options.store,
+        topics: options.topics,
+        ends: offsets,
+        timeoutMs: options.sinkWaitMs ?? DEFAULT_SINK_WAIT_MS,
+        progress: waiting,
+      });
     } catch (error) {
       if (!options.allowGaps || !hasErrorCode(error, 'SINK_BEHIND')) throw error;
       acceptedLoss = error;
@@ -67,10 +84,17 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
       waiting.stop();
     }
   } else {
-    log.warn(`no end offsets (${'unavailable' in options.ends ? options.ends.unavailable : ''}): records lost after the last object of a partition cannot be seen`);
+    log.warn(
+      `no end offsets (${'unavailable' in options.ends ? options.ends.unavailable : ''}): records lost after the last object of a partition cannot be seen`,
+    );
   }
   const objects = coverage?.partitions.reduce((n, p) => n + p.objects, 0) ?? 0;
-  const reading = createProgress({ label: `reading ${options.store.description}/topics/ (objects)`, total: objects, fields: ['records', 'quarantined'], mode: options.progress });
+  const reading = createProgress({
+    label: `reading ${options.store.description}/topics/ (objects)`,
+    total: objects,
+    fields: ['records', 'quarantined'],
+    mode: options.progress,
+  });
   const result = await cleanBatch({
     connection: options.connection,
     store: options.store,
@@ -94,11 +118,23 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
     run: newRunId(),
     finishedAt: new Date().toISOString(),
     source: options.store.description,
-    tables: Object.fromEntries(rows.map((r) => [r.table, { records: r.records, quarantined: r.quarantined, missing: r.missing, cleaned: r.cleaned }])),
-    checkedAgainstEndOffsets: offsets !== undefined && acceptedLoss === undefined && TABLES.every((t) => result.read.tables[t].missing === 0),
+    tables: Object.fromEntries(
+      rows.map((r) => [
+        r.table,
+        { records: r.records, quarantined: r.quarantined, missing: r.missing, cleaned: r.cleaned },
+      ]),
+    ),
+    checkedAgainstEndOffsets:
+      offsets !== undefined && acceptedLoss === undefined && TABLES.every((t) => result.read.tables[t].missing === 0),
   };
   if (options.cleanDir) await writeCleanRun(options.cleanDir, run);
-  return { ...result, run, ...(coverage ? { coverage } : {}), gapLines: verdict.gapLines, ...(acceptedLoss ? { acceptedLoss } : {}) };
+  return {
+    ...result,
+    run,
+    ...(coverage ? { coverage } : {}),
+    gapLines: verdict.gapLines,
+    ...(acceptedLoss ? { acceptedLoss } : {}),
+  };
 }
 
 /** Per table: objects read, records, missing, quarantined, parsed, duplicates dropped, rows kept. */

@@ -25,7 +25,10 @@ export async function fetchEndOffsets(http: HttpClient, topics: Record<TableKey,
     const path = `/topics/${encodeURIComponent(topic)}`;
     const answer = await http.request('GET', path, { headers: { Accept: KAFKA_V2 } });
     if (answer.status === 404) {
-      throw new PipelineError('TOPIC_NOT_FOUND', `topic ${topic} does not exist at ${http.baseUrl}: create it (npm run create-topics) and emulate posts (npm run emulate:batch) first`);
+      throw new PipelineError(
+        'TOPIC_NOT_FOUND',
+        `topic ${topic} does not exist at ${http.baseUrl}: create it (npm run create-topics) and emulate posts (npm run emulate:batch) first`,
+      );
     }
     if (answer.status !== 200) throw statusError(answer, `GET ${http.baseUrl}${path}`);
     const partitions = parseAnswer(answer.text, topicBody, `${http.baseUrl}${path}`).partitions.map((p) => p.partition);
@@ -45,4 +48,3 @@ export function recordsBelowEnd(ends: EndOffsets, table?: TableKey): number {
   const tables: readonly TableKey[] = table ? [table] : TABLES;
   return tables.reduce((n, t) => n + [...ends[t].values()].reduce((m, end) => m + end, 0), 0);
 }
-

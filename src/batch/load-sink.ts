@@ -43,8 +43,17 @@ import type { RawTables } from '../contract/raw-records';
 import { duckdbPlainCast, duckdbPlainCheck, RAW_KINDS } from '../contract/raw-rules';
 import type { SinkObject } from '../contract/sink-object';
 import {
-  checkSinkOffsets, classifyObjectRecords, createBatchQuarantine, emptyTableReadCounts, MAX_RECORD_BYTES, totalReadCounts,
-  type BatchQuarantine, type ReadCounts, type ReadProgress, type SinkStore, type TableReadCounts,
+  checkSinkOffsets,
+  classifyObjectRecords,
+  createBatchQuarantine,
+  emptyTableReadCounts,
+  MAX_RECORD_BYTES,
+  totalReadCounts,
+  type BatchQuarantine,
+  type ReadCounts,
+  type ReadProgress,
+  type SinkStore,
+  type TableReadCounts,
 } from './read-sink';
 import type { EndOffsets } from './end-offsets';
 
@@ -164,7 +173,11 @@ export class LineScanner implements LineScan {
     }
     this.records += 1;
     if (this.suspect) return;
-    if (stop - start > this.maxRecordBytes || bytes[stop - 1] !== CLOSE_BRACE || (!knownUtf8 && !isUtf8(bytes.subarray(start, stop)))) {
+    if (
+      stop - start > this.maxRecordBytes ||
+      bytes[stop - 1] !== CLOSE_BRACE ||
+      (!knownUtf8 && !isUtf8(bytes.subarray(start, stop)))
+    ) {
       this.suspect = true;
       return;
     }
@@ -217,8 +230,10 @@ function insertFilesSql(table: TableKey, files: readonly string[], maxRecordByte
   const plain = `COALESCE(${columns.map((column) => duckdbPlainCheck(column, kinds[column])).join(' AND ')}, FALSE)`;
   const casts = columns.map((column) => duckdbPlainCast(column, kinds[column])).join(', ');
   const asText = columns.map((column) => `"${column}": 'VARCHAR'`).join(', ');
-  return `INSERT INTO ${RAW_VIEWS[table]} SELECT filename, ${plain}, ${casts} FROM read_json([${files.map(sqlString).join(', ')}], ` +
-    `format = 'newline_delimited', columns = {${asText}}, filename = true, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`;
+  return (
+    `INSERT INTO ${RAW_VIEWS[table]} SELECT filename, ${plain}, ${casts} FROM read_json([${files.map(sqlString).join(', ')}], ` +
+    `format = 'newline_delimited', columns = {${asText}}, filename = true, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`
+  );
 }
 
 /** A worker's spool file being written: objects are appended whole. */
@@ -228,7 +243,10 @@ class SpoolWriter {
   private position = 0;
   private count = 0;
 
-  constructor(private readonly dir: string, private readonly name: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {}
 
   get bytes(): number {
     return this.position;
@@ -312,7 +330,9 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
   const started = performance.now();
   const { connection } = options;
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  await connection.run(`CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`);
+  await connection.run(
+    `CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${FILE_COLUMN} VARCHAR, ${PLAIN_COLUMN} BOOLEAN, ${rawColumnsDdl(table)})`,
+  );
   const reader = new SpoolReader(connection, table, maxRecordBytes);
   const listing = options.store.listPages(table, options.topics[table], options.pageSize);
   let scans: { key: string; records: number }[];
@@ -343,7 +363,11 @@ class SpoolReader {
   private reading = Promise.resolve();
   private busy = false;
 
-  constructor(private readonly connection: DuckDBConnection, private readonly table: TableKey, private readonly maxRecordBytes: number) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly table: TableKey,
+    private readonly maxRecordBytes: number,
+  ) {}
 
   hand(spool: SpoolFile): void {
     this.files.push(spool);
@@ -363,11 +387,21 @@ class SpoolReader {
     while (this.ready.length) {
       const batch = this.ready.splice(0, FILES_PER_READ);
       try {
-        await this.connection.run(insertFilesSql(this.table, batch.map((f) => f.file), this.maxRecordBytes));
+        await this.connection.run(
+          insertFilesSql(
+            this.table,
+            batch.map((f) => f.file),
+            this.maxRecordBytes,
+          ),
+        );
       } catch {
         // A failed INSERT adds nothing: read the batch's files one by one.
         for (const spool of batch) {
-          await this.connection.run(insertFilesSql(this.table, [spool.file], this.maxRecordBytes)).catch((error: unknown) => { spool.readError = describeError(error); });
+          await this.connection
+            .run(insertFilesSql(this.table, [spool.file], this.maxRecordBytes))
+            .catch((error: unknown) => {
+              spool.readError = describeError(error);
+            });
         }
       }
     }
@@ -376,7 +410,10 @@ class SpoolReader {
 }
 
 /** The objects of one listing one at a time, in listing order, listing the next page when the last is taken. */
-function objectQueue(listing: AsyncIterable<SinkObject[]>, progress: LoadContext['progress']): () => Promise<SinkObject | undefined> {
+function objectQueue(
+  listing: AsyncIterable<SinkObject[]>,
+  progress: LoadContext['progress'],
+): () => Promise<SinkObject | undefined> {
   const pages = listing[Symbol.asyncIterator]();
   const queue: SinkObject[] = [];
   let listed = false;
@@ -400,7 +437,13 @@ function objectQueue(listing: AsyncIterable<SinkObject[]>, progress: LoadContext
  * handed to `reader` when full (a folder's large objects are handed in place); returns each object's
  * record count. Workers take objects one at a time; after a failure none takes another.
  */
-async function fetchObjects(options: LoadSinkOptions, table: TableKey, take: () => Promise<SinkObject | undefined>, reader: SpoolReader, context: LoadContext): Promise<{ key: string; records: number }[]> {
+async function fetchObjects(
+  options: LoadSinkOptions,
+  table: TableKey,
+  take: () => Promise<SinkObject | undefined>,
+  reader: SpoolReader,
+  context: LoadContext,
+): Promise<{ key: string; records: number }[]> {
   const { progress } = context;
   const scans: { key: string; records: number }[] = [];
   let failed = false;
@@ -420,15 +463,24 @@ async function fetchObjects(options: LoadSinkOptions, table: TableKey, take: () 
     if (last) reader.hand(last);
   };
   const concurrency = Math.max(1, options.concurrency ?? 16);
-  await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n).catch((error: unknown) => {
-    failed = true;
-    throw error;
-  })));
+  await Promise.all(
+    Array.from({ length: concurrency }, (_, n) =>
+      worker(n).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    ),
+  );
   return scans;
 }
 
 /** One object: a folder's large object scanned and handed in place, any other streamed into `spool` (retried). */
-async function fetchObject(options: LoadSinkOptions, object: SinkObject, spool: SpoolWriter, reader: SpoolReader): Promise<LineScan> {
+async function fetchObject(
+  options: LoadSinkOptions,
+  object: SinkObject,
+  spool: SpoolWriter,
+  reader: SpoolReader,
+): Promise<LineScan> {
   const { store } = options;
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   if (store.file && object.size >= (options.inPlaceBytes ?? IN_PLACE_BYTES)) {
@@ -440,7 +492,9 @@ async function fetchObject(options: LoadSinkOptions, object: SinkObject, spool: 
     return scan;
   }
   const spooled = await withRetry(async () => spool.append(object, await store.open(object.key), maxRecordBytes), {
-    retries: 3, baseDelayMs: 200, maxDelayMs: 2_000,
+    retries: 3,
+    baseDelayMs: 200,
+    maxDelayMs: 2_000,
   });
   if (spool.bytes >= (options.spoolChunkBytes ?? SPOOL_CHUNK_BYTES)) reader.hand((await spool.finish()) as SpoolFile);
   return spooled.scan;
@@ -450,12 +504,20 @@ async function fetchObject(options: LoadSinkOptions, object: SinkObject, spool: 
  * Keeps the files DuckDB read whole and plain (counted in `counts`), deletes the rows of the others
  * and drops the loading columns; returns the files whose objects must be read record by record.
  */
-async function keepPlainFiles(options: LoadSinkOptions, table: TableKey, files: readonly SpoolFile[], counts: TableReadCounts): Promise<SpoolFile[]> {
+async function keepPlainFiles(
+  options: LoadSinkOptions,
+  table: TableKey,
+  files: readonly SpoolFile[],
+  counts: TableReadCounts,
+): Promise<SpoolFile[]> {
   const { connection } = options;
   const raw = RAW_VIEWS[table];
   const seen = new Map<string, { rows: number; plain: boolean }>();
-  const result = await connection.runAndReadAll(`SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(${PLAIN_COLUMN}) FROM ${raw} GROUP BY ${FILE_COLUMN}`);
-  for (const [file, rows, plain] of result.getRows() as [string, bigint, boolean][]) seen.set(file, { rows: Number(rows), plain });
+  const result = await connection.runAndReadAll(
+    `SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(${PLAIN_COLUMN}) FROM ${raw} GROUP BY ${FILE_COLUMN}`,
+  );
+  for (const [file, rows, plain] of result.getRows() as [string, bigint, boolean][])
+    seen.set(file, { rows: Number(rows), plain });
   const rejected: string[] = [];
   const byRecord: SpoolFile[] = [];
   for (const spool of files) {
@@ -466,7 +528,13 @@ async function keepPlainFiles(options: LoadSinkOptions, table: TableKey, files: 
       counts.bytes += o.end - o.start;
       counts.blankLines += o.scan.blankLines;
     }
-    if (!options.checkEveryRecord && !spool.readError && !spool.objects.some((o) => o.scan.suspect) && read.plain && read.rows === lines) {
+    if (
+      !options.checkEveryRecord &&
+      !spool.readError &&
+      !spool.objects.some((o) => o.scan.suspect) &&
+      read.plain &&
+      read.rows === lines
+    ) {
       counts.records += lines;
       counts.parsed += lines;
       continue;
@@ -474,14 +542,22 @@ async function keepPlainFiles(options: LoadSinkOptions, table: TableKey, files: 
     if (seen.has(spool.file)) rejected.push(spool.file);
     byRecord.push(spool);
   }
-  if (rejected.length) await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.map(sqlString).join(', ')})`);
+  if (rejected.length)
+    await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.map(sqlString).join(', ')})`);
   await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${FILE_COLUMN}`);
   await connection.run(`ALTER TABLE ${raw} DROP COLUMN ${PLAIN_COLUMN}`);
   return byRecord;
 }
 
 /** Reads the objects of `files` record by record into the raw table (or the quarantine); returns how many objects. */
-async function readByRecord(connection: DuckDBConnection, table: TableKey, files: readonly SpoolFile[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): Promise<number> {
+async function readByRecord(
+  connection: DuckDBConnection,
+  table: TableKey,
+  files: readonly SpoolFile[],
+  counts: TableReadCounts,
+  quarantine: BatchQuarantine,
+  maxRecordBytes: number,
+): Promise<number> {
   let objects = 0;
   for (const spool of files) {
     for (const { object, start, end } of spool.objects) {
@@ -489,11 +565,19 @@ async function readByRecord(connection: DuckDBConnection, table: TableKey, files
       const body = await readRange(spool.file, start, end);
       const rows: RawTables[TableKey] = [];
       const objectCounts = emptyTableReadCounts();
-      classifyObjectRecords({ table, key: object.key, bytes: body.length }, body, rows, objectCounts, quarantine, maxRecordBytes);
+      classifyObjectRecords(
+        { table, key: object.key, bytes: body.length },
+        body,
+        rows,
+        objectCounts,
+        quarantine,
+        maxRecordBytes,
+      );
       counts.records += objectCounts.records;
       counts.parsed += objectCounts.parsed;
       counts.quarantined += objectCounts.quarantined;
-      for (const [field, n] of Object.entries(objectCounts.unknownFields)) counts.unknownFields[field] = (counts.unknownFields[field] ?? 0) + n;
+      for (const [field, n] of Object.entries(objectCounts.unknownFields))
+        counts.unknownFields[field] = (counts.unknownFields[field] ?? 0) + n;
       await appendRawRows(connection, table, rows);
     }
   }
@@ -512,13 +596,26 @@ export interface LoadSinkResult {
  * module comment), calling `afterTable` once each table is loaded, before the next one is read (the
  * batch step cleans it there and drops it, so one raw table at a time is held).
  */
-export async function loadSink(options: LoadSinkOptions, afterTable?: (loaded: LoadedTable) => Promise<void>): Promise<LoadSinkResult> {
+export async function loadSink(
+  options: LoadSinkOptions,
+  afterTable?: (loaded: LoadedTable) => Promise<void>,
+): Promise<LoadSinkResult> {
   const quarantine = createBatchQuarantine(options.quarantineDir);
   const spoolDir = options.spoolDir ?? (await mkdtemp(path.join(tmpdir(), 'pp-spool-')));
   const progress = {
-    objectsListed: 0, objectsRead: 0, bytesRead: 0, records: 0, quarantined: 0,
+    objectsListed: 0,
+    objectsRead: 0,
+    bytesRead: 0,
+    records: 0,
+    quarantined: 0,
     report() {
-      options.onProgress?.({ objectsListed: this.objectsListed, objectsRead: this.objectsRead, bytesRead: this.bytesRead, records: this.records, quarantined: this.quarantined });
+      options.onProgress?.({
+        objectsListed: this.objectsListed,
+        objectsRead: this.objectsRead,
+        bytesRead: this.bytesRead,
+        records: this.records,
+        quarantined: this.quarantined,
+      });
     },
   };
   const tables = {} as Record<TableKey, LoadedTable>;
@@ -532,6 +629,9 @@ export async function loadSink(options: LoadSinkOptions, afterTable?: (loaded: L
     quarantine.close();
     if (!options.spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
-  const counts = totalReadCounts(Object.fromEntries(TABLES.map((t) => [t, tables[t].counts])) as Record<TableKey, TableReadCounts>, quarantine.files);
+  const counts = totalReadCounts(
+    Object.fromEntries(TABLES.map((t) => [t, tables[t].counts])) as Record<TableKey, TableReadCounts>,
+    quarantine.files,
+  );
   return { counts, quarantine, tables };
 }

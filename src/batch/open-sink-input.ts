@@ -46,18 +46,28 @@ export async function openSinkInput(options: OpenSinkInputOptions): Promise<Sink
     const s3 = createS3Client({ region: config.aws.region, endpoint: options.endpoint });
     const bucket = options.bucket ?? config.names.bucket;
     return {
-      kind: 'endpoint', s3, bucket, topics: config.names.topics,
+      kind: 'endpoint',
+      s3,
+      bucket,
+      topics: config.names.topics,
       description: `s3://${bucket} at ${options.endpoint}`,
-      restProxy: options.restProxyUrl ? { url: options.restProxyUrl } : { unavailable: 'an S3 endpoint was given without --rest-proxy' },
+      restProxy: options.restProxyUrl
+        ? { url: options.restProxyUrl }
+        : { unavailable: 'an S3 endpoint was given without --rest-proxy' },
       close: async () => s3.destroy(),
     };
   }
   const dataDir = options.dataDir ?? projectPath(DEFAULT_DATA_DIR);
   const target = await openTarget(config, { dataDir });
   const bucket = options.bucket ?? target.bucket;
-  const where = target.stack ? `of the local stack running from ${dataDir} (${target.stack.endpoints.s3})` : `at AWS ${target.region}`;
+  const where = target.stack
+    ? `of the local stack running from ${dataDir} (${target.stack.endpoints.s3})`
+    : `at AWS ${target.region}`;
   return {
-    kind: target.stack ? 'local-stack' : 'aws', s3: target.s3, bucket, topics: target.names.topics,
+    kind: target.stack ? 'local-stack' : 'aws',
+    s3: target.s3,
+    bucket,
+    topics: target.names.topics,
     description: `s3://${bucket} ${where}`,
     restProxy: { url: options.restProxyUrl ?? target.restProxy?.url ?? target.invokeUrl },
     close: () => target.close(),
@@ -65,7 +75,9 @@ export async function openSinkInput(options: OpenSinkInputOptions): Promise<Sink
 }
 
 /** The end offsets of the input's topics, or why there are none. */
-export async function inputEndOffsets(input: Pick<SinkInput, 'kind' | 'restProxy' | 'topics'>): Promise<{ offsets: EndOffsets } | { unavailable: string }> {
+export async function inputEndOffsets(
+  input: Pick<SinkInput, 'kind' | 'restProxy' | 'topics'>,
+): Promise<{ offsets: EndOffsets } | { unavailable: string }> {
   const { restProxy } = input;
   if ('unavailable' in restProxy) return restProxy;
   const http = createHttpClient({ baseUrl: restProxy.url, timeoutMs: 15_000, maxSockets: 2 });

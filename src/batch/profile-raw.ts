@@ -18,7 +18,10 @@ import { ID_COLUMN } from '../contract/raw-rules';
 /** A raw table (`pin_raw`, …) as a DataFrame, its first `limit` rows by id (all when omitted). The pin table's `index` is `ind` there. */
 export async function rawTableFrame(connection: DuckDBConnection, table: TableKey, limit?: number): Promise<Frame> {
   const columns = (COLUMNS[table] as string[]).map((c) => (c === 'index' ? '"index" AS ind' : `"${c}"`)).join(', ');
-  return queryFrame(connection, `SELECT ${columns} FROM ${RAW_VIEWS[table]} ORDER BY "${ID_COLUMN[table]}"${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`);
+  return queryFrame(
+    connection,
+    `SELECT ${columns} FROM ${RAW_VIEWS[table]} ORDER BY "${ID_COLUMN[table]}"${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`,
+  );
 }
 
 /** The shape of a text: each run of digits `9`, of letters `a` (case kept as `A`), other characters as they are; null `(null)`. */
@@ -26,7 +29,10 @@ export function textShape(value: unknown): string {
   if (value === null || value === undefined) return '(null)';
   const text = String(value);
   if (text.trim() === '') return '(empty)';
-  return text.replace(/[0-9]+/g, '9').replace(/[a-z]+/g, 'a').replace(/[A-Z]+/g, 'A');
+  return text
+    .replace(/[0-9]+/g, '9')
+    .replace(/[a-z]+/g, 'a')
+    .replace(/[A-Z]+/g, 'A');
 }
 
 /**
@@ -36,7 +42,10 @@ export function textShape(value: unknown): string {
 export function valueCountsFrame(series: InstanceType<typeof dfd.Series>, top = 10, name = 'value'): Frame {
   const values = (series.values as unknown[]).map((v) => (v === null || v === undefined ? '(null)' : String(v)));
   if (values.length === 0) return rowsToFrame([], [name, 'count'], { dtypes: ['string', 'int32'] });
-  const grouped = new dfd.DataFrame({ [name]: values, n: values.map(() => 1) }, { dtypes: ['string', 'int32'] }).groupby([name]).col(['n']).count();
+  const grouped = new dfd.DataFrame({ [name]: values, n: values.map(() => 1) }, { dtypes: ['string', 'int32'] })
+    .groupby([name])
+    .col(['n'])
+    .count();
   const rows = (grouped.values as [string, number][]).map(([value, count]) => ({ [name]: value, count }));
   rows.sort((a, b) => b.count - a.count || String(a[name]).localeCompare(String(b[name])));
   return rowsToFrame(rows.slice(0, top), [name, 'count'], { dtypes: ['string', 'int32'] });
@@ -54,23 +63,62 @@ export interface PinProfile {
   repeatedIds: Frame;
 }
 
-const PIN_TEXT_COLUMNS = ['title', 'description', 'poster_name', 'follower_count', 'tag_list', 'image_src', 'is_image_or_video', 'category'];
+const PIN_TEXT_COLUMNS = [
+  'title',
+  'description',
+  'poster_name',
+  'follower_count',
+  'tag_list',
+  'image_src',
+  'is_image_or_video',
+  'category',
+];
 
 /** Profiles raw pin rows (`rawTableFrame(connection, 'pin')`) with danfojs; see `PinProfile`. */
 export function profileRawPins(pins: Frame): PinProfile {
-  const followerShapes = valueCountsFrame(pins.column('follower_count').map(textShape) as InstanceType<typeof dfd.Series>, 10, 'shape');
+  const followerShapes = valueCountsFrame(
+    pins.column('follower_count').map(textShape) as InstanceType<typeof dfd.Series>,
+    10,
+    'shape',
+  );
   const frequent = PIN_TEXT_COLUMNS.map((column) => {
     const top = valueCountsFrame(pins.column(column), 1);
-    const empty = (pins.column(column).map((v: unknown) => (typeof v === 'string' && v.trim() === '' ? 1 : 0)) as InstanceType<typeof dfd.Series>).sum() as number;
-    return { column, most_frequent: top.shape[0] ? String(top.column('value').values[0]) : '', count: top.shape[0] ? Number(top.column('count').values[0]) : 0, empty };
+    const empty = (
+      pins.column(column).map((v: unknown) => (typeof v === 'string' && v.trim() === '' ? 1 : 0)) as InstanceType<
+        typeof dfd.Series
+      >
+    ).sum() as number;
+    return {
+      column,
+      most_frequent: top.shape[0] ? String(top.column('value').values[0]) : '',
+      count: top.shape[0] ? Number(top.column('count').values[0]) : 0,
+      empty,
+    };
   });
-  const frequentValues = rowsToFrame(frequent, ['column', 'most_frequent', 'count', 'empty'], { dtypes: ['string', 'string', 'int32', 'int32'] });
-  const prefix = (value: unknown) => (typeof value === 'string' && value.includes('/') ? value.slice(0, value.indexOf('/')) : textShape(value));
-  const saveLocationPrefixes = valueCountsFrame(pins.column('save_location').map(prefix) as InstanceType<typeof dfd.Series>, 10, 'before the path');
+  const frequentValues = rowsToFrame(frequent, ['column', 'most_frequent', 'count', 'empty'], {
+    dtypes: ['string', 'string', 'int32', 'int32'],
+  });
+  const prefix = (value: unknown) =>
+    typeof value === 'string' && value.includes('/') ? value.slice(0, value.indexOf('/')) : textShape(value);
+  const saveLocationPrefixes = valueCountsFrame(
+    pins.column('save_location').map(prefix) as InstanceType<typeof dfd.Series>,
+    10,
+    'before the path',
+  );
   const perId = valueCountsFrame(pins.column('unique_id'), Infinity, 'unique_id');
   const repeated = (perId.column('count').values as number[]).filter((n) => n > 1);
-  const repeatedIds = rowsToFrame([{ unique_ids: perId.shape[0], repeated: repeated.length, rows_of_repeated: repeated.reduce((a, b) => a + b, 0), rows: pins.shape[0] }],
-    ['unique_ids', 'repeated', 'rows_of_repeated', 'rows'], { dtypes: ['int32', 'int32', 'int32', 'int32'] });
+  const repeatedIds = rowsToFrame(
+    [
+      {
+        unique_ids: perId.shape[0],
+        repeated: repeated.length,
+        rows_of_repeated: repeated.reduce((a, b) => a + b, 0),
+        rows: pins.shape[0],
+      },
+    ],
+    ['unique_ids', 'repeated', 'rows_of_repeated', 'rows'],
+    { dtypes: ['int32', 'int32', 'int32', 'int32'] },
+  );
   return { followerShapes, frequentValues, saveLocationPrefixes, repeatedIds };
 }
 
@@ -85,10 +133,18 @@ export interface RuleColumns {
  * first `limit` rows (by id) where they differ as text, and how many rows differ. Needs the raw
  * table and the cleaned table in `connection`.
  */
-export async function ruleExamples(connection: DuckDBConnection, table: TableKey, rule: RuleColumns, limit = 5): Promise<{ changed: number; examples: Frame }> {
+export async function ruleExamples(
+  connection: DuckDBConnection,
+  table: TableKey,
+  rule: RuleColumns,
+  limit = 5,
+): Promise<{ changed: number; examples: Frame }> {
   const join = `FROM ${RAW_VIEWS[table]} r JOIN ${SQL_TABLES[table]} c ON c.ind = r."${ID_COLUMN[table]}"`;
   const differs = `(${rule.raw})::VARCHAR IS DISTINCT FROM (${rule.clean})::VARCHAR`;
   const changed = await queryFrame(connection, `SELECT COUNT(*) AS n ${join} WHERE ${differs}`);
-  const examples = await queryFrame(connection, `SELECT DISTINCT c.ind, ${rule.raw} AS raw, ${rule.clean} AS cleaned ${join} WHERE ${differs} ORDER BY c.ind LIMIT ${Math.floor(limit)}`);
+  const examples = await queryFrame(
+    connection,
+    `SELECT DISTINCT c.ind, ${rule.raw} AS raw, ${rule.clean} AS cleaned ${join} WHERE ${differs} ORDER BY c.ind LIMIT ${Math.floor(limit)}`,
+  );
   return { changed: Number(changed.column('n').values[0]), examples };
 }

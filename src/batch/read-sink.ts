@@ -19,20 +19,23 @@ import { createQuarantineWriter, cutPreview, type QuarantineEntry, type Quaranti
 export const MAX_RECORD_BYTES = 1_048_576;
 
 /** One line of a batch quarantine file: a record read back from S3 that is not a row of its table. */
-export type BatchQuarantineEntry = QuarantineEntry<{
-  table: TableKey;
-  /** The S3 object the record came from. */
-  key: string;
-  /** 1-based line of the record in that object. */
-  line: number;
-}, {
-  /** Size of the record in bytes. */
-  bytes: number;
-  /** The record's text (invalid UTF-8 shown as U+FFFD), cut to `PREVIEW_CHARS` characters. */
-  record: string;
-  /** True when `record` was cut. */
-  truncated?: boolean;
-}>;
+export type BatchQuarantineEntry = QuarantineEntry<
+  {
+    table: TableKey;
+    /** The S3 object the record came from. */
+    key: string;
+    /** 1-based line of the record in that object. */
+    line: number;
+  },
+  {
+    /** Size of the record in bytes. */
+    bytes: number;
+    /** The record's text (invalid UTF-8 shown as U+FFFD), cut to `PREVIEW_CHARS` characters. */
+    record: string;
+    /** True when `record` was cut. */
+    truncated?: boolean;
+  }
+>;
 
 /** Where bad records go: one JSON-lines file per table, plus the last entries in memory. */
 export interface BatchQuarantine {
@@ -55,8 +58,15 @@ export function batchQuarantineFile(dir: string, table: TableKey): string {
  * the run starts, so they describe the latest run); without `dir`, entries are only kept in memory.
  */
 export function createBatchQuarantine(dir?: string): BatchQuarantine {
-  const writers = Object.fromEntries(TABLES.map((table) => [table, createQuarantineWriter<BatchQuarantineEntry>(dir && batchQuarantineFile(dir, table), 'fresh')])) as Record<TableKey, QuarantineWriter<BatchQuarantineEntry>>;
-  const files: Partial<Record<TableKey, string>> = dir ? Object.fromEntries(TABLES.map((table) => [table, writers[table].file])) : {};
+  const writers = Object.fromEntries(
+    TABLES.map((table) => [
+      table,
+      createQuarantineWriter<BatchQuarantineEntry>(dir && batchQuarantineFile(dir, table), 'fresh'),
+    ]),
+  ) as Record<TableKey, QuarantineWriter<BatchQuarantineEntry>>;
+  const files: Partial<Record<TableKey, string>> = dir
+    ? Object.fromEntries(TABLES.map((table) => [table, writers[table].file]))
+    : {};
   return {
     files,
     add({ text, ...rest }) {
@@ -187,7 +197,14 @@ export interface ObjectRecords {
 }
 
 /** Classifies every line of one object into its table's rows (pushed to `rows`) or the quarantine. */
-export function classifyObjectRecords(object: ObjectRecords, body: Uint8Array, rows: unknown[], counts: TableReadCounts, quarantine: BatchQuarantine, maxRecordBytes: number): void {
+export function classifyObjectRecords(
+  object: ObjectRecords,
+  body: Uint8Array,
+  rows: unknown[],
+  counts: TableReadCounts,
+  quarantine: BatchQuarantine,
+  maxRecordBytes: number,
+): void {
   const lines = splitLines(body);
   lines.forEach((bytes, index) => {
     let text: string;
@@ -208,7 +225,8 @@ export function classifyObjectRecords(object: ObjectRecords, body: Uint8Array, r
       counts.quarantined += 1;
       quarantine.add({ table: object.table, key: object.key, line: index + 1, reason, bytes: bytes.length, text });
     };
-    if (bytes.length > maxRecordBytes) return reject(`record is ${bytes.length} bytes, more than the ${maxRecordBytes} a Kafka record may hold`);
+    if (bytes.length > maxRecordBytes)
+      return reject(`record is ${bytes.length} bytes, more than the ${maxRecordBytes} a Kafka record may hold`);
     if (!validUtf8) return reject('not valid UTF-8');
     let value: unknown;
     try {
@@ -226,16 +244,38 @@ export function classifyObjectRecords(object: ObjectRecords, body: Uint8Array, r
 }
 
 /** The counts of the three tables with their totals. */
-export function totalReadCounts(tables: Record<TableKey, TableReadCounts>, quarantineFiles: Partial<Record<TableKey, string>>): ReadCounts {
-  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined' | 'missing' | 'surplus') => tables.pin[field] + tables.geo[field] + tables.user[field];
+export function totalReadCounts(
+  tables: Record<TableKey, TableReadCounts>,
+  quarantineFiles: Partial<Record<TableKey, string>>,
+): ReadCounts {
+  const sum = (field: 'objects' | 'bytes' | 'records' | 'parsed' | 'quarantined' | 'missing' | 'surplus') =>
+    tables.pin[field] + tables.geo[field] + tables.user[field];
   return {
-    objects: sum('objects'), bytes: sum('bytes'), records: sum('records'), parsed: sum('parsed'), quarantined: sum('quarantined'),
-    missing: sum('missing'), surplus: sum('surplus'), tables, quarantineFiles,
+    objects: sum('objects'),
+    bytes: sum('bytes'),
+    records: sum('records'),
+    parsed: sum('parsed'),
+    quarantined: sum('quarantined'),
+    missing: sum('missing'),
+    surplus: sum('surplus'),
+    tables,
+    quarantineFiles,
   };
 }
 
 export function emptyTableReadCounts(): TableReadCounts {
-  return { objects: 0, bytes: 0, records: 0, parsed: 0, quarantined: 0, blankLines: 0, unknownFields: {}, missing: 0, surplus: 0, gaps: [] };
+  return {
+    objects: 0,
+    bytes: 0,
+    records: 0,
+    parsed: 0,
+    quarantined: 0,
+    blankLines: 0,
+    unknownFields: {},
+    missing: 0,
+    surplus: 0,
+    gaps: [],
+  };
 }
 
 /** Gaps listed per table at most. */
@@ -248,7 +288,11 @@ const MAX_GAP_LINES = 20;
  * Adds what does not add up to `counts` (`missing`, `surplus`, `gaps`). Keys that are not the
  * sink's are left out of the check.
  */
-export function checkSinkOffsets(objects: readonly { key: string; records: number }[], counts: TableReadCounts, endOffsets?: ReadonlyMap<number, number>): void {
+export function checkSinkOffsets(
+  objects: readonly { key: string; records: number }[],
+  counts: TableReadCounts,
+  endOffsets?: ReadonlyMap<number, number>,
+): void {
   const partitions = new Map<number, { startOffset: number; records: number; key: string }[]>();
   for (const object of objects) {
     const parsed = parseSinkKey(object.key);
@@ -257,7 +301,9 @@ export function checkSinkOffsets(objects: readonly { key: string; records: numbe
     list.push({ startOffset: parsed.startOffset, records: object.records, key: object.key });
     partitions.set(parsed.partition, list);
   }
-  const note = (line: string) => { if (counts.gaps.length < MAX_GAP_LINES) counts.gaps.push(line); };
+  const note = (line: string) => {
+    if (counts.gaps.length < MAX_GAP_LINES) counts.gaps.push(line);
+  };
   for (const partition of endOffsets?.keys() ?? []) if (!partitions.has(partition)) partitions.set(partition, []);
   for (const [partition, list] of [...partitions].sort((a, b) => a[0] - b[0])) {
     list.sort((a, b) => a.startOffset - b.startOffset);
@@ -265,10 +311,14 @@ export function checkSinkOffsets(objects: readonly { key: string; records: numbe
     for (const object of list) {
       if (object.startOffset > expected) {
         counts.missing += object.startOffset - expected;
-        note(`partition ${partition}: offsets ${expected}..${object.startOffset - 1} are in no object (before ${object.key})`);
+        note(
+          `partition ${partition}: offsets ${expected}..${object.startOffset - 1} are in no object (before ${object.key})`,
+        );
       } else if (object.startOffset < expected) {
         counts.surplus += expected - object.startOffset;
-        note(`partition ${partition}: ${object.key} starts at ${object.startOffset}, but the objects before it hold records up to offset ${expected - 1}`);
+        note(
+          `partition ${partition}: ${object.key} starts at ${object.startOffset}, but the objects before it hold records up to offset ${expected - 1}`,
+        );
       }
       expected = object.startOffset + object.records;
     }
@@ -276,7 +326,9 @@ export function checkSinkOffsets(objects: readonly { key: string; records: numbe
     const end = endOffsets?.get(partition);
     if (end !== undefined && expected < end) {
       counts.missing += end - expected;
-      note(`partition ${partition}: offsets ${expected}..${end - 1} are in no object (the topic's end offset is ${end})`);
+      note(
+        `partition ${partition}: offsets ${expected}..${end - 1} are in no object (the topic's end offset is ${end})`,
+      );
     }
   }
 }

@@ -52,7 +52,14 @@ export async function cleanBatch(options: CleanBatchOptions): Promise<CleanBatch
   });
   const files = options.cleanDir ? await writeCleanTables(connection, options.cleanDir) : undefined;
   const objectsByRecord = TABLES.reduce((n, t) => n + loaded.tables[t].objectsByRecord, 0);
-  return { read: loaded.counts, clean, quarantine: loaded.quarantine, objectsByRecord, timings, ...(files ? { files } : {}) };
+  return {
+    read: loaded.counts,
+    clean,
+    quarantine: loaded.quarantine,
+    objectsByRecord,
+    timings,
+    ...(files ? { files } : {}),
+  };
 }
 
 /** One line per table of what the batch step did, for logs, notebooks and the report. */
@@ -74,8 +81,14 @@ export function summariseCleanBatch(result: Pick<CleanBatchResult, 'read' | 'cle
     const read = result.read.tables[table];
     const clean = result.clean[table];
     return {
-      table, objects: read.objects, records: read.records, missing: read.missing, quarantined: read.quarantined, parsed: read.parsed,
-      duplicates: clean.duplicates + clean.invalid, cleaned: clean.output,
+      table,
+      objects: read.objects,
+      records: read.records,
+      missing: read.missing,
+      quarantined: read.quarantined,
+      parsed: read.parsed,
+      duplicates: clean.duplicates + clean.invalid,
+      cleaned: clean.output,
     };
   });
 }
@@ -93,11 +106,20 @@ export interface CleanBatchVerdict {
  * the sink has not copied it yet, or the bucket or user_id is wrong); records the sink's offsets show but no object holds are
  * returned as gap lines and a SINK_GAPS error.
  */
-export function checkCleanBatch(result: Pick<CleanBatchResult, 'read'>, where: { store: string; topics: Record<TableKey, string> }): CleanBatchVerdict {
+export function checkCleanBatch(
+  result: Pick<CleanBatchResult, 'read'>,
+  where: { store: string; topics: Record<TableKey, string> },
+): CleanBatchVerdict {
   const empty = TABLES.filter((table) => result.read.tables[table].objects === 0);
   if (empty.length > 0) {
-    const what = empty.length === TABLES.length ? `no sink objects under ${where.store}/topics/{${TABLES.map((t) => where.topics[t]).join(',')}}/` : `no sink objects for ${empty.join(' and ')} under ${empty.map((t) => `${where.store}/topics/${where.topics[t]}/`).join(' and ')} (the other tables have some)`;
-    throw new PipelineError('SINK_EMPTY', `${what}; emulate posts first (npm run emulate:batch, or npm start), wait for the sink, or check the bucket and user_id`);
+    const what =
+      empty.length === TABLES.length
+        ? `no sink objects under ${where.store}/topics/{${TABLES.map((t) => where.topics[t]).join(',')}}/`
+        : `no sink objects for ${empty.join(' and ')} under ${empty.map((t) => `${where.store}/topics/${where.topics[t]}/`).join(' and ')} (the other tables have some)`;
+    throw new PipelineError(
+      'SINK_EMPTY',
+      `${what}; emulate posts first (npm run emulate:batch, or npm start), wait for the sink, or check the bucket and user_id`,
+    );
   }
   if (result.read.missing === 0) return { gapLines: [] };
   const gapLines = TABLES.flatMap((table) => result.read.tables[table].gaps.map((gap) => `${table}: ${gap}`));

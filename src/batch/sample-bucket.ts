@@ -47,13 +47,22 @@ export interface SinkObjectBody {
  * Each post's three rows on partition 0 of their topics, `flushSize` JSON lines per object, keys
  * and bodies as the S3 sink makes them; the last object of a topic may hold fewer records.
  */
-export function* sinkObjectBodies(posts: Iterable<Post>, topics: Record<TableKey, string>, flushSize = 1): Generator<SinkObjectBody, void, undefined> {
+export function* sinkObjectBodies(
+  posts: Iterable<Post>,
+  topics: Record<TableKey, string>,
+  flushSize = 1,
+): Generator<SinkObjectBody, void, undefined> {
   const buffers: Record<TableKey, string[]> = { pin: [], geo: [], user: [] };
   const offsets: Record<TableKey, number> = { pin: 0, geo: 0, user: 0 };
   const take = (table: TableKey): SinkObjectBody => {
     const lines = buffers[table];
     buffers[table] = [];
-    const object = { table, key: sinkObjectKey(topics[table], 0, offsets[table]), body: lines.join(''), records: lines.length };
+    const object = {
+      table,
+      key: sinkObjectKey(topics[table], 0, offsets[table]),
+      body: lines.join(''),
+      records: lines.length,
+    };
     offsets[table] += lines.length;
     return object;
   };
@@ -76,8 +85,18 @@ export async function writeSinkObjects(options: WriteSinkObjectsOptions): Promis
   for (const object of sinkObjectBodies(options.posts, options.topics, options.flushSize)) {
     records[object.table] += object.records;
     objects += 1;
-    const put: Promise<unknown> = options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: object.key, Body: object.body, ContentType: 'application/json' }))
-      .catch((error: unknown) => { failure ??= error; })
+    const put: Promise<unknown> = options.s3
+      .send(
+        new PutObjectCommand({
+          Bucket: options.bucket,
+          Key: object.key,
+          Body: object.body,
+          ContentType: 'application/json',
+        }),
+      )
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
       .finally(() => inFlight.delete(put));
     inFlight.add(put);
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
@@ -119,7 +138,9 @@ export interface SampleBucket {
  * Starts s3rver on a free port in a new temporary folder and writes `rows` generated posts there as
  * the S3 sink would: the input of the batch step for notebooks and benchmarks with nothing running.
  */
-export async function startSampleBucket(options: SamplePostsOptions & { flushSize?: number; userId?: string }): Promise<SampleBucket> {
+export async function startSampleBucket(
+  options: SamplePostsOptions & { flushSize?: number; userId?: string },
+): Promise<SampleBucket> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pp-sample-bucket-'));
   const names = namesFor(options.userId ?? 'sample');
   const server = await startS3Server({ dir, bucket: names.bucket, port: 0 });
@@ -130,7 +151,13 @@ export async function startSampleBucket(options: SamplePostsOptions & { flushSiz
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const written = await writeSinkObjects({ s3, bucket: names.bucket, topics: names.topics, posts: samplePosts(options), flushSize: options.flushSize });
+    const written = await writeSinkObjects({
+      s3,
+      bucket: names.bucket,
+      topics: names.topics,
+      posts: samplePosts(options),
+      flushSize: options.flushSize,
+    });
     return { s3, endpoint: server.endpoint, bucket: names.bucket, topics: names.topics, written, close };
   } catch (error) {
     await close();
@@ -154,21 +181,34 @@ export async function openSampleSinkInput(options: SampleSinkInputOptions): Prom
   const duplicateEvery = options.duplicateEvery ?? 50;
   const bucket = await startSampleBucket({ rows, seed, duplicateEvery });
   const description = `${rows.toLocaleString('en-US')} generated posts (seed ${seed}, every ${duplicateEvery}th sent twice) written as the S3 sink writes them to a private s3rver (${options.why ?? 'asked for a sample'})`;
-  return { kind: 'sample', s3: bucket.s3, bucket: bucket.bucket, topics: bucket.topics, description, restProxy: { unavailable: 'a generated sample has no REST proxy' }, close: bucket.close };
+  return {
+    kind: 'sample',
+    s3: bucket.s3,
+    bucket: bucket.bucket,
+    topics: bucket.topics,
+    description,
+    restProxy: { unavailable: 'a generated sample has no REST proxy' },
+    close: bucket.close,
+  };
 }
 
 /**
  * Notebook 03's input: the bucket of the local stack running from `dataDir` (default `.local-stack`
  * of the project), or, when none runs, `rows` generated posts, whose description says so first.
  */
-export async function openSinkInputOrSample(options: SampleSinkInputOptions & { dataDir?: string }): Promise<SinkInput> {
+export async function openSinkInputOrSample(
+  options: SampleSinkInputOptions & { dataDir?: string },
+): Promise<SinkInput> {
   try {
     return await openSinkInput({ config: options.config, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   } catch (error) {
     if (!(error instanceof PipelineError) || error.code !== 'STACK_NOT_RUNNING') throw error;
     const sample = await openSampleSinkInput(options);
     const seed = options.config.source.kind === 'embedded' ? options.config.source.seed : 42;
-    return { ...sample, description: `no local stack is running: ${options.rows.toLocaleString('en-US')} generated posts instead (seed ${seed}, some sent twice), written as the S3 sink writes them to a private S3` };
+    return {
+      ...sample,
+      description: `no local stack is running: ${options.rows.toLocaleString('en-US')} generated posts instead (seed ${seed}, some sent twice), written as the S3 sink writes them to a private S3`,
+    };
   }
 }
 

@@ -21,7 +21,11 @@ export async function listSinkFolder(dir: string, topics: Record<TableKey, strin
 
 /** Every object file of one topic under `dir`, in key order (none when the topic has no folder). */
 export async function listTopicFolder(dir: string, table: TableKey, topic: string): Promise<SinkObject[]> {
-  if (!existsSync(dir)) throw new PipelineError('SINK_FOLDER_NOT_FOUND', `${dir} does not exist; give the folder that holds topics/<topic>/… (a copy of the sink's bucket)`);
+  if (!existsSync(dir))
+    throw new PipelineError(
+      'SINK_FOLDER_NOT_FOUND',
+      `${dir} does not exist; give the folder that holds topics/<topic>/… (a copy of the sink's bucket)`,
+    );
   const topicDir = path.join(dir, ...topicPrefix(topic).split('/'));
   if (!existsSync(topicDir)) return [];
   const objects: SinkObject[] = [];

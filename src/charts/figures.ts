@@ -29,7 +29,21 @@ export interface ChartOptions {
 }
 
 /** Thirteen distinct colours, none of them grey (grey is a tie on the map): one per category of PIPELINE_SPEC.md §1. */
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#00a087', '#bcbd22', '#17becf', '#393b79', '#e6ab02', '#637939'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#00a087',
+  '#bcbd22',
+  '#17becf',
+  '#393b79',
+  '#e6ab02',
+  '#637939',
+];
 
 /** One colour per category, the same in every chart. */
 export function categoryColour(category: string): string {
@@ -109,7 +123,10 @@ function popularCategoryMap(input: ChartInput): Figure {
     locations: countries,
     z: countries.map(() => 1),
     text: hover,
-    colorscale: [[0, colour], [1, colour]],
+    colorscale: [
+      [0, colour],
+      [1, colour],
+    ],
     showscale: false,
     showlegend: true,
     marker: { line: { color: '#ffffff', width: 0.5 } },
@@ -118,11 +135,22 @@ function popularCategoryMap(input: ChartInput): Figure {
   const posts = (n: unknown) => Number(n).toLocaleString('en-US');
   const data = [...single.keys()].sort().map((category) => {
     const rows = single.get(category) ?? [];
-    return trace(category, categoryColour(category), rows.map((r) => r.country), rows.map((r) => `most popular: ${category}<br>posts: ${posts(r.count)}`));
+    return trace(
+      category,
+      categoryColour(category),
+      rows.map((r) => r.country),
+      rows.map((r) => `most popular: ${category}<br>posts: ${posts(r.count)}`),
+    );
   });
   if (tied.length) {
-    data.push(trace(`tie (${tied.length} ${tied.length === 1 ? 'country' : 'countries'})`, TIE_COLOUR, tied.map((t) => t.country),
-      tied.map((t) => `tied, ${posts(t.count)} posts each:<br>${wrapList(t.categories, 3)}`)));
+    data.push(
+      trace(
+        `tie (${tied.length} ${tied.length === 1 ? 'country' : 'countries'})`,
+        TIE_COLOUR,
+        tied.map((t) => t.country),
+        tied.map((t) => `tied, ${posts(t.count)} posts each:<br>${wrapList(t.categories, 3)}`),
+      ),
+    );
   }
   return {
     data,
@@ -133,7 +161,11 @@ function popularCategoryMap(input: ChartInput): Figure {
         center: { lon: 0, lat: 0 },
         lonaxis: { range: [-180, 180] },
         lataxis: { range: [-90, 90] },
-        showframe: false, showcoastlines: true, coastlinecolor: '#999999', showcountries: true, countrycolor: '#dddddd',
+        showframe: false,
+        showcoastlines: true,
+        coastlinecolor: '#999999',
+        showcountries: true,
+        countrycolor: '#dddddd',
       },
       legend: { title: { text: 'Most popular category' } },
     }),
@@ -143,16 +175,20 @@ function popularCategoryMap(input: ChartInput): Figure {
 /** Q1 without a map: for each category, the number of countries where it is the most popular. */
 function popularCategoryBars(input: ChartInput): Figure {
   const byCategory = groupBy(input.rows, 'category');
-  const categories = [...byCategory.keys()].sort((a, b) => (byCategory.get(b)?.length ?? 0) - (byCategory.get(a)?.length ?? 0) || a.localeCompare(b));
+  const categories = [...byCategory.keys()].sort(
+    (a, b) => (byCategory.get(b)?.length ?? 0) - (byCategory.get(a)?.length ?? 0) || a.localeCompare(b),
+  );
   return {
-    data: [{
-      type: 'bar',
-      x: categories,
-      y: categories.map((c) => byCategory.get(c)?.length ?? 0),
-      marker: { color: categories.map(categoryColour) },
-      hovertext: categories.map((c) => wrapList(column<string>(byCategory.get(c) ?? [], 'country'))),
-      hovertemplate: '<b>%{x}</b> leads in %{y:,d} countries:<br>%{hovertext}<extra></extra>',
-    }],
+    data: [
+      {
+        type: 'bar',
+        x: categories,
+        y: categories.map((c) => byCategory.get(c)?.length ?? 0),
+        marker: { color: categories.map(categoryColour) },
+        hovertext: categories.map((c) => wrapList(column<string>(byCategory.get(c) ?? [], 'country'))),
+        hovertemplate: '<b>%{x}</b> leads in %{y:,d} countries:<br>%{hovertext}<extra></extra>',
+      },
+    ],
     layout: baseLayout('In how many countries each category is the most popular (a tie counts for each)', {
       xaxis: axis('Category'),
       yaxis: axis('Countries where it leads'),
@@ -172,7 +208,11 @@ function wrapList(names: string[], perLine = 5): string {
  * with the category under it, so tied categories stand side by side.
  */
 function leadingCategoryBars(rows: Record<string, unknown>[], groupColumn: string, groups: string[]): Json {
-  const sorted = [...rows].sort((a, b) => groups.indexOf(String(a[groupColumn])) - groups.indexOf(String(b[groupColumn])) || String(a.category).localeCompare(String(b.category)));
+  const sorted = [...rows].sort(
+    (a, b) =>
+      groups.indexOf(String(a[groupColumn])) - groups.indexOf(String(b[groupColumn])) ||
+      String(a.category).localeCompare(String(b.category)),
+  );
   return {
     type: 'bar',
     x: [sorted.map((row) => String(row[groupColumn])), column<string>(sorted, 'category')],
@@ -211,34 +251,50 @@ export const TOP_COUNTRIES = 25;
 
 /** Q3a: horizontal bars of the countries whose top users have the most followers. */
 function topUserByCountry(input: ChartInput): Figure {
-  const rows = [...input.rows].sort((a, b) => Number(b.follower_count) - Number(a.follower_count) || String(a.country).localeCompare(String(b.country)));
+  const rows = [...input.rows].sort(
+    (a, b) => Number(b.follower_count) - Number(a.follower_count) || String(a.country).localeCompare(String(b.country)),
+  );
   const shown = rows.slice(0, TOP_COUNTRIES).reverse();
   const countries = new Set(column(input.rows, 'country')).size;
   return {
-    data: [{
-      type: 'bar', orientation: 'h',
-      y: shown.map((row) => `${row.country}: ${row.poster_name}`),
-      x: column(shown, 'follower_count'),
-      marker: { color: '#1f77b4' },
-      hovertemplate: '%{y}<br>%{x:,d} followers<extra></extra>',
-    }],
-    layout: baseLayout(`User with the most followers in each country (top ${Math.min(TOP_COUNTRIES, rows.length)} of ${countries} countries)`, {
-      height: Math.max(320, 24 * shown.length + 120),
-      margin: { l: 260, r: 30, t: 60, b: 60 },
-      xaxis: axis('Followers', FOLLOWERS_AXIS),
-      yaxis: axis('', { automargin: true }),
-    }),
+    data: [
+      {
+        type: 'bar',
+        orientation: 'h',
+        y: shown.map((row) => `${row.country}: ${row.poster_name}`),
+        x: column(shown, 'follower_count'),
+        marker: { color: '#1f77b4' },
+        hovertemplate: '%{y}<br>%{x:,d} followers<extra></extra>',
+      },
+    ],
+    layout: baseLayout(
+      `User with the most followers in each country (top ${Math.min(TOP_COUNTRIES, rows.length)} of ${countries} countries)`,
+      {
+        height: Math.max(320, 24 * shown.length + 120),
+        margin: { l: 260, r: 30, t: 60, b: 60 },
+        xaxis: axis('Followers', FOLLOWERS_AXIS),
+        yaxis: axis('', { automargin: true }),
+      },
+    ),
   };
 }
 
 /** Q3b: the winning country (or tied countries) and its top user's followers. */
 function countryWithTopUser(input: ChartInput): Figure {
   return {
-    data: [{
-      type: 'bar', x: column(input.rows, 'country'), y: column(input.rows, 'follower_count'),
-      width: 0.4, marker: { color: '#2ca02c' }, text: column<number>(input.rows, 'follower_count').map((n) => n.toLocaleString('en-US')), textposition: 'inside', textangle: 0,
-      hovertemplate: '%{x}: %{y:,d} followers<extra></extra>',
-    }],
+    data: [
+      {
+        type: 'bar',
+        x: column(input.rows, 'country'),
+        y: column(input.rows, 'follower_count'),
+        width: 0.4,
+        marker: { color: '#2ca02c' },
+        text: column<number>(input.rows, 'follower_count').map((n) => n.toLocaleString('en-US')),
+        textposition: 'inside',
+        textangle: 0,
+        hovertemplate: '%{x}: %{y:,d} followers<extra></extra>',
+      },
+    ],
     layout: baseLayout('Country whose top user has the most followers', {
       xaxis: axis('Country'),
       yaxis: axis('Followers of its top user', FOLLOWERS_AXIS),
@@ -267,11 +323,15 @@ function popularCategoryByAgeGroup(input: ChartInput): Figure {
 function medianByAgeGroup(input: ChartInput): Figure {
   const order = ageGroups(input.rows);
   return {
-    data: [{
-      type: 'bar', x: column(input.rows, 'age_group'), y: column(input.rows, 'median_follower_count'),
-      marker: { color: order.map(ageGroupColour) },
-      hovertemplate: '%{x}: median %{y:,d} followers<extra></extra>',
-    }],
+    data: [
+      {
+        type: 'bar',
+        x: column(input.rows, 'age_group'),
+        y: column(input.rows, 'median_follower_count'),
+        marker: { color: order.map(ageGroupColour) },
+        hovertemplate: '%{x}: median %{y:,d} followers<extra></extra>',
+      },
+    ],
     layout: baseLayout('Median follower count by age group', {
       xaxis: orderedAxis('Age group (years)', order),
       yaxis: axis('Median follower count', FOLLOWERS_AXIS),
@@ -282,10 +342,15 @@ function medianByAgeGroup(input: ChartInput): Figure {
 /** Q6: users who joined each year. */
 function usersJoinedByYear(input: ChartInput): Figure {
   return {
-    data: [{
-      type: 'bar', x: column(input.rows, 'post_year').map(String), y: column(input.rows, 'number_users_joined'),
-      marker: { color: '#9467bd' }, hovertemplate: '%{x}: %{y:,d} users joined<extra></extra>',
-    }],
+    data: [
+      {
+        type: 'bar',
+        x: column(input.rows, 'post_year').map(String),
+        y: column(input.rows, 'number_users_joined'),
+        marker: { color: '#9467bd' },
+        hovertemplate: '%{x}: %{y:,d} users joined<extra></extra>',
+      },
+    ],
     layout: baseLayout('Users who joined each year, 2015-2020', {
       xaxis: orderedAxis('Year joined', sortedYears(input.rows, 'post_year')),
       yaxis: axis('Users who joined', { tickformat: ',d' }),
@@ -296,10 +361,16 @@ function usersJoinedByYear(input: ChartInput): Figure {
 /** Q7: median follower count by joining year, as a line. */
 function medianByJoinYear(input: ChartInput): Figure {
   return {
-    data: [{
-      type: 'scatter', mode: 'lines+markers', x: column(input.rows, 'post_year').map(String), y: column(input.rows, 'median_follower_count'),
-      line: { color: '#d62728' }, hovertemplate: 'joined %{x}: median %{y:,d} followers<extra></extra>',
-    }],
+    data: [
+      {
+        type: 'scatter',
+        mode: 'lines+markers',
+        x: column(input.rows, 'post_year').map(String),
+        y: column(input.rows, 'median_follower_count'),
+        line: { color: '#d62728' },
+        hovertemplate: 'joined %{x}: median %{y:,d} followers<extra></extra>',
+      },
+    ],
     layout: baseLayout('Median follower count by the year users joined, 2015-2020', {
       xaxis: orderedAxis('Year joined', sortedYears(input.rows, 'post_year')),
       yaxis: axis('Median follower count', { ...FOLLOWERS_AXIS, rangemode: 'tozero' }),
@@ -313,8 +384,13 @@ function medianByJoinYearAndAgeGroup(input: ChartInput): Figure {
   const data = ageGroups(input.rows).map((group) => {
     const rows = input.rows.filter((row) => row.age_group === group);
     return {
-      type: 'scatter', mode: 'lines+markers', name: group, x: column(rows, 'post_year').map(String), y: column(rows, 'median_follower_count'),
-      line: { color: ageGroupColour(group) }, hovertemplate: `${group}, joined %{x}: median %{y:,d}<extra></extra>`,
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: group,
+      x: column(rows, 'post_year').map(String),
+      y: column(rows, 'median_follower_count'),
+      line: { color: ageGroupColour(group) },
+      hovertemplate: `${group}, joined %{x}: median %{y:,d}<extra></extra>`,
     };
   });
   return {
@@ -347,8 +423,19 @@ export function chartFor(input: ChartInput, options: ChartOptions = {}): Figure 
     return {
       data: [],
       layout: baseLayout(input.question.title, {
-        xaxis: { visible: false }, yaxis: { visible: false },
-        annotations: [{ text: 'No data for this question', showarrow: false, font: { size: 16 }, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }],
+        xaxis: { visible: false },
+        yaxis: { visible: false },
+        annotations: [
+          {
+            text: 'No data for this question',
+            showarrow: false,
+            font: { size: 16 },
+            xref: 'paper',
+            yref: 'paper',
+            x: 0.5,
+            y: 0.5,
+          },
+        ],
       }),
     };
   }

@@ -17,13 +17,28 @@ let found: string | null | undefined;
 /** The headless Chromium binary: `$CHROMIUM`, else the first of the usual names on PATH; undefined when there is none. */
 export function findChromium(): string | undefined {
   if (found !== undefined) return found ?? undefined;
-  const candidates = [process.env.CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter((c): c is string => Boolean(c));
-  found = candidates.find((candidate) => spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 30_000 }).status === 0) ?? null;
+  const candidates = [process.env.CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter((c): c is string =>
+    Boolean(c),
+  );
+  found =
+    candidates.find(
+      (candidate) => spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 30_000 }).status === 0,
+    ) ?? null;
   return found ?? undefined;
 }
 
 /** The flags every headless Chromium here runs with (its connections to the outside are refused on these machines). */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+];
 
 const WIDTH = 960;
 
@@ -36,15 +51,26 @@ export async function renderFigurePng(figure: Figure, chromium = findChromium())
     const world = figure.layout.geo ? loadWorldTopojson() : undefined;
     const page = path.join(dir, 'chart.html');
     const layout = { ...figure.layout, width: WIDTH, height };
-    await writeFile(page, `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;background:#fff}</style></head><body>
+    await writeFile(
+      page,
+      `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;background:#fff}</style></head><body>
 <div id="chart"></div>
 <script>${plotlyLibrary()}</script>
 ${world ? `<script>${geoAssetsScript(world)}</script>` : ''}
 <script>${drawChartsScript([{ id: 'chart', figure: { data: figure.data, layout } }], { ...PLOT_CONFIG, staticPlot: true, displayModeBar: false })}</script>
-</body></html>`);
+</body></html>`,
+    );
     const shot = path.join(dir, 'chart.png');
-    const args = [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(dir, 'profile')}`, '--host-resolver-rules=MAP * ~NOTFOUND', '--hide-scrollbars',
-      `--window-size=${WIDTH},${height}`, '--virtual-time-budget=10000', `--screenshot=${shot}`, `file://${page}`];
+    const args = [
+      ...CHROMIUM_FLAGS,
+      `--user-data-dir=${path.join(dir, 'profile')}`,
+      '--host-resolver-rules=MAP * ~NOTFOUND',
+      '--hide-scrollbars',
+      `--window-size=${WIDTH},${height}`,
+      '--virtual-time-budget=10000',
+      `--screenshot=${shot}`,
+      `file://${page}`,
+    ];
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(chromium, args, { stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);

@@ -35,15 +35,29 @@ export function sqlString(text: string): string {
 export function expandPlaceholders(sql: string): string {
   const placeholdersOf = (marker: string, column: string) => {
     const values = (COLUMN_PLACEHOLDERS as Record<string, readonly string[]>)[column];
-    if (!values) throw new Error(`{{${marker}.${column}}}: no such column in COLUMN_PLACEHOLDERS (${Object.keys(COLUMN_PLACEHOLDERS).join(', ')})`);
+    if (!values)
+      throw new Error(
+        `{{${marker}.${column}}}: no such column in COLUMN_PLACEHOLDERS (${Object.keys(COLUMN_PLACEHOLDERS).join(', ')})`,
+      );
     return values;
   };
-  return sql
-    .replace(/\{\{placeholders\.(\w+)\}\}/g, (_, column: string) => placeholdersOf('placeholders', column).map(sqlString).join(', '))
-    .replace(/\{\{contains_placeholder\.(\w+)\}\}/g, (_, column: string) => placeholdersOf('contains_placeholder', column).map((p) => `INSTR(${column}, ${sqlString(p)}) > 0`).join(' OR '))
-    // A value TRIM may make blank starts with a space: ' ' (below '!') or, for the Unicode spaces
-    // DuckDB's TRIM also removes, a character outside ASCII.
-    .replace(/\{\{may_trim_to_blank\((\w+)\)\}\}/g, (_, column: string) => `(${column} < '!' OR ${column} >= CHR(128))`);
+  return (
+    sql
+      .replace(/\{\{placeholders\.(\w+)\}\}/g, (_, column: string) =>
+        placeholdersOf('placeholders', column).map(sqlString).join(', '),
+      )
+      .replace(/\{\{contains_placeholder\.(\w+)\}\}/g, (_, column: string) =>
+        placeholdersOf('contains_placeholder', column)
+          .map((p) => `INSTR(${column}, ${sqlString(p)}) > 0`)
+          .join(' OR '),
+      )
+      // A value TRIM may make blank starts with a space: ' ' (below '!') or, for the Unicode spaces
+      // DuckDB's TRIM also removes, a character outside ASCII.
+      .replace(
+        /\{\{may_trim_to_blank\((\w+)\)\}\}/g,
+        (_, column: string) => `(${column} < '!' OR ${column} >= CHR(128))`,
+      )
+  );
 }
 
 /** The cleaning query of a table, ready to run (DuckDB spelling; see spark-dialect.ts for Spark's). */

@@ -18,16 +18,25 @@ export function rawColumnsDdl(table: TableKey): string {
 }
 
 /** Creates (or empties) the raw table of `table`; `temp` makes it a temporary table of this connection. */
-export async function createRawTable(connection: DuckDBConnection, table: TableKey, options: { temp?: boolean } = {}): Promise<void> {
-  await connection.run(`CREATE OR REPLACE ${options.temp ? 'TEMP ' : ''}TABLE ${RAW_VIEWS[table]} (${rawColumnsDdl(table)})`);
+export async function createRawTable(
+  connection: DuckDBConnection,
+  table: TableKey,
+  options: { temp?: boolean } = {},
+): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE ${options.temp ? 'TEMP ' : ''}TABLE ${RAW_VIEWS[table]} (${rawColumnsDdl(table)})`,
+  );
 }
 
 function appendValue(appender: DuckDBAppender, kind: RawKind, value: unknown): void {
   if (value === null || value === undefined) return appender.appendNull();
   switch (kind) {
-    case 'text': return appender.appendVarchar(String(value));
-    case 'float': return appender.appendDouble(Number(value));
-    default: return appender.appendBigInt(BigInt(value as number));
+    case 'text':
+      return appender.appendVarchar(String(value));
+    case 'float':
+      return appender.appendDouble(Number(value));
+    default:
+      return appender.appendBigInt(BigInt(value as number));
   }
 }
 
@@ -35,7 +44,12 @@ function appendValue(appender: DuckDBAppender, kind: RawKind, value: unknown): v
  * Appends rows checked by `validateRecord` to the raw table of `table` (which has exactly the raw
  * columns), through DuckDB's appender. `temp`: the table is a temporary one (`createRawTable`).
  */
-export async function appendRawRows(connection: DuckDBConnection, table: TableKey, rows: readonly object[], options: { temp?: boolean } = {}): Promise<void> {
+export async function appendRawRows(
+  connection: DuckDBConnection,
+  table: TableKey,
+  rows: readonly object[],
+  options: { temp?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const columns = COLUMNS[table] as string[];
   const kinds = columns.map((c) => RAW_KINDS[table][c]);
@@ -52,7 +66,11 @@ export async function appendRawRows(connection: DuckDBConnection, table: TableKe
 }
 
 /** Creates the raw tables `pin_raw`, `geo_raw`, `user_raw` from rows (replacing any of those names). */
-export async function loadRawTables(connection: DuckDBConnection, raw: RawTables, options: { temp?: boolean } = {}): Promise<void> {
+export async function loadRawTables(
+  connection: DuckDBConnection,
+  raw: RawTables,
+  options: { temp?: boolean } = {},
+): Promise<void> {
   for (const table of TABLES) {
     await createRawTable(connection, table, options);
     await appendRawRows(connection, table, raw[table], options);
@@ -76,11 +94,18 @@ export interface CleanCounts {
  * (`pin_clean`, … unless `into` names another; `temp` makes it temporary), and counts what it kept
  * and dropped.
  */
-export async function cleanRawTable(connection: DuckDBConnection, table: TableKey, options: { into?: string; temp?: boolean } = {}): Promise<CleanCounts> {
+export async function cleanRawTable(
+  connection: DuckDBConnection,
+  table: TableKey,
+  options: { into?: string; temp?: boolean } = {},
+): Promise<CleanCounts> {
   const into = options.into ?? SQL_TABLES[table];
   await connection.run(`CREATE OR REPLACE ${options.temp ? 'TEMP ' : ''}TABLE ${into} AS ${cleaningSql(table)}`);
   const input = await queryCount(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]}`);
-  const usable = await queryCount(connection, `SELECT COUNT(*) FROM ${RAW_VIEWS[table]} WHERE TRY_CAST("${ID_COLUMN[table]}" AS INT) IS NOT NULL`);
+  const usable = await queryCount(
+    connection,
+    `SELECT COUNT(*) FROM ${RAW_VIEWS[table]} WHERE TRY_CAST("${ID_COLUMN[table]}" AS INT) IS NOT NULL`,
+  );
   const output = await queryCount(connection, `SELECT COUNT(*) FROM ${into}`);
   return { input, invalid: input - usable, duplicates: usable - output, output };
 }

@@ -14,8 +14,16 @@ export interface FunctionTranslation {
 }
 
 export const SPARK_TRANSLATIONS: readonly FunctionTranslation[] = [
-  { duckdb: 'REGEXP_MATCHES', spark: 'REGEXP_LIKE', why: 'regular-expression test: DuckDB has no REGEXP_LIKE/RLIKE, Spark (3.2+) no REGEXP_MATCHES' },
-  { duckdb: 'LIST_VALUE', spark: 'ARRAY', why: 'array constructor: DuckDB parses ARRAY(...) as a subquery array, Spark has no LIST_VALUE' },
+  {
+    duckdb: 'REGEXP_MATCHES',
+    spark: 'REGEXP_LIKE',
+    why: 'regular-expression test: DuckDB has no REGEXP_LIKE/RLIKE, Spark (3.2+) no REGEXP_MATCHES',
+  },
+  {
+    duckdb: 'LIST_VALUE',
+    spark: 'ARRAY',
+    why: 'array constructor: DuckDB parses ARRAY(...) as a subquery array, Spark has no LIST_VALUE',
+  },
 ];
 
 /**
@@ -24,7 +32,10 @@ export const SPARK_TRANSLATIONS: readonly FunctionTranslation[] = [
  * string literal with one means different things in the two dialects.
  */
 export function toSparkSql(sql: string): string {
-  if (sql.includes('\\')) throw new Error('shared SQL must not contain a backslash: Spark reads \\ in string literals as an escape, DuckDB does not; use a character class such as [.]');
+  if (sql.includes('\\'))
+    throw new Error(
+      'shared SQL must not contain a backslash: Spark reads \\ in string literals as an escape, DuckDB does not; use a character class such as [.]',
+    );
   let out = sql;
   for (const t of SPARK_TRANSLATIONS) out = out.replace(new RegExp(`\\b${t.duckdb}\\s*\\(`, 'gi'), `${t.spark}(`);
   return out;

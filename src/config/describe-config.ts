@@ -9,14 +9,23 @@ export interface ConfigRow {
 /** The configuration in use as rows for a table, secrets redacted. */
 export function describeConfig(config: PipelineConfig): ConfigRow[] {
   const rows: ConfigRow[] = [
-    { setting: 'target', value: config.target === 'local' ? 'embedded local stack (127.0.0.1)' : `AWS via ${config.aws.invokeUrl}` },
+    {
+      setting: 'target',
+      value: config.target === 'local' ? 'embedded local stack (127.0.0.1)' : `AWS via ${config.aws.invokeUrl}`,
+    },
     { setting: 'user id', value: config.userId },
   ];
   const source = config.source;
   if (source.kind === 'embedded') {
-    rows.push({ setting: 'source', value: `embedded generator: ${source.rows.toLocaleString('en-US')} posts, seed ${source.seed}` });
+    rows.push({
+      setting: 'source',
+      value: `embedded generator: ${source.rows.toLocaleString('en-US')} posts, seed ${source.seed}`,
+    });
   } else {
-    rows.push({ setting: 'source', value: `MySQL ${source.user}@${source.host}:${source.port}/${source.database} (password ${source.password ? redactValue(source.password) : 'empty'}) from ${source.file}` });
+    rows.push({
+      setting: 'source',
+      value: `MySQL ${source.user}@${source.host}:${source.port}/${source.database} (password ${source.password ? redactValue(source.password) : 'empty'}) from ${source.file}`,
+    });
   }
   rows.push(
     { setting: 'topics', value: Object.values(config.names.topics).join(', ') },
@@ -24,6 +33,10 @@ export function describeConfig(config: PipelineConfig): ConfigRow[] {
     { setting: 'bucket', value: config.names.bucket },
     { setting: 'region', value: config.aws.region },
   );
-  if (config.databricks.host) rows.push({ setting: 'databricks', value: `${config.databricks.host} (token ${config.databricks.token ? redactValue(config.databricks.token) : 'not set'})` });
+  if (config.databricks.host)
+    rows.push({
+      setting: 'databricks',
+      value: `${config.databricks.host} (token ${config.databricks.token ? redactValue(config.databricks.token) : 'not set'})`,
+    });
   return rows;
 }

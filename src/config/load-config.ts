@@ -5,7 +5,15 @@ import { ConfigError } from '../errors';
 import { registerSecret } from '../log';
 import { TABLES, type TableKey } from '../contract/tables';
 import { PROJECT_ROOT } from './paths';
-import { AWS_FIELDS, DATABRICKS_FIELDS, DB_FIELDS, ENV_FIELDS, parseSection, type FieldSpec, type Origin } from './schema';
+import {
+  AWS_FIELDS,
+  DATABRICKS_FIELDS,
+  DB_FIELDS,
+  ENV_FIELDS,
+  parseSection,
+  type FieldSpec,
+  type Origin,
+} from './schema';
 
 export const DEFAULT_USER_ID = 'localuser';
 export const DEFAULT_ROWS = 11_153;
@@ -91,7 +99,13 @@ export function namesFor(userId: string): Names {
 type YamlRecord = Record<string, unknown>;
 
 /** What the MySQL settings default to when only some (or none) of the `DB_*` variables are set: the same as `npm run db:seed`. */
-export const MYSQL_DEFAULTS = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'pinterest_data' } as const;
+export const MYSQL_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 3306,
+  user: 'root',
+  password: '',
+  database: 'pinterest_data',
+} as const;
 
 /** The label of MySQL settings that come from the environment alone, for messages. */
 export const MYSQL_ENV_LABEL = 'DB_* variables';
@@ -103,12 +117,22 @@ function readYaml(file: string, label: string): YamlRecord | undefined {
     parsed = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(label, undefined, `is not valid YAML (${reason}); compare it with credentials.example/`, error);
+    throw new ConfigError(
+      label,
+      undefined,
+      `is not valid YAML (${reason}); compare it with credentials.example/`,
+      error,
+    );
   }
   if (parsed === null || parsed === undefined) {
-    throw new ConfigError(label, undefined, `is empty; fill it in as in credentials.example/${path.basename(file)}, or delete it`);
+    throw new ConfigError(
+      label,
+      undefined,
+      `is empty; fill it in as in credentials.example/${path.basename(file)}, or delete it`,
+    );
   }
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(label, undefined, 'expected a mapping of KEY: value lines, as in credentials.example/');
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(label, undefined, 'expected a mapping of KEY: value lines, as in credentials.example/');
   return parsed as YamlRecord;
 }
 
@@ -116,7 +140,13 @@ function readYaml(file: string, label: string): YamlRecord | undefined {
  * A file's keys with the environment variables of `fields` laid over them (each variable that is
  * set wins), and where each key came from, for messages and `origins`.
  */
-function overlay(record: YamlRecord | undefined, env: NodeJS.ProcessEnv, fields: Record<string, FieldSpec>, origins: Record<string, string>, label: string): { values: YamlRecord; from: Record<string, Origin> } {
+function overlay(
+  record: YamlRecord | undefined,
+  env: NodeJS.ProcessEnv,
+  fields: Record<string, FieldSpec>,
+  origins: Record<string, string>,
+  label: string,
+): { values: YamlRecord; from: Record<string, Origin> } {
   const values: YamlRecord = { ...(record ?? {}) };
   const from: Record<string, Origin> = {};
   for (const key of Object.keys(values)) origins[`${label}:${key}`] = label;
@@ -135,7 +165,10 @@ function overlay(record: YamlRecord | undefined, env: NodeJS.ProcessEnv, fields:
  * MySQL settings from the `DB_*` variables alone; each one unset takes the default of
  * `MYSQL_DEFAULTS` (those of `npm run db:seed`). A wrong value names its variable.
  */
-export function mysqlFromEnv(env: NodeJS.ProcessEnv = process.env, origins: Record<string, string> = {}): MysqlSourceConfig {
+export function mysqlFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  origins: Record<string, string> = {},
+): MysqlSourceConfig {
   const { values, from } = overlay(undefined, env, DB_FIELDS, origins, MYSQL_ENV_LABEL);
   const db = parseSection(MYSQL_ENV_LABEL, DB_FIELDS, values, { origins: from });
   // DB_PASSWORD may be set to the empty string on purpose (overlay skips empty values).
@@ -152,11 +185,19 @@ export function mysqlFromEnv(env: NodeJS.ProcessEnv = process.env, origins: Reco
 }
 
 /** A setting read from the environment only (`PP_SOURCE`, `PP_ROWS`, `PP_SEED`). */
-function envSetting<K extends keyof typeof ENV_FIELDS>(env: NodeJS.ProcessEnv, name: K): ReturnType<typeof parseSection<Pick<typeof ENV_FIELDS, K>>>[K] {
+function envSetting<K extends keyof typeof ENV_FIELDS>(
+  env: NodeJS.ProcessEnv,
+  name: K,
+): ReturnType<typeof parseSection<Pick<typeof ENV_FIELDS, K>>>[K] {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const fields = { [name]: ENV_FIELDS[name] } as Pick<typeof ENV_FIELDS, K>;
-  return parseSection(`$${name}`, fields, { [name]: value }, { origins: { [name]: { label: `$${name}` } } as Record<string, Origin> })[name];
+  return parseSection(
+    `$${name}`,
+    fields,
+    { [name]: value },
+    { origins: { [name]: { label: `$${name}` } } as Record<string, Origin> },
+  )[name];
 }
 
 /**
@@ -172,7 +213,11 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   const credentialsDir = path.resolve(cwd, explicitDir ?? 'credentials');
   const shown = (name: string) => path.relative(cwd, path.join(credentialsDir, name)) || name;
   if (explicitDir !== undefined && (!existsSync(credentialsDir) || !statSync(credentialsDir).isDirectory())) {
-    throw new ConfigError(explicitDir, undefined, 'credentials folder not found; copy credentials.example/ there or unset PP_CREDENTIALS_DIR');
+    throw new ConfigError(
+      explicitDir,
+      undefined,
+      'credentials folder not found; copy credentials.example/ there or unset PP_CREDENTIALS_DIR',
+    );
   }
   const origins: Record<string, string> = {};
 
@@ -196,13 +241,23 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   } else if (sourceKind === 'mysql') {
     source = mysqlFromEnv(env, origins);
   } else {
-    source = { kind: 'embedded', rows: envSetting(env, 'PP_ROWS') ?? DEFAULT_ROWS, seed: envSetting(env, 'PP_SEED') ?? DEFAULT_SEED };
+    source = {
+      kind: 'embedded',
+      rows: envSetting(env, 'PP_ROWS') ?? DEFAULT_ROWS,
+      seed: envSetting(env, 'PP_SEED') ?? DEFAULT_SEED,
+    };
   }
   if (source.kind === 'mysql') registerSecret(source.password);
 
   // AWS: aws.yaml; no invoke URL means the local stack.
   const awsLabel = shown('aws.yaml');
-  const awsInput = overlay(readYaml(path.join(credentialsDir, 'aws.yaml'), awsLabel), env, AWS_FIELDS, origins, awsLabel);
+  const awsInput = overlay(
+    readYaml(path.join(credentialsDir, 'aws.yaml'), awsLabel),
+    env,
+    AWS_FIELDS,
+    origins,
+    awsLabel,
+  );
   const aws = parseSection(awsLabel, AWS_FIELDS, awsInput.values, { origins: awsInput.from });
   const userId = aws.user_id ?? DEFAULT_USER_ID;
   const invokeUrl = aws.invoke_url;
@@ -216,9 +271,19 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
 
   // Databricks: databricks.yaml; the token only ever from the environment.
   const dbxLabel = shown('databricks.yaml');
-  const dbxInput = overlay(readYaml(path.join(credentialsDir, 'databricks.yaml'), dbxLabel), env, DATABRICKS_FIELDS, origins, dbxLabel);
+  const dbxInput = overlay(
+    readYaml(path.join(credentialsDir, 'databricks.yaml'), dbxLabel),
+    env,
+    DATABRICKS_FIELDS,
+    origins,
+    dbxLabel,
+  );
   if (dbxInput.values.token !== undefined) {
-    throw new ConfigError(dbxLabel, 'token', 'must not be stored in a file; set the DATABRICKS_TOKEN environment variable instead');
+    throw new ConfigError(
+      dbxLabel,
+      'token',
+      'must not be stored in a file; set the DATABRICKS_TOKEN environment variable instead',
+    );
   }
   const dbx = parseSection(dbxLabel, DATABRICKS_FIELDS, dbxInput.values, { origins: dbxInput.from });
   const databricks: DatabricksConfig = {
@@ -230,5 +295,14 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
   registerSecret(databricks.token);
   registerSecret(env.AWS_SECRET_ACCESS_KEY);
 
-  return { credentialsDir, target: invokeUrl ? 'aws' : 'local', userId, names, source, aws: awsConfig, databricks, origins };
+  return {
+    credentialsDir,
+    target: invokeUrl ? 'aws' : 'local',
+    userId,
+    names,
+    source,
+    aws: awsConfig,
+    databricks,
+    origins,
+  };
 }

@@ -28,15 +28,26 @@ export const secretText = z.union([z.string(), z.number().transform(String), z.n
 export const port = z.union([z.number(), digits]).pipe(z.number().int().min(1).max(65535));
 export const positiveInt = z.union([z.number(), digits]).pipe(z.number().int().min(1));
 export const wholeNumber = z.union([z.number(), digits]).pipe(z.number().int().min(0));
-export const httpUrl = z.string().trim().pipe(z.url({ protocol: /^https?$/ })).transform((url) => url.replace(/\/+$/, ''));
+export const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/ }))
+  .transform((url) => url.replace(/\/+$/, ''));
 /** The course's user id becomes part of topic, stream and bucket names, so it must fit all three. */
-export const userId = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/);
-export const bucketName = z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+export const userId = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/);
+export const bucketName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
 
 export const TEXT_EXPECTED = 'a non-empty string';
 export const PORT_EXPECTED = 'an integer port between 1 and 65535';
 export const URL_EXPECTED = 'an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/prod';
-export const USER_ID_EXPECTED = 'lowercase letters, digits and hyphens, 3-40 characters (it names the topics, streams and bucket)';
+export const USER_ID_EXPECTED =
+  'lowercase letters, digits and hyphens, 3-40 characters (it names the topics, streams and bucket)';
 
 /** `credentials/db_creds.yaml`: the course's file, with its upper-case keys. */
 export const DB_FIELDS = {
@@ -52,13 +63,21 @@ export const AWS_FIELDS = {
   user_id: { schema: userId, expected: USER_ID_EXPECTED, env: 'PP_USER_ID' },
   invoke_url: { schema: httpUrl, expected: URL_EXPECTED, env: 'PP_INVOKE_URL' },
   region: { schema: text, expected: TEXT_EXPECTED, env: 'AWS_REGION' },
-  bucket: { schema: bucketName, expected: 'a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)', env: 'PP_BUCKET' },
+  bucket: {
+    schema: bucketName,
+    expected: 'a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+    env: 'PP_BUCKET',
+  },
   kinesis_via: { schema: z.enum(['sdk', 'gateway']), expected: 'one of sdk, gateway', env: 'PP_KINESIS_VIA' },
 } satisfies Record<string, FieldSpec>;
 
 /** `credentials/databricks.yaml`; the token only ever comes from `DATABRICKS_TOKEN`. */
 export const DATABRICKS_FIELDS = {
-  host: { schema: httpUrl, expected: 'an http(s) URL such as https://dbc-12345678-9abc.cloud.databricks.com', env: 'DATABRICKS_HOST' },
+  host: {
+    schema: httpUrl,
+    expected: 'an http(s) URL such as https://dbc-12345678-9abc.cloud.databricks.com',
+    env: 'DATABRICKS_HOST',
+  },
   cluster_id: { schema: text, expected: TEXT_EXPECTED, env: 'DATABRICKS_CLUSTER_ID' },
   notebook_path: { schema: text, expected: TEXT_EXPECTED, env: 'DATABRICKS_NOTEBOOK_PATH' },
 } satisfies Record<string, FieldSpec>;
@@ -125,13 +144,23 @@ export function parseSection<F extends Fields>(
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
     const valid = Object.keys(fields);
-    throw new ConfigError(label, key, `unknown key; did you mean ${nearestKey(key, valid)}? (valid keys: ${valid.join(', ')})`);
+    throw new ConfigError(
+      label,
+      key,
+      `unknown key; did you mean ${nearestKey(key, valid)}? (valid keys: ${valid.join(', ')})`,
+    );
   }
   const key = String(issue.path[0] ?? '');
   const field = fields[key];
   if (!field) throw new ConfigError(label, key || undefined, issue.message, result.error);
   const origin = options.origins?.[key] ?? { label, key };
   const raw = values[key];
-  if (raw === undefined || (raw === null && !field.secret)) throw new ConfigError(origin.label, origin.key, `missing; expected ${field.expected}`, result.error);
-  throw new ConfigError(origin.label, origin.key, `expected ${field.expected}, got ${describeValue(raw, field.secret === true)}`, result.error);
+  if (raw === undefined || (raw === null && !field.secret))
+    throw new ConfigError(origin.label, origin.key, `missing; expected ${field.expected}`, result.error);
+  throw new ConfigError(
+    origin.label,
+    origin.key,
+    `expected ${field.expected}, got ${describeValue(raw, field.secret === true)}`,
+    result.error,
+  );
 }

@@ -97,7 +97,13 @@ export function cleanColumns<K extends TableKey>(table: K): (keyof CleanRowByTab
   return CLEAN_SCHEMAS[table].map((c) => c.name) as (keyof CleanRowByTable[K] & string)[];
 }
 
-const DTYPES: Record<LogicalType, Dtype> = { integer: 'int32', bigint: 'int32', text: 'string', timestamp: 'string', double_array: 'string' };
+const DTYPES: Record<LogicalType, Dtype> = {
+  integer: 'int32',
+  bigint: 'int32',
+  text: 'string',
+  timestamp: 'string',
+  double_array: 'string',
+};
 
 /** The danfojs dtypes of a cleaned table, in column order. */
 export function cleanDtypes(table: TableKey): Dtype[] {

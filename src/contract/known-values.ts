@@ -38,7 +38,18 @@ export const COLUMN_PLACEHOLDERS = {
 
 /** The 13 categories of the course data. */
 export const CATEGORIES = [
-  'art', 'beauty', 'christmas', 'diy-and-crafts', 'education', 'event-planning', 'finance',
-  'home-decor', 'mens-fashion', 'quotes', 'tattoos', 'travel', 'vehicles',
+  'art',
+  'beauty',
+  'christmas',
+  'diy-and-crafts',
+  'education',
+  'event-planning',
+  'finance',
+  'home-decor',
+  'mens-fashion',
+  'quotes',
+  'tattoos',
+  'travel',
+  'vehicles',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];

@@ -39,8 +39,7 @@ export interface RawTables {
 }
 
 export type Validated<K extends TableKey> =
-  | { ok: true; row: RawRowByTable[K]; unknownFields: string[] }
-  | { ok: false; reason: string };
+  { ok: true; row: RawRowByTable[K]; unknownFields: string[] } | { ok: false; reason: string };
 
 /** Checks a parsed JSON value against the raw columns of `table`; see the module comment. */
 export function validateRecord<K extends TableKey>(table: K, value: unknown): Validated<K> {
@@ -50,7 +49,8 @@ export function validateRecord<K extends TableKey>(table: K, value: unknown): Va
   const record = value as Record<string, unknown>;
   const kinds = RAW_KINDS[table];
   const idColumn = ID_COLUMN[table];
-  if (record[idColumn] === undefined || record[idColumn] === null) return { ok: false, reason: `missing id: no "${idColumn}"` };
+  if (record[idColumn] === undefined || record[idColumn] === null)
+    return { ok: false, reason: `missing id: no "${idColumn}"` };
   const row: Record<string, unknown> = {};
   for (const column of COLUMNS[table] as string[]) {
     const read = readValue(kinds[column], record[column]);
@@ -77,14 +77,16 @@ function readValue(kind: RawKind, value: unknown): Read {
     case 'int': {
       if (kind === 'int' && typeof value === 'string' && value.trim() === '') return { ok: true, value: null };
       const n = typeof value === 'string' && DIGITS.test(value.trim()) ? Number(value.trim()) : value;
-      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > MAX_WHOLE_NUMBER) return { ok: false, reason: `is ${describeJson(value)}, expected a whole number` };
+      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > MAX_WHOLE_NUMBER)
+        return { ok: false, reason: `is ${describeJson(value)}, expected a whole number` };
       if (kind === 'id' && n < 0) return { ok: false, reason: `is ${n}, expected an id (a whole number >= 0)` };
       return { ok: true, value: n };
     }
     case 'float': {
       if (typeof value === 'string' && value.trim() === '') return { ok: true, value: null };
       const n = typeof value === 'string' && NUMBER.test(value.trim()) ? Number(value.trim()) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n)) return { ok: false, reason: `is ${describeJson(value)}, expected a number` };
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        return { ok: false, reason: `is ${describeJson(value)}, expected a number` };
       return { ok: true, value: n };
     }
   }

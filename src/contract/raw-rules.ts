@@ -21,19 +21,31 @@ export type RawKind = 'id' | 'text' | 'int' | 'float';
 /** The rule list: the kind of every raw column of each table. */
 export const RAW_KINDS: { [K in TableKey]: Record<string, RawKind> } = {
   pin: {
-    index: 'id', unique_id: 'text', title: 'text', description: 'text', poster_name: 'text', follower_count: 'text',
-    tag_list: 'text', is_image_or_video: 'text', image_src: 'text', downloaded: 'int', save_location: 'text', category: 'text',
+    index: 'id',
+    unique_id: 'text',
+    title: 'text',
+    description: 'text',
+    poster_name: 'text',
+    follower_count: 'text',
+    tag_list: 'text',
+    is_image_or_video: 'text',
+    image_src: 'text',
+    downloaded: 'int',
+    save_location: 'text',
+    category: 'text',
   },
   geo: { ind: 'id', timestamp: 'text', latitude: 'float', longitude: 'float', country: 'text' },
   user: { ind: 'id', first_name: 'text', last_name: 'text', age: 'int', date_joined: 'text' },
 };
 
 /** The id column of each table (the one of kind `id`): `index` in pins, `ind` in the other two. */
-export const ID_COLUMN = Object.fromEntries(TABLES.map((table) => {
-  const ids = (COLUMNS[table] as string[]).filter((column) => RAW_KINDS[table][column] === 'id');
-  if (ids.length !== 1) throw new Error(`RAW_KINDS.${table} must have one column of kind id, has ${ids.length}`);
-  return [table, ids[0]];
-})) as Record<TableKey, string>;
+export const ID_COLUMN = Object.fromEntries(
+  TABLES.map((table) => {
+    const ids = (COLUMNS[table] as string[]).filter((column) => RAW_KINDS[table][column] === 'id');
+    if (ids.length !== 1) throw new Error(`RAW_KINDS.${table} must have one column of kind id, has ${ids.length}`);
+    return [table, ids[0]];
+  }),
+) as Record<TableKey, string>;
 
 /** The id of a row of `table` (its `ID_COLUMN` value) as it is; undefined when there is no row. */
 export function rowId(table: TableKey, row: object | null | undefined): unknown {
@@ -81,9 +93,12 @@ const NUMBER_TEXT = "'-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?'";
 export function duckdbPlainCheck(column: string, kind: RawKind): string {
   const c = `"${column}"`;
   switch (kind) {
-    case 'id': return `regexp_full_match(${c}, '[0-9]${SAFE_DIGITS}')`;
-    case 'int': return `(${c} IS NULL OR regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}'))`;
-    case 'float': return `(${c} IS NULL OR (regexp_full_match(${c}, ${NUMBER_TEXT}) AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
+    case 'id':
+      return `regexp_full_match(${c}, '[0-9]${SAFE_DIGITS}')`;
+    case 'int':
+      return `(${c} IS NULL OR regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}'))`;
+    case 'float':
+      return `(${c} IS NULL OR (regexp_full_match(${c}, ${NUMBER_TEXT}) AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
     case 'text': {
       // CASE evaluates the regular expressions only for values starting with '-', '.', '/' or a digit.
       const numberLike = `regexp_full_match(${c}, ${NUMBER_TEXT}) AND NOT regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}')`;
@@ -108,7 +123,9 @@ export function duckdbPlainCast(column: string, kind: RawKind): string {
 export function sparkColumnInputs(column: string, kind: RawKind): string {
   const v = `v_${column}`;
   const type = `schema_of_variant(${v}) AS t_${column}`;
-  return kind === 'text' ? type : `${type}, trim(try_variant_get(${v}, '$', 'string')) AS s_${column}, try_variant_get(${v}, '$', 'double') AS d_${column}`;
+  return kind === 'text'
+    ? type
+    : `${type}, trim(try_variant_get(${v}, '$', 'string')) AS s_${column}, try_variant_get(${v}, '$', 'double') AS d_${column}`;
 }
 
 /**
@@ -121,15 +138,19 @@ export function sparkColumnRule(column: string, kind: RawKind): { ok: string; va
   const numeric = `(${t} IN ('BIGINT', 'DOUBLE') OR ${t} LIKE 'DECIMAL%')`;
   switch (kind) {
     case 'text':
-      return { ok: `${absent} OR ${t} = 'STRING' OR ${numeric}`, value: `CASE WHEN ${absent} THEN NULL ELSE try_variant_get(${e}, '$', 'string') END` };
+      return {
+        ok: `${absent} OR ${t} = 'STRING' OR ${numeric}`,
+        value: `CASE WHEN ${absent} THEN NULL ELSE try_variant_get(${e}, '$', 'string') END`,
+      };
     case 'id':
     case 'int': {
       const value = `CASE WHEN ${absent} THEN NULL WHEN ${t} = 'STRING' THEN try_cast(${s} AS BIGINT) ELSE CAST(${d} AS BIGINT) END`;
       const digits = `${t} = 'STRING' AND REGEXP_LIKE(${s}, '${DIGITS_PATTERN}') AND abs(try_cast(${s} AS DECIMAL(38, 0))) <= ${MAX_WHOLE_NUMBER}`;
       const whole = `${numeric} AND ${d} = floor(${d}) AND abs(${d}) <= ${MAX_WHOLE_NUMBER}`;
-      const ok = kind === 'id'
-        ? `${absent} OR ((${digits} OR ${whole}) AND ${value} >= 0)`
-        : `${absent} OR (${t} = 'STRING' AND ${s} = '') OR ${digits} OR ${whole}`;
+      const ok =
+        kind === 'id'
+          ? `${absent} OR ((${digits} OR ${whole}) AND ${value} >= 0)`
+          : `${absent} OR (${t} = 'STRING' AND ${s} = '') OR ${digits} OR ${whole}`;
       return { ok, value };
     }
     case 'float':

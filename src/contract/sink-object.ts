@@ -62,7 +62,13 @@ export function compareSinkObjects(a: SinkObject, b: SinkObject): number {
 }
 
 /** Pages of the objects of one topic (`topics/<topic>/`), in key order. */
-export async function* listTopicPages(s3: S3Client, bucket: string, table: TableKey, topic: string, pageSize?: number): AsyncGenerator<SinkObject[]> {
+export async function* listTopicPages(
+  s3: S3Client,
+  bucket: string,
+  table: TableKey,
+  topic: string,
+  pageSize?: number,
+): AsyncGenerator<SinkObject[]> {
   const prefix = topicPrefix(topic);
   try {
     for await (const page of listObjectPages(s3, bucket, prefix, pageSize)) {
@@ -79,11 +85,23 @@ export async function* listTopicPages(s3: S3Client, bucket: string, table: Table
  * `lookBack`: objects hold at most this many records, so the listing starts just before
  * `offset - lookBack` instead of at the partition's first object.
  */
-export async function findObjectHoldingOffset(s3: S3Client, bucket: string, topic: string, partition: number, offset: number, lookBack?: number): Promise<string | undefined> {
+export async function findObjectHoldingOffset(
+  s3: S3Client,
+  bucket: string,
+  topic: string,
+  partition: number,
+  offset: number,
+  lookBack?: number,
+): Promise<string | undefined> {
   const from = lookBack === undefined ? -1 : offset - lookBack - 1;
-  const pages = paginateListObjectsV2({ client: s3 }, {
-    Bucket: bucket, Prefix: partitionPrefix(topic, partition), ...(from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
-  });
+  const pages = paginateListObjectsV2(
+    { client: s3 },
+    {
+      Bucket: bucket,
+      Prefix: partitionPrefix(topic, partition),
+      ...(from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
+    },
+  );
   let holding: string | undefined;
   for await (const page of pages) {
     for (const object of page.Contents ?? []) {
@@ -97,7 +115,11 @@ export async function findObjectHoldingOffset(s3: S3Client, bucket: string, topi
 }
 
 /** Every object of the topics given, in sink order (`compareSinkObjects`). */
-export async function listSinkObjects(s3: S3Client, bucket: string, topics: Partial<Record<TableKey, string>>): Promise<SinkObject[]> {
+export async function listSinkObjects(
+  s3: S3Client,
+  bucket: string,
+  topics: Partial<Record<TableKey, string>>,
+): Promise<SinkObject[]> {
   const objects: SinkObject[] = [];
   for (const table of TABLES) {
     const topic = topics[table];
@@ -110,7 +132,15 @@ export async function listSinkObjects(s3: S3Client, bucket: string, topics: Part
 /** A failed S3 call on the sink's bucket as a `PipelineError` saying what to do. */
 export function s3Error(error: unknown, bucket: string, doing: string): PipelineError {
   if (hasErrorCode(error, 'BUCKET_NOT_FOUND')) {
-    return new PipelineError('BUCKET_NOT_FOUND', `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`, { cause: error });
+    return new PipelineError(
+      'BUCKET_NOT_FOUND',
+      `bucket ${bucket} does not exist; run the emulation (npm start) first, or check the bucket name`,
+      { cause: error },
+    );
   }
-  return new PipelineError('S3_READ_FAILED', `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`, { retriable: true, cause: error });
+  return new PipelineError(
+    'S3_READ_FAILED',
+    `${doing} failed: ${describeError(error)}; is the local stack (or S3) reachable?`,
+    { retriable: true, cause: error },
+  );
 }

@@ -36,7 +36,8 @@ export function createTableSql(table: TableKey, dialect: Dialect, name: string =
 export function renameTables(sql: string, names: Partial<Record<TableKey, string>>): string {
   let out = sql;
   for (const [table, name] of Object.entries(names) as [TableKey, string][]) {
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new Error(`table name ${JSON.stringify(name)} would need quoting; use letters, digits, _ and .`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name))
+      throw new Error(`table name ${JSON.stringify(name)} would need quoting; use letters, digits, _ and .`);
     out = out.replace(new RegExp(`\\b${SQL_TABLES[table]}\\b`, 'g'), name);
   }
   return out;

@@ -57,7 +57,20 @@ export interface Post {
 }
 
 export const COLUMNS: { [K in TableKey]: (keyof RowByTable[K])[] } = {
-  pin: ['index', 'unique_id', 'title', 'description', 'poster_name', 'follower_count', 'tag_list', 'is_image_or_video', 'image_src', 'downloaded', 'save_location', 'category'],
+  pin: [
+    'index',
+    'unique_id',
+    'title',
+    'description',
+    'poster_name',
+    'follower_count',
+    'tag_list',
+    'is_image_or_video',
+    'image_src',
+    'downloaded',
+    'save_location',
+    'category',
+  ],
   geo: ['ind', 'timestamp', 'latitude', 'longitude', 'country'],
   user: ['ind', 'first_name', 'last_name', 'age', 'date_joined'],
 };

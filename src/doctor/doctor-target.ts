@@ -54,7 +54,10 @@ function databricksOf(config: PipelineConfig): DoctorTarget['databricks'] {
  * through the default AWS credential chain), or the local stack: one running from `dataDir`, or a
  * new one in a temporary folder for this check (stopped by `close()`).
  */
-export async function openDoctorTarget(config: PipelineConfig, options: OpenDoctorTargetOptions = {}): Promise<DoctorTarget> {
+export async function openDoctorTarget(
+  config: PipelineConfig,
+  options: OpenDoctorTargetOptions = {},
+): Promise<DoctorTarget> {
   const database = config.source.kind === 'mysql' ? config.source : undefined;
   const databricks = databricksOf(config);
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
@@ -62,7 +65,9 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
   const target = await openTarget(config, { ...(options.local ? { local: true } : {}), dataDir });
   if (!target.stack) return doctorTargetOf('aws', target, { database, databricks });
   if (target.userId !== config.userId) {
-    options.log?.warn(`the local stack running from ${dataDir} is for user ${target.userId}, not ${config.userId}; checking its topics and streams`);
+    options.log?.warn(
+      `the local stack running from ${dataDir} is for user ${target.userId}, not ${config.userId}; checking its topics and streams`,
+    );
   }
   const local = localDoctorTarget(target.stack, {
     description: `the local stack running from ${dataDir}`,
@@ -76,7 +81,10 @@ export async function openDoctorTarget(config: PipelineConfig, options: OpenDoct
 /** What the doctor checks, and where: the target's names, bucket and clients with the doctor's own topic and stream. */
 function doctorTargetOf(
   kind: DoctorTarget['kind'],
-  at: Pick<RunTarget, 'description' | 'userId' | 'invokeUrl' | 'names' | 'bucket' | 'region' | 's3' | 'kinesis' | 'close'>,
+  at: Pick<
+    RunTarget,
+    'description' | 'userId' | 'invokeUrl' | 'names' | 'bucket' | 'region' | 's3' | 'kinesis' | 'close'
+  >,
   extras: { database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks'] },
 ): DoctorTarget {
   return {
@@ -101,17 +109,27 @@ function doctorTargetOf(
 /** A target on a running local stack (tests build theirs with this). */
 export function localDoctorTarget(
   connection: Pick<RunningStack, 'endpoints' | 'bucket' | 'region' | 'userId' | 'names' | 's3' | 'kinesis' | 'close'>,
-  options: { description?: string; viaSdk?: boolean; database?: MysqlSourceConfig; databricks?: DoctorTarget['databricks']; invokeUrl?: string } = {},
+  options: {
+    description?: string;
+    viaSdk?: boolean;
+    database?: MysqlSourceConfig;
+    databricks?: DoctorTarget['databricks'];
+    invokeUrl?: string;
+  } = {},
 ): DoctorTarget {
-  return doctorTargetOf('local', {
-    description: options.description ?? `the local stack at ${connection.endpoints.invokeUrl}`,
-    userId: connection.userId,
-    invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
-    names: connection.names,
-    bucket: connection.bucket,
-    region: connection.region,
-    s3: connection.s3,
-    ...(options.viaSdk ? { kinesis: connection.kinesis } : {}),
-    close: () => connection.close(),
-  }, options);
+  return doctorTargetOf(
+    'local',
+    {
+      description: options.description ?? `the local stack at ${connection.endpoints.invokeUrl}`,
+      userId: connection.userId,
+      invokeUrl: options.invokeUrl ?? connection.endpoints.invokeUrl,
+      names: connection.names,
+      bucket: connection.bucket,
+      region: connection.region,
+      s3: connection.s3,
+      ...(options.viaSdk ? { kinesis: connection.kinesis } : {}),
+      close: () => connection.close(),
+    },
+    options,
+  );
 }

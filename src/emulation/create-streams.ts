@@ -26,12 +26,14 @@ export interface StreamAdmin {
 export function createSdkStreamAdmin(client: KinesisClient): StreamAdmin {
   return {
     description: 'Kinesis (SDK)',
-    create: (stream, shards) => createStream(client, stream, shards).catch((error: unknown) => {
-      throw sdkError(error, `CreateStream ${stream}`);
-    }),
-    status: (stream) => streamStatus(client, stream).catch((error: unknown) => {
-      throw sdkError(error, `DescribeStreamSummary ${stream}`);
-    }),
+    create: (stream, shards) =>
+      createStream(client, stream, shards).catch((error: unknown) => {
+        throw sdkError(error, `CreateStream ${stream}`);
+      }),
+    status: (stream) =>
+      streamStatus(client, stream).catch((error: unknown) => {
+        throw sdkError(error, `DescribeStreamSummary ${stream}`);
+      }),
     waitUntilActive: (stream, wait) => waitUntilActive(client, stream, wait),
     waitUntilGone: (stream, wait) => waitUntilGone(client, stream, wait),
   };
@@ -53,7 +55,10 @@ export function createGatewayStreamAdmin(http: HttpClient): StreamAdmin {
     description: `Kinesis via API Gateway ${http.baseUrl}`,
     async create(stream, shards) {
       const path = `/streams/${encodeURIComponent(stream)}`;
-      const response = await http.request('POST', path, { body: JSON.stringify({ ShardCount: shards }), headers: { 'Content-Type': 'application/json' } });
+      const response = await http.request('POST', path, {
+        body: JSON.stringify({ ShardCount: shards }),
+        headers: { 'Content-Type': 'application/json' },
+      });
       const type = errorType(response.text);
       if (type === 'ResourceInUseException') return 'exists';
       if (response.status >= 200 && response.status < 300 && !type) return 'created';
@@ -64,7 +69,8 @@ export function createGatewayStreamAdmin(http: HttpClient): StreamAdmin {
       const response = await http.request('GET', path, { headers: { Accept: 'application/json' } });
       const type = errorType(response.text);
       if (type === 'ResourceNotFoundException' || response.status === 404) return undefined;
-      if (response.status < 200 || response.status > 299 || type) throw statusError(response, `GET ${http.baseUrl}${path}`);
+      if (response.status < 200 || response.status > 299 || type)
+        throw statusError(response, `GET ${http.baseUrl}${path}`);
       const body = parseAnswer(response.text, DESCRIBE_STREAM_ANSWER, `GET ${http.baseUrl}${path}`);
       return body.StreamDescription?.StreamStatus ?? body.StreamDescriptionSummary?.StreamStatus;
     },
@@ -77,21 +83,43 @@ export function createGatewayStreamAdmin(http: HttpClient): StreamAdmin {
  * `pollMs`, backing off, until `timeoutMs`. A stream deleting or missing while waiting for ACTIVE
  * ends the wait at once (STREAM_GONE).
  */
-export async function waitForStatus(admin: StreamAdmin, stream: string, until: 'ACTIVE' | 'gone' | 'not-deleting', wait: StreamWait, retry: RetryRetries = DEFAULT_ADMIN_RETRY): Promise<void> {
+export async function waitForStatus(
+  admin: StreamAdmin,
+  stream: string,
+  until: 'ACTIVE' | 'gone' | 'not-deleting',
+  wait: StreamWait,
+  retry: RetryRetries = DEFAULT_ADMIN_RETRY,
+): Promise<void> {
   let last: string | undefined;
   const seconds = Math.max(wait.pollMs, 1) / 1000;
-  const result = await createWaiter({ client: admin, maxWaitTime: Math.max(wait.timeoutMs / 1000, seconds * 2), minDelay: seconds, maxDelay: Math.max(seconds, 5) }, stream, async () => {
-    last = await withRetry(() => admin.status(stream), retry);
-    if (until === 'gone') return { state: last === undefined ? WaiterState.SUCCESS : WaiterState.RETRY };
-    if (until === 'not-deleting') return { state: last === 'DELETING' ? WaiterState.RETRY : WaiterState.SUCCESS };
-    if (last === until) return { state: WaiterState.SUCCESS };
-    return { state: last === undefined || last === 'DELETING' ? WaiterState.FAILURE : WaiterState.RETRY };
-  });
+  const result = await createWaiter(
+    {
+      client: admin,
+      maxWaitTime: Math.max(wait.timeoutMs / 1000, seconds * 2),
+      minDelay: seconds,
+      maxDelay: Math.max(seconds, 5),
+    },
+    stream,
+    async () => {
+      last = await withRetry(() => admin.status(stream), retry);
+      if (until === 'gone') return { state: last === undefined ? WaiterState.SUCCESS : WaiterState.RETRY };
+      if (until === 'not-deleting') return { state: last === 'DELETING' ? WaiterState.RETRY : WaiterState.SUCCESS };
+      if (last === until) return { state: WaiterState.SUCCESS };
+      return { state: last === undefined || last === 'DELETING' ? WaiterState.FAILURE : WaiterState.RETRY };
+    },
+  );
   if (result.state === WaiterState.SUCCESS) return;
   if (result.state === WaiterState.FAILURE) {
-    throw new PipelineError('STREAM_GONE', `stream ${stream} is ${last ?? 'missing'} right after creating it; wait for the deletion to finish and run again`);
+    throw new PipelineError(
+      'STREAM_GONE',
+      `stream ${stream} is ${last ?? 'missing'} right after creating it; wait for the deletion to finish and run again`,
+    );
   }
-  throw new PipelineError('STREAM_NOT_ACTIVE', `stream ${stream} is still ${last ?? 'missing'} after ${wait.timeoutMs / 1000} s; check it in the Kinesis console and run again`, { retriable: true });
+  throw new PipelineError(
+    'STREAM_NOT_ACTIVE',
+    `stream ${stream} is still ${last ?? 'missing'} after ${wait.timeoutMs / 1000} s; check it in the Kinesis console and run again`,
+    { retriable: true },
+  );
 }
 
 type RetryRetries = Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'>;
@@ -111,7 +139,11 @@ export interface CreateStreamsOptions {
 }
 
 /** Creates the streams (idempotent) and waits until each is ACTIVE: the one "create a stream and wait" of the pipeline. */
-export async function createStreams(admin: StreamAdmin, streams: readonly string[], options: CreateStreamsOptions = {}): Promise<SetupResult[]> {
+export async function createStreams(
+  admin: StreamAdmin,
+  streams: readonly string[],
+  options: CreateStreamsOptions = {},
+): Promise<SetupResult[]> {
   const retry = options.retry ?? DEFAULT_ADMIN_RETRY;
   const wait = { timeoutMs: options.timeoutMs ?? 120_000, pollMs: options.pollMs ?? 1_000 };
   const results: SetupResult[] = [];

@@ -30,11 +30,20 @@ const SETUP_RETRY = { retries: 6, baseDelayMs: 200, maxDelayMs: 3_000 };
  * `POST /v3/clusters/<id>/topics` per topic. Idempotent: a topic that exists (400, error_code
  * 40002) is reported as `exists`.
  */
-export async function createTopics(http: HttpClient, topics: readonly string[], options: CreateTopicsOptions = {}): Promise<SetupResult[]> {
+export async function createTopics(
+  http: HttpClient,
+  topics: readonly string[],
+  options: CreateTopicsOptions = {},
+): Promise<SetupResult[]> {
   const retry = options.retry ?? SETUP_RETRY;
   const clusterId = await withRetry(async () => {
-    const id = (await http.json('GET', '/v3/clusters', CLUSTERS_ANSWER, { headers: { Accept: 'application/json' } })).data?.[0]?.cluster_id;
-    if (!id) throw new PipelineError('PROTOCOL', `GET ${http.baseUrl}/v3/clusters listed no cluster; is this a Kafka REST Proxy (v3)?`);
+    const id = (await http.json('GET', '/v3/clusters', CLUSTERS_ANSWER, { headers: { Accept: 'application/json' } }))
+      .data?.[0]?.cluster_id;
+    if (!id)
+      throw new PipelineError(
+        'PROTOCOL',
+        `GET ${http.baseUrl}/v3/clusters listed no cluster; is this a Kafka REST Proxy (v3)?`,
+      );
     return id;
   }, retry);
 
@@ -43,7 +52,12 @@ export async function createTopics(http: HttpClient, topics: readonly string[], 
     const outcome = await withRetry(async () => {
       const path = `/v3/clusters/${encodeURIComponent(clusterId)}/topics`;
       const response = await http.request('POST', path, {
-        body: JSON.stringify({ topic_name: topic, partitions_count: options.partitions ?? 1, replication_factor: options.replicationFactor ?? 1, configs: [] }),
+        body: JSON.stringify({
+          topic_name: topic,
+          partitions_count: options.partitions ?? 1,
+          replication_factor: options.replicationFactor ?? 1,
+          configs: [],
+        }),
         headers: { 'Content-Type': 'application/json' },
       });
       if (response.status === 201 || response.status === 200) return 'created' as const;

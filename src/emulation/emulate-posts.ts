@@ -19,8 +19,11 @@ import type { BatchTransport, RecordTransport, StreamTransport } from './transpo
 export type { AckedRecord };
 
 /** Retry limits of the emulation: about 30 s of back-off in the worst case before a record fails. */
-export const EMULATION_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 100, maxDelayMs: 5_000 };
-
+export const EMULATION_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = {
+  retries: 10,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
+};
 
 /**
  * The run stopped because of an error no retry could fix (the source unreachable or refusing the
@@ -33,10 +36,14 @@ export class EmulationFailedError extends PipelineError {
 
   constructor(summary: EmulationSummary, cause: unknown) {
     const acked = summary.tables.reduce((n, t) => n + t.acked, 0);
-    super('EMULATION_FAILED', `the ${summary.path} path stopped after ${summary.posts.toLocaleString('en-US')} posts (${acked.toLocaleString('en-US')} records acknowledged): ${describeError(cause)}`, {
-      cause,
-      retriable: cause instanceof PipelineError && cause.retriable,
-    });
+    super(
+      'EMULATION_FAILED',
+      `the ${summary.path} path stopped after ${summary.posts.toLocaleString('en-US')} posts (${acked.toLocaleString('en-US')} records acknowledged): ${describeError(cause)}`,
+      {
+        cause,
+        retriable: cause instanceof PipelineError && cause.retriable,
+      },
+    );
     this.name = 'EmulationFailedError';
     this.summary = summary;
   }
@@ -87,23 +94,28 @@ export function emulateBatch(options: EmulationRunOptions & { transport: BatchTr
 }
 
 /** Emulates users posting on the streaming path: each row to `streaming-<user_id>-<table>` in Kinesis. */
-export function emulateStream(options: EmulationRunOptions & { transport: StreamTransport }): Promise<EmulationSummary> {
+export function emulateStream(
+  options: EmulationRunOptions & { transport: StreamTransport },
+): Promise<EmulationSummary> {
   return emulatePosts({ ...options, destinations: options.names.streams });
 }
 
 /** One line of an emulation quarantine file: a row that can never be sent. */
-export type EmulationQuarantineEntry = QuarantineEntry<{
-  table: TableKey;
-  /** Topic or stream the row was meant for. */
-  destination: string;
-  /** The post's id (`index` / `ind`). */
-  id: string;
-}, {
-  /** The row, or its first `PREVIEW_CHARS` characters of JSON text (ending in "…") when larger. */
-  row: unknown;
-  /** Characters of the full row's JSON when `row` was truncated. */
-  rowChars?: number;
-}>;
+export type EmulationQuarantineEntry = QuarantineEntry<
+  {
+    table: TableKey;
+    /** Topic or stream the row was meant for. */
+    destination: string;
+    /** The post's id (`index` / `ind`). */
+    id: string;
+  },
+  {
+    /** The row, or its first `PREVIEW_CHARS` characters of JSON text (ending in "…") when larger. */
+    row: unknown;
+    /** Characters of the full row's JSON when `row` was truncated. */
+    rowChars?: number;
+  }
+>;
 
 /** Rows that can never be sent, kept with the reason so nothing disappears silently. */
 export interface EmulationQuarantine {
@@ -125,8 +137,11 @@ export function createQuarantine(file?: string): EmulationQuarantine {
   const writer = createQuarantineWriter<EmulationQuarantineEntry>(file, 'fresh');
   return {
     file,
-    get count() { return writer.count; },
-    add: ({ table, destination, id, reason, row }) => writer.add({ table, destination, id, reason, ...rowPreview(row) }),
+    get count() {
+      return writer.count;
+    },
+    add: ({ table, destination, id, reason, row }) =>
+      writer.add({ table, destination, id, reason, ...rowPreview(row) }),
     entries: () => writer.entries(),
     close: () => writer.close(),
   };
@@ -140,7 +155,10 @@ function rowPreview(row: unknown): Pick<EmulationQuarantineEntry, 'row' | 'rowCh
 }
 
 /** What `emulatePosts` takes: the options of either path, its transport and the destination of each table. */
-type EmulatePostsOptions = Omit<EmulationRunOptions, 'names'> & { transport: RecordTransport; destinations: Record<TableKey, string> };
+type EmulatePostsOptions = Omit<EmulationRunOptions, 'names'> & {
+  transport: RecordTransport;
+  destinations: Record<TableKey, string>;
+};
 
 /**
  * The engine of both paths. Reads posts from the source (paced), serialises each row, quarantines
@@ -278,7 +296,13 @@ class EmulationRun {
 
   private readonly onSignal = () => {
     this.stop('signal');
-    this.graceTimer ??= setTimeout(() => this.hardStop.abort(new PipelineError('STOPPED', `in-flight requests did not finish within ${this.graceMs} ms of the stop`)), this.graceMs);
+    this.graceTimer ??= setTimeout(
+      () =>
+        this.hardStop.abort(
+          new PipelineError('STOPPED', `in-flight requests did not finish within ${this.graceMs} ms of the stop`),
+        ),
+      this.graceMs,
+    );
   };
 
   private readonly onHardSignal = () => {
@@ -302,11 +326,14 @@ class EmulationRun {
     const { source, selection, coursePace, rate } = this.options;
     const seed = this.options.seed ?? DEFAULT_EMULATION_SEED;
     const rows = await source.count();
-    if (rows <= 0) throw new PipelineError('SOURCE_EMPTY', `${source.description} holds no posts; seed it first (npm run db:seed)`);
+    if (rows <= 0)
+      throw new PipelineError('SOURCE_EMPTY', `${source.description} holds no posts; seed it first (npm run db:seed)`);
     const picker = createPositionPicker(selection ?? 'random', rows, seededRandom(seed));
     const pacer: Pacer = coursePace
       ? coursePacer(seededRandom(seed ^ 0x5eed))
-      : rate ? createTokenBucket(rate, { maxChunk: this.batchSize }) : unlimitedPacer(this.batchSize);
+      : rate
+        ? createTokenBucket(rate, { maxChunk: this.batchSize })
+        : unlimitedPacer(this.batchSize);
     return { picker, pacer };
   }
 
@@ -351,7 +378,10 @@ class EmulationRun {
       const record = { json: serialised.json, key: id };
       const bytes = transport.recordBytes(record);
       if (bytes > transport.limits.maxRecordBytes) {
-        this.quarantineRecord({ table, id, row }, `oversized: ${bytes.toLocaleString('en-US')} bytes, over the ${transport.limits.maxRecordBytes.toLocaleString('en-US')}-byte limit per record`);
+        this.quarantineRecord(
+          { table, id, row },
+          `oversized: ${bytes.toLocaleString('en-US')} bytes, over the ${transport.limits.maxRecordBytes.toLocaleString('en-US')}-byte limit per record`,
+        );
         continue;
       }
       out.push({ table, id, row, record, bytes });
@@ -361,7 +391,13 @@ class EmulationRun {
 
   private quarantineRecord(p: Pick<Pending, 'table' | 'id' | 'row'>, reason: string): void {
     this.ledger.quarantined(p.table, reason);
-    this.quarantine.add({ table: p.table, destination: this.options.destinations[p.table], id: p.id, reason, row: p.row });
+    this.quarantine.add({
+      table: p.table,
+      destination: this.options.destinations[p.table],
+      id: p.id,
+      reason,
+      row: p.row,
+    });
   }
 
   private reportProgress(): void {

@@ -1,13 +1,29 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { hasErrorCode, PipelineError } from '../errors';
 import { AwsError, classifyAwsErrorName } from '../clients';
-import { awsErrorType, classifyStatus, errorDetail, HttpStatusError, parseAnswer, readAnswer, RECORDS_REJECTED, statusError, type HttpClient } from '../http-client';
+import {
+  awsErrorType,
+  classifyStatus,
+  errorDetail,
+  HttpStatusError,
+  parseAnswer,
+  readAnswer,
+  RECORDS_REJECTED,
+  statusError,
+  type HttpClient,
+} from '../http-client';
 import { z } from 'zod';
-import { MIB, protocolError, type OutgoingRecord, type RecordOutcome, type StreamTransport, type TransportLimits } from './transport';
+import {
+  MIB,
+  protocolError,
+  type OutgoingRecord,
+  type RecordOutcome,
+  type StreamTransport,
+  type TransportLimits,
+} from './transport';
 
 /** PIPELINE_SPEC.md §8: 500 records and 5 MiB per PutRecords, 1 MiB per record (data + key). */
 export const KINESIS_LIMITS: TransportLimits = { maxRecords: 500, maxRequestBytes: 5 * MIB, maxRecordBytes: MIB };
-
 
 /** The bytes a record counts for in Kinesis' limits: the data plus the partition key. */
 export function kinesisRecordBytes(record: OutgoingRecord): number {
@@ -68,15 +84,27 @@ export function sdkError(error: unknown, what: string): unknown {
 }
 
 /** One outcome per PutRecords entry: `SequenceNumber` acknowledges, `ErrorCode` fails. */
-export function readPutRecordsEntries(entries: readonly PutRecordsResultEntry[] | undefined, expected: number, what: string): RecordOutcome[] {
+export function readPutRecordsEntries(
+  entries: readonly PutRecordsResultEntry[] | undefined,
+  expected: number,
+  what: string,
+): RecordOutcome[] {
   if (!Array.isArray(entries) || entries.length !== expected) {
-    throw protocolError(what, `${Array.isArray(entries) ? entries.length : 'no'} result entries for ${expected} records`);
+    throw protocolError(
+      what,
+      `${Array.isArray(entries) ? entries.length : 'no'} result entries for ${expected} records`,
+    );
   }
   return entries.map((entry): RecordOutcome => {
     if (entry.ErrorCode) {
-      return { ok: false, retriable: classifyAwsErrorName(entry.ErrorCode).retriable, reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}` };
+      return {
+        ok: false,
+        retriable: classifyAwsErrorName(entry.ErrorCode).retriable,
+        reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? 'no message'}`,
+      };
     }
-    if (!entry.SequenceNumber) return { ok: false, retriable: true, reason: 'entry has neither SequenceNumber nor ErrorCode' };
+    if (!entry.SequenceNumber)
+      return { ok: false, retriable: true, reason: 'entry has neither SequenceNumber nor ErrorCode' };
     return { ok: true, shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
   });
 }
@@ -119,7 +147,11 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
   const put = async (stream: string, body: string, signal: AbortSignal | undefined) => {
     const path = streamPath(stream, route);
     const what = `${description} PUT ${path}`;
-    const response = await options.http.request('PUT', path, { body, headers: { 'Content-Type': 'application/json' }, signal });
+    const response = await options.http.request('PUT', path, {
+      body,
+      headers: { 'Content-Type': 'application/json' },
+      signal,
+    });
     const awsError = awsErrorType(readAnswer(response.text, z.unknown()));
     if (awsError) throw gatewayKinesisError(awsError, response.status, `${what}: ${errorDetail(response.text)}`);
     if (response.status < 200 || response.status > 299) throw statusError(response, what, HINT_MISSING_STREAM);
@@ -135,10 +167,12 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
         const { text, what } = await put(stream, gatewayRecordsBody(records), signal);
         return readPutRecordsEntries(parseAnswer(text, PUT_RECORDS_ANSWER, what).Records, records.length, what);
       }
-      const settled = await Promise.allSettled(records.map(async (record) => {
-        const { text, what } = await put(stream, gatewayRecordBody(stream, record), signal);
-        return parseAnswer(text, PUT_RECORD_ANSWER, what);
-      }));
+      const settled = await Promise.allSettled(
+        records.map(async (record) => {
+          const { text, what } = await put(stream, gatewayRecordBody(stream, record), signal);
+          return parseAnswer(text, PUT_RECORD_ANSWER, what);
+        }),
+      );
       const fatal = settled.find((s) => s.status === 'rejected' && !isPerRecordError(s.reason));
       if (fatal?.status === 'rejected') throw fatal.reason;
       return settled.map((s): RecordOutcome => {
@@ -147,7 +181,9 @@ export function createGatewayStreamTransport(options: GatewayStreamTransportOpti
           return { ok: false, retriable: error.retriable, reason: error.message };
         }
         const entry = s.value;
-        return entry.SequenceNumber ? { ok: true, sequenceNumber: entry.SequenceNumber, shardId: entry.ShardId } : { ok: false, retriable: true, reason: 'answer has no SequenceNumber' };
+        return entry.SequenceNumber
+          ? { ok: true, sequenceNumber: entry.SequenceNumber, shardId: entry.ShardId }
+          : { ok: false, retriable: true, reason: 'answer has no SequenceNumber' };
       });
     },
     close: async () => options.http.close(),
@@ -164,18 +200,27 @@ const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.string().optional(),
 
 /** Kinesis' PutRecords answer: one entry per record, a sequence number or an error code. */
 const PUT_RECORDS_ANSWER = z.looseObject({
-  Records: z.array(z.looseObject({
-    SequenceNumber: z.string().optional(),
-    ShardId: z.string().optional(),
-    ErrorCode: z.string().optional(),
-    ErrorMessage: z.string().optional(),
-  })).optional(),
+  Records: z
+    .array(
+      z.looseObject({
+        SequenceNumber: z.string().optional(),
+        ShardId: z.string().optional(),
+        ErrorCode: z.string().optional(),
+        ErrorMessage: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** A Kinesis error passed on by the gateway: retriable when the status or the name says so, rejecting the records when the request body was refused. */
 function gatewayKinesisError(name: string, status: number, message: string): PipelineError {
   const { code, retriable } = classifyAwsErrorName(name);
-  const kind = classifyStatus(status) === 'retriable' || retriable ? 'retriable' : code === 'AWS_REQUEST_INVALID' ? 'rejected' : 'fatal';
+  const kind =
+    classifyStatus(status) === 'retriable' || retriable
+      ? 'retriable'
+      : code === 'AWS_REQUEST_INVALID'
+        ? 'rejected'
+        : 'fatal';
   const hint = code === 'STREAM_NOT_FOUND' ? `; ${HINT_MISSING_STREAM}` : '';
   return new HttpStatusError(status, kind, `${message}${hint}`);
 }

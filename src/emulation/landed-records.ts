@@ -1,4 +1,9 @@
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listSinkObjects, parseSinkKey } from '../contract/sink-object';
 import type { Names } from '../config';
@@ -19,16 +24,24 @@ export interface SinkRecord {
 }
 
 /** Every record the sink wrote for `table`'s topic: one per line of each object, in sink order. */
-export async function readSinkRecords(s3: S3Client, bucket: string, table: TableKey, topic: string): Promise<SinkRecord[]> {
+export async function readSinkRecords(
+  s3: S3Client,
+  bucket: string,
+  table: TableKey,
+  topic: string,
+): Promise<SinkRecord[]> {
   const records: SinkRecord[] = [];
   for (const object of await listSinkObjects(s3, bucket, { [table]: topic })) {
     const key = parseSinkKey(object.key);
     if (!key || key.topic !== topic) continue;
     const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
     const text = (await body.Body?.transformToString('utf8')) ?? '';
-    text.split('\n').filter((line) => line !== '').forEach((json, i) => {
-      records.push({ topic, partition: key.partition, offset: key.startOffset + i, json, key: object.key });
-    });
+    text
+      .split('\n')
+      .filter((line) => line !== '')
+      .forEach((json, i) => {
+        records.push({ topic, partition: key.partition, offset: key.startOffset + i, json, key: object.key });
+      });
   }
   return records;
 }
@@ -51,17 +64,29 @@ export async function readStreamRecords(kinesis: KinesisClient, stream: string):
   const shards: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream }));
+    const page = await kinesis.send(
+      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream }),
+    );
     for (const shard of page.Shards ?? []) if (shard.ShardId) shards.push(shard.ShardId);
     nextToken = page.NextToken;
   } while (nextToken);
   const records: StreamRecord[] = [];
   for (const shardId of shards) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
+    ).ShardIterator;
     while (iterator) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const record of page.Records ?? []) {
-        records.push({ stream, shardId, sequenceNumber: record.SequenceNumber ?? '', partitionKey: record.PartitionKey ?? '', data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8') });
+        records.push({
+          stream,
+          shardId,
+          sequenceNumber: record.SequenceNumber ?? '',
+          partitionKey: record.PartitionKey ?? '',
+          data: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'),
+        });
       }
       if (!page.Records?.length && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
@@ -79,18 +104,30 @@ export interface LandedCount {
 }
 
 /** How many records the S3 sink holds per topic (and in how many objects). */
-export async function countSinkRecords(s3: S3Client, bucket: string, names: Pick<Names, 'topics'>): Promise<LandedCount[]> {
+export async function countSinkRecords(
+  s3: S3Client,
+  bucket: string,
+  names: Pick<Names, 'topics'>,
+): Promise<LandedCount[]> {
   const out: LandedCount[] = [];
   for (const table of TABLES) {
     const topic = names.topics[table];
     const records = await readSinkRecords(s3, bucket, table, topic);
-    out.push({ table, where: `s3://${bucket}/topics/${topic}/`, objects: new Set(records.map((r) => r.key)).size, records: records.length });
+    out.push({
+      table,
+      where: `s3://${bucket}/topics/${topic}/`,
+      objects: new Set(records.map((r) => r.key)).size,
+      records: records.length,
+    });
   }
   return out;
 }
 
 /** How many records each stream holds. */
-export async function countStreamRecords(kinesis: KinesisClient, names: Pick<Names, 'streams'>): Promise<LandedCount[]> {
+export async function countStreamRecords(
+  kinesis: KinesisClient,
+  names: Pick<Names, 'streams'>,
+): Promise<LandedCount[]> {
   const out: LandedCount[] = [];
   for (const table of TABLES) {
     const stream = names.streams[table];

@@ -53,18 +53,38 @@ export interface EmulationSummary {
  */
 export class Ledger {
   private readonly counts = new Map<TableKey, TableCounts>();
-  private readonly reasonCounts = new Map<string, { reason: string; records: number; outcome: 'failed' | 'quarantined' }>();
+  private readonly reasonCounts = new Map<
+    string,
+    { reason: string; records: number; outcome: 'failed' | 'quarantined' }
+  >();
 
   constructor(destinations: Record<TableKey, string>) {
     for (const table of TABLES) {
-      this.counts.set(table, { table, destination: destinations[table], read: 0, sent: 0, acked: 0, retried: 0, quarantined: 0, failed: 0 });
+      this.counts.set(table, {
+        table,
+        destination: destinations[table],
+        read: 0,
+        sent: 0,
+        acked: 0,
+        retried: 0,
+        quarantined: 0,
+        failed: 0,
+      });
     }
   }
 
-  read(table: TableKey, n = 1): void { this.of(table).read += n; }
-  sent(table: TableKey, n = 1): void { this.of(table).sent += n; }
-  acked(table: TableKey, n = 1): void { this.of(table).acked += n; }
-  retried(table: TableKey, n = 1): void { this.of(table).retried += n; }
+  read(table: TableKey, n = 1): void {
+    this.of(table).read += n;
+  }
+  sent(table: TableKey, n = 1): void {
+    this.of(table).sent += n;
+  }
+  acked(table: TableKey, n = 1): void {
+    this.of(table).acked += n;
+  }
+  retried(table: TableKey, n = 1): void {
+    this.of(table).retried += n;
+  }
 
   quarantined(table: TableKey, reason: string, n = 1): void {
     this.of(table).quarantined += n;
@@ -87,8 +107,12 @@ export class Ledger {
   totals(): Omit<TableCounts, 'table' | 'destination'> {
     const total = { read: 0, sent: 0, acked: 0, retried: 0, quarantined: 0, failed: 0 };
     for (const c of this.counts.values()) {
-      total.read += c.read; total.sent += c.sent; total.acked += c.acked;
-      total.retried += c.retried; total.quarantined += c.quarantined; total.failed += c.failed;
+      total.read += c.read;
+      total.sent += c.sent;
+      total.acked += c.acked;
+      total.retried += c.retried;
+      total.quarantined += c.quarantined;
+      total.failed += c.failed;
     }
     return total;
   }
@@ -126,14 +150,27 @@ export function summaryRows(summary: EmulationSummary): Record<string, string | 
   const rows: Record<string, string | number>[] = summary.tables.map((t) => ({ ...t }));
   const total = { table: 'total', destination: '', read: 0, sent: 0, acked: 0, retried: 0, quarantined: 0, failed: 0 };
   for (const t of summary.tables) {
-    total.read += t.read; total.sent += t.sent; total.acked += t.acked;
-    total.retried += t.retried; total.quarantined += t.quarantined; total.failed += t.failed;
+    total.read += t.read;
+    total.sent += t.sent;
+    total.acked += t.acked;
+    total.retried += t.retried;
+    total.quarantined += t.quarantined;
+    total.failed += t.failed;
   }
   rows.push(total);
   return rows;
 }
 
-export const SUMMARY_COLUMNS = ['table', 'destination', 'read', 'sent', 'acked', 'retried', 'quarantined', 'failed'] as const;
+export const SUMMARY_COLUMNS = [
+  'table',
+  'destination',
+  'read',
+  'sent',
+  'acked',
+  'retried',
+  'quarantined',
+  'failed',
+] as const;
 
 /** The summary as aligned text lines, for scripts. */
 export function formatSummary(summary: EmulationSummary): string {
@@ -146,13 +183,17 @@ export function formatSummary(summary: EmulationSummary): string {
     formatTable(summaryRows(summary), SUMMARY_COLUMNS, { indent: '  ' }),
     '',
   ];
-  for (const r of summary.reasons.slice(0, 8)) out.push(`  ${r.outcome} ${r.records.toLocaleString('en-US')}: ${r.reason}`);
-  if (summary.quarantineFile && summary.tables.some((t) => t.quarantined > 0)) out.push(`  quarantined rows: ${summary.quarantineFile}`);
+  for (const r of summary.reasons.slice(0, 8))
+    out.push(`  ${r.outcome} ${r.records.toLocaleString('en-US')}: ${r.reason}`);
+  if (summary.quarantineFile && summary.tables.some((t) => t.quarantined > 0))
+    out.push(`  quarantined rows: ${summary.quarantineFile}`);
   const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
   if (summary.fatalError) out.push(`  FAILED, stopped early: ${summary.fatalError}`);
   if (summary.ok) out.push('  every record read was acknowledged or quarantined');
   else if (!summary.reconciled || failed > 0 || !summary.fatalError) {
-    out.push(`  ${summary.reconciled ? '' : 'DOES NOT RECONCILE; '}${failed.toLocaleString('en-US')} records neither acknowledged nor quarantined`);
+    out.push(
+      `  ${summary.reconciled ? '' : 'DOES NOT RECONCILE; '}${failed.toLocaleString('en-US')} records neither acknowledged nor quarantined`,
+    );
   }
   return out.join('\n');
 }

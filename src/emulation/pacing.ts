@@ -18,7 +18,10 @@ export function unlimitedPacer(chunk: number): Pacer {
  * A token bucket refilled at `rate` tokens per second, holding at most `burst` tokens (0.1 s of
  * posts by default). Taking more than it holds goes into debt, paid back by waiting.
  */
-export function createTokenBucket(rate: number, options: { burst?: number; maxChunk?: number; now?: () => number } = {}): Pacer {
+export function createTokenBucket(
+  rate: number,
+  options: { burst?: number; maxChunk?: number; now?: () => number } = {},
+): Pacer {
   if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a positive number, got ${rate}`);
   const now = options.now ?? (() => performance.now());
   const burst = options.burst ?? Math.max(1, rate / 10);

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
 import { parseAnswer, statusError, type HttpClient } from '../http-client';
-import { MIB, protocolError, type BatchTransport, type OutgoingRecord, type RecordOutcome, type TransportLimits } from './transport';
+import {
+  MIB,
+  protocolError,
+  type BatchTransport,
+  type OutgoingRecord,
+  type RecordOutcome,
+  type TransportLimits,
+} from './transport';
 
 /** Bytes of the `{"value":` ... `}` wrapper and the comma around each record in the body. */
 const RECORD_ENVELOPE_BYTES = 11;
@@ -43,7 +50,10 @@ export function isRetriableRecordCode(code: number): boolean {
  */
 export function createRestProxyTransport(options: RestProxyTransportOptions): BatchTransport {
   const limits: TransportLimits = { maxRecords: 500, maxRequestBytes: 5 * MIB, maxRecordBytes: MIB, ...options.limits };
-  const where = options.via === 'gateway' ? `REST Proxy via API Gateway ${options.http.baseUrl}` : `REST Proxy ${options.http.baseUrl}`;
+  const where =
+    options.via === 'gateway'
+      ? `REST Proxy via API Gateway ${options.http.baseUrl}`
+      : `REST Proxy ${options.http.baseUrl}`;
   return {
     path: 'batch',
     description: where,
@@ -82,7 +92,11 @@ function readOffsets(text: string, expected: number, what: string): RecordOutcom
   return offsets.map((entry): RecordOutcome => {
     const code = entry?.error_code;
     if (code !== undefined && code !== null && code !== 0) {
-      return { ok: false, retriable: isRetriableRecordCode(code), reason: `error_code ${code}: ${entry.error ?? 'no message'}` };
+      return {
+        ok: false,
+        retriable: isRetriableRecordCode(code),
+        reason: `error_code ${code}: ${entry.error ?? 'no message'}`,
+      };
     }
     return { ok: true, partition: entry.partition ?? undefined, offset: entry.offset ?? undefined };
   });

@@ -9,13 +9,22 @@ import { createLogger, type Logger } from '../log';
 import { createProgress, type ProgressOptions } from '../progress';
 import { createRowSource } from '../source/create-source';
 import { TABLES } from '../contract/tables';
-import { createQuarantine, EmulationFailedError, emulateBatch, emulateStream, type EmulationRunOptions } from './emulate-posts';
+import {
+  createQuarantine,
+  EmulationFailedError,
+  emulateBatch,
+  emulateStream,
+  type EmulationRunOptions,
+} from './emulate-posts';
 import type { EmulationSummary } from './ledger';
 import { ensureDestinations, openEmulationTargets, type EmulationTargetOptions } from './targets';
 
 export type EmulationPath = 'batch' | 'stream';
 
-export interface RunEmulationOptions extends Pick<EmulationRunOptions, 'count' | 'durationMs' | 'coursePace' | 'selection' | 'seed' | 'batchSize' | 'concurrency' | 'signal' | 'hardSignal'> {
+export interface RunEmulationOptions extends Pick<
+  EmulationRunOptions,
+  'count' | 'durationMs' | 'coursePace' | 'selection' | 'seed' | 'batchSize' | 'concurrency' | 'signal' | 'hardSignal'
+> {
   /** batch: the topics through the REST Proxy; stream: the Kinesis streams. */
   path: EmulationPath;
   /** From `loadConfig()`: the target, the source and the names. */
@@ -49,17 +58,27 @@ export async function runEmulation(options: RunEmulationOptions): Promise<Emulat
   const log = options.log ?? createLogger(`emulate-${path}`);
   const targets = await openEmulationTargets(config, { ...options.targets, log });
   const source = createRowSource(config);
-  const quarantine = createQuarantine(options.quarantineFile ?? projectPath('output', 'quarantine', `emulation-${path}.jsonl`));
+  const quarantine = createQuarantine(
+    options.quarantineFile ?? projectPath('output', 'quarantine', `emulation-${path}.jsonl`),
+  );
   try {
     log.info(targets.description);
     log.info(`${path}: ${targets[path].description}`);
     log.info(`source: ${source.description}`);
     // The default finishes: the source's posts once (as many as it holds), as npm start sends them.
-    const count = options.count ?? (options.durationMs === undefined && !options.forever ? await source.count() : undefined);
-    if (count === undefined) log.info(options.forever ? '--forever: sending until Ctrl-C' : `sending for ${(options.durationMs ?? 0) / 1000} s`);
-    else log.info(`sending ${count.toLocaleString('en-US')} posts (${(count * 3).toLocaleString('en-US')} records), then stopping`);
+    const count =
+      options.count ?? (options.durationMs === undefined && !options.forever ? await source.count() : undefined);
+    if (count === undefined)
+      log.info(
+        options.forever ? '--forever: sending until Ctrl-C' : `sending for ${(options.durationMs ?? 0) / 1000} s`,
+      );
+    else
+      log.info(
+        `sending ${count.toLocaleString('en-US')} posts (${(count * 3).toLocaleString('en-US')} records), then stopping`,
+      );
     if (options.setup) {
-      for (const r of await ensureDestinations(targets, { topics: path === 'batch', streams: path === 'stream' })) log.info(`${r.kind} ${r.name}: ${r.outcome}`);
+      for (const r of await ensureDestinations(targets, { topics: path === 'batch', streams: path === 'stream' }))
+        log.info(`${r.kind} ${r.name}: ${r.outcome}`);
     }
     const progress = createProgress({
       label: path,
@@ -87,7 +106,10 @@ export async function runEmulation(options: RunEmulationOptions): Promise<Emulat
     };
     let summary: EmulationSummary;
     try {
-      summary = path === 'batch' ? await emulateBatch({ ...run, transport: targets.batch }) : await emulateStream({ ...run, transport: targets.stream });
+      summary =
+        path === 'batch'
+          ? await emulateBatch({ ...run, transport: targets.batch })
+          : await emulateStream({ ...run, transport: targets.stream });
     } catch (error) {
       // The summary of what was sent before the failure; the caller then reports the error.
       if (error instanceof EmulationFailedError) options.onSummary?.(error.summary);
@@ -96,7 +118,9 @@ export async function runEmulation(options: RunEmulationOptions): Promise<Emulat
     options.onSummary?.(summary);
     const started = targets.run.started;
     if (started && summary.path === 'batch') {
-      log.info(`records land in s3://${started.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${started.dataDir}`);
+      log.info(
+        `records land in s3://${started.bucket}/topics/{${TABLES.map((t) => targets.names.topics[t]).join(',')}}/ under ${started.dataDir}`,
+      );
     }
     return summary;
   } finally {
@@ -114,6 +138,12 @@ export function unfinishedRunError(summary: EmulationSummary): PipelineError {
   const failed = summary.tables.reduce((n, t) => n + t.failed, 0);
   const read = summary.tables.reduce((n, t) => n + t.read, 0);
   const reason = summary.reasons.find((r) => r.outcome === 'failed')?.reason;
-  const what = summary.reconciled ? `${failed.toLocaleString('en-US')} of ${read.toLocaleString('en-US')} records were neither acknowledged nor quarantined` : 'the counts do not reconcile';
-  return new PipelineError('RECORDS_FAILED', `${what}${reason ? ` (${reason})` : ''}; check that ${summary.transport} answers, then run again`, { retriable: true });
+  const what = summary.reconciled
+    ? `${failed.toLocaleString('en-US')} of ${read.toLocaleString('en-US')} records were neither acknowledged nor quarantined`
+    : 'the counts do not reconcile';
+  return new PipelineError(
+    'RECORDS_FAILED',
+    `${what}${reason ? ` (${reason})` : ''}; check that ${summary.transport} answers, then run again`,
+    { retriable: true },
+  );
 }

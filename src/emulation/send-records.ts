@@ -11,7 +11,13 @@ import { TABLES, type TableKey } from '../contract/tables';
 import type { Ledger } from './ledger';
 // p-limit 3, its last CommonJS major: 4 and later are ESM-only, which this CommonJS TypeScript cannot import.
 import pLimit from 'p-limit';
-import { isRecordRejection, type OutgoingRecord, type RecordAck, type RecordOutcome, type RecordTransport } from './transport';
+import {
+  isRecordRejection,
+  type OutgoingRecord,
+  type RecordAck,
+  type RecordOutcome,
+  type RecordTransport,
+} from './transport';
 
 /** A record the server acknowledged, for callers that check where records landed. */
 export interface AckedRecord extends RecordAck {
@@ -68,7 +74,8 @@ export class RecordSender {
   private readonly buffers = new Map<TableKey, OpenBatch>(TABLES.map((t) => [t, emptyBatch()]));
 
   constructor(private readonly options: RecordSenderOptions) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+      throw new RangeError(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
     this.limit = pLimit(options.concurrency);
   }
 
@@ -131,15 +138,26 @@ export class RecordSender {
     const destination = destinations[table];
     let pending = records;
     try {
-      await withRetry(async () => {
-        const outcomes = await transport.send(destination, pending.map((p) => p.record), hardStop);
-        const again = this.settle(table, pending, outcomes);
-        pending = again.records;
-        this.options.onProgress();
-        if (pending.length) {
-          throw new PipelineError('RECORDS_FAILED', `${pending.length} of ${outcomes.length} records failed in ${destination}: ${again.reasons.join('; ')}`, { retriable: true });
-        }
-      }, { ...retry, signal: hardStop, onRetry: () => ledger.retried(table, pending.length) });
+      await withRetry(
+        async () => {
+          const outcomes = await transport.send(
+            destination,
+            pending.map((p) => p.record),
+            hardStop,
+          );
+          const again = this.settle(table, pending, outcomes);
+          pending = again.records;
+          this.options.onProgress();
+          if (pending.length) {
+            throw new PipelineError(
+              'RECORDS_FAILED',
+              `${pending.length} of ${outcomes.length} records failed in ${destination}: ${again.reasons.join('; ')}`,
+              { retriable: true },
+            );
+          }
+        },
+        { ...retry, signal: hardStop, onRetry: () => ledger.retried(table, pending.length) },
+      );
     } catch (error) {
       await this.undelivered(table, pending, error);
     } finally {
@@ -148,7 +166,11 @@ export class RecordSender {
   }
 
   /** Acknowledges or quarantines each record by its outcome; returns the ones to send again, with why they failed. */
-  private settle(table: TableKey, pending: readonly Pending[], outcomes: readonly RecordOutcome[]): { records: Pending[]; reasons: string[] } {
+  private settle(
+    table: TableKey,
+    pending: readonly Pending[],
+    outcomes: readonly RecordOutcome[],
+  ): { records: Pending[]; reasons: string[] } {
     const destination = this.options.destinations[table];
     const again: Pending[] = [];
     const reasons = new Set<string>();
@@ -171,7 +193,8 @@ export class RecordSender {
   private async undelivered(table: TableKey, pending: Pending[], error: unknown): Promise<void> {
     const { hardStop } = this.options;
     if (isRecordRejection(error)) return this.splitRefused(table, pending, error);
-    if (hardStop.aborted) return this.fail(table, pending, `not acknowledged before the stop: ${describeError(hardStop.reason)}`);
+    if (hardStop.aborted)
+      return this.fail(table, pending, `not acknowledged before the stop: ${describeError(hardStop.reason)}`);
     if (!(error instanceof PipelineError && error.retriable)) this.options.onFatal(error);
     this.fail(table, pending, describeError(error));
   }

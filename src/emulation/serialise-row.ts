@@ -60,18 +60,19 @@ function findProblem(value: unknown, where: string, seen: Set<object>): string |
  */
 export function readableRow(row: unknown): unknown {
   const seen = new WeakSet<object>();
-  const text = JSON.stringify(row, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const original = key === '' ? value : this[key];
-    if (original instanceof Date) return Number.isNaN(original.getTime()) ? 'Invalid Date' : formatDateTime(original);
-    if (typeof value === 'bigint') return `${value}n`;
-    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-    if (value === undefined && key !== '') return '[undefined]';
-    if (typeof value === 'function' || typeof value === 'symbol') return `[${typeof value}]`;
-    if (value !== null && typeof value === 'object') {
-      if (seen.has(value)) return '[circular]';
-      seen.add(value);
-    }
-    return value;
-  }) ?? 'undefined';
+  const text =
+    JSON.stringify(row, function (this: Record<string, unknown>, key: string, value: unknown) {
+      const original = key === '' ? value : this[key];
+      if (original instanceof Date) return Number.isNaN(original.getTime()) ? 'Invalid Date' : formatDateTime(original);
+      if (typeof value === 'bigint') return `${value}n`;
+      if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+      if (value === undefined && key !== '') return '[undefined]';
+      if (typeof value === 'function' || typeof value === 'symbol') return `[${typeof value}]`;
+      if (value !== null && typeof value === 'object') {
+        if (seen.has(value)) return '[circular]';
+        seen.add(value);
+      }
+      return value;
+    }) ?? 'undefined';
   return JSON.parse(text) as unknown;
 }

@@ -49,10 +49,19 @@ export interface EmulationTargets {
 export function emulationTargets(target: RunTarget, options: EmulationRouteOptions = {}): EmulationTargets {
   const { limits } = options;
   const viaRestProxy = options.batchVia === 'rest-proxy';
-  const batch = createRestProxyTransport(viaRestProxy ? { http: requireRestProxy(target).http, via: 'rest-proxy', limits } : { http: target.gateway, via: 'gateway', limits });
-  const stream = target.kinesis && options.streamVia !== 'gateway'
-    ? createSdkStreamTransport({ client: target.kinesis, limits, label: target.stack ? target.stack.endpoints.kinesis : target.region })
-    : createGatewayStreamTransport({ http: target.gateway, route: options.gatewayRoute, limits });
+  const batch = createRestProxyTransport(
+    viaRestProxy
+      ? { http: requireRestProxy(target).http, via: 'rest-proxy', limits }
+      : { http: target.gateway, via: 'gateway', limits },
+  );
+  const stream =
+    target.kinesis && options.streamVia !== 'gateway'
+      ? createSdkStreamTransport({
+          client: target.kinesis,
+          limits,
+          label: target.stack ? target.stack.endpoints.kinesis : target.region,
+        })
+      : createGatewayStreamTransport({ http: target.gateway, route: options.gatewayRoute, limits });
   return {
     target: target.kind,
     names: target.names,
@@ -68,7 +77,10 @@ export function emulationTargets(target: RunTarget, options: EmulationRouteOptio
 }
 
 /** Opens the target of `config` (see `openTarget`) and the emulation's transports over it. */
-export async function openEmulationTargets(config: PipelineConfig, options: EmulationTargetOptions = {}): Promise<EmulationTargets> {
+export async function openEmulationTargets(
+  config: PipelineConfig,
+  options: EmulationTargetOptions = {},
+): Promise<EmulationTargets> {
   const target = await openTarget(config, options);
   try {
     return emulationTargets(target, options);
@@ -92,17 +104,32 @@ export interface EnsureDestinationsOptions {
 }
 
 /** Creates the three topics and the three streams of `targets.names` when missing; idempotent. */
-export async function ensureDestinations(targets: EmulationTargets, options: EnsureDestinationsOptions = {}): Promise<SetupResult[]> {
+export async function ensureDestinations(
+  targets: EmulationTargets,
+  options: EnsureDestinationsOptions = {},
+): Promise<SetupResult[]> {
   const results: SetupResult[] = [];
   if (options.topics ?? true) {
-    results.push(...(await createTopics(targets.topicsAdmin, TABLES.map((t) => targets.names.topics[t]), {
-      partitions: options.partitions,
-      replicationFactor: options.replicationFactor ?? targets.replicationFactor,
-      onResult: options.onResult,
-    })));
+    results.push(
+      ...(await createTopics(
+        targets.topicsAdmin,
+        TABLES.map((t) => targets.names.topics[t]),
+        {
+          partitions: options.partitions,
+          replicationFactor: options.replicationFactor ?? targets.replicationFactor,
+          onResult: options.onResult,
+        },
+      )),
+    );
   }
   if (options.streams ?? true) {
-    results.push(...(await createStreams(targets.streamAdmin, TABLES.map((t) => targets.names.streams[t]), { shards: options.shards, onResult: options.onResult })));
+    results.push(
+      ...(await createStreams(
+        targets.streamAdmin,
+        TABLES.map((t) => targets.names.streams[t]),
+        { shards: options.shards, onResult: options.onResult },
+      )),
+    );
   }
   return results;
 }

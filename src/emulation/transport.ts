@@ -71,5 +71,9 @@ export function isRecordRejection(error: unknown): boolean {
 
 /** A reply that does not match the protocol (wrong number of outcomes, not JSON). */
 export function protocolError(what: string, detail: string, cause?: unknown): PipelineError {
-  return new PipelineError('PROTOCOL', `${what}: unexpected answer (${detail}); is the URL pointing at the right service?`, { cause });
+  return new PipelineError(
+    'PROTOCOL',
+    `${what}: unexpected answer (${detail}); is the URL pointing at the right service?`,
+    { cause },
+  );
 }

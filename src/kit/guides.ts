@@ -18,7 +18,10 @@ export function ec2ClientSteps(settings: KitSettings): string {
     '',
     '   ```sh',
     `   cd ${KAFKA_HOME}/bin`,
-    ...topics.map((t) => `   ./kafka-topics.sh --bootstrap-server ${settings.bootstrapServers} --command-config client.properties --create --topic ${t}`),
+    ...topics.map(
+      (t) =>
+        `   ./kafka-topics.sh --bootstrap-server ${settings.bootstrapServers} --command-config client.properties --create --topic ${t}`,
+    ),
     '   ```',
     '',
     `5. The REST proxy: unpack Confluent 7.2.0 in /home/ec2-user (${CONFLUENT_HOME}), copy \`kafka-rest.properties\` to`,
@@ -91,7 +94,7 @@ export function mwaaDatabricksSteps(settings: KitSettings): string {
     '   ```',
     '',
     `2. Upload it to the \`dags/\` folder of your MWAA environment's bucket: \`aws s3 cp ${dag} s3://${settings.mwaaBucket}/dags/\`;`,
-    '   the environment\'s `requirements.txt` needs `apache-airflow-providers-databricks`.',
+    "   the environment's `requirements.txt` needs `apache-airflow-providers-databricks`.",
     `3. Airflow UI → Admin → Connections → \`databricks_default\`: type Databricks, host \`${settings.databricksHost}\`,`,
     '   password: the personal access token (or extra `{"token": "<token>"}`).',
     `4. Airflow UI → Admin → Variables: \`databricks_cluster_id\` = your cluster id, \`databricks_notebook_dir\` = \`${notebookDir}\`.`,
@@ -111,12 +114,12 @@ export function kitReadme(settings: KitSettings, files: string[], placeholders: 
     '',
     ...(placeholders.length
       ? [
-        'Still to fill in (search the files for them), and what fills each when you rerun the kit:',
-        '',
-        '| placeholder | filled by |',
-        '| --- | --- |',
-        ...placeholders.map((p) => `| \`${p}\` | ${fillerCell(PLACEHOLDER_FILLED_BY[p])} |`),
-      ]
+          'Still to fill in (search the files for them), and what fills each when you rerun the kit:',
+          '',
+          '| placeholder | filled by |',
+          '| --- | --- |',
+          ...placeholders.map((p) => `| \`${p}\` | ${fillerCell(PLACEHOLDER_FILLED_BY[p])} |`),
+        ]
       : ['No placeholders left.']),
     '',
     '| step | file | where it goes |',
@@ -137,5 +140,7 @@ export function kitReadme(settings: KitSettings, files: string[], placeholders: 
 /** A filler as a table cell: an option in code spans, a file key as said. */
 function fillerCell(filler: string | undefined): string {
   if (!filler) return 'replace it by hand';
-  return filler.startsWith('--') ? `\`npm run aws:kit -- ${filler} ...\`` : filler.replace(/^(\S+) in (\S+)/, '`$1` in `$2`');
+  return filler.startsWith('--')
+    ? `\`npm run aws:kit -- ${filler} ...\``
+    : filler.replace(/^(\S+) in (\S+)/, '`$1` in `$2`');
 }

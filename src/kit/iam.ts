@@ -7,7 +7,9 @@ import { doctorNames, roleNames, type KitSettings } from './kit-settings';
  * editor take.
  */
 
-type Statement = { Sid: string; Effect: 'Allow'; Action: string | string[]; Resource: string | string[] } | { Sid?: string; Effect: 'Allow'; Principal: Record<string, string>; Action: string };
+type Statement =
+  | { Sid: string; Effect: 'Allow'; Action: string | string[]; Resource: string | string[] }
+  | { Sid?: string; Effect: 'Allow'; Principal: Record<string, string>; Action: string };
 
 export interface PolicyDocument {
   Version: '2012-10-17';
@@ -38,7 +40,12 @@ export function iamFiles(settings: KitSettings): IamFile[] {
   const topics = `arn:aws:kafka:${region}:${accountId}:topic/${settings.clusterName}/*/${userId}.*`;
   const groups = `arn:aws:kafka:${region}:${accountId}:group/${settings.clusterName}/*/*`;
   const roles = roleNames(userId);
-  const bucketRead = { Sid: 'ListTheSinkBucket', Effect: 'Allow' as const, Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: `arn:aws:s3:::${bucket}` };
+  const bucketRead = {
+    Sid: 'ListTheSinkBucket',
+    Effect: 'Allow' as const,
+    Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+    Resource: `arn:aws:s3:::${bucket}`,
+  };
   return [
     {
       file: 'laptop-user-policy.json',
@@ -50,7 +57,16 @@ export function iamFiles(settings: KitSettings): IamFile[] {
         {
           Sid: 'UseTheUserStreams',
           Effect: 'Allow',
-          Action: ['kinesis:CreateStream', 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+          Action: [
+            'kinesis:CreateStream',
+            'kinesis:DescribeStream',
+            'kinesis:DescribeStreamSummary',
+            'kinesis:ListShards',
+            'kinesis:GetShardIterator',
+            'kinesis:GetRecords',
+            'kinesis:PutRecord',
+            'kinesis:PutRecords',
+          ],
           Resource: streams,
         },
         {
@@ -71,30 +87,87 @@ export function iamFiles(settings: KitSettings): IamFile[] {
       use: `Permissions of ${roles.kinesisAccess}: the Kinesis actions of the /streams routes. Its ARN is the credentials of every /streams integration in api-gateway/openapi.yaml.`,
       document: policy(
         { Sid: 'ListStreams', Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' },
-        { Sid: 'TheStreamRoutes', Effect: 'Allow', Action: ['kinesis:CreateStream', 'kinesis:DescribeStream', 'kinesis:DeleteStream', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: streams },
+        {
+          Sid: 'TheStreamRoutes',
+          Effect: 'Allow',
+          Action: [
+            'kinesis:CreateStream',
+            'kinesis:DescribeStream',
+            'kinesis:DeleteStream',
+            'kinesis:PutRecord',
+            'kinesis:PutRecords',
+          ],
+          Resource: streams,
+        },
       ),
     },
     {
       file: 'ec2-client-role-trust.json',
       use: `Trust policy of the role ${roles.ec2Access}: lets the EC2 client (the REST proxy) and MSK Connect (the S3 sink) assume it, as the course's one access role does.`,
-      document: policy({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }, { Effect: 'Allow', Principal: { Service: 'kafkaconnect.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      document: policy(
+        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        { Effect: 'Allow', Principal: { Service: 'kafkaconnect.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ),
     },
     {
       file: 'ec2-client-role-policy.json',
       use: `Permissions of ${roles.ec2Access} for the EC2 client: connect to MSK with IAM, create and write the topics ${userId}.*. Its ARN is awsRoleArn in ec2-client/*.properties; attach the role to the EC2 instance (Actions → Security → Modify IAM role).`,
       document: policy(
-        { Sid: 'ConnectToTheCluster', Effect: 'Allow', Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: cluster },
-        { Sid: 'TheUserTopics', Effect: 'Allow', Action: ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData', 'kafka-cluster:ReadData'], Resource: topics },
-        { Sid: 'ConsumerGroups', Effect: 'Allow', Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'], Resource: groups },
+        {
+          Sid: 'ConnectToTheCluster',
+          Effect: 'Allow',
+          Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+          Resource: cluster,
+        },
+        {
+          Sid: 'TheUserTopics',
+          Effect: 'Allow',
+          Action: [
+            'kafka-cluster:CreateTopic',
+            'kafka-cluster:DescribeTopic',
+            'kafka-cluster:WriteData',
+            'kafka-cluster:ReadData',
+          ],
+          Resource: topics,
+        },
+        {
+          Sid: 'ConsumerGroups',
+          Effect: 'Allow',
+          Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+          Resource: groups,
+        },
       ),
     },
     {
       file: 'msk-connect-role-policy.json',
       use: `Permissions of ${roles.ec2Access} for MSK Connect (the connector's access permissions): read the topics ${userId}.* and write the objects of s3://${bucket}. Attach it next to ec2-client-role-policy.json, or to a role of its own trusted by kafkaconnect.amazonaws.com.`,
       document: policy(
-        { Sid: 'ConnectToTheCluster', Effect: 'Allow', Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: cluster },
-        { Sid: 'ReadTheUserTopics', Effect: 'Allow', Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', 'kafka-cluster:CreateTopic', 'kafka-cluster:WriteData'], Resource: [topics, `arn:aws:kafka:${region}:${accountId}:topic/${settings.clusterName}/*/__amazon_msk_connect_*`] },
-        { Sid: 'ConnectorGroups', Effect: 'Allow', Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'], Resource: groups },
+        {
+          Sid: 'ConnectToTheCluster',
+          Effect: 'Allow',
+          Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+          Resource: cluster,
+        },
+        {
+          Sid: 'ReadTheUserTopics',
+          Effect: 'Allow',
+          Action: [
+            'kafka-cluster:DescribeTopic',
+            'kafka-cluster:ReadData',
+            'kafka-cluster:CreateTopic',
+            'kafka-cluster:WriteData',
+          ],
+          Resource: [
+            topics,
+            `arn:aws:kafka:${region}:${accountId}:topic/${settings.clusterName}/*/__amazon_msk_connect_*`,
+          ],
+        },
+        {
+          Sid: 'ConnectorGroups',
+          Effect: 'Allow',
+          Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+          Resource: groups,
+        },
         { ...bucketRead, Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'] },
         {
           Sid: 'WriteTheSinkObjects',

@@ -64,7 +64,9 @@ export const PLACEHOLDER_FILLED_BY: Record<string, string> = {
 
 /** `<placeholder>: <what fills it>` for each placeholder, in the order given. */
 export function describePlaceholders(placeholders: readonly string[]): string[] {
-  return placeholders.map((placeholder) => `${placeholder}: ${PLACEHOLDER_FILLED_BY[placeholder] ?? 'replace it by hand in the files'}`);
+  return placeholders.map(
+    (placeholder) => `${placeholder}: ${PLACEHOLDER_FILLED_BY[placeholder] ?? 'replace it by hand in the files'}`,
+  );
 }
 
 /** Matches any placeholder of the kit, to list the ones still to fill in. */
@@ -86,7 +88,9 @@ export type KitConfig = Pick<PipelineConfig, 'userId' | 'names' | 'aws' | 'datab
 
 /** The kit's settings from the configuration, with what the command line adds. */
 export function kitSettings(config: KitConfig, overrides: KitOverrides = {}): KitSettings {
-  const stage = config.aws.invokeUrl ? new URL(config.aws.invokeUrl).pathname.split('/').filter(Boolean)[0] ?? 'prod' : 'prod';
+  const stage = config.aws.invokeUrl
+    ? (new URL(config.aws.invokeUrl).pathname.split('/').filter(Boolean)[0] ?? 'prod')
+    : 'prod';
   return {
     userId: config.userId,
     region: config.aws.region,
@@ -100,7 +104,9 @@ export function kitSettings(config: KitConfig, overrides: KitOverrides = {}): Ki
     stage,
     databricksHost: config.databricks.host ?? KIT_PLACEHOLDERS.databricksHost,
     databricksClusterId: config.databricks.clusterId ?? KIT_PLACEHOLDERS.databricksClusterId,
-    databricksNotebookDir: config.databricks.notebookPath ? path.posix.dirname(config.databricks.notebookPath) : KIT_PLACEHOLDERS.databricksNotebookDir,
+    databricksNotebookDir: config.databricks.notebookPath
+      ? path.posix.dirname(config.databricks.notebookPath)
+      : KIT_PLACEHOLDERS.databricksNotebookDir,
     mwaaBucket: overrides.mwaaBucket ?? KIT_PLACEHOLDERS.mwaaBucket,
   };
 }

@@ -28,7 +28,13 @@ const STREAM_NAME = "$input.params('stream-name')";
 
 export const KINESIS_ROUTES: readonly KinesisRoute[] = [
   { path: '/streams', method: 'get', action: 'ListStreams', summary: 'List the streams (ListStreams)', template: '{}' },
-  { path: '/streams/{stream-name}', method: 'get', action: 'DescribeStream', summary: 'Describe a stream (DescribeStream)', template: `{\n    "StreamName": "${STREAM_NAME}"\n}` },
+  {
+    path: '/streams/{stream-name}',
+    method: 'get',
+    action: 'DescribeStream',
+    summary: 'Describe a stream (DescribeStream)',
+    template: `{\n    "StreamName": "${STREAM_NAME}"\n}`,
+  },
   {
     path: '/streams/{stream-name}',
     method: 'post',
@@ -36,7 +42,13 @@ export const KINESIS_ROUTES: readonly KinesisRoute[] = [
     summary: 'Create a stream (CreateStream); body {"ShardCount": n}, 1 shard when absent',
     template: `{\n    "ShardCount": #if($input.path('$.ShardCount') == '') 1 #else $input.path('$.ShardCount') #end,\n    "StreamName": "${STREAM_NAME}"\n}`,
   },
-  { path: '/streams/{stream-name}', method: 'delete', action: 'DeleteStream', summary: 'Delete a stream (DeleteStream)', template: `{\n    "StreamName": "${STREAM_NAME}"\n}` },
+  {
+    path: '/streams/{stream-name}',
+    method: 'delete',
+    action: 'DeleteStream',
+    summary: 'Delete a stream (DeleteStream)',
+    template: `{\n    "StreamName": "${STREAM_NAME}"\n}`,
+  },
   {
     path: '/streams/{stream-name}/record',
     method: 'put',
@@ -74,7 +86,13 @@ type Json = Record<string, unknown>;
 const EMPTY_RESPONSE = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Empty' } } } };
 
 function streamNameParameter(): Json {
-  return { name: 'stream-name', in: 'path', required: true, schema: { type: 'string' }, description: 'e.g. streaming-<user_id>-pin' };
+  return {
+    name: 'stream-name',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: 'e.g. streaming-<user_id>-pin',
+  };
 }
 
 function kinesisOperation(settings: KitSettings, route: KinesisRoute): Json {
@@ -113,7 +131,15 @@ export function buildOpenApi(settings: KitSettings): Json {
       'x-amazon-apigateway-any-method': {
         operationId: 'RestProxy',
         summary: 'Everything else goes to the Kafka REST proxy on the EC2 client (HTTP proxy integration)',
-        parameters: [{ name: 'proxy', in: 'path', required: true, schema: { type: 'string' }, description: 'e.g. topics/<user_id>.pin' }],
+        parameters: [
+          {
+            name: 'proxy',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+            description: 'e.g. topics/<user_id>.pin',
+          },
+        ],
         responses: {},
         'x-amazon-apigateway-integration': {
           type: 'http_proxy',
@@ -143,10 +169,16 @@ export function buildOpenApi(settings: KitSettings): Json {
         `stage "${settings.stage}"; the invoke URL is https://<api-id>.execute-api.${settings.region}.amazonaws.com/${settings.stage}.`,
       ].join(' '),
     },
-    servers: [{
-      url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/{basePath}',
-      variables: { restApiId: { default: 'your-api-id' }, region: { default: settings.region }, basePath: { default: settings.stage } },
-    }],
+    servers: [
+      {
+        url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/{basePath}',
+        variables: {
+          restApiId: { default: 'your-api-id' },
+          region: { default: settings.region },
+          basePath: { default: settings.stage },
+        },
+      },
+    ],
     paths,
     components: { schemas: { Empty: { title: 'Empty Schema', type: 'object' } } },
   };

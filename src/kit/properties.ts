@@ -24,7 +24,7 @@ function mskIamLines(settings: KitSettings, prefix: string): string[] {
     `${prefix}sasl.mechanism=AWS_MSK_IAM`,
     '# Binds the SASL client implementation; the EC2 instance assumes this role to talk to MSK.',
     `${prefix}sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required awsRoleArn="${arn}";`,
-    '# Builds the SigV4 signature from the role\'s credentials; called by the login module above.',
+    "# Builds the SigV4 signature from the role's credentials; called by the login module above.",
     `${prefix}sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler`,
   ];
 }
@@ -35,7 +35,10 @@ export function clientProperties(settings: KitSettings): string {
     `# Kafka client settings for MSK with IAM authentication (user ${settings.userId}), made by npm run aws:kit.`,
     `# Copy to ${KAFKA_HOME}/bin/client.properties on the EC2 client, with ${MSK_IAM_JAR} in ${KAFKA_HOME}/libs`,
     `# and CLASSPATH=${KAFKA_HOME}/libs/${MSK_IAM_JAR} in ~/.bashrc. Then create the three topics:`,
-    ...Object.values(settings.names.topics).map((topic) => `#   ./kafka-topics.sh --bootstrap-server ${settings.bootstrapServers} --command-config client.properties --create --topic ${topic}`),
+    ...Object.values(settings.names.topics).map(
+      (topic) =>
+        `#   ./kafka-topics.sh --bootstrap-server ${settings.bootstrapServers} --command-config client.properties --create --topic ${topic}`,
+    ),
     '',
     ...mskIamLines(settings, ''),
     '',
@@ -58,7 +61,7 @@ export function kafkaRestProperties(settings: KitSettings): string {
     `zookeeper.connect=${settings.zookeeperConnect}`,
     `bootstrap.servers=${settings.bootstrapServers}`,
     '',
-    '# The REST proxy\'s own Kafka clients authenticate with IAM too: the client.properties settings, prefixed client.',
+    "# The REST proxy's own Kafka clients authenticate with IAM too: the client.properties settings, prefixed client.",
     ...mskIamLines(settings, 'client.'),
     '',
   ].join('\n');

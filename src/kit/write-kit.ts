@@ -50,7 +50,11 @@ export async function writeKit(dir: string, files: KitFiles): Promise<string[]> 
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text, 'utf8');
     } catch (error) {
-      throw new PipelineError('KIT_WRITE_FAILED', `cannot write ${file}: ${describeError(error)}; choose another folder with --out`, { cause: error });
+      throw new PipelineError(
+        'KIT_WRITE_FAILED',
+        `cannot write ${file}: ${describeError(error)}; choose another folder with --out`,
+        { cause: error },
+      );
     }
     written.push(file);
   }

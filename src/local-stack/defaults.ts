@@ -37,7 +37,13 @@ export const DEFAULT_FLUSH_SIZE = 500;
 export const EPHEMERAL_PORTS: Record<PortName, number> = { gateway: 0, restProxy: 0, s3: 0, kinesis: 0, kafka: 0 };
 
 /** The command-line flag that sets each port, named in "port in use" messages. */
-export const PORT_FLAGS: Record<PortName, string> = { gateway: '--gateway-port', restProxy: '--rest-proxy-port', s3: '--s3-port', kinesis: '--kinesis-port', kafka: '--kafka-port' };
+export const PORT_FLAGS: Record<PortName, string> = {
+  gateway: '--gateway-port',
+  restProxy: '--rest-proxy-port',
+  s3: '--s3-port',
+  kinesis: '--kinesis-port',
+  kafka: '--kafka-port',
+};
 
 /** The streaming step's DuckDB file in a stack's data folder: it goes with the streams it checkpoints, so `--fresh` removes it too. */
 export const STREAM_DATABASE = 'streaming.duckdb';

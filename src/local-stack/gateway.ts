@@ -14,7 +14,16 @@ import {
 import { AwsError } from '../clients';
 import { PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { clientErrorAnswerer, closeOnce, HttpError, isPlainObject, listenOn, readBody, readJsonBody, sendJson } from './http-util';
+import {
+  clientErrorAnswerer,
+  closeOnce,
+  HttpError,
+  isPlainObject,
+  listenOn,
+  readBody,
+  readJsonBody,
+  sendJson,
+} from './http-util';
 
 /**
  * A stand-in for the course's API Gateway REST API, on one HTTP port, every path under a stage
@@ -97,12 +106,27 @@ function gatewayError(status: number, message: string, type?: string): HttpError
 const UNREADABLE_BODY = { status: 400, errorCode: 400 };
 
 const MISSING_ROUTE: Reply = { status: 403, body: { message: 'Missing Authentication Token' } };
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 
 /** Checks a stage name as API Gateway does (letters, digits, hyphens, underscores). */
 export function checkStage(stage: string): string {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) {
-    throw new PipelineError('STAGE_INVALID', `stage ${JSON.stringify(stage)} is not valid: use letters, digits, hyphens and underscores, e.g. prod`);
+    throw new PipelineError(
+      'STAGE_INVALID',
+      `stage ${JSON.stringify(stage)} is not valid: use letters, digits, hyphens and underscores, e.g. prod`,
+    );
   }
   return stage;
 }
@@ -126,12 +150,21 @@ export function createGatewayHandler(options: GatewayHandlerOptions): http.Reque
       const first = proxyPath.split('/')[0];
       const body = await readGatewayBody(req, GATEWAY_MAX_BODY_BYTES);
       if (body === undefined) return reply(res, { status: 413, body: { message: 'Request Too Long' } });
-      if (first === 'streams') return reply(res, await streamRoute(options.kinesis, req.method ?? 'GET', proxyPath, body));
+      if (first === 'streams')
+        return reply(res, await streamRoute(options.kinesis, req.method ?? 'GET', proxyPath, body));
       if (proxyPath === '') return reply(res, MISSING_ROUTE);
-      return passThrough(req, res, `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`, body, options.agent, timeoutMs);
+      return passThrough(
+        req,
+        res,
+        `${restProxyUrl}/${proxyPath}${queryAt === -1 ? '' : url.slice(queryAt)}`,
+        body,
+        options.agent,
+        timeoutMs,
+      );
     };
     handle().catch((error: unknown) => {
-      if (error instanceof HttpError) return reply(res, { status: error.status, body: errorBody(error.message, error.type) });
+      if (error instanceof HttpError)
+        return reply(res, { status: error.status, body: errorBody(error.message, error.type) });
       logger.error(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
       reply(res, { status: 500, body: { message: 'Internal server error' } });
     });
@@ -182,12 +215,20 @@ function reply(res: http.ServerResponse, answer: Reply): void {
 }
 
 /** API Gateway's HTTP proxy integration: the request as received, the answer as returned. */
-function passThrough(req: http.IncomingMessage, res: http.ServerResponse, target: string, body: Buffer, agent: http.Agent | undefined, timeoutMs: number): Promise<void> {
+function passThrough(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: string,
+  body: Buffer,
+  agent: http.Agent | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
   }
-  if (body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method ?? 'GET')) headers['content-length'] = body.length;
+  if (body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method ?? 'GET'))
+    headers['content-length'] = body.length;
   return new Promise<void>((resolve, reject) => {
     // A proxy of the stack, not a client of the pipeline (that is src/http-client.ts): node:http forwards the received method, headers and bytes as they are, adding nothing.
     const upstream = http.request(target, { method: req.method, headers, ...(agent ? { agent } : {}) }, (answer) => {
@@ -210,7 +251,14 @@ function passThrough(req: http.IncomingMessage, res: http.ServerResponse, target
     });
     upstream.setTimeout(timeoutMs, () => upstream.destroy(gatewayError(504, 'Endpoint request timed out')));
     upstream.on('error', (error) => {
-      reject(error instanceof HttpError ? error : gatewayError(502, `the REST proxy at ${target.split('/').slice(0, 3).join('/')} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`));
+      reject(
+        error instanceof HttpError
+          ? error
+          : gatewayError(
+              502,
+              `the REST proxy at ${target.split('/').slice(0, 3).join('/')} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+            ),
+      );
     });
     upstream.end(body);
   });
@@ -225,10 +273,13 @@ type StreamHandler = (kinesis: KinesisClient, stream: string, body: Buffer) => P
  */
 const STREAM_ROUTES: Router.Instance<Router.HTTPVersion.V1> = (() => {
   const router = Router({ ignoreTrailingSlash: true });
-  const on = (method: Router.HTTPMethod, path: string, handler: StreamHandler) => router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>);
+  const on = (method: Router.HTTPMethod, path: string, handler: StreamHandler) =>
+    router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>);
   // The console's integration sends `{}`; Kinesis then lists up to 100 streams.
   on('GET', '/streams', async (kinesis) => ok(await kinesis.send(new ListStreamsCommand({ Limit: 100 }))));
-  on('GET', '/streams/:stream', async (kinesis, stream) => ok(await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))));
+  on('GET', '/streams/:stream', async (kinesis, stream) =>
+    ok(await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))),
+  );
   on('POST', '/streams/:stream', async (kinesis, stream, body) => {
     const shardCount = parseObject(body, true).ShardCount ?? 1;
     if (typeof shardCount !== 'number' || !Number.isInteger(shardCount) || shardCount < 1) {
@@ -236,7 +287,9 @@ const STREAM_ROUTES: Router.Instance<Router.HTTPVersion.V1> = (() => {
     }
     return ok(await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: shardCount })));
   });
-  on('DELETE', '/streams/:stream', async (kinesis, stream) => ok(await kinesis.send(new DeleteStreamCommand({ StreamName: stream }))));
+  on('DELETE', '/streams/:stream', async (kinesis, stream) =>
+    ok(await kinesis.send(new DeleteStreamCommand({ StreamName: stream }))),
+  );
   on('PUT', '/streams/:stream/record', async (kinesis, stream, body) => {
     const request = parseObject(body, false);
     const entry = toEntry(request.Data, request.PartitionKey, 'Data', 'PartitionKey');
@@ -301,7 +354,12 @@ function jsonText(value: unknown, name: string): string {
   try {
     return JSON.stringify(value) ?? 'null';
   } catch (error) {
-    if (error instanceof RangeError) throw gatewayError(400, `${name} is nested too deeply to serialise; send a flatter JSON value`, 'SerializationException');
+    if (error instanceof RangeError)
+      throw gatewayError(
+        400,
+        `${name} is nested too deeply to serialise; send a flatter JSON value`,
+        'SerializationException',
+      );
     throw error;
   }
 }
@@ -313,7 +371,12 @@ function shortJson(value: unknown): string {
   return String(JSON.stringify(value)).slice(0, 40);
 }
 
-function toEntry(data: unknown, partitionKey: unknown, dataName: string, keyName: string): { Data: Uint8Array; PartitionKey: string } {
+function toEntry(
+  data: unknown,
+  partitionKey: unknown,
+  dataName: string,
+  keyName: string,
+): { Data: Uint8Array; PartitionKey: string } {
   if (data === undefined) throw gatewayError(400, `${dataName} is required`);
   const key = typeof partitionKey === 'number' ? String(partitionKey) : partitionKey;
   if (typeof key !== 'string' || key.length < 1 || key.length > 256) {
@@ -329,25 +392,39 @@ function recordSize(entry: { Data: Uint8Array; PartitionKey: string }): number {
 function checkRecordSize(entry: { Data: Uint8Array; PartitionKey: string }, what: string): void {
   const size = recordSize(entry);
   if (size > KINESIS_MAX_RECORD_BYTES) {
-    throw gatewayError(413, `${what} is ${size} bytes with its partition key; Kinesis takes at most 1 MiB (${KINESIS_MAX_RECORD_BYTES} bytes)`);
+    throw gatewayError(
+      413,
+      `${what} is ${size} bytes with its partition key; Kinesis takes at most 1 MiB (${KINESIS_MAX_RECORD_BYTES} bytes)`,
+    );
   }
 }
 
 /** Both body shapes: the course's `{"records":[{"data","partition-key"}]}` and Kinesis's `{"Records":[{"Data","PartitionKey"}]}`. */
 function toEntries(request: Record<string, unknown>): PutRecordsRequestEntry[] {
   const list = request.records ?? request.Records;
-  if (!Array.isArray(list)) throw gatewayError(400, 'the body needs "records": [{"data": ..., "partition-key": ...}] (or "Records": [{"Data", "PartitionKey"}])');
-  if (list.length < 1 || list.length > KINESIS_MAX_RECORDS) throw gatewayError(400, `PutRecords takes 1-${KINESIS_MAX_RECORDS} records, got ${list.length}`);
+  if (!Array.isArray(list))
+    throw gatewayError(
+      400,
+      'the body needs "records": [{"data": ..., "partition-key": ...}] (or "Records": [{"Data", "PartitionKey"}])',
+    );
+  if (list.length < 1 || list.length > KINESIS_MAX_RECORDS)
+    throw gatewayError(400, `PutRecords takes 1-${KINESIS_MAX_RECORDS} records, got ${list.length}`);
   let total = 0;
   return list.map((item: unknown, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw gatewayError(400, `records[${i}] must be an object with data and partition-key`);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw gatewayError(400, `records[${i}] must be an object with data and partition-key`);
     const record = item as Record<string, unknown>;
-    const entry = 'data' in record || 'partition-key' in record
-      ? toEntry(record.data, record['partition-key'], `records[${i}].data`, `records[${i}].partition-key`)
-      : toEntry(record.Data, record.PartitionKey, `Records[${i}].Data`, `Records[${i}].PartitionKey`);
+    const entry =
+      'data' in record || 'partition-key' in record
+        ? toEntry(record.data, record['partition-key'], `records[${i}].data`, `records[${i}].partition-key`)
+        : toEntry(record.Data, record.PartitionKey, `Records[${i}].Data`, `Records[${i}].PartitionKey`);
     checkRecordSize(entry, `record ${i}`);
     total += recordSize(entry);
-    if (total > KINESIS_MAX_REQUEST_BYTES) throw gatewayError(413, `the records add up to more than 5 MiB (${KINESIS_MAX_REQUEST_BYTES} bytes); send them in smaller batches`);
+    if (total > KINESIS_MAX_REQUEST_BYTES)
+      throw gatewayError(
+        413,
+        `the records add up to more than 5 MiB (${KINESIS_MAX_REQUEST_BYTES} bytes); send them in smaller batches`,
+      );
     return entry;
   });
 }

@@ -18,7 +18,12 @@ export class HttpError extends Error {
   /** Headers the answer carries (`Allow` on a 405). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, errorCode: number, message: string, options: { cause?: unknown; headers?: Record<string, string>; type?: string } = {}) {
+  constructor(
+    status: number,
+    errorCode: number,
+    message: string,
+    options: { cause?: unknown; headers?: Record<string, string>; type?: string } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
     this.status = status;
@@ -67,7 +72,13 @@ export function readBody(req: http.IncomingMessage, limitBytes: number = DEFAULT
       chunks.push(chunk);
     });
     req.on('end', () => (overflow ? reject(tooLarge()) : resolve(Buffer.concat(chunks, size))));
-    req.on('error', (error) => reject(overflow ? tooLarge() : new HttpError(400, 400, `Request body could not be read: ${error.message}`, { cause: error })));
+    req.on('error', (error) =>
+      reject(
+        overflow
+          ? tooLarge()
+          : new HttpError(400, 400, `Request body could not be read: ${error.message}`, { cause: error }),
+      ),
+    );
   });
 }
 
@@ -75,7 +86,14 @@ export function readBody(req: http.IncomingMessage, limitBytes: number = DEFAULT
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
 
 /** Sends `body` as JSON with `status`; a no-op when the response has already started. */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}, replacer?: JsonReplacer): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+  replacer?: JsonReplacer,
+): void {
   if (res.headersSent || res.destroyed) return;
   const text = body === undefined ? '' : JSON.stringify(body, replacer);
   res.writeHead(status, {
@@ -115,7 +133,12 @@ export function readJsonBody(body: Buffer, answers: JsonBodyAnswers): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(answers.status, answers.errorCode, `Request body is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new HttpError(
+      answers.status,
+      answers.errorCode,
+      `Request body is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -129,16 +152,24 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * request that timed out) with a JSON body made by `body` instead of Node's bare default; attach
  * with `server.on('clientError', ...)`.
  */
-export function clientErrorAnswerer(body: (status: number, message: string) => object): (error: Error & { code?: string }, socket: Duplex) => void {
+export function clientErrorAnswerer(
+  body: (status: number, message: string) => object,
+): (error: Error & { code?: string }, socket: Duplex) => void {
   return (error, socket) => {
     if (!socket.writable) {
       socket.destroy();
       return;
     }
     const [status, reason] =
-      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout']
+          : [400, 'Bad Request'];
     const text = JSON.stringify(body(status as number, `${reason}: ${error.code ?? error.message}`));
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   };
 }
 
@@ -149,7 +180,12 @@ export const answerClientError = clientErrorAnswerer((status, message) => ({ err
  * Listens on `host`:`port` (0: a free port) and resolves the port. When listening fails (the port
  * is taken), `undo` releases what the caller set up and the error is thrown.
  */
-export async function listenOn(server: http.Server, port = 0, host = '127.0.0.1', undo?: () => unknown): Promise<number> {
+export async function listenOn(
+  server: http.Server,
+  port = 0,
+  host = '127.0.0.1',
+  undo?: () => unknown,
+): Promise<number> {
   server.listen(port, host);
   try {
     await once(server, 'listening');

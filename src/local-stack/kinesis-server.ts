@@ -13,7 +13,10 @@ interface KinesaliteOptions {
   shardLimit: number;
 }
 type Kinesalite = (options: KinesaliteOptions) => http.Server;
-type LevelDown = (location: string) => { open(cb: (error?: Error) => void): void; close(cb: (error?: Error) => void): void };
+type LevelDown = (location: string) => {
+  open(cb: (error?: Error) => void): void;
+  close(cb: (error?: Error) => void): void;
+};
 
 export interface KinesisServerOptions {
   /** LevelDB folder holding the streams; they survive restarts. */
@@ -45,7 +48,13 @@ export async function startKinesisServer(options: KinesisServerOptions): Promise
   await mkdir(options.dir, { recursive: true });
   await checkNotLocked(options.dir);
   const kinesalite = require('kinesalite') as Kinesalite;
-  const store = kinesalite({ path: options.dir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: options.shardLimit ?? 50 });
+  const store = kinesalite({
+    path: options.dir,
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: options.shardLimit ?? 50,
+  });
   const handle = store.listeners('request')[0] as http.RequestListener;
   const inFlight = new Set<http.ServerResponse>();
   let idle: (() => void) | undefined;
@@ -62,17 +71,23 @@ export async function startKinesisServer(options: KinesisServerOptions): Promise
     for (const listener of req.listeners('error')) req.removeListener('error', listener as (error: Error) => void);
     req.on('error', () => res.destroy());
   });
-  const closeDb = () => new Promise<void>((resolve, reject) => {
-    // kinesalite's close() closes its LevelDB, then its own (never started) HTTP server.
-    store.close((error?: Error) => (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve()));
-  });
+  const closeDb = () =>
+    new Promise<void>((resolve, reject) => {
+      // kinesalite's close() closes its LevelDB, then its own (never started) HTTP server.
+      store.close((error?: Error) =>
+        error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(error) : resolve(),
+      );
+    });
   const closeServer = async (): Promise<void> => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (inFlight.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_GRACE_MS);
-        idle = () => { clearTimeout(timer); resolve(); };
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     server.closeAllConnections();
@@ -105,9 +120,17 @@ async function checkNotLocked(dir: string): Promise<void> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(reason)) {
-      throw new PipelineError('KINESIS_DATA_LOCKED', `the Kinesis data in ${dir} is in use by another process; stop the other local stack or pass --data-dir`, { cause: error });
+      throw new PipelineError(
+        'KINESIS_DATA_LOCKED',
+        `the Kinesis data in ${dir} is in use by another process; stop the other local stack or pass --data-dir`,
+        { cause: error },
+      );
     }
-    throw new PipelineError('KINESIS_DATA_UNREADABLE', `cannot open the Kinesis data in ${dir} (${reason}); start with --fresh to discard it`, { cause: error });
+    throw new PipelineError(
+      'KINESIS_DATA_UNREADABLE',
+      `cannot open the Kinesis data in ${dir} (${reason}); start with --fresh to discard it`,
+      { cause: error },
+    );
   }
   await new Promise<void>((resolve, reject) => db.close((error) => (error ? reject(error) : resolve())));
 }

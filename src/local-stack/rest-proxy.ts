@@ -2,7 +2,18 @@ import http from 'node:http';
 import Router from 'find-my-way';
 import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { answerClientError, closeOnce, DEFAULT_BODY_LIMIT_BYTES, HttpError, isPlainObject, listenOn, mediaType, readBody, readJsonBody, sendJson } from './http-util';
+import {
+  answerClientError,
+  closeOnce,
+  DEFAULT_BODY_LIMIT_BYTES,
+  HttpError,
+  isPlainObject,
+  listenOn,
+  mediaType,
+  readBody,
+  readJsonBody,
+  sendJson,
+} from './http-util';
 import { KAFKA_BINARY_V2, KAFKA_JSON_V2, KAFKA_V2 } from '../contract/kafka-rest';
 import { embeddedTopics, type TopicBackend } from './topic-backend';
 import { DEFAULT_BROKERS, maxMessageBytes, TopicStore, type AppendRecord, type TopicInfo } from './topic-store';
@@ -82,7 +93,6 @@ export interface RestProxy {
 /** The cluster id the stand-in reports unless told otherwise. */
 export const DEFAULT_CLUSTER_ID = 'local-pinterest-msk';
 
-
 const BROKER_ID = 1;
 /** Per-record `error_code`s, as Confluent's rest-utils KafkaExceptionMapper: a Kafka error, and a retriable one. */
 export const KAFKA_ERROR = 50002;
@@ -144,7 +154,10 @@ const ROUTED_METHODS = ['GET', 'POST', 'DELETE'] as const;
  * The REST Proxy as a plain request handler, for mounting in another server (the API Gateway
  * stand-in). It reads the request body itself, so the caller must not consume it first.
  */
-export function createRestProxyHandler(topics: TopicBackend | TopicStore, options: RestProxyHandlerOptions = {}): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createRestProxyHandler(
+  topics: TopicBackend | TopicStore,
+  options: RestProxyHandlerOptions = {},
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const logger = options.logger ?? createLogger('rest-proxy');
   const context: ProxyContext = {
     store: topics instanceof TopicStore ? embeddedTopics(topics) : topics,
@@ -152,8 +165,12 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
     logger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     rotation: new Map(),
-    onTopicAutoCreated: options.onTopicAutoCreated
-      ?? ((topic: string) => logger.info(`topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`)),
+    onTopicAutoCreated:
+      options.onTopicAutoCreated ??
+      ((topic: string) =>
+        logger.info(
+          `topic '${topic}' did not exist and was created by a produce (auto.create.topics.enable); start the stack with --no-auto-create-topics to refuse produces to missing topics`,
+        )),
     options,
   };
   const router = createRouter(context);
@@ -172,7 +189,9 @@ export function createRestProxyHandler(topics: TopicBackend | TopicStore, option
 function createRouter(context: ProxyContext): ProxyRouter {
   const router = Router({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
   const on = (method: (typeof ROUTED_METHODS)[number], path: string, family: Family, handler: Handler) => {
-    router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>, { family } satisfies RouteStore);
+    router.on(method, path, handler as unknown as Router.Handler<Router.HTTPVersion.V1>, {
+      family,
+    } satisfies RouteStore);
   };
   for (const [method, path, handler] of v2Routes(context)) on(method, path, 'v2', handler);
   for (const [method, path, handler] of v3Routes(context)) on(method, path, 'v3', handler);
@@ -186,28 +205,52 @@ type RouteSpec = [(typeof ROUTED_METHODS)[number], string, Handler];
 /** The v2 API: topics, partitions, offsets and the produce endpoints. */
 function v2Routes(context: ProxyContext): RouteSpec[] {
   const { store } = context;
-  const partitionOf = async (topic: string, text: string | undefined): Promise<{ info: TopicInfo; partition: number }> => {
+  const partitionOf = async (
+    topic: string,
+    text: string | undefined,
+  ): Promise<{ info: TopicInfo; partition: number }> => {
     const info = await v2Topic(context, topic);
     const partition = parsePartition(text);
-    if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+    if (partition === undefined || partition >= info.partitions)
+      throw new HttpError(404, 40402, 'Partition not found.');
     return { info, partition };
   };
   return [
     ['GET', '/', () => ({ status: 200, body: {} })],
     ['GET', '/topics', async () => ({ status: 200, body: (await store.listTopics()).map((t) => t.name) })],
-    ['GET', '/topics/:topic', async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))) })],
+    [
+      'GET',
+      '/topics/:topic',
+      async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))) }),
+    ],
     ['POST', '/topics/:topic', (r, p) => produce(context, r, param(p, 'topic'), undefined)],
-    ['GET', '/topics/:topic/partitions', async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))).partitions })],
-    ['GET', '/topics/:topic/partitions/:partition', async (_r, p) => {
-      const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
-      return { status: 200, body: v2PartitionBody(info, partition) };
-    }],
-    ['POST', '/topics/:topic/partitions/:partition', (r, p) => produce(context, r, param(p, 'topic'), param(p, 'partition'))],
+    [
+      'GET',
+      '/topics/:topic/partitions',
+      async (_r, p) => ({ status: 200, body: v2TopicBody(await v2Topic(context, param(p, 'topic'))).partitions }),
+    ],
+    [
+      'GET',
+      '/topics/:topic/partitions/:partition',
+      async (_r, p) => {
+        const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
+        return { status: 200, body: v2PartitionBody(info, partition) };
+      },
+    ],
+    [
+      'POST',
+      '/topics/:topic/partitions/:partition',
+      (r, p) => produce(context, r, param(p, 'topic'), param(p, 'partition')),
+    ],
     // Confluent's v2 `GET /topics/{t}/partitions/{p}/offsets`: how a reader learns a partition's end.
-    ['GET', '/topics/:topic/partitions/:partition/offsets', async (_r, p) => {
-      const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
-      return { status: 200, body: { beginning_offset: 0, end_offset: await store.endOffset(info.name, partition) } };
-    }],
+    [
+      'GET',
+      '/topics/:topic/partitions/:partition/offsets',
+      async (_r, p) => {
+        const { info, partition } = await partitionOf(param(p, 'topic'), p.partition);
+        return { status: 200, body: { beginning_offset: 0, end_offset: await store.endOffset(info.name, partition) } };
+      },
+    ],
   ];
 }
 
@@ -216,43 +259,93 @@ function v3Routes(context: ProxyContext): RouteSpec[] {
   const { store, clusterId } = context;
   const topicsUrl = (base: string) => `${base}/v3/clusters/${clusterId}/topics`;
   return [
-    ['GET', '/v3/clusters', (r) => ({ status: 200, body: { kind: 'KafkaClusterList', metadata: { self: `${r.baseUrl}/v3/clusters`, next: null }, data: [v3ClusterBody(r.baseUrl, clusterId)] } })],
-    ['GET', '/v3/clusters/:cluster', (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
-    }],
-    ['GET', '/v3/clusters/:cluster/topics', async (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      const data = (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(context, t)));
-      return { status: 200, body: { kind: 'KafkaTopicList', metadata: { self: topicsUrl(r.baseUrl), next: null }, data } };
-    }],
-    ['POST', '/v3/clusters/:cluster/topics', (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      return createTopic(context, r);
-    }],
-    ['GET', '/v3/clusters/:cluster/topics/:topic', async (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, await v3Topic(context, param(p, 'topic'))) };
-    }],
-    ['DELETE', '/v3/clusters/:cluster/topics/:topic', async (_r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      await v3Topic(context, param(p, 'topic'));
-      await store.deleteTopic(param(p, 'topic'));
-      return { status: 204 };
-    }],
-    ['GET', '/v3/clusters/:cluster/topics/:topic/partitions', async (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      const info = await v3Topic(context, param(p, 'topic'));
-      const self = `${topicsUrl(r.baseUrl)}/${info.name}/partitions`;
-      return { status: 200, body: { kind: 'KafkaPartitionList', metadata: { self, next: null }, data: range(info.partitions).map((n) => v3PartitionBody(r.baseUrl, clusterId, info, n)) } };
-    }],
-    ['GET', '/v3/clusters/:cluster/topics/:topic/partitions/:partition', async (r, p) => {
-      v3Cluster(context, param(p, 'cluster'));
-      const info = await v3Topic(context, param(p, 'topic'));
-      const partition = parsePartition(p.partition);
-      if (partition === undefined || partition >= info.partitions) throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
-      return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
-    }],
+    [
+      'GET',
+      '/v3/clusters',
+      (r) => ({
+        status: 200,
+        body: {
+          kind: 'KafkaClusterList',
+          metadata: { self: `${r.baseUrl}/v3/clusters`, next: null },
+          data: [v3ClusterBody(r.baseUrl, clusterId)],
+        },
+      }),
+    ],
+    [
+      'GET',
+      '/v3/clusters/:cluster',
+      (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
+      },
+    ],
+    [
+      'GET',
+      '/v3/clusters/:cluster/topics',
+      async (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        const data = (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(context, t)));
+        return {
+          status: 200,
+          body: { kind: 'KafkaTopicList', metadata: { self: topicsUrl(r.baseUrl), next: null }, data },
+        };
+      },
+    ],
+    [
+      'POST',
+      '/v3/clusters/:cluster/topics',
+      (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        return createTopic(context, r);
+      },
+    ],
+    [
+      'GET',
+      '/v3/clusters/:cluster/topics/:topic',
+      async (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        return { status: 200, body: v3TopicBody(r.baseUrl, clusterId, await v3Topic(context, param(p, 'topic'))) };
+      },
+    ],
+    [
+      'DELETE',
+      '/v3/clusters/:cluster/topics/:topic',
+      async (_r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        await v3Topic(context, param(p, 'topic'));
+        await store.deleteTopic(param(p, 'topic'));
+        return { status: 204 };
+      },
+    ],
+    [
+      'GET',
+      '/v3/clusters/:cluster/topics/:topic/partitions',
+      async (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        const info = await v3Topic(context, param(p, 'topic'));
+        const self = `${topicsUrl(r.baseUrl)}/${info.name}/partitions`;
+        return {
+          status: 200,
+          body: {
+            kind: 'KafkaPartitionList',
+            metadata: { self, next: null },
+            data: range(info.partitions).map((n) => v3PartitionBody(r.baseUrl, clusterId, info, n)),
+          },
+        };
+      },
+    ],
+    [
+      'GET',
+      '/v3/clusters/:cluster/topics/:topic/partitions/:partition',
+      async (r, p) => {
+        v3Cluster(context, param(p, 'cluster'));
+        const info = await v3Topic(context, param(p, 'topic'));
+        const partition = parsePartition(p.partition);
+        if (partition === undefined || partition >= info.partitions)
+          throw new HttpError(404, 40402, 'This server does not host this topic-partition.');
+        return { status: 200, body: v3PartitionBody(r.baseUrl, clusterId, info, partition) };
+      },
+    ],
   ];
 }
 
@@ -263,7 +356,9 @@ function param(params: Record<string, string | undefined>, name: string): string
 
 /** Replicas as the cluster places them: Kafka's own answer, else spread over the cluster's brokers. */
 function placed(context: ProxyContext, info: TopicInfo): TopicInfo {
-  return info.replicas ? info : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, context.store.brokers)) };
+  return info.replicas
+    ? info
+    : { ...info, replicas: range(info.partitions).map((p) => replicasOf(info, p, context.store.brokers)) };
 }
 
 async function v2Topic(context: ProxyContext, name: string): Promise<TopicInfo> {
@@ -307,19 +402,36 @@ async function createTopic(context: ProxyContext, r: Request): Promise<Answer> {
 }
 
 /** A produce to `topic`, or to one partition of it when `partitionText` (from the path) is given. */
-async function produce(context: ProxyContext, request: Request, topic: string, partitionText?: string): Promise<Answer> {
+async function produce(
+  context: ProxyContext,
+  request: Request,
+  topic: string,
+  partitionText?: string,
+): Promise<Answer> {
   const records = parseProduceBody(request.body, produceFormat(request.req.headers['content-type']));
   const info = await produceTopic(context, topic);
   let pathPartition: number | undefined;
   if (partitionText !== undefined) {
     pathPartition = parsePartition(partitionText);
-    if (pathPartition === undefined || pathPartition >= info.partitions) throw new HttpError(404, 40402, 'Partition not found.');
+    if (pathPartition === undefined || pathPartition >= info.partitions)
+      throw new HttpError(404, 40402, 'Partition not found.');
   }
   const sticky = (context.rotation.get(topic) ?? 0) % info.partitions;
   context.rotation.set(topic, sticky + 1);
   const offsets: OffsetEntry[] = [];
-  const byPartition = groupByPartition(context, info, records, offsets, (record) => pathPartition ?? record.partition ?? (record.key !== undefined && record.key !== null ? keyPartition(record.key, info.partitions) : sticky));
-  await Promise.all([...byPartition].map(([partition, group]) => appendGroup(context, topic, partition, group, offsets)));
+  const byPartition = groupByPartition(
+    context,
+    info,
+    records,
+    offsets,
+    (record) =>
+      pathPartition ??
+      record.partition ??
+      (record.key !== undefined && record.key !== null ? keyPartition(record.key, info.partitions) : sticky),
+  );
+  await Promise.all(
+    [...byPartition].map(([partition, group]) => appendGroup(context, topic, partition, group, offsets)),
+  );
   return { status: 200, body: { offsets, key_schema_id: null, value_schema_id: null } };
 }
 
@@ -338,7 +450,13 @@ async function produceTopic(context: ProxyContext, topic: string): Promise<Topic
  * The records to append, by partition (with their indexes in the request); a record failed by an
  * injected fault or over the topic's max.message.bytes gets its `offsets` entry here, and is not stored.
  */
-function groupByPartition(context: ProxyContext, info: TopicInfo, records: ProduceRecord[], offsets: OffsetEntry[], partitionOf: (record: ProduceRecord) => number): Map<number, { indexes: number[]; records: AppendRecord[] }> {
+function groupByPartition(
+  context: ProxyContext,
+  info: TopicInfo,
+  records: ProduceRecord[],
+  offsets: OffsetEntry[],
+  partitionOf: (record: ProduceRecord) => number,
+): Map<number, { indexes: number[]; records: AppendRecord[] }> {
   const maxBytes = maxMessageBytes(info);
   const byPartition = new Map<number, { indexes: number[]; records: AppendRecord[] }>();
   records.forEach((record, index) => {
@@ -366,22 +484,36 @@ function groupByPartition(context: ProxyContext, info: TopicInfo, records: Produ
 }
 
 /** Appends one partition's records and fills their `offsets` entries; a store failure fails them inside the 200. */
-async function appendGroup(context: ProxyContext, topic: string, partition: number, group: { indexes: number[]; records: AppendRecord[] }, offsets: OffsetEntry[]): Promise<void> {
+async function appendGroup(
+  context: ProxyContext,
+  topic: string,
+  partition: number,
+  group: { indexes: number[]; records: AppendRecord[] },
+  offsets: OffsetEntry[],
+): Promise<void> {
   try {
     const assigned = await context.store.append(topic, partition, group.records);
-    group.indexes.forEach((index, i) => (offsets[index] = { partition, offset: assigned[i], error_code: null, error: null }));
+    group.indexes.forEach(
+      (index, i) => (offsets[index] = { partition, offset: assigned[i], error_code: null, error: null }),
+    );
   } catch (error) {
     if (!(error instanceof PipelineError) || error.code === 'RECORD_INVALID') throw error;
     // The store could not take them (disk, or the topic went away): a per-record failure,
     // which the client reads in the 200 body and may retry, as with a Kafka produce error.
     context.logger.warn(`produce to ${topic}-${partition} failed: ${describeError(error)}`);
     const errorCode = error.retriable ? KAFKA_RETRIABLE_ERROR : KAFKA_ERROR;
-    for (const index of group.indexes) offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
+    for (const index of group.indexes)
+      offsets[index] = { partition: null, offset: null, error_code: errorCode, error: describeError(error) };
   }
 }
 
 /** Answers one request: an injected fault, the route's answer, or the error it threw in the REST Proxy's shape. */
-async function handle(context: ProxyContext, router: ProxyRouter, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  context: ProxyContext,
+  router: ProxyRouter,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
   const method = (req.method ?? 'GET').toUpperCase();
   let family: Family = rawPath.startsWith('/v3') ? 'v3' : 'v2';
@@ -389,8 +521,15 @@ async function handle(context: ProxyContext, router: ProxyRouter, req: http.Inco
   try {
     const injected = context.options.faults?.beforeRequest?.({ method, path: rawPath });
     if (injected) {
-      await readBody(req, context.bodyLimit).catch((error: unknown) => context.logger.warn(`injected fault: request body not read: ${describeError(error)}`));
-      sendJson(res, injected.status, injected.body ?? { error_code: injected.status, message: `Injected fault ${injected.status}.` }, contentType());
+      await readBody(req, context.bodyLimit).catch((error: unknown) =>
+        context.logger.warn(`injected fault: request body not read: ${describeError(error)}`),
+      );
+      sendJson(
+        res,
+        injected.status,
+        injected.body ?? { error_code: injected.status, message: `Injected fault ${injected.status}.` },
+        contentType(),
+      );
       return;
     }
     const found = router.find(method as Router.HTTPMethod, rawPath);
@@ -399,11 +538,19 @@ async function handle(context: ProxyContext, router: ProxyRouter, req: http.Inco
     if (!found && allowed.length === 0) throw new HttpError(404, 404, 'HTTP 404 Not Found');
     if (!found) {
       family = (router.find(allowed[0], rawPath)?.store as RouteStore).family;
-      throw new HttpError(405, 405, `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${allowed.join(' or ')}.`, { headers: { Allow: allowed.join(', ') } });
+      throw new HttpError(
+        405,
+        405,
+        `HTTP 405 Method Not Allowed: ${method} is not supported here; use ${allowed.join(' or ')}.`,
+        { headers: { Allow: allowed.join(', ') } },
+      );
     }
     family = (found.store as RouteStore).family;
     const host = req.headers.host ?? '127.0.0.1';
-    const answer = await (found.handler as unknown as Handler)({ req, body, baseUrl: context.options.advertisedUrl ?? `http://${host}` }, found.params);
+    const answer = await (found.handler as unknown as Handler)(
+      { req, body, baseUrl: context.options.advertisedUrl ?? `http://${host}` },
+      found.params,
+    );
     if (answer.status === 204) {
       res.writeHead(204);
       res.end();
@@ -422,7 +569,10 @@ async function handle(context: ProxyContext, router: ProxyRouter, req: http.Inco
 }
 
 /** Starts the REST Proxy stand-in on 127.0.0.1 (`port` 0 picks a free one). */
-export async function startRestProxy(store: TopicBackend | TopicStore, options: RestProxyOptions = {}): Promise<RestProxy> {
+export async function startRestProxy(
+  store: TopicBackend | TopicStore,
+  options: RestProxyOptions = {},
+): Promise<RestProxy> {
   const host = options.host ?? '127.0.0.1';
   const clusterId = options.clusterId ?? DEFAULT_CLUSTER_ID;
   // Created once the port is known: v3 `self` links name this server, also behind a gateway.
@@ -433,7 +583,11 @@ export async function startRestProxy(store: TopicBackend | TopicStore, options: 
   try {
     port = await listenOn(server, options.port, host);
   } catch (error) {
-    throw new PipelineError('PORT_IN_USE', `the REST proxy cannot listen on ${host}:${options.port ?? 0}: ${describeError(error)}; pick another port`, { cause: error });
+    throw new PipelineError(
+      'PORT_IN_USE',
+      `the REST proxy cannot listen on ${host}:${options.port ?? 0}: ${describeError(error)}; pick another port`,
+      { cause: error },
+    );
   }
   const url = `http://${host}:${port}`;
   handler = createRestProxyHandler(store, { ...options, clusterId, advertisedUrl: url });
@@ -463,7 +617,9 @@ function toHttpError(error: unknown, family: Family): HttpError | undefined {
     case 'STORE_CLOSED':
       return new HttpError(503, 50301, 'The local Kafka store is shutting down; retry shortly.');
     case 'KAFKA_REQUEST_FAILED':
-      return error.retriable ? new HttpError(503, 50301, `Kafka did not answer just now; retry shortly (${error.message}).`) : undefined;
+      return error.retriable
+        ? new HttpError(503, 50301, `Kafka did not answer just now; retry shortly (${error.message}).`)
+        : undefined;
     default:
       return undefined;
   }
@@ -478,7 +634,11 @@ function produceFormat(header: string | undefined): Format {
   const type = mediaType(header);
   if (type === KAFKA_JSON_V2) return 'json';
   if (type === KAFKA_BINARY_V2) return 'binary';
-  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: use Content-Type: ${KAFKA_JSON_V2} (or ${KAFKA_BINARY_V2}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`);
+  throw new HttpError(
+    415,
+    415,
+    `HTTP 415 Unsupported Media Type: use Content-Type: ${KAFKA_JSON_V2} (or ${KAFKA_BINARY_V2}), got ${header === undefined ? 'none' : JSON.stringify(header)}.`,
+  );
 }
 
 /** A body that is not JSON: 422 42206, as the REST Proxy answers it. */
@@ -499,7 +659,8 @@ function parseProduceBody(body: Buffer, format: Format): ProduceRecord[] {
     if (!isPlainObject(record)) throw bad(`records[${index}] must be an object with a "value".`);
     if (!('value' in record) && !('key' in record)) throw bad(`records[${index}] has neither "value" nor "key".`);
     const out: ProduceRecord = { value: decodeField(record.value ?? null, format, `records[${index}].value`) };
-    if (record.key !== undefined && record.key !== null) out.key = decodeField(record.key, format, `records[${index}].key`);
+    if (record.key !== undefined && record.key !== null)
+      out.key = decodeField(record.key, format, `records[${index}].key`);
     if (record.partition !== undefined && record.partition !== null) {
       if (typeof record.partition !== 'number' || !Number.isSafeInteger(record.partition) || record.partition < 0) {
         throw bad(`records[${index}].partition must be a whole number >= 0.`);
@@ -528,27 +689,53 @@ function recordBytes(record: ProduceRecord, index: number): number {
 
 function decodeField(value: unknown, format: Format, name: string): unknown {
   if (format === 'json' || value === null) return value;
-  if (typeof value !== 'string' || !BASE64.test(value)) throw bad(`${name} must be a base64 string in the binary format.`);
+  if (typeof value !== 'string' || !BASE64.test(value))
+    throw bad(`${name} must be a base64 string in the binary format.`);
   return Buffer.from(value, 'base64');
 }
 
 /** Validates a v3 create-topic body. */
-function parseCreateTopicBody(body: Buffer): { name: string; partitions?: number; replicationFactor?: number; configs: Record<string, string>; validateOnly: boolean } {
+function parseCreateTopicBody(body: Buffer): {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  configs: Record<string, string>;
+  validateOnly: boolean;
+} {
   const parsed = readJsonBody(body, UNREADABLE_BODY);
   if (!isPlainObject(parsed)) throw bad('The body must be a JSON object with "topic_name".');
-  const { topic_name: name, partitions_count: partitions, replication_factor: replicationFactor, configs, validate_only: validateOnly } = parsed;
-  if (validateOnly !== undefined && validateOnly !== null && typeof validateOnly !== 'boolean') throw bad('Field "validate_only" must be a boolean.');
-  if (typeof name !== 'string' || name === '') throw bad('Field "topic_name" is required and must be a non-empty string.');
+  const {
+    topic_name: name,
+    partitions_count: partitions,
+    replication_factor: replicationFactor,
+    configs,
+    validate_only: validateOnly,
+  } = parsed;
+  if (validateOnly !== undefined && validateOnly !== null && typeof validateOnly !== 'boolean')
+    throw bad('Field "validate_only" must be a boolean.');
+  if (typeof name !== 'string' || name === '')
+    throw bad('Field "topic_name" is required and must be a non-empty string.');
   const optionalInt = (value: unknown, field: string): number | undefined => {
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(`Field "${field}" must be a whole number.`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw bad(`Field "${field}" must be a whole number.`);
     return value;
   };
-  const out = { name, partitions: optionalInt(partitions, 'partitions_count'), replicationFactor: optionalInt(replicationFactor, 'replication_factor'), configs: {} as Record<string, string>, validateOnly: validateOnly === true };
+  const out = {
+    name,
+    partitions: optionalInt(partitions, 'partitions_count'),
+    replicationFactor: optionalInt(replicationFactor, 'replication_factor'),
+    configs: {} as Record<string, string>,
+    validateOnly: validateOnly === true,
+  };
   if (configs !== undefined && configs !== null) {
     if (!Array.isArray(configs)) throw bad('Field "configs" must be an array of {"name", "value"}.');
     configs.forEach((entry: unknown, index) => {
-      if (!isPlainObject(entry) || typeof entry.name !== 'string' || (typeof entry.value !== 'string' && entry.value !== null)) {
+      if (
+        !isPlainObject(entry) ||
+        typeof entry.name !== 'string' ||
+        (typeof entry.value !== 'string' && entry.value !== null)
+      ) {
         throw bad(`configs[${index}] must be {"name": string, "value": string}.`);
       }
       if (typeof entry.value === 'string') out.configs[entry.name] = entry.value;
@@ -565,16 +752,33 @@ function range(n: number): number[] {
 function replicasOf(info: TopicInfo, partition: number, brokers = DEFAULT_BROKERS): number[] {
   const known = info.replicas?.[partition];
   if (known?.length) return known;
-  return range(info.replicationFactor).map((i) => BROKER_ID + ((partition + i) % Math.max(brokers, info.replicationFactor)));
+  return range(info.replicationFactor).map(
+    (i) => BROKER_ID + ((partition + i) % Math.max(brokers, info.replicationFactor)),
+  );
 }
 
-function v2PartitionBody(info: TopicInfo, partition: number): { partition: number; leader: number; replicas: { broker: number; leader: boolean; in_sync: boolean }[] } {
+function v2PartitionBody(
+  info: TopicInfo,
+  partition: number,
+): { partition: number; leader: number; replicas: { broker: number; leader: boolean; in_sync: boolean }[] } {
   const replicas = replicasOf(info, partition);
-  return { partition, leader: replicas[0], replicas: replicas.map((broker, i) => ({ broker, leader: i === 0, in_sync: true })) };
+  return {
+    partition,
+    leader: replicas[0],
+    replicas: replicas.map((broker, i) => ({ broker, leader: i === 0, in_sync: true })),
+  };
 }
 
-function v2TopicBody(info: TopicInfo): { name: string; configs: Record<string, string>; partitions: ReturnType<typeof v2PartitionBody>[] } {
-  return { name: info.name, configs: info.configs, partitions: range(info.partitions).map((p) => v2PartitionBody(info, p)) };
+function v2TopicBody(info: TopicInfo): {
+  name: string;
+  configs: Record<string, string>;
+  partitions: ReturnType<typeof v2PartitionBody>[];
+} {
+  return {
+    name: info.name,
+    configs: info.configs,
+    partitions: range(info.partitions).map((p) => v2PartitionBody(info, p)),
+  };
 }
 
 function v3ClusterBody(base: string, clusterId: string): Record<string, unknown> {

@@ -75,7 +75,10 @@ export function isProcessAlive(pid: number): boolean {
  * The stack recorded in `<dataDir>/stack.json`, when its process is alive and its gateway answers;
  * otherwise undefined (no file, a stale file, or a stack that is not answering).
  */
-export async function readRunningStack(dataDir: string = DEFAULT_DATA_DIR, options: { timeoutMs?: number } = {}): Promise<StackRecord | undefined> {
+export async function readRunningStack(
+  dataDir: string = DEFAULT_DATA_DIR,
+  options: { timeoutMs?: number } = {},
+): Promise<StackRecord | undefined> {
   const file = path.join(path.resolve(dataDir), STACK_FILE);
   const info = await readStackFile(file);
   if (!info || !isProcessAlive(info.pid)) return undefined;
@@ -104,10 +107,17 @@ export async function findRunningStack(dataDir: string = DEFAULT_DATA_DIR): Prom
   const dir = path.resolve(dataDir);
   const info = await readStackFile(path.join(dir, STACK_FILE));
   if (!info || !isProcessAlive(info.pid)) {
-    throw new PipelineError('STACK_NOT_RUNNING', `no local stack is running in ${dir}: start it with \`${START_STACK_COMMAND}\`${dir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` -- --data-dir ${dir}`} (in another terminal, or with --background)`);
+    throw new PipelineError(
+      'STACK_NOT_RUNNING',
+      `no local stack is running in ${dir}: start it with \`${START_STACK_COMMAND}\`${dir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` -- --data-dir ${dir}`} (in another terminal, or with --background)`,
+    );
   }
   if (!(await answers(info.endpoints.invokeUrl, 3_000))) {
-    throw new PipelineError('STACK_NOT_ANSWERING', `the local stack in ${dir} (pid ${info.pid}) does not answer at ${info.endpoints.invokeUrl}; wait until it has started, or stop it (npm run stack -- --stop) and start it again`, { retriable: true });
+    throw new PipelineError(
+      'STACK_NOT_ANSWERING',
+      `the local stack in ${dir} (pid ${info.pid}) does not answer at ${info.endpoints.invokeUrl}; wait until it has started, or stop it (npm run stack -- --stop) and start it again`,
+      { retriable: true },
+    );
   }
   return info;
 }

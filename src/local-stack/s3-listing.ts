@@ -154,7 +154,12 @@ function makeGetBucket(S3Error: S3ErrorConstructor): (ctx: S3rverContext) => Pro
     const request = listingRequest(ctx.query, bucket, S3Error);
     const page = await listBucketPage(ctx.store.getBucketPath(bucket), request);
     const contents = await listedObjects(ctx, bucket, page.keys, request.fetchOwner);
-    ctx.logger.info('Listed bucket "%s": %d objects, %d common prefixes', bucket, contents.length, page.commonPrefixes.length);
+    ctx.logger.info(
+      'Listed bucket "%s": %d objects, %d common prefixes',
+      bucket,
+      contents.length,
+      page.commonPrefixes.length,
+    );
     ctx.body = listBucketResult(bucket, request, ctx.query, page, contents);
   };
 }
@@ -163,10 +168,17 @@ function makeGetBucket(S3Error: S3ErrorConstructor): (ctx: S3rverContext) => Pro
 function maxKeysOf(maxKeysText: string | undefined, S3Error: S3ErrorConstructor): number {
   if (maxKeysText === undefined || maxKeysText === '') return 1000;
   if (!/^-?\d+$/.test(maxKeysText)) {
-    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: maxKeysText });
+    throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', {
+      ArgumentName: 'max-keys',
+      ArgumentValue: maxKeysText,
+    });
   }
   const n = Number(maxKeysText);
-  if (n < 0 || n > 2147483647) throw new S3Error('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', { ArgumentName: 'maxKeys', ArgumentValue: n });
+  if (n < 0 || n > 2147483647)
+    throw new S3Error('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', {
+      ArgumentName: 'maxKeys',
+      ArgumentValue: n,
+    });
   return Math.min(1000, n);
 }
 
@@ -178,28 +190,50 @@ function listingRequest(query: S3rverContext['query'], bucket: string, S3Error: 
   const token = query['continuation-token'];
   let startAfter: string;
   if (v2) {
-    if ('marker' in query) throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', { ArgumentName: 'marker' });
+    if ('marker' in query)
+      throw new S3Error('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', {
+        ArgumentName: 'marker',
+      });
     if (token !== undefined) {
       const last = decodeContinuationToken(token, bucket);
-      if (last === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+      if (last === undefined)
+        throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', {
+          ArgumentName: 'continuation-token',
+        });
       startAfter = last;
     } else {
       startAfter = query['start-after'] ?? '';
     }
   } else {
-    if ('continuation-token' in query) throw new S3Error('InvalidArgument', 'continuation-token only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'continuation-token' });
-    if ('start-after' in query) throw new S3Error('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'start-after' });
+    if ('continuation-token' in query)
+      throw new S3Error('InvalidArgument', 'continuation-token only supported in REST.GET.BUCKET with list-type=2', {
+        ArgumentName: 'continuation-token',
+      });
+    if ('start-after' in query)
+      throw new S3Error('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', {
+        ArgumentName: 'start-after',
+      });
     startAfter = query.marker ?? '';
   }
   return {
-    v2, maxKeys, ...(maxKeysText !== undefined ? { maxKeysText } : {}),
-    prefix: query.prefix ?? '', delimiter: query.delimiter ?? '', startAfter, ...(token !== undefined ? { token } : {}),
+    v2,
+    maxKeys,
+    ...(maxKeysText !== undefined ? { maxKeysText } : {}),
+    prefix: query.prefix ?? '',
+    delimiter: query.delimiter ?? '',
+    startAfter,
+    ...(token !== undefined ? { token } : {}),
     fetchOwner: v2 ? query['fetch-owner'] === 'true' : true,
   };
 }
 
 /** The Contents entries of the listed keys (a key deleted since the listing is left out, as S3 would). */
-async function listedObjects(ctx: S3rverContext, bucket: string, keys: readonly string[], fetchOwner: boolean): Promise<Record<string, unknown>[]> {
+async function listedObjects(
+  ctx: S3rverContext,
+  bucket: string,
+  keys: readonly string[],
+  fetchOwner: boolean,
+): Promise<Record<string, unknown>[]> {
   const contents: Record<string, unknown>[] = [];
   for (const key of keys) {
     let metadata: Record<string, string | number>;
@@ -223,7 +257,13 @@ async function listedObjects(ctx: S3rverContext, bucket: string, keys: readonly 
 }
 
 /** The ListBucketResult of a page: V2's tokens and key count, or V1's markers. */
-function listBucketResult(bucket: string, request: ListingRequest, query: S3rverContext['query'], page: { commonPrefixes: string[]; isTruncated: boolean; last?: string }, contents: Record<string, unknown>[]): unknown {
+function listBucketResult(
+  bucket: string,
+  request: ListingRequest,
+  query: S3rverContext['query'],
+  page: { commonPrefixes: string[]; isTruncated: boolean; last?: string },
+  contents: Record<string, unknown>[],
+): unknown {
   const { v2, token, delimiter, startAfter } = request;
   const common = page.commonPrefixes.map((p) => ({ Prefix: p }));
   return {
@@ -233,14 +273,20 @@ function listBucketResult(bucket: string, request: ListingRequest, query: S3rver
       Prefix: request.prefix,
       ...(v2
         ? {
-          ...(token !== undefined ? { ContinuationToken: token } : query['start-after'] !== undefined ? { StartAfter: query['start-after'] } : {}),
-          ...(page.isTruncated && page.last !== undefined ? { NextContinuationToken: encodeContinuationToken(bucket, page.last) } : {}),
-          KeyCount: contents.length + common.length,
-        }
+            ...(token !== undefined
+              ? { ContinuationToken: token }
+              : query['start-after'] !== undefined
+                ? { StartAfter: query['start-after'] }
+                : {}),
+            ...(page.isTruncated && page.last !== undefined
+              ? { NextContinuationToken: encodeContinuationToken(bucket, page.last) }
+              : {}),
+            KeyCount: contents.length + common.length,
+          }
         : {
-          Marker: startAfter,
-          ...(delimiter && page.isTruncated && page.last !== undefined ? { NextMarker: page.last } : {}),
-        }),
+            Marker: startAfter,
+            ...(delimiter && page.isTruncated && page.last !== undefined ? { NextMarker: page.last } : {}),
+          }),
       MaxKeys: request.maxKeysText || 1000,
       ...(delimiter ? { Delimiter: delimiter } : {}),
       IsTruncated: page.isTruncated,
@@ -263,7 +309,10 @@ export function installS3Listing(): void {
   const controller = require('s3rver/lib/controllers/bucket') as { getBucket: unknown };
   const S3Error = require('s3rver/lib/models/error') as S3ErrorConstructor;
   if (typeof controller.getBucket !== 'function') {
-    throw new PipelineError('STACK_START_FAILED', 's3rver/lib/controllers/bucket has no getBucket: the installed s3rver is not the 3.7 this listing replaces; run npm ci');
+    throw new PipelineError(
+      'STACK_START_FAILED',
+      's3rver/lib/controllers/bucket has no getBucket: the installed s3rver is not the 3.7 this listing replaces; run npm ci',
+    );
   }
   controller.getBucket = makeGetBucket(S3Error);
   installed = true;

@@ -42,14 +42,23 @@ const BUCKET_NAME = /^[a-z0-9]+(.?[-a-z0-9]+)*$/;
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const { bucket } = options;
   if (bucket.length < 3 || bucket.length > 63 || !BUCKET_NAME.test(bucket)) {
-    throw new PipelineError('BUCKET_NAME_INVALID', `bucket name ${JSON.stringify(bucket)} is not valid for S3: use 3-63 lowercase letters, digits, dots and hyphens`);
+    throw new PipelineError(
+      'BUCKET_NAME_INVALID',
+      `bucket name ${JSON.stringify(bucket)} is not valid for S3: use 3-63 lowercase letters, digits, dots and hyphens`,
+    );
   }
   await mkdir(options.dir, { recursive: true });
   // s3rver ships no type declarations; the interface above names what is used. Its bucket
   // listing is replaced by ours (s3-listing.ts): V2 continuation and delimiters as S3 answers them.
   installS3Listing();
   const S3rver = require('s3rver') as S3rverConstructor;
-  const app = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory: options.dir, configureBuckets: [{ name: bucket }] });
+  const app = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory: options.dir,
+    configureBuckets: [{ name: bucket }],
+  });
   await app.configureBuckets();
 
   // s3rver's own run() loses listen errors (a taken port crashes the process), so the HTTP

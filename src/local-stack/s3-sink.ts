@@ -69,7 +69,6 @@ export interface S3Sink {
   stats(): { objectsWritten: number; recordsWritten: number; lag: number; committed: Record<string, number> };
 }
 
-
 /**
  * One record value as the JsonFormat line: compact JSON. Byte values (the REST Proxy's binary
  * format) that hold UTF-8 JSON are written as that JSON, as JsonConverter would read them; other
@@ -96,7 +95,11 @@ export function compileTopicsRegex(topicsRegex: string): RegExp {
   try {
     return new RegExp(`^(?:${topicsRegex})$`);
   } catch (error) {
-    throw new PipelineError('SINK_CONFIG_INVALID', `topics.regex ${JSON.stringify(topicsRegex)} is not a valid regular expression: ${describeError(error)}`, { cause: error });
+    throw new PipelineError(
+      'SINK_CONFIG_INVALID',
+      `topics.regex ${JSON.stringify(topicsRegex)} is not a valid regular expression: ${describeError(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -222,8 +225,11 @@ class S3SinkRunner implements S3Sink {
     clearTimeout(this.wakeTimer);
     this.abort.abort();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
-    await this.saveState().catch((error: unknown) => this.logger.error(`could not save offsets on stop: ${describeError(error)}`));
-    for (const waiter of this.drains) this.finishDrain(waiter, new PipelineError('SINK_STOPPED', 'the S3 sink was stopped before it caught up'));
+    await this.saveState().catch((error: unknown) =>
+      this.logger.error(`could not save offsets on stop: ${describeError(error)}`),
+    );
+    for (const waiter of this.drains)
+      this.finishDrain(waiter, new PipelineError('SINK_STOPPED', 'the S3 sink was stopped before it caught up'));
   }
 
   drain(timeoutMs = 30_000): Promise<void> {
@@ -240,7 +246,14 @@ class S3SinkRunner implements S3Sink {
         reject,
         timer: setTimeout(() => {
           const behind = waiter.targets.reduce((sum, t) => sum + Math.max(0, t.offset - t.state.committed), 0);
-          this.finishDrain(waiter, new PipelineError('SINK_DRAIN_TIMEOUT', `the S3 sink is still ${behind} records behind after ${timeoutMs} ms; see the errors above (is S3 reachable and the bucket ${this.bucket} there?)`, { retriable: true }));
+          this.finishDrain(
+            waiter,
+            new PipelineError(
+              'SINK_DRAIN_TIMEOUT',
+              `the S3 sink is still ${behind} records behind after ${timeoutMs} ms; see the errors above (is S3 reachable and the bucket ${this.bucket} there?)`,
+              { retriable: true },
+            ),
+          );
         }, timeoutMs),
       };
       this.drains.add(waiter);
@@ -331,8 +344,12 @@ class S3SinkRunner implements S3Sink {
         const slots = this.maxUploads - this.uploads;
         const count = Math.min(Math.floor(available / this.flushSize), slots) * this.flushSize;
         const records = await this.store.read(state.topic, state.partition, state.next, count);
-        if (records.length !== count || records[0]?.offset !== state.next) throw new PipelineError('STORE_IO', `short read of ${state.topic}-${state.partition} at ${state.next}`, { retriable: true });
-        for (let i = 0; i < records.length; i += this.flushSize) this.newChunk(state, records.slice(i, i + this.flushSize), false);
+        if (records.length !== count || records[0]?.offset !== state.next)
+          throw new PipelineError('STORE_IO', `short read of ${state.topic}-${state.partition} at ${state.next}`, {
+            retriable: true,
+          });
+        for (let i = 0; i < records.length; i += this.flushSize)
+          this.newChunk(state, records.slice(i, i + this.flushSize), false);
         continue;
       }
       const head = await this.headTimestamp(state);
@@ -342,7 +359,10 @@ class S3SinkRunner implements S3Sink {
         return;
       }
       const records = await this.store.read(state.topic, state.partition, state.next, available);
-      if (records.length === 0 || records[0]?.offset !== state.next) throw new PipelineError('STORE_IO', `short read of ${state.topic}-${state.partition} at ${state.next}`, { retriable: true });
+      if (records.length === 0 || records[0]?.offset !== state.next)
+        throw new PipelineError('STORE_IO', `short read of ${state.topic}-${state.partition} at ${state.next}`, {
+          retriable: true,
+        });
       this.newChunk(state, records, records.length < this.flushSize);
       return;
     }
@@ -351,7 +371,10 @@ class S3SinkRunner implements S3Sink {
   private async headTimestamp(state: PartitionState): Promise<number> {
     if (state.headTimestamp?.offset === state.next) return state.headTimestamp.timestamp;
     const [record] = await this.store.read(state.topic, state.partition, state.next, 1);
-    if (!record) throw new PipelineError('STORE_IO', `no record at ${state.topic}-${state.partition} offset ${state.next}`, { retriable: true });
+    if (!record)
+      throw new PipelineError('STORE_IO', `no record at ${state.topic}-${state.partition} offset ${state.next}`, {
+        retriable: true,
+      });
     state.headTimestamp = { offset: state.next, timestamp: record.timestamp };
     return record.timestamp;
   }
@@ -385,7 +408,9 @@ class S3SinkRunner implements S3Sink {
         chunk.status = 'failed';
         if (this.stopped) return;
         state.pausedUntil = Date.now() + this.pauseMs;
-        this.logger.error(`writing s3://${this.bucket}/${sinkObjectKey(state.topic, state.partition, chunk.start)} failed: ${describeError(error)}; retrying in ${this.pauseMs} ms (is the bucket there and S3 reachable?)`);
+        this.logger.error(
+          `writing s3://${this.bucket}/${sinkObjectKey(state.topic, state.partition, chunk.start)} failed: ${describeError(error)}; retrying in ${this.pauseMs} ms (is the bucket there and S3 reachable?)`,
+        );
       },
     );
     this.track(
@@ -414,7 +439,10 @@ class S3SinkRunner implements S3Sink {
       {
         ...this.retry,
         signal: this.abort.signal,
-        onRetry: (error, attempt, delayMs) => this.logger.warn(`writing s3://${this.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`),
+        onRetry: (error, attempt, delayMs) =>
+          this.logger.warn(
+            `writing s3://${this.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`,
+          ),
       },
     );
   }
@@ -433,7 +461,9 @@ class S3SinkRunner implements S3Sink {
         const head = await withRetry(
           async () => {
             try {
-              return await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: this.abort.signal });
+              return await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+                abortSignal: this.abort.signal,
+              });
             } catch (error) {
               if (isNotFound(error)) return undefined;
               throw error;
@@ -442,15 +472,26 @@ class S3SinkRunner implements S3Sink {
           { ...this.retry, signal: this.abort.signal },
         );
         const count = Number(head?.Metadata?.['record-count']);
-        if (!head || head.Metadata?.['topic-id'] !== state.topicId || !Number.isSafeInteger(count) || count < 1 || offset + count > end) break;
+        if (
+          !head ||
+          head.Metadata?.['topic-id'] !== state.topicId ||
+          !Number.isSafeInteger(count) ||
+          count < 1 ||
+          offset + count > end
+        )
+          break;
         offset += count;
       }
     } catch (error) {
       // Adoption only saves uploads; without it the objects are written again to the same keys.
-      this.logger.warn(`checking S3 for objects of ${state.topic}-${state.partition} above offset ${offset} failed: ${describeError(error)}; they will be rewritten`);
+      this.logger.warn(
+        `checking S3 for objects of ${state.topic}-${state.partition} above offset ${offset} failed: ${describeError(error)}; they will be rewritten`,
+      );
     }
     if (offset > state.committed) {
-      this.logger.info(`${state.topic}-${state.partition}: offsets ${state.committed}-${offset - 1} were already in S3 from an interrupted run; adopted`);
+      this.logger.info(
+        `${state.topic}-${state.partition}: offsets ${state.committed}-${offset - 1} were already in S3 from an interrupted run; adopted`,
+      );
       state.acked = state.next = offset;
       this.requestSave();
     }
@@ -479,10 +520,24 @@ class S3SinkRunner implements S3Sink {
         }
         const end = this.store.endOffset(info.name, partition);
         if (committed > end) {
-          this.logger.warn(`${info.name}-${partition}: committed offset ${committed} is past the end of the log (${end}); the log lost records, continuing from ${end}`);
+          this.logger.warn(
+            `${info.name}-${partition}: committed offset ${committed} is past the end of the log (${end}); the log lost records, continuing from ${end}`,
+          );
           committed = end;
         }
-        states.push({ topic: info.name, partition, topicId, committed, acked: committed, next: committed, chunks: new Map(), recovery: 'pending', pausedUntil: 0, partialEnd: 0, dropped: false });
+        states.push({
+          topic: info.name,
+          partition,
+          topicId,
+          committed,
+          acked: committed,
+          next: committed,
+          chunks: new Map(),
+          recovery: 'pending',
+          pausedUntil: 0,
+          partialEnd: 0,
+          dropped: false,
+        });
       }
       this.partitions.set(info.name, states);
     }
@@ -510,10 +565,13 @@ class S3SinkRunner implements S3Sink {
     if (at >= this.wakeAt || this.stopped) return;
     clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private track(promise: Promise<unknown>): void {
@@ -573,14 +631,21 @@ class S3SinkRunner implements S3Sink {
       text = await readFile(this.stateFile, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new PipelineError('SINK_STATE_UNREADABLE', `cannot read ${this.stateFile}: ${describeError(error)}`, { cause: error });
+      throw new PipelineError('SINK_STATE_UNREADABLE', `cannot read ${this.stateFile}: ${describeError(error)}`, {
+        cause: error,
+      });
     }
     try {
       const file = JSON.parse(text) as StateFile;
-      if (file.version !== STATE_VERSION || typeof file.topics !== 'object' || file.topics === null) throw new Error(`unknown format version ${String(file.version)}`);
+      if (file.version !== STATE_VERSION || typeof file.topics !== 'object' || file.topics === null)
+        throw new Error(`unknown format version ${String(file.version)}`);
       return file.topics;
     } catch (error) {
-      throw new PipelineError('SINK_STATE_UNREADABLE', `${this.stateFile} is not a valid S3 sink state: ${describeError(error)}; delete it to copy every topic again from offset 0`, { cause: error });
+      throw new PipelineError(
+        'SINK_STATE_UNREADABLE',
+        `${this.stateFile} is not a valid S3 sink state: ${describeError(error)}; delete it to copy every topic again from offset 0`,
+        { cause: error },
+      );
     }
   }
 
@@ -599,7 +664,8 @@ class S3SinkRunner implements S3Sink {
 }
 
 function positiveInt(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new PipelineError('SINK_CONFIG_INVALID', `${name} must be a whole number >= 1, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new PipelineError('SINK_CONFIG_INVALID', `${name} must be a whole number >= 1, got ${value}`);
   return value;
 }
 

@@ -3,7 +3,15 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Names } from '../config';
 import { hasErrorCode, PipelineError } from '../errors';
-import { createHttpClient, isNoAnswer, networkCode, parseAnswer, readAnswer, type HttpClient, type HttpResponse } from '../http-client';
+import {
+  createHttpClient,
+  isNoAnswer,
+  networkCode,
+  parseAnswer,
+  readAnswer,
+  type HttpClient,
+  type HttpResponse,
+} from '../http-client';
 import { z } from 'zod';
 import { TABLES, type Post, type TableKey } from '../contract/tables';
 import { KAFKA_JSON_V2 } from '../contract/kafka-rest';
@@ -103,7 +111,10 @@ export interface SampleRoundTripOptions {
 }
 
 /** Sends each row of one post down both paths and reports where each landed. */
-export async function runSampleRoundTrip(target: SampleTarget, options: SampleRoundTripOptions = {}): Promise<SampleRoundTrip> {
+export async function runSampleRoundTrip(
+  target: SampleTarget,
+  options: SampleRoundTripOptions = {},
+): Promise<SampleRoundTrip> {
   const post = options.post ?? SAMPLE_POST;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const http = options.http ?? createSampleHttpClient(target.endpoints.invokeUrl);
@@ -112,7 +123,10 @@ export async function runSampleRoundTrip(target: SampleTarget, options: SampleRo
   const streaming: StreamLanding[] = [];
   try {
     // The topics are created by the first produce (auto-creation, the stack's default); the streams here.
-    await ensureStreams(target.kinesis, TABLES.map((table) => names.streams[table]));
+    await ensureStreams(
+      target.kinesis,
+      TABLES.map((table) => names.streams[table]),
+    );
     for (const table of TABLES) {
       const topic = names.topics[table];
       const { partition, offset } = await produceRow(http, topic, post[table]);
@@ -141,35 +155,88 @@ export function createSampleHttpClient(invokeUrl: string): HttpClient {
 }
 
 /** One row per landed record, for `formatTable` or a notebook. */
-export function roundTripRows(result: SampleRoundTrip): { path: string; table: TableKey; landed: string; content: string }[] {
+export function roundTripRows(
+  result: SampleRoundTrip,
+): { path: string; table: TableKey; landed: string; content: string }[] {
   return [
-    ...result.batch.map((b) => ({ path: 'batch (S3)', table: b.table, landed: `s3://${b.bucket}/${b.key}`, content: b.content.trimEnd() })),
-    ...result.streaming.map((s) => ({ path: 'streaming (Kinesis)', table: s.table, landed: `${s.stream} ${s.shardId} #${s.sequenceNumber}`, content: s.data })),
+    ...result.batch.map((b) => ({
+      path: 'batch (S3)',
+      table: b.table,
+      landed: `s3://${b.bucket}/${b.key}`,
+      content: b.content.trimEnd(),
+    })),
+    ...result.streaming.map((s) => ({
+      path: 'streaming (Kinesis)',
+      table: s.table,
+      landed: `${s.stream} ${s.shardId} #${s.sequenceNumber}`,
+      content: s.data,
+    })),
   ];
 }
 
 /** POSTs one row the course's way through the invoke URL (`http`'s base); returns where the REST proxy put it. */
-export async function produceRow(http: HttpClient, topic: string, row: unknown): Promise<{ partition: number; offset: number }> {
-  const answer = await callJson(http, 'POST', `/topics/${topic}`, { records: [{ value: row }] }, PRODUCE_ANSWER, KAFKA_JSON_V2);
+export async function produceRow(
+  http: HttpClient,
+  topic: string,
+  row: unknown,
+): Promise<{ partition: number; offset: number }> {
+  const answer = await callJson(
+    http,
+    'POST',
+    `/topics/${topic}`,
+    { records: [{ value: row }] },
+    PRODUCE_ANSWER,
+    KAFKA_JSON_V2,
+  );
   const first = answer.offsets?.[0];
   if (!first || typeof first.offset !== 'number' || typeof first.partition !== 'number') {
-    throw new PipelineError('PRODUCE_FAILED', `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`, { retriable: true });
+    throw new PipelineError(
+      'PRODUCE_FAILED',
+      `${topic}: ${first?.error ?? 'the REST proxy returned no offset'} (error_code ${first?.error_code ?? 'none'})`,
+      { retriable: true },
+    );
   }
   return { partition: first.partition, offset: first.offset };
 }
 
 /** PUTs one row to `/streams/<stream>/record` through the invoke URL (`http`'s base). */
-export async function putStreamRecord(http: HttpClient, stream: string, row: unknown, partitionKey: string): Promise<{ SequenceNumber: string; ShardId: string }> {
-  return callJson(http, 'PUT', `/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: partitionKey }, PUT_RECORD_ANSWER);
+export async function putStreamRecord(
+  http: HttpClient,
+  stream: string,
+  row: unknown,
+  partitionKey: string,
+): Promise<{ SequenceNumber: string; ShardId: string }> {
+  return callJson(
+    http,
+    'PUT',
+    `/streams/${stream}/record`,
+    { StreamName: stream, Data: row, PartitionKey: partitionKey },
+    PUT_RECORD_ANSWER,
+  );
 }
 
 /** Reads one record back by its sequence number, as UTF-8 text. */
-export async function readStreamRecord(kinesis: KinesisClient, stream: string, shardId: string, sequenceNumber: string): Promise<string> {
-  const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }));
+export async function readStreamRecord(
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+  sequenceNumber: string,
+): Promise<string> {
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: stream,
+      ShardId: shardId,
+      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+      StartingSequenceNumber: sequenceNumber,
+    }),
+  );
   const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
   const record = Records?.[0];
   if (!record?.Data || record.SequenceNumber !== sequenceNumber) {
-    throw new PipelineError('STREAM_RECORD_MISSING', `record ${sequenceNumber} of ${stream}/${shardId} could not be read back`);
+    throw new PipelineError(
+      'STREAM_RECORD_MISSING',
+      `record ${sequenceNumber} of ${stream}/${shardId} could not be read back`,
+    );
   }
   return Buffer.from(record.Data).toString('utf8');
 }
@@ -179,19 +246,36 @@ export async function readStreamRecord(kinesis: KinesisClient, stream: string, s
  * the record's line. With `flush.size=1` that object is exactly the key of `offset` itself;
  * with larger objects it is the one with the largest start offset at or below `offset`.
  */
-export async function waitForSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, offset: number, timeoutMs: number): Promise<{ key: string; content: string; value: unknown }> {
+export async function waitForSinkObject(
+  s3: S3Client,
+  bucket: string,
+  topic: string,
+  partition: number,
+  offset: number,
+  timeoutMs: number,
+): Promise<{ key: string; content: string; value: unknown }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = await findSinkObject(s3, bucket, topic, partition, offset);
     if (found) return found;
     if (Date.now() > deadline) {
-      throw new PipelineError('SINK_TIMEOUT', `the S3 sink has not written offset ${offset} of ${topic} to s3://${bucket} after ${timeoutMs} ms; is the stack's sink running, and is its flush size larger than the records sent?`, { retriable: true });
+      throw new PipelineError(
+        'SINK_TIMEOUT',
+        `the S3 sink has not written offset ${offset} of ${topic} to s3://${bucket} after ${timeoutMs} ms; is the stack's sink running, and is its flush size larger than the records sent?`,
+        { retriable: true },
+      );
     }
     await sleep(100);
   }
 }
 
-async function findSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, offset: number): Promise<{ key: string; content: string; value: unknown } | undefined> {
+async function findSinkObject(
+  s3: S3Client,
+  bucket: string,
+  topic: string,
+  partition: number,
+  offset: number,
+): Promise<{ key: string; content: string; value: unknown } | undefined> {
   const exact = sinkObjectKey(topic, partition, offset);
   let key: string | undefined = exact;
   let content = await getText(s3, bucket, exact);
@@ -219,26 +303,51 @@ async function getText(s3: S3Client, bucket: string, key: string): Promise<strin
 
 /** The REST proxy's produce answer: where each record went, or its error. */
 const PRODUCE_ANSWER = z.looseObject({
-  offsets: z.array(z.looseObject({ partition: z.number().nullish(), offset: z.number().nullish(), error_code: z.number().nullish(), error: z.string().nullish() })).optional(),
+  offsets: z
+    .array(
+      z.looseObject({
+        partition: z.number().nullish(),
+        offset: z.number().nullish(),
+        error_code: z.number().nullish(),
+        error: z.string().nullish(),
+      }),
+    )
+    .optional(),
 });
 /** Kinesis' PutRecord answer through the gateway. */
 const PUT_RECORD_ANSWER = z.looseObject({ SequenceNumber: z.string(), ShardId: z.string() });
 /** The message of an error answer (API Gateway's `{message}`, the REST proxy's `{error_code, message}`). */
 const ERROR_ANSWER = z.looseObject({ message: z.string() });
 
-async function callJson<T>(http: HttpClient, method: string, path: string, body: unknown, schema: z.ZodType<T>, contentType = 'application/json'): Promise<T> {
+async function callJson<T>(
+  http: HttpClient,
+  method: string,
+  path: string,
+  body: unknown,
+  schema: z.ZodType<T>,
+  contentType = 'application/json',
+): Promise<T> {
   const url = `${http.baseUrl}${path}`;
   let response: HttpResponse;
   try {
-    response = await http.request(method, path, { headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+    response = await http.request(method, path, {
+      headers: { 'Content-Type': contentType },
+      body: JSON.stringify(body),
+    });
   } catch (error) {
     if (!isNoAnswer(error)) throw error;
-    throw new PipelineError('GATEWAY_UNREACHABLE', `${method} ${url} failed (${networkCode(error)}); is the local stack running (npm run stack)?`, { retriable: true, cause: error });
+    throw new PipelineError(
+      'GATEWAY_UNREACHABLE',
+      `${method} ${url} failed (${networkCode(error)}); is the local stack running (npm run stack)?`,
+      { retriable: true, cause: error },
+    );
   }
   const { text } = response;
   if (response.status < 200 || response.status > 299) {
     const message = readAnswer(text, ERROR_ANSWER)?.message ?? text.slice(0, 200);
-    throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, { retriable: response.status >= 500 });
+    throw new PipelineError('GATEWAY_ERROR', `${method} ${url} answered ${response.status}: ${message}`, {
+      retriable: response.status >= 500,
+    });
   }
   return parseAnswer(text, schema, `${method} ${url} answered ${response.status}`, 'GATEWAY_BAD_ANSWER');
 }

@@ -43,9 +43,15 @@ export async function startInBackground(options: BackgroundStackOptions): Promis
   const child = spawn(file as string, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env });
   await log.close();
   let exited: number | string | undefined;
-  child.once('exit', (code, signal) => { exited = code ?? signal ?? 'unknown'; });
+  child.once('exit', (code, signal) => {
+    exited = code ?? signal ?? 'unknown';
+  });
   child.unref();
-  const waiting = createProgress({ label: `starting the local stack in the background (pid ${child.pid}; log ${logFile}), seconds`, total: 0, plainEverySeconds: 2 });
+  const waiting = createProgress({
+    label: `starting the local stack in the background (pid ${child.pid}; log ${logFile}), seconds`,
+    total: 0,
+    plainEverySeconds: 2,
+  });
   const started = Date.now();
   try {
     for (;;) {
@@ -54,13 +60,22 @@ export async function startInBackground(options: BackgroundStackOptions): Promis
       if (stack && text.includes(STACK_READY_LINE) && stack.pid === child.pid) {
         waiting.stop(); // before the banner, which it would otherwise interleave
         const banner = text.slice(text.indexOf('Local stack running')).replace(STACK_READY_LINE, '').trimEnd();
-        out.write(`${banner}\nrunning in the background (pid ${child.pid}); its log: ${logFile}; stop it with: npm run stack -- --stop${options.stopFlags ?? ''}\n`);
+        out.write(
+          `${banner}\nrunning in the background (pid ${child.pid}); its log: ${logFile}; stop it with: npm run stack -- --stop${options.stopFlags ?? ''}\n`,
+        );
         return stack;
       }
-      if (exited !== undefined) throw new PipelineError('STACK_START_FAILED', `the local stack did not start (exit ${exited}): ${lastErrorLine(text) ?? 'no output'}; see ${logFile}`);
+      if (exited !== undefined)
+        throw new PipelineError(
+          'STACK_START_FAILED',
+          `the local stack did not start (exit ${exited}): ${lastErrorLine(text) ?? 'no output'}; see ${logFile}`,
+        );
       if (Date.now() - started > timeoutMs) {
         process.kill(child.pid as number, 'SIGTERM');
-        throw new PipelineError('STACK_START_FAILED', `the local stack did not answer within ${timeoutMs / 1000} s; see ${logFile}`);
+        throw new PipelineError(
+          'STACK_START_FAILED',
+          `the local stack did not answer within ${timeoutMs / 1000} s; see ${logFile}`,
+        );
       }
       waiting.update(Math.round((Date.now() - started) / 1000));
       await sleep(200);
@@ -78,12 +93,19 @@ export async function stopStack(dataDir: string, out: NodeJS.WritableStream, tim
     return;
   }
   process.kill(stack.pid, 'SIGTERM');
-  const waiting = createProgress({ label: `stopping the local stack (pid ${stack.pid}), seconds`, total: 0, plainEverySeconds: 2 });
+  const waiting = createProgress({
+    label: `stopping the local stack (pid ${stack.pid}), seconds`,
+    total: 0,
+    plainEverySeconds: 2,
+  });
   const started = Date.now();
   try {
     while (isProcessAlive(stack.pid)) {
       if (Date.now() - started > timeoutMs) {
-        throw new PipelineError('STACK_STOP_FAILED', `the local stack (pid ${stack.pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill -9 ${stack.pid}`);
+        throw new PipelineError(
+          'STACK_STOP_FAILED',
+          `the local stack (pid ${stack.pid}) did not stop within ${timeoutMs / 1000} s; stop it with kill -9 ${stack.pid}`,
+        );
       }
       waiting.update(Math.round((Date.now() - started) / 1000));
       await sleep(100);
@@ -96,6 +118,9 @@ export async function stopStack(dataDir: string, out: NodeJS.WritableStream, tim
 
 /** The last line of a log that reads like an error, else its last line. */
 function lastErrorLine(text: string): string | undefined {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return [...lines].reverse().find((line) => /error|failed|refus/i.test(line)) ?? lines[lines.length - 1];
 }

@@ -22,12 +22,51 @@ import { startKafkaBroker, stopOrphanBroker, type KafkaBroker } from './kafka/br
 import { kafkaTopics } from './kafka/kafka-topics';
 import { startKafkaS3Sink } from './kafka/kafka-s3-sink';
 
-import { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, STREAM_DATABASE, type PortName } from './defaults';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_FLUSH_SIZE,
+  DEFAULT_PORTS,
+  DEFAULT_REGION,
+  EPHEMERAL_PORTS,
+  PORT_FLAGS,
+  STACK_FILE,
+  STACK_LOCK,
+  START_STACK_COMMAND,
+  STREAM_DATABASE,
+  type PortName,
+} from './defaults';
 
-import { findRunningStack, isProcessAlive, readRunningStack, readStackFile, type LocalStackEndpoints, type RunningStack, type StackKafka, type StackRecord } from './running-stack';
+import {
+  findRunningStack,
+  isProcessAlive,
+  readRunningStack,
+  readStackFile,
+  type LocalStackEndpoints,
+  type RunningStack,
+  type StackKafka,
+  type StackRecord,
+} from './running-stack';
 
-export { DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, DEFAULT_PORTS, DEFAULT_REGION, EPHEMERAL_PORTS, PORT_FLAGS, STACK_FILE, STACK_LOCK, START_STACK_COMMAND, type PortName };
-export { findRunningStack, readRunningStack, type LocalStackEndpoints, type RunningStack, type StackKafka, type StackRecord };
+export {
+  DEFAULT_DATA_DIR,
+  DEFAULT_FLUSH_SIZE,
+  DEFAULT_PORTS,
+  DEFAULT_REGION,
+  EPHEMERAL_PORTS,
+  PORT_FLAGS,
+  STACK_FILE,
+  STACK_LOCK,
+  START_STACK_COMMAND,
+  type PortName,
+};
+export {
+  findRunningStack,
+  readRunningStack,
+  type LocalStackEndpoints,
+  type RunningStack,
+  type StackKafka,
+  type StackRecord,
+};
 
 export interface LocalStackOptions {
   /** Folder for all the stack's data (default `.local-stack`). */
@@ -74,7 +113,6 @@ export interface LocalStackOptions {
    */
   kafka?: KafkaKind;
 }
-
 
 /**
  * A stack this process started: a `RunningStack` (its `close()` stops it) with the parts only its
@@ -151,30 +189,51 @@ interface StackSettings {
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings = stackSettings(options);
-  for (const name of Object.keys(settings.ports) as PortName[]) if (name !== 'kafka' || settings.kafkaKind === 'apache') await checkPortFree(settings.ports[name], name);
+  for (const name of Object.keys(settings.ports) as PortName[])
+    if (name !== 'kafka' || settings.kafkaKind === 'apache') await checkPortFree(settings.ports[name], name);
   const parts = new StartedParts();
   const dataDir = await claimDataDir(options, parts);
   const teardown = async () => {
     const failures = await parts.stopAll();
     activeDataDirs.delete(dataDir);
-    if (failures.length) throw new PipelineError('STACK_STOP_FAILED', `the local stack did not stop cleanly (${failures.join('; ')})`);
+    if (failures.length)
+      throw new PipelineError('STACK_STOP_FAILED', `the local stack did not stop cleanly (${failures.join('; ')})`);
   };
   try {
     if (options.fresh) await removeStackData(dataDir, options.logger);
     const stack = await startServices(settings, dataDir, options, parts);
     if (options.provision ?? false) {
       for (const table of TABLES) await stack.store.ensureTopic(settings.names.topics[table]);
-      await ensureStreams(stack.kinesis, TABLES.map((table) => settings.names.streams[table]));
+      await ensureStreams(
+        stack.kinesis,
+        TABLES.map((table) => settings.names.streams[table]),
+      );
     }
     const record = await writeStackRecord(settings, dataDir, stack, parts);
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= teardown());
     const sinkConfig = { flushSize: options.sink?.flushSize ?? 1, topicsRegex: settings.topicsRegex };
     const { store, sink, s3, kinesis, objectReads } = stack;
-    return { ...record, names: settings.names, store, sink, sinkConfig, s3, kinesis, kafka: stack.kafka, objectReads, stop, close: stop };
+    return {
+      ...record,
+      names: settings.names,
+      store,
+      sink,
+      sinkConfig,
+      s3,
+      kinesis,
+      kafka: stack.kafka,
+      objectReads,
+      stop,
+      close: stop,
+    };
   } catch (error) {
     await teardown().catch((stopError: unknown) => {
-      throw new PipelineError('STACK_START_FAILED', `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`, { cause: error });
+      throw new PipelineError(
+        'STACK_START_FAILED',
+        `${describeError(error)} (and cleaning up failed: ${describeError(stopError)})`,
+        { cause: error },
+      );
     });
     throw error;
   }
@@ -205,9 +264,14 @@ function stackSettings(options: LocalStackOptions): StackSettings {
 
 /** The data folder of a start (a new temporary one, or the one asked for), locked for this stack. */
 async function claimDataDir(options: LocalStackOptions, parts: StartedParts): Promise<string> {
-  const dataDir = options.temporary ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-')) : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const dataDir = options.temporary
+    ? await mkdtemp(path.join(tmpdir(), 'pp-local-stack-'))
+    : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   if (activeDataDirs.has(dataDir)) {
-    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`);
+    throw new PipelineError(
+      'STACK_RUNNING',
+      `a local stack is already running from ${dataDir} in this process; stop it first or use another data folder`,
+    );
   }
   const releaseLock = await lockDataDir(dataDir);
   activeDataDirs.add(dataDir);
@@ -228,32 +292,105 @@ interface StackServices {
 }
 
 /** Starts the services in order (see `startLocalStack`); each is added to `parts` as soon as it runs. */
-async function startServices(settings: StackSettings, dataDir: string, options: LocalStackOptions, parts: StartedParts): Promise<StackServices> {
+async function startServices(
+  settings: StackSettings,
+  dataDir: string,
+  options: LocalStackOptions,
+  parts: StartedParts,
+): Promise<StackServices> {
   const { ports, region } = settings;
   const { store, embedded, kafka } = await startTopics(settings, dataDir, parts);
-  const restProxy: RestProxy = parts.add('REST proxy', await onPort('restProxy', ports.restProxy, () => startRestProxy(store, {
-    port: ports.restProxy, host: '127.0.0.1', onTopicAutoCreated: autoCreatedWarning(settings), ...(options.faults ? { faults: options.faults } : {}),
-  })), (proxy) => proxy.close());
-  const s3Server: S3Server = parts.add('s3rver', await onPort('s3', ports.s3, () => startS3Server({ dir: path.join(dataDir, 's3'), bucket: settings.bucket, port: ports.s3 })), (server) => server.close());
-  const s3 = parts.add('S3 client', createS3Client({ region, endpoint: s3Server.endpoint }), (client) => client.destroy());
-  const sink = parts.add('S3 sink', await startSink(settings, dataDir, options, { s3, embedded, kafka }), (started) => started.stop());
-  const kinesisServer: KinesisServer = parts.add('kinesalite', await onPort('kinesis', ports.kinesis, () => startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis })), (server) => server.close());
-  const kinesis = parts.add('Kinesis client', createKinesisClient({ region, endpoint: kinesisServer.endpoint }), (client) => client.destroy());
-  const gateway: Gateway = parts.add('gateway', await onPort('gateway', ports.gateway, () => startGateway({ restProxyUrl: restProxy.url, kinesis, stage: settings.stage, port: ports.gateway })), (started) => started.close());
-  const endpoints: LocalStackEndpoints = { invokeUrl: gateway.invokeUrl, restProxy: restProxy.url, s3: s3Server.endpoint, kinesis: kinesisServer.endpoint };
+  const restProxy: RestProxy = parts.add(
+    'REST proxy',
+    await onPort('restProxy', ports.restProxy, () =>
+      startRestProxy(store, {
+        port: ports.restProxy,
+        host: '127.0.0.1',
+        onTopicAutoCreated: autoCreatedWarning(settings),
+        ...(options.faults ? { faults: options.faults } : {}),
+      }),
+    ),
+    (proxy) => proxy.close(),
+  );
+  const s3Server: S3Server = parts.add(
+    's3rver',
+    await onPort('s3', ports.s3, () =>
+      startS3Server({ dir: path.join(dataDir, 's3'), bucket: settings.bucket, port: ports.s3 }),
+    ),
+    (server) => server.close(),
+  );
+  const s3 = parts.add('S3 client', createS3Client({ region, endpoint: s3Server.endpoint }), (client) =>
+    client.destroy(),
+  );
+  const sink = parts.add('S3 sink', await startSink(settings, dataDir, options, { s3, embedded, kafka }), (started) =>
+    started.stop(),
+  );
+  const kinesisServer: KinesisServer = parts.add(
+    'kinesalite',
+    await onPort('kinesis', ports.kinesis, () =>
+      startKinesisServer({ dir: path.join(dataDir, 'kinesis'), port: ports.kinesis }),
+    ),
+    (server) => server.close(),
+  );
+  const kinesis = parts.add(
+    'Kinesis client',
+    createKinesisClient({ region, endpoint: kinesisServer.endpoint }),
+    (client) => client.destroy(),
+  );
+  const gateway: Gateway = parts.add(
+    'gateway',
+    await onPort('gateway', ports.gateway, () =>
+      startGateway({ restProxyUrl: restProxy.url, kinesis, stage: settings.stage, port: ports.gateway }),
+    ),
+    (started) => started.close(),
+  );
+  const endpoints: LocalStackEndpoints = {
+    invokeUrl: gateway.invokeUrl,
+    restProxy: restProxy.url,
+    s3: s3Server.endpoint,
+    kinesis: kinesisServer.endpoint,
+  };
   return { store, kafka, sink, s3, kinesis, objectReads: () => s3Server.objectReads(), endpoints };
 }
 
 /** The topics under the REST proxy: an Apache Kafka broker and its clients, or the embedded log. */
-async function startTopics(settings: StackSettings, dataDir: string, parts: StartedParts): Promise<{ store: TopicBackend; embedded?: TopicStore; kafka: StackKafka }> {
+async function startTopics(
+  settings: StackSettings,
+  dataDir: string,
+  parts: StartedParts,
+): Promise<{ store: TopicBackend; embedded?: TopicStore; kafka: StackKafka }> {
   const { ports, autoCreate } = settings;
   if (settings.kafkaKind === 'apache') {
-    const broker: KafkaBroker = parts.add('Kafka broker', await onPort('kafka', ports.kafka, () => startKafkaBroker({ dataDir, port: ports.kafka, ...settings.given, ...autoCreate })), (started) => started.stop());
-    const store = parts.add('Kafka clients', await kafkaTopics({ bootstrap: broker.bootstrap, ...autoCreate }), (topics) => topics.close());
+    const broker: KafkaBroker = parts.add(
+      'Kafka broker',
+      await onPort('kafka', ports.kafka, () =>
+        startKafkaBroker({ dataDir, port: ports.kafka, ...settings.given, ...autoCreate }),
+      ),
+      (started) => started.stop(),
+    );
+    const store = parts.add(
+      'Kafka clients',
+      await kafkaTopics({ bootstrap: broker.bootstrap, ...autoCreate }),
+      (topics) => topics.close(),
+    );
     const sinkGroup = `connect-${settings.userId}-s3-sink`;
-    return { store, kafka: { kind: 'apache', bootstrap: broker.bootstrap, version: broker.version, sinkGroup, startMs: broker.startMs, pid: broker.pid } };
+    return {
+      store,
+      kafka: {
+        kind: 'apache',
+        bootstrap: broker.bootstrap,
+        version: broker.version,
+        sinkGroup,
+        startMs: broker.startMs,
+        pid: broker.pid,
+      },
+    };
   }
-  const embedded = parts.add('topic store', await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...autoCreate }), (opened) => opened.close());
+  const embedded = parts.add(
+    'topic store',
+    await TopicStore.open({ dir: path.join(dataDir, 'topics'), ...autoCreate }),
+    (opened) => opened.close(),
+  );
   const store = parts.add('Kafka clients', embeddedTopics(embedded), (topics) => topics.close());
   return { store, embedded, kafka: { kind: 'embedded' } };
 }
@@ -262,15 +399,23 @@ async function startTopics(settings: StackSettings, dataDir: string, parts: Star
 function autoCreatedWarning(settings: StackSettings): (topic: string) => void {
   const { topicsRegex, logger } = settings;
   const copied = compileTopicsRegex(topicsRegex);
-  return (topic: string) => logger.warn(
-    `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); `
-    + (copied.test(topic) ? 'the S3 sink copies it' : `the S3 sink copies only topics matching topics.regex=${topicsRegex}, so its records will not reach S3`)
-    + '. Start the stack with --no-auto-create-topics to refuse produces to missing topics',
-  );
+  return (topic: string) =>
+    logger.warn(
+      `produce to missing topic '${topic}' created it (auto.create.topics.enable=true, as on MSK); ` +
+        (copied.test(topic)
+          ? 'the S3 sink copies it'
+          : `the S3 sink copies only topics matching topics.regex=${topicsRegex}, so its records will not reach S3`) +
+        '. Start the stack with --no-auto-create-topics to refuse produces to missing topics',
+    );
 }
 
 /** The S3 sink: over the embedded log, or a consumer group of the Apache Kafka broker. */
-async function startSink(settings: StackSettings, dataDir: string, options: LocalStackOptions, under: { s3: S3Client; embedded?: TopicStore; kafka: StackKafka }): Promise<S3Sink> {
+async function startSink(
+  settings: StackSettings,
+  dataDir: string,
+  options: LocalStackOptions,
+  under: { s3: S3Client; embedded?: TopicStore; kafka: StackKafka },
+): Promise<S3Sink> {
   const sinkSettings = {
     s3: under.s3,
     bucket: settings.bucket,
@@ -281,11 +426,20 @@ async function startSink(settings: StackSettings, dataDir: string, options: Loca
   };
   return under.embedded
     ? startS3Sink({ store: under.embedded, ...sinkSettings })
-    : startKafkaS3Sink({ bootstrap: under.kafka.bootstrap ?? '', connectorName: (under.kafka.sinkGroup ?? '').slice('connect-'.length), ...sinkSettings });
+    : startKafkaS3Sink({
+        bootstrap: under.kafka.bootstrap ?? '',
+        connectorName: (under.kafka.sinkGroup ?? '').slice('connect-'.length),
+        ...sinkSettings,
+      });
 }
 
 /** Writes `stack.json` (removed again when the stack stops) and returns what it says. */
-async function writeStackRecord(settings: StackSettings, dataDir: string, services: StackServices, parts: StartedParts): Promise<StackRecord> {
+async function writeStackRecord(
+  settings: StackSettings,
+  dataDir: string,
+  services: StackServices,
+  parts: StartedParts,
+): Promise<StackRecord> {
   const { userId, stage, region, bucket, names } = settings;
   const record: StackRecord = {
     pid: process.pid,
@@ -354,9 +508,13 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await mkdir(dataDir, { recursive: true });
   try {
     const release = await lockfile.lock(dataDir, {
-      lockfilePath: path.join(dataDir, STACK_LOCK), stale: 10_000, update: 2_000, realpath: false,
+      lockfilePath: path.join(dataDir, STACK_LOCK),
+      stale: 10_000,
+      update: 2_000,
+      realpath: false,
       // A refresh that failed (the folder was removed under a running stack) is said, not thrown from a timer.
-      onCompromised: (error) => createLogger('local-stack').warn(`the lock on ${dataDir} was lost: ${describeError(error)}`),
+      onCompromised: (error) =>
+        createLogger('local-stack').warn(`the lock on ${dataDir} was lost: ${describeError(error)}`),
     });
     return async () => {
       await release().catch((error: unknown) => {
@@ -366,8 +524,15 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     const recorded = await readStackFile(path.join(dataDir, STACK_FILE));
-    const who = recorded && isProcessAlive(recorded.pid) ? ` (pid ${recorded.pid}, ${recorded.endpoints.invokeUrl})` : ' (it is still starting)';
-    throw new PipelineError('STACK_RUNNING', `a local stack is already running from ${dataDir}${who}; use it, stop it (npm run stack -- --stop), or pass --data-dir`, { cause: error });
+    const who =
+      recorded && isProcessAlive(recorded.pid)
+        ? ` (pid ${recorded.pid}, ${recorded.endpoints.invokeUrl})`
+        : ' (it is still starting)';
+    throw new PipelineError(
+      'STACK_RUNNING',
+      `a local stack is already running from ${dataDir}${who}; use it, stop it (npm run stack -- --stop), or pass --data-dir`,
+      { cause: error },
+    );
   }
 }
 
@@ -379,13 +544,20 @@ export async function ensureStreams(kinesis: KinesisClient, streams: string[], t
 }
 
 function portInUse(name: PortName, port: number, cause?: unknown): PipelineError {
-  return new PipelineError('PORT_IN_USE', `port ${port} is in use; stop the other process or pass ${PORT_FLAGS[name]}`, { cause });
+  return new PipelineError(
+    'PORT_IN_USE',
+    `port ${port} is in use; stop the other process or pass ${PORT_FLAGS[name]}`,
+    { cause },
+  );
 }
 
 /** Fails early, before anything starts, when a fixed port is taken. */
 async function checkPortFree(port: number, name: PortName): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PipelineError('PORT_INVALID', `${PORT_FLAGS[name]} must be a port from 0 to 65535 (0 = any free port), got ${port}`);
+    throw new PipelineError(
+      'PORT_INVALID',
+      `${PORT_FLAGS[name]} must be a port from 0 to 65535 (0 = any free port), got ${port}`,
+    );
   }
   if (port === 0) return;
   const probe = net.createServer();
@@ -397,7 +569,12 @@ async function checkPortFree(port: number, name: PortName): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw portInUse(name, port, error);
-    if (code === 'EACCES') throw new PipelineError('PORT_DENIED', `port ${port} needs privileges; pass ${PORT_FLAGS[name]} with a port above 1023`, { cause: error });
+    if (code === 'EACCES')
+      throw new PipelineError(
+        'PORT_DENIED',
+        `port ${port} needs privileges; pass ${PORT_FLAGS[name]} with a port above 1023`,
+        { cause: error },
+      );
     throw error;
   }
   await new Promise<void>((resolve) => probe.close(() => resolve()));

@@ -73,14 +73,42 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  * `Unknown topic config name`.
  */
 export const TOPIC_CONFIG_NAMES: ReadonlySet<string> = new Set([
-  'cleanup.policy', 'compression.gzip.level', 'compression.lz4.level', 'compression.type', 'compression.zstd.level',
-  'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas',
-  'index.interval.bytes', 'leader.replication.throttled.replicas', 'local.retention.bytes', 'local.retention.ms',
-  'max.compaction.lag.ms', 'max.message.bytes', 'message.downconversion.enable', 'message.format.version',
-  'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms',
-  'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate',
-  'remote.log.copy.disable', 'remote.log.delete.on.disable', 'remote.storage.enable', 'retention.bytes', 'retention.ms',
-  'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms', 'segment.ms', 'unclean.leader.election.enable',
+  'cleanup.policy',
+  'compression.gzip.level',
+  'compression.lz4.level',
+  'compression.type',
+  'compression.zstd.level',
+  'delete.retention.ms',
+  'file.delete.delay.ms',
+  'flush.messages',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'index.interval.bytes',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'max.compaction.lag.ms',
+  'max.message.bytes',
+  'message.downconversion.enable',
+  'message.format.version',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'message.timestamp.difference.max.ms',
+  'message.timestamp.type',
+  'min.cleanable.dirty.ratio',
+  'min.compaction.lag.ms',
+  'min.insync.replicas',
+  'preallocate',
+  'remote.log.copy.disable',
+  'remote.log.delete.on.disable',
+  'remote.storage.enable',
+  'retention.bytes',
+  'retention.ms',
+  'segment.bytes',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'segment.ms',
+  'unclean.leader.election.enable',
 ]);
 
 /** The largest record (value plus key, serialised) `info`'s topic takes: its `max.message.bytes`, else the broker default. */
@@ -126,23 +154,41 @@ export function validateTopicName(name: string): void {
  * above `brokers` or an unknown or invalid config. Both Kafkas of the stack use it for
  * `validate_only`.
  */
-export function checkTopicSpec(name: string, options: CreateTopicOptions, cluster: { defaultPartitions: number; brokers: number }): TopicInfo {
+export function checkTopicSpec(
+  name: string,
+  options: CreateTopicOptions,
+  cluster: { defaultPartitions: number; brokers: number },
+): TopicInfo {
   validateTopicName(name);
   const partitions = options.partitions ?? cluster.defaultPartitions;
   checkPartitionCount(partitions, 'partitions');
   const replicationFactor = options.replicationFactor ?? 1;
   if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 32_767) {
-    throw new PipelineError('TOPIC_CONFIG_INVALID', `replication factor must be a whole number from 1 to 32767, got ${replicationFactor}`);
+    throw new PipelineError(
+      'TOPIC_CONFIG_INVALID',
+      `replication factor must be a whole number from 1 to 32767, got ${replicationFactor}`,
+    );
   }
   if (replicationFactor > cluster.brokers) {
-    throw new PipelineError('TOPIC_CONFIG_INVALID', `Replication factor: ${replicationFactor} larger than available brokers: ${cluster.brokers}.`);
+    throw new PipelineError(
+      'TOPIC_CONFIG_INVALID',
+      `Replication factor: ${replicationFactor} larger than available brokers: ${cluster.brokers}.`,
+    );
   }
   const configs = options.configs ?? {};
   for (const [key, value] of Object.entries(configs)) {
-    if (!TOPIC_CONFIG_NAMES.has(key)) throw new PipelineError('TOPIC_CONFIG_INVALID', `Unknown topic config name: ${key}`);
-    if (typeof value !== 'string') throw new PipelineError('TOPIC_CONFIG_INVALID', `topic config ${key} must be a string, got ${typeof value}`);
-    if (key === 'max.message.bytes' && !(/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2 ** 31 - 1)) {
-      throw new PipelineError('TOPIC_CONFIG_INVALID', `Invalid value ${value} for configuration max.message.bytes: Not a number of type INT`);
+    if (!TOPIC_CONFIG_NAMES.has(key))
+      throw new PipelineError('TOPIC_CONFIG_INVALID', `Unknown topic config name: ${key}`);
+    if (typeof value !== 'string')
+      throw new PipelineError('TOPIC_CONFIG_INVALID', `topic config ${key} must be a string, got ${typeof value}`);
+    if (
+      key === 'max.message.bytes' &&
+      !(/^\d{1,10}$/.test(value) && Number(value) > 0 && Number(value) <= 2 ** 31 - 1)
+    ) {
+      throw new PipelineError(
+        'TOPIC_CONFIG_INVALID',
+        `Invalid value ${value} for configuration max.message.bytes: Not a number of type INT`,
+      );
     }
   }
   return { name, partitions, replicationFactor, configs: { ...configs } };
@@ -182,7 +228,14 @@ interface TopicEntry {
 
 interface MetadataFile {
   version: 1;
-  topics: { name: string; topicId: string; partitions: number; replicationFactor: number; configs: Record<string, string>; createdAt: number }[];
+  topics: {
+    name: string;
+    topicId: string;
+    partitions: number;
+    replicationFactor: number;
+    configs: Record<string, string>;
+    createdAt: number;
+  }[];
 }
 
 /** Durable append-only topic-partition logs; see the module comment for the format and policy. */
@@ -296,7 +349,10 @@ export class TopicStore {
   async deleteTopic(name: string): Promise<void> {
     this.assertOpen();
     const inProgress = this.creating.get(name);
-    if (inProgress) await inProgress.catch((error: unknown) => this.logger.warn(`creating ${name} failed before its deletion: ${String(error)}`));
+    if (inProgress)
+      await inProgress.catch((error: unknown) =>
+        this.logger.warn(`creating ${name} failed before its deletion: ${String(error)}`),
+      );
     const entry = this.topics.get(name);
     if (!entry) throw new PipelineError('TOPIC_NOT_FOUND', `topic '${name}' does not exist`);
     this.topics.delete(name);
@@ -367,8 +423,12 @@ export class TopicStore {
     try {
       await readFully(log.fh, buffer, start);
     } catch (error) {
-      if (log.closed) throw new PipelineError('TOPIC_NOT_FOUND', `topic '${topic}' was deleted while being read`, { cause: error });
-      throw new PipelineError('STORE_IO', `could not read ${log.file}: ${(error as Error).message}`, { retriable: true, cause: error });
+      if (log.closed)
+        throw new PipelineError('TOPIC_NOT_FOUND', `topic '${topic}' was deleted while being read`, { cause: error });
+      throw new PipelineError('STORE_IO', `could not read ${log.file}: ${(error as Error).message}`, {
+        retriable: true,
+        cause: error,
+      });
     }
     const records: StoredRecord[] = [];
     let lineStart = 0;
@@ -397,7 +457,9 @@ export class TopicStore {
     await this.metadataChain;
     await this.closeLogs();
     this.listeners.clear();
-    await this.releaseLock?.().catch((error: unknown) => this.logger.warn(`could not release the lock ${path.join(this.dir, LOCK_FILE)}: ${String(error)}`));
+    await this.releaseLock?.().catch((error: unknown) =>
+      this.logger.warn(`could not release the lock ${path.join(this.dir, LOCK_FILE)}: ${String(error)}`),
+    );
     TopicStore.openDirs.delete(this.dir);
   }
 
@@ -408,7 +470,10 @@ export class TopicStore {
   private partitionLog(entry: TopicEntry, partition: number): PartitionLog {
     const log = Number.isInteger(partition) ? entry.logs[partition] : undefined;
     if (!log) {
-      throw new PipelineError('PARTITION_NOT_FOUND', `topic '${entry.info.name}' has no partition ${partition} (it has ${entry.logs.length})`);
+      throw new PipelineError(
+        'PARTITION_NOT_FOUND',
+        `topic '${entry.info.name}' has no partition ${partition} (it has ${entry.logs.length})`,
+      );
     }
     if (log.closed) throw new PipelineError('TOPIC_NOT_FOUND', `topic '${entry.info.name}' is being deleted`);
     return log;
@@ -448,14 +513,22 @@ export class TopicStore {
       await writeFully(log.fh, data, log.size);
       if (this.fsync) await log.fh.datasync();
     } catch (error) {
-      const failure = new PipelineError('STORE_IO', `could not write ${log.file}: ${(error as Error).message}; check the disk (space, permissions) and retry`, {
-        retriable: true,
-        cause: error,
-      });
+      const failure = new PipelineError(
+        'STORE_IO',
+        `could not write ${log.file}: ${(error as Error).message}; check the disk (space, permissions) and retry`,
+        {
+          retriable: true,
+          cause: error,
+        },
+      );
       try {
         await log.fh.truncate(log.size);
       } catch (truncateError) {
-        log.failure = new PipelineError('STORE_IO', `${log.file} is in an unknown state after a failed write; restart the local stack to recover it`, { cause: truncateError });
+        log.failure = new PipelineError(
+          'STORE_IO',
+          `${log.file} is in an unknown state after a failed write; restart the local stack to recover it`,
+          { cause: truncateError },
+        );
         this.logger.error(log.failure.message);
       }
       for (const batch of batches) batch.reject(failure);
@@ -483,14 +556,21 @@ export class TopicStore {
     const lockFile = path.join(this.dir, LOCK_FILE);
     try {
       this.releaseLock = await lockfile.lock(this.dir, {
-        lockfilePath: lockFile, stale: 5_000, update: 1_000, realpath: false,
+        lockfilePath: lockFile,
+        stale: 5_000,
+        update: 1_000,
+        realpath: false,
         retries: { retries: 7, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
         // A refresh that failed (the folder was removed under a running store) is said, not thrown from a timer.
         onCompromised: (error) => this.logger.warn(`the lock ${lockFile} was lost: ${describeError(error)}`),
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      throw new PipelineError('STORE_LOCKED', `topic store ${this.dir} is in use by another process; stop it first (or delete ${lockFile} if no local stack runs)`, { cause: error });
+      throw new PipelineError(
+        'STORE_LOCKED',
+        `topic store ${this.dir} is in use by another process; stop it first (or delete ${lockFile} if no local stack runs)`,
+        { cause: error },
+      );
     }
   }
 
@@ -502,25 +582,41 @@ export class TopicStore {
       metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as MetadataFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new PipelineError('STORE_CORRUPT', `${metadataFile} cannot be read: ${(error as Error).message}; restore it or move the folder away`, { cause: error });
+        throw new PipelineError(
+          'STORE_CORRUPT',
+          `${metadataFile} cannot be read: ${(error as Error).message}; restore it or move the folder away`,
+          { cause: error },
+        );
       }
     }
     const logsDir = path.join(this.dir, LOGS_DIR);
     const topicDirs = await readdir(logsDir);
     if (!metadata) {
       if (topicDirs.length > 0) {
-        throw new PipelineError('STORE_CORRUPT', `${metadataFile} is missing but ${logsDir} holds logs; restore it or move the folder away`);
+        throw new PipelineError(
+          'STORE_CORRUPT',
+          `${metadataFile} is missing but ${logsDir} holds logs; restore it or move the folder away`,
+        );
       }
       await this.updateMetadata(() => undefined);
       return;
     }
     if (metadata.version !== 1 || !Array.isArray(metadata.topics)) {
-      throw new PipelineError('STORE_CORRUPT', `${metadataFile} has an unknown format; move the folder away to start empty`);
+      throw new PipelineError(
+        'STORE_CORRUPT',
+        `${metadataFile} has an unknown format; move the folder away to start empty`,
+      );
     }
     const expected = new Set<string>();
     for (const t of metadata.topics) {
       const entry: TopicEntry = {
-        info: { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs, topicId: t.topicId },
+        info: {
+          name: t.name,
+          partitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+          configs: t.configs,
+          topicId: t.topicId,
+        },
         topicId: t.topicId,
         createdAt: t.createdAt,
         logs: [],
@@ -530,7 +626,18 @@ export class TopicStore {
         const file = this.logFile(t.name, t.topicId, partition);
         expected.add(file);
         const fh = await openLog(file, this.logger);
-        const log: PartitionLog = { topic: t.name, partition, file, fh, positions: [], size: 0, queue: [], flushing: false, idleWaiters: [], closed: false };
+        const log: PartitionLog = {
+          topic: t.name,
+          partition,
+          file,
+          fh,
+          positions: [],
+          size: 0,
+          queue: [],
+          flushing: false,
+          idleWaiters: [],
+          closed: false,
+        };
         entry.logs.push(log);
         await scanLog(log, this.logger);
       }
@@ -540,7 +647,9 @@ export class TopicStore {
       for (const file of await readdir(folder)) {
         const full = path.join(folder, file);
         if (!expected.has(full)) {
-          this.logger.warn(`removing ${full}: its topic is not in ${METADATA_FILE} (deleted, or its creation was interrupted)`);
+          this.logger.warn(
+            `removing ${full}: its topic is not in ${METADATA_FILE} (deleted, or its creation was interrupted)`,
+          );
           await unlink(full);
         }
       }
@@ -548,7 +657,12 @@ export class TopicStore {
     }
   }
 
-  private async addTopic(spec: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<TopicInfo> {
+  private async addTopic(spec: {
+    name: string;
+    partitions: number;
+    replicationFactor: number;
+    configs: Record<string, string>;
+  }): Promise<TopicInfo> {
     const topicId = randomUUID();
     const folder = path.join(this.dir, LOGS_DIR, spec.name);
     const entry: TopicEntry = { info: { ...spec, topicId }, topicId, createdAt: Date.now(), logs: [] };
@@ -557,7 +671,18 @@ export class TopicStore {
       for (let partition = 0; partition < spec.partitions; partition++) {
         const file = this.logFile(spec.name, topicId, partition);
         const fh = await open(file, 'w+');
-        entry.logs.push({ topic: spec.name, partition, file, fh, positions: [], size: 0, queue: [], flushing: false, idleWaiters: [], closed: false });
+        entry.logs.push({
+          topic: spec.name,
+          partition,
+          file,
+          fh,
+          positions: [],
+          size: 0,
+          queue: [],
+          flushing: false,
+          idleWaiters: [],
+          closed: false,
+        });
       }
       if (this.fsync) {
         await fsyncDir(folder);
@@ -569,11 +694,19 @@ export class TopicStore {
       );
     } catch (error) {
       for (const log of entry.logs) {
-        await log.fh.close().catch((closeError: unknown) => this.logger.warn(`closing ${log.file}: ${String(closeError)}`));
-        await unlink(log.file).catch((unlinkError: unknown) => this.logger.warn(`removing ${log.file}: ${String(unlinkError)}`));
+        await log.fh
+          .close()
+          .catch((closeError: unknown) => this.logger.warn(`closing ${log.file}: ${String(closeError)}`));
+        await unlink(log.file).catch((unlinkError: unknown) =>
+          this.logger.warn(`removing ${log.file}: ${String(unlinkError)}`),
+        );
       }
       if (error instanceof PipelineError) throw error;
-      throw new PipelineError('STORE_IO', `could not create topic '${spec.name}' in ${folder}: ${(error as Error).message}`, { retriable: true, cause: error });
+      throw new PipelineError(
+        'STORE_IO',
+        `could not create topic '${spec.name}' in ${folder}: ${(error as Error).message}`,
+        { retriable: true, cause: error },
+      );
     }
     return copyInfo(entry.info);
   }
@@ -598,13 +731,21 @@ export class TopicStore {
         })),
       };
       try {
-        await writeFileAtomic(path.join(this.dir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`, { fsync: this.fsync });
+        await writeFileAtomic(path.join(this.dir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`, {
+          fsync: this.fsync,
+        });
       } catch (error) {
         undo();
-        throw new PipelineError('STORE_IO', `could not write ${path.join(this.dir, METADATA_FILE)}: ${(error as Error).message}`, { retriable: true, cause: error });
+        throw new PipelineError(
+          'STORE_IO',
+          `could not write ${path.join(this.dir, METADATA_FILE)}: ${(error as Error).message}`,
+          { retriable: true, cause: error },
+        );
       }
     });
-    this.metadataChain = run.catch((error: unknown) => this.logger.warn(`topic metadata update failed: ${describeError(error)}`));
+    this.metadataChain = run.catch((error: unknown) =>
+      this.logger.warn(`topic metadata update failed: ${describeError(error)}`),
+    );
     return run;
   }
 
@@ -639,7 +780,10 @@ function copyInfo(info: TopicInfo): TopicInfo {
 
 function checkPartitionCount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 1 || value > MAX_PARTITIONS) {
-    throw new PipelineError('TOPIC_CONFIG_INVALID', `${what} must be a whole number from 1 to ${MAX_PARTITIONS}, got ${value}`);
+    throw new PipelineError(
+      'TOPIC_CONFIG_INVALID',
+      `${what} must be a whole number from 1 to ${MAX_PARTITIONS}, got ${value}`,
+    );
   }
 }
 
@@ -651,8 +795,15 @@ function waitIdle(log: PartitionLog): Promise<void> {
 /** The `,"k":...,"v":...` tail of a record's log line. */
 function encodeRecord(record: AppendRecord, index: number): string {
   let tail = '';
-  if (record.key !== undefined) tail += record.key instanceof Uint8Array ? `,"kb":1,"k":"${Buffer.from(record.key).toString('base64')}"` : `,"k":${toJson(record.key, index)}`;
-  tail += record.value instanceof Uint8Array ? `,"vb":1,"v":"${Buffer.from(record.value).toString('base64')}"` : `,"v":${toJson(record.value ?? null, index)}`;
+  if (record.key !== undefined)
+    tail +=
+      record.key instanceof Uint8Array
+        ? `,"kb":1,"k":"${Buffer.from(record.key).toString('base64')}"`
+        : `,"k":${toJson(record.key, index)}`;
+  tail +=
+    record.value instanceof Uint8Array
+      ? `,"vb":1,"v":"${Buffer.from(record.value).toString('base64')}"`
+      : `,"v":${toJson(record.value ?? null, index)}`;
   return tail;
 }
 
@@ -661,9 +812,12 @@ function toJson(value: unknown, index: number): string {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new PipelineError('RECORD_INVALID', `record ${index} cannot be stored as JSON: ${(error as Error).message}`, { cause: error });
+    throw new PipelineError('RECORD_INVALID', `record ${index} cannot be stored as JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (text === undefined) throw new PipelineError('RECORD_INVALID', `record ${index} has a value JSON cannot hold (${typeof value})`);
+  if (text === undefined)
+    throw new PipelineError('RECORD_INVALID', `record ${index} has a value JSON cannot hold (${typeof value})`);
   return text;
 }
 
@@ -692,8 +846,16 @@ function parseLine(text: string): LogLine | undefined {
 
 function decodeLine(text: string, file: string): StoredRecord {
   const line = parseLine(text);
-  if (!line) throw new PipelineError('STORE_CORRUPT', `${file} holds a record that cannot be parsed; restart the local stack to repair the log`);
-  const record: StoredRecord = { offset: line.o, timestamp: line.t, value: line.vb ? Buffer.from(String(line.v), 'base64') : line.v };
+  if (!line)
+    throw new PipelineError(
+      'STORE_CORRUPT',
+      `${file} holds a record that cannot be parsed; restart the local stack to repair the log`,
+    );
+  const record: StoredRecord = {
+    offset: line.o,
+    timestamp: line.t,
+    value: line.vb ? Buffer.from(String(line.v), 'base64') : line.v,
+  };
   if ('k' in line) record.key = line.kb ? Buffer.from(String(line.k), 'base64') : line.k;
   return record;
 }
@@ -733,7 +895,9 @@ async function scanLog(log: PartitionLog, logger: Logger): Promise<void> {
   }
   log.size = validEnd;
   if (validEnd < fileSize) {
-    logger.warn(`${log.file}: dropping ${fileSize - validEnd} bytes after record ${log.positions.length - 1} (a write cut short by a crash; it was never acknowledged)`);
+    logger.warn(
+      `${log.file}: dropping ${fileSize - validEnd} bytes after record ${log.positions.length - 1} (a write cut short by a crash; it was never acknowledged)`,
+    );
     await log.fh.truncate(validEnd);
     await log.fh.datasync();
   }
@@ -770,7 +934,8 @@ async function removeDirIfEmpty(dir: string, logger: Logger): Promise<void> {
     await rmdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') logger.warn(`could not remove ${dir}: ${String(error)}`);
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT')
+      logger.warn(`could not remove ${dir}: ${String(error)}`);
   }
 }
 

@@ -31,11 +31,21 @@ export function hasCleanTables(dir: string): boolean {
  * `sampleRows` generated posts cleaned by the same SQL in an in-memory DuckDB, writing nothing, so
  * a notebook opened alone always has something to show.
  */
-export async function answerAvailableTables(options: { cleanDir?: string; outDir?: string; sampleRows?: number; seed?: number } = {}): Promise<AvailableAnswers> {
+export async function answerAvailableTables(
+  options: { cleanDir?: string; outDir?: string; sampleRows?: number; seed?: number } = {},
+): Promise<AvailableAnswers> {
   const cleanDir = options.cleanDir ?? projectPath('output', 'clean');
   if (existsSync(path.join(cleanDir, CLEAN_RUN_FILE)) && hasCleanTables(cleanDir)) {
-    const report = await analyseAndReport({ cleanDir, outDir: options.outDir ?? projectPath('output'), progress: 'silent' });
-    return { answers: report.answers, description: `the cleaned tables of batch run ${report.run.run} (${report.run.source})`, report };
+    const report = await analyseAndReport({
+      cleanDir,
+      outDir: options.outDir ?? projectPath('output'),
+      progress: 'silent',
+    });
+    return {
+      answers: report.answers,
+      description: `the cleaned tables of batch run ${report.run.run} (${report.run.source})`,
+      report,
+    };
   }
   const rows = options.sampleRows ?? 2_000;
   const seed = options.seed ?? 42;
@@ -50,7 +60,11 @@ export async function answerSamplePosts(options: SamplePostsOptions): Promise<An
   const posts = [...samplePosts(options)];
   const db = await openDatabase();
   try {
-    await loadRawTables(db.connection, { pin: posts.map((p) => p.pin), geo: posts.map((p) => p.geo), user: posts.map((p) => p.user) });
+    await loadRawTables(db.connection, {
+      pin: posts.map((p) => p.pin),
+      geo: posts.map((p) => p.geo),
+      user: posts.map((p) => p.user),
+    });
     await cleanRawTables(db.connection);
     return await answerQuestions(db.connection);
   } finally {

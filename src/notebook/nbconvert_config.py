@@ -5,6 +5,7 @@ cell's own error: the tslab kernel reports a thrown error as the cell's stderr, 
 This hook prints the cell's own error as one marked line, ``PP_CELL_ERROR {"cell": n, "error": "..."}``,
 which the runner puts in its one-line failure.
 """
+
 import json
 import re
 import sys
@@ -35,8 +36,14 @@ def cell_error(cell, execute_reply):
 
 def print_cell_error(cell, cell_index, execute_reply):
     """nbclient's on_cell_error hook: the marked line on stderr."""
-    first = next((line for line in cell.get("source", "").splitlines() if line.strip() and not line.strip().startswith("//")), "")
-    print(f"{MARKER} {json.dumps({'cell': cell_index, 'source': first.strip(), 'error': cell_error(cell, execute_reply)})}", file=sys.stderr, flush=True)
+    first = next(
+        (line for line in cell.get("source", "").splitlines() if line.strip() and not line.strip().startswith("//")), ""
+    )
+    print(
+        f"{MARKER} {json.dumps({'cell': cell_index, 'source': first.strip(), 'error': cell_error(cell, execute_reply)})}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)

@@ -9,7 +9,17 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { PROJECT_ROOT } from '../config';
 import { hasErrorCode } from '../errors';
-import { connectLocalStack, DEFAULT_DATA_DIR, DEFAULT_FLUSH_SIZE, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStack, type RunningStack, type StackRecord } from '../local-stack/start-local-stack';
+import {
+  connectLocalStack,
+  DEFAULT_DATA_DIR,
+  DEFAULT_FLUSH_SIZE,
+  EPHEMERAL_PORTS,
+  readRunningStack,
+  startLocalStack,
+  type LocalStack,
+  type RunningStack,
+  type StackRecord,
+} from '../local-stack/start-local-stack';
 import { startInBackground } from '../local-stack/stack-process';
 
 /** Set by `npm run notebooks -- --free-ports` (tests): notebook 01 starts the stack on free ports instead of the defaults. */
@@ -25,7 +35,13 @@ export function useProjectRoot(): void {
 
 /** `text` with the project's folder written `.` and the system's temporary folder `$TMPDIR`: no output names the machine's folders. */
 export function projectRelative(text: string): string {
-  return text.split(`${PROJECT_ROOT}${path.sep}`).join('').split(PROJECT_ROOT).join('.').split(tmpdir()).join('$TMPDIR');
+  return text
+    .split(`${PROJECT_ROOT}${path.sep}`)
+    .join('')
+    .split(PROJECT_ROOT)
+    .join('.')
+    .split(tmpdir())
+    .join('$TMPDIR');
 }
 
 /** A stream that writes to `out` with `projectRelative` paths. */
@@ -38,14 +54,20 @@ function relativeOut(out: NodeJS.WritableStream): NodeJS.WritableStream {
  * same script, detached, its log in `.local-stack/stack.log`) and prints its banner; a stack already
  * running there is used as it is. Returns what its `stack.json` says and whether it was started here.
  */
-export async function startNotebookStack(out: NodeJS.WritableStream = process.stdout): Promise<{ running: StackRecord; started: boolean }> {
+export async function startNotebookStack(
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<{ running: StackRecord; started: boolean }> {
   useProjectRoot();
   const found = await readRunningStack(DEFAULT_DATA_DIR);
   if (found) {
-    out.write(`using the local stack already running from ${DEFAULT_DATA_DIR} (pid ${found.pid}); stop it with: npm run stack -- --stop\n`);
+    out.write(
+      `using the local stack already running from ${DEFAULT_DATA_DIR} (pid ${found.pid}); stop it with: npm run stack -- --stop\n`,
+    );
     return { running: found, started: false };
   }
-  const ports = process.env[FREE_PORTS_ENV] ? ['--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0'] : [];
+  const ports = process.env[FREE_PORTS_ENV]
+    ? ['--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0']
+    : [];
   // `node --import tsx`, not the tsx binary: the stack's own process must be the one started, as its stack.json records that pid.
   const command = [process.execPath, '--import', 'tsx', path.join('scripts', 'stack.ts'), '--fresh', ...ports];
   const running = await startInBackground({ dataDir: DEFAULT_DATA_DIR, command, out: relativeOut(out) });
@@ -78,7 +100,12 @@ export async function openNotebookStack(options: { posts: number }): Promise<Not
   } catch (error) {
     if (!hasErrorCode(error, 'STACK_NOT_RUNNING')) throw error;
   }
-  const stack = await startLocalStack({ temporary: true, ports: EPHEMERAL_PORTS, provision: true, sink: { flushSize: DEFAULT_FLUSH_SIZE } });
+  const stack = await startLocalStack({
+    temporary: true,
+    ports: EPHEMERAL_PORTS,
+    provision: true,
+    sink: { flushSize: DEFAULT_FLUSH_SIZE },
+  });
   return {
     connection: stack,
     started: stack,

@@ -6,7 +6,11 @@ import { PipelineError } from '../errors';
 
 /** PATH with the workspace's node_modules/.bin first, so Jupyter finds the `tslab` kernel binary. */
 export function notebookEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, PATH: `${path.join(PROJECT_ROOT, 'node_modules', '.bin')}${path.delimiter}${env.PATH ?? ''}`, PYDEVD_DISABLE_FILE_VALIDATION: '1' };
+  return {
+    ...env,
+    PATH: `${path.join(PROJECT_ROOT, 'node_modules', '.bin')}${path.delimiter}${env.PATH ?? ''}`,
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+  };
 }
 
 export interface JupyterStatus {
@@ -22,12 +26,23 @@ export interface JupyterStatus {
 export function findJupyter(env: NodeJS.ProcessEnv = notebookEnv()): JupyterStatus {
   const nbconvert = spawnSync('jupyter', ['nbconvert', '--version'], { env, encoding: 'utf8' });
   if (nbconvert.status !== 0) {
-    return { ok: false, reason: 'jupyter nbconvert not found; install it with: apt-get install -y jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client' };
+    return {
+      ok: false,
+      reason:
+        'jupyter nbconvert not found; install it with: apt-get install -y jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client',
+    };
   }
   if (!hasTslabKernel(env)) {
-    const install = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab'), ['install', '--python=/usr/bin/python3'], { env, encoding: 'utf8' });
+    const install = spawnSync(
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab'),
+      ['install', '--python=/usr/bin/python3'],
+      { env, encoding: 'utf8' },
+    );
     if (install.status !== 0 || !hasTslabKernel(env)) {
-      return { ok: false, reason: `the tslab kernel is not registered and registering it failed; run: npx tslab install --python=/usr/bin/python3 (${(install.stderr ?? '').trim().split('\n')[0]})` };
+      return {
+        ok: false,
+        reason: `the tslab kernel is not registered and registering it failed; run: npx tslab install --python=/usr/bin/python3 (${(install.stderr ?? '').trim().split('\n')[0]})`,
+      };
     }
   }
   return { ok: true };
@@ -55,11 +70,15 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
   const absolute = path.resolve(notebookPath);
   if (!existsSync(absolute)) throw new PipelineError('NOTEBOOK_NOT_FOUND', `notebook not found: ${notebookPath}`);
   const args = [
-    'nbconvert', '--to', 'notebook', '--execute',
+    'nbconvert',
+    '--to',
+    'notebook',
+    '--execute',
     '--ExecutePreprocessor.kernel_name=tslab',
     `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
     // Prints a failing cell's own error as a marked line (see the file), which `failureDetail` reads.
-    '--config', NBCONVERT_CONFIG,
+    '--config',
+    NBCONVERT_CONFIG,
   ];
   if (options.outputPath) {
     const output = path.resolve(options.outputPath);
@@ -81,10 +100,14 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    child.on('error', (error) => reject(new PipelineError('JUPYTER_MISSING', `cannot run jupyter: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      reject(new PipelineError('JUPYTER_MISSING', `cannot run jupyter: ${error.message}`, { cause: error })),
+    );
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      reject(new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${failureDetail(log)}`));
+      reject(
+        new PipelineError('NOTEBOOK_FAILED', `${path.basename(absolute)} failed (exit ${code}): ${failureDetail(log)}`),
+      );
     });
   });
   numberCells(options.outputPath ? path.resolve(options.outputPath) : absolute);
@@ -95,13 +118,16 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
  * kernel left none (tslab does not report them), so the saved notebook reads as run top to bottom.
  */
 export function numberCells(file: string): void {
-  const notebook = JSON.parse(readFileSync(file, 'utf8')) as { cells: { cell_type: string; execution_count?: number | null; outputs?: { execution_count?: number | null }[] }[] };
+  const notebook = JSON.parse(readFileSync(file, 'utf8')) as {
+    cells: { cell_type: string; execution_count?: number | null; outputs?: { execution_count?: number | null }[] }[];
+  };
   let count = 0;
   for (const cell of notebook.cells) {
     if (cell.cell_type !== 'code') continue;
     count += 1;
     cell.execution_count ??= count;
-    for (const output of cell.outputs ?? []) if ('execution_count' in output) output.execution_count ??= cell.execution_count;
+    for (const output of cell.outputs ?? [])
+      if ('execution_count' in output) output.execution_count ??= cell.execution_count;
   }
   writeFileSync(file, `${JSON.stringify(notebook, null, 1)}\n`);
 }
@@ -118,10 +144,17 @@ const CELL_ERROR_MARKER = 'PP_CELL_ERROR ';
 export function failureDetail(log: readonly string[]): string {
   const marked = [...log].reverse().find((line) => line.startsWith(CELL_ERROR_MARKER));
   if (marked) {
-    const { cell, source, error } = JSON.parse(marked.slice(CELL_ERROR_MARKER.length)) as { cell: number; source: string; error: string };
+    const { cell, source, error } = JSON.parse(marked.slice(CELL_ERROR_MARKER.length)) as {
+      cell: number;
+      source: string;
+      error: string;
+    };
     return `cell ${cell} (${source}): ${error}`;
   }
   const at = log.findIndex((line) => line.includes('CellExecutionError') || /Error:/.test(line));
   const lines = at >= 0 ? log.slice(at, at + 3) : log.slice(-3);
-  return lines.map((line) => line.trim()).filter((line) => line && !/^-+$/.test(line)).join(' | ');
+  return lines
+    .map((line) => line.trim())
+    .filter((line) => line && !/^-+$/.test(line))
+    .join(' | ');
 }

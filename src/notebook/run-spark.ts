@@ -43,12 +43,23 @@ export interface RunOnSparkOptions {
 
 /** Runs the notebooks as `npm run spark -- <notebooks> --user-id ID --s3-endpoint URL|--sink DIR`; rejects with the runner's last error line. */
 export async function runDatabricksOnSpark(options: RunOnSparkOptions): Promise<SparkRun> {
-  if (!existsSync(VENV_PYTHON)) throw new PipelineError('PYTHON_MISSING', 'the Python .venv with PySpark and Delta is missing: run `npm run setup:python`');
+  if (!existsSync(VENV_PYTHON))
+    throw new PipelineError(
+      'PYTHON_MISSING',
+      'the Python .venv with PySpark and Delta is missing: run `npm run setup:python`',
+    );
   const scratch = await mkdtemp(path.join(tmpdir(), 'pp-notebook-spark-'));
   const results = path.join(scratch, 'results.json');
   const args = [
-    SPARK_RUNNER, ...options.notebooks.map((name) => path.join(path.relative(PROJECT_ROOT, DATABRICKS_DIR), name)), '--user-id', options.userId, '--results', results,
-    ...('s3Endpoint' in options.input ? ['--s3-endpoint', options.input.s3Endpoint] : ['--sink', options.input.sinkFolder]),
+    SPARK_RUNNER,
+    ...options.notebooks.map((name) => path.join(path.relative(PROJECT_ROOT, DATABRICKS_DIR), name)),
+    '--user-id',
+    options.userId,
+    '--results',
+    results,
+    ...('s3Endpoint' in options.input
+      ? ['--s3-endpoint', options.input.s3Endpoint]
+      : ['--sink', options.input.sinkFolder]),
   ];
   try {
     const lines: string[] = [];
@@ -69,10 +80,15 @@ export async function runDatabricksOnSpark(options: RunOnSparkOptions): Promise<
       child.on('close', resolve);
     });
     if (code !== 0) {
-      const last = [...lines].reverse().find((line) => /^spark:|Error/.test(line)) ?? lines[lines.length - 1] ?? 'no output';
+      const last =
+        [...lines].reverse().find((line) => /^spark:|Error/.test(line)) ?? lines[lines.length - 1] ?? 'no output';
       throw new PipelineError('DATABRICKS_RUN_FAILED', `npm run spark failed (exit ${code}): ${last.trim()}`);
     }
-    const run = JSON.parse(await readFile(results, 'utf8')) as { session_seconds: number; notebooks: SparkRun['notebooks']; cells: SparkCell[] };
+    const run = JSON.parse(await readFile(results, 'utf8')) as {
+      session_seconds: number;
+      notebooks: SparkRun['notebooks'];
+      cells: SparkCell[];
+    };
     return { sessionSeconds: run.session_seconds, notebooks: run.notebooks, cells: run.cells };
   } finally {
     await rm(scratch, { recursive: true, force: true });

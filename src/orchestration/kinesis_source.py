@@ -21,6 +21,7 @@ before the query started, then stops.
 ``register_kinesis_source(spark, endpoint_url=...)`` registers it under the name ``kinesis`` with
 the endpoint as a default option (``npm run spark -- … --kinesis-endpoint URL`` does).
 """
+
 import datetime
 import os
 import time
@@ -58,7 +59,9 @@ class KinesisDataSource(DataSource):
 
     def streamReader(self, schema):
         # Spark's option names are case-insensitive (given as lower case): so are the defaults.
-        return KinesisStreamReader({**{k.lower(): v for k, v in self.defaults.items()}, **{k.lower(): v for k, v in self.options.items()}})
+        return KinesisStreamReader(
+            {**{k.lower(): v for k, v in self.defaults.items()}, **{k.lower(): v for k, v in self.options.items()}}
+        )
 
 
 class ShardRange(InputPartition):
@@ -77,10 +80,14 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         self.options = dict(options)
         self.stream = self.options.get("streamname", "")
         if not self.stream or "," in self.stream:
-            raise KinesisSourceError("format('kinesis'): give one stream in option streamName (locally, one stream per query)")
+            raise KinesisSourceError(
+                "format('kinesis'): give one stream in option streamName (locally, one stream per query)"
+            )
         position = self.options.get("initialposition", "trim_horizon").lower()
         if position not in ("earliest", "trim_horizon"):
-            raise KinesisSourceError(f"format('kinesis'): initialPosition {position!r} is not supported locally; use earliest")
+            raise KinesisSourceError(
+                f"format('kinesis'): initialPosition {position!r} is not supported locally; use earliest"
+            )
         self.max_records = int(self.options.get("maxrecordsperfetch", "100000"))
         self.until = None
         self._client = None
@@ -104,7 +111,9 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
             if self.options.get("awsaccesskey"):
                 kwargs["aws_access_key_id"] = self.options["awsaccesskey"]
                 kwargs["aws_secret_access_key"] = self.options.get("awssecretkey", "")
-            self._client = boto3.client("kinesis", config=Config(retries={"mode": "standard", "max_attempts": 10}), **kwargs)
+            self._client = boto3.client(
+                "kinesis", config=Config(retries={"mode": "standard", "max_attempts": 10}), **kwargs
+            )
         return self._client
 
     def initialOffset(self):
@@ -132,7 +141,9 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         for sid, parents, closed in listed:
             position = positions[sid]
             # A parent no longer listed (trimmed) has nothing left; a listed one must have ended in an earlier batch.
-            if position["ended"] or any(p in positions and not start["shards"].get(p, {}).get("ended") for p in parents):
+            if position["ended"] or any(
+                p in positions and not start["shards"].get(p, {}).get("ended") for p in parents
+            ):
                 continue
             rows, ended = self.fetch(sid, position["after"], closed=closed)
             if rows:
@@ -147,7 +158,11 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         A ``closed`` shard (listed with an ending sequence number) is read to its end in one go, so
         its children can start at the next micro-batch."""
         client = self.client()
-        kind = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after} if after else {"ShardIteratorType": "TRIM_HORIZON"}
+        kind = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
         iterator = client.get_shard_iterator(StreamName=self.stream, ShardId=shard_id, **kind)["ShardIterator"]
         rows = []
         while iterator:
@@ -169,7 +184,14 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         return rows, True
 
     def row(self, shard_id, record):
-        return (record["PartitionKey"], bytes(record["Data"]), self.stream, shard_id, record["SequenceNumber"], record["ApproximateArrivalTimestamp"])
+        return (
+            record["PartitionKey"],
+            bytes(record["Data"]),
+            self.stream,
+            shard_id,
+            record["SequenceNumber"],
+            record["ApproximateArrivalTimestamp"],
+        )
 
     def partitions(self, start, end):
         ranges = []
@@ -178,7 +200,11 @@ class KinesisStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
             if position["after"] != after:
                 rows = self._fetched.get((sid, after))
                 # The rows read while planning, when they are exactly this range; else the task reads it.
-                ranges.append(ShardRange(sid, after, position["after"], rows if rows and rows[-1][4] == position["after"] else None))
+                ranges.append(
+                    ShardRange(
+                        sid, after, position["after"], rows if rows and rows[-1][4] == position["after"] else None
+                    )
+                )
         return ranges
 
     def read(self, partition):

@@ -11,6 +11,7 @@ default table format (as on Databricks), the session time zone UTC (the cleaned 
 (``analysis``). With ``remote`` it connects to a Spark Connect server instead (``sc://host:port``),
 whose own configuration must provide Delta.
 """
+
 import argparse
 import glob
 import os
@@ -28,7 +29,10 @@ def delta_jars():
     Only Delta's own (``io.delta_*``, ``io.unitycatalog_*``): Ivy also fetches older copies of
     Jackson, Hadoop, Parquet and log4j that PySpark already ships newer, and must not shadow.
     """
-    jars = sorted(glob.glob(os.path.join(IVY_DIR, "jars", "io.delta_*.jar")) + glob.glob(os.path.join(IVY_DIR, "jars", "io.unitycatalog_*.jar")))
+    jars = sorted(
+        glob.glob(os.path.join(IVY_DIR, "jars", "io.delta_*.jar"))
+        + glob.glob(os.path.join(IVY_DIR, "jars", "io.unitycatalog_*.jar"))
+    )
     spark_minor = ".".join(version("pyspark").split(".")[:2])
     wanted = f"io.delta_delta-spark_{spark_minor}_2.13-{version('delta-spark')}.jar"
     return jars if any(os.path.basename(j) == wanted for j in jars) else []
@@ -49,7 +53,12 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
     if here not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     if remote:
-        return SparkSession.builder.remote(remote).appName(app_name).config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        return (
+            SparkSession.builder.remote(remote)
+            .appName(app_name)
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
     builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
@@ -78,7 +87,10 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
         os.makedirs(warehouse, exist_ok=True)
         builder = (
             builder.config("spark.sql.warehouse.dir", os.path.join(warehouse, "tables"))
-            .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={os.path.join(warehouse, 'metastore_db')};create=true")
+            .config(
+                "spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={os.path.join(warehouse, 'metastore_db')};create=true",
+            )
             .enableHiveSupport()
         )
     elif scratch:
@@ -97,13 +109,17 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Start a local SparkSession with Delta and report how long it took.")
-    parser.add_argument("--fetch-jars", action="store_true", help="fetch Delta's jars into .venv/ivy (npm run setup:python does this)")
+    parser.add_argument(
+        "--fetch-jars", action="store_true", help="fetch Delta's jars into .venv/ivy (npm run setup:python does this)"
+    )
     parser.parse_args(argv)  # --fetch-jars only names why it runs: starting a session fetches the jars
     started = time.perf_counter()
     session = build_session()
     session.range(1).collect()
     elapsed = time.perf_counter() - started
-    print(f"SparkSession {session.version} with Delta {version('delta-spark')} started in {elapsed:.1f} s; jars in {IVY_DIR}")
+    print(
+        f"SparkSession {session.version} with Delta {version('delta-spark')} started in {elapsed:.1f} s; jars in {IVY_DIR}"
+    )
     session.stop()
     if not delta_jars():
         print(f"Delta's jars are not in {IVY_DIR}/jars after the start", file=sys.stderr)

@@ -6,6 +6,7 @@ with ``npm run spark -- … --master spark://127.0.0.1:<port>``.
 The cluster's logs and work folders go to a temporary folder (``--dir`` to keep them), removed at
 the stop. Each worker offers 1 core and ``--worker-memory`` (default 2g).
 """
+
 import argparse
 import json
 import os
@@ -53,8 +54,15 @@ class LocalCluster:
 
     def spawn(self, name, args):
         log = open(os.path.join(self.folder, f"{name}.log"), "wb")  # noqa: SIM115 (open while the process runs; stop() closes it)
-        env = {**os.environ, "SPARK_HOME": SPARK_HOME, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": os.path.join(self.folder, "work")}
-        process = subprocess.Popen([SPARK_CLASS, *args], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        env = {
+            **os.environ,
+            "SPARK_HOME": SPARK_HOME,
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_WORKER_DIR": os.path.join(self.folder, "work"),
+        }
+        process = subprocess.Popen(
+            [SPARK_CLASS, *args], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
         self.processes.append((name, process, log))
 
     def alive_workers(self):
@@ -66,21 +74,49 @@ class LocalCluster:
         return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
     def start(self, timeout_s=120):
-        self.spawn("master", ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(self.port), "--webui-port", str(self.ui_port)])
+        self.spawn(
+            "master",
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--webui-port",
+                str(self.ui_port),
+            ],
+        )
         for number in range(1, self.workers + 1):
-            self.spawn(f"worker-{number}", [
-                "org.apache.spark.deploy.worker.Worker", self.master_url, "--host", "127.0.0.1", "--port", str(free_port()),
-                "--webui-port", str(free_port()), "--cores", "1", "--memory", self.worker_memory,
-            ])
+            self.spawn(
+                f"worker-{number}",
+                [
+                    "org.apache.spark.deploy.worker.Worker",
+                    self.master_url,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(free_port()),
+                    "--webui-port",
+                    str(free_port()),
+                    "--cores",
+                    "1",
+                    "--memory",
+                    self.worker_memory,
+                ],
+            )
         deadline = time.monotonic() + timeout_s
         while self.alive_workers() < self.workers:
             for name, process, _ in self.processes:
                 if process.poll() is not None:
                     self.stop()
-                    raise ClusterError(f"the {name} exited with {process.returncode}; see {os.path.join(self.folder, name + '.log')}")
+                    raise ClusterError(
+                        f"the {name} exited with {process.returncode}; see {os.path.join(self.folder, name + '.log')}"
+                    )
             if time.monotonic() > deadline:
                 self.stop()
-                raise ClusterError(f"{self.workers} workers not registered with {self.master_url} after {timeout_s} s; logs in {self.folder}")
+                raise ClusterError(
+                    f"{self.workers} workers not registered with {self.master_url} after {timeout_s} s; logs in {self.folder}"
+                )
             time.sleep(0.5)
         return self
 
@@ -116,7 +152,9 @@ def main(argv=None):
     )
     parser.add_argument("--workers", type=int, default=2, help="number of workers (default 2), 1 core each")
     parser.add_argument("--worker-memory", default="2g", help="memory each worker offers (default 2g)")
-    parser.add_argument("--dir", help="keep the logs and work folders here (default: a temporary folder, removed at the stop)")
+    parser.add_argument(
+        "--dir", help="keep the logs and work folders here (default: a temporary folder, removed at the stop)"
+    )
     args = parser.parse_args(argv)
     cluster = LocalCluster(args.workers, args.worker_memory, args.dir)
     started = time.perf_counter()
@@ -124,14 +162,21 @@ def main(argv=None):
 
     def tick():
         while not waiting.wait(3):
-            print(f"spark:cluster: starting, {max(cluster.alive_workers(), 0)} of {args.workers} workers registered ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"spark:cluster: starting, {max(cluster.alive_workers(), 0)} of {args.workers} workers registered ({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     threading.Thread(target=tick, daemon=True).start()
     try:
         cluster.start()
     finally:
         waiting.set()
-    print(f"spark:cluster: master {cluster.master_url} with {args.workers} workers (web UI http://127.0.0.1:{cluster.ui_port}), started in {time.perf_counter() - started:.1f} s; Ctrl-C stops it", flush=True)
+    print(
+        f"spark:cluster: master {cluster.master_url} with {args.workers} workers (web UI http://127.0.0.1:{cluster.ui_port}), started in {time.perf_counter() - started:.1f} s; Ctrl-C stops it",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

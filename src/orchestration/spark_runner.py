@@ -22,6 +22,7 @@ Several notebooks run in one session, in order (``batch_clean.sql analysis.sql``
 writes every query cell's rows as JSON, ``--export DIR`` every table of the session's database as
 JSON lines (``DIR/<table>.jsonl``), for the parity tests.
 """
+
 import argparse
 import datetime
 import decimal
@@ -63,7 +64,7 @@ def notebook_cells(text):
             continue
         body = cell.strip().split("\n")
         if all(line.startswith(MAGIC[header]) for line in body):
-            body = [line[len(MAGIC[header]) + 1:] if len(line) > len(MAGIC[header]) else "" for line in body]
+            body = [line[len(MAGIC[header]) + 1 :] if len(line) > len(MAGIC[header]) else "" for line in body]
             magic, rest = body[0].strip(), "\n".join(body[1:])
             language = {"%md": "md", "%python": "python", "%sql": "sql"}.get(magic)
             if language is None:
@@ -125,7 +126,10 @@ class FileSystem:
     def mount(self, source, mount_point, extra_configs=None):
         parsed = urllib.parse.urlsplit(source)
         shown = f"{parsed.scheme}://***@{parsed.hostname}" if parsed.password else source
-        print(f"spark: dbutils.fs.mount({shown}, {mount_point}) recorded; mounts exist on Databricks only, locally give --sink", file=sys.stderr)
+        print(
+            f"spark: dbutils.fs.mount({shown}, {mount_point}) recorded; mounts exist on Databricks only, locally give --sink",
+            file=sys.stderr,
+        )
         self.mounted.append(Mount(mount_point, shown))
 
 
@@ -207,13 +211,20 @@ def copy_bucket(endpoint, bucket, into, ticker=None):
             with urllib.request.urlopen(url, timeout=30) as response:
                 listing = ElementTree.fromstring(response.read())
         except OSError as error:
-            raise RunnerError(f"cannot list s3://{bucket} at {endpoint}: {error}; is the local stack running (npm run stack)?") from error
+            raise RunnerError(
+                f"cannot list s3://{bucket} at {endpoint}: {error}; is the local stack running (npm run stack)?"
+            ) from error
         ns = listing.tag.split("}")[0] + "}" if listing.tag.startswith("{") else ""
         keys = [c.findtext(f"{ns}Key") for c in listing.findall(f"{ns}Contents")]
         for key in keys:
             target = os.path.join(into, *key.split("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            with urllib.request.urlopen(f"{endpoint.rstrip('/')}/{bucket}/{urllib.parse.quote(key)}", timeout=30) as response, open(target, "wb") as out:
+            with (
+                urllib.request.urlopen(
+                    f"{endpoint.rstrip('/')}/{bucket}/{urllib.parse.quote(key)}", timeout=30
+                ) as response,
+                open(target, "wb") as out,
+            ):
                 shutil.copyfileobj(response, out)
             copied += 1
             if ticker:
@@ -240,7 +251,10 @@ def wait_for_streams(spark):
     The signals only set a flag: an exception raised inside a blocking Py4J call would break the
     connection to the JVM, so the wait is a loop of one-second waits."""
     active = spark.streams.active
-    print(f"spark: {len(active)} streaming queries running ({', '.join(q.name or q.id for q in active)}); Ctrl-C stops them", file=sys.stderr)
+    print(
+        f"spark: {len(active)} streaming queries running ({', '.join(q.name or q.id for q in active)}); Ctrl-C stops them",
+        file=sys.stderr,
+    )
     stop = threading.Event()
     previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -263,7 +277,12 @@ def wait_for_streams(spark):
 def run_notebook(spark, dbutils, path, cells, results, echo=True, wait_streams=False):
     """Runs one notebook's cells in order; appends each query cell's rows to ``results``."""
     name = os.path.basename(path)
-    namespace = {"spark": spark, "dbutils": dbutils, "__name__": "__main__", "display": lambda df: df.show(truncate=False)}
+    namespace = {
+        "spark": spark,
+        "dbutils": dbutils,
+        "__name__": "__main__",
+        "display": lambda df: df.show(truncate=False),
+    }
     for number, (language, code) in enumerate(cells, start=1):
         if language == "md":
             continue
@@ -282,7 +301,16 @@ def run_notebook(spark, dbutils, path, cells, results, echo=True, wait_streams=F
             first = str(error).strip().split("\n")[0]
             raise RunnerError(f"{name} cell {number} ({language}) failed: {first}") from error
         seconds = time.perf_counter() - started
-        results.append({"notebook": name, "cell": number, "language": language, "seconds": round(seconds, 3), "columns": columns, "rows": rows})
+        results.append(
+            {
+                "notebook": name,
+                "cell": number,
+                "language": language,
+                "seconds": round(seconds, 3),
+                "columns": columns,
+                "rows": rows,
+            }
+        )
         if echo:
             summary = f"{len(rows)} rows" if rows is not None and columns else "done"
             print(f"spark: {name} cell {number} ({language}) {summary} in {seconds:.1f} s", file=sys.stderr)
@@ -297,7 +325,9 @@ def export_tables(spark, into):
         if table.isTemporary:
             continue
         with open(os.path.join(into, f"{table.name}.jsonl"), "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(plain(row), ensure_ascii=False) + "\n" for row in spark.table(table.name).toLocalIterator())
+            out.writelines(
+                json.dumps(plain(row), ensure_ascii=False) + "\n" for row in spark.table(table.name).toLocalIterator()
+            )
 
 
 def parse_args(argv):
@@ -313,16 +343,36 @@ def parse_args(argv):
     )
     parser.add_argument("notebooks", nargs="+", help="notebook source files (.sql or .py), run in order in one session")
     parser.add_argument("--user-id", help="the user_id parameter (default: the notebook's, localuser)")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other notebook parameter; repeatable")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="any other notebook parameter; repeatable"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--sink", metavar="DIR", help="a folder laid out like the sink's bucket (topics/<topic>/partition=<p>/...)")
-    source.add_argument("--s3-endpoint", metavar="URL", help="a local S3 (the local stack's: http://127.0.0.1:4568) whose bucket user-<user_id>-bucket is copied first")
-    parser.add_argument("--kinesis-endpoint", metavar="URL", help="the Kinesis format('kinesis') reads (the local stack's: http://127.0.0.1:4567); default AWS")
-    parser.add_argument("--trigger", choices=["continuous", "availableNow"], help="stream_kinesis.py: continuous (default) runs until Ctrl-C; availableNow reads the streams, then stops")
+    source.add_argument(
+        "--sink", metavar="DIR", help="a folder laid out like the sink's bucket (topics/<topic>/partition=<p>/...)"
+    )
+    source.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="a local S3 (the local stack's: http://127.0.0.1:4568) whose bucket user-<user_id>-bucket is copied first",
+    )
+    parser.add_argument(
+        "--kinesis-endpoint",
+        metavar="URL",
+        help="the Kinesis format('kinesis') reads (the local stack's: http://127.0.0.1:4567); default AWS",
+    )
+    parser.add_argument(
+        "--trigger",
+        choices=["continuous", "availableNow"],
+        help="stream_kinesis.py: continuous (default) runs until Ctrl-C; availableNow reads the streams, then stops",
+    )
     cluster = parser.add_mutually_exclusive_group()
     cluster.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     cluster.add_argument("--remote", metavar="sc://HOST:PORT", help="a Spark Connect server instead of a local session")
-    parser.add_argument("--warehouse", metavar="DIR", help="keep the Delta tables and their metastore here (default: a temporary folder)")
+    parser.add_argument(
+        "--warehouse",
+        metavar="DIR",
+        help="keep the Delta tables and their metastore here (default: a temporary folder)",
+    )
     parser.add_argument("--results", metavar="FILE", help="write every cell's rows as JSON")
     parser.add_argument("--export", metavar="DIR", help="write every table of the database as DIR/<table>.jsonl")
     parser.add_argument("--quiet", action="store_true", help="no line per cell")
@@ -378,7 +428,15 @@ def main(argv=None):
         try:
             for path, cells in notebooks:
                 started = time.perf_counter()
-                run_notebook(spark, dbutils, path, cells, results, echo=not args.quiet, wait_streams=params.get("trigger", "continuous") == "continuous")
+                run_notebook(
+                    spark,
+                    dbutils,
+                    path,
+                    cells,
+                    results,
+                    echo=not args.quiet,
+                    wait_streams=params.get("trigger", "continuous") == "continuous",
+                )
                 timings.append({"notebook": os.path.basename(path), "seconds": round(time.perf_counter() - started, 3)})
                 if not args.quiet:
                     print(f"spark: {path} done in {timings[-1]['seconds']:.1f} s", file=sys.stderr)
@@ -388,7 +446,11 @@ def main(argv=None):
             spark.stop()
         if args.results:
             with open(args.results, "w", encoding="utf-8") as out:
-                json.dump({"session_seconds": round(session_seconds, 3), "notebooks": timings, "cells": results}, out, ensure_ascii=False)
+                json.dump(
+                    {"session_seconds": round(session_seconds, 3), "notebooks": timings, "cells": results},
+                    out,
+                    ensure_ascii=False,
+                )
         return 0
     finally:
         for folder in cleanup:

@@ -109,7 +109,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
 export async function openPipelineTarget(options: PipelineTargetOptions): Promise<RunTarget> {
   const { config, log } = options;
   if (config.target === 'local') await removeStackData(options.dataDir);
-  return openTarget(config, { dataDir: options.dataDir, startStack: true, stackSink: { flushSize: options.flushSize }, ...(options.kafka ? { stackKafka: options.kafka } : {}), log });
+  return openTarget(config, {
+    dataDir: options.dataDir,
+    startStack: true,
+    stackSink: { flushSize: options.flushSize },
+    ...(options.kafka ? { stackKafka: options.kafka } : {}),
+    log,
+  });
 }
 
 /** What the emulation sent: the summaries of both paths and this run's acknowledged offsets. */
@@ -128,9 +134,18 @@ async function sendPosts(target: RunTarget, options: RunPipelineOptions): Promis
   const posts = options.posts ?? (await source.count());
   const rate = pipelineRate(config.target, options.rate);
   if (rate !== undefined) log.info(`sending ${rate} posts/s on each path (--rate to change)`);
-  const common = { source, names: targets.names, count: posts, seed: options.seed, concurrency: 4, log, ...(rate !== undefined ? { rate } : {}) };
+  const common = {
+    source,
+    names: targets.names,
+    count: posts,
+    seed: options.seed,
+    concurrency: 4,
+    log,
+    ...(rate !== undefined ? { rate } : {}),
+  };
   const quarantineFile = (name: string) => createQuarantine(path.join(options.outDir, 'quarantine', name));
-  const progress = (label: string) => createProgress({ label, total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress });
+  const progress = (label: string) =>
+    createProgress({ label, total: posts, fields: ['acked', 'retried', 'failed'], mode: options.progress });
   const ackedOffsets = new AckedOffsets();
   const batch = await emulateBatch({
     ...common,
@@ -140,7 +155,12 @@ async function sendPosts(target: RunTarget, options: RunPipelineOptions): Promis
     progress: progress('batch  → REST proxy'),
   });
   const stream = options.stream
-    ? await emulateStream({ ...common, transport: targets.stream, quarantine: quarantineFile('emulation-stream.jsonl'), progress: progress('stream → Kinesis   ') })
+    ? await emulateStream({
+        ...common,
+        transport: targets.stream,
+        quarantine: quarantineFile('emulation-stream.jsonl'),
+        progress: progress('stream → Kinesis   '),
+      })
     : undefined;
   return { batch, stream, ackedOffsets };
 }
@@ -151,7 +171,11 @@ async function sendPosts(target: RunTarget, options: RunPipelineOptions): Promis
  */
 async function sinkEnds(target: RunTarget, ackedOffsets: AckedOffsets, log: Logger): Promise<{ offsets: EndOffsets }> {
   const url = target.restProxy?.url ?? target.invokeUrl;
-  const asked = await inputEndOffsets({ kind: target.stack ? 'local-stack' : 'aws', restProxy: url ? { url } : { unavailable: 'no invoke URL' }, topics: target.names.topics });
+  const asked = await inputEndOffsets({
+    kind: target.stack ? 'local-stack' : 'aws',
+    restProxy: url ? { url } : { unavailable: 'no invoke URL' },
+    topics: target.names.topics,
+  });
   if ('unavailable' in asked) log.warn(`${asked.unavailable}; waiting for the records this run acknowledged instead`);
   return 'offsets' in asked ? asked : { offsets: ackedOffsets.ends() };
 }
@@ -170,12 +194,24 @@ async function consumeStreams(target: RunTarget, options: RunPipelineOptions): P
 }
 
 /** Waits for the S3 sink, cleans what it holds, answers the nine questions, reconciles and writes the report. */
-async function cleanAndAnswer(target: RunTarget, options: RunPipelineOptions, sent: SentPosts & { ends: { offsets: EndOffsets }; streaming?: ConsumeSummary }): Promise<Omit<PipelineResult, 'elapsedMs'>> {
+async function cleanAndAnswer(
+  target: RunTarget,
+  options: RunPipelineOptions,
+  sent: SentPosts & { ends: { offsets: EndOffsets }; streaming?: ConsumeSummary },
+): Promise<Omit<PipelineResult, 'elapsedMs'>> {
   const { config, log } = options;
   const { batch, stream, streaming, ackedOffsets } = sent;
   // The consumer read every record of the streams: that count is what Kinesis held (read once).
-  const landedInKinesis: LandedCount[] | undefined = streaming ? TABLES.map((table) => ({ table, where: `kinesis://${target.names.streams[table]}`, records: streaming.tables[table].records })) : undefined;
-  log.info('waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...');
+  const landedInKinesis: LandedCount[] | undefined = streaming
+    ? TABLES.map((table) => ({
+        table,
+        where: `kinesis://${target.names.streams[table]}`,
+        records: streaming.tables[table].records,
+      }))
+    : undefined;
+  log.info(
+    'waiting for the S3 sink, then reading it into DuckDB and cleaning the three tables with the shared SQL ...',
+  );
   const db = await openDatabase();
   try {
     const cleaned = await runCleanStep({
@@ -192,22 +228,43 @@ async function cleanAndAnswer(target: RunTarget, options: RunPipelineOptions, se
     const batchRows = summariseCleanStep(cleaned);
     log.info('answering the nine questions ...');
     const answers = await answerQuestions(db.connection);
-    const streamingMatchesBatch = streaming ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables) : undefined;
+    const streamingMatchesBatch = streaming
+      ? await streamTablesMatchBatch(db.connection, streamDatabaseFile(options.dataDir), config.names.streamTables)
+      : undefined;
     const landedInS3: LandedCount[] = TABLES.map((table) => ({
-      table, where: `s3://${target.bucket}/topics/${target.names.topics[table]}/`,
+      table,
+      where: `s3://${target.bucket}/topics/${target.names.topics[table]}/`,
       objects: cleaned.read.tables[table].objects,
       records: ackedOffsets.landed(table, cleaned.coverage),
     }));
     // Locally the stack is new, so the sink holds this run's records only; a bucket on AWS may hold
     // earlier runs' too, so there this run's acknowledged records must all be in it and the batch
     // step read at least those.
-    const reconciled = isReconciled({ fresh: Boolean(target.stack), batch, stream, landedInS3, batchRows, streaming, streamingMatchesBatch });
-    const summary: [string, string | number][] = [['cleaned tables of batch run', cleaned.run.run], ...reportSummary(batch, stream, landedInS3, batchRows, streaming)];
+    const reconciled = isReconciled({
+      fresh: Boolean(target.stack),
+      batch,
+      stream,
+      landedInS3,
+      batchRows,
+      streaming,
+      streamingMatchesBatch,
+    });
+    const summary: [string, string | number][] = [
+      ['cleaned tables of batch run', cleaned.run.run],
+      ...reportSummary(batch, stream, landedInS3, batchRows, streaming),
+    ];
     const report = await writeReport({ answers, outDir: options.outDir, summary });
     await writeCleanRun(path.join(options.outDir, 'answers'), cleaned.run);
     return {
-      emulation: { batch, stream }, landedInS3, landedInKinesis, streaming, streamingMatchesBatch, batch: batchRows,
-      reportPath: report.reportPath, answerFiles: report.answerFiles, reconciled,
+      emulation: { batch, stream },
+      landedInS3,
+      landedInKinesis,
+      streaming,
+      streamingMatchesBatch,
+      batch: batchRows,
+      reportPath: report.reportPath,
+      answerFiles: report.answerFiles,
+      reconciled,
     };
   } finally {
     db.close();
@@ -216,27 +273,50 @@ async function cleanAndAnswer(target: RunTarget, options: RunPipelineOptions, se
 
 /** Every table: acked = in S3 = read from S3 = quarantined + cleaned + duplicates; streamed records = rows written + duplicates + invalid + quarantined. */
 function isReconciled(run: {
-  fresh: boolean; batch: EmulationSummary; stream?: EmulationSummary; landedInS3: LandedCount[]; batchRows: CleanBatchSummaryRow[];
-  streaming?: ConsumeSummary; streamingMatchesBatch?: Record<string, boolean>;
+  fresh: boolean;
+  batch: EmulationSummary;
+  stream?: EmulationSummary;
+  landedInS3: LandedCount[];
+  batchRows: CleanBatchSummaryRow[];
+  streaming?: ConsumeSummary;
+  streamingMatchesBatch?: Record<string, boolean>;
 }): boolean {
   const { fresh, batch, stream, landedInS3, batchRows, streaming, streamingMatchesBatch } = run;
   const acked = Object.fromEntries(batch.tables.map((t) => [t.table, t.acked])) as Record<TableKey, number>;
-  return TABLES.every((table) => {
-    const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
-    const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
-    const read = fresh ? row.records === inS3 : row.records >= inS3;
-    return acked[table] === inS3 && read && row.missing === 0 && row.records === row.quarantined + row.duplicates + row.cleaned;
-  }) && batch.reconciled && (stream?.reconciled ?? true) && TABLES.every((table) => {
-    if (!streaming || !stream) return true;
-    const t = streaming.tables[table];
-    const acked = stream.tables.find((s) => s.table === table)?.acked;
-    return t.records === acked && t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined && (streamingMatchesBatch?.[table] ?? false);
-  });
+  return (
+    TABLES.every((table) => {
+      const row = batchRows.find((r) => r.table === table) as CleanBatchSummaryRow;
+      const inS3 = landedInS3.find((l) => l.table === table)?.records ?? -1;
+      const read = fresh ? row.records === inS3 : row.records >= inS3;
+      return (
+        acked[table] === inS3 &&
+        read &&
+        row.missing === 0 &&
+        row.records === row.quarantined + row.duplicates + row.cleaned
+      );
+    }) &&
+    batch.reconciled &&
+    (stream?.reconciled ?? true) &&
+    TABLES.every((table) => {
+      if (!streaming || !stream) return true;
+      const t = streaming.tables[table];
+      const acked = stream.tables.find((s) => s.table === table)?.acked;
+      return (
+        t.records === acked &&
+        t.records === t.rowsWritten + t.duplicates + t.invalid + t.quarantined &&
+        (streamingMatchesBatch?.[table] ?? false)
+      );
+    })
+  );
 }
 
 /** The (partition, offset) of every record the REST proxy acknowledged in this run, per table. */
 export class AckedOffsets {
-  private readonly offsets: Record<TableKey, Map<number, number[]>> = { pin: new Map(), geo: new Map(), user: new Map() };
+  private readonly offsets: Record<TableKey, Map<number, number[]>> = {
+    pin: new Map(),
+    geo: new Map(),
+    user: new Map(),
+  };
 
   add(ack: { table: TableKey; partition?: number; offset?: number }): void {
     if (ack.partition === undefined || ack.offset === undefined) return;
@@ -248,7 +328,8 @@ export class AckedOffsets {
   /** Per partition, one past the highest offset acknowledged: what the sink must reach for this run's records. */
   ends(): EndOffsets {
     const out = {} as EndOffsets;
-    for (const table of TABLES) out[table] = new Map([...this.offsets[table]].map(([p, list]) => [p, Math.max(...list) + 1]));
+    for (const table of TABLES)
+      out[table] = new Map([...this.offsets[table]].map(([p, list]) => [p, Math.max(...list) + 1]));
     return out;
   }
 
@@ -258,13 +339,21 @@ export class AckedOffsets {
     for (const [partition, list] of this.offsets[table]) {
       const part = coverage?.partitions.find((p) => p.table === table && p.partition === partition);
       if (!part) continue;
-      n += list.filter((offset) => offset < part.end && !part.missing.some(([a, b]) => offset >= a && offset <= b)).length;
+      n += list.filter(
+        (offset) => offset < part.end && !part.missing.some(([a, b]) => offset >= a && offset <= b),
+      ).length;
     }
     return n;
   }
 }
 
-function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undefined, landed: LandedCount[], rows: CleanBatchSummaryRow[], streaming?: ConsumeSummary): [string, string | number][] {
+function reportSummary(
+  batch: EmulationSummary,
+  stream: EmulationSummary | undefined,
+  landed: LandedCount[],
+  rows: CleanBatchSummaryRow[],
+  streaming?: ConsumeSummary,
+): [string, string | number][] {
   const sum = (f: (r: CleanBatchSummaryRow) => number) => rows.reduce((n, r) => n + f(r), 0);
   const out: [string, string | number][] = [
     ['posts emulated', batch.posts],
@@ -276,7 +365,11 @@ function reportSummary(batch: EmulationSummary, stream: EmulationSummary | undef
     ['rows cleaned (pin / geo / user)', rows.map((r) => r.cleaned).join(' / ')],
   ];
   if (stream) out.splice(2, 0, ['records acknowledged by Kinesis', stream.tables.reduce((n, t) => n + t.acked, 0)]);
-  if (streaming) out.push([`streaming tables (${TABLES.map((t) => streaming.tables[t].tableName).join(' / ')})`, TABLES.map((t) => streaming.tables[t].tableRows).join(' / ')]);
+  if (streaming)
+    out.push([
+      `streaming tables (${TABLES.map((t) => streaming.tables[t].tableName).join(' / ')})`,
+      TABLES.map((t) => streaming.tables[t].tableRows).join(' / '),
+    ]);
   return out;
 }
 
@@ -296,7 +389,9 @@ export function reconciliationRows(result: PipelineResult): Record<string, strin
       'read quarantined': row.quarantined,
       deduplicated: row.duplicates,
       cleaned: row.cleaned,
-      ...(streamed ? { 'in Kinesis': result.landedInKinesis?.find((l) => l.table === table)?.records ?? streamed.acked } : {}),
+      ...(streamed
+        ? { 'in Kinesis': result.landedInKinesis?.find((l) => l.table === table)?.records ?? streamed.acked }
+        : {}),
       ...(result.streaming ? { 'stream table rows': result.streaming.tables[table].tableRows } : {}),
     };
   });

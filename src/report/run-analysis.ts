@@ -33,7 +33,11 @@ export async function analyseAndReport(options: AnalyseAndReportOptions): Promis
   await rm(path.join(options.outDir, 'answers'), { recursive: true, force: true });
   await rm(path.join(options.outDir, 'report.html'), { force: true });
   // Nine answers, then the report: ten steps of progress.
-  const progress = createProgress({ label: 'answering the nine questions, then the report', total: QUESTIONS.length + 1, mode: options.progress });
+  const progress = createProgress({
+    label: 'answering the nine questions, then the report',
+    total: QUESTIONS.length + 1,
+    mode: options.progress,
+  });
   const answers = await analyseCleanDir(options.cleanDir, () => progress.increment());
   const summary: WriteReportOptions['summary'] = [
     ['cleaned tables of batch run', `${run.run} (finished ${run.finishedAt.slice(0, 19).replace('T', ' ')} UTC)`],

@@ -31,7 +31,10 @@ export function toCsv(columns: readonly string[], rows: readonly (readonly unkno
 
 /** One answer as its CSV file holds it. */
 export function answerCsv(answer: Answer): string {
-  return toCsv(answer.question.columns, answer.rows.map((row) => answer.question.columns.map((c) => row[c])));
+  return toCsv(
+    answer.question.columns,
+    answer.rows.map((row) => answer.question.columns.map((c) => row[c])),
+  );
 }
 
 /** Writes each answer to `<dir>/<id>-<slug>.csv` (e.g. `output/answers/q1-popular-category-by-country.csv`). */

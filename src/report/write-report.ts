@@ -37,7 +37,6 @@ export interface WriteReportResult {
   worldMap: boolean;
 }
 
-
 const STYLE = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1.5rem; color: #222; }
 h1 { margin-bottom: 0.2rem; }
@@ -57,7 +56,7 @@ nav ol { columns: 2; }
 export async function writeReport(options: WriteReportOptions): Promise<WriteReportResult> {
   const { answers, outDir } = options;
   const title = options.title ?? 'Pinterest pipeline: analysis';
-  const world = options.worldTopojson === undefined ? loadWorldTopojson() : options.worldTopojson ?? undefined;
+  const world = options.worldTopojson === undefined ? loadWorldTopojson() : (options.worldTopojson ?? undefined);
   const answerFiles = await writeAnswers(answers, path.join(outDir, 'answers'));
   const figures: Record<string, Figure> = {};
   const charts = answers.map((answer) => {

@@ -25,7 +25,9 @@ export class EmbeddedRowSource implements RowSource {
 
   async postsAt(positions: readonly number[]): Promise<Post[]> {
     positions.forEach(assertPosition);
-    return positions.filter((position) => position < this.rowCount).map((position) => generatePost(this.seed, position));
+    return positions
+      .filter((position) => position < this.rowCount)
+      .map((position) => generatePost(this.seed, position));
   }
 
   async rows<K extends TableKey>(table: K, offset: number, limit: number): Promise<RowByTable[K][]> {

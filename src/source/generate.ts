@@ -11,7 +11,13 @@ import { CATEGORIES, PLACEHOLDERS, type Category } from '../contract/known-value
 import { formatDateTime, type GeoRow, type PinRow, type Post, type UserRow } from '../contract/tables';
 import { COUNTRIES, type Country } from './countries';
 import {
-  ACCOUNT_NOUNS, ADJECTIVES, CATEGORY_WORDS, DESCRIPTION_TEMPLATES, FIRST_NAMES, LAST_NAMES, TITLE_TEMPLATES,
+  ACCOUNT_NOUNS,
+  ADJECTIVES,
+  CATEGORY_WORDS,
+  DESCRIPTION_TEMPLATES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  TITLE_TEMPLATES,
 } from './word-lists';
 
 export { DEFAULT_ROWS, DEFAULT_SEED };
@@ -28,7 +34,12 @@ export const MEDIA_TYPE_SHARES = { image: 0.8, video: 0.15, 'multi-video(story p
  */
 export const PLACEHOLDER_RATES = {
   title: { [PLACEHOLDERS.noTitle]: 0.01, '': 0.003 },
-  description: { [PLACEHOLDERS.storyDescription]: 0.03, [PLACEHOLDERS.noDescription]: 0.01, [PLACEHOLDERS.untitled]: 0.005, '': 0.004 },
+  description: {
+    [PLACEHOLDERS.storyDescription]: 0.03,
+    [PLACEHOLDERS.noDescription]: 0.01,
+    [PLACEHOLDERS.untitled]: 0.005,
+    '': 0.004,
+  },
   poster_name: { [PLACEHOLDERS.userInfoError]: FOLLOWER_FORMAT_SHARES.userInfoError },
   follower_count: { [PLACEHOLDERS.userInfoError]: FOLLOWER_FORMAT_SHARES.userInfoError },
   tag_list: { [PLACEHOLDERS.noTags]: 0.02, '': 0.002 },
@@ -37,8 +48,19 @@ export const PLACEHOLDER_RATES = {
 
 /** Relative weights of the 13 categories; a mild skew, so "most popular" questions have answers. */
 export const CATEGORY_WEIGHTS: Record<Category, number> = {
-  art: 1, beauty: 1, christmas: 0.9, 'diy-and-crafts': 1.1, education: 0.9, 'event-planning': 0.8, finance: 0.9,
-  'home-decor': 1.2, 'mens-fashion': 1, quotes: 0.9, tattoos: 1, travel: 1.1, vehicles: 0.9,
+  art: 1,
+  beauty: 1,
+  christmas: 0.9,
+  'diy-and-crafts': 1.1,
+  education: 0.9,
+  'event-planning': 0.8,
+  finance: 0.9,
+  'home-decor': 1.2,
+  'mens-fashion': 1,
+  quotes: 0.9,
+  tattoos: 1,
+  travel: 1.1,
+  vehicles: 0.9,
 };
 
 /** Users joined in these years; posts are dated in these years (never before their user joined). */
@@ -126,7 +148,10 @@ const STREAM = { pin: 1, geo: 2, user: 3 } as const;
 class WeightedTable<T> {
   private readonly cumulative: Float64Array;
 
-  constructor(private readonly items: readonly T[], weight: (item: T) => number) {
+  constructor(
+    private readonly items: readonly T[],
+    weight: (item: T) => number,
+  ) {
     this.cumulative = new Float64Array(items.length);
     let total = 0;
     items.forEach((item, i) => {
@@ -207,7 +232,9 @@ const RATES = {
   title: rateTable(PLACEHOLDER_RATES.title),
   tagList: rateTable(PLACEHOLDER_RATES.tag_list),
   imageSrc: rateTable(PLACEHOLDER_RATES.image_src),
-  storyDescription: rateTable({ [PLACEHOLDERS.storyDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.storyDescription] }),
+  storyDescription: rateTable({
+    [PLACEHOLDERS.storyDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.storyDescription],
+  }),
   otherDescription: rateTable({
     [PLACEHOLDERS.noDescription]: PLACEHOLDER_RATES.description[PLACEHOLDERS.noDescription],
     [PLACEHOLDERS.untitled]: PLACEHOLDER_RATES.description[PLACEHOLDERS.untitled],
@@ -265,7 +292,13 @@ function geoRow(rng: Rng, id: number, joinedAt: number): GeoRow {
   const from = Math.max(POST_FROM, joinedAt);
   const country = COUNTRY_TABLE.pick(rng);
   const { latitude, longitude } = jitter(rng, country);
-  return { ind: id, timestamp: dateTimeAt(from + rng.below(POST_TO - from + 1)), latitude, longitude, country: country.name };
+  return {
+    ind: id,
+    timestamp: dateTimeAt(from + rng.below(POST_TO - from + 1)),
+    latitude,
+    longitude,
+    country: country.name,
+  };
 }
 
 function followerCount(rng: Rng): string {
@@ -288,11 +321,16 @@ function posterName(rng: Rng, category: Category): string {
   const first = rng.pick(FIRST_NAMES);
   const topic = CATEGORY_WORDS[category].tags[0];
   switch (rng.below(5)) {
-    case 0: return `${first} ${rng.pick(LAST_NAMES)}`;
-    case 1: return `${first}'s ${topic}`;
-    case 2: return `The ${rng.pick(ADJECTIVES)} ${rng.pick(ACCOUNT_NOUNS)}`;
-    case 3: return `${topic} ${rng.pick(ACCOUNT_NOUNS)}`;
-    default: return `${first} | ${topic}`;
+    case 0:
+      return `${first} ${rng.pick(LAST_NAMES)}`;
+    case 1:
+      return `${first}'s ${topic}`;
+    case 2:
+      return `The ${rng.pick(ADJECTIVES)} ${rng.pick(ACCOUNT_NOUNS)}`;
+    case 3:
+      return `${topic} ${rng.pick(ACCOUNT_NOUNS)}`;
+    default:
+      return `${first} | ${topic}`;
   }
 }
 
@@ -306,14 +344,19 @@ function description(rng: Rng, words: Record<string, string>, media: string): st
   const storyShare = MEDIA_TYPE_SHARES[STORY];
   // Story posts carry the story placeholder; the other placeholders are spread over the rest, each
   // rate scaled so that its share of all posts stays as stated in PLACEHOLDER_RATES.
-  const dirty = media === STORY
-    ? placeholderFor(RATES.storyDescription, u * storyShare)
-    : placeholderFor(RATES.otherDescription, u * (1 - storyShare));
+  const dirty =
+    media === STORY
+      ? placeholderFor(RATES.storyDescription, u * storyShare)
+      : placeholderFor(RATES.otherDescription, u * (1 - storyShare));
   if (dirty !== undefined) return dirty;
   const sentences = 1 + rng.below(3);
   let out = '';
   for (let i = 0; i < sentences; i++) {
-    const sentence = fill(rng.pick(SENTENCES), { n: words.n, subject: words.subject, adj: rng.pick(ADJECTIVES).toLowerCase() });
+    const sentence = fill(rng.pick(SENTENCES), {
+      n: words.n,
+      subject: words.subject,
+      adj: rng.pick(ADJECTIVES).toLowerCase(),
+    });
     out += i === 0 ? sentence : ` ${sentence}`;
   }
   return out;
@@ -347,7 +390,8 @@ function pinRow(rng: Rng, id: number, postYear: string): PinRow {
   };
   const unique_id = uuidV4(rng);
   const follower_count = followerCount(rng);
-  const poster_name = follower_count === PLACEHOLDERS.userInfoError ? PLACEHOLDERS.userInfoError : posterName(rng, category);
+  const poster_name =
+    follower_count === PLACEHOLDERS.userInfoError ? PLACEHOLDERS.userInfoError : posterName(rng, category);
   const is_image_or_video = mediaType(rng);
   const image_src = imageSrc(rng);
   return {
@@ -384,11 +428,13 @@ export function assertGenerateOptions(options: GenerateOptions): void {
   if (!Number.isSafeInteger(options.rows) || options.rows < 0) {
     throw new PipelineError('INVALID_ROWS', `rows must be a whole number >= 0, got ${options.rows}`);
   }
-  if (!Number.isSafeInteger(options.seed)) throw new PipelineError('INVALID_SEED', `seed must be a whole number, got ${options.seed}`);
+  if (!Number.isSafeInteger(options.seed))
+    throw new PipelineError('INVALID_SEED', `seed must be a whole number, got ${options.seed}`);
 }
 
 /** Posts `from` .. `rows - 1` in order, made lazily: memory stays flat for any `rows`. */
 export function* generatePosts(options: GenerateOptions & { from?: number }): Generator<Post, void, undefined> {
   assertGenerateOptions(options);
-  for (let position = options.from ?? 0; position < options.rows; position++) yield generatePost(options.seed, position);
+  for (let position = options.from ?? 0; position < options.rows; position++)
+    yield generatePost(options.seed, position);
 }

@@ -76,19 +76,32 @@ export function explainMysqlError(error: unknown, endpoint: MysqlEndpoint | unde
   const server = endpoint ? `MySQL at ${endpoint.host}:${endpoint.port}` : 'MySQL';
   const file = endpoint?.file ?? 'credentials/db_creds.yaml';
   // Settings from the environment are named by their variables, those of a file by its keys.
-  const check = (...keys: ('HOST' | 'PORT' | 'USER' | 'PASSWORD' | 'DATABASE')[]) => (file === MYSQL_ENV_LABEL
-    ? `check ${keys.map((key) => `DB_${key}`).join(' and ')}`
-    : `check ${keys.join(' and ')} in ${file}`);
+  const check = (...keys: ('HOST' | 'PORT' | 'USER' | 'PASSWORD' | 'DATABASE')[]) =>
+    file === MYSQL_ENV_LABEL
+      ? `check ${keys.map((key) => `DB_${key}`).join(' and ')}`
+      : `check ${keys.join(' and ')} in ${file}`;
   if (isUnreachable(code)) {
-    return new PipelineError('MYSQL_UNREACHABLE', `cannot reach ${server} (${code}); start it or ${check('HOST', 'PORT')}`, { retriable: true, cause: error });
+    return new PipelineError(
+      'MYSQL_UNREACHABLE',
+      `cannot reach ${server} (${code}); start it or ${check('HOST', 'PORT')}`,
+      { retriable: true, cause: error },
+    );
   }
   if (ACCESS_CODES.has(code)) {
     const user = endpoint ? ` user ${endpoint.user}` : '';
-    return new PipelineError('MYSQL_ACCESS_DENIED', `${server} refused${user} (${code}); ${check('USER', 'PASSWORD')}`, { cause: error });
+    return new PipelineError(
+      'MYSQL_ACCESS_DENIED',
+      `${server} refused${user} (${code}); ${check('USER', 'PASSWORD')}`,
+      { cause: error },
+    );
   }
   if (MISSING_CODES.has(code)) {
     const what = database ? `the tables of database ${database}` : 'the source tables';
-    return new PipelineError('MYSQL_NOT_SEEDED', `${server} does not have ${what} (${code}); run npm run db:seed or ${check('DATABASE')}`, { cause: error });
+    return new PipelineError(
+      'MYSQL_NOT_SEEDED',
+      `${server} does not have ${what} (${code}); run npm run db:seed or ${check('DATABASE')}`,
+      { cause: error },
+    );
   }
   return error;
 }
@@ -99,9 +112,17 @@ const NUMBER_COLUMNS = new Set(['index', 'ind', 'downloaded', 'latitude', 'longi
 const DATETIME_COLUMNS = new Set(['timestamp', 'date_joined']);
 
 function toNumber(value: unknown, column: string, table: TableKey): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'bigint' ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' || typeof value === 'bigint'
+        ? Number(value)
+        : Number.NaN;
   if (Number.isNaN(n)) {
-    throw new PipelineError('SOURCE_BAD_VALUE', `${TABLE_NAMES[table]}.${column} holds ${value === null ? 'NULL' : JSON.stringify(value)}, not a number; fix the row or re-seed with npm run db:seed`);
+    throw new PipelineError(
+      'SOURCE_BAD_VALUE',
+      `${TABLE_NAMES[table]}.${column} holds ${value === null ? 'NULL' : JSON.stringify(value)}, not a number; fix the row or re-seed with npm run db:seed`,
+    );
   }
   return n;
 }
@@ -152,7 +173,9 @@ export class MysqlRowSource implements RowSource {
     private readonly database: string,
     private readonly options: MysqlRowSourceOptions = {},
   ) {
-    this.description = options.endpoint ? `MySQL ${describeEndpoint(options.endpoint)}/${database}` : `MySQL database ${database}`;
+    this.description = options.endpoint
+      ? `MySQL ${describeEndpoint(options.endpoint)}/${database}`
+      : `MySQL database ${database}`;
   }
 
   async count(): Promise<number> {
@@ -174,8 +197,16 @@ export class MysqlRowSource implements RowSource {
     const wanted = positions.filter((position) => position < ids.length).map((position) => ids[position]);
     if (wanted.length === 0) return [];
     const unique = [...new Set(wanted)];
-    const [pins, geos, users] = await Promise.all([this.rowsById('pin', unique), this.rowsById('geo', unique), this.rowsById('user', unique)]);
-    return wanted.map((id) => ({ pin: this.found(pins, 'pin', id), geo: this.found(geos, 'geo', id), user: this.found(users, 'user', id) }));
+    const [pins, geos, users] = await Promise.all([
+      this.rowsById('pin', unique),
+      this.rowsById('geo', unique),
+      this.rowsById('user', unique),
+    ]);
+    return wanted.map((id) => ({
+      pin: this.found(pins, 'pin', id),
+      geo: this.found(geos, 'geo', id),
+      user: this.found(users, 'user', id),
+    }));
   }
 
   /** Forgets the position → id list, so the next `postsAt` sees rows added or removed since. */
@@ -219,7 +250,10 @@ export class MysqlRowSource implements RowSource {
   private found<K extends TableKey>(rows: Map<number, RowByTable[K]>, table: K, id: number): RowByTable[K] {
     const row = rows.get(id);
     if (row === undefined) {
-      throw new PipelineError('SOURCE_INCOMPLETE', `${TABLE_NAMES[table]} has no row with ${ID_COLUMN[table]} = ${id} in ${this.database}, though ${TABLE_NAMES.pin} has; re-seed with npm run db:seed`);
+      throw new PipelineError(
+        'SOURCE_INCOMPLETE',
+        `${TABLE_NAMES[table]} has no row with ${ID_COLUMN[table]} = ${id} in ${this.database}, though ${TABLE_NAMES.pin} has; re-seed with npm run db:seed`,
+      );
     }
     return row;
   }
@@ -244,7 +278,11 @@ export class MysqlRowSource implements RowSource {
       const explained = explainMysqlError(error, this.options.endpoint, this.database);
       const code = errorCode(error);
       if (explained instanceof PipelineError || code === undefined) throw explained;
-      throw new PipelineError('MYSQL_QUERY_FAILED', `${this.description}: ${describeError(error)}${code ? ` (${code})` : ''}`, { retriable: isRetriableNetworkCode(code), cause: error });
+      throw new PipelineError(
+        'MYSQL_QUERY_FAILED',
+        `${this.description}: ${describeError(error)}${code ? ` (${code})` : ''}`,
+        { retriable: isRetriableNetworkCode(code), cause: error },
+      );
     }
   }
 }

@@ -20,6 +20,9 @@ export interface RowSource {
 /** Positions, offsets and limits are whole numbers >= 0 in every source; throws otherwise. */
 export function assertPosition(value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new PipelineError('INVALID_POSITION', `positions, offsets and limits must be whole numbers >= 0, got ${value}`);
+    throw new PipelineError(
+      'INVALID_POSITION',
+      `positions, offsets and limits must be whole numbers >= 0, got ${value}`,
+    );
   }
 }

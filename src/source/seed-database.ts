@@ -42,7 +42,10 @@ export interface SeedResult {
 /** The statements of a schema file: comments dropped, split at the `;` ending each statement. */
 export function readSchemaStatements(file = SCHEMA_FILE): string[] {
   const text = readFileSync(file, 'utf8').replace(/^\s*--.*$/gm, '');
-  return text.split(/;\s*(?:\n|$)/).map((statement) => statement.trim()).filter((statement) => statement !== '');
+  return text
+    .split(/;\s*(?:\n|$)/)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement !== '');
 }
 
 /**
@@ -50,7 +53,9 @@ export function readSchemaStatements(file = SCHEMA_FILE): string[] {
  * connection of its own that is then closed, so no pooled connection keeps `database` selected.
  */
 export async function createSchema(pool: Pool, database: string, statements = readSchemaStatements()): Promise<void> {
-  await pool.query(`CREATE DATABASE IF NOT EXISTS ${pool.escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await pool.query(
+    `CREATE DATABASE IF NOT EXISTS ${pool.escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  );
   const connection = await pool.getConnection();
   try {
     await connection.query(`USE ${pool.escapeId(database)}`);
@@ -100,7 +105,9 @@ export async function upsertPosts(pool: Pool, database: string, posts: readonly 
       await connection.rollback();
     } catch (rollbackError) {
       const reasons = `${describeError(error)}; rollback: ${describeError(rollbackError)}`;
-      throw new PipelineError('MYSQL_ROLLBACK_FAILED', `writing a batch failed and so did its rollback (${reasons})`, { cause: error });
+      throw new PipelineError('MYSQL_ROLLBACK_FAILED', `writing a batch failed and so did its rollback (${reasons})`, {
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -124,7 +131,10 @@ async function emptyTables(pool: Pool, database: string): Promise<void> {
 
 function assertBatchSize(batchSize: number): void {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-    throw new PipelineError('INVALID_BATCH_SIZE', `batch size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${batchSize}`);
+    throw new PipelineError(
+      'INVALID_BATCH_SIZE',
+      `batch size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${batchSize}`,
+    );
   }
 }
 

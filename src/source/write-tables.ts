@@ -10,7 +10,12 @@ export const TABLE_FORMATS = ['json', 'jsonl'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 /** The committed samples: the first 25 posts of seed 42, as pretty JSON, in data-samples/. */
-export const SAMPLES = { rows: 25, seed: DEFAULT_SEED, format: 'json' as TableFormat, dir: path.resolve(__dirname, '../../data-samples') };
+export const SAMPLES = {
+  rows: 25,
+  seed: DEFAULT_SEED,
+  format: 'json' as TableFormat,
+  dir: path.resolve(__dirname, '../../data-samples'),
+};
 
 export interface WriteTablesOptions {
   rows: number;
@@ -49,7 +54,10 @@ class TableFile {
   private readonly partial: string;
   private first = true;
 
-  constructor(readonly file: string, private readonly format: TableFormat) {
+  constructor(
+    readonly file: string,
+    private readonly format: TableFormat,
+  ) {
     this.partial = `${file}.partial`;
     this.stream = createWriteStream(this.partial, { encoding: 'utf8' });
   }
@@ -88,7 +96,9 @@ export async function writeTables(options: WriteTablesOptions): Promise<WriteTab
   const { rows, seed, outDir, format, onProgress } = options;
   assertGenerateOptions({ rows, seed });
   await mkdir(outDir, { recursive: true });
-  const files = Object.fromEntries(TABLES.map((table) => [table, new TableFile(path.join(outDir, tableFileName(table, format)), format)])) as Record<TableKey, TableFile>;
+  const files = Object.fromEntries(
+    TABLES.map((table) => [table, new TableFile(path.join(outDir, tableFileName(table, format)), format)]),
+  ) as Record<TableKey, TableFile>;
   const flush = async (batch: Post[]) => {
     for (const table of TABLES) await files[table].write(batch.map((post) => post[table]));
   };
@@ -112,5 +122,8 @@ export async function writeTables(options: WriteTablesOptions): Promise<WriteTab
     throw error;
   }
   onProgress?.(done, rows);
-  return { files: Object.fromEntries(TABLES.map((table) => [table, files[table].file])) as Record<TableKey, string>, posts: done };
+  return {
+    files: Object.fromEntries(TABLES.map((table) => [table, files[table].file])) as Record<TableKey, string>,
+    posts: done,
+  };
 }

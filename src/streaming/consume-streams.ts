@@ -40,7 +40,11 @@ export const GET_RECORDS_PER_SECOND = 5;
 export const MAX_RECORDS_PER_CALL = 10_000;
 
 /** Back-off of Kinesis and S3 calls: throttling clears within seconds. */
-export const CONSUMER_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = { retries: 10, baseDelayMs: 200, maxDelayMs: 5_000 };
+export const CONSUMER_RETRY: Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'> = {
+  retries: 10,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+};
 
 /** Counters of one stream (all its shards). */
 export interface StreamStats {
@@ -131,16 +135,19 @@ export interface StreamConsumer {
 export { STREAM_QUARANTINE_FILE };
 
 /** One record the consumer could not turn into a raw row. */
-export type StreamQuarantineEntry = QuarantineEntry<{
-  stream: string;
-  shardId: string;
-  sequenceNumber: string;
-  partitionKey: string;
-}, {
-  /** The record's data as UTF-8 text, cut at `PREVIEW_CHARS` (ending in "…" when cut). */
-  data: string;
-  at: string;
-}>;
+export type StreamQuarantineEntry = QuarantineEntry<
+  {
+    stream: string;
+    shardId: string;
+    sequenceNumber: string;
+    partitionKey: string;
+  },
+  {
+    /** The record's data as UTF-8 text, cut at `PREVIEW_CHARS` (ending in "…" when cut). */
+    data: string;
+    at: string;
+  }
+>;
 
 export interface StreamQuarantine {
   /** JSON lines file, when the entries are written to one. */
@@ -159,7 +166,9 @@ export function createStreamQuarantine(file?: string): StreamQuarantine {
   const writer = createQuarantineWriter<StreamQuarantineEntry>(file, 'append');
   return {
     ...(file ? { file } : {}),
-    get entries() { return writer.entries(); },
+    get entries() {
+      return writer.entries();
+    },
     add(entries) {
       writer.addAll(entries);
       return Promise.resolve();
@@ -219,18 +228,21 @@ class ConsumerRun {
     this.tables = options.tables ?? TABLES;
     this.quarantine = options.quarantine ?? createStreamQuarantine(options.quarantineFile);
     this.retry = { ...CONSUMER_RETRY, ...options.retry };
-    this.idleMs = options.untilIdle ? options.idleMs ?? 2_000 : undefined;
+    this.idleMs = options.untilIdle ? (options.idleMs ?? 2_000) : undefined;
     this.stats = emptyStats(this.tables, options.names);
     this.reader = new ShardReader({
       kinesis: options.kinesis,
       database: options.database,
-      minIntervalMs: 1000 / Math.min(GET_RECORDS_PER_SECOND, Math.max(0.1, options.callsPerSecond ?? GET_RECORDS_PER_SECOND)),
+      minIntervalMs:
+        1000 / Math.min(GET_RECORDS_PER_SECOND, Math.max(0.1, options.callsPerSecond ?? GET_RECORDS_PER_SECOND)),
       limit: Math.max(1, Math.min(MAX_RECORDS_PER_CALL, options.maxRecordsPerCall ?? MAX_RECORDS_PER_CALL)),
       signal: this.stopController.signal,
       call: (what, operation) => this.call(what, operation),
       ...(options.log ? { log: options.log } : {}),
     });
-    this.stopped = new Promise((resolve) => this.stopController.signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.stopped = new Promise((resolve) =>
+      this.stopController.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     this.listenForStops();
   }
 
@@ -292,7 +304,12 @@ class ConsumerRun {
   }
 
   private summary(): ConsumeSummary {
-    return { tables: this.stats, stoppedBy: this.stoppedBy ?? 'stopped', durationMs: Date.now() - this.started, ...(this.quarantine.file ? { quarantineFile: this.quarantine.file } : {}) };
+    return {
+      tables: this.stats,
+      stoppedBy: this.stoppedBy ?? 'stopped',
+      durationMs: Date.now() - this.started,
+      ...(this.quarantine.file ? { quarantineFile: this.quarantine.file } : {}),
+    };
   }
 
   /** Stops when idle stopping is on, every shard is listed, and each is closed or caught up for `idleMs`. */
@@ -300,7 +317,8 @@ class ConsumerRun {
     const { idleMs } = this;
     if (idleMs === undefined || !this.allShardsListed) return;
     const now = Date.now();
-    if (this.shards.every((s) => s.closed || (s.idleSince !== undefined && now - s.idleSince >= idleMs))) this.stop('idle');
+    if (this.shards.every((s) => s.closed || (s.idleSince !== undefined && now - s.idleSince >= idleMs)))
+      this.stop('idle');
   }
 
   /** Runs one Kinesis or storage call with the consumer's retries, cut short by a stop. */
@@ -321,7 +339,9 @@ class ConsumerRun {
       return;
     }
     this.retryBurst = { retries: 1, since: Date.now() };
-    this.options.log?.warn(`${what}: ${describeError(error)}; retrying with back-off (up to ${this.retry.retries} times a call)`);
+    this.options.log?.warn(
+      `${what}: ${describeError(error)}; retrying with back-off (up to ${this.retry.retries} times a call)`,
+    );
   }
 
   /** A call succeeded: a burst of retries before it is over, and said so in one line. */
@@ -329,7 +349,9 @@ class ConsumerRun {
     const burst = this.retryBurst;
     if (!burst) return;
     this.retryBurst = undefined;
-    this.options.log?.info(`Kinesis and storage calls succeed again after ${burst.retries} ${burst.retries === 1 ? 'retry' : 'retries'} in ${((Date.now() - burst.since) / 1000).toFixed(1)} s`);
+    this.options.log?.info(
+      `Kinesis and storage calls succeed again after ${burst.retries} ${burst.retries === 1 ? 'retry' : 'retries'} in ${((Date.now() - burst.since) / 1000).toFixed(1)} s`,
+    );
   }
 
   /** Lists every stream's shards again (the interval's listing); a failure is logged, the next interval tries again. */
@@ -337,7 +359,8 @@ class ConsumerRun {
     if (this.stopController.signal.aborted) return;
     for (const table of this.tables) {
       this.listShards(table).catch((error: unknown) => {
-        if (!this.stopController.signal.aborted) this.options.log?.warn(`listing the shards of ${this.options.names.streams[table]}: ${describeError(error)}`);
+        if (!this.stopController.signal.aborted)
+          this.options.log?.warn(`listing the shards of ${this.options.names.streams[table]}: ${describeError(error)}`);
       });
     }
   }
@@ -346,7 +369,10 @@ class ConsumerRun {
   private listShards(table: TableKey): Promise<void> {
     const stream = this.options.names.streams[table];
     const listing = (this.listings.get(stream) ?? Promise.resolve()).then(() => this.startNewShards(table, stream));
-    this.listings.set(stream, listing.catch(() => undefined));
+    this.listings.set(
+      stream,
+      listing.catch(() => undefined),
+    );
     return listing;
   }
 
@@ -359,7 +385,16 @@ class ConsumerRun {
     const present = new Set([...known, ...listed.map((s) => s.shardId)]);
     for (const { shardId, parents } of fresh) {
       // A parent no longer listed (trimmed after the retention period) has nothing left to read.
-      const shard: ShardState = { table, stream, shardId, lastCallAt: 0, closed: false, behind: 0, parents: parents.filter((p) => present.has(p)), checkpoint: await (this.streamTables as StreamTables).readCheckpoint(stream, shardId) };
+      const shard: ShardState = {
+        table,
+        stream,
+        shardId,
+        lastCallAt: 0,
+        closed: false,
+        behind: 0,
+        parents: parents.filter((p) => present.has(p)),
+        checkpoint: await (this.streamTables as StreamTables).readCheckpoint(stream, shardId),
+      };
       this.shards.push(shard);
       this.shardEnd(stream, shardId);
       this.reading.push(this.readShard(shard));
@@ -374,7 +409,9 @@ class ConsumerRun {
     let end = this.ends.get(key);
     if (!end) {
       let resolve = () => undefined as void;
-      const promise = new Promise<void>((r) => { resolve = r; });
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
       end = { promise, resolve };
       this.ends.set(key, end);
     }
@@ -428,7 +465,10 @@ class ConsumerRun {
 
   /** The table's "behind latest": the largest of its open shards' (a closed shard's own figure only grows). */
   private updateBehind(table: TableKey): void {
-    this.stats[table].millisBehindLatest = Math.max(0, ...this.shards.filter((s) => s.table === table && !s.closed).map((s) => s.behind));
+    this.stats[table].millisBehindLatest = Math.max(
+      0,
+      ...this.shards.filter((s) => s.table === table && !s.closed).map((s) => s.behind),
+    );
   }
 
   /** One micro-batch: its bad records quarantined, its rows stored with the shard's checkpoint, counted and told. */
@@ -438,7 +478,9 @@ class ConsumerRun {
     // quarantine (append-only) then shows its bad records twice, recognisable by sequence number.
     await this.quarantine.add(rejected);
     const checkpoint = nextCheckpoint(shard, records);
-    const stored = await this.call(`storing a batch of ${shard.stream} ${shard.shardId}`, () => (this.streamTables as StreamTables).storeBatch(shard.table, rows, checkpoint));
+    const stored = await this.call(`storing a batch of ${shard.stream} ${shard.shardId}`, () =>
+      (this.streamTables as StreamTables).storeBatch(shard.table, rows, checkpoint),
+    );
     shard.checkpoint = checkpoint;
     countBatch(this.stats[shard.table], records.length, rejected.length, stored);
     this.options.onBatch?.(batchEvent(shard, records, stored));
@@ -450,37 +492,71 @@ export function describeReshards(stream: string, fresh: readonly ListedShard[]):
   const lines: string[] = [];
   const splits = new Map<string, string[]>();
   for (const { shardId, parents } of fresh) {
-    if (parents.length === 2) lines.push(`${stream}: reshard: ${parents[0]} and ${parents[1]} merged into ${shardId}; reading it after both`);
+    if (parents.length === 2)
+      lines.push(`${stream}: reshard: ${parents[0]} and ${parents[1]} merged into ${shardId}; reading it after both`);
     else if (parents.length === 1) splits.set(parents[0], [...(splits.get(parents[0]) ?? []), shardId]);
     else lines.push(`${stream}: new shard ${shardId}`);
   }
-  for (const [parent, children] of splits) lines.unshift(`${stream}: reshard: ${parent} split into ${children.join(' and ')}; reading them after it`);
+  for (const [parent, children] of splits)
+    lines.unshift(`${stream}: reshard: ${parent} split into ${children.join(' and ')}; reading them after it`);
   return lines;
 }
 
 /** Every stream's counters at zero. */
 function emptyStats(tables: readonly TableKey[], names: StreamConsumerOptions['names']): Record<TableKey, StreamStats> {
-  return Object.fromEntries(tables.map((table) => [table, {
-    table, stream: names.streams[table], tableName: names.streamTables[table], shards: 0, records: 0, rowsWritten: 0,
-    duplicates: 0, invalid: 0, quarantined: 0, batches: 0, tableRows: 0, millisBehindLatest: 0,
-  } satisfies StreamStats])) as Record<TableKey, StreamStats>;
+  return Object.fromEntries(
+    tables.map((table) => [
+      table,
+      {
+        table,
+        stream: names.streams[table],
+        tableName: names.streamTables[table],
+        shards: 0,
+        records: 0,
+        rowsWritten: 0,
+        duplicates: 0,
+        invalid: 0,
+        quarantined: 0,
+        batches: 0,
+        tableRows: 0,
+        millisBehindLatest: 0,
+      } satisfies StreamStats,
+    ]),
+  ) as Record<TableKey, StreamStats>;
 }
 
 /** The records of a batch as raw rows of the shard's table, and quarantine entries for those that are not. */
-function sortRecords<K extends TableKey>(shard: ShardState & { table: K }, records: readonly _Record[]): { rows: RawRowByTable[K][]; rejected: StreamQuarantineEntry[] } {
+function sortRecords<K extends TableKey>(
+  shard: ShardState & { table: K },
+  records: readonly _Record[],
+): { rows: RawRowByTable[K][]; rejected: StreamQuarantineEntry[] } {
   const rows: RawRowByTable[K][] = [];
   const rejected: StreamQuarantineEntry[] = [];
   for (const record of records) {
     const decoded = decodeRecordData(record.Data ?? new Uint8Array());
     const checked = decoded.ok ? validateRecord(shard.table, decoded.value) : decoded;
     if (checked.ok) rows.push(checked.row);
-    else rejected.push({ ...recordOrigin(shard, record), reason: checked.reason, data: previewData(record.Data), at: new Date().toISOString() });
+    else
+      rejected.push({
+        ...recordOrigin(shard, record),
+        reason: checked.reason,
+        data: previewData(record.Data),
+        at: new Date().toISOString(),
+      });
   }
   return { rows, rejected };
 }
 
-function recordOrigin(shard: ShardState, record: _Record): Pick<StreamQuarantineEntry, 'stream' | 'shardId' | 'sequenceNumber' | 'partitionKey'> {
-  return { stream: shard.stream, shardId: shard.shardId, sequenceNumber: record.SequenceNumber ?? '', partitionKey: record.PartitionKey ?? '' };
+function recordOrigin(
+  shard: ShardState,
+  record: _Record,
+): Pick<StreamQuarantineEntry, 'stream' | 'shardId' | 'sequenceNumber' | 'partitionKey'> {
+  return {
+    stream: shard.stream,
+    shardId: shard.shardId,
+    sequenceNumber: record.SequenceNumber ?? '',
+    partitionKey: record.PartitionKey ?? '',
+  };
 }
 
 /** A record's data as text for its quarantine entry. */
@@ -511,8 +587,16 @@ function countBatch(stat: StreamStats, records: number, quarantined: number, sto
 
 function batchEvent(shard: ShardState, records: readonly _Record[], stored: StoredBatch): BatchEvent {
   return {
-    table: shard.table, stream: shard.stream, shardId: shard.shardId, records: records.length, rowsWritten: stored.rowsWritten,
-    storedAt: Date.now(), arrivals: records.map((r) => ({ sequenceNumber: r.SequenceNumber ?? '', ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp.getTime() } : {}) })),
+    table: shard.table,
+    stream: shard.stream,
+    shardId: shard.shardId,
+    records: records.length,
+    rowsWritten: stored.rowsWritten,
+    storedAt: Date.now(),
+    arrivals: records.map((r) => ({
+      sequenceNumber: r.SequenceNumber ?? '',
+      ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp.getTime() } : {}),
+    })),
   };
 }
 
@@ -525,7 +609,11 @@ export function consumeStreamsUntilIdle(options: Omit<StreamConsumerOptions, 'un
 }
 
 /** One line per stream: records/s, rows written, ms behind latest. */
-export function formatStreamStats(stats: Record<TableKey, StreamStats>, elapsedMs: number, previous?: Record<TableKey, number>): string[] {
+export function formatStreamStats(
+  stats: Record<TableKey, StreamStats>,
+  elapsedMs: number,
+  previous?: Record<TableKey, number>,
+): string[] {
   return Object.values(stats).map((s) => {
     const seconds = Math.max(elapsedMs, 1) / 1000;
     const rate = previous ? (s.records - (previous[s.table] ?? 0)) / seconds : s.records / seconds;
@@ -534,9 +622,23 @@ export function formatStreamStats(stats: Record<TableKey, StreamStats>, elapsedM
 }
 
 /** Columns of `streamStatsFrame`, in order. */
-export const STREAM_STATS_COLUMNS = ['stream', 'tableName', 'shards', 'records', 'rowsWritten', 'duplicates', 'invalid', 'quarantined', 'batches', 'tableRows', 'millisBehindLatest'] as const;
+export const STREAM_STATS_COLUMNS = [
+  'stream',
+  'tableName',
+  'shards',
+  'records',
+  'rowsWritten',
+  'duplicates',
+  'invalid',
+  'quarantined',
+  'batches',
+  'tableRows',
+  'millisBehindLatest',
+] as const;
 
 /** The counters of each stream as a DataFrame (notebooks). */
 export function streamStatsFrame(stats: Record<TableKey, StreamStats>): Frame {
-  return rowsToFrame(Object.values(stats), STREAM_STATS_COLUMNS, { dtypes: ['string', 'string', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32'] });
+  return rowsToFrame(Object.values(stats), STREAM_STATS_COLUMNS, {
+    dtypes: ['string', 'string', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32'],
+  });
 }

@@ -26,7 +26,8 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Decodes `data` (a record's bytes) to a JSON object; see the module comment for the accepted shapes. */
 export function decodeRecordData(data: Uint8Array | string): Decoded {
@@ -44,7 +45,10 @@ export function decodeRecordData(data: Uint8Array | string): Decoded {
   }
   const compact = text.replace(/\s+/g, '');
   if (BASE64.test(compact) && compact.length % 4 !== 1) {
-    const decoded = Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64').toString('utf8');
+    const decoded = Buffer.from(
+      compact,
+      compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64',
+    ).toString('utf8');
     const inner = parseJson(decoded.trim());
     if (inner.ok && isObject(inner.value)) return { ok: true, value: inner.value, shape: 'base64' };
     if (inner.ok && typeof inner.value === 'string') {

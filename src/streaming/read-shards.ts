@@ -4,7 +4,13 @@
  * and GetRecords at the shard's pace, renewing an iterator that expired.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type GetRecordsCommandOutput, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type GetRecordsCommandOutput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { hasErrorCode, PipelineError } from '../errors';
 import type { Logger } from '../log';
 import type { TableKey } from '../contract/tables';
@@ -58,9 +64,15 @@ export class ShardReader {
     const ids: ListedShard[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await call(`ListShards ${stream}`, () => kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream })));
+      const page = await call(`ListShards ${stream}`, () =>
+        kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream })),
+      );
       for (const shard of page.Shards ?? []) {
-        if (shard.ShardId) ids.push({ shardId: shard.ShardId, parents: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)) });
+        if (shard.ShardId)
+          ids.push({
+            shardId: shard.ShardId,
+            parents: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)),
+          });
       }
       nextToken = page.NextToken;
     } while (nextToken);
@@ -83,7 +95,9 @@ export class ShardReader {
         });
       } catch (error) {
         if (!hasErrorCode(error, 'ITERATOR_EXPIRED') || renewals >= 3) throw error;
-        this.options.log?.info(`${shard.stream} ${shard.shardId}: iterator expired, renewing from ${shard.checkpoint?.sequenceNumber ?? 'TRIM_HORIZON'}`);
+        this.options.log?.info(
+          `${shard.stream} ${shard.shardId}: iterator expired, renewing from ${shard.checkpoint?.sequenceNumber ?? 'TRIM_HORIZON'}`,
+        );
         shard.iterator = undefined;
       }
     }
@@ -94,15 +108,25 @@ export class ShardReader {
     const { call, kinesis, database } = this.options;
     const seq = shard.checkpoint?.sequenceNumber;
     try {
-      const output = await call(`GetShardIterator ${shard.stream} ${shard.shardId}`, () => kinesis.send(new GetShardIteratorCommand({
-        StreamName: shard.stream,
-        ShardId: shard.shardId,
-        ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
-      })));
+      const output = await call(`GetShardIterator ${shard.stream} ${shard.shardId}`, () =>
+        kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: shard.stream,
+            ShardId: shard.shardId,
+            ...(seq
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        ),
+      );
       return output.ShardIterator;
     } catch (error) {
       if (seq && hasErrorCode(error, 'AWS_REQUEST_INVALID')) {
-        throw new PipelineError('CHECKPOINT_FOREIGN', `the checkpoint of ${shard.stream} ${shard.shardId} in ${database} is not of this stream (was it deleted and created again?); delete ${database} to read the streams from the start`, { cause: error });
+        throw new PipelineError(
+          'CHECKPOINT_FOREIGN',
+          `the checkpoint of ${shard.stream} ${shard.shardId} in ${database} is not of this stream (was it deleted and created again?); delete ${database} to read the streams from the start`,
+          { cause: error },
+        );
       }
       throw error;
     }

@@ -10,7 +10,13 @@ import { createLogger, type Logger } from '../log';
 import { DEFAULT_DATA_DIR } from '../local-stack/start-local-stack';
 import { openTarget } from '../target/open-target';
 import type { TableKey } from '../contract/tables';
-import { formatStreamStats, startStreamConsumer, STREAM_QUARANTINE_FILE, type ConsumeSummary, type StreamConsumerOptions } from './consume-streams';
+import {
+  formatStreamStats,
+  startStreamConsumer,
+  STREAM_QUARANTINE_FILE,
+  type ConsumeSummary,
+  type StreamConsumerOptions,
+} from './consume-streams';
 import { streamDatabaseFile } from './stream-tables';
 
 export interface RunStreamConsumerOptions {
@@ -78,7 +84,12 @@ export async function runStreamConsumer(options: RunStreamConsumerOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   try {
     const consumer = startStreamConsumer({
-      kinesis: target.kinesis, database: target.database, names: target.names, quarantineFile, signal: options.signal, log,
+      kinesis: target.kinesis,
+      database: target.database,
+      names: target.names,
+      quarantineFile,
+      signal: options.signal,
+      log,
       ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
       ...(options.untilIdle ? { untilIdle: true, idleMs: options.idleMs ?? 2_000 } : {}),
     });
@@ -87,11 +98,16 @@ export async function runStreamConsumer(options: RunStreamConsumerOptions): Prom
       const stats = consumer.stats();
       const now = Date.now();
       for (const line of formatStreamStats(stats, now - last.at, last.records)) onLine(line);
-      last = { at: now, records: Object.fromEntries(Object.values(stats).map((s) => [s.table, s.records])) as Record<TableKey, number> };
+      last = {
+        at: now,
+        records: Object.fromEntries(Object.values(stats).map((s) => [s.table, s.records])) as Record<TableKey, number>,
+      };
     }, options.everyMs ?? 5_000);
     const summary = await consumer.done;
     for (const line of formatStreamStats(summary.tables, summary.durationMs)) onLine(line);
-    onLine(`stopped by ${summary.stoppedBy} after ${(summary.durationMs / 1000).toFixed(1)} s${Object.values(summary.tables).some((t) => t.quarantined) ? `; quarantined records in ${quarantineFile}` : ''}`);
+    onLine(
+      `stopped by ${summary.stoppedBy} after ${(summary.durationMs / 1000).toFixed(1)} s${Object.values(summary.tables).some((t) => t.quarantined) ? `; quarantined records in ${quarantineFile}` : ''}`,
+    );
     return summary;
   } finally {
     clearInterval(timer);

@@ -62,7 +62,11 @@ export interface StreamTables {
   /** The database file. */
   readonly path: string;
   /** Cleans and merges one micro-batch and moves the shard's checkpoint, in one transaction. */
-  storeBatch<K extends TableKey>(table: K, rows: readonly RawRowByTable[K][], checkpoint: ShardCheckpoint): Promise<StoredBatch>;
+  storeBatch<K extends TableKey>(
+    table: K,
+    rows: readonly RawRowByTable[K][],
+    checkpoint: ShardCheckpoint,
+  ): Promise<StoredBatch>;
   readCheckpoint(stream: string, shardId: string): Promise<ShardCheckpoint | undefined>;
   /** Drops the checkpoints of a stream, so the next run reads it from the start (what it stored stays). */
   forgetCheckpoints(stream: string): Promise<void>;
@@ -74,7 +78,11 @@ export interface StreamTables {
 /** The SQL names of the three streaming tables, checked (they come from the user id). */
 function checkTableNames(names: Record<TableKey, string>): void {
   for (const name of Object.values(names)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new PipelineError('STREAM_TABLE_NAME_INVALID', `streaming table name ${JSON.stringify(name)} is not a plain SQL name; use a user_id of letters, digits and _`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new PipelineError(
+        'STREAM_TABLE_NAME_INVALID',
+        `streaming table name ${JSON.stringify(name)} is not a plain SQL name; use a user_id of letters, digits and _`,
+      );
   }
 }
 
@@ -100,9 +108,16 @@ function mergeSql(table: TableKey, target: string, batch: string): string[] {
 async function instanceOf(file: string): Promise<DuckDBInstance> {
   await mkdir(path.dirname(file), { recursive: true });
   try {
-    return await DuckDBInstance.fromCache(file, { memory_limit: STREAM_DATABASE_MEMORY, preserve_insertion_order: 'false' });
+    return await DuckDBInstance.fromCache(file, {
+      memory_limit: STREAM_DATABASE_MEMORY,
+      preserve_insertion_order: 'false',
+    });
   } catch (error) {
-    throw new PipelineError('STREAM_DATABASE_LOCKED', `cannot open ${file}: ${describeError(error)}; is another consumer (npm run stream) using it? Stop it first`, { cause: error });
+    throw new PipelineError(
+      'STREAM_DATABASE_LOCKED',
+      `cannot open ${file}: ${describeError(error)}; is another consumer (npm run stream) using it? Stop it first`,
+      { cause: error },
+    );
   }
 }
 
@@ -114,9 +129,13 @@ export async function openStreamTables(file: string, names: Record<TableKey, str
   checkTableNames(names);
   const connection = await (await instanceOf(file)).connect();
   for (const table of TABLES) {
-    await connection.run(createTableSql(table, 'duckdb', names[table]).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '));
+    await connection.run(
+      createTableSql(table, 'duckdb', names[table]).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),
+    );
   }
-  await connection.run(`CREATE TABLE IF NOT EXISTS ${CHECKPOINTS} (stream VARCHAR, shard_id VARCHAR, sequence_number VARCHAR, records BIGINT, updated_at VARCHAR, PRIMARY KEY (stream, shard_id))`);
+  await connection.run(
+    `CREATE TABLE IF NOT EXISTS ${CHECKPOINTS} (stream VARCHAR, shard_id VARCHAR, sequence_number VARCHAR, records BIGINT, updated_at VARCHAR, PRIMARY KEY (stream, shard_id))`,
+  );
   // One micro-batch at a time on this connection: each is a transaction.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -126,59 +145,97 @@ export async function openStreamTables(file: string, names: Record<TableKey, str
   };
   return {
     path: file,
-    storeBatch: (table, rows, checkpoint) => serially(async () => {
-      await createRawTable(connection, table, { temp: true });
-      await appendRawRows(connection, table, rows, { temp: true });
-      const target = names[table];
-      const batch = `_batch_${table}`;
-      await connection.run('BEGIN TRANSACTION');
-      try {
-        const before = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
-        const cleaned = await cleanRawTable(connection, table, { into: batch, temp: true });
-        for (const sql of mergeSql(table, target, batch)) await connection.run(sql);
-        await connection.run(`INSERT OR REPLACE INTO ${CHECKPOINTS} VALUES (${[checkpoint.stream, checkpoint.shardId, checkpoint.sequenceNumber].map(sqlString).join(', ')}, ${checkpoint.records}, ${sqlString(checkpoint.updatedAt)})`);
-        const after = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
-        await connection.run('COMMIT');
-        return { input: cleaned.input, invalid: cleaned.invalid, duplicates: cleaned.output + cleaned.duplicates - (after - before), rowsWritten: after - before, tableRows: after };
-      } catch (error) {
-        await connection.run('ROLLBACK');
-        throw error;
-      } finally {
-        await connection.run(`DROP TABLE IF EXISTS temp.${batch}`);
-        await connection.run(`DROP TABLE IF EXISTS temp.${RAW_VIEWS[table]}`);
-      }
-    }),
-    readCheckpoint: (stream, shardId) => serially(async () => {
-      const rows = await queryRows(connection, `SELECT * FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)} AND shard_id = ${sqlString(shardId)}`);
-      if (!rows.length) return undefined;
-      const row = rows[0];
-      return { stream, shardId, sequenceNumber: String(row.sequence_number), records: Number(row.records), updatedAt: String(row.updated_at) };
-    }),
-    forgetCheckpoints: (stream) => serially(async () => {
-      await connection.run(`DELETE FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)}`);
-    }),
+    storeBatch: (table, rows, checkpoint) =>
+      serially(async () => {
+        await createRawTable(connection, table, { temp: true });
+        await appendRawRows(connection, table, rows, { temp: true });
+        const target = names[table];
+        const batch = `_batch_${table}`;
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          const before = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
+          const cleaned = await cleanRawTable(connection, table, { into: batch, temp: true });
+          for (const sql of mergeSql(table, target, batch)) await connection.run(sql);
+          await connection.run(
+            `INSERT OR REPLACE INTO ${CHECKPOINTS} VALUES (${[checkpoint.stream, checkpoint.shardId, checkpoint.sequenceNumber].map(sqlString).join(', ')}, ${checkpoint.records}, ${sqlString(checkpoint.updatedAt)})`,
+          );
+          const after = await queryCount(connection, `SELECT COUNT(*) FROM ${target}`);
+          await connection.run('COMMIT');
+          return {
+            input: cleaned.input,
+            invalid: cleaned.invalid,
+            duplicates: cleaned.output + cleaned.duplicates - (after - before),
+            rowsWritten: after - before,
+            tableRows: after,
+          };
+        } catch (error) {
+          await connection.run('ROLLBACK');
+          throw error;
+        } finally {
+          await connection.run(`DROP TABLE IF EXISTS temp.${batch}`);
+          await connection.run(`DROP TABLE IF EXISTS temp.${RAW_VIEWS[table]}`);
+        }
+      }),
+    readCheckpoint: (stream, shardId) =>
+      serially(async () => {
+        const rows = await queryRows(
+          connection,
+          `SELECT * FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)} AND shard_id = ${sqlString(shardId)}`,
+        );
+        if (!rows.length) return undefined;
+        const row = rows[0];
+        return {
+          stream,
+          shardId,
+          sequenceNumber: String(row.sequence_number),
+          records: Number(row.records),
+          updatedAt: String(row.updated_at),
+        };
+      }),
+    forgetCheckpoints: (stream) =>
+      serially(async () => {
+        await connection.run(`DELETE FROM ${CHECKPOINTS} WHERE stream = ${sqlString(stream)}`);
+      }),
     tableRows: (table) => serially(() => queryCount(connection, `SELECT COUNT(*) FROM ${names[table]}`)),
     close: () => connection.closeSync(),
   };
 }
 
 /** The rows of one streaming table, ordered by `ind` (then by every column, so the order is fixed). */
-export async function readStreamTable<K extends TableKey>(file: string, name: string, table: K): Promise<CleanRowByTable[K][]> {
+export async function readStreamTable<K extends TableKey>(
+  file: string,
+  name: string,
+  table: K,
+): Promise<CleanRowByTable[K][]> {
   checkTableNames({ pin: name, geo: name, user: name });
   const connection = await (await instanceOf(file)).connect();
   try {
-    return (await queryRows(connection, `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ${cleanColumns(table).map((c) => `${c} NULLS FIRST`).join(', ')}`)) as unknown as CleanRowByTable[K][];
+    return (await queryRows(
+      connection,
+      `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ${cleanColumns(table)
+        .map((c) => `${c} NULLS FIRST`)
+        .join(', ')}`,
+    )) as unknown as CleanRowByTable[K][];
   } finally {
     connection.closeSync();
   }
 }
 
 /** A streaming table as a DataFrame in the cleaned table's column order and dtypes (its first `limit` rows by `ind`). */
-export async function readStreamTableFrame(file: string, name: string, table: TableKey, limit?: number): Promise<Frame> {
+export async function readStreamTableFrame(
+  file: string,
+  name: string,
+  table: TableKey,
+  limit?: number,
+): Promise<Frame> {
   checkTableNames({ pin: name, geo: name, user: name });
   const connection = await (await instanceOf(file)).connect();
   try {
-    return await queryFrame(connection, `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ind${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`, cleanDtypes(table));
+    return await queryFrame(
+      connection,
+      `SELECT ${cleanColumns(table).join(', ')} FROM ${name} ORDER BY ind${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`,
+      cleanDtypes(table),
+    );
   } finally {
     connection.closeSync();
   }
@@ -192,7 +249,9 @@ export function streamDatabaseFile(dataDir: string): string {
 /** An order-independent fingerprint of a table's rows: its count and two sums of row hashes. */
 async function tableFingerprint(connection: DuckDBConnection, name: string, table: TableKey): Promise<string> {
   const row = `hash(${cleanColumns(table).join(', ')})`;
-  const result = await connection.runAndReadAll(`SELECT COUNT(*)::VARCHAR || ':' || COALESCE(bit_xor(${row}), 0)::VARCHAR || ':' || COALESCE(SUM(${row}::HUGEINT), 0)::VARCHAR FROM ${name}`);
+  const result = await connection.runAndReadAll(
+    `SELECT COUNT(*)::VARCHAR || ':' || COALESCE(bit_xor(${row}), 0)::VARCHAR || ':' || COALESCE(SUM(${row}::HUGEINT), 0)::VARCHAR FROM ${name}`,
+  );
   return String(result.getRows()[0][0]);
 }
 
@@ -200,12 +259,19 @@ async function tableFingerprint(connection: DuckDBConnection, name: string, tabl
  * Per table: whether the streaming table in `file` holds exactly the rows of the batch step's
  * cleaned table in `connection` (`pin_clean`, …), compared by fingerprint.
  */
-export async function streamTablesMatchBatch(connection: DuckDBConnection, file: string, names: Record<TableKey, string>): Promise<Record<TableKey, boolean>> {
+export async function streamTablesMatchBatch(
+  connection: DuckDBConnection,
+  file: string,
+  names: Record<TableKey, string>,
+): Promise<Record<TableKey, boolean>> {
   checkTableNames(names);
   const streaming = await (await instanceOf(file)).connect();
   try {
     const out = {} as Record<TableKey, boolean>;
-    for (const table of TABLES) out[table] = (await tableFingerprint(streaming, names[table], table)) === (await tableFingerprint(connection, SQL_TABLES[table], table));
+    for (const table of TABLES)
+      out[table] =
+        (await tableFingerprint(streaming, names[table], table)) ===
+        (await tableFingerprint(connection, SQL_TABLES[table], table));
     return out;
   } finally {
     streaming.closeSync();

@@ -12,7 +12,17 @@ import type { Names, PipelineConfig } from '../config';
 import { describeError, PipelineError } from '../errors';
 import { createHttpClient, type HttpClient } from '../http-client';
 import type { Logger } from '../log';
-import { connectLocalStack, connectTo, DEFAULT_DATA_DIR, EPHEMERAL_PORTS, readRunningStack, startLocalStack, type LocalStack, type LocalStackOptions, type RunningStack } from '../local-stack/start-local-stack';
+import {
+  connectLocalStack,
+  connectTo,
+  DEFAULT_DATA_DIR,
+  EPHEMERAL_PORTS,
+  readRunningStack,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+  type RunningStack,
+} from '../local-stack/start-local-stack';
 
 export interface OpenTargetOptions {
   /** Check the local stack even when the configuration targets AWS (the doctor's `--local`). */
@@ -72,9 +82,15 @@ export async function openTarget(config: PipelineConfig, options: OpenTargetOpti
   if (config.target === 'aws' && !options.local) return openAwsTarget(config, options);
   const { stack, started } = await localStack(config, options);
   if (!started && stack.userId !== config.userId) {
-    options.log?.warn(`the running local stack is for user ${stack.userId}, not ${config.userId}; using its topics and streams`);
+    options.log?.warn(
+      `the running local stack is for user ${stack.userId}, not ${config.userId}; using its topics and streams`,
+    );
   }
-  return localTarget(stack, { ...options, started, description: `local stack ${started ? 'started for this run from' : 'running from'} ${options.dataDir ?? DEFAULT_DATA_DIR}` });
+  return localTarget(stack, {
+    ...options,
+    started,
+    description: `local stack ${started ? 'started for this run from' : 'running from'} ${options.dataDir ?? DEFAULT_DATA_DIR}`,
+  });
 }
 
 function httpOptionsOf(options: OpenTargetOptions): { timeoutMs: number; maxSockets: number } {
@@ -84,9 +100,17 @@ function httpOptionsOf(options: OpenTargetOptions): { timeoutMs: number; maxSock
 function openAwsTarget(config: PipelineConfig, options: OpenTargetOptions): RunTarget {
   const invokeUrl = config.aws.invokeUrl as string;
   const gateway = createHttpClient({ baseUrl: invokeUrl, ...httpOptionsOf(options) });
-  const restProxy = options.restProxyUrl ? { url: options.restProxyUrl, http: createHttpClient({ baseUrl: options.restProxyUrl, ...httpOptionsOf(options) }) } : undefined;
+  const restProxy = options.restProxyUrl
+    ? {
+        url: options.restProxyUrl,
+        http: createHttpClient({ baseUrl: options.restProxyUrl, ...httpOptionsOf(options) }),
+      }
+    : undefined;
   const s3 = createS3Client({ region: config.aws.region });
-  const kinesis = (options.streamVia ?? config.aws.kinesisVia) === 'sdk' ? createKinesisClient({ region: config.aws.region }) : undefined;
+  const kinesis =
+    (options.streamVia ?? config.aws.kinesisVia) === 'sdk'
+      ? createKinesisClient({ region: config.aws.region })
+      : undefined;
   return {
     kind: 'aws',
     description: `AWS through ${invokeUrl}`,
@@ -109,7 +133,10 @@ function openAwsTarget(config: PipelineConfig, options: OpenTargetOptions): RunT
 }
 
 /** The stack running from the data folder, or (with `startStack`) a new one started for this process. */
-async function localStack(config: PipelineConfig, options: OpenTargetOptions): Promise<{ stack: RunningStack; started?: LocalStack }> {
+async function localStack(
+  config: PipelineConfig,
+  options: OpenTargetOptions,
+): Promise<{ stack: RunningStack; started?: LocalStack }> {
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   if (options.startStack !== true) return { stack: await connectLocalStack(dataDir) };
   const running = await readRunningStack(dataDir);
@@ -132,9 +159,18 @@ async function localStack(config: PipelineConfig, options: OpenTargetOptions): P
  * The target of a local stack (tests build theirs on a stack they started with this). A stack
  * started here lets its S3 sink copy what was acknowledged before it stops.
  */
-export function localTarget(stack: RunningStack, options: Pick<OpenTargetOptions, 'timeoutMs' | 'maxSockets' | 'drainTimeoutMs' | 'log'> & { started?: LocalStack; description?: string } = {}): RunTarget {
+export function localTarget(
+  stack: RunningStack,
+  options: Pick<OpenTargetOptions, 'timeoutMs' | 'maxSockets' | 'drainTimeoutMs' | 'log'> & {
+    started?: LocalStack;
+    description?: string;
+  } = {},
+): RunTarget {
   const gateway = createHttpClient({ baseUrl: stack.endpoints.invokeUrl, ...httpOptionsOf(options) });
-  const restProxy = { url: stack.endpoints.restProxy, http: createHttpClient({ baseUrl: stack.endpoints.restProxy, ...httpOptionsOf(options) }) };
+  const restProxy = {
+    url: stack.endpoints.restProxy,
+    http: createHttpClient({ baseUrl: stack.endpoints.restProxy, ...httpOptionsOf(options) }),
+  };
   const { started, log } = options;
   return {
     kind: 'local',
@@ -168,5 +204,8 @@ export function localTarget(stack: RunningStack, options: Pick<OpenTargetOptions
 /** The target's REST proxy, or a one-line error saying how to give it (on AWS it is not behind every invoke URL). */
 export function requireRestProxy(target: RunTarget): { url: string; http: HttpClient } {
   if (target.restProxy) return target.restProxy;
-  throw new PipelineError('USAGE', 'sending to the REST Proxy directly on AWS needs its URL: pass --rest-proxy http://<ec2-host>:8082');
+  throw new PipelineError(
+    'USAGE',
+    'sending to the REST Proxy directly on AWS needs its URL: pass --rest-proxy http://<ec2-host>:8082',
+  );
 }

@@ -28,7 +28,12 @@ test('a code outside ERROR_CODES does not compile', () => {
 
 test('ERROR_CODES is sorted, has no repeats, and each code is used outside the list', () => {
   assert.deepEqual([...ERROR_CODES], [...new Set(ERROR_CODES)].sort());
-  const text = ['src', 'scripts', 'bench'].flatMap((dir) => files(path.join(ROOT, dir)))
-    .map((file) => readFileSync(file, 'utf8').replace(/export const ERROR_CODES = \[[^\]]*\]/, '')).join('\n');
-  assert.deepEqual(ERROR_CODES.filter((code) => !text.includes(`'${code}'`)), []);
+  const text = ['src', 'scripts', 'bench']
+    .flatMap((dir) => files(path.join(ROOT, dir)))
+    .map((file) => readFileSync(file, 'utf8').replace(/export const ERROR_CODES = \[[^\]]*\]/, ''))
+    .join('\n');
+  assert.deepEqual(
+    ERROR_CODES.filter((code) => !text.includes(`'${code}'`)),
+    [],
+  );
 });

@@ -29,7 +29,8 @@ function functionName(node: ts.FunctionLikeDeclaration, file: ts.SourceFile): st
   const holder = ts.isClassLike(parent) && parent.name ? `${parent.name.text}.` : '';
   if (ts.isConstructorDeclaration(node)) return `${holder}constructor`;
   if (own) return `${holder}${own}`;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText(file);
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
+    return parent.name.getText(file);
   const line = file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
   return `(anonymous at line ${line})`;
 }
@@ -89,7 +90,10 @@ describe('functions stay short', () => {
       '}',
     ].join('\n');
     const lengths = functionLengths('x.ts', text);
-    assert.deepEqual(lengths.filter((f) => f.lines > MAX_LINES).map((f) => f.name), ['outer', 'inner']);
+    assert.deepEqual(
+      lengths.filter((f) => f.lines > MAX_LINES).map((f) => f.name),
+      ['outer', 'inner'],
+    );
     assert.deepEqual(lengths, [
       { where: 'x.ts:1', name: 'outer', lines: 97 },
       { where: 'x.ts:5', name: 'inner', lines: 92 },

@@ -17,8 +17,22 @@ const SRC = path.join(ROOT, 'src');
 export const FLOOR = 'contract';
 /** The stages, earliest first: a stage may import the floor and the stages before it. */
 export const STAGES = [
-  'config', 'source', 'local-stack', 'target', 'emulation', 'cleaning', 'batch', 'streaming',
-  'analysis', 'charts', 'report', 'pipeline', 'orchestration', 'kit', 'doctor', 'notebook',
+  'config',
+  'source',
+  'local-stack',
+  'target',
+  'emulation',
+  'cleaning',
+  'batch',
+  'streaming',
+  'analysis',
+  'charts',
+  'report',
+  'pipeline',
+  'orchestration',
+  'kit',
+  'doctor',
+  'notebook',
 ] as const;
 
 /** Where a file of the workspace belongs: 'floor', a stage, or outside src/ ('outside'). */
@@ -37,8 +51,10 @@ export function importsOf(file: string): { spec: string; target: string }[] {
   for (const { fileName: spec } of info.importedFiles) {
     let base: string | undefined;
     if (spec.startsWith('.')) base = path.resolve(path.dirname(file), spec);
-    else if (spec.startsWith('@pinterest-pipeline/src/')) base = path.join(SRC, spec.slice('@pinterest-pipeline/src/'.length));
-    else if (spec.startsWith('@pinterest-pipeline/test-support/')) base = path.join(ROOT, 'test', 'support', spec.slice('@pinterest-pipeline/test-support/'.length));
+    else if (spec.startsWith('@pinterest-pipeline/src/'))
+      base = path.join(SRC, spec.slice('@pinterest-pipeline/src/'.length));
+    else if (spec.startsWith('@pinterest-pipeline/test-support/'))
+      base = path.join(ROOT, 'test', 'support', spec.slice('@pinterest-pipeline/test-support/'.length));
     if (!base) continue;
     const target = [`${base}.ts`, base, path.join(base, 'index.ts')].find((c) => existsSync(c) && statSync(c).isFile());
     if (target) out.push({ spec, target });
@@ -48,7 +64,8 @@ export function importsOf(file: string): { spec: string; target: string }[] {
 
 /** Why `from` may not import `to`, or undefined when it may. */
 export function violation(from: string, to: string): string | undefined {
-  if (to === 'outside') return 'src/ imports nothing outside src/ (fixtures live in test/support, CLI parsing in scripts/)';
+  if (to === 'outside')
+    return 'src/ imports nothing outside src/ (fixtures live in test/support, CLI parsing in scripts/)';
   if (from === 'floor') return to === 'floor' ? undefined : `the floor imports no stage (it imports ${to})`;
   if (to === 'floor' || to === from) return undefined;
   const a = STAGES.indexOf(from as (typeof STAGES)[number]);
@@ -93,7 +110,10 @@ function closure(entry: string): Set<string> {
 
 describe('imports flow one way', () => {
   test('every stage folder of src/ is in the stage order, and every stage in it exists', () => {
-    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== FLOOR && e.name !== 'node_modules').map((e) => e.name).sort();
+    const folders = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== FLOOR && e.name !== 'node_modules')
+      .map((e) => e.name)
+      .sort();
     assert.deepEqual(folders, [...STAGES].sort());
   });
 
@@ -113,9 +133,17 @@ describe('imports flow one way', () => {
   test('npm start loads no notebook code (nor tslab)', () => {
     const loaded = closure(path.join(ROOT, 'scripts', 'start.ts'));
     const notebook = [...loaded].filter((file) => roomOf(file) === 'notebook');
-    assert.deepEqual(notebook.map((f) => path.relative(ROOT, f)), []);
-    const tslab = [...loaded].filter((file) => ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.some((i) => i.fileName === 'tslab'));
-    assert.deepEqual(tslab.map((f) => path.relative(ROOT, f)), []);
+    assert.deepEqual(
+      notebook.map((f) => path.relative(ROOT, f)),
+      [],
+    );
+    const tslab = [...loaded].filter((file) =>
+      ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.some((i) => i.fileName === 'tslab'),
+    );
+    assert.deepEqual(
+      tslab.map((f) => path.relative(ROOT, f)),
+      [],
+    );
     assert.ok(loaded.size > 40, `start.ts loads ${loaded.size} workspace files`);
   });
 
@@ -124,17 +152,29 @@ describe('imports flow one way', () => {
     assert.deepEqual(barrels, []);
     const configDir = path.join(SRC, 'config');
     const everywhere = ['src', 'scripts', 'test', 'bench'].flatMap((dir) => sourceFiles(path.join(ROOT, dir)));
-    const past = everywhere.filter((file) => !file.startsWith(configDir + path.sep))
-      .flatMap((file) => importsOf(file).filter(({ target }) => target.startsWith(configDir + path.sep) && target !== path.join(configDir, 'index.ts')).map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`));
+    const past = everywhere
+      .filter((file) => !file.startsWith(configDir + path.sep))
+      .flatMap((file) =>
+        importsOf(file)
+          .filter(
+            ({ target }) => target.startsWith(configDir + path.sep) && target !== path.join(configDir, 'index.ts'),
+          )
+          .map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`),
+      );
     assert.deepEqual(past, []);
   });
 
   test('fixtures stay with the tests: src/, scripts/, bench/ and the notebooks import nothing from test/', () => {
     const testDir = path.join(ROOT, 'test');
     const shipped = ['src', 'scripts', 'bench'].flatMap((dir) => sourceFiles(path.join(ROOT, dir)));
-    const found = shipped.flatMap((file) => importsOf(file).filter(({ target }) => target.startsWith(testDir + path.sep)).map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`));
+    const found = shipped.flatMap((file) =>
+      importsOf(file)
+        .filter(({ target }) => target.startsWith(testDir + path.sep))
+        .map(({ spec }) => `${path.relative(ROOT, file)} → ${spec}`),
+    );
     for (const name of readdirSync(path.join(ROOT, 'notebooks')).filter((n) => n.endsWith('.ipynb'))) {
-      if (readFileSync(path.join(ROOT, 'notebooks', name), 'utf8').includes('@pinterest-pipeline/test-support')) found.push(`notebooks/${name} → @pinterest-pipeline/test-support`);
+      if (readFileSync(path.join(ROOT, 'notebooks', name), 'utf8').includes('@pinterest-pipeline/test-support'))
+        found.push(`notebooks/${name} → @pinterest-pipeline/test-support`);
     }
     assert.deepEqual(found, []);
   });

@@ -28,14 +28,25 @@ function sourceFiles(dir: string): string[] {
 const printer = ts.createPrinter({ removeComments: true });
 
 /** Every file of src/ as code without comments, by its path relative to src/. */
-const CODE: ReadonlyMap<string, string> = new Map(sourceFiles(SRC).map((file) => {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  return [path.relative(SRC, file).split(path.sep).join('/'), printer.printFile(source)];
-}));
+const CODE: ReadonlyMap<string, string> = new Map(
+  sourceFiles(SRC).map((file) => {
+    const source = ts.createSourceFile(
+      file,
+      readFileSync(file, 'utf8'),
+      ts.ScriptTarget.Latest,
+      false,
+      ts.ScriptKind.TS,
+    );
+    return [path.relative(SRC, file).split(path.sep).join('/'), printer.printFile(source)];
+  }),
+);
 
 /** The files whose code matches `pattern`, sorted. */
 function filesMatching(pattern: RegExp): string[] {
-  return [...CODE].filter(([, code]) => pattern.test(code)).map(([file]) => file).sort();
+  return [...CODE]
+    .filter(([, code]) => pattern.test(code))
+    .map(([file]) => file)
+    .sort();
 }
 
 /** Each match of `pattern` in src/, as `file: match`. */
@@ -62,10 +73,15 @@ test('one retry predicate: withRetry trusts error.retriable and takes none', () 
 
 test('HTTP answers are parsed and checked by the HTTP client only', () => {
   // A file that sends requests through the HttpClient takes its answer as `json(..., schema)`, never JSON.parse.
-  const users = filesMatching(/\.request\(/).filter((file) => /from ["'][./]+http-client["']/.test(CODE.get(file) ?? ''));
+  const users = filesMatching(/\.request\(/).filter((file) =>
+    /from ["'][./]+http-client["']/.test(CODE.get(file) ?? ''),
+  );
   assert.ok(users.length >= 5, `the check sees the HttpClient's users (${users.join(', ')})`);
   // What the answers are called where they are read: `response.text`, `answer.text`, a `text` taken from one.
-  assert.deepEqual(users.filter((file) => /JSON\.parse\([^)]*\b(text|response|answer|body)\b/.test(CODE.get(file) ?? '')), []);
+  assert.deepEqual(
+    users.filter((file) => /JSON\.parse\([^)]*\b(text|response|answer|body)\b/.test(CODE.get(file) ?? '')),
+    [],
+  );
 });
 
 test("Kinesis' __type is read in one place", () => {
@@ -78,7 +94,10 @@ test('the retriable socket codes are listed in one place', () => {
 
 test('AWS errors are matched by name in the SDK boundary only (clients.ts); elsewhere by code', () => {
   assert.deepEqual(matches(/\b(name|type)\s*[!=]==?\s*'(\w+Exception|NoSuch\w+|NotFound|AccessDenied|Forbidden)'/), []);
-  assert.deepEqual(matches(/\$metadata\?\.httpStatusCode/).filter((m) => !m.startsWith('clients.ts')), []);
+  assert.deepEqual(
+    matches(/\$metadata\?\.httpStatusCode/).filter((m) => !m.startsWith('clients.ts')),
+    [],
+  );
 });
 
 test("streams are listed and waited for by the SDK's paginator and waiters, not by hand", () => {

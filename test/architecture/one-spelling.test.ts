@@ -18,7 +18,8 @@ const SRC = path.join(ROOT, 'src');
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === '__pycache__' ? [] : filesUnder(full);
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name === '__pycache__' ? [] : filesUnder(full);
     return /\.(ts|sql|py)$/.test(entry.name) ? [full] : [];
   });
 }
@@ -57,7 +58,8 @@ function nodesOf(file: string): ts.Node[] {
 /** The text of every string, template piece and regular expression literal of a TypeScript file. */
 function literalsOf(file: string): string[] {
   return nodesOf(file).flatMap((node) => {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isRegularExpressionLiteral(node)) return [node.text];
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isRegularExpressionLiteral(node))
+      return [node.text];
     if (ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) return [node.text];
     return [];
   });
@@ -88,9 +90,21 @@ function filesWithLiteral(match: (literal: string) => boolean, files: readonly s
 
 /** Object literals of `src/` whose property `key` is the string `value`, as "file: text". */
 function objectsWith(key: string, value: string): string[] {
-  return TS_FILES.flatMap((file) => nodesOf(file).filter((node) => ts.isObjectLiteralExpression(node) && node.properties.some((p) =>
-    ts.isPropertyAssignment(p) && p.name.getText(sourceOf(file)) === key && ts.isStringLiteral(p.initializer) && p.initializer.text === value,
-  )).map(() => rel(file)));
+  return TS_FILES.flatMap((file) =>
+    nodesOf(file)
+      .filter(
+        (node) =>
+          ts.isObjectLiteralExpression(node) &&
+          node.properties.some(
+            (p) =>
+              ts.isPropertyAssignment(p) &&
+              p.name.getText(sourceOf(file)) === key &&
+              ts.isStringLiteral(p.initializer) &&
+              p.initializer.text === value,
+          ),
+      )
+      .map(() => rel(file)),
+  );
 }
 
 describe('one spelling per rule in src/', () => {
@@ -104,26 +118,52 @@ describe('one spelling per rule in src/', () => {
     });
 
     test('the SQL type of each raw kind is listed once', () => {
-      const maps = TS_FILES.flatMap((file) => nodesOf(file).filter((node) => ts.isObjectLiteralExpression(node)
-        && ['id', 'text', 'int', 'float'].every((kind) => node.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText(sourceOf(file)) === kind))).map(() => rel(file)));
+      const maps = TS_FILES.flatMap((file) =>
+        nodesOf(file)
+          .filter(
+            (node) =>
+              ts.isObjectLiteralExpression(node) &&
+              ['id', 'text', 'int', 'float'].every((kind) =>
+                node.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText(sourceOf(file)) === kind),
+              ),
+          )
+          .map(() => rel(file)),
+      );
       assert.deepEqual([...new Set(maps)], ['src/contract/raw-rules.ts']);
     });
 
     test('the largest safe whole number (2^53 - 1) is spelled once', () => {
-      const spellings = FILES.flatMap((file) => [...codeOf(file).matchAll(/9007199254740991|\b2\s*\*\*\s*53\b|Math\.pow\(\s*2\s*,\s*53\s*\)|MAX_SAFE_INTEGER|\{1,15\}/g)].map((m) => `${rel(file)}: ${m[0]}`));
+      const spellings = FILES.flatMap((file) =>
+        [
+          ...codeOf(file).matchAll(
+            /9007199254740991|\b2\s*\*\*\s*53\b|Math\.pow\(\s*2\s*,\s*53\s*\)|MAX_SAFE_INTEGER|\{1,15\}/g,
+          ),
+        ].map((m) => `${rel(file)}: ${m[0]}`),
+      );
       assert.deepEqual(spellings, ['src/contract/raw-rules.ts: MAX_SAFE_INTEGER']);
     });
 
     test('the patterns of a whole number and a number in text are written once', () => {
-      assert.deepEqual(filesWithLiteral((literal) => literal.includes('^[+-]?')), ['src/contract/raw-rules.ts']);
+      assert.deepEqual(
+        filesWithLiteral((literal) => literal.includes('^[+-]?')),
+        ['src/contract/raw-rules.ts'],
+      );
     });
 
-    test('no stage turns a raw kind into SQL of its own (DuckDB\'s plain check and Spark\'s column rule come from the floor)', () => {
-      const sqlByKind = TS_FILES.filter((file) => !rel(file).startsWith(`src${path.sep}contract${path.sep}`)).filter((file) => nodesOf(file).some((node) =>
-        ts.isSwitchStatement(node)
-        && node.caseBlock.clauses.some((c) => ts.isCaseClause(c) && ts.isStringLiteral(c.expression) && ['id', 'float'].includes(c.expression.text))
-        && /regexp|CAST\(|CASE WHEN|variant/i.test(node.caseBlock.getText(sourceOf(file))),
-      )).map(rel);
+    test("no stage turns a raw kind into SQL of its own (DuckDB's plain check and Spark's column rule come from the floor)", () => {
+      const sqlByKind = TS_FILES.filter((file) => !rel(file).startsWith(`src${path.sep}contract${path.sep}`))
+        .filter((file) =>
+          nodesOf(file).some(
+            (node) =>
+              ts.isSwitchStatement(node) &&
+              node.caseBlock.clauses.some(
+                (c) =>
+                  ts.isCaseClause(c) && ts.isStringLiteral(c.expression) && ['id', 'float'].includes(c.expression.text),
+              ) &&
+              /regexp|CAST\(|CASE WHEN|variant/i.test(node.caseBlock.getText(sourceOf(file))),
+          ),
+        )
+        .map(rel);
       assert.deepEqual(sqlByKind, []);
     });
   });
@@ -139,27 +179,61 @@ describe('one spelling per rule in src/', () => {
   });
 
   test('the id column (index in pins, ind in the others) is spelled once: no map of it, no inline choice', () => {
-    assert.deepEqual(objectsWith('pin', 'index'), [], 'a { pin: \'index\', … } map: use ID_COLUMN of src/contract/raw-rules.ts');
-    const inline = TS_FILES.filter((file) => nodesOf(file).some((node) => ts.isConditionalExpression(node)
-      && [node.whenTrue, node.whenFalse].some((branch) => ts.isStringLiteral(branch) && branch.text === 'index'))).map(rel);
+    assert.deepEqual(
+      objectsWith('pin', 'index'),
+      [],
+      "a { pin: 'index', … } map: use ID_COLUMN of src/contract/raw-rules.ts",
+    );
+    const inline = TS_FILES.filter((file) =>
+      nodesOf(file).some(
+        (node) =>
+          ts.isConditionalExpression(node) &&
+          [node.whenTrue, node.whenFalse].some((branch) => ts.isStringLiteral(branch) && branch.text === 'index'),
+      ),
+    ).map(rel);
     assert.deepEqual(inline, [], "an inline `table === 'pin' ? 'index' : 'ind'`: use ID_COLUMN or rowId");
-    const declared = TS_FILES.flatMap((file) => nodesOf(file).filter((node) => ts.isVariableDeclaration(node) && /^ID_COLUMNS?$/.test(node.name.getText(sourceOf(file)))).map(() => rel(file)));
+    const declared = TS_FILES.flatMap((file) =>
+      nodesOf(file)
+        .filter((node) => ts.isVariableDeclaration(node) && /^ID_COLUMNS?$/.test(node.name.getText(sourceOf(file))))
+        .map(() => rel(file)),
+    );
     assert.deepEqual(declared, ['src/contract/raw-rules.ts']);
   });
 
   test('the Kafka REST media types are written in one file of the floor', () => {
-    assert.deepEqual(filesWithLiteral((literal) => literal.includes('application/vnd.kafka')), ['src/contract/kafka-rest.ts']);
-    assert.deepEqual(filesWhereCode(/application\/vnd\.kafka/, FILES.filter((f) => !f.endsWith('.ts'))), []);
+    assert.deepEqual(
+      filesWithLiteral((literal) => literal.includes('application/vnd.kafka')),
+      ['src/contract/kafka-rest.ts'],
+    );
+    assert.deepEqual(
+      filesWhereCode(
+        /application\/vnd\.kafka/,
+        FILES.filter((f) => !f.endsWith('.ts')),
+      ),
+      [],
+    );
   });
 
   test('topics.regex is compiled by one function', () => {
-    const compiled = TS_FILES.flatMap((file) => nodesOf(file).filter((node) => ts.isNewExpression(node)
-      && node.expression.getText(sourceOf(file)) === 'RegExp' && /topicsRegex/i.test(node.arguments?.[0]?.getText(sourceOf(file)) ?? '')).map(() => rel(file)));
+    const compiled = TS_FILES.flatMap((file) =>
+      nodesOf(file)
+        .filter(
+          (node) =>
+            ts.isNewExpression(node) &&
+            node.expression.getText(sourceOf(file)) === 'RegExp' &&
+            /topicsRegex/i.test(node.arguments?.[0]?.getText(sourceOf(file)) ?? ''),
+        )
+        .map(() => rel(file)),
+    );
     assert.deepEqual(compiled, ['src/local-stack/s3-sink.ts']);
   });
 
-  test('the object holding an offset is found by one function (the only listing of a partition\'s objects)', () => {
-    const listsPartition = filesWhereCode(/\bpartitionPrefix\(/, TS_FILES).filter((file) => /ListObjectsV2Command|paginateListObjectsV2|\blistObjects\(|\blistObjectPages\(/.test(codeOf(path.join(ROOT, file))));
+  test("the object holding an offset is found by one function (the only listing of a partition's objects)", () => {
+    const listsPartition = filesWhereCode(/\bpartitionPrefix\(/, TS_FILES).filter((file) =>
+      /ListObjectsV2Command|paginateListObjectsV2|\blistObjects\(|\blistObjectPages\(/.test(
+        codeOf(path.join(ROOT, file)),
+      ),
+    );
     assert.deepEqual(listsPartition, ['src/contract/sink-object.ts']);
   });
 });

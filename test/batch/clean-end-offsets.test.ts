@@ -30,7 +30,7 @@ async function clean(args: string[]) {
  * proxy's): a sink still behind, or a last object that lost records, is a failure naming the
  * missing offsets, never a success with fewer rows.
  */
-describe('npm run clean reads up to the topics\' end offsets', () => {
+describe("npm run clean reads up to the topics' end offsets", () => {
   let dir: string;
   let stack: LocalStack;
   let args: (name: string) => string[];
@@ -49,8 +49,23 @@ describe('npm run clean reads up to the topics\' end offsets', () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-end-offsets-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, provision: true, userId: `eo${process.pid}`, sink: { flushSize: 3, rotateIntervalMs: 200 } });
-    args = (name) => ['--data-dir', path.join(dir, 'stack'), '--out', path.join(dir, name), '--quarantine', path.join(dir, `${name}-q`), '--timeout', '3'];
+    stack = await startLocalStack({
+      dataDir: path.join(dir, 'stack'),
+      ports: EPHEMERAL_PORTS,
+      provision: true,
+      userId: `eo${process.pid}`,
+      sink: { flushSize: 3, rotateIntervalMs: 200 },
+    });
+    args = (name) => [
+      '--data-dir',
+      path.join(dir, 'stack'),
+      '--out',
+      path.join(dir, name),
+      '--quarantine',
+      path.join(dir, `${name}-q`),
+      '--timeout',
+      '3',
+    ];
     for (const table of TABLES) await produce(table, [0, 1, 2, 3, 4, 5]);
   });
   after(async () => {
@@ -58,46 +73,73 @@ describe('npm run clean reads up to the topics\' end offsets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the whole sink: every record below the end offsets read, each object downloaded once, and the run recorded', { timeout: 60_000 }, async () => {
-    const before = new Map(stack.objectReads());
-    const result = await clean(args('whole'));
-    const downloads = [...stack.objectReads()].map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const).filter(([, n]) => n > 0);
-    assert.equal(downloads.length, 6, 'two objects per topic, each read');
-    assert.ok(downloads.every(([, n]) => n === 1), `the wait counts records from listings and metadata; the read downloads each object once: ${JSON.stringify(downloads)}`);
-    assert.equal(result?.read.missing, 0);
-    for (const table of TABLES) assert.equal(result?.read.tables[table].records, 6);
-    assert.equal(result?.run.checkedAgainstEndOffsets, true);
-    assert.equal(result?.coverage?.expected, 18);
-    assert.ok(existsSync(path.join(dir, 'whole', 'run.json')));
-  });
+  test(
+    'the whole sink: every record below the end offsets read, each object downloaded once, and the run recorded',
+    { timeout: 60_000 },
+    async () => {
+      const before = new Map(stack.objectReads());
+      const result = await clean(args('whole'));
+      const downloads = [...stack.objectReads()]
+        .map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      assert.equal(downloads.length, 6, 'two objects per topic, each read');
+      assert.ok(
+        downloads.every(([, n]) => n === 1),
+        `the wait counts records from listings and metadata; the read downloads each object once: ${JSON.stringify(downloads)}`,
+      );
+      assert.equal(result?.read.missing, 0);
+      for (const table of TABLES) assert.equal(result?.read.tables[table].records, 6);
+      assert.equal(result?.run.checkedAgainstEndOffsets, true);
+      assert.equal(result?.coverage?.expected, 18);
+      assert.ok(existsSync(path.join(dir, 'whole', 'run.json')));
+    },
+  );
 
-  test('the last object of a partition truncated (3 lines → 1): exit 1 naming the missing offsets', { timeout: 60_000 }, async () => {
-    const key = sinkObjectKey(stack.names.topics.pin, 0, 3);
-    const original = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
-    const text = await original.Body?.transformToString() ?? '';
-    assert.equal(text.trim().split('\n').length, 3);
-    const firstLine = `${text.split('\n')[0]}\n`;
-    try {
-      // Truncated in place, its metadata still saying 3 records: only the end offset shows the loss.
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: firstLine, Metadata: original.Metadata }));
-      await assert.rejects(clean(args('truncated')), /2 record\(s\) the sink's offsets show are in no object/);
-      assert.ok(!existsSync(path.join(dir, 'truncated', 'run.json')), 'no record of a completed run');
-      // Rewritten without metadata: the wait counts the object's lines, waits, then names the offsets.
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: firstLine }));
-      const started = Date.now();
-      await assert.rejects(clean(args('truncated')), /the S3 sink still lacks 2 of 18 records \(eo\d+\.pin partition 0: offsets 4\.\.5 of 0\.\.5 are in no object\)/);
-      assert.ok(Date.now() - started >= 3_000, 'it waited for --timeout first');
-    } finally {
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: text, Metadata: original.Metadata }));
-    }
-  });
+  test(
+    'the last object of a partition truncated (3 lines → 1): exit 1 naming the missing offsets',
+    { timeout: 60_000 },
+    async () => {
+      const key = sinkObjectKey(stack.names.topics.pin, 0, 3);
+      const original = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+      const text = (await original.Body?.transformToString()) ?? '';
+      assert.equal(text.trim().split('\n').length, 3);
+      const firstLine = `${text.split('\n')[0]}\n`;
+      try {
+        // Truncated in place, its metadata still saying 3 records: only the end offset shows the loss.
+        await stack.s3.send(
+          new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: firstLine, Metadata: original.Metadata }),
+        );
+        await assert.rejects(clean(args('truncated')), /2 record\(s\) the sink's offsets show are in no object/);
+        assert.ok(!existsSync(path.join(dir, 'truncated', 'run.json')), 'no record of a completed run');
+        // Rewritten without metadata: the wait counts the object's lines, waits, then names the offsets.
+        await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: firstLine }));
+        const started = Date.now();
+        await assert.rejects(
+          clean(args('truncated')),
+          /the S3 sink still lacks 2 of 18 records \(eo\d+\.pin partition 0: offsets 4\.\.5 of 0\.\.5 are in no object\)/,
+        );
+        assert.ok(Date.now() - started >= 3_000, 'it waited for --timeout first');
+      } finally {
+        await stack.s3.send(
+          new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: text, Metadata: original.Metadata }),
+        );
+      }
+    },
+  );
 
-  test('the sink behind: records produced while it is stopped make clean wait, then fail naming them', { timeout: 60_000 }, async () => {
-    await stack.sink.stop();
-    await produce('geo', [6, 7]);
-    await assert.rejects(clean(args('behind')), /the S3 sink still lacks 2 of 20 records \(eo\d+\.geo partition 0: offsets 6\.\.7 of 0\.\.7 are in no object\); is the sink .* running\?/);
-    const accepted = await clean([...args('behind'), '--allow-gaps']);
-    assert.equal(accepted?.read.missing, 2, 'the loss is still counted');
-    assert.equal(accepted?.run.checkedAgainstEndOffsets, false);
-  });
+  test(
+    'the sink behind: records produced while it is stopped make clean wait, then fail naming them',
+    { timeout: 60_000 },
+    async () => {
+      await stack.sink.stop();
+      await produce('geo', [6, 7]);
+      await assert.rejects(
+        clean(args('behind')),
+        /the S3 sink still lacks 2 of 20 records \(eo\d+\.geo partition 0: offsets 6\.\.7 of 0\.\.7 are in no object\); is the sink .* running\?/,
+      );
+      const accepted = await clean([...args('behind'), '--allow-gaps']);
+      assert.equal(accepted?.read.missing, 2, 'the loss is still counted');
+      assert.equal(accepted?.run.checkedAgainstEndOffsets, false);
+    },
+  );
 });

@@ -5,7 +5,9 @@ import path from 'node:path';
 
 /** The headless Chromium binary: `$CHROMIUM`, else the first of the usual names on PATH. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter((c): c is string => Boolean(c));
+  const candidates = [process.env.CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter((c): c is string =>
+    Boolean(c),
+  );
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 30_000 });
     if (probe.status === 0) return candidate;
@@ -50,7 +52,13 @@ export interface RenderedPage {
 function attributeList(dom: string, name: string): string[] {
   const match = new RegExp(`<html[^>]*\\s${name}="([^"]*)"`).exec(dom);
   if (!match) return [];
-  return JSON.parse(match[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as string[];
+  return JSON.parse(
+    match[1]
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  ) as string[];
 }
 
 /**
@@ -65,26 +73,50 @@ export async function renderPage(chromium: string, htmlFile: string, budgetMs = 
     const html = await readFile(htmlFile, 'utf8');
     await writeFile(page, html.replace(/<head>/i, `<head>${HARNESS}`));
     const args = [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-extensions', `--user-data-dir=${path.join(dir, 'profile')}`,
-      '--host-resolver-rules=MAP * ~NOTFOUND', `--virtual-time-budget=${budgetMs}`, '--enable-logging=stderr', '--v=0',
-      '--dump-dom', `file://${page}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-extensions',
+      `--user-data-dir=${path.join(dir, 'profile')}`,
+      '--host-resolver-rules=MAP * ~NOTFOUND',
+      `--virtual-time-budget=${budgetMs}`,
+      '--enable-logging=stderr',
+      '--v=0',
+      '--dump-dom',
+      `file://${page}`,
     ];
-    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-      const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-      child.on('error', reject);
-      child.on('close', (exitCode) => {
-        clearTimeout(timer);
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: exitCode });
-      });
-    });
-    if (code !== 0 || !stdout.includes('</html>')) throw new Error(`chromium exited with ${code}: ${stderr.split('\n').slice(-5).join(' | ')}`);
-    return { dom: stdout, log: stderr, consoleErrors: attributeList(stdout, 'data-console-errors'), networkRequests: attributeList(stdout, 'data-network') };
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+      (resolve, reject) => {
+        const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+        child.on('error', reject);
+        child.on('close', (exitCode) => {
+          clearTimeout(timer);
+          resolve({
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+            code: exitCode,
+          });
+        });
+      },
+    );
+    if (code !== 0 || !stdout.includes('</html>'))
+      throw new Error(`chromium exited with ${code}: ${stderr.split('\n').slice(-5).join(' | ')}`);
+    return {
+      dom: stdout,
+      log: stderr,
+      consoleErrors: attributeList(stdout, 'data-console-errors'),
+      networkRequests: attributeList(stdout, 'data-network'),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,9 @@ import { TABLES, type TableKey } from '../../src/contract/tables';
 import { dirtyRawRecords } from './dirty-rows';
 
 /** Cleans raw rows with the shared SQL; returns each cleaned table ordered by ind, and the counts. */
-async function clean(raw: Partial<RawTables>): Promise<{ rows: Record<TableKey, Record<string, unknown>[]>; counts: Record<TableKey, CleanCounts> }> {
+async function clean(
+  raw: Partial<RawTables>,
+): Promise<{ rows: Record<TableKey, Record<string, unknown>[]>; counts: Record<TableKey, CleanCounts> }> {
   const db = await openDatabase();
   try {
     await loadRawTables(db.connection, { pin: [], geo: [], user: [], ...raw });
@@ -22,7 +24,10 @@ async function clean(raw: Partial<RawTables>): Promise<{ rows: Record<TableKey, 
     const counts = {} as Record<TableKey, CleanCounts>;
     for (const table of TABLES) {
       counts[table] = await cleanRawTable(db.connection, table);
-      rows[table] = await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]} ORDER BY ind, ${cleanColumns(table).slice(1).join(', ')}`);
+      rows[table] = await queryRows(
+        db.connection,
+        `SELECT * FROM ${SQL_TABLES[table]} ORDER BY ind, ${cleanColumns(table).slice(1).join(', ')}`,
+      );
     }
     return { rows, counts };
   } finally {
@@ -48,16 +53,30 @@ function pin(overrides: Partial<RawPinRow> = {}): RawPinRow {
   };
 }
 
-const PIN_ORDER = ['ind', 'unique_id', 'title', 'description', 'follower_count', 'poster_name', 'tag_list', 'is_image_or_video', 'image_src', 'save_location', 'category'];
+const PIN_ORDER = [
+  'ind',
+  'unique_id',
+  'title',
+  'description',
+  'follower_count',
+  'poster_name',
+  'tag_list',
+  'is_image_or_video',
+  'image_src',
+  'save_location',
+  'category',
+];
 
 describe('the cleaning SQL is the one definition of the rules', () => {
   test('each placeholder string is written once, in src/contract/known-values.ts, and expanded into the SQL', () => {
     const template = cleaningSqlTemplate('pin');
-    for (const placeholder of Object.values(PLACEHOLDERS)) assert.ok(!template.includes(placeholder), `${placeholder} is not spelt out in clean-pin.sql`);
+    for (const placeholder of Object.values(PLACEHOLDERS))
+      assert.ok(!template.includes(placeholder), `${placeholder} is not spelt out in clean-pin.sql`);
     for (const [column, values] of Object.entries(COLUMN_PLACEHOLDERS)) {
       if (column === 'follower_count') continue; // not a pattern of digits, k or M: NULL without a list
       assert.ok(template.includes(`{{placeholders.${column}}}`), `clean-pin.sql lists ${column}'s placeholders`);
-      for (const value of values) assert.ok(cleaningSql('pin').includes(`'${value.replace(/'/g, "''")}'`), `${value} in the expanded SQL`);
+      for (const value of values)
+        assert.ok(cleaningSql('pin').includes(`'${value.replace(/'/g, "''")}'`), `${value} in the expanded SQL`);
     }
     assert.throws(() => expandPlaceholders('{{placeholders.nope}}'), /no such column/);
   });
@@ -67,58 +86,169 @@ describe('clean pin', () => {
   test('the golden row: rename, types, save_location and the exact column order', async () => {
     const { rows } = await clean({ pin: [pin()] });
     assert.deepEqual(Object.keys(rows.pin[0]), PIN_ORDER);
-    assert.deepEqual(rows.pin, [{
-      ind: 7528, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: 'Ideas for a small garden', description: 'Ten ideas.', follower_count: 124_000,
-      poster_name: 'Maya | Home', tag_list: 'garden,home', is_image_or_video: 'image', image_src: 'https://i.pinimg.com/originals/x.jpg',
-      save_location: '/data/home-decor', category: 'home-decor',
-    }]);
+    assert.deepEqual(rows.pin, [
+      {
+        ind: 7528,
+        unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+        title: 'Ideas for a small garden',
+        description: 'Ten ideas.',
+        follower_count: 124_000,
+        poster_name: 'Maya | Home',
+        tag_list: 'garden,home',
+        is_image_or_video: 'image',
+        image_src: 'https://i.pinimg.com/originals/x.jpg',
+        save_location: '/data/home-decor',
+        category: 'home-decor',
+      },
+    ]);
   });
 
   test('every placeholder becomes null in its column', async () => {
-    const cases = Object.entries(COLUMN_PLACEHOLDERS).flatMap(([column, values]) => values.map((value) => [column, value] as const));
+    const cases = Object.entries(COLUMN_PLACEHOLDERS).flatMap(([column, values]) =>
+      values.map((value) => [column, value] as const),
+    );
     assert.equal(cases.length, 8);
-    const { rows } = await clean({ pin: cases.map(([column, value], i) => pin({ index: i, unique_id: `u${i}`, [column]: value })) });
+    const { rows } = await clean({
+      pin: cases.map(([column, value], i) => pin({ index: i, unique_id: `u${i}`, [column]: value })),
+    });
     cases.forEach(([column, value], i) => assert.equal(rows.pin[i][column], null, `${column} = ${value}`));
   });
 
   test('a placeholder of another column is data: "Untitled" is a title, "User Info Error" a title', async () => {
-    const { rows } = await clean({ pin: [pin({ title: PLACEHOLDERS.untitled, poster_name: PLACEHOLDERS.untitled, description: PLACEHOLDERS.noTitle })] });
+    const { rows } = await clean({
+      pin: [
+        pin({ title: PLACEHOLDERS.untitled, poster_name: PLACEHOLDERS.untitled, description: PLACEHOLDERS.noTitle }),
+      ],
+    });
     assert.equal(rows.pin[0].title, 'Untitled');
     assert.equal(rows.pin[0].poster_name, 'Untitled');
     assert.equal(rows.pin[0].description, 'No Title Data Available');
-    const second = await clean({ pin: [pin({ title: PLACEHOLDERS.userInfoError, description: PLACEHOLDERS.untitled })] });
+    const second = await clean({
+      pin: [pin({ title: PLACEHOLDERS.userInfoError, description: PLACEHOLDERS.untitled })],
+    });
     assert.equal(second.rows.pin[0].title, 'User Info Error');
     assert.equal(second.rows.pin[0].description, null, '"Untitled" is a placeholder of description');
   });
 
   test('empty strings (and white space) become null in every text column', async () => {
-    const empty = pin({ unique_id: '', title: '', description: '  ', poster_name: '', follower_count: '', tag_list: '', is_image_or_video: '', image_src: '', save_location: '', category: '' });
+    const empty = pin({
+      unique_id: '',
+      title: '',
+      description: '  ',
+      poster_name: '',
+      follower_count: '',
+      tag_list: '',
+      is_image_or_video: '',
+      image_src: '',
+      save_location: '',
+      category: '',
+    });
     const { rows } = await clean({ pin: [empty] });
     for (const column of PIN_ORDER.filter((c) => c !== 'ind')) assert.equal(rows.pin[0][column], null, column);
   });
 
   test('white space around a placeholder or alone makes it null in every text column; other values keep theirs', async () => {
     const padded = (text: string, i: number) => [` ${text}`, `${text}  `, `  ${text} `, `\u00a0${text}`][i % 4];
-    const cases = Object.entries(COLUMN_PLACEHOLDERS).flatMap(([column, values]) => values.map((value) => [column, value] as const));
-    const blanks = ['unique_id', 'is_image_or_video', 'category'].flatMap((column) => [[column, ' '], [column, '   '], [column, '\u00a0']] as const);
-    const { rows } = await clean({ pin: [...cases, ...blanks].map(([column, value], i) => pin({ index: i, ...(column === 'unique_id' ? {} : { unique_id: `u${i}` }), [column]: blanks.some((b) => b[1] === value) ? value : padded(value, i) })) });
-    [...cases, ...blanks].forEach(([column, value], i) => assert.equal(rows.pin[i][column], null, `${column} = ${JSON.stringify(value)} padded`));
-    const kept = await clean({ pin: [pin({ title: 'Untitled ', description: ' A story about No description available', poster_name: 'Ann ', tag_list: ' art', category: 'art ', image_src: 'Image src error. (retry)' })] });
+    const cases = Object.entries(COLUMN_PLACEHOLDERS).flatMap(([column, values]) =>
+      values.map((value) => [column, value] as const),
+    );
+    const blanks = ['unique_id', 'is_image_or_video', 'category'].flatMap(
+      (column) =>
+        [
+          [column, ' '],
+          [column, '   '],
+          [column, '\u00a0'],
+        ] as const,
+    );
+    const { rows } = await clean({
+      pin: [...cases, ...blanks].map(([column, value], i) =>
+        pin({
+          index: i,
+          ...(column === 'unique_id' ? {} : { unique_id: `u${i}` }),
+          [column]: blanks.some((b) => b[1] === value) ? value : padded(value, i),
+        }),
+      ),
+    });
+    [...cases, ...blanks].forEach(([column, value], i) =>
+      assert.equal(rows.pin[i][column], null, `${column} = ${JSON.stringify(value)} padded`),
+    );
+    const kept = await clean({
+      pin: [
+        pin({
+          title: 'Untitled ',
+          description: ' A story about No description available',
+          poster_name: 'Ann ',
+          tag_list: ' art',
+          category: 'art ',
+          image_src: 'Image src error. (retry)',
+        }),
+      ],
+    });
     assert.deepEqual(
       ['title', 'description', 'poster_name', 'tag_list', 'category', 'image_src'].map((c) => kept.rows.pin[0][c]),
-      ['Untitled ', ' A story about No description available', 'Ann ', ' art', 'art ', 'Image src error. (retry)'], 'values kept as they are, spaces included');
+      ['Untitled ', ' A story about No description available', 'Ann ', ' art', 'art ', 'Image src error. (retry)'],
+      'values kept as they are, spaces included',
+    );
   });
 
   test('follower_count: digits, k, M (either case, decimals, thousands separators) and anything else null', async () => {
-    const texts = ['0', '532', '124k', '2M', 'User Info Error', '3500M', '1.5k', ' 12k ', '1,234', '2.25M', '3m', 'lots', '12,34', '-5', '1e3'];
-    const { rows } = await clean({ pin: texts.map((follower_count, i) => pin({ index: i, unique_id: `u${i}`, follower_count })) });
-    assert.deepEqual(rows.pin.map((r) => r.follower_count), [0, 532, 124_000, 2_000_000, null, 3_500_000_000, 1500, 12_000, 1234, 2_250_000, 3_000_000, null, null, null, null]);
+    const texts = [
+      '0',
+      '532',
+      '124k',
+      '2M',
+      'User Info Error',
+      '3500M',
+      '1.5k',
+      ' 12k ',
+      '1,234',
+      '2.25M',
+      '3m',
+      'lots',
+      '12,34',
+      '-5',
+      '1e3',
+    ];
+    const { rows } = await clean({
+      pin: texts.map((follower_count, i) => pin({ index: i, unique_id: `u${i}`, follower_count })),
+    });
+    assert.deepEqual(
+      rows.pin.map((r) => r.follower_count),
+      [
+        0,
+        532,
+        124_000,
+        2_000_000,
+        null,
+        3_500_000_000,
+        1500,
+        12_000,
+        1234,
+        2_250_000,
+        3_000_000,
+        null,
+        null,
+        null,
+        null,
+      ],
+    );
   });
 
   test('save_location: the path only, the prefix in any case; a bare path kept; empty null', async () => {
-    const locations = ['Local save in /data/finance', 'Local save in  /data/finance ', 'local SAVE in /data/travel', '/data/already-a-path', ''];
-    const { rows } = await clean({ pin: locations.map((save_location, i) => pin({ index: i, unique_id: `u${i}`, save_location })) });
-    assert.deepEqual(rows.pin.map((r) => r.save_location), ['/data/finance', '/data/finance', '/data/travel', '/data/already-a-path', null]);
+    const locations = [
+      'Local save in /data/finance',
+      'Local save in  /data/finance ',
+      'local SAVE in /data/travel',
+      '/data/already-a-path',
+      '',
+    ];
+    const { rows } = await clean({
+      pin: locations.map((save_location, i) => pin({ index: i, unique_id: `u${i}`, save_location })),
+    });
+    assert.deepEqual(
+      rows.pin.map((r) => r.save_location),
+      ['/data/finance', '/data/finance', '/data/travel', '/data/already-a-path', null],
+    );
   });
 
   test('a repeated unique_id keeps the row with the smallest ind; rows without unique_id only lose exact copies', async () => {
@@ -133,9 +263,16 @@ describe('clean pin', () => {
         pin({ index: 4, unique_id: '' }),
       ],
     });
-    assert.deepEqual(rows.pin.map((r) => [r.ind, r.unique_id, r.title]), [
-      [1, 'a', 'smallest ind'], [2, 'b', 'Ideas for a small garden'], [3, null, 'Ideas for a small garden'], [3, null, 'another row without an id'], [4, null, 'Ideas for a small garden'],
-    ]);
+    assert.deepEqual(
+      rows.pin.map((r) => [r.ind, r.unique_id, r.title]),
+      [
+        [1, 'a', 'smallest ind'],
+        [2, 'b', 'Ideas for a small garden'],
+        [3, null, 'Ideas for a small garden'],
+        [3, null, 'another row without an id'],
+        [4, null, 'Ideas for a small garden'],
+      ],
+    );
     assert.deepEqual(counts.pin, { input: 7, invalid: 0, duplicates: 2, output: 5 });
   });
 
@@ -148,13 +285,41 @@ describe('clean pin', () => {
   test('a DataFrame of the cleaned table keeps its dtypes, a first value of null included', async () => {
     const db = await openDatabase();
     try {
-      await loadRawTables(db.connection, { pin: [pin({ index: 1, unique_id: 'a', description: PLACEHOLDERS.untitled, follower_count: PLACEHOLDERS.userInfoError }), pin({ index: 2, unique_id: 'b', follower_count: '3500M' })], geo: [], user: [] });
+      await loadRawTables(db.connection, {
+        pin: [
+          pin({
+            index: 1,
+            unique_id: 'a',
+            description: PLACEHOLDERS.untitled,
+            follower_count: PLACEHOLDERS.userInfoError,
+          }),
+          pin({ index: 2, unique_id: 'b', follower_count: '3500M' }),
+        ],
+        geo: [],
+        user: [],
+      });
       await cleanRawTable(db.connection, 'pin');
       const frame = await queryFrame(db.connection, `SELECT * FROM pin_clean ORDER BY ind`, cleanDtypes('pin'));
       assert.deepEqual(frame.columns, PIN_ORDER);
-      assert.deepEqual(frame.dtypes, ['int32', 'string', 'string', 'string', 'int32', 'string', 'string', 'string', 'string', 'string', 'string']);
+      assert.deepEqual(frame.dtypes, [
+        'int32',
+        'string',
+        'string',
+        'string',
+        'int32',
+        'string',
+        'string',
+        'string',
+        'string',
+        'string',
+        'string',
+      ]);
       assert.deepEqual(frame.column('description').values, [null, 'Ten ideas.']);
-      assert.deepEqual(frame.column('follower_count').values, [null, 3_500_000_000], 'stays exact in the DataFrame (int32 is only a label)');
+      assert.deepEqual(
+        frame.column('follower_count').values,
+        [null, 3_500_000_000],
+        'stays exact in the DataFrame (int32 is only a label)',
+      );
     } finally {
       db.close();
     }
@@ -162,14 +327,23 @@ describe('clean pin', () => {
 });
 
 function geo(overrides: Partial<RawGeoRow> = {}): RawGeoRow {
-  return { ind: 7528, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania', ...overrides };
+  return {
+    ind: 7528,
+    timestamp: '2020-08-28 03:52:47',
+    latitude: -89.9787,
+    longitude: -173.293,
+    country: 'Albania',
+    ...overrides,
+  };
 }
 
 describe('clean geo', () => {
   test('coordinates = [latitude, longitude], timestamp a TIMESTAMP, order ind, country, coordinates, timestamp', async () => {
     const { rows } = await clean({ geo: [geo()] });
     assert.deepEqual(Object.keys(rows.geo[0]), ['ind', 'country', 'coordinates', 'timestamp']);
-    assert.deepEqual(rows.geo, [{ ind: 7528, country: 'Albania', coordinates: [-89.9787, -173.293], timestamp: '2020-08-28 03:52:47' }]);
+    assert.deepEqual(rows.geo, [
+      { ind: 7528, country: 'Albania', coordinates: [-89.9787, -173.293], timestamp: '2020-08-28 03:52:47' },
+    ]);
   });
 
   test('coordinates are null when either part is missing; ISO timestamps read, fractions cut; impossible dates null', async () => {
@@ -183,25 +357,40 @@ describe('clean geo', () => {
         geo({ ind: 6, timestamp: '2020-05-05' }),
       ],
     });
-    assert.deepEqual(rows.geo.map((r) => [r.ind, r.coordinates, r.timestamp, r.country]), [
-      [1, null, '2020-08-28 03:52:47', 'Albania'],
-      [2, null, '2020-08-28 03:52:47', 'Albania'],
-      [3, [-89.9787, -173.293], null, null],
-      [4, [0, 0], '2020-05-05 10:11:12', 'Albania'],
-      [5, [-89.9787, -173.293], null, 'Albania'],
-      [6, [-89.9787, -173.293], '2020-05-05 00:00:00', 'Albania'],
-    ]);
+    assert.deepEqual(
+      rows.geo.map((r) => [r.ind, r.coordinates, r.timestamp, r.country]),
+      [
+        [1, null, '2020-08-28 03:52:47', 'Albania'],
+        [2, null, '2020-08-28 03:52:47', 'Albania'],
+        [3, [-89.9787, -173.293], null, null],
+        [4, [0, 0], '2020-05-05 10:11:12', 'Albania'],
+        [5, [-89.9787, -173.293], null, 'Albania'],
+        [6, [-89.9787, -173.293], '2020-05-05 00:00:00', 'Albania'],
+      ],
+    );
   });
 
   test('exact duplicates are dropped (also when they only match after cleaning); others kept', async () => {
-    const { rows, counts } = await clean({ geo: [geo(), geo(), geo({ timestamp: '2020-08-28T03:52:47' }), geo({ country: 'Algeria' })] });
-    assert.deepEqual(rows.geo.map((r) => r.country), ['Albania', 'Algeria']);
+    const { rows, counts } = await clean({
+      geo: [geo(), geo(), geo({ timestamp: '2020-08-28T03:52:47' }), geo({ country: 'Algeria' })],
+    });
+    assert.deepEqual(
+      rows.geo.map((r) => r.country),
+      ['Albania', 'Algeria'],
+    );
     assert.deepEqual(counts.geo, { input: 4, invalid: 0, duplicates: 2, output: 2 });
   });
 });
 
 function user(overrides: Partial<RawUserRow> = {}): RawUserRow {
-  return { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51', ...overrides };
+  return {
+    ind: 7528,
+    first_name: 'Abigail',
+    last_name: 'Ali',
+    age: 20,
+    date_joined: '2015-10-24 11:23:51',
+    ...overrides,
+  };
 }
 
 describe('clean user', () => {
@@ -220,18 +409,24 @@ describe('clean user', () => {
         user({ ind: 5, date_joined: '2016-13-01 00:00:00' }),
       ],
     });
-    assert.deepEqual(rows.user.map((r) => [r.ind, r.user_name, r.age, r.date_joined]), [
-      [1, 'Abigail', 20, '2015-10-24 11:23:51'],
-      [2, 'Ali', 20, '2015-10-24 11:23:51'],
-      [3, null, 20, '2015-10-24 11:23:51'],
-      [4, 'Mary Jane', null, '2016-01-02 03:04:05'],
-      [5, 'Abigail Ali', 20, null],
-    ]);
+    assert.deepEqual(
+      rows.user.map((r) => [r.ind, r.user_name, r.age, r.date_joined]),
+      [
+        [1, 'Abigail', 20, '2015-10-24 11:23:51'],
+        [2, 'Ali', 20, '2015-10-24 11:23:51'],
+        [3, null, 20, '2015-10-24 11:23:51'],
+        [4, 'Mary Jane', null, '2016-01-02 03:04:05'],
+        [5, 'Abigail Ali', 20, null],
+      ],
+    );
   });
 
   test('exact duplicates are dropped', async () => {
     const { rows, counts } = await clean({ user: [user(), user(), user({ age: 21 })] });
-    assert.deepEqual(rows.user.map((r) => r.age), [20, 21]);
+    assert.deepEqual(
+      rows.user.map((r) => r.age),
+      [20, 21],
+    );
     assert.equal(counts.user.duplicates, 1);
   });
 });
@@ -246,10 +441,21 @@ describe('the dirty-rows corpus', () => {
       assert.equal(c.input, c.invalid + c.duplicates + c.output, table);
       assert.equal(rows[table].length, c.output, table);
     }
-    assert.equal(counts.pin.duplicates, 57 + 1, 'every 7th post sent twice, and the exact repeat of a row without an id');
+    assert.equal(
+      counts.pin.duplicates,
+      57 + 1,
+      'every 7th post sent twice, and the exact repeat of a row without an id',
+    );
     const odd = rows.pin.filter((r) => Number(r.ind) >= 100_000);
-    assert.deepEqual(odd.slice(0, 5).map((r) => r.follower_count), [1500, 12000, 1234, 2250000, null]);
-    assert.equal(odd.filter((r) => r.unique_id === null).length, 3, "'' and two different null-id rows; the exact repeat dropped");
+    assert.deepEqual(
+      odd.slice(0, 5).map((r) => r.follower_count),
+      [1500, 12000, 1234, 2250000, null],
+    );
+    assert.equal(
+      odd.filter((r) => r.unique_id === null).length,
+      3,
+      "'' and two different null-id rows; the exact repeat dropped",
+    );
     const untitled = odd.find((r) => r.ind === 100_009) as Record<string, unknown>;
     assert.deepEqual([untitled.title, untitled.description], ['Untitled', null]);
   });

@@ -22,11 +22,22 @@ export const ODD_PINS: Partial<RawPinRow>[] = [
   { description: PLACEHOLDERS.untitled, title: PLACEHOLDERS.untitled },
 ];
 export const ODD_GEOS: Partial<RawGeoRow>[] = [
-  { latitude: null }, { longitude: null, country: '' }, { timestamp: '2020-01-01T10:00:00' }, { timestamp: '2021-02-30 00:00:00' },
-  { timestamp: 'yesterday' }, { timestamp: '2020-05-05' }, { timestamp: '2020-05-05 10:11:12.75' }, { timestamp: null },
+  { latitude: null },
+  { longitude: null, country: '' },
+  { timestamp: '2020-01-01T10:00:00' },
+  { timestamp: '2021-02-30 00:00:00' },
+  { timestamp: 'yesterday' },
+  { timestamp: '2020-05-05' },
+  { timestamp: '2020-05-05 10:11:12.75' },
+  { timestamp: null },
 ];
 export const ODD_USERS: Partial<RawUserRow>[] = [
-  { first_name: null }, { last_name: '  Smith ' }, { first_name: '', last_name: '' }, { age: null }, { date_joined: '2016-13-01 00:00:00' }, { date_joined: '2016-03-01' },
+  { first_name: null },
+  { last_name: '  Smith ' },
+  { first_name: '', last_name: '' },
+  { age: null },
+  { date_joined: '2016-13-01 00:00:00' },
+  { date_joined: '2016-03-01' },
 ];
 
 /** `posts` generated posts (seed 7), every 7th twice, plus the odd rows above. */
@@ -42,7 +53,9 @@ export function dirtyRawRecords(posts = 400): RawTables {
     }
   }
   const [pin, geo, user] = [raw.pin[0], raw.geo[0], raw.user[0]];
-  ODD_PINS.forEach((changes, i) => raw.pin.push({ ...pin, unique_id: `odd-${i}`, index: 100_000 + i, ...changes } as RawPinRow));
+  ODD_PINS.forEach((changes, i) =>
+    raw.pin.push({ ...pin, unique_id: `odd-${i}`, index: 100_000 + i, ...changes } as RawPinRow),
+  );
   ODD_GEOS.forEach((changes, i) => raw.geo.push({ ...geo, ind: 100_000 + i, ...changes } as RawGeoRow));
   ODD_USERS.forEach((changes, i) => raw.user.push({ ...user, ind: 100_000 + i, ...changes } as RawUserRow));
   return raw;

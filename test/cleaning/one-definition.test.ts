@@ -24,11 +24,18 @@ const files = sourceFiles(SRC).map((file) => ({ file, text: readFileSync(project
 
 test('each placeholder string is written once under src/, in src/contract/known-values.ts', () => {
   for (const placeholder of Object.values(PLACEHOLDERS)) {
-    assert.deepEqual(files.filter((f) => f.text.includes(placeholder)).map((f) => f.file), ['src/contract/known-values.ts'], placeholder);
+    assert.deepEqual(
+      files.filter((f) => f.text.includes(placeholder)).map((f) => f.file),
+      ['src/contract/known-values.ts'],
+      placeholder,
+    );
   }
 });
 
 test('the k/M rule of follower_count is written once, in src/cleaning/clean-pin.sql', () => {
   const rule = /\[kK\]|\[mM\]|\*\s*1_?000_?000\b/;
-  assert.deepEqual(files.filter((f) => rule.test(f.text)).map((f) => f.file), ['src/cleaning/clean-pin.sql']);
+  assert.deepEqual(
+    files.filter((f) => rule.test(f.text)).map((f) => f.file),
+    ['src/cleaning/clean-pin.sql'],
+  );
 });

@@ -49,7 +49,10 @@ export function parseAssessment(markdown: string): Milestone[] {
     const text = block('text');
     assert.ok(sh, `${id} has no \`\`\`sh block of commands`);
     assert.ok(text, `${id} has no \`\`\`text block of what the commands printed`);
-    const commands = sh.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line && !line.startsWith('#'));
+    const commands = sh
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line && !line.startsWith('#'));
     const excerpts: Milestone['excerpts'] = [];
     for (const line of text.split('\n')) {
       if (line.startsWith('$ ')) excerpts.push({ command: line.slice(2).trim(), lines: [] });
@@ -58,7 +61,8 @@ export function parseAssessment(markdown: string): Milestone[] {
         excerpts[excerpts.length - 1].lines.push(line);
       }
     }
-    for (const excerpt of excerpts) assert.ok(commands.includes(excerpt.command), `${id}: "$ ${excerpt.command}" is not a command of its sh block`);
+    for (const excerpt of excerpts)
+      assert.ok(commands.includes(excerpt.command), `${id}: "$ ${excerpt.command}" is not a command of its sh block`);
     return { id, title, commands, excerpts };
   });
 }
@@ -66,7 +70,11 @@ export function parseAssessment(markdown: string): Milestone[] {
 /** One line as compared: no colours, single spaces, every number `#`. */
 export function normaliseLine(line: string): string {
   /* eslint-disable no-control-regex -- ESC (\x1b) starts the colour codes taken out */
-  return line.replace(/\x1b\[[0-9;]*m/g, '').replace(/\d+(?:[.,]\d+)*/g, '#').replace(/\s+/g, ' ').trim();
+  return line
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/\d+(?:[.,]\d+)*/g, '#')
+    .replace(/\s+/g, ' ')
+    .trim();
   /* eslint-enable no-control-regex */
 }
 
@@ -95,17 +103,58 @@ interface Run {
 
 /** What the test adds to `npm run <script>` (see the header). A script not listed fails the test: say how it is isolated. */
 const ISOLATE: Record<string, (run: Run) => string[]> = {
-  stack: (run) => ['--data-dir', run.dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--kafka-port', '0'],
+  stack: (run) => [
+    '--data-dir',
+    run.dataDir,
+    '--gateway-port',
+    '0',
+    '--rest-proxy-port',
+    '0',
+    '--s3-port',
+    '0',
+    '--kinesis-port',
+    '0',
+    '--kafka-port',
+    '0',
+  ],
   'setup:kafka': () => [],
   // Its own options go before the tool's (see commandLine).
   kafka: (run) => ['--data-dir', run.dataDir],
   'create-topics': (run) => ['--data-dir', run.dataDir],
-  'emulate:batch': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-batch.jsonl')],
-  'emulate:stream': (run) => ['--data-dir', run.dataDir, '--count', POSTS, '--quarantine', path.join(run.output, 'quarantine', 'emulation-stream.jsonl')],
+  'emulate:batch': (run) => [
+    '--data-dir',
+    run.dataDir,
+    '--count',
+    POSTS,
+    '--quarantine',
+    path.join(run.output, 'quarantine', 'emulation-batch.jsonl'),
+  ],
+  'emulate:stream': (run) => [
+    '--data-dir',
+    run.dataDir,
+    '--count',
+    POSTS,
+    '--quarantine',
+    path.join(run.output, 'quarantine', 'emulation-stream.jsonl'),
+  ],
   doctor: (run) => ['--data-dir', run.dataDir],
-  clean: (run) => ['--data-dir', run.dataDir, '--out', path.join(run.output, 'clean'), '--quarantine', path.join(run.output, 'quarantine')],
+  clean: (run) => [
+    '--data-dir',
+    run.dataDir,
+    '--out',
+    path.join(run.output, 'clean'),
+    '--quarantine',
+    path.join(run.output, 'quarantine'),
+  ],
   analyse: (run) => ['--clean-dir', path.join(run.output, 'clean'), '--out', run.output],
-  stream: (run) => ['--data-dir', run.dataDir, '--quarantine', path.join(run.output, 'quarantine', 'streaming-quarantine.jsonl'), '--database', path.join(run.output, 'streaming.duckdb')],
+  stream: (run) => [
+    '--data-dir',
+    run.dataDir,
+    '--quarantine',
+    path.join(run.output, 'quarantine', 'streaming-quarantine.jsonl'),
+    '--database',
+    path.join(run.output, 'streaming.duckdb'),
+  ],
   spark: () => [],
   'databricks:run': () => [],
 };
@@ -136,7 +185,13 @@ function commandLine(command: string, run: Run): { file: string; args: string[] 
 
 /** Output as a learner sees it: this test's folders under their default names, paths relative to the workspace. */
 function asLearnerSees(text: string, run: Run): string {
-  return text.split(run.output).join('output').split(run.dataDir).join('.local-stack').split(`${WORKSPACE_ROOT}/`).join('');
+  return text
+    .split(run.output)
+    .join('output')
+    .split(run.dataDir)
+    .join('.local-stack')
+    .split(`${WORKSPACE_ROOT}/`)
+    .join('');
 }
 
 /** Signals the process group `pid` leads; one already gone is fine. */
@@ -156,20 +211,34 @@ function usesPython(command: string): boolean {
 const markdown = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
 const milestones = markdown ? parseAssessment(markdown) : [];
 
-describe('docs/assessment.md: the assessor\'s map', () => {
+describe("docs/assessment.md: the assessor's map", () => {
   test('has a section for each course milestone, M3 to M9, and a table row linking each', () => {
     assert.ok(markdown, `${DOC} is missing`);
-    assert.deepEqual(milestones.map((m) => m.id), ['M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9']);
-    const rows = markdown.replace(/<!--[\s\S]*?-->/g, '').split('\n').filter((line) => /^\| \[?M\d+/.test(line));
+    assert.deepEqual(
+      milestones.map((m) => m.id),
+      ['M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9'],
+    );
+    const rows = markdown
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .split('\n')
+      .filter((line) => /^\| \[?M\d+/.test(line));
     assert.equal(rows.length, milestones.length, 'one table row per milestone');
     for (const [i, row] of rows.entries()) {
       const milestone = milestones[i];
       // GitHub's anchor of the section's heading: lower case, spaces to -, punctuation dropped.
-      const anchor = `${milestone.id} ${milestone.title}`.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
-      assert.ok(row.startsWith(`| [${milestone.id}](#${anchor}) `), `row ${i + 1} does not start with [${milestone.id}](#${anchor})`);
+      const anchor = `${milestone.id} ${milestone.title}`
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-');
+      assert.ok(
+        row.startsWith(`| [${milestone.id}](#${anchor}) `),
+        `row ${i + 1} does not start with [${milestone.id}](#${anchor})`,
+      );
       // A command ending in " ..." stands for the section's command that starts so.
       for (const [, command] of row.matchAll(/`((?:npm|\.venv)[^`]*)`/g)) {
-        const named = command.endsWith(' ...') ? milestone.commands.some((c) => c.startsWith(command.slice(0, -3))) : milestone.commands.includes(command);
+        const named = command.endsWith(' ...')
+          ? milestone.commands.some((c) => c.startsWith(command.slice(0, -3)))
+          : milestone.commands.includes(command);
         assert.ok(named, `${milestone.id}'s row names \`${command}\`, which its section does not run`);
       }
     }
@@ -177,7 +246,10 @@ describe('docs/assessment.md: the assessor\'s map', () => {
 
   test('every link to a file of the workspace resolves', () => {
     for (const [, target] of markdown.matchAll(/\]\(((?!https?:|#)[^)#\s]+)(?:#[^)]*)?\)/g)) {
-      assert.ok(existsSync(path.resolve(path.dirname(DOC), target)), `docs/assessment.md links ${target}, which does not exist`);
+      assert.ok(
+        existsSync(path.resolve(path.dirname(DOC), target)),
+        `docs/assessment.md links ${target}, which does not exist`,
+      );
     }
   });
 
@@ -209,7 +281,8 @@ describe('docs/assessment.md: every command runs and prints its excerpt', () => 
     await mkdir(path.join(run.dir, 'credentials'));
     await mkdir(run.output);
     const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(PP_|DB_|DATABRICKS_|AWS_|AIRFLOW)/.test(key)) env[key] = value;
+    for (const [key, value] of Object.entries(process.env))
+      if (!/^(PP_|DB_|DATABRICKS_|AWS_|AIRFLOW)/.test(key)) env[key] = value;
     run.env = { ...env, PP_CREDENTIALS_DIR: path.join(run.dir, 'credentials') };
   });
 
@@ -218,20 +291,30 @@ describe('docs/assessment.md: every command runs and prints its excerpt', () => 
       // Ctrl-C to the stack's process group (npm and the stack under it), as a learner stops it; SIGKILL if it has not stopped in 15 s.
       const exited = new Promise((resolve) => stack?.once('close', resolve));
       signalGroup(stack.pid, 'SIGINT');
-      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000)),
+      ]);
       if (!stopped) signalGroup(stack.pid, 'SIGKILL');
     }
     if (run.dir) await rm(run.dir, { recursive: true, force: true });
-    process.stdout.write(`# docs/assessment.md: every command run in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `# docs/assessment.md: every command run in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
   });
 
   /** Starts `npm run stack &` as a child in its own process group and waits for its stack.json. */
   async function startStack(command: string): Promise<ProcessRun> {
     const { file, args } = commandLine(command, run);
     stack = spawn(file, args, { cwd: WORKSPACE_ROOT, env: run.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    stack.stdout?.on('data', (chunk: Buffer) => { stackOutput += chunk.toString('utf8'); });
-    stack.stderr?.on('data', (chunk: Buffer) => { stackOutput += chunk.toString('utf8'); });
-    for (let i = 0; i < 600 && stack.exitCode === null && !/press Ctrl-C/.test(stackOutput); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    stack.stdout?.on('data', (chunk: Buffer) => {
+      stackOutput += chunk.toString('utf8');
+    });
+    stack.stderr?.on('data', (chunk: Buffer) => {
+      stackOutput += chunk.toString('utf8');
+    });
+    for (let i = 0; i < 600 && stack.exitCode === null && !/press Ctrl-C/.test(stackOutput); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const running = await readRunningStack(run.dataDir);
     assert.ok(running, `npm run stack did not start: ${stackOutput}`);
     run.s3 = running.endpoints.s3;
@@ -262,7 +345,11 @@ describe('docs/assessment.md: every command runs and prints its excerpt', () => 
         assert.equal(result.code, 0, `${milestone.id}: \`${command}\` exited ${result.code}:\n${printed.slice(-3000)}`);
         for (const excerpt of milestone.excerpts.filter((e) => e.command === command)) {
           const missing = missingLines(excerpt.lines, printed);
-          assert.deepEqual(missing, [], `${milestone.id}: \`${command}\` no longer prints these lines of docs/assessment.md (numbers aside); it printed:\n${printed.slice(-4000)}`);
+          assert.deepEqual(
+            missing,
+            [],
+            `${milestone.id}: \`${command}\` no longer prints these lines of docs/assessment.md (numbers aside); it printed:\n${printed.slice(-4000)}`,
+          );
         }
       }
       if (skipped.length) t.skip(`not run: ${skipped.join('; ')}`);

@@ -33,22 +33,33 @@ export async function fakeDatabricks(goodToken: string): Promise<FakeDatabricks>
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.headers.authorization !== `Bearer ${goodToken}`) return send(401, { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' });
+    if (req.headers.authorization !== `Bearer ${goodToken}`)
+      return send(401, { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' });
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/api/2.0/clusters/get') return send(200, { cluster_id: url.searchParams.get('cluster_id'), state: 'RUNNING' });
+    if (url.pathname === '/api/2.0/clusters/get')
+      return send(200, { cluster_id: url.searchParams.get('cluster_id'), state: 'RUNNING' });
     if (url.pathname === '/api/2.1/jobs/list') return send(200, { jobs: [], has_more: false });
     return send(404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'No API found' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { host: `http://127.0.0.1:${port}`, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    host: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A writable that keeps what was written. */
 export function collector(): { stream: Writable; text(): string } {
   let text = '';
   return {
-    stream: new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } }),
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
     text: () => text,
   };
 }

@@ -28,15 +28,23 @@ describe('npm run doctor, then npm run clean', { timeout: 180_000 }, () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-doctor-trace-'));
     await mkdir(path.join(dir, 'credentials'));
     env = { PP_CREDENTIALS_DIR: path.join(dir, 'credentials'), PP_USER_ID: userId };
-    for (const [key, value] of Object.entries(process.env)) if (!/^(PP_|DB_|DATABRICKS_|AWS_)/.test(key)) env[key] = value;
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, provision: true, sink: { flushSize: 500 }, logger: quietLogger });
+    for (const [key, value] of Object.entries(process.env))
+      if (!/^(PP_|DB_|DATABRICKS_|AWS_)/.test(key)) env[key] = value;
+    stack = await startLocalStack({
+      dataDir: path.join(dir, 'stack'),
+      ports: EPHEMERAL_PORTS,
+      userId,
+      provision: true,
+      sink: { flushSize: 500 },
+      logger: quietLogger,
+    });
   });
   after(async () => {
     await stack?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test('clean quarantines 0 records and the streams hold none of the doctor\'s', async () => {
+  test("clean quarantines 0 records and the streams hold none of the doctor's", async () => {
     const http = createHttpClient({ baseUrl: stack.endpoints.invokeUrl, timeoutMs: 30_000 });
     try {
       for (const table of TABLES) await produceRow(http, stack.names.topics[table], SAMPLE_POST[table]);
@@ -45,22 +53,40 @@ describe('npm run doctor, then npm run clean', { timeout: 180_000 }, () => {
     }
     const doctor = await runTsScript('scripts/doctor.ts', ['--local', '--data-dir', stack.dataDir], { env });
     assert.equal(doctor.code, 0, `${doctor.stdout}\n${doctor.stderr}`);
-    assert.match(doctor.stdout, new RegExp(`✅ S3 sink: the marked record \\(${userId}\\.doctor partition 0 offset 0\\)`));
+    assert.match(
+      doctor.stdout,
+      new RegExp(`✅ S3 sink: the marked record \\(${userId}\\.doctor partition 0 offset 0\\)`),
+    );
     await stack.sink.drain();
-    assert.ok((await listObjects(stack.s3, stack.bucket, `topics/${userId}.doctor/`)).length > 0, 'the doctor\'s record is in its own topic\'s folder');
+    assert.ok(
+      (await listObjects(stack.s3, stack.bucket, `topics/${userId}.doctor/`)).length > 0,
+      "the doctor's record is in its own topic's folder",
+    );
 
     const out = path.join(dir, 'clean');
     const quarantine = path.join(dir, 'quarantine');
-    const clean = await runTsScript('scripts/clean-batch.ts', ['--s3-endpoint', stack.endpoints.s3, '--out', out, '--quarantine', quarantine], { env });
+    const clean = await runTsScript(
+      'scripts/clean-batch.ts',
+      ['--s3-endpoint', stack.endpoints.s3, '--out', out, '--quarantine', quarantine],
+      { env },
+    );
     const context = `${clean.stdout}\n${clean.stderr}`;
     assert.equal(clean.code, 0, context);
     // table  objects  records  missing  quarantined  parsed  duplicates  cleaned
-    for (const table of TABLES) assert.match(clean.stdout, new RegExp(`^${table}\\s+1\\s+1\\s+0\\s+0\\s+1\\s+0\\s+1$`, 'm'), context);
+    for (const table of TABLES)
+      assert.match(clean.stdout, new RegExp(`^${table}\\s+1\\s+1\\s+0\\s+0\\s+1\\s+0\\s+1$`, 'm'), context);
     const files = await readdir(quarantine).catch(() => [] as string[]);
-    for (const file of files) assert.equal((await stat(path.join(quarantine, file))).size, 0, `${file} holds quarantined records`);
+    for (const file of files)
+      assert.equal((await stat(path.join(quarantine, file))).size, 0, `${file} holds quarantined records`);
 
     for (const stream of Object.values(stack.names.streams)) {
-      const { ShardIterator } = await stack.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+      const { ShardIterator } = await stack.kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: 'shardId-000000000000',
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
       const { Records } = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 100 }));
       assert.deepEqual(Records ?? [], [], `${stream} holds a record`);
     }

@@ -13,7 +13,6 @@ import { after, before, describe, test } from 'node:test';
 import { closedPort, fakeMysql, type FakeMysql } from '../support/fake-mysql';
 import { runTsScript, WORKSPACE_ROOT, type ProcessRun } from '../support/run-process';
 
-
 /** Exit 1, exactly one `error:` line matching `line`, and no summary claiming the run finished. */
 function assertFailed(run: ProcessRun, line: RegExp): void {
   const context = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
@@ -29,12 +28,37 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
   let refusing: FakeMysql;
   let downPort: number;
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-    const out: NodeJS.ProcessEnv = { ...process.env, PP_CREDENTIALS_DIR: emptyCredentials, PP_USER_ID: `fl-${randomBytes(4).toString('hex')}`, ...extra };
-    for (const name of ['PP_SOURCE', 'DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_DATABASE', 'PP_INVOKE_URL', 'PP_DEBUG']) if (!(name in extra)) delete out[name];
+    const out: NodeJS.ProcessEnv = {
+      ...process.env,
+      PP_CREDENTIALS_DIR: emptyCredentials,
+      PP_USER_ID: `fl-${randomBytes(4).toString('hex')}`,
+      ...extra,
+    };
+    for (const name of [
+      'PP_SOURCE',
+      'DB_HOST',
+      'DB_PORT',
+      'DB_USER',
+      'DB_PASSWORD',
+      'DB_DATABASE',
+      'PP_INVOKE_URL',
+      'PP_DEBUG',
+    ])
+      if (!(name in extra)) delete out[name];
     return out;
   };
   // A stack for the run, asked for explicitly: the failures below come after the stack (no step starts one unasked).
-  const common = (name: string) => ['--count', '5', '--progress', 'silent', '--start-stack', '--data-dir', path.join(work, `stack-${name}`), '--quarantine', path.join(work, `q-${name}.jsonl`)];
+  const common = (name: string) => [
+    '--count',
+    '5',
+    '--progress',
+    'silent',
+    '--start-stack',
+    '--data-dir',
+    path.join(work, `stack-${name}`),
+    '--quarantine',
+    path.join(work, `q-${name}.jsonl`),
+  ];
 
   before(async () => {
     refusing = await fakeMysql('refuse');
@@ -50,27 +74,47 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
     const pathName = script === 'emulate-batch' ? 'batch' : 'stream';
 
     test(`${script}: MySQL unreachable`, async () => {
-      const run = await runTsScript(file, common(`${script}-down`), { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }) });
-      assertFailed(run, new RegExp(`^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`));
+      const run = await runTsScript(file, common(`${script}-down`), {
+        env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }),
+      });
+      assertFailed(
+        run,
+        new RegExp(
+          `^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`,
+        ),
+      );
       assert.match(run.stdout, /FAILED, stopped early: cannot reach MySQL/);
     });
 
     test(`${script}: MySQL refusing the login`, async () => {
-      const run = await runTsScript(file, common(`${script}-denied`), { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }) });
-      assertFailed(run, new RegExp(`^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`));
+      const run = await runTsScript(file, common(`${script}-denied`), {
+        env: env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }),
+      });
+      assertFailed(
+        run,
+        new RegExp(
+          `^error: the ${pathName} path stopped after 0 posts \\(0 records acknowledged\\): MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`,
+        ),
+      );
       assert.doesNotMatch(run.stdout + run.stderr, /wrong-password/);
     });
 
     test(`${script}: MySQL refusing the login, settings from db_creds.yaml`, async () => {
       const dir = mkdtempSync(path.join(work, 'credentials-db-'));
-      writeFileSync(path.join(dir, 'db_creds.yaml'), `HOST: 127.0.0.1\nUSER: reader\nPASSWORD: not-the-password\nDATABASE: pinterest_data\nPORT: ${refusing.port}\n`);
+      writeFileSync(
+        path.join(dir, 'db_creds.yaml'),
+        `HOST: 127.0.0.1\nUSER: reader\nPASSWORD: not-the-password\nDATABASE: pinterest_data\nPORT: ${refusing.port}\n`,
+      );
       const run = await runTsScript(file, common(`${script}-denied-file`), { env: env({ PP_CREDENTIALS_DIR: dir }) });
       assertFailed(run, /refused user reader \(ER_ACCESS_DENIED_ERROR\); check USER and PASSWORD in .*db_creds\.yaml$/);
     });
 
     test(`${script}: an unknown key in aws.yaml`, async () => {
       const dir = mkdtempSync(path.join(work, 'credentials-typo-'));
-      writeFileSync(path.join(dir, 'aws.yaml'), 'user_id: abc123\ninvoke_ulr: https://abc.execute-api.us-east-1.amazonaws.com/prod\n');
+      writeFileSync(
+        path.join(dir, 'aws.yaml'),
+        'user_id: abc123\ninvoke_ulr: https://abc.execute-api.us-east-1.amazonaws.com/prod\n',
+      );
       const run = await runTsScript(file, common(`${script}-typo`), { env: env({ PP_CREDENTIALS_DIR: dir }) });
       assertFailed(run, /^error: .*aws\.yaml: invoke_ulr: unknown key; did you mean invoke_url\?/);
     });
@@ -79,12 +123,22 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
       const dir = mkdtempSync(path.join(work, 'credentials-empty-'));
       writeFileSync(path.join(dir, 'aws.yaml'), '');
       const run = await runTsScript(file, common(`${script}-empty`), { env: env({ PP_CREDENTIALS_DIR: dir }) });
-      assertFailed(run, /^error: .*aws\.yaml: is empty; fill it in as in credentials\.example\/aws\.yaml, or delete it$/);
+      assertFailed(
+        run,
+        /^error: .*aws\.yaml: is empty; fill it in as in credentials\.example\/aws\.yaml, or delete it$/,
+      );
     });
 
     test(`${script}: no stack running`, async () => {
-      const run = await runTsScript(file, common(`${script}-nostack`).filter((arg) => arg !== '--start-stack'), { env: env() });
-      assertFailed(run, /^error: no local stack is running in .*: start it with `npm run stack` -- --data-dir .* \(in another terminal, or with --background\)$/);
+      const run = await runTsScript(
+        file,
+        common(`${script}-nostack`).filter((arg) => arg !== '--start-stack'),
+        { env: env() },
+      );
+      assertFailed(
+        run,
+        /^error: no local stack is running in .*: start it with `npm run stack` -- --data-dir .* \(in another terminal, or with --background\)$/,
+      );
     });
 
     test(`${script}: a bad flag`, async () => {
@@ -95,15 +149,43 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
 
   test('npm start with MySQL unreachable fails before writing a report', async () => {
     const out = path.join(work, 'start-out');
-    const run = await runTsScript('scripts/start.ts', ['--posts', '5', '--no-stream', '--progress', 'silent', '--data-dir', path.join(work, 'start-stack'), '--out', out], { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }) });
-    assertFailed(run, new RegExp(`^error: the batch path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`));
+    const run = await runTsScript(
+      'scripts/start.ts',
+      [
+        '--posts',
+        '5',
+        '--no-stream',
+        '--progress',
+        'silent',
+        '--data-dir',
+        path.join(work, 'start-stack'),
+        '--out',
+        out,
+      ],
+      { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }) },
+    );
+    assertFailed(
+      run,
+      new RegExp(
+        `^error: the batch path stopped after 0 posts \\(0 records acknowledged\\): cannot reach MySQL at 127\\.0\\.0\\.1:${downPort} \\(ECONNREFUSED\\); start it or check DB_HOST and DB_PORT$`,
+      ),
+    );
     assert.equal(existsSync(path.join(out, 'report.html')), false);
   });
 
   test('npm start with MySQL refusing the login (all the posts the source holds) fails with one line', async () => {
     const out = path.join(work, 'start-denied-out');
-    const run = await runTsScript('scripts/start.ts', ['--no-stream', '--progress', 'silent', '--data-dir', path.join(work, 'start-denied-stack'), '--out', out], { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }) });
-    assertFailed(run, new RegExp(`^error: MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`));
+    const run = await runTsScript(
+      'scripts/start.ts',
+      ['--no-stream', '--progress', 'silent', '--data-dir', path.join(work, 'start-denied-stack'), '--out', out],
+      { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(refusing.port), DB_PASSWORD: 'wrong-password' }) },
+    );
+    assertFailed(
+      run,
+      new RegExp(
+        `^error: MySQL at 127\\.0\\.0\\.1:${refusing.port} refused user root \\(ER_ACCESS_DENIED_ERROR\\); check DB_USER and DB_PASSWORD$`,
+      ),
+    );
     assert.equal(existsSync(path.join(out, 'report.html')), false);
   });
 
@@ -111,7 +193,11 @@ describe('emulation failures exit 1 with one line', { timeout: 300_000 }, () => 
     const out = path.join(work, 'abs-out');
     const dataDir = path.join(work, 'abs-stack');
     // A failing source keeps the run short; the stack is already started in --data-dir by then.
-    const run = await runTsScript('scripts/start.ts', ['--posts', '5', '--no-stream', '--progress', 'silent', '--data-dir', dataDir, '--out', out], { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }) });
+    const run = await runTsScript(
+      'scripts/start.ts',
+      ['--posts', '5', '--no-stream', '--progress', 'silent', '--data-dir', dataDir, '--out', out],
+      { env: env({ PP_SOURCE: 'mysql', DB_PORT: String(downPort) }) },
+    );
     assert.equal(run.code, 1, run.stderr);
     assert.ok(existsSync(dataDir), `${dataDir} was used`);
     assert.equal(existsSync(path.join(WORKSPACE_ROOT, dataDir)), false, 'not joined under the project folder');

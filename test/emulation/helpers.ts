@@ -5,7 +5,13 @@ import { PipelineError } from '../../src/errors';
 import { namesFor } from '../../src/config';
 import type { RowSource } from '../../src/source/row-source';
 import type { Post, RowByTable, TableKey } from '../../src/contract/tables';
-import { MIB, type OutgoingRecord, type RecordOutcome, type RecordTransport, type TransportLimits } from '../../src/emulation/transport';
+import {
+  MIB,
+  type OutgoingRecord,
+  type RecordOutcome,
+  type RecordTransport,
+  type TransportLimits,
+} from '../../src/emulation/transport';
 
 /** A post with `id` in every row, shaped like the course's. */
 export function makePost(id: number): Post {
@@ -30,7 +36,10 @@ export function makePost(id: number): Post {
 }
 
 /** A RowSource over `rows` posts made by `make` (default `makePost`), counting reads. */
-export function fakeSource(rows: number, make: (position: number) => Post = makePost): RowSource & { reads: number[][] } {
+export function fakeSource(
+  rows: number,
+  make: (position: number) => Post = makePost,
+): RowSource & { reads: number[][] } {
   const reads: number[][] = [];
   return {
     description: `fake source of ${rows} posts`,
@@ -61,12 +70,14 @@ export interface SentRequest {
  * An in-memory transport. `script(call, destination, records)` may throw (a failed request) or
  * return outcomes to use instead of acknowledging everything. Acknowledged records are kept.
  */
-export function fakeTransport<P extends 'batch' | 'stream' = 'batch'>(options: {
-  path?: P;
-  limits?: Partial<TransportLimits>;
-  script?: (call: number, destination: string, records: readonly OutgoingRecord[]) => RecordOutcome[] | undefined;
-  delayMs?: number;
-} = {}): RecordTransport & { readonly path: P; requests: SentRequest[]; stored: Map<string, OutgoingRecord[]> } {
+export function fakeTransport<P extends 'batch' | 'stream' = 'batch'>(
+  options: {
+    path?: P;
+    limits?: Partial<TransportLimits>;
+    script?: (call: number, destination: string, records: readonly OutgoingRecord[]) => RecordOutcome[] | undefined;
+    delayMs?: number;
+  } = {},
+): RecordTransport & { readonly path: P; requests: SentRequest[]; stored: Map<string, OutgoingRecord[]> } {
   const requests: SentRequest[] = [];
   const stored = new Map<string, OutgoingRecord[]>();
   let calls = 0;
@@ -113,7 +124,9 @@ export interface RawRequest {
  * A TCP server that records each HTTP/1.1 request byte for byte and answers with `reply(request)`.
  * Understands Content-Length bodies (which is all the emulation sends) and keep-alive.
  */
-export async function startRawServer(reply: (request: RawRequest) => { status: number; body: string }): Promise<{ url: string; requests: RawRequest[]; close(): Promise<void> }> {
+export async function startRawServer(
+  reply: (request: RawRequest) => { status: number; body: string },
+): Promise<{ url: string; requests: RawRequest[]; close(): Promise<void> }> {
   const requests: RawRequest[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -130,11 +143,18 @@ export async function startRawServer(reply: (request: RawRequest) => { status: n
         if (buffer.length < end + 4 + length) return;
         const raw = buffer.subarray(0, end + 4 + length);
         buffer = buffer.subarray(end + 4 + length);
-        const request: RawRequest = { raw: Buffer.from(raw), requestLine: head[0], headerLines: head.slice(1), body: Buffer.from(raw.subarray(end + 4)) };
+        const request: RawRequest = {
+          raw: Buffer.from(raw),
+          requestLine: head[0],
+          headerLines: head.slice(1),
+          body: Buffer.from(raw.subarray(end + 4)),
+        };
         requests.push(request);
         const answer = reply(request);
         const text = Buffer.from(answer.body);
-        socket.write(`HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? 'Status'}\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\nConnection: keep-alive\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? 'Status'}\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\nConnection: keep-alive\r\n\r\n`,
+        );
         socket.write(text);
       }
     });
@@ -144,9 +164,10 @@ export async function startRawServer(reply: (request: RawRequest) => { status: n
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

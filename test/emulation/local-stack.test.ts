@@ -10,7 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import {
+  PutRecordsCommand,
+  type KinesisClient,
+  type PutRecordsCommandOutput,
+  type PutRecordsResultEntry,
+} from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '../../src/clients';
 import { createQuarantine, emulateBatch, emulateStream, type AckedRecord } from '../../src/emulation/emulate-posts';
 import { createHttpClient } from '../../src/http-client';
@@ -67,7 +72,10 @@ async function assertSinkHoldsExactly(stack: LocalStack, acks: AckedRecord[]): P
     const landed = await readSinkRecords(stack.s3, stack.bucket, table, topic);
     const acked = acks.filter((a) => a.destination === topic);
     assert.equal(landed.length, acked.length, `${topic}: ${landed.length} records in S3, ${acked.length} acknowledged`);
-    assert.deepEqual(sortKeys(landed.map((r) => `${r.partition}:${r.offset}:${r.json}`)), sortKeys(acked.map((a) => `${a.partition}:${a.offset}:${a.json}`)));
+    assert.deepEqual(
+      sortKeys(landed.map((r) => `${r.partition}:${r.offset}:${r.json}`)),
+      sortKeys(acked.map((a) => `${a.partition}:${a.offset}:${a.json}`)),
+    );
   }
 }
 
@@ -78,7 +86,10 @@ async function assertStreamsHoldExactly(kinesis: KinesisClient, stack: LocalStac
     const landed = await readStreamRecords(kinesis, stream);
     const acked = acks.filter((a) => a.destination === stream);
     assert.equal(landed.length, acked.length, `${stream}: ${landed.length} records, ${acked.length} acknowledged`);
-    assert.deepEqual(sortKeys(landed.map((r) => `${r.sequenceNumber}:${r.partitionKey}:${r.data}`)), sortKeys(acked.map((a) => `${a.sequenceNumber}:${a.id}:${a.json}`)));
+    assert.deepEqual(
+      sortKeys(landed.map((r) => `${r.sequenceNumber}:${r.partitionKey}:${r.data}`)),
+      sortKeys(acked.map((a) => `${a.sequenceNumber}:${a.id}:${a.json}`)),
+    );
   }
 }
 
@@ -98,7 +109,15 @@ describe('acceptance 1: 10,000 posts on each path of the local stack', { timeout
     const http = createHttpClient({ baseUrl: stack.endpoints.invokeUrl });
     const acks: AckedRecord[] = [];
     const started = Date.now();
-    const summary = await emulateBatch({ source: source(), transport: createRestProxyTransport({ http, via: 'gateway' }), names: stack.names, count: 10_000, batchSize: 500, concurrency: 4, onAck: (a) => acks.push(a) });
+    const summary = await emulateBatch({
+      source: source(),
+      transport: createRestProxyTransport({ http, via: 'gateway' }),
+      names: stack.names,
+      count: 10_000,
+      batchSize: 500,
+      concurrency: 4,
+      onAck: (a) => acks.push(a),
+    });
     http.close();
     console.log(`${formatSummary(summary)}\n(${Date.now() - started} ms)`);
     assertAllAcked(summary, 10_000);
@@ -110,7 +129,15 @@ describe('acceptance 1: 10,000 posts on each path of the local stack', { timeout
     const stack = await startStack();
     const acks: AckedRecord[] = [];
     const started = Date.now();
-    const summary = await emulateStream({ source: source(), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 10_000, batchSize: 500, concurrency: 4, onAck: (a) => acks.push(a) });
+    const summary = await emulateStream({
+      source: source(),
+      transport: createSdkStreamTransport({ client: stack.kinesis }),
+      names: stack.names,
+      count: 10_000,
+      batchSize: 500,
+      concurrency: 4,
+      onAck: (a) => acks.push(a),
+    });
     console.log(`${formatSummary(summary)}\n(${Date.now() - started} ms)`);
     assertAllAcked(summary, 10_000);
     assert.equal(acks.length, 30_000);
@@ -121,7 +148,13 @@ describe('acceptance 1: 10,000 posts on each path of the local stack', { timeout
     const stack = await startStack();
     const http = createHttpClient({ baseUrl: stack.endpoints.invokeUrl });
     const acks: AckedRecord[] = [];
-    const summary = await emulateStream({ source: source(), transport: createGatewayStreamTransport({ http }), names: stack.names, count: 2_000, onAck: (a) => acks.push(a) });
+    const summary = await emulateStream({
+      source: source(),
+      transport: createGatewayStreamTransport({ http }),
+      names: stack.names,
+      count: 2_000,
+      onAck: (a) => acks.push(a),
+    });
     http.close();
     assertAllAcked(summary, 2_000);
     await assertStreamsHoldExactly(stack.kinesis, stack, acks);
@@ -129,25 +162,44 @@ describe('acceptance 1: 10,000 posts on each path of the local stack', { timeout
 });
 
 /** Wraps a Kinesis client so PutRecords sometimes fails whole (500) or fails some entries, as throttled Kinesis does. */
-function faultyKinesis(client: KinesisClient, random: () => number, counts: { calls: number; failedCalls: number; failedEntries: number }): KinesisClient {
+function faultyKinesis(
+  client: KinesisClient,
+  random: () => number,
+  counts: { calls: number; failedCalls: number; failedEntries: number },
+): KinesisClient {
   return {
     send: async (command: PutRecordsCommand, options?: unknown) => {
       if (!(command instanceof PutRecordsCommand)) return client.send(command as never, options as never);
       counts.calls += 1;
       if (random() < 0.15) {
         counts.failedCalls += 1;
-        throw classifyAwsError(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalFailureException', $metadata: { httpStatusCode: 500 } }));
+        throw classifyAwsError(
+          Object.assign(new Error('We encountered an internal error. Please try again.'), {
+            name: 'InternalFailureException',
+            $metadata: { httpStatusCode: 500 },
+          }),
+        );
       }
       const entries = command.input.Records ?? [];
       const fail = entries.map(() => random() < 0.1);
       const passed = entries.filter((_, i) => !fail[i]);
       const real: PutRecordsResultEntry[] = passed.length
-        ? ((await client.send(new PutRecordsCommand({ StreamName: command.input.StreamName, Records: passed }), options as never)) as PutRecordsCommandOutput).Records ?? []
+        ? ((
+            (await client.send(
+              new PutRecordsCommand({ StreamName: command.input.StreamName, Records: passed }),
+              options as never,
+            )) as PutRecordsCommandOutput
+          ).Records ?? [])
         : [];
       let next = 0;
-      const records = entries.map((_, i): PutRecordsResultEntry => (fail[i]
-        ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard shardId-000000000000' }
-        : real[next++]));
+      const records = entries.map((_, i): PutRecordsResultEntry =>
+        fail[i]
+          ? {
+              ErrorCode: 'ProvisionedThroughputExceededException',
+              ErrorMessage: 'Rate exceeded for shard shardId-000000000000',
+            }
+          : real[next++],
+      );
       counts.failedEntries += fail.filter(Boolean).length;
       return { FailedRecordCount: fail.filter(Boolean).length, Records: records, $metadata: {} };
     },
@@ -163,8 +215,14 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
         beforeRequest: ({ method, path: requestPath }) => {
           if (method !== 'POST' || !requestPath.startsWith('/topics/')) return undefined;
           const roll = random();
-          if (roll < 0.1) { injected.status500 += 1; return { status: 500, body: { error_code: 50001, message: 'Injected broker failure' } }; }
-          if (roll < 0.2) { injected.status429 += 1; return { status: 429, body: { error_code: 42901, message: 'Too Many Requests' } }; }
+          if (roll < 0.1) {
+            injected.status500 += 1;
+            return { status: 500, body: { error_code: 50001, message: 'Injected broker failure' } };
+          }
+          if (roll < 0.2) {
+            injected.status429 += 1;
+            return { status: 429, body: { error_code: 42901, message: 'Too Many Requests' } };
+          }
           return undefined;
         },
         failRecord: () => {
@@ -176,7 +234,16 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
     });
     const http = createHttpClient({ baseUrl: stack.endpoints.invokeUrl });
     const acks: AckedRecord[] = [];
-    const summary = await emulateBatch({ source: source(), transport: createRestProxyTransport({ http, via: 'gateway' }), names: stack.names, count: 3_000, batchSize: 100, concurrency: 4, retry: { baseDelayMs: 5, maxDelayMs: 50, retries: 20 }, onAck: (a) => acks.push(a) });
+    const summary = await emulateBatch({
+      source: source(),
+      transport: createRestProxyTransport({ http, via: 'gateway' }),
+      names: stack.names,
+      count: 3_000,
+      batchSize: 100,
+      concurrency: 4,
+      retry: { baseDelayMs: 5, maxDelayMs: 50, retries: 20 },
+      onAck: (a) => acks.push(a),
+    });
     http.close();
     console.log(`${formatSummary(summary)}\ninjected: ${JSON.stringify(injected)}`);
     assertAllAcked(summary, 3_000);
@@ -190,7 +257,15 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
     const counts = { calls: 0, failedCalls: 0, failedEntries: 0 };
     const kinesis = faultyKinesis(stack.kinesis, seededRandom(11), counts);
     const acks: AckedRecord[] = [];
-    const summary = await emulateStream({ source: source(), transport: createSdkStreamTransport({ client: kinesis }), names: stack.names, count: 3_000, batchSize: 200, retry: { baseDelayMs: 5, maxDelayMs: 50, retries: 20 }, onAck: (a) => acks.push(a) });
+    const summary = await emulateStream({
+      source: source(),
+      transport: createSdkStreamTransport({ client: kinesis }),
+      names: stack.names,
+      count: 3_000,
+      batchSize: 200,
+      retry: { baseDelayMs: 5, maxDelayMs: 50, retries: 20 },
+      onAck: (a) => acks.push(a),
+    });
     console.log(`${formatSummary(summary)}\ninjected: ${JSON.stringify(counts)}`);
     assertAllAcked(summary, 3_000);
     assert.ok(counts.failedCalls > 0 && counts.failedEntries > 0);
@@ -215,8 +290,26 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
     const streamAcks: AckedRecord[] = [];
     const retry = { baseDelayMs: 50, maxDelayMs: 1_000, retries: 30 };
     const runs = Promise.all([
-      emulateBatch({ source: source(), transport: createRestProxyTransport({ http, via: 'gateway' }), names: first.names, count: 3_000, rate: 1_000, batchSize: 50, retry, onAck: (a) => batchAcks.push(a) }),
-      emulateStream({ source: source(), transport: createSdkStreamTransport({ client: kinesis }), names: first.names, count: 3_000, rate: 1_000, batchSize: 50, retry, onAck: (a) => streamAcks.push(a) }),
+      emulateBatch({
+        source: source(),
+        transport: createRestProxyTransport({ http, via: 'gateway' }),
+        names: first.names,
+        count: 3_000,
+        rate: 1_000,
+        batchSize: 50,
+        retry,
+        onAck: (a) => batchAcks.push(a),
+      }),
+      emulateStream({
+        source: source(),
+        transport: createSdkStreamTransport({ client: kinesis }),
+        names: first.names,
+        count: 3_000,
+        rate: 1_000,
+        batchSize: 50,
+        retry,
+        onAck: (a) => streamAcks.push(a),
+      }),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await stopStack(first);
@@ -227,18 +320,28 @@ describe('acceptance 2: faults lose nothing', { timeout: 180_000 }, () => {
     console.log(`${formatSummary(batch)}\n${formatSummary(stream)}`);
     assertAllAcked(batch, 3_000);
     assertAllAcked(stream, 3_000);
-    assert.ok(batch.tables.some((t) => t.retried > 0) && stream.tables.some((t) => t.retried > 0), 'the restart made requests fail');
+    assert.ok(
+      batch.tables.some((t) => t.retried > 0) && stream.tables.some((t) => t.retried > 0),
+      'the restart made requests fail',
+    );
 
     // At least once: a request cut off by the stop may have been stored before its answer was lost,
     // so a resend can store a record twice. Every acknowledged record is there; none is lost.
     await second.sink.drain(60_000);
     for (const table of TABLES) {
       const topic = second.names.topics[table];
-      const landed = new Map((await readSinkRecords(second.s3, second.bucket, table, topic)).map((r) => [`${r.partition}:${r.offset}`, r.json]));
-      for (const ack of batchAcks.filter((a) => a.destination === topic)) assert.equal(landed.get(`${ack.partition}:${ack.offset}`), ack.json);
+      const landed = new Map(
+        (await readSinkRecords(second.s3, second.bucket, table, topic)).map((r) => [
+          `${r.partition}:${r.offset}`,
+          r.json,
+        ]),
+      );
+      for (const ack of batchAcks.filter((a) => a.destination === topic))
+        assert.equal(landed.get(`${ack.partition}:${ack.offset}`), ack.json);
       const stream = second.names.streams[table];
       const records = new Map((await readStreamRecords(kinesis, stream)).map((r) => [r.sequenceNumber, r.data]));
-      for (const ack of streamAcks.filter((a) => a.destination === stream)) assert.equal(records.get(ack.sequenceNumber as string), ack.json);
+      for (const ack of streamAcks.filter((a) => a.destination === stream))
+        assert.equal(records.get(ack.sequenceNumber as string), ack.json);
       assert.ok(landed.size >= 3_000 && records.size >= 3_000);
     }
     kinesis.destroy();
@@ -258,20 +361,35 @@ describe('acceptance 4: unsendable rows are quarantined and the run goes on', { 
     for (const kind of ['batch', 'stream'] as const) {
       const quarantine = createQuarantine();
       const acks: AckedRecord[] = [];
-      const run = { source: broken, names: stack.names, count: 1_000, selection: 'sequential' as const, quarantine, onAck: (a: AckedRecord) => acks.push(a) };
-      const summary = kind === 'batch'
-        ? await emulateBatch({ ...run, transport: createRestProxyTransport({ http, via: 'gateway' }) })
-        : await emulateStream({ ...run, transport: createSdkStreamTransport({ client: stack.kinesis }) });
+      const run = {
+        source: broken,
+        names: stack.names,
+        count: 1_000,
+        selection: 'sequential' as const,
+        quarantine,
+        onAck: (a: AckedRecord) => acks.push(a),
+      };
+      const summary =
+        kind === 'batch'
+          ? await emulateBatch({ ...run, transport: createRestProxyTransport({ http, via: 'gateway' }) })
+          : await emulateStream({ ...run, transport: createSdkStreamTransport({ client: stack.kinesis }) });
       assert.ok(summary.ok, formatSummary(summary));
       const byTable = Object.fromEntries(summary.tables.map((t) => [t.table, t]));
       assert.deepEqual([byTable.pin.acked, byTable.pin.quarantined], [990, 10]);
       assert.deepEqual([byTable.user.acked, byTable.user.quarantined], [990, 10]);
       assert.deepEqual([byTable.geo.acked, byTable.geo.quarantined], [1_000, 0]);
-      const idsAt = (remainder: number) => Array.from({ length: 10 }, (_, i) => String(generatePost(42, i * 100 + remainder).pin.index)).sort();
+      const idsAt = (remainder: number) =>
+        Array.from({ length: 10 }, (_, i) => String(generatePost(42, i * 100 + remainder).pin.index)).sort();
       const pins = quarantine.entries().filter((e) => e.table === 'pin');
       const users = quarantine.entries().filter((e) => e.table === 'user');
-      assert.ok(pins.every((e) => /^oversized: 1,1\d\d,\d{3} bytes, over the 1,048,576-byte limit per record$/.test(e.reason)), pins[0]?.reason);
-      assert.ok(users.every((e) => /^unserialisable: \$\.age is a BigInt/.test(e.reason)), users[0]?.reason);
+      assert.ok(
+        pins.every((e) => /^oversized: 1,1\d\d,\d{3} bytes, over the 1,048,576-byte limit per record$/.test(e.reason)),
+        pins[0]?.reason,
+      );
+      assert.ok(
+        users.every((e) => /^unserialisable: \$\.age is a BigInt/.test(e.reason)),
+        users[0]?.reason,
+      );
       assert.deepEqual(pins.map((e) => e.id).sort(), idsAt(7));
       assert.deepEqual(users.map((e) => e.id).sort(), idsAt(9));
       if (kind === 'batch') await assertSinkHoldsExactly(stack, acks);

@@ -27,7 +27,10 @@ test('the course pace waits 0-1 s per post, seeded', () => {
   const a = coursePacer(seededRandom(3));
   const b = coursePacer(seededRandom(3));
   const waits = Array.from({ length: 100 }, () => a.reserve(1));
-  assert.deepEqual(Array.from({ length: 100 }, () => b.reserve(1)), waits);
+  assert.deepEqual(
+    Array.from({ length: 100 }, () => b.reserve(1)),
+    waits,
+  );
   assert.ok(waits.every((w) => w >= 0 && w < 1000));
   assert.equal(a.chunk, 1);
 });

@@ -19,12 +19,19 @@ import { EPHEMERAL_PORTS, startLocalStack, type LocalStack } from '../../src/loc
 function collector(): PassThrough & { text(): string } {
   const stream = new PassThrough();
   let text = '';
-  stream.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
   return Object.assign(stream, { text: () => text });
 }
 
 describe('emulation scripts', { timeout: 120_000 }, () => {
-  const saved = { dir: process.env.PP_CREDENTIALS_DIR, user: process.env.PP_USER_ID, source: process.env.PP_SOURCE, exitCode: process.exitCode };
+  const saved = {
+    dir: process.env.PP_CREDENTIALS_DIR,
+    user: process.env.PP_USER_ID,
+    source: process.env.PP_SOURCE,
+    exitCode: process.exitCode,
+  };
   const work = mkdtempSync(path.join(tmpdir(), 'pp-emulation-scripts-'));
   const dataDir = path.join(work, 'stack');
   let stack: LocalStack | undefined;
@@ -33,11 +40,20 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
     process.env.PP_CREDENTIALS_DIR = mkdtempSync(path.join(work, 'credentials-'));
     process.env.PP_USER_ID = `sc-${randomBytes(4).toString('hex')}`;
     delete process.env.PP_SOURCE;
-    stack = await startLocalStack({ dataDir, ports: EPHEMERAL_PORTS, userId: process.env.PP_USER_ID, sink: { flushSize: 500 } });
+    stack = await startLocalStack({
+      dataDir,
+      ports: EPHEMERAL_PORTS,
+      userId: process.env.PP_USER_ID,
+      sink: { flushSize: 500 },
+    });
   });
   after(async () => {
     await stack?.stop();
-    for (const [key, value] of [['PP_CREDENTIALS_DIR', saved.dir], ['PP_USER_ID', saved.user], ['PP_SOURCE', saved.source]] as const) {
+    for (const [key, value] of [
+      ['PP_CREDENTIALS_DIR', saved.dir],
+      ['PP_USER_ID', saved.user],
+      ['PP_SOURCE', saved.source],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -47,7 +63,23 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
 
   test('--help of each script names its flags', () => {
     for (const [spec, flags] of [
-      [BATCH_SPEC, ['--count', '--duration', '--rate', '--course-pace', '--seed', '--selection', '--batch-size', '--concurrency', '--via', '--quarantine', '--start-stack', '--forever']],
+      [
+        BATCH_SPEC,
+        [
+          '--count',
+          '--duration',
+          '--rate',
+          '--course-pace',
+          '--seed',
+          '--selection',
+          '--batch-size',
+          '--concurrency',
+          '--via',
+          '--quarantine',
+          '--start-stack',
+          '--forever',
+        ],
+      ],
       [STREAM_SPEC, ['--count', '--rate', '--via', '--route']],
       [TOPICS_SPEC, ['--topics-only', '--streams-only', '--shards', '--replication-factor']],
     ] as const) {
@@ -61,19 +93,39 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
     const first = await createTopicsMain(['--data-dir', dataDir], { out: collector() });
     assert.equal(first?.length, 6);
     // The stack starts with none: creating them is the learner's step.
-    assert.ok(first?.every((r) => r.outcome === 'created' && (r.kind === 'topic' || r.status === 'ACTIVE')), JSON.stringify(first));
+    assert.ok(
+      first?.every((r) => r.outcome === 'created' && (r.kind === 'topic' || r.status === 'ACTIVE')),
+      JSON.stringify(first),
+    );
     const out = collector();
     const results = await createTopicsMain(['--data-dir', dataDir], { out });
     assert.ok(results?.every((r) => r.outcome === 'exists' && (r.kind === 'topic' || r.status === 'ACTIVE')));
     // A table (src/terminal-table.ts): a header line, columns two spaces apart.
     assert.match(out.text(), /^kind {4}name\s+outcome$/m);
-    assert.match(out.text(), new RegExp(`^stream {2}streaming-${process.env.PP_USER_ID}-pin\\s+exists \\(ACTIVE\\)$`, 'm'));
+    assert.match(
+      out.text(),
+      new RegExp(`^stream {2}streaming-${process.env.PP_USER_ID}-pin\\s+exists \\(ACTIVE\\)$`, 'm'),
+    );
   });
 
   test('emulate-batch sends, prints the summary and writes no quarantine lines', async () => {
     const out = collector();
     const quarantine = path.join(work, 'q-batch.jsonl');
-    const summary = await emulateBatchMain(['--count', '200', '--data-dir', dataDir, '--progress', 'silent', '--quarantine', quarantine, '--via', 'rest-proxy'], { out });
+    const summary = await emulateBatchMain(
+      [
+        '--count',
+        '200',
+        '--data-dir',
+        dataDir,
+        '--progress',
+        'silent',
+        '--quarantine',
+        quarantine,
+        '--via',
+        'rest-proxy',
+      ],
+      { out },
+    );
     assert.ok(summary?.ok);
     assert.equal(summary?.tables[0].acked, 200);
     assert.match(out.text(), /batch path: 200 posts/);
@@ -86,7 +138,21 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
     const out = collector();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1_500);
-    const summary = await emulateStreamMain(['--rate', '300', '--data-dir', dataDir, '--progress', 'silent', '--quarantine', path.join(work, 'q-stream.jsonl'), '--via', 'gateway'], { out, signal: controller.signal });
+    const summary = await emulateStreamMain(
+      [
+        '--rate',
+        '300',
+        '--data-dir',
+        dataDir,
+        '--progress',
+        'silent',
+        '--quarantine',
+        path.join(work, 'q-stream.jsonl'),
+        '--via',
+        'gateway',
+      ],
+      { out, signal: controller.signal },
+    );
     assert.equal(summary?.stoppedBy, 'signal');
     assert.ok(summary?.ok && summary.reconciled);
     assert.ok((summary?.posts ?? 0) > 100, `${summary?.posts} posts`);
@@ -95,7 +161,10 @@ describe('emulation scripts', { timeout: 120_000 }, () => {
 
   test('bad flags fail with a one-line reason', async () => {
     await assert.rejects(emulateBatchMain(['--count', 'ten']), /--count expects a whole number >= 1/);
-    await assert.rejects(emulateBatchMain(['--selection', 'shuffled', '--data-dir', dataDir]), /--selection expects one of random, sequential/);
+    await assert.rejects(
+      emulateBatchMain(['--selection', 'shuffled', '--data-dir', dataDir]),
+      /--selection expects one of random, sequential/,
+    );
     await assert.rejects(emulateStreamMain(['--bogus']), /see npm run emulate:stream -- --help/);
   });
 });

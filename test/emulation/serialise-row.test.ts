@@ -3,8 +3,15 @@ import { test } from 'node:test';
 import { readableRow, serialiseRow } from '../../src/emulation/serialise-row';
 
 test('datetimes become "YYYY-MM-DD HH:MM:SS" (UTC), as json.dumps(default=str) wrote them', () => {
-  const row = { ind: 1, timestamp: new Date(Date.UTC(2021, 0, 2, 3, 4, 5)), nested: [new Date(Date.UTC(2015, 9, 24, 11, 23, 51))] };
-  assert.deepEqual(serialiseRow(row), { ok: true, json: '{"ind":1,"timestamp":"2021-01-02 03:04:05","nested":["2015-10-24 11:23:51"]}' });
+  const row = {
+    ind: 1,
+    timestamp: new Date(Date.UTC(2021, 0, 2, 3, 4, 5)),
+    nested: [new Date(Date.UTC(2015, 9, 24, 11, 23, 51))],
+  };
+  assert.deepEqual(serialiseRow(row), {
+    ok: true,
+    json: '{"ind":1,"timestamp":"2021-01-02 03:04:05","nested":["2015-10-24 11:23:51"]}',
+  });
 });
 
 test('strings, numbers, booleans and null pass through as JSON; key order is kept', () => {

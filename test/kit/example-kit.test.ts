@@ -23,12 +23,23 @@ let emptyCredentials: string;
 /** Relative paths of every file under `dir`, with `/`, sorted. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }
 
 function collect(): { stream: Writable; text: () => string } {
   let text = '';
-  return { stream: new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } }), text: () => text };
+  return {
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
+    text: () => text,
+  };
 }
 
 /** The environment of a fresh clone: none of the variables that override credentials/. */
@@ -56,16 +67,28 @@ describe('the committed example kit (docs/aws-kit/)', () => {
     const run = await runTsScript('scripts/aws-kit.ts', ['--out', out], { env: freshEnv() });
     assert.equal(run.code, 0, run.stderr);
     const written = await filesUnder(out);
-    assert.deepEqual(await filesUnder(COMMITTED), written, 'the committed kit has other files: run npm run aws:kit -- --example');
+    assert.deepEqual(
+      await filesUnder(COMMITTED),
+      written,
+      'the committed kit has other files: run npm run aws:kit -- --example',
+    );
     for (const name of written) {
-      const [fresh, committed] = await Promise.all([readFile(path.join(out, name)), readFile(path.join(COMMITTED, name))]);
-      assert.ok(fresh.equals(committed), `${EXAMPLE_KIT_DIR}/${name} differs from what npm run aws:kit writes: run npm run aws:kit -- --example`);
+      const [fresh, committed] = await Promise.all([
+        readFile(path.join(out, name)),
+        readFile(path.join(COMMITTED, name)),
+      ]);
+      assert.ok(
+        fresh.equals(committed),
+        `${EXAMPLE_KIT_DIR}/${name} differs from what npm run aws:kit writes: run npm run aws:kit -- --example`,
+      );
     }
     assert.ok(written.length >= 15, `only ${written.length} files`);
   });
 
   test('holds every placeholder and no path of the machine that made it', async () => {
-    const text = (await Promise.all((await filesUnder(COMMITTED)).map((name) => readFile(path.join(COMMITTED, name), 'utf8')))).join('\n');
+    const text = (
+      await Promise.all((await filesUnder(COMMITTED)).map((name) => readFile(path.join(COMMITTED, name), 'utf8')))
+    ).join('\n');
     for (const placeholder of Object.values(KIT_PLACEHOLDERS)) assert.ok(text.includes(placeholder), placeholder);
     assert.ok(!text.includes(projectPath()), 'the workspace path is in the kit');
     assert.ok(!text.includes(tmpdir()), 'a temporary path is in the kit');
@@ -80,18 +103,24 @@ describe('the committed example kit (docs/aws-kit/)', () => {
     await writeFile(path.join(copy, 'msk-connect', 's3-sink-connector.properties'), 'flush.size=2\n');
     await rm(path.join(copy, 'iam', 'README.md'));
     await writeFile(path.join(copy, 'notes.txt'), 'mine\n');
-    await assert.rejects(awsKitMain(['--example', '--check', '--out', copy], { out: collect().stream }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'KIT_STALE');
-      assert.match(error.message, /iam\/README\.md missing/);
-      assert.match(error.message, /msk-connect\/s3-sink-connector\.properties changed/);
-      assert.match(error.message, /notes\.txt extra/);
-      assert.match(error.message, /npm run aws:kit -- --example/);
-      return true;
-    });
+    await assert.rejects(
+      awsKitMain(['--example', '--check', '--out', copy], { out: collect().stream }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'KIT_STALE');
+        assert.match(error.message, /iam\/README\.md missing/);
+        assert.match(error.message, /msk-connect\/s3-sink-connector\.properties changed/);
+        assert.match(error.message, /notes\.txt extra/);
+        assert.match(error.message, /npm run aws:kit -- --example/);
+        return true;
+      },
+    );
   });
 
   test('--example refuses a value for a placeholder, so the committed copy keeps them all', async () => {
-    await assert.rejects(awsKitMain(['--example', '--account-id', '123456789012', '--out', path.join(work, 'never')]), /--example writes the kit with every placeholder left; drop --account-id/);
+    await assert.rejects(
+      awsKitMain(['--example', '--account-id', '123456789012', '--out', path.join(work, 'never')]),
+      /--example writes the kit with every placeholder left; drop --account-id/,
+    );
   });
 });
 
@@ -110,20 +139,32 @@ describe('what fills each placeholder', () => {
   test('the options and credentials/ keys named fill every placeholder: none is left', async () => {
     const credentials = path.join(work, 'filled');
     await mkdir(credentials);
-    await writeFile(path.join(credentials, 'databricks.yaml'), [
-      'host: https://dbc-12345678-9abc.cloud.databricks.com',
-      'cluster_id: 1234-567890-abcde123',
-      'notebook_path: /Workspace/Users/me@example.com/pinterest-pipeline/databricks/batch_clean',
-      '',
-    ].join('\n'));
+    await writeFile(
+      path.join(credentials, 'databricks.yaml'),
+      [
+        'host: https://dbc-12345678-9abc.cloud.databricks.com',
+        'cluster_id: 1234-567890-abcde123',
+        'notebook_path: /Workspace/Users/me@example.com/pinterest-pipeline/databricks/batch_clean',
+        '',
+      ].join('\n'),
+    );
     const config = loadConfig({ credentialsDir: credentials, env: {} });
-    const kit = buildKit(kitSettings(config, {
-      accountId: '123456789012', bootstrapServers: 'b-1.c.kafka.us-east-1.amazonaws.com:9098', zookeeperConnect: 'z-1.c.kafka.us-east-1.amazonaws.com:2181',
-      restProxyHost: 'ec2-1-2-3-4.compute-1.amazonaws.com', clusterName: 'pinterest-msk-cluster', mwaaBucket: 'mwaa-dags-bucket',
-    }));
+    const kit = buildKit(
+      kitSettings(config, {
+        accountId: '123456789012',
+        bootstrapServers: 'b-1.c.kafka.us-east-1.amazonaws.com:9098',
+        zookeeperConnect: 'z-1.c.kafka.us-east-1.amazonaws.com:2181',
+        restProxyHost: 'ec2-1-2-3-4.compute-1.amazonaws.com',
+        clusterName: 'pinterest-msk-cluster',
+        mwaaBucket: 'mwaa-dags-bucket',
+      }),
+    );
     assert.deepEqual(placeholdersIn(kit), []);
     assert.match(kit['mwaa-databricks/steps.md'], /s3:\/\/mwaa-dags-bucket\/dags\//);
-    assert.match(kit['mwaa-databricks/steps.md'], /`databricks_notebook_dir` = `\/Workspace\/Users\/me@example\.com\/pinterest-pipeline\/databricks`/);
+    assert.match(
+      kit['mwaa-databricks/steps.md'],
+      /`databricks_notebook_dir` = `\/Workspace\/Users\/me@example\.com\/pinterest-pipeline\/databricks`/,
+    );
     assert.match(kit['README.md'], /No placeholders left\./);
   });
 
@@ -132,9 +173,14 @@ describe('what fills each placeholder', () => {
     const previous = process.env.PP_CREDENTIALS_DIR;
     process.env.PP_CREDENTIALS_DIR = emptyCredentials;
     try {
-      const result = await awsKitMain(['--out', path.join(work, 'printed'), '--account-id', '123456789012', '--mwaa-bucket', 'mwaa-dags-bucket'], { out: printed.stream });
+      const result = await awsKitMain(
+        ['--out', path.join(work, 'printed'), '--account-id', '123456789012', '--mwaa-bucket', 'mwaa-dags-bucket'],
+        { out: printed.stream },
+      );
       assert.ok(result);
-      assert.ok(!result.placeholders.includes('<your-aws-account-id>') && !result.placeholders.includes('<your-mwaa-bucket>'));
+      assert.ok(
+        !result.placeholders.includes('<your-aws-account-id>') && !result.placeholders.includes('<your-mwaa-bucket>'),
+      );
       for (const placeholder of result.placeholders) {
         assert.ok(printed.text().includes(`  ${placeholder}: ${PLACEHOLDER_FILLED_BY[placeholder]}\n`), placeholder);
       }

@@ -62,7 +62,13 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
       }
       operations.set(route, methods);
     }
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: EPHEMERAL_PORTS, userId, provision: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    stack = await startLocalStack({
+      dataDir: path.join(dir, 'stack'),
+      ports: EPHEMERAL_PORTS,
+      userId,
+      provision: true,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
   });
 
   after(async () => {
@@ -71,11 +77,17 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
   });
 
   test('the definition has the proxy and the six Kinesis operations', () => {
-    assert.deepEqual([...operations.keys()].sort(), ['/streams', '/streams/{stream-name}', '/streams/{stream-name}/record', '/streams/{stream-name}/records', '/{proxy+}']);
+    assert.deepEqual([...operations.keys()].sort(), [
+      '/streams',
+      '/streams/{stream-name}',
+      '/streams/{stream-name}/record',
+      '/streams/{stream-name}/records',
+      '/{proxy+}',
+    ]);
     assert.equal(api.openapi, '3.0.1');
   });
 
-  test('every Kinesis operation of the definition is served: 200 with Kinesis\' answer', async () => {
+  test("every Kinesis operation of the definition is served: 200 with Kinesis' answer", async () => {
     const invoke = stack.endpoints.invokeUrl;
     const stream = stack.names.streams.pin;
     const scratch = `streaming-${userId}-scratch`;
@@ -85,8 +97,18 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
       ['get', '/streams', '/streams'],
       ['get', '/streams/{stream-name}', `/streams/${stream}`],
       ['post', '/streams/{stream-name}', `/streams/${scratch}`, { ShardCount: 1 }],
-      ['put', '/streams/{stream-name}/record', `/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: 'k' }],
-      ['put', '/streams/{stream-name}/records', `/streams/${stream}/records`, { records: [{ data: row, 'partition-key': 'k' }] }],
+      [
+        'put',
+        '/streams/{stream-name}/record',
+        `/streams/${stream}/record`,
+        { StreamName: stream, Data: row, PartitionKey: 'k' },
+      ],
+      [
+        'put',
+        '/streams/{stream-name}/records',
+        `/streams/${stream}/records`,
+        { records: [{ data: row, 'partition-key': 'k' }] },
+      ],
       ['delete', '/streams/{stream-name}', `/streams/${scratch}`],
     ];
     const covered = new Set<string>();
@@ -97,8 +119,14 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
       assert.doesNotMatch(answer.text, /__type/);
       covered.add(`${method} ${route}`);
     }
-    const kinesisOperations = [...operations].filter(([route]) => route.startsWith('/streams')).flatMap(([route, methods]) => [...methods].map((m) => `${m} ${route}`));
-    assert.deepEqual([...covered].sort(), kinesisOperations.sort(), 'every Kinesis operation of the definition was sent');
+    const kinesisOperations = [...operations]
+      .filter(([route]) => route.startsWith('/streams'))
+      .flatMap(([route, methods]) => [...methods].map((m) => `${m} ${route}`));
+    assert.deepEqual(
+      [...covered].sort(),
+      kinesisOperations.sort(),
+      'every Kinesis operation of the definition was sent',
+    );
     // DeleteStream answers while the stream is DELETING (as Kinesis does); it leaves the list soon after.
     let listed: { StreamNames: string[] } = { StreamNames: [] };
     for (let tries = 0; tries < 50; tries++) {
@@ -117,7 +145,10 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
     const proxyPaths = ['topics', `topics/${topic}`, 'v3/clusters'];
     for (const proxyPath of proxyPaths) {
       for (const method of operations.get('/{proxy+}') ?? []) {
-        const body = method === 'post' && proxyPath === `topics/${topic}` ? { records: [{ value: { index: 0, unique_id: 'conformance' } }] } : undefined;
+        const body =
+          method === 'post' && proxyPath === `topics/${topic}`
+            ? { records: [{ value: { index: 0, unique_id: 'conformance' } }] }
+            : undefined;
         const contentType = 'application/vnd.kafka.json.v2+json';
         const through = await call(method, `${invoke}/${proxyPath}`, body, contentType);
         const direct = await call(method, `${restProxy}/${proxyPath}`, body, contentType);
@@ -147,7 +178,11 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
       assert.ok(defined, route);
       for (const method of ANY_METHODS) {
         if (defined.has(method)) continue;
-        const answer = await call(method, `${invoke}${url}`, method === 'head' || method === 'get' || method === 'delete' || method === 'options' ? undefined : {});
+        const answer = await call(
+          method,
+          `${invoke}${url}`,
+          method === 'head' || method === 'get' || method === 'delete' || method === 'options' ? undefined : {},
+        );
         assert.equal(answer.status, 403, `${method.toUpperCase()} ${url} should not be served: ${answer.text}`);
         if (method !== 'head') assert.equal(answer.text, MISSING_ROUTE.text, `${method.toUpperCase()} ${url}`);
         checked += 1;
@@ -158,7 +193,11 @@ describe('local gateway conforms to the kit OpenAPI definition', { timeout: 120_
   });
 
   test('a deeper path under /streams that the definition does not have is not served', async () => {
-    const answer = await call('put', `${stack.endpoints.invokeUrl}/streams/${stack.names.streams.user}/record/extra`, {});
+    const answer = await call(
+      'put',
+      `${stack.endpoints.invokeUrl}/streams/${stack.names.streams.user}/record/extra`,
+      {},
+    );
     assert.ok(isMissingRoute(answer), answer.text);
   });
 });

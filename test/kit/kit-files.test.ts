@@ -26,7 +26,10 @@ type ParsedYaml = any;
 const USER = 'kit0a1b2c3d';
 
 function settingsFor(env: NodeJS.ProcessEnv = {}) {
-  const config = loadConfig({ credentialsDir: CREDENTIALS_DIR, env: { PP_USER_ID: USER, AWS_REGION: 'eu-west-2', ...env } });
+  const config = loadConfig({
+    credentialsDir: CREDENTIALS_DIR,
+    env: { PP_USER_ID: USER, AWS_REGION: 'eu-west-2', ...env },
+  });
   return kitSettings(config, { accountId: '123456789012', restProxyHost: 'ec2-1-2-3-4.compute-1.amazonaws.com' });
 }
 
@@ -79,7 +82,10 @@ describe('the API Gateway OpenAPI definition', () => {
       const operations = Object.entries(item as Record<string, ParsedYaml>).filter(([key]) => key !== 'parameters');
       assert.ok(operations.length > 0, route);
       for (const [method, operation] of operations) {
-        const declared = (operation.parameters ?? []).filter((p: ParsedYaml) => p.in === 'path').map((p: ParsedYaml) => p.name).sort();
+        const declared = (operation.parameters ?? [])
+          .filter((p: ParsedYaml) => p.in === 'path')
+          .map((p: ParsedYaml) => p.name)
+          .sort();
         assert.deepEqual(declared, [...names].sort(), `${method} ${route}`);
         assert.ok(operation['x-amazon-apigateway-integration'], `${method} ${route} has no integration`);
       }
@@ -87,7 +93,9 @@ describe('the API Gateway OpenAPI definition', () => {
   });
 
   test('ANY /{proxy+} is an HTTP proxy to the REST proxy on port 8082', () => {
-    const proxy = (document().paths['/{proxy+}'] as Record<string, ParsedYaml>)['x-amazon-apigateway-ParsedYaml-method'];
+    const proxy = (document().paths['/{proxy+}'] as Record<string, ParsedYaml>)[
+      'x-amazon-apigateway-ParsedYaml-method'
+    ];
     const integration = proxy['x-amazon-apigateway-integration'];
     assert.equal(integration.type, 'http_proxy');
     assert.equal(integration.httpMethod, 'ANY');
@@ -97,15 +105,25 @@ describe('the API Gateway OpenAPI definition', () => {
 
   test('the Kinesis routes of PIPELINE_SPEC §2 call their actions with the course templates and a role', () => {
     const paths = document().paths as Record<string, Record<string, ParsedYaml>>;
-    const found = Object.entries(paths).filter(([route]) => route.startsWith('/streams'))
-      .flatMap(([route, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${route}`)).sort();
+    const found = Object.entries(paths)
+      .filter(([route]) => route.startsWith('/streams'))
+      .flatMap(([route, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${route}`))
+      .sort();
     assert.deepEqual(found, [
-      'DELETE /streams/{stream-name}', 'GET /streams', 'GET /streams/{stream-name}', 'POST /streams/{stream-name}',
-      'PUT /streams/{stream-name}/record', 'PUT /streams/{stream-name}/records',
+      'DELETE /streams/{stream-name}',
+      'GET /streams',
+      'GET /streams/{stream-name}',
+      'POST /streams/{stream-name}',
+      'PUT /streams/{stream-name}/record',
+      'PUT /streams/{stream-name}/records',
     ]);
     const actions: Record<string, string> = {
-      'get /streams': 'ListStreams', 'get /streams/{stream-name}': 'DescribeStream', 'post /streams/{stream-name}': 'CreateStream',
-      'delete /streams/{stream-name}': 'DeleteStream', 'put /streams/{stream-name}/record': 'PutRecord', 'put /streams/{stream-name}/records': 'PutRecords',
+      'get /streams': 'ListStreams',
+      'get /streams/{stream-name}': 'DescribeStream',
+      'post /streams/{stream-name}': 'CreateStream',
+      'delete /streams/{stream-name}': 'DeleteStream',
+      'put /streams/{stream-name}/record': 'PutRecord',
+      'put /streams/{stream-name}/records': 'PutRecords',
     };
     for (const [key, action] of Object.entries(actions)) {
       const [method, route] = key.split(' ');
@@ -114,17 +132,29 @@ describe('the API Gateway OpenAPI definition', () => {
       assert.equal(integration.httpMethod, 'POST', key);
       assert.equal(integration.uri, `arn:aws:apigateway:eu-west-2:kinesis:action/${action}`, key);
       assert.equal(integration.credentials, `arn:aws:iam::123456789012:role/${USER}-kinesis-access-role`, key);
-      assert.equal(integration.requestParameters['integration.request.header.Content-Type'], "'application/x-amz-json-1.1'", key);
+      assert.equal(
+        integration.requestParameters['integration.request.header.Content-Type'],
+        "'application/x-amz-json-1.1'",
+        key,
+      );
       assert.equal(typeof integration.requestTemplates['application/json'], 'string', key);
     }
-    const putRecord = paths['/streams/{stream-name}/record'].put['x-amazon-apigateway-integration'].requestTemplates['application/json'];
-    assert.deepEqual(
-      JSON.parse(putRecord),
-      { StreamName: "$input.params('stream-name')", Data: "$util.base64Encode($input.json('$.Data'))", PartitionKey: "$input.path('$.PartitionKey')" },
-    );
-    const describeStream = paths['/streams/{stream-name}'].get['x-amazon-apigateway-integration'].requestTemplates['application/json'];
+    const putRecord =
+      paths['/streams/{stream-name}/record'].put['x-amazon-apigateway-integration'].requestTemplates[
+        'application/json'
+      ];
+    assert.deepEqual(JSON.parse(putRecord), {
+      StreamName: "$input.params('stream-name')",
+      Data: "$util.base64Encode($input.json('$.Data'))",
+      PartitionKey: "$input.path('$.PartitionKey')",
+    });
+    const describeStream =
+      paths['/streams/{stream-name}'].get['x-amazon-apigateway-integration'].requestTemplates['application/json'];
     assert.deepEqual(JSON.parse(describeStream), { StreamName: "$input.params('stream-name')" });
-    const putRecords = paths['/streams/{stream-name}/records'].put['x-amazon-apigateway-integration'].requestTemplates['application/json'];
+    const putRecords =
+      paths['/streams/{stream-name}/records'].put['x-amazon-apigateway-integration'].requestTemplates[
+        'application/json'
+      ];
     assert.match(putRecords, /#foreach\(\$elem in \$input\.path\('\$\.records'\)\)/);
     assert.match(putRecords, /"PartitionKey": "\$elem\.partition-key"/);
     assert.equal(KINESIS_ROUTES.length, 6);
@@ -162,9 +192,15 @@ describe('the Kafka and MSK Connect files', () => {
     assert.equal(rest.get('client.security.protocol'), 'SASL_SSL');
     assert.equal(rest.get('client.sasl.mechanism'), 'AWS_MSK_IAM');
     assert.equal(rest.get('client.sasl.jaas.config'), jaas);
-    assert.equal(rest.get('client.sasl.client.callback.handler.class'), 'software.amazon.msk.auth.iam.IAMClientCallbackHandler');
+    assert.equal(
+      rest.get('client.sasl.client.callback.handler.class'),
+      'software.amazon.msk.auth.iam.IAMClientCallbackHandler',
+    );
     assert.equal(rest.get('listeners'), 'http://0.0.0.0:8082');
-    assert.match(kit['ec2-client/kafka-rest.properties'], /\.\/kafka-rest-start \/home\/ec2-user\/confluent-7\.2\.0\/etc\/kafka-rest\/kafka-rest\.properties/);
+    assert.match(
+      kit['ec2-client/kafka-rest.properties'],
+      /\.\/kafka-rest-start \/home\/ec2-user\/confluent-7\.2\.0\/etc\/kafka-rest\/kafka-rest\.properties/,
+    );
   });
 
   test('the S3 sink connector: the course settings of PIPELINE_SPEC §4 for this user', () => {
@@ -187,7 +223,10 @@ describe('the Kafka and MSK Connect files', () => {
 
   test('a bucket set in aws.yaml is the connector bucket and the policies resource', () => {
     const files = buildKit(settingsFor({ PP_BUCKET: 'my-own-sink-bucket' }));
-    assert.equal(properties(files['msk-connect/s3-sink-connector.properties']).get('s3.bucket.name'), 'my-own-sink-bucket');
+    assert.equal(
+      properties(files['msk-connect/s3-sink-connector.properties']).get('s3.bucket.name'),
+      'my-own-sink-bucket',
+    );
     assert.match(files['iam/laptop-user-policy.json'], /arn:aws:s3:::my-own-sink-bucket\/\*/);
   });
 });
@@ -203,7 +242,9 @@ describe('the IAM documents and the step pages', () => {
       assert.ok(doc.Statement.length > 0 && doc.Statement.every((s) => s.Effect === 'Allow' && s.Action), file);
       assert.ok(kit['iam/README.md'].includes(`\`${path.basename(file)}\``), `${file} not in iam/README.md`);
     }
-    const apiRole = JSON.parse(kit['iam/api-gateway-kinesis-role-policy.json']) as { Statement: { Action: string | string[] }[] };
+    const apiRole = JSON.parse(kit['iam/api-gateway-kinesis-role-policy.json']) as {
+      Statement: { Action: string | string[] }[];
+    };
     const apiActions = apiRole.Statement.flatMap((s) => s.Action);
     for (const route of KINESIS_ROUTES) assert.ok(apiActions.includes(`kinesis:${route.action}`), route.action);
     assert.match(kit['iam/api-gateway-kinesis-role-trust.json'], /apigateway\.amazonaws\.com/);
@@ -222,7 +263,8 @@ describe('the IAM documents and the step pages', () => {
     assert.match(steps, new RegExp(`${USER}_dag\\.py`));
     assert.match(steps, /databricks_default/);
     assert.match(steps, /s3:\/\/<your-mwaa-bucket>\/dags\//);
-    for (const notebook of ['batch_clean.sql', 'analysis.sql', 'stream_kinesis.py']) assert.match(steps, new RegExp(notebook.replace('.', '\\.')));
+    for (const notebook of ['batch_clean.sql', 'analysis.sql', 'stream_kinesis.py'])
+      assert.match(steps, new RegExp(notebook.replace('.', '\\.')));
   });
 
   test('the DAG step rewrites the committed dags/localuser_dag.py into <user_id>_dag and names its Variables', async () => {
@@ -254,7 +296,12 @@ describe('npm run aws:kit', () => {
   test('main writes every file into --out and lists them', async () => {
     const out = path.join(work, 'kit-out');
     let printed = '';
-    const sink = new Writable({ write(chunk, _encoding, done) { printed += String(chunk); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        printed += String(chunk);
+        done();
+      },
+    });
     const previous = process.env.PP_CREDENTIALS_DIR;
     process.env.PP_CREDENTIALS_DIR = CREDENTIALS_DIR;
     try {
@@ -265,7 +312,10 @@ describe('npm run aws:kit', () => {
       const connector = await readFile(path.join(out, 'msk-connect', 's3-sink-connector.properties'), 'utf8');
       assert.match(connector, /^topics\.regex=localuser\.\*$/m);
       assert.match(printed, /api-gateway\/openapi\.yaml/);
-      assert.match(printed, /still to fill in, and what fills each.*\n( {2}<your-.*\n)* {2}<your-msk-bootstrap-servers>: --bootstrap-servers\n/);
+      assert.match(
+        printed,
+        /still to fill in, and what fills each.*\n( {2}<your-.*\n)* {2}<your-msk-bootstrap-servers>: --bootstrap-servers\n/,
+      );
     } finally {
       if (previous === undefined) delete process.env.PP_CREDENTIALS_DIR;
       else process.env.PP_CREDENTIALS_DIR = previous;
@@ -273,6 +323,9 @@ describe('npm run aws:kit', () => {
   });
 
   test('a wrong --account-id is a usage error', async () => {
-    await assert.rejects(awsKitMain(['--account-id', '12ab', '--out', path.join(work, 'never')]), /--account-id expects the 12 digits/);
+    await assert.rejects(
+      awsKitMain(['--account-id', '12ab', '--out', path.join(work, 'never')]),
+      /--account-id expects the 12 digits/,
+    );
   });
 });

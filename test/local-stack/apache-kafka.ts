@@ -8,5 +8,7 @@ import { KAFKA_VERSION, kafkaLibsDir } from '../../src/local-stack/kafka/broker'
  */
 export function apacheKafkaSkip(): string | false {
   if (process.env.CI === 'true') return false;
-  return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`)) ? false : 'Apache Kafka is not set up here: run npm run setup:kafka';
+  return existsSync(path.join(kafkaLibsDir(), `kafka_2.13-${KAFKA_VERSION}.jar`))
+    ? false
+    : 'Apache Kafka is not set up here: run npm run setup:kafka';
 }

@@ -21,8 +21,16 @@ interface Answer {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 }
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers } };
+async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const init: RequestInit = {
+    method,
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+  };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const response = await fetch(url, init);
   const text = await response.text();
@@ -36,8 +44,20 @@ async function call(method: string, url: string, body?: unknown, headers: Record
 }
 
 /** Reads back the record a PutRecord/PutRecords answer points at, as UTF-8 text. */
-async function readBack(kinesis: KinesisClient, stream: string, shardId: string, sequenceNumber: string): Promise<string> {
-  const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }));
+async function readBack(
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+  sequenceNumber: string,
+): Promise<string> {
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: stream,
+      ShardId: shardId,
+      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+      StartingSequenceNumber: sequenceNumber,
+    }),
+  );
   const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
   assert.equal(Records?.length, 1);
   assert.equal(Records[0].SequenceNumber, sequenceNumber);
@@ -94,7 +114,11 @@ describe('gateway: Kinesis routes against kinesalite', () => {
     assert.equal(description.StreamName, two);
     assert.equal(description.StreamStatus, 'ACTIVE');
     assert.equal(description.Shards.length, 2);
-    assert.equal(typeof description.StreamCreationTimestamp, 'number', 'timestamps are epoch seconds, as Kinesis sends them');
+    assert.equal(
+      typeof description.StreamCreationTimestamp,
+      'number',
+      'timestamps are epoch seconds, as Kinesis sends them',
+    );
     assert.equal((await call('GET', `${invokeUrl}/streams/${one}`)).json.StreamDescription.Shards.length, 1);
   });
 
@@ -102,7 +126,11 @@ describe('gateway: Kinesis routes against kinesalite', () => {
     const stream = uniqueStream('record');
     await call('POST', `${invokeUrl}/streams/${stream}`);
     const row = { index: 7528, title: 'Ünïcode ✓', follower_count: '124k', downloaded: 1 };
-    const put = await call('PUT', `${invokeUrl}/streams/${stream}/record`, { StreamName: stream, Data: row, PartitionKey: 'partition-1' });
+    const put = await call('PUT', `${invokeUrl}/streams/${stream}/record`, {
+      StreamName: stream,
+      Data: row,
+      PartitionKey: 'partition-1',
+    });
     assert.equal(put.status, 200, put.text);
     assert.deepEqual(Object.keys(put.json).sort(), ['SequenceNumber', 'ShardId']);
     assert.equal(await readBack(kinesis, stream, put.json.ShardId, put.json.SequenceNumber), JSON.stringify(row));
@@ -117,18 +145,32 @@ describe('gateway: Kinesis routes against kinesalite', () => {
     const stream = uniqueStream('records');
     await call('POST', `${invokeUrl}/streams/${stream}`, { ShardCount: 2 });
     const course = await call('PUT', `${invokeUrl}/streams/${stream}/records`, {
-      records: [{ data: { ind: 1 }, 'partition-key': 'a' }, { data: 'plain text', 'partition-key': 'b' }],
+      records: [
+        { data: { ind: 1 }, 'partition-key': 'a' },
+        { data: 'plain text', 'partition-key': 'b' },
+      ],
     });
     assert.equal(course.status, 200, course.text);
     assert.equal(course.json.FailedRecordCount, 0);
     assert.equal(course.json.Records.length, 2);
-    assert.equal(await readBack(kinesis, stream, course.json.Records[0].ShardId, course.json.Records[0].SequenceNumber), '{"ind":1}');
-    assert.equal(await readBack(kinesis, stream, course.json.Records[1].ShardId, course.json.Records[1].SequenceNumber), 'plain text');
+    assert.equal(
+      await readBack(kinesis, stream, course.json.Records[0].ShardId, course.json.Records[0].SequenceNumber),
+      '{"ind":1}',
+    );
+    assert.equal(
+      await readBack(kinesis, stream, course.json.Records[1].ShardId, course.json.Records[1].SequenceNumber),
+      'plain text',
+    );
 
-    const aws = await call('PUT', `${invokeUrl}/streams/${stream}/records`, { Records: [{ Data: [1, 2], PartitionKey: 'c' }] });
+    const aws = await call('PUT', `${invokeUrl}/streams/${stream}/records`, {
+      Records: [{ Data: [1, 2], PartitionKey: 'c' }],
+    });
     assert.equal(aws.status, 200, aws.text);
     assert.equal(aws.json.FailedRecordCount, 0);
-    assert.equal(await readBack(kinesis, stream, aws.json.Records[0].ShardId, aws.json.Records[0].SequenceNumber), '[1,2]');
+    assert.equal(
+      await readBack(kinesis, stream, aws.json.Records[0].ShardId, aws.json.Records[0].SequenceNumber),
+      '[1,2]',
+    );
   });
 
   test('DELETE /streams/{s} deletes; afterwards the stream is 404', async () => {
@@ -177,7 +219,12 @@ describe('gateway: Kinesis routes against kinesalite', () => {
       ['PUT', recordsUrl, { records: [null] }, 400],
       ['PUT', recordsUrl, { records: [{ data: 1 }] }, 400],
       ['PUT', recordsUrl, { records: Array.from({ length: 501 }, (_, i) => ({ data: i, 'partition-key': 'k' })) }, 400],
-      ['PUT', recordsUrl, { records: Array.from({ length: 6 }, () => ({ data: 'y'.repeat(1000 * 1000), 'partition-key': 'k' })) }, 413],
+      [
+        'PUT',
+        recordsUrl,
+        { records: Array.from({ length: 6 }, () => ({ data: 'y'.repeat(1000 * 1000), 'partition-key': 'k' })) },
+        413,
+      ],
       ['POST', `${invokeUrl}/streams/${uniqueStream('shards')}`, { ShardCount: 'two' }, 400],
       ['POST', `${invokeUrl}/streams/${uniqueStream('shards')}`, { ShardCount: 0 }, 400],
       ['POST', `${invokeUrl}/streams/${uniqueStream('shards')}`, '{"ShardCount":', 400],
@@ -187,7 +234,12 @@ describe('gateway: Kinesis routes against kinesalite', () => {
       // Regression: JSON.stringify of a deeply nested Data overflowed the stack (a 500); the REST proxy answers 422.
       ['PUT', recordUrl, `{"Data":${'['.repeat(100_000)}${']'.repeat(100_000)},"PartitionKey":"k"}`, 400],
       ['PUT', recordUrl, `{"Data":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)},"PartitionKey":"k"}`, 400],
-      ['PUT', recordsUrl, `{"records":[{"data":${'['.repeat(100_000)}${']'.repeat(100_000)},"partition-key":"k"}]}`, 400],
+      [
+        'PUT',
+        recordsUrl,
+        `{"records":[{"data":${'['.repeat(100_000)}${']'.repeat(100_000)},"partition-key":"k"}]}`,
+        400,
+      ],
       ['PUT', recordUrl, `{"Data":1,"PartitionKey":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 400],
     ];
     for (const [method, url, body, status] of cases) {
@@ -239,7 +291,7 @@ describe('gateway: Kinesis routes against kinesalite', () => {
     }
   });
 
-  test('a body over API Gateway\'s 10 MB is 413 on every route', async () => {
+  test("a body over API Gateway's 10 MB is 413 on every route", async () => {
     const big = 'x'.repeat(10 * 1024 * 1024 + 1);
     for (const url of [`${invokeUrl}/topics/t`, `${invokeUrl}/streams/s/record`]) {
       const answer = await call('PUT', url, big);
@@ -273,9 +325,17 @@ describe('gateway: {proxy+} pass-through', () => {
     });
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
-    const gateway = await startGateway({ restProxyUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`, kinesis: createKinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }) });
+    const gateway = await startGateway({
+      restProxyUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`,
+      kinesis: createKinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
+    });
     try {
-      const answer = await call('POST', `${gateway.invokeUrl}/topics/u.pin?x=1&y=%20`, '{"records":[{"value":{"a":1}}]}', { 'Content-Type': 'application/vnd.kafka.json.v2+json', 'X-Custom': 'kept' });
+      const answer = await call(
+        'POST',
+        `${gateway.invokeUrl}/topics/u.pin?x=1&y=%20`,
+        '{"records":[{"value":{"a":1}}]}',
+        { 'Content-Type': 'application/vnd.kafka.json.v2+json', 'X-Custom': 'kept' },
+      );
       assert.equal(answer.status, 418);
       assert.equal(answer.text, '{"error_code":41801,"message":"teapot"}');
       assert.equal(answer.headers.get('content-type'), 'application/vnd.kafka.v2+json');
@@ -333,13 +393,18 @@ describe('gateway: {proxy+} in front of the REST proxy', () => {
   }
 
   test('415 for a wrong Content-Type comes back unchanged', async () => {
-    const [direct, viaGateway] = await both('POST', `/topics/${topic}`, '{"records":[{"value":{"a":1}}]}', 'application/json');
+    const [direct, viaGateway] = await both(
+      'POST',
+      `/topics/${topic}`,
+      '{"records":[{"value":{"a":1}}]}',
+      'application/json',
+    );
     assert.equal(viaGateway.status, 415);
     assert.equal(viaGateway.text, direct.text);
     assert.equal(viaGateway.json.error_code, 415);
   });
 
-  test('every other path under the stage reaches the REST proxy, as the course\'s root {proxy+}: its 404, not the gateway\'s 403', async () => {
+  test("every other path under the stage reaches the REST proxy, as the course's root {proxy+}: its 404, not the gateway's 403", async () => {
     for (const path of ['nothing', 'v2/topics', 'topicsx/a', 'consumers/g']) {
       const answer = await call('GET', `${gateway.invokeUrl}/${path}`);
       assert.equal(answer.status, 404, `${path}: ${answer.text}`);
@@ -355,9 +420,20 @@ describe('gateway: {proxy+} in front of the REST proxy', () => {
   });
 
   test('200 with offsets for a course-shaped produce', async () => {
-    const answer = await call('POST', `${gateway.invokeUrl}/topics/${topic}`, { records: [{ value: { index: 1 } }, { value: { index: 2 } }] }, { 'Content-Type': 'application/vnd.kafka.json.v2+json' });
+    const answer = await call(
+      'POST',
+      `${gateway.invokeUrl}/topics/${topic}`,
+      { records: [{ value: { index: 1 } }, { value: { index: 2 } }] },
+      { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+    );
     assert.equal(answer.status, 200, answer.text);
-    assert.deepEqual(answer.json.offsets.map((o: { partition: number; offset: number }) => [o.partition, o.offset]), [[0, 0], [0, 1]]);
+    assert.deepEqual(
+      answer.json.offsets.map((o: { partition: number; offset: number }) => [o.partition, o.offset]),
+      [
+        [0, 0],
+        [0, 1],
+      ],
+    );
     assert.equal(store.endOffset(topic, 0), 2);
   });
 

@@ -14,8 +14,16 @@ test("Kafka's retriable flag becomes the error's, and so 50003 or 50002", async 
   const cases = [
     { error: new ProtocolError('MESSAGE_TOO_LARGE'), retriable: false, code: 'KAFKA_REQUEST_FAILED' },
     { error: new ProtocolError('NOT_ENOUGH_REPLICAS'), retriable: true, code: 'KAFKA_REQUEST_FAILED' },
-    { error: new ResponseError(0, 9, { '/topics/0/partitions/0': [10, 'too large'] }, {}), retriable: false, code: 'KAFKA_REQUEST_FAILED' },
-    { error: new ResponseError(0, 9, { '/topics/0/partitions/0': [7, null] }, {}), retriable: true, code: 'KAFKA_REQUEST_FAILED' },
+    {
+      error: new ResponseError(0, 9, { '/topics/0/partitions/0': [10, 'too large'] }, {}),
+      retriable: false,
+      code: 'KAFKA_REQUEST_FAILED',
+    },
+    {
+      error: new ResponseError(0, 9, { '/topics/0/partitions/0': [7, null] }, {}),
+      retriable: true,
+      code: 'KAFKA_REQUEST_FAILED',
+    },
     { error: new NetworkError('Connection closed'), retriable: true, code: 'KAFKA_REQUEST_FAILED' },
     { error: new ProtocolError('TOPIC_ALREADY_EXISTS'), retriable: false, code: 'TOPIC_EXISTS' },
     { error: new ProtocolError('INVALID_REPLICATION_FACTOR'), retriable: false, code: 'TOPIC_CONFIG_INVALID' },

@@ -11,7 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ListObjectsCommand, ListObjectsV2Command, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/clients';
 import { decodeContinuationToken, encodeContinuationToken } from '../../src/local-stack/s3-listing';
 import { startS3Server, type S3Server } from '../../src/local-stack/s3-server';
@@ -24,10 +30,10 @@ const SCRIPT = path.join(__dirname, 's3_tools_check.py');
 function boto3Missing(): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', 'import boto3'], { encoding: 'utf8' });
   if (probe.error) return `${PYTHON} cannot run (${probe.error.message}); apt-get install -y python3-boto3`;
-  if (probe.status !== 0) return `${PYTHON} has no boto3 (apt-get install -y python3-boto3): ${probe.stderr.trim().split('\n').at(-1)}`;
+  if (probe.status !== 0)
+    return `${PYTHON} has no boto3 (apt-get install -y python3-boto3): ${probe.stderr.trim().split('\n').at(-1)}`;
   return undefined;
 }
-
 
 describe('the local S3 and boto3', { timeout: 180_000 }, () => {
   const missing = boto3Missing();
@@ -79,7 +85,9 @@ describe('the local S3 listing with the AWS SDK', { timeout: 120_000 }, () => {
     server = await startS3Server({ dir, bucket });
     s3 = createS3Client({ region: 'us-east-1', endpoint: server.endpoint });
     for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}\n' }))));
+      await Promise.all(
+        keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}\n' }))),
+      );
     }
   });
   after(async () => {
@@ -101,23 +109,40 @@ describe('the local S3 listing with the AWS SDK', { timeout: 120_000 }, () => {
 
   test('Delimiter=/ rolls keys up into common prefixes at the root and at topics/', async () => {
     const root = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/' }));
-    assert.deepEqual(root.CommonPrefixes?.map((p) => p.Prefix), ['topics-old/', 'topics/', 'z/']);
-    assert.deepEqual(root.Contents?.map((o) => o.Key), ['root.txt', 'topics.json']);
+    assert.deepEqual(
+      root.CommonPrefixes?.map((p) => p.Prefix),
+      ['topics-old/', 'topics/', 'z/'],
+    );
+    assert.deepEqual(
+      root.Contents?.map((o) => o.Key),
+      ['root.txt', 'topics.json'],
+    );
     assert.equal(root.KeyCount, 5);
     const topics = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', Prefix: 'topics/' }));
-    assert.deepEqual(topics.CommonPrefixes?.map((p) => p.Prefix), ['topics/a.geo/', 'topics/a.pin/']);
+    assert.deepEqual(
+      topics.CommonPrefixes?.map((p) => p.Prefix),
+      ['topics/a.geo/', 'topics/a.pin/'],
+    );
     assert.equal(topics.Contents, undefined);
     const v1 = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Prefix: 'topics/a.geo/' }));
-    assert.deepEqual(v1.CommonPrefixes?.map((p) => p.Prefix), ['topics/a.geo/partition=0/', 'topics/a.geo/partition=1/']);
+    assert.deepEqual(
+      v1.CommonPrefixes?.map((p) => p.Prefix),
+      ['topics/a.geo/partition=0/', 'topics/a.geo/partition=1/'],
+    );
   });
 
   test('common prefixes count towards MaxKeys, and the next page starts after the last one', async () => {
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', MaxKeys: 2, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', MaxKeys: 2, ContinuationToken: token }),
+      );
       assert.ok((page.KeyCount ?? 0) <= 2);
-      seen.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix as string), ...(page.Contents ?? []).map((o) => o.Key as string));
+      seen.push(
+        ...(page.CommonPrefixes ?? []).map((p) => p.Prefix as string),
+        ...(page.Contents ?? []).map((o) => o.Key as string),
+      );
       token = page.NextContinuationToken;
     } while (token);
     assert.deepEqual(seen.sort(), ['root.txt', 'topics-old/', 'topics.json', 'topics/', 'z/'].sort());
@@ -125,23 +150,44 @@ describe('the local S3 listing with the AWS SDK', { timeout: 120_000 }, () => {
     const first = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', MaxKeys: 3 }));
     assert.equal(first.IsTruncated, true);
     // Key order is by code point: '-' < '.' < '/'.
-    assert.deepEqual([...(first.Contents ?? []).map((o) => o.Key), ...(first.CommonPrefixes ?? []).map((p) => p.Prefix)].sort(), ['root.txt', 'topics-old/', 'topics.json']);
+    assert.deepEqual(
+      [...(first.Contents ?? []).map((o) => o.Key), ...(first.CommonPrefixes ?? []).map((p) => p.Prefix)].sort(),
+      ['root.txt', 'topics-old/', 'topics.json'],
+    );
     assert.equal(first.NextMarker, 'topics.json');
     const rest = await s3.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: '/', Marker: first.NextMarker }));
-    assert.deepEqual(rest.CommonPrefixes?.map((p) => p.Prefix), ['topics/', 'z/']);
+    assert.deepEqual(
+      rest.CommonPrefixes?.map((p) => p.Prefix),
+      ['topics/', 'z/'],
+    );
     assert.equal(rest.Contents, undefined);
   });
 
   test('StartAfter, MaxKeys=0 and a foreign continuation token answer as S3 does', async () => {
-    const after = await s3.send(new ListObjectsV2Command({ Bucket: bucket, StartAfter: 'topics/a.pin/partition=0/a.pin+0+0000001200.json' }));
-    assert.deepEqual(after.Contents?.map((o) => o.Key), [
-      'topics/a.pin/partition=0/a.pin+0+0000001201.json', 'topics/a.pin/partition=0/a.pin+0+0000001202.json', 'z/deep/er/key',
-    ]);
+    const after = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, StartAfter: 'topics/a.pin/partition=0/a.pin+0+0000001200.json' }),
+    );
+    assert.deepEqual(
+      after.Contents?.map((o) => o.Key),
+      [
+        'topics/a.pin/partition=0/a.pin+0+0000001201.json',
+        'topics/a.pin/partition=0/a.pin+0+0000001202.json',
+        'z/deep/er/key',
+      ],
+    );
     const none = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 0 }));
     assert.equal(none.KeyCount, 0);
     assert.equal(none.IsTruncated, false);
-    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: encodeContinuationToken('other-bucket', 'x') })), /continuation token provided is incorrect/);
-    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'bm90IGpzb24=' })), /continuation token provided is incorrect/);
+    await assert.rejects(
+      s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: encodeContinuationToken('other-bucket', 'x') }),
+      ),
+      /continuation token provided is incorrect/,
+    );
+    await assert.rejects(
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'bm90IGpzb24=' })),
+      /continuation token provided is incorrect/,
+    );
     assert.equal(decodeContinuationToken(encodeContinuationToken(bucket, 'topics/a b+c'), bucket), 'topics/a b+c');
   });
 });

@@ -4,6 +4,7 @@ paginators past 1,000 keys, and Delimiter='/' at the bucket root and at topics/.
 Usage: python3 s3_tools_check.py ENDPOINT BUCKET
 Prints one JSON line of what was found; exits 1 with the first difference on stderr.
 """
+
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -41,11 +42,21 @@ def main(endpoint, bucket):
     found["v2_keys"] = len(listed)
     found["v2_pages"] = len(v2_pages)
 
-    under_topics = [obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="topics/", PaginationConfig={"PageSize": 700}) for obj in page.get("Contents", [])]
+    under_topics = [
+        obj["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix="topics/", PaginationConfig={"PageSize": 700}
+        )
+        for obj in page.get("Contents", [])
+    ]
     expect(under_topics == sorted(keys), f"ListObjectsV2 under topics/ in pages of 700: {len(under_topics)} keys")
     found["v2_topics_keys"] = len(under_topics)
 
-    v1 = [obj["Key"] for page in s3.get_paginator("list_objects").paginate(Bucket=bucket) for obj in page.get("Contents", [])]
+    v1 = [
+        obj["Key"]
+        for page in s3.get_paginator("list_objects").paginate(Bucket=bucket)
+        for obj in page.get("Contents", [])
+    ]
     expect(v1 == everything, f"ListObjects paginator: {len(v1)} keys, expected {len(everything)}")
     found["v1_keys"] = len(v1)
 
@@ -63,13 +74,28 @@ def main(endpoint, bucket):
     found["topic_prefixes"] = topic_prefixes
 
     # Common prefixes count towards MaxKeys and pages continue after them, as in S3.
-    paged = [p["Prefix"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Delimiter="/", Prefix="topics/", PaginationConfig={"PageSize": 1}) for p in page.get("CommonPrefixes", [])]
+    paged = [
+        p["Prefix"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Delimiter="/", Prefix="topics/", PaginationConfig={"PageSize": 1}
+        )
+        for p in page.get("CommonPrefixes", [])
+    ]
     expect(paged == topic_prefixes, f"Delimiter='/' at topics/ one per page: {paged}")
-    paged_v1 = [p["Prefix"] for page in s3.get_paginator("list_objects").paginate(Bucket=bucket, Delimiter="/", Prefix="topics/", PaginationConfig={"PageSize": 2}) for p in page.get("CommonPrefixes", [])]
+    paged_v1 = [
+        p["Prefix"]
+        for page in s3.get_paginator("list_objects").paginate(
+            Bucket=bucket, Delimiter="/", Prefix="topics/", PaginationConfig={"PageSize": 2}
+        )
+        for p in page.get("CommonPrefixes", [])
+    ]
     expect(paged_v1 == topic_prefixes, f"ListObjects Delimiter='/' at topics/ two per page: {paged_v1}")
 
     partition = s3.list_objects_v2(Bucket=bucket, Delimiter="/", Prefix="topics/u.geo/partition=0/")
-    expect(partition.get("KeyCount") == 600 and not partition.get("CommonPrefixes"), f"Delimiter='/' at a partition: {partition.get('KeyCount')} keys")
+    expect(
+        partition.get("KeyCount") == 600 and not partition.get("CommonPrefixes"),
+        f"Delimiter='/' at a partition: {partition.get('KeyCount')} keys",
+    )
     print(json.dumps(found))
 
 

@@ -11,7 +11,13 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { createTopics } from '../../src/emulation/create-topics';
 import { createHttpClient } from '../../src/http-client';
-import { EPHEMERAL_PORTS, readRunningStack, startLocalStack, STACK_FILE, type LocalStack } from '../../src/local-stack/start-local-stack';
+import {
+  EPHEMERAL_PORTS,
+  readRunningStack,
+  startLocalStack,
+  STACK_FILE,
+  type LocalStack,
+} from '../../src/local-stack/start-local-stack';
 import { readStreamRecord, runSampleRoundTrip } from '../../src/local-stack/sample-roundtrip';
 import { startKinesisServer } from '../../src/local-stack/kinesis-server';
 
@@ -32,7 +38,10 @@ async function listeningAddresses(): Promise<string[]> {
     if (inode) inodes.add(inode);
   }
   const found: string[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     const text = existsSync(file) ? await readFile(file, 'utf8') : '';
     for (const line of text.split('\n').slice(1)) {
       const columns = line.trim().split(/\s+/);
@@ -95,7 +104,14 @@ describe('startLocalStack on ephemeral ports', () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pp-stack-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS, userId, fresh: true, provision: true, logger: { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) } });
+    stack = await startLocalStack({
+      dataDir: path.join(dir, 'data'),
+      ports: EPHEMERAL_PORTS,
+      userId,
+      fresh: true,
+      provision: true,
+      logger: { info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) },
+    });
   });
 
   after(async () => {
@@ -105,7 +121,8 @@ describe('startLocalStack on ephemeral ports', () => {
 
   test('endpoints are loopback URLs; names follow the user id', () => {
     assert.match(stack.endpoints.invokeUrl, /^http:\/\/127\.0\.0\.1:\d+\/prod$/);
-    for (const url of [stack.endpoints.restProxy, stack.endpoints.s3, stack.endpoints.kinesis]) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const url of [stack.endpoints.restProxy, stack.endpoints.s3, stack.endpoints.kinesis])
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(stack.bucket, `user-${userId}-bucket`);
     assert.deepEqual(stack.names.topics, { pin: `${userId}.pin`, geo: `${userId}.geo`, user: `${userId}.user` });
   });
@@ -114,20 +131,35 @@ describe('startLocalStack on ephemeral ports', () => {
     const addresses = await listeningAddresses();
     assert.ok(addresses.length >= 4, `expected the 4 servers among ${addresses.join(', ')}`);
     for (const port of Object.values(stack.endpoints).map(portOf)) {
-      assert.ok(addresses.some((a) => a.endsWith(`:${port}`)), `port ${port} not found listening in ${addresses.join(', ')}`);
+      assert.ok(
+        addresses.some((a) => a.endsWith(`:${port}`)),
+        `port ${port} not found listening in ${addresses.join(', ')}`,
+      );
     }
-    assert.deepEqual(addresses.filter((a) => !isLoopback(a)), []);
+    assert.deepEqual(
+      addresses.filter((a) => !isLoopback(a)),
+      [],
+    );
   });
 
   test('the topics and streams of the user exist', async () => {
-    assert.deepEqual((await stack.store.listTopics()).map((t) => t.name).sort(), Object.values(stack.names.topics).sort());
+    assert.deepEqual(
+      (await stack.store.listTopics()).map((t) => t.name).sort(),
+      Object.values(stack.names.topics).sort(),
+    );
     const { StreamNames } = await stack.kinesis.send(new ListStreamsCommand({}));
     assert.deepEqual([...(StreamNames ?? [])].sort(), Object.values(stack.names.streams).sort());
   });
 
   test('a course-shaped produce through the invoke URL lands in S3 under the exact key', async () => {
     const topic = stack.names.topics.geo;
-    const row = { ind: 1, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania' };
+    const row = {
+      ind: 1,
+      timestamp: '2020-08-28 03:52:47',
+      latitude: -89.9787,
+      longitude: -173.293,
+      country: 'Albania',
+    };
     const response = await fetch(`${stack.endpoints.invokeUrl}/topics/${topic}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
@@ -135,7 +167,10 @@ describe('startLocalStack on ephemeral ports', () => {
     });
     assert.equal(response.status, 200);
     const body = (await response.json()) as { offsets: { partition: number; offset: number }[] };
-    assert.deepEqual(body.offsets.map((o) => [o.partition, o.offset]), [[0, 0]]);
+    assert.deepEqual(
+      body.offsets.map((o) => [o.partition, o.offset]),
+      [[0, 0]],
+    );
     const content = await waitForObject(stack, `topics/${topic}/partition=0/${topic}+0+0000000000.json`);
     assert.equal(content, `${JSON.stringify(row)}\n`);
   });
@@ -156,50 +191,81 @@ describe('startLocalStack on ephemeral ports', () => {
   test('the sample round trip reports where each record landed', async () => {
     const before = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'topics/' }));
     const result = await runSampleRoundTrip(stack);
-    assert.deepEqual(result.batch.map((b) => b.table), ['pin', 'geo', 'user']);
+    assert.deepEqual(
+      result.batch.map((b) => b.table),
+      ['pin', 'geo', 'user'],
+    );
     for (const landing of result.batch) {
       // Its own topics, which the sink copies and no reader of the learner's tables lists.
       assert.equal(landing.topic, `${stack.userId}.sample.${landing.table}`);
-      assert.equal(landing.key, `topics/${landing.topic}/partition=0/${landing.topic}+0+${String(landing.offset).padStart(10, '0')}.json`);
+      assert.equal(
+        landing.key,
+        `topics/${landing.topic}/partition=0/${landing.topic}+0+${String(landing.offset).padStart(10, '0')}.json`,
+      );
       assert.equal(landing.content, `${JSON.stringify(landing.value)}\n`);
     }
     const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'topics/' }));
     assert.equal(listed.KeyCount, (before.KeyCount ?? 0) + 3);
-    for (const table of ['pin', 'geo', 'user'] as const) assert.equal(await stack.store.endOffset(stack.names.topics[table], 0), table === 'geo' ? 1 : 0, `${table}: the learner's topic got no sample record`);
+    for (const table of ['pin', 'geo', 'user'] as const)
+      assert.equal(
+        await stack.store.endOffset(stack.names.topics[table], 0),
+        table === 'geo' ? 1 : 0,
+        `${table}: the learner's topic got no sample record`,
+      );
     for (const landing of result.streaming) {
       assert.equal(landing.stream, `streaming-${stack.userId}-sample-${landing.table}`);
       assert.match(landing.shardId, /^shardId-\d{12}$/);
-      assert.deepEqual(JSON.parse(landing.data), (result.batch.find((b) => b.table === landing.table) ?? assert.fail()).value);
+      assert.deepEqual(
+        JSON.parse(landing.data),
+        (result.batch.find((b) => b.table === landing.table) ?? assert.fail()).value,
+      );
     }
   });
 
   test("a mistyped topic is auto-created, said so in the log, and copied by the course's topics.regex=<user_id>.*", async () => {
-    const produce = (topic: string) => fetch(`${stack.endpoints.invokeUrl}/topics/${topic}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
-      body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
-    });
+    const produce = (topic: string) =>
+      fetch(`${stack.endpoints.invokeUrl}/topics/${topic}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+        body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
+      });
     const typo = `${userId}_pin`;
     assert.equal((await produce(typo)).status, 200);
     assert.ok(await stack.store.getTopic(typo));
     const said = logLines.find((line) => line.includes(`'${typo}'`));
     assert.ok(said, logLines.join('\n'));
-    assert.match(said, /created it \(auto\.create\.topics\.enable=true.*the S3 sink copies it.*--no-auto-create-topics/);
+    assert.match(
+      said,
+      /created it \(auto\.create\.topics\.enable=true.*the S3 sink copies it.*--no-auto-create-topics/,
+    );
     assert.equal(await waitForObject(stack, `topics/${typo}/partition=0/${typo}+0+0000000000.json`), '{"index":7}\n');
     // A topic outside the pattern: the log says its records will not reach S3.
     assert.equal((await produce('someone-else.pin')).status, 200);
-    assert.match(logLines.find((line) => line.includes("'someone-else.pin'")) ?? '', new RegExp(`copies only topics matching topics\\.regex=${userId}\\.\\*, so its records will not reach S3`));
+    assert.match(
+      logLines.find((line) => line.includes("'someone-else.pin'")) ?? '',
+      new RegExp(`copies only topics matching topics\\.regex=${userId}\\.\\*, so its records will not reach S3`),
+    );
   });
 
   test('with auto-creation off, a produce to a missing topic is 404 40401 and creates nothing', async () => {
-    const strict = await startLocalStack({ dataDir: path.join(dir, 'strict'), ports: EPHEMERAL_PORTS, userId, autoCreateTopics: false, provision: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const strict = await startLocalStack({
+      dataDir: path.join(dir, 'strict'),
+      ports: EPHEMERAL_PORTS,
+      userId,
+      autoCreateTopics: false,
+      provision: true,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
     try {
       const response = await fetch(`${strict.endpoints.invokeUrl}/topics/${userId}_pin`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
         body: JSON.stringify({ records: [{ value: { index: 7 } }] }),
       });
-      assert.deepEqual([response.status, await response.json()], [404, { error_code: 40401, message: 'Topic not found.' }]);
+      assert.deepEqual(
+        [response.status, await response.json()],
+        [404, { error_code: 40401, message: 'Topic not found.' }],
+      );
       assert.equal(await strict.store.getTopic(`${userId}_pin`), undefined);
       assert.ok(await strict.store.getTopic(strict.names.topics.pin), 'the provisioned topics exist');
     } finally {
@@ -212,7 +278,10 @@ describe('startLocalStack on ephemeral ports', () => {
     assert.equal(running?.pid, process.pid);
     assert.deepEqual(running?.endpoints, stack.endpoints);
     assert.equal(running?.bucket, stack.bucket);
-    await assert.rejects(startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS }), /already running/);
+    await assert.rejects(
+      startLocalStack({ dataDir: path.join(dir, 'data'), ports: EPHEMERAL_PORTS }),
+      /already running/,
+    );
   });
 });
 
@@ -252,7 +321,9 @@ describe('startLocalStack lifecycle', () => {
       assert.equal(await second.store.endOffset(pinTopic, 0), 1);
       const again = await runSampleRoundTrip(second);
       assert.equal(again.batch[0].offset, 1, 'offsets continue after a restart');
-      const listed = await second.s3.send(new ListObjectsV2Command({ Bucket: second.bucket, Prefix: `topics/${pinTopic}/` }));
+      const listed = await second.s3.send(
+        new ListObjectsV2Command({ Bucket: second.bucket, Prefix: `topics/${pinTopic}/` }),
+      );
       assert.equal(listed.KeyCount, 2, 'the sink does not write the first object again');
     } finally {
       await second.stop();
@@ -273,12 +344,18 @@ describe('startLocalStack lifecycle', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await assert.rejects(startLocalStack({ dataDir: path.join(dir, 'taken'), ports: { ...EPHEMERAL_PORTS, restProxy: port } }), (error: Error) => {
-        assert.equal(error.message, `port ${port} is in use; stop the other process or pass --rest-proxy-port`);
-        assert.equal((error as { code?: string }).code, 'PORT_IN_USE');
-        return true;
-      });
-      assert.deepEqual((await listeningAddresses()).filter((a) => !a.endsWith(`:${port}`)), []);
+      await assert.rejects(
+        startLocalStack({ dataDir: path.join(dir, 'taken'), ports: { ...EPHEMERAL_PORTS, restProxy: port } }),
+        (error: Error) => {
+          assert.equal(error.message, `port ${port} is in use; stop the other process or pass --rest-proxy-port`);
+          assert.equal((error as { code?: string }).code, 'PORT_IN_USE');
+          return true;
+        },
+      );
+      assert.deepEqual(
+        (await listeningAddresses()).filter((a) => !a.endsWith(`:${port}`)),
+        [],
+      );
     } finally {
       blocker.close();
     }
@@ -328,7 +405,20 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
   test('prints its endpoints within 5 s; SIGINT exits 0 promptly and removes stack.json', async (t) => {
     const dataDir = path.join(dir, 'data');
     const started = Date.now();
-    const child = runStack(['--data-dir', dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--user-id', 'cli-user']);
+    const child = runStack([
+      '--data-dir',
+      dataDir,
+      '--gateway-port',
+      '0',
+      '--rest-proxy-port',
+      '0',
+      '--s3-port',
+      '0',
+      '--kinesis-port',
+      '0',
+      '--user-id',
+      'cli-user',
+    ]);
     const exit = exited(child);
     let stdout = '';
     let stderr = '';
@@ -346,7 +436,8 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
       assert.ok(startupMs < 5_000, `endpoints printed after ${startupMs} ms`);
       const invokeUrl = /invoke URL\s+(http:\/\/127\.0\.0\.1:\d+\/prod)/.exec(stdout)?.[1];
       assert.ok(invokeUrl, stdout);
-      for (const name of ['REST proxy', 'S3', 'Kinesis']) assert.match(stdout, new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:[1-9]\\d*`));
+      for (const name of ['REST proxy', 'S3', 'Kinesis'])
+        assert.match(stdout, new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:[1-9]\\d*`));
       assert.match(stdout, /user-cli-user-bucket/);
 
       const running = await readRunningStack(dataDir);
@@ -355,7 +446,10 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
       // The stack starts with no topics or streams: creating them is the learner's step, and the banner says so.
       const streams = (await (await fetch(`${invokeUrl}/streams`)).json()) as { StreamNames: string[] };
       assert.deepEqual(streams.StreamNames, []);
-      assert.match(stdout, /topics\s+cli-user\.pin, cli-user\.geo, cli-user\.user {2}\(not created yet: npm run create-topics\)/);
+      assert.match(
+        stdout,
+        /topics\s+cli-user\.pin, cli-user\.geo, cli-user\.user {2}\(not created yet: npm run create-topics\)/,
+      );
       assert.match(stdout, /S3 sink\s+flush\.size 500, topics\.regex cli-user\.\*/);
 
       const stopAt = Date.now();
@@ -375,7 +469,18 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const child = runStack(['--data-dir', path.join(dir, 'taken'), '--gateway-port', String(port), '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0']);
+      const child = runStack([
+        '--data-dir',
+        path.join(dir, 'taken'),
+        '--gateway-port',
+        String(port),
+        '--rest-proxy-port',
+        '0',
+        '--s3-port',
+        '0',
+        '--kinesis-port',
+        '0',
+      ]);
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       assert.equal(await exited(child), 1);
@@ -388,7 +493,21 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
 
   test('--no-auto-create-topics refuses produces to missing topics', async () => {
     const dataDir = path.join(dir, 'no-auto');
-    const child = runStack(['--data-dir', dataDir, '--gateway-port', '0', '--rest-proxy-port', '0', '--s3-port', '0', '--kinesis-port', '0', '--user-id', 'cli-strict', '--no-auto-create-topics']);
+    const child = runStack([
+      '--data-dir',
+      dataDir,
+      '--gateway-port',
+      '0',
+      '--rest-proxy-port',
+      '0',
+      '--s3-port',
+      '0',
+      '--kinesis-port',
+      '0',
+      '--user-id',
+      'cli-strict',
+      '--no-auto-create-topics',
+    ]);
     const exit = exited(child);
     let stdout = '';
     try {
@@ -400,10 +519,17 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
         void exit.then((code) => reject(new Error(`stack exited early with ${code}`)));
       });
       const invokeUrl = /invoke URL\s+(http:\/\/127\.0\.0\.1:\d+\/prod)/.exec(stdout)?.[1] as string;
-      const post = (topic: string) => fetch(`${invokeUrl}/topics/${topic}`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' }, body: '{"records":[{"value":1}]}' });
+      const post = (topic: string) =>
+        fetch(`${invokeUrl}/topics/${topic}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/vnd.kafka.json.v2+json' },
+          body: '{"records":[{"value":1}]}',
+        });
       assert.equal((await post('cli-strict.pinn')).status, 404);
       assert.equal((await post('cli-strict.pin')).status, 404, 'not created yet');
-      const restProxy = createHttpClient({ baseUrl: /REST proxy\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] as string });
+      const restProxy = createHttpClient({
+        baseUrl: /REST proxy\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] as string,
+      });
       try {
         await createTopics(restProxy, ['cli-strict.pin']);
       } finally {
@@ -422,6 +548,17 @@ describe('npm run stack (scripts/stack.ts) as a child process', () => {
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     assert.equal(await exited(child), 0);
-    for (const flag of ['--data-dir', '--fresh', '--gateway-port', '--rest-proxy-port', '--s3-port', '--kinesis-port', '--flush-size', '--user-id', '--no-auto-create-topics']) assert.match(stdout, new RegExp(flag));
+    for (const flag of [
+      '--data-dir',
+      '--fresh',
+      '--gateway-port',
+      '--rest-proxy-port',
+      '--s3-port',
+      '--kinesis-port',
+      '--flush-size',
+      '--user-id',
+      '--no-auto-create-topics',
+    ])
+      assert.match(stdout, new RegExp(flag));
   });
 });

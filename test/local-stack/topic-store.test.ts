@@ -9,9 +9,15 @@ import { TopicStore } from '../../src/local-stack/topic-store';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Counts FileHandle writes and fdatasyncs made while `run` runs. */
-async function countSyscalls<T>(dir: string, run: () => Promise<T>): Promise<{ result: T; writes: number; datasyncs: number }> {
+async function countSyscalls<T>(
+  dir: string,
+  run: () => Promise<T>,
+): Promise<{ result: T; writes: number; datasyncs: number }> {
   const probe = await open(path.join(dir, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => unknown; datasync: (...args: unknown[]) => unknown };
+  const proto = Object.getPrototypeOf(probe) as {
+    write: (...args: unknown[]) => unknown;
+    datasync: (...args: unknown[]) => unknown;
+  };
   await probe.close();
   const { write, datasync } = proto;
   let writes = 0;
@@ -59,8 +65,17 @@ describe('TopicStore', () => {
   test('appends, reads back values, keys and bytes, and keeps them across a reopen', async () => {
     dir = path.join(root, 'roundtrip');
     let store = await openStore();
-    assert.deepEqual(await store.append('a.pin', 0, [{ value: { index: 1, title: 'x\ny' } }, { value: 'text', key: 'k1' }]), [0, 1]);
-    assert.deepEqual(await store.append('a.pin', 0, [{ value: Buffer.from([0, 1, 2, 255]), key: new Uint8Array([7]) }, { value: null }]), [2, 3]);
+    assert.deepEqual(
+      await store.append('a.pin', 0, [{ value: { index: 1, title: 'x\ny' } }, { value: 'text', key: 'k1' }]),
+      [0, 1],
+    );
+    assert.deepEqual(
+      await store.append('a.pin', 0, [
+        { value: Buffer.from([0, 1, 2, 255]), key: new Uint8Array([7]) },
+        { value: null },
+      ]),
+      [2, 3],
+    );
     assert.equal(store.endOffset('a.pin', 0), 4);
     const check = async (s: TopicStore) => {
       const records = await s.read('a.pin', 0, 0, 10);
@@ -74,7 +89,10 @@ describe('TopicStore', () => {
         ],
       );
       assert.ok(records.every((r) => typeof r.timestamp === 'number' && r.timestamp > 0));
-      assert.deepEqual((await s.read('a.pin', 0, 1, 2)).map((r) => r.offset), [1, 2]);
+      assert.deepEqual(
+        (await s.read('a.pin', 0, 1, 2)).map((r) => r.offset),
+        [1, 2],
+      );
       assert.deepEqual(await s.read('a.pin', 0, 4, 10), []);
     };
     await check(store);
@@ -98,7 +116,10 @@ describe('TopicStore', () => {
     assert.equal(store.endOffset('t', 0), 3);
     assert.equal((await stat(file)).size, goodSize);
     assert.deepEqual(await store.append('t', 0, [{ value: { a: 4 } }]), [3]);
-    assert.deepEqual((await store.read('t', 0, 0, 10)).map((r) => r.value), [{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]);
+    assert.deepEqual(
+      (await store.read('t', 0, 0, 10)).map((r) => r.value),
+      [{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }],
+    );
     await store.close();
     stores.length = 0;
 
@@ -123,7 +144,15 @@ describe('TopicStore', () => {
           for (let b = 0; b < batches; b++) {
             const partition = (a + b) % 2;
             const values = Array.from({ length: 25 }, (_, i) => `${a}/${b}/${i}`);
-            seen.push({ partition, offsets: await store.append('g', partition, values.map((value) => ({ value }))), values });
+            seen.push({
+              partition,
+              offsets: await store.append(
+                'g',
+                partition,
+                values.map((value) => ({ value })),
+              ),
+              values,
+            });
           }
           return seen;
         }),
@@ -145,11 +174,17 @@ describe('TopicStore', () => {
       const end = store.endOffset('g', partition);
       assert.equal(end, byPartition[partition].size);
       const stored = await store.read('g', partition, 0, end);
-      assert.deepEqual(stored.map((r) => r.offset), [...Array(end).keys()]);
+      assert.deepEqual(
+        stored.map((r) => r.offset),
+        [...Array(end).keys()],
+      );
       for (const record of stored) assert.equal(record.value, byPartition[partition].get(record.offset));
     }
     assert.ok(datasyncs > 0, 'fsync is on by default');
-    assert.ok(datasyncs < appenders * batches, `appends waiting together share an fdatasync (${datasyncs} for ${appenders * batches} batches)`);
+    assert.ok(
+      datasyncs < appenders * batches,
+      `appends waiting together share an fdatasync (${datasyncs} for ${appenders * batches} batches)`,
+    );
     assert.ok(writes <= datasyncs, 'one write per group commit');
   });
 
@@ -164,19 +199,53 @@ describe('TopicStore', () => {
   test('topics: create (typed errors), list, delete, re-create with a new id, kept in topics.json', async () => {
     dir = path.join(root, 'topics');
     let store = await openStore({ autoCreateTopics: false, defaultPartitions: 3 });
-    const info = await store.createTopic('b.geo', { partitions: 2, replicationFactor: 3, configs: { 'cleanup.policy': 'delete' } });
-    assert.deepEqual({ ...info, topicId: undefined }, { name: 'b.geo', partitions: 2, replicationFactor: 3, configs: { 'cleanup.policy': 'delete' }, topicId: undefined });
-    await assert.rejects(store.createTopic('b.geo'), (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_EXISTS');
-    await assert.rejects(store.createTopic('bad name'), (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NAME_INVALID');
-    await assert.rejects(store.createTopic('x', { partitions: 0 }), (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_CONFIG_INVALID');
-    await assert.rejects(store.append('missing', 0, [{ value: 1 }]), (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NOT_FOUND');
-    await assert.rejects(store.append('b.geo', 2, [{ value: 1 }]), (e: unknown) => e instanceof PipelineError && e.code === 'PARTITION_NOT_FOUND');
+    const info = await store.createTopic('b.geo', {
+      partitions: 2,
+      replicationFactor: 3,
+      configs: { 'cleanup.policy': 'delete' },
+    });
+    assert.deepEqual(
+      { ...info, topicId: undefined },
+      {
+        name: 'b.geo',
+        partitions: 2,
+        replicationFactor: 3,
+        configs: { 'cleanup.policy': 'delete' },
+        topicId: undefined,
+      },
+    );
+    await assert.rejects(
+      store.createTopic('b.geo'),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_EXISTS',
+    );
+    await assert.rejects(
+      store.createTopic('bad name'),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NAME_INVALID',
+    );
+    await assert.rejects(
+      store.createTopic('x', { partitions: 0 }),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_CONFIG_INVALID',
+    );
+    await assert.rejects(
+      store.append('missing', 0, [{ value: 1 }]),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NOT_FOUND',
+    );
+    await assert.rejects(
+      store.append('b.geo', 2, [{ value: 1 }]),
+      (e: unknown) => e instanceof PipelineError && e.code === 'PARTITION_NOT_FOUND',
+    );
     assert.equal((await store.createTopic('c')).partitions, 3);
-    assert.deepEqual(store.listTopics().map((t) => t.name), ['b.geo', 'c']);
+    assert.deepEqual(
+      store.listTopics().map((t) => t.name),
+      ['b.geo', 'c'],
+    );
     await store.append('c', 1, [{ value: 'old' }]);
     const oldId = store.getTopic('c')?.topicId;
     await store.deleteTopic('c');
-    await assert.rejects(store.deleteTopic('c'), (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NOT_FOUND');
+    await assert.rejects(
+      store.deleteTopic('c'),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TOPIC_NOT_FOUND',
+    );
     assert.equal(store.getTopic('c'), undefined);
     const again = await store.createTopic('c', { partitions: 2 });
     assert.notEqual(again.topicId, oldId);
@@ -184,19 +253,32 @@ describe('TopicStore', () => {
     await store.close();
     stores.length = 0;
 
-    const metadata = JSON.parse(await readFile(path.join(dir, 'topics.json'), 'utf8')) as { topics: { name: string }[] };
+    const metadata = JSON.parse(await readFile(path.join(dir, 'topics.json'), 'utf8')) as {
+      topics: { name: string }[];
+    };
     assert.deepEqual(metadata.topics.map((t) => t.name).sort(), ['b.geo', 'c']);
     // A log left by an interrupted create or delete is removed on open.
     await writeFile(path.join(dir, 'topics', 'c', 'stale-0.log'), '{"o":0,"t":1,"v":1}\n');
     store = await openStore();
-    assert.deepEqual(store.listTopics().map((t) => [t.name, t.partitions]), [['b.geo', 2], ['c', 2]]);
-    assert.deepEqual((await readdir(path.join(dir, 'topics', 'c'))).sort(), [`${again.topicId}-0.log`, `${again.topicId}-1.log`].sort());
+    assert.deepEqual(
+      store.listTopics().map((t) => [t.name, t.partitions]),
+      [
+        ['b.geo', 2],
+        ['c', 2],
+      ],
+    );
+    assert.deepEqual(
+      (await readdir(path.join(dir, 'topics', 'c'))).sort(),
+      [`${again.topicId}-0.log`, `${again.topicId}-1.log`].sort(),
+    );
   });
 
   test('auto-creates topics with the default partitions, also under concurrent appends', async () => {
     dir = path.join(root, 'auto');
     const store = await openStore({ defaultPartitions: 2 });
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.append('auto.user', i % 2, [{ value: i }])));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.append('auto.user', i % 2, [{ value: i }])),
+    );
     assert.equal(results.flat().length, 10);
     assert.equal(store.getTopic('auto.user')?.partitions, 2);
     assert.equal(store.endOffset('auto.user', 0) + store.endOffset('auto.user', 1), 10);
@@ -206,14 +288,22 @@ describe('TopicStore', () => {
     dir = path.join(root, 'listen');
     const store = await openStore();
     const events: string[] = [];
-    const off = store.onAppend((topic, partition) => events.push(`${topic}-${partition}:${store.endOffset(topic, partition)}`));
+    const off = store.onAppend((topic, partition) =>
+      events.push(`${topic}-${partition}:${store.endOffset(topic, partition)}`),
+    );
     await store.append('l', 0, [{ value: 1 }, { value: 2 }]);
     off();
     await store.append('l', 0, [{ value: 3 }]);
     assert.deepEqual(events, ['l-0:2']);
-    await assert.rejects(TopicStore.open({ dir, logger: silent }), (e: unknown) => e instanceof PipelineError && e.code === 'STORE_LOCKED');
+    await assert.rejects(
+      TopicStore.open({ dir, logger: silent }),
+      (e: unknown) => e instanceof PipelineError && e.code === 'STORE_LOCKED',
+    );
     await store.close();
     stores.length = 0;
-    await assert.rejects(store.append('l', 0, [{ value: 4 }]), (e: unknown) => e instanceof PipelineError && e.code === 'STORE_CLOSED');
+    await assert.rejects(
+      store.append('l', 0, [{ value: 4 }]),
+      (e: unknown) => e instanceof PipelineError && e.code === 'STORE_CLOSED',
+    );
   });
 });

@@ -18,12 +18,18 @@ import { ANSWER_DIGEST_LINE } from '../../src/notebook/show-answer';
 import { openPipelineTarget, runPipeline } from '../../src/pipeline/run-pipeline';
 import { createRowSource } from '../../src/source/create-source';
 
-interface Cell { cell_type: string; outputs?: { output_type: string; name?: string; text?: string | string[] }[] }
+interface Cell {
+  cell_type: string;
+  outputs?: { output_type: string; name?: string; text?: string | string[] }[];
+}
 
 /** The digest lines notebook 04 printed: answer file → rows and SHA-256. */
 function committedDigests(): Map<string, { rows: number; sha256: string }> {
-  const cells = (JSON.parse(readFileSync(projectPath('notebooks', '04-analysis.ipynb'), 'utf8')) as { cells: Cell[] }).cells;
-  const lines = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'stream' && o.name === 'stdout')
+  const cells = (JSON.parse(readFileSync(projectPath('notebooks', '04-analysis.ipynb'), 'utf8')) as { cells: Cell[] })
+    .cells;
+  const lines = cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => o.output_type === 'stream' && o.name === 'stdout')
     .flatMap((o) => [o.text ?? ''].flat().join('').split('\n'));
   const digests = new Map<string, { rows: number; sha256: string }>();
   for (const line of lines) {
@@ -33,33 +39,55 @@ function committedDigests(): Map<string, { rows: number; sha256: string }> {
   return digests;
 }
 
-describe('notebook 04\'s committed answers equal npm start\'s answer files', { timeout: 600_000 }, () => {
+describe("notebook 04's committed answers equal npm start's answer files", { timeout: 600_000 }, () => {
   const work = mkdtempSync(path.join(tmpdir(), 'pp-notebook-answers-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 
   test('the digest line reads back what it was made of', () => {
     const line = `answer q1-popular-category-by-country.csv: 12 rows, sha256 ${'ab'.repeat(32)}`;
-    assert.deepEqual(ANSWER_DIGEST_LINE.exec(line)?.slice(1), ['q1-popular-category-by-country.csv', '12', 'ab'.repeat(32)]);
+    assert.deepEqual(ANSWER_DIGEST_LINE.exec(line)?.slice(1), [
+      'q1-popular-category-by-country.csv',
+      '12',
+      'ab'.repeat(32),
+    ]);
   });
 
-  test('npm start\'s nine answer files, byte for byte', async () => {
+  test("npm start's nine answer files, byte for byte", async () => {
     const committed = committedDigests();
-    assert.equal(committed.size, 9, `notebook 04 prints a digest line for each of the nine answers (found ${committed.size}): run npm run notebooks`);
+    assert.equal(
+      committed.size,
+      9,
+      `notebook 04 prints a digest line for each of the nine answers (found ${committed.size}): run npm run notebooks`,
+    );
     const config = loadConfig();
     const source = createRowSource(config);
     const outDir = path.join(work, 'output');
     try {
       const log = createLogger('pipeline', () => undefined);
-      const target = await openPipelineTarget({ config, dataDir: path.join(work, 'stack'), flushSize: DEFAULT_FLUSH_SIZE, log });
+      const target = await openPipelineTarget({
+        config,
+        dataDir: path.join(work, 'stack'),
+        flushSize: DEFAULT_FLUSH_SIZE,
+        log,
+      });
       const result = await runPipeline({
-        config, target, source, dataDir: path.join(work, 'stack'), outDir, stream: true,
-        seed: DEFAULT_EMULATION_SEED, progress: 'silent', log,
+        config,
+        target,
+        source,
+        dataDir: path.join(work, 'stack'),
+        outDir,
+        stream: true,
+        seed: DEFAULT_EMULATION_SEED,
+        progress: 'silent',
+        log,
       }).finally(() => target.close());
-      assert.ok(result.reconciled, 'npm start\'s run reconciles');
+      assert.ok(result.reconciled, "npm start's run reconciles");
     } finally {
       await source.close();
     }
-    const files = readdirSync(path.join(outDir, 'answers')).filter((file) => file.endsWith('.csv')).sort();
+    const files = readdirSync(path.join(outDir, 'answers'))
+      .filter((file) => file.endsWith('.csv'))
+      .sort();
     assert.deepEqual(files, [...committed.keys()].sort(), 'the same nine answer files');
     for (const file of files) {
       const bytes = readFileSync(path.join(outDir, 'answers', file));

@@ -18,11 +18,22 @@ import { findJupyter, notebookEnv } from '../../src/notebook/run-notebook';
 /** What a committed output must never hold: a folder of the machine that ran it. */
 const MACHINE_PATH = /(?:^|[^\w.])\/(?:work|tmp|root|home)\//;
 
-interface Output { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }
-interface Cell { cell_type: string; source: string[]; execution_count?: number | null; outputs?: Output[] }
+interface Output {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+}
+interface Cell {
+  cell_type: string;
+  source: string[];
+  execution_count?: number | null;
+  outputs?: Output[];
+}
 
 const DIR = projectPath('notebooks');
-const notebooks = readdirSync(DIR).filter((f) => f.endsWith('.ipynb')).sort();
+const notebooks = readdirSync(DIR)
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
 const cellsOf = (name: string) => (JSON.parse(readFileSync(path.join(DIR, name), 'utf8')) as { cells: Cell[] }).cells;
 const text = (value: string | string[] | undefined) => [value ?? ''].flat().join('');
 const isChart = (o: Output) => /class="chart"/.test(text(o.data?.['text/html']));
@@ -37,46 +48,73 @@ describe('the committed notebooks carry their outputs', () => {
         assert.ok((cell.outputs ?? []).length > 0, `${where} has output`);
         assert.ok(!(cell.outputs ?? []).some((o) => o.output_type === 'error'), `${where} ran without error`);
         (cell.outputs ?? []).forEach((output, i) => {
-          if (isChart(output)) assert.ok((cell.outputs ?? []).slice(0, i).some((o) => o.data?.['image/png']), `${where}: a chart without a static image`);
+          if (isChart(output))
+            assert.ok(
+              (cell.outputs ?? []).slice(0, i).some((o) => o.data?.['image/png']),
+              `${where}: a chart without a static image`,
+            );
         });
       }
     });
   }
 
-  test('the HTML of each notebook, with JavaScript off, shows every table and every chart as an image', { timeout: 10 * 60_000 }, (t) => {
-    const jupyter = findJupyter();
-    const chromium = findChromium();
-    const missing = !jupyter.ok ? jupyter.reason : !chromium ? 'headless Chromium not found (apt-get install chromium)' : undefined;
-    if (missing) {
-      if (process.env.CI === 'true') assert.fail(missing);
-      return t.skip(missing);
-    }
-    const out = mkdtempSync(path.join(tmpdir(), 'pp-notebook-html-'));
-    let charts = 0;
-    for (const name of notebooks) {
-      const converted = spawnSync('jupyter', ['nbconvert', '--to', 'html', '--output-dir', out, path.join(DIR, name)], { env: notebookEnv(), encoding: 'utf8' });
-      assert.equal(converted.status, 0, converted.stderr);
-      const converted_html = path.join(out, name.replace(/\.ipynb$/, '.html'));
-      const html = converted_html.replace(/\.html$/, '.noscript.html');
-      writeFileSync(html, readFileSync(converted_html, 'utf8').replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, ''));
-      const dom = spawnSync(chromium as string, [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(out, 'profile')}`, '--host-resolver-rules=MAP * ~NOTFOUND', '--dump-dom', `file://${html}`],
-        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
-      assert.equal(dom.status, 0, dom.stderr);
-      const outputs = cellsOf(name).flatMap((c) => c.outputs ?? []);
-      const expectedCharts = outputs.filter(isChart).length;
-      const expectedTables = outputs.filter((o) => /<table/.test(text(o.data?.['text/html']))).length;
-      const images = (dom.stdout.match(/<img [^>]*src="data:image\/png;base64,/g) ?? []).length;
-      assert.ok(images >= expectedCharts, `${name}: ${images} images shown for ${expectedCharts} charts`);
-      assert.ok((dom.stdout.match(/<table/g) ?? []).length >= expectedTables, `${name}: every table shown`);
-      charts += expectedCharts;
-    }
-    assert.ok(charts >= 9, `the notebooks draw the nine answers' charts (${charts})`);
-  });
+  test(
+    'the HTML of each notebook, with JavaScript off, shows every table and every chart as an image',
+    { timeout: 10 * 60_000 },
+    (t) => {
+      const jupyter = findJupyter();
+      const chromium = findChromium();
+      const missing = !jupyter.ok
+        ? jupyter.reason
+        : !chromium
+          ? 'headless Chromium not found (apt-get install chromium)'
+          : undefined;
+      if (missing) {
+        if (process.env.CI === 'true') assert.fail(missing);
+        return t.skip(missing);
+      }
+      const out = mkdtempSync(path.join(tmpdir(), 'pp-notebook-html-'));
+      let charts = 0;
+      for (const name of notebooks) {
+        const converted = spawnSync(
+          'jupyter',
+          ['nbconvert', '--to', 'html', '--output-dir', out, path.join(DIR, name)],
+          { env: notebookEnv(), encoding: 'utf8' },
+        );
+        assert.equal(converted.status, 0, converted.stderr);
+        const converted_html = path.join(out, name.replace(/\.ipynb$/, '.html'));
+        const html = converted_html.replace(/\.html$/, '.noscript.html');
+        writeFileSync(html, readFileSync(converted_html, 'utf8').replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, ''));
+        const dom = spawnSync(
+          chromium as string,
+          [
+            ...CHROMIUM_FLAGS,
+            `--user-data-dir=${path.join(out, 'profile')}`,
+            '--host-resolver-rules=MAP * ~NOTFOUND',
+            '--dump-dom',
+            `file://${html}`,
+          ],
+          { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+        );
+        assert.equal(dom.status, 0, dom.stderr);
+        const outputs = cellsOf(name).flatMap((c) => c.outputs ?? []);
+        const expectedCharts = outputs.filter(isChart).length;
+        const expectedTables = outputs.filter((o) => /<table/.test(text(o.data?.['text/html']))).length;
+        const images = (dom.stdout.match(/<img [^>]*src="data:image\/png;base64,/g) ?? []).length;
+        assert.ok(images >= expectedCharts, `${name}: ${images} images shown for ${expectedCharts} charts`);
+        assert.ok((dom.stdout.match(/<table/g) ?? []).length >= expectedTables, `${name}: every table shown`);
+        charts += expectedCharts;
+      }
+      assert.ok(charts >= 9, `the notebooks draw the nine answers' charts (${charts})`);
+    },
+  );
 });
 
 /** The text an output shows (images aside): a stream's text, and each text-like representation. */
 function outputText(output: Output): string {
-  const data = Object.entries(output.data ?? {}).filter(([type]) => !type.startsWith('image/')).map(([, value]) => text(value));
+  const data = Object.entries(output.data ?? {})
+    .filter(([type]) => !type.startsWith('image/'))
+    .map(([, value]) => text(value));
   return [text(output.text), ...data].join('\n');
 }
 
@@ -95,12 +133,14 @@ function readmeCommandsByNotebook(): Map<string, string[]> {
   return byNotebook;
 }
 
-describe('the committed notebooks tell npm start\'s story, with no folder of the machine', () => {
+describe("the committed notebooks tell npm start's story, with no folder of the machine", () => {
   test('no output holds an absolute path of the machine that ran it (/work/, /tmp/, /root/, /home/)', () => {
     for (const name of notebooks) {
       cellsOf(name).forEach((cell, index) => {
         for (const output of cell.outputs ?? []) {
-          const line = outputText(output).split('\n').find((l) => MACHINE_PATH.test(l));
+          const line = outputText(output)
+            .split('\n')
+            .find((l) => MACHINE_PATH.test(l));
           assert.equal(line, undefined, `${name}, cell ${index}: ${line?.slice(0, 200)}`);
         }
       });
@@ -109,21 +149,38 @@ describe('the committed notebooks tell npm start\'s story, with no folder of the
 
   test('the notebooks ran against the local stack, not on their fallback samples', () => {
     for (const name of notebooks) {
-      const shown = cellsOf(name).flatMap((c) => c.outputs ?? []).map(outputText).join('\n');
-      assert.doesNotMatch(shown, /generated posts instead/, `${name} ran on its fallback sample: run npm run notebooks, which starts the stack first`);
+      const shown = cellsOf(name)
+        .flatMap((c) => c.outputs ?? [])
+        .map(outputText)
+        .join('\n');
+      assert.doesNotMatch(
+        shown,
+        /generated posts instead/,
+        `${name} ran on its fallback sample: run npm run notebooks, which starts the stack first`,
+      );
     }
   });
 
   test('the path-pattern catches what it must and nothing else', () => {
-    for (const bad of ['data in /work/main/.local-stack', '(/tmp/pp-x/report.html)', 'log /root/x', '"/home/u/y"']) assert.match(bad, MACHINE_PATH);
-    for (const good of ['data in .local-stack', 'output/clean/pin.csv', 's3://user-localuser-bucket/topics/localuser.pin/x', '$TMPDIR/pp-x']) assert.doesNotMatch(good, MACHINE_PATH);
+    for (const bad of ['data in /work/main/.local-stack', '(/tmp/pp-x/report.html)', 'log /root/x', '"/home/u/y"'])
+      assert.match(bad, MACHINE_PATH);
+    for (const good of [
+      'data in .local-stack',
+      'output/clean/pin.csv',
+      's3://user-localuser-bucket/topics/localuser.pin/x',
+      '$TMPDIR/pp-x',
+    ])
+      assert.doesNotMatch(good, MACHINE_PATH);
   });
 });
 
-describe('each notebook\'s first cell: what the step does, Run before, What you should see, the whole chain of links, the README\'s commands', () => {
+describe("each notebook's first cell: what the step does, Run before, What you should see, the whole chain of links, the README's commands", () => {
   const commands = readmeCommandsByNotebook();
-  test('the README\'s step table names notebooks 01 to 06', () => {
-    assert.deepEqual([...commands.keys()].sort(), notebooks.filter((n) => !n.startsWith('00-')));
+  test("the README's step table names notebooks 01 to 06", () => {
+    assert.deepEqual(
+      [...commands.keys()].sort(),
+      notebooks.filter((n) => !n.startsWith('00-')),
+    );
   });
   notebooks.forEach((name, i) => {
     test(name, () => {
@@ -135,12 +192,23 @@ describe('each notebook\'s first cell: what the step does, Run before, What you 
       assert.match(intro, /\*\*What you should see:\*\*/, 'says what you should see');
       const previous = notebooks[i - 1];
       const next = notebooks[i + 1];
-      if (previous) assert.match(intro, new RegExp(`Previous: \\[[^\\]]+\\]\\(${previous.replace(/\./g, '\\.')}\\)`), `links back to ${previous}`);
+      if (previous)
+        assert.match(
+          intro,
+          new RegExp(`Previous: \\[[^\\]]+\\]\\(${previous.replace(/\./g, '\\.')}\\)`),
+          `links back to ${previous}`,
+        );
       else assert.doesNotMatch(intro, /Previous:/);
-      if (next) assert.match(intro, new RegExp(`Next: \\[[^\\]]+\\]\\(${next.replace(/\./g, '\\.')}\\)`), `links on to ${next}`);
+      if (next)
+        assert.match(
+          intro,
+          new RegExp(`Next: \\[[^\\]]+\\]\\(${next.replace(/\./g, '\\.')}\\)`),
+          `links on to ${next}`,
+        );
       else assert.doesNotMatch(intro, /Next:/);
-      for (const command of commands.get(name) ?? []) assert.ok(intro.includes(`\`${command}\``), `names \`${command}\` as the README's step table does`);
-      assert.doesNotMatch(intro, /--count/, 'the step scripts\' defaults, as the README runs them');
+      for (const command of commands.get(name) ?? [])
+        assert.ok(intro.includes(`\`${command}\``), `names \`${command}\` as the README's step table does`);
+      assert.doesNotMatch(intro, /--count/, "the step scripts' defaults, as the README runs them");
     });
   });
 });

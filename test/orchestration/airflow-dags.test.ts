@@ -14,7 +14,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_USER_ID, namesFor, PROJECT_ROOT } from '../../src/config';
-import { airflowEnv, DAGS_DIR, listDagFiles, readDagFacts, type DagBagFacts, type DagFacts } from '../../src/orchestration/airflow-dags';
+import {
+  airflowEnv,
+  DAGS_DIR,
+  listDagFiles,
+  readDagFacts,
+  type DagBagFacts,
+  type DagFacts,
+} from '../../src/orchestration/airflow-dags';
 import { pythonSkip, runPython } from './python-env';
 
 const DAG_TEST = path.join(__dirname, 'airflow_dag_test.py');
@@ -37,9 +44,17 @@ function assertDagBasics(dag: DagFacts, file: string): void {
   const source = readFileSync(path.join(DAGS_DIR, file), 'utf8');
   assert.match(source, /^DAG_ID = /m, 'a DAG_ID constant');
   assert.match(source, /^from airflow\.sdk import DAG$/m, 'Airflow 3 import');
-  assert.doesNotMatch(source, /Variable\.get|from airflow\.models|from airflow import DAG|airflow\.operators\./, 'no Airflow 2 imports, no metadata calls at parse time');
+  assert.doesNotMatch(
+    source,
+    /Variable\.get|from airflow\.models|from airflow import DAG|airflow\.operators\./,
+    'no Airflow 2 imports, no metadata calls at parse time',
+  );
   for (const task of dag.tasks) {
-    assert.match(source, new RegExp(`^    ${task.task_id} = \\w+\\(\\n        task_id="${task.task_id}",`, 'm'), `task_id equals the variable name: ${task.task_id}`);
+    assert.match(
+      source,
+      new RegExp(`^    ${task.task_id} = \\w+\\(\\n        task_id="${task.task_id}",`, 'm'),
+      `task_id equals the variable name: ${task.task_id}`,
+    );
     assert.equal(task.owner, dag.default_args.owner, 'default args reach the tasks');
     assert.equal(task.retries, dag.default_args.retries);
   }
@@ -79,7 +94,15 @@ describe('the DAGs on real Airflow 3', { skip: pythonSkip() }, () => {
 
   for (const file of ['localuser_dag.py', 'pinterest_local_dag.py']) {
     test(`python -W error::DeprecationWarning imports dags/${file}`, async () => {
-      const run = await runPython(['-W', 'error::DeprecationWarning', '-c', `import sys; sys.path.insert(0, ${JSON.stringify(DAGS_DIR)}); import ${file.replace(/\.py$/, '')}`], { env: airflowEnv(home) });
+      const run = await runPython(
+        [
+          '-W',
+          'error::DeprecationWarning',
+          '-c',
+          `import sys; sys.path.insert(0, ${JSON.stringify(DAGS_DIR)}); import ${file.replace(/\.py$/, '')}`,
+        ],
+        { env: airflowEnv(home) },
+      );
       assert.equal(run.code, 0, run.stderr.slice(-3000));
     });
   }
@@ -88,16 +111,27 @@ describe('the DAGs on real Airflow 3', { skip: pythonSkip() }, () => {
     const dagId = namesFor(DEFAULT_USER_ID).dagId;
     const dag = facts.dags[dagId];
     assertDagBasics(dag, `${dagId}.py`);
-    assert.deepEqual(dag.default_args, { owner: DEFAULT_USER_ID, depends_on_past: false, retries: 2, retry_delay: { seconds: 300 } });
-    assert.deepEqual(dag.tasks.map((t) => [t.task_id, t.class, t.module]), [
-      ['batch_clean', 'DatabricksSubmitRunOperator', 'airflow.providers.databricks.operators.databricks'],
-      ['analysis', 'DatabricksSubmitRunOperator', 'airflow.providers.databricks.operators.databricks'],
-    ]);
+    assert.deepEqual(dag.default_args, {
+      owner: DEFAULT_USER_ID,
+      depends_on_past: false,
+      retries: 2,
+      retry_delay: { seconds: 300 },
+    });
+    assert.deepEqual(
+      dag.tasks.map((t) => [t.task_id, t.class, t.module]),
+      [
+        ['batch_clean', 'DatabricksSubmitRunOperator', 'airflow.providers.databricks.operators.databricks'],
+        ['analysis', 'DatabricksSubmitRunOperator', 'airflow.providers.databricks.operators.databricks'],
+      ],
+    );
     const notebookDir = `/Users/${DEFAULT_USER_ID}/pinterest-pipeline/databricks`;
     const [batchClean, analysis] = dag.tasks;
     for (const task of dag.tasks) {
       assert.equal(task.arguments.databricks_conn_id, 'databricks_default');
-      assert.equal(task.arguments.existing_cluster_id, "{{ var.value.get('databricks_cluster_id', '1234-567890-abcdefgh') }}");
+      assert.equal(
+        task.arguments.existing_cluster_id,
+        "{{ var.value.get('databricks_cluster_id', '1234-567890-abcdefgh') }}",
+      );
     }
     assert.deepEqual(batchClean.arguments.notebook_task, {
       notebook_path: `{{ var.value.get('databricks_notebook_dir', '${notebookDir}') }}/batch_clean`,
@@ -107,7 +141,8 @@ describe('the DAGs on real Airflow 3', { skip: pythonSkip() }, () => {
       notebook_path: `{{ var.value.get('databricks_notebook_dir', '${notebookDir}') }}/analysis`,
       base_parameters: { user_id: DEFAULT_USER_ID },
     });
-    for (const name of ['batch_clean.sql', 'analysis.sql']) assert.ok(existsSync(path.join(PROJECT_ROOT, 'databricks', name)), `databricks/${name}`);
+    for (const name of ['batch_clean.sql', 'analysis.sql'])
+      assert.ok(existsSync(path.join(PROJECT_ROOT, 'databricks', name)), `databricks/${name}`);
     assert.deepEqual(batchClean.downstream, ['analysis']);
     assert.deepEqual(analysis.downstream, []);
   });
@@ -115,15 +150,26 @@ describe('the DAGs on real Airflow 3', { skip: pythonSkip() }, () => {
   test('dags/pinterest_local_dag.py runs the npm scripts in order in the workspace', () => {
     const dag = facts.dags.pinterest_local_dag;
     assertDagBasics(dag, 'pinterest_local_dag.py');
-    assert.deepEqual(dag.default_args, { owner: 'pinterest-pipeline', depends_on_past: false, retries: 1, retry_delay: { seconds: 60 } });
-    assert.deepEqual(dag.tasks.map((t) => [t.task_id, t.class, t.arguments.bash_command, t.arguments.cwd]), [
-      ['create_topics', 'BashOperator', 'npm run create-topics', PROJECT_ROOT],
-      ['emulate_batch', 'BashOperator', 'npm run emulate:batch -- --count 500', PROJECT_ROOT],
-      ['clean_batch', 'BashOperator', 'npm run clean', PROJECT_ROOT],
-      ['analyse', 'BashOperator', 'npm run analyse', PROJECT_ROOT],
-    ]);
-    const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const name of ['create-topics', 'emulate:batch', 'clean', 'analyse']) assert.ok(scripts[name], `npm run ${name} exists`);
+    assert.deepEqual(dag.default_args, {
+      owner: 'pinterest-pipeline',
+      depends_on_past: false,
+      retries: 1,
+      retry_delay: { seconds: 60 },
+    });
+    assert.deepEqual(
+      dag.tasks.map((t) => [t.task_id, t.class, t.arguments.bash_command, t.arguments.cwd]),
+      [
+        ['create_topics', 'BashOperator', 'npm run create-topics', PROJECT_ROOT],
+        ['emulate_batch', 'BashOperator', 'npm run emulate:batch -- --count 500', PROJECT_ROOT],
+        ['clean_batch', 'BashOperator', 'npm run clean', PROJECT_ROOT],
+        ['analyse', 'BashOperator', 'npm run analyse', PROJECT_ROOT],
+      ],
+    );
+    const scripts = (
+      JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    for (const name of ['create-topics', 'emulate:batch', 'clean', 'analyse'])
+      assert.ok(scripts[name], `npm run ${name} exists`);
   });
 });
 
@@ -140,15 +186,22 @@ function startJobsApi(key: string, cert: string): Promise<{ server: Server; port
   let nextRun = 700;
   const server = createServer({ key, cert }, (req, res) => {
     let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'https://localhost');
-      requests.push({ method: req.method ?? '', path: url.pathname + url.search, body: body ? JSON.parse(body) : null });
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname + url.search,
+        body: body ? JSON.parse(body) : null,
+      });
       const reply = (status: number, value: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(value));
       };
-      if (req.headers.authorization !== 'Bearer dapi-test-token') return reply(401, { error_code: 'UNAUTHENTICATED', message: 'bad token' });
+      if (req.headers.authorization !== 'Bearer dapi-test-token')
+        return reply(401, { error_code: 'UNAUTHENTICATED', message: 'bad token' });
       if (req.method === 'POST' && url.pathname === '/api/2.2/jobs/runs/submit') {
         nextRun += 1;
         polls.set(nextRun, 0);
@@ -159,64 +212,120 @@ function startJobsApi(key: string, cert: string): Promise<{ server: Server; port
         if (!polls.has(runId)) return reply(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `run ${runId}` });
         const n = (polls.get(runId) ?? 0) + 1;
         polls.set(runId, n);
-        const state = n <= 1 ? { life_cycle_state: 'PENDING', state_message: '' }
-          : n <= 2 ? { life_cycle_state: 'RUNNING', state_message: '' }
-            : { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS', state_message: '' };
+        const state =
+          n <= 1
+            ? { life_cycle_state: 'PENDING', state_message: '' }
+            : n <= 2
+              ? { life_cycle_state: 'RUNNING', state_message: '' }
+              : { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS', state_message: '' };
         return reply(200, { run_id: runId, run_page_url: `https://127.0.0.1/#job/1/run/${runId}`, state, tasks: [] });
       }
       return reply(404, { error_code: 'ENDPOINT_NOT_FOUND', message: `${req.method} ${url.pathname}` });
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, requests })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, requests })),
+  );
 }
 
-describe(`dag.test() of ${namesFor(DEFAULT_USER_ID).dagId} against a Jobs API stand-in over https`, { skip: pythonSkip() }, () => {
-  let dir: string;
-  let api: Awaited<ReturnType<typeof startJobsApi>>;
+describe(
+  `dag.test() of ${namesFor(DEFAULT_USER_ID).dagId} against a Jobs API stand-in over https`,
+  { skip: pythonSkip() },
+  () => {
+    let dir: string;
+    let api: Awaited<ReturnType<typeof startJobsApi>>;
 
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'pp-airflow-dbx-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-    api = await startJobsApi(readFileSync(path.join(dir, 'key.pem'), 'utf8'), readFileSync(path.join(dir, 'cert.pem'), 'utf8'));
-  });
-  after(async () => {
-    api?.server.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  test('submits exactly the expected runs/submit bodies and follows runs/get to the end state', async () => {
-    const dagId = namesFor(DEFAULT_USER_ID).dagId;
-    const env = airflowEnv(path.join(dir, 'airflow'), {
-      AIRFLOW_CONN_DATABRICKS_DEFAULT: JSON.stringify({ conn_type: 'databricks', host: '127.0.0.1', port: api.port, password: 'dapi-test-token' }),
-      AIRFLOW_VAR_DATABRICKS_CLUSTER_ID: '0101-test-cluster',
-      REQUESTS_CA_BUNDLE: path.join(dir, 'cert.pem'),
+    before(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'pp-airflow-dbx-'));
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      api = await startJobsApi(
+        readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+        readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+      );
     });
-    const run = await runPython([DAG_TEST, DAGS_DIR, dagId, '--polling-seconds', '1', '--no-retries'], { env });
-    assert.equal(run.code, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
-    const result = lastJson<{ state: string; tasks: Record<string, string> }>(run.stdout);
-    assert.deepEqual(result, { state: 'success', tasks: { batch_clean: 'success', analysis: 'success' } });
+    after(async () => {
+      api?.server.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-    const submits = api.requests.filter((r) => r.path === '/api/2.2/jobs/runs/submit');
-    const notebookDir = `/Users/${DEFAULT_USER_ID}/pinterest-pipeline/databricks`;
-    assert.deepEqual(submits.map((r) => r.body), [
-      {
-        existing_cluster_id: '0101-test-cluster',
-        notebook_task: { notebook_path: `${notebookDir}/batch_clean`, base_parameters: { user_id: DEFAULT_USER_ID, sink_access: 'instance_profile' } },
-        run_name: 'batch_clean',
-      },
-      {
-        existing_cluster_id: '0101-test-cluster',
-        notebook_task: { notebook_path: `${notebookDir}/analysis`, base_parameters: { user_id: DEFAULT_USER_ID } },
-        run_name: 'analysis',
-      },
-    ]);
-    for (const runId of [701, 702]) {
-      const gets = api.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/2.2/jobs/runs/get?') && new URL(r.path, 'https://x').searchParams.get('run_id') === String(runId));
-      assert.ok(gets.length >= 3, `run ${runId} followed through PENDING and RUNNING to TERMINATED (${gets.length} runs/get)`);
-    }
-    const order = api.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
-    assert.ok(order.lastIndexOf('POST /api/2.2/jobs/runs/submit') > order.indexOf('GET /api/2.2/jobs/runs/get'), 'analysis is submitted after batch_clean was followed');
-    assert.ok(api.requests.every((r) => r.path.startsWith('/api/2.2/')), `only Jobs API 2.2: ${[...new Set(order)].join(', ')}`);
-  });
-});
+    test('submits exactly the expected runs/submit bodies and follows runs/get to the end state', async () => {
+      const dagId = namesFor(DEFAULT_USER_ID).dagId;
+      const env = airflowEnv(path.join(dir, 'airflow'), {
+        AIRFLOW_CONN_DATABRICKS_DEFAULT: JSON.stringify({
+          conn_type: 'databricks',
+          host: '127.0.0.1',
+          port: api.port,
+          password: 'dapi-test-token',
+        }),
+        AIRFLOW_VAR_DATABRICKS_CLUSTER_ID: '0101-test-cluster',
+        REQUESTS_CA_BUNDLE: path.join(dir, 'cert.pem'),
+      });
+      const run = await runPython([DAG_TEST, DAGS_DIR, dagId, '--polling-seconds', '1', '--no-retries'], { env });
+      assert.equal(run.code, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
+      const result = lastJson<{ state: string; tasks: Record<string, string> }>(run.stdout);
+      assert.deepEqual(result, { state: 'success', tasks: { batch_clean: 'success', analysis: 'success' } });
+
+      const submits = api.requests.filter((r) => r.path === '/api/2.2/jobs/runs/submit');
+      const notebookDir = `/Users/${DEFAULT_USER_ID}/pinterest-pipeline/databricks`;
+      assert.deepEqual(
+        submits.map((r) => r.body),
+        [
+          {
+            existing_cluster_id: '0101-test-cluster',
+            notebook_task: {
+              notebook_path: `${notebookDir}/batch_clean`,
+              base_parameters: { user_id: DEFAULT_USER_ID, sink_access: 'instance_profile' },
+            },
+            run_name: 'batch_clean',
+          },
+          {
+            existing_cluster_id: '0101-test-cluster',
+            notebook_task: { notebook_path: `${notebookDir}/analysis`, base_parameters: { user_id: DEFAULT_USER_ID } },
+            run_name: 'analysis',
+          },
+        ],
+      );
+      for (const runId of [701, 702]) {
+        const gets = api.requests.filter(
+          (r) =>
+            r.method === 'GET' &&
+            r.path.startsWith('/api/2.2/jobs/runs/get?') &&
+            new URL(r.path, 'https://x').searchParams.get('run_id') === String(runId),
+        );
+        assert.ok(
+          gets.length >= 3,
+          `run ${runId} followed through PENDING and RUNNING to TERMINATED (${gets.length} runs/get)`,
+        );
+      }
+      const order = api.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
+      assert.ok(
+        order.lastIndexOf('POST /api/2.2/jobs/runs/submit') > order.indexOf('GET /api/2.2/jobs/runs/get'),
+        'analysis is submitted after batch_clean was followed',
+      );
+      assert.ok(
+        api.requests.every((r) => r.path.startsWith('/api/2.2/')),
+        `only Jobs API 2.2: ${[...new Set(order)].join(', ')}`,
+      );
+    });
+  },
+);

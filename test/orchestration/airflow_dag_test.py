@@ -5,6 +5,7 @@ private folder: the script migrates its SQLite database first. ``--polling-secon
 Databricks operators' wait between ``runs/get`` calls (30 s in the DAG) for a test against a stand-in.
 The last line of the output is the JSON: {"state": ..., "tasks": {task_id: state}}.
 """
+
 import argparse
 import json
 import os
@@ -22,7 +23,11 @@ def main():
     if not os.environ.get("AIRFLOW_HOME"):
         print("AIRFLOW_HOME must name a private folder", file=sys.stderr)
         return 2
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "airflow"), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "airflow"), "db", "migrate"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
     from airflow.dag_processing.dagbag import DagBag
 

@@ -11,7 +11,15 @@ import { PROJECT_ROOT } from '../../src/config';
 import { PipelineError } from '../../src/errors';
 import type { HttpClient } from '../../src/http-client';
 import {
-  createDatabricksHttpClient, createJobsClient, describeSubmitRequest, failureReason, progressLine, submitAndWait, submitRunBody, type RunJobOptions, type SubmitRunOptions,
+  createDatabricksHttpClient,
+  createJobsClient,
+  describeSubmitRequest,
+  failureReason,
+  progressLine,
+  submitAndWait,
+  submitRunBody,
+  type RunJobOptions,
+  type SubmitRunOptions,
 } from '../../src/orchestration/databricks-run';
 
 const run = promisify(execFile);
@@ -31,10 +39,13 @@ type Answer = { status: number; body?: unknown };
  * the queued states. `answers` can put special answers (401, 429, 404, ...) in front, per path.
  */
 class FakeJobsApi {
-  server: Server = createServer((req, res) => void this.handle(req).then((a) => {
-    res.writeHead(a.status, { 'Content-Type': 'application/json' });
-    res.end(a.body === undefined ? '' : JSON.stringify(a.body));
-  }));
+  server: Server = createServer(
+    (req, res) =>
+      void this.handle(req).then((a) => {
+        res.writeHead(a.status, { 'Content-Type': 'application/json' });
+        res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+      }),
+  );
   seen: Seen[] = [];
   states: Record<string, unknown>[] = [];
   /** Answers given before the normal ones, keyed by path without query (e.g. `/api/2.2/jobs/runs/submit`). */
@@ -59,13 +70,23 @@ class FakeJobsApi {
     let text = '';
     for await (const chunk of req) text += chunk;
     const url = req.url ?? '';
-    this.seen.push({ method: req.method ?? '', url, authorization: req.headers.authorization, ...(text ? { body: JSON.parse(text) } : {}) });
+    this.seen.push({
+      method: req.method ?? '',
+      url,
+      authorization: req.headers.authorization,
+      ...(text ? { body: JSON.parse(text) } : {}),
+    });
     const route = url.split('?')[0];
     const queued = this.answers.get(route);
     if (queued?.length) return queued.shift() as Answer;
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return { status: 401, body: { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' } };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return { status: 401, body: { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' } };
     const match = /^\/api\/(2\.\d)\/jobs\/(runs\/submit|runs\/get)$/.exec(route);
-    if (!match || !this.versions.includes(match[1])) return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${route}'` } };
+    if (!match || !this.versions.includes(match[1]))
+      return {
+        status: 404,
+        body: { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${route}'` },
+      };
     if (match[2] === 'runs/submit') return { status: 200, body: { run_id: 4242 } };
     const runId = Number(new URL(url, this.url).searchParams.get('run_id'));
     const state = this.states.length > 1 ? this.states.shift() : this.states[0];
@@ -73,12 +94,23 @@ class FakeJobsApi {
   }
 }
 
-const SUBMIT: SubmitRunOptions = { runName: 'localuser_dag one-time run', clusterId: '0123-456789-abc', notebookPath: '/Users/me/databricks/batch_clean', baseParameters: { user_id: 'localuser' } };
+const SUBMIT: SubmitRunOptions = {
+  runName: 'localuser_dag one-time run',
+  clusterId: '0123-456789-abc',
+  notebookPath: '/Users/me/databricks/batch_clean',
+  baseParameters: { user_id: 'localuser' },
+};
 
 const EXPECTED_BODY = {
   run_name: 'localuser_dag one-time run',
   timeout_seconds: 0,
-  tasks: [{ task_key: 'notebook', existing_cluster_id: '0123-456789-abc', notebook_task: { notebook_path: '/Users/me/databricks/batch_clean', base_parameters: { user_id: 'localuser' } } }],
+  tasks: [
+    {
+      task_key: 'notebook',
+      existing_cluster_id: '0123-456789-abc',
+      notebook_task: { notebook_path: '/Users/me/databricks/batch_clean', base_parameters: { user_id: 'localuser' } },
+    },
+  ],
 };
 
 const PENDING = { life_cycle_state: 'PENDING', state_message: 'Waiting for cluster' };
@@ -118,12 +150,15 @@ describe('databricks-run against a Jobs API stand-in', () => {
     assert.equal(result.apiVersion, '2.2');
     assert.equal(result.runPageUrl, `${api.url}/#job/1/run/4242`);
     assert.equal(failureReason(result), undefined);
-    assert.deepEqual(api.seen.map((s) => `${s.method} ${s.url}`), [
-      'POST /api/2.2/jobs/runs/submit',
-      'GET /api/2.2/jobs/runs/get?run_id=4242',
-      'GET /api/2.2/jobs/runs/get?run_id=4242',
-      'GET /api/2.2/jobs/runs/get?run_id=4242',
-    ]);
+    assert.deepEqual(
+      api.seen.map((s) => `${s.method} ${s.url}`),
+      [
+        'POST /api/2.2/jobs/runs/submit',
+        'GET /api/2.2/jobs/runs/get?run_id=4242',
+        'GET /api/2.2/jobs/runs/get?run_id=4242',
+        'GET /api/2.2/jobs/runs/get?run_id=4242',
+      ],
+    );
     assert.deepEqual(api.seen[0].body, EXPECTED_BODY);
     assert.ok(api.seen.every((s) => s.authorization === `Bearer ${TOKEN}`));
     assert.equal(progress.length, 3);
@@ -132,10 +167,16 @@ describe('databricks-run against a Jobs API stand-in', () => {
   });
 
   test('TERMINATED/FAILED is a failed run with its message and page', async () => {
-    api.states = [RUNNING, { life_cycle_state: 'TERMINATED', result_state: 'FAILED', state_message: 'Notebook raised an exception' }];
+    api.states = [
+      RUNNING,
+      { life_cycle_state: 'TERMINATED', result_state: 'FAILED', state_message: 'Notebook raised an exception' },
+    ];
     const result = await submitAndWait(client(), SUBMIT, options());
     assert.equal(result.succeeded, false);
-    assert.equal(failureReason(result), `run 4242 ended TERMINATED/FAILED: Notebook raised an exception; see ${api.url}/#job/1/run/4242`);
+    assert.equal(
+      failureReason(result),
+      `run 4242 ended TERMINATED/FAILED: Notebook raised an exception; see ${api.url}/#job/1/run/4242`,
+    );
   });
 
   test('INTERNAL_ERROR ends the polling without a result state', async () => {
@@ -160,20 +201,37 @@ describe('databricks-run against a Jobs API stand-in', () => {
   });
 
   test('429 and 503 are retried', async () => {
-    api.answers.set('/api/2.2/jobs/runs/submit', [{ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } }]);
+    api.answers.set('/api/2.2/jobs/runs/submit', [
+      { status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } },
+    ]);
     api.answers.set('/api/2.2/jobs/runs/get', [{ status: 503, body: 'Service Unavailable' }]);
     api.states = [{ life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' }];
     const result = await submitAndWait(client(), SUBMIT, options());
     assert.equal(result.succeeded, true);
-    assert.deepEqual(api.seen.map((s) => `${s.method} ${s.url.split('?')[0]}`), [
-      'POST /api/2.2/jobs/runs/submit', 'POST /api/2.2/jobs/runs/submit', 'GET /api/2.2/jobs/runs/get', 'GET /api/2.2/jobs/runs/get',
-    ]);
+    assert.deepEqual(
+      api.seen.map((s) => `${s.method} ${s.url.split('?')[0]}`),
+      [
+        'POST /api/2.2/jobs/runs/submit',
+        'POST /api/2.2/jobs/runs/submit',
+        'GET /api/2.2/jobs/runs/get',
+        'GET /api/2.2/jobs/runs/get',
+      ],
+    );
     assert.deepEqual(api.seen[1].body, EXPECTED_BODY);
   });
 
   test('429 until the retries are spent: a retriable error with the answer', async () => {
-    api.answers.set('/api/2.2/jobs/runs/submit', Array.from({ length: 10 }, () => ({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } })));
-    await assert.rejects(submitAndWait(client(), SUBMIT, options()), /answered 429 to POST \/api\/2\.2\/jobs\/runs\/submit: REQUEST_LIMIT_EXCEEDED: slow down/);
+    api.answers.set(
+      '/api/2.2/jobs/runs/submit',
+      Array.from({ length: 10 }, () => ({
+        status: 429,
+        body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' },
+      })),
+    );
+    await assert.rejects(
+      submitAndWait(client(), SUBMIT, options()),
+      /answered 429 to POST \/api\/2\.2\/jobs\/runs\/submit: REQUEST_LIMIT_EXCEEDED: slow down/,
+    );
     assert.equal(api.seen.length, 4);
   });
 
@@ -183,12 +241,15 @@ describe('databricks-run against a Jobs API stand-in', () => {
     const result = await submitAndWait(client(), SUBMIT, options());
     assert.equal(result.succeeded, true);
     assert.equal(result.apiVersion, '2.1');
-    assert.deepEqual(api.seen.map((s) => `${s.method} ${s.url}`), [
-      'POST /api/2.2/jobs/runs/submit',
-      'POST /api/2.1/jobs/runs/submit',
-      'GET /api/2.1/jobs/runs/get?run_id=4242',
-      'GET /api/2.1/jobs/runs/get?run_id=4242',
-    ]);
+    assert.deepEqual(
+      api.seen.map((s) => `${s.method} ${s.url}`),
+      [
+        'POST /api/2.2/jobs/runs/submit',
+        'POST /api/2.1/jobs/runs/submit',
+        'GET /api/2.1/jobs/runs/get?run_id=4242',
+        'GET /api/2.1/jobs/runs/get?run_id=4242',
+      ],
+    );
     assert.deepEqual(api.seen[1].body, EXPECTED_BODY);
   });
 
@@ -202,7 +263,12 @@ describe('databricks-run against a Jobs API stand-in', () => {
       assert.ok(error instanceof PipelineError);
       assert.equal(error.code, 'DATABRICKS_UNREACHABLE');
       assert.equal(error.retriable, true);
-      assert.match(error.message, new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); check DATABRICKS_HOST$`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^cannot reach http://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED [^)]+\\); check DATABRICKS_HOST$`,
+        ),
+      );
       assert.equal(((error.cause as PipelineError).cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
       return true;
     });
@@ -210,7 +276,10 @@ describe('databricks-run against a Jobs API stand-in', () => {
 
   test('a 404 on 2.1 too is an error', async () => {
     api.versions = [];
-    await assert.rejects(submitAndWait(client(), SUBMIT, options()), /answered 404 to POST \/api\/2\.1\/jobs\/runs\/submit/);
+    await assert.rejects(
+      submitAndWait(client(), SUBMIT, options()),
+      /answered 404 to POST \/api\/2\.1\/jobs\/runs\/submit/,
+    );
   });
 
   test('the dry-run description has the body and no token', () => {
@@ -227,10 +296,18 @@ describe('databricks-run against a Jobs API stand-in', () => {
     });
     after(() => rm(credentialsDir, { recursive: true, force: true }));
 
-    const script = (args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'databricks-run.ts'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, PP_CREDENTIALS_DIR: credentialsDir, DATABRICKS_HOST: api.url, DATABRICKS_TOKEN: TOKEN, DATABRICKS_CLUSTER_ID: '0123-456789-abc', DATABRICKS_NOTEBOOK_PATH: '/Users/me/databricks/batch_clean' },
-    });
+    const script = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'databricks-run.ts'), ...args], {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          PP_CREDENTIALS_DIR: credentialsDir,
+          DATABRICKS_HOST: api.url,
+          DATABRICKS_TOKEN: TOKEN,
+          DATABRICKS_CLUSTER_ID: '0123-456789-abc',
+          DATABRICKS_NOTEBOOK_PATH: '/Users/me/databricks/batch_clean',
+        },
+      });
 
     test('--dry-run prints the request with the token redacted and sends nothing', async () => {
       const { stdout } = await script(['--dry-run']);
@@ -252,16 +329,24 @@ describe('databricks-run against a Jobs API stand-in', () => {
       api.states = [{ life_cycle_state: 'TERMINATED', result_state: 'FAILED', state_message: 'boom' }];
       await assert.rejects(script([]), (error: { code: number; stderr: string }) => {
         assert.equal(error.code, 1);
-        assert.equal(error.stderr.trim(), `error: run 4242 ended TERMINATED/FAILED: boom; see ${api.url}/#job/1/run/4242`);
+        assert.equal(
+          error.stderr.trim(),
+          `error: run 4242 ended TERMINATED/FAILED: boom; see ${api.url}/#job/1/run/4242`,
+        );
         return true;
       });
     });
 
     test('401 exits 1 saying to check DATABRICKS_TOKEN', async () => {
-      api.answers.set('/api/2.2/jobs/runs/submit', [{ status: 401, body: { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' } }]);
+      api.answers.set('/api/2.2/jobs/runs/submit', [
+        { status: 401, body: { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' } },
+      ]);
       await assert.rejects(script([]), (error: { code: number; stderr: string }) => {
         assert.equal(error.code, 1);
-        assert.match(error.stderr.trim(), /^error: Databricks answered 401 to POST \/api\/2\.2\/jobs\/runs\/submit; check DATABRICKS_TOKEN/);
+        assert.match(
+          error.stderr.trim(),
+          /^error: Databricks answered 401 to POST \/api\/2\.2\/jobs\/runs\/submit; check DATABRICKS_TOKEN/,
+        );
         assert.equal(error.stderr.trim().split('\n').length, 1);
         return true;
       });

@@ -7,6 +7,7 @@ latestOffset / partitions / commit), replay the second from its offsets with a n
 a crash), and plan once with Trigger.AvailableNow after more records were put by the caller (it
 waits for a line on stdin first).
 """
+
 import json
 import os
 import sys
@@ -18,7 +19,15 @@ from kinesis_source import KinesisDataSource
 
 
 def reader(endpoint, region, stream):
-    source = KinesisDataSource(options={"streamName": stream, "region": region, "endpointUrl": endpoint, "awsAccessKey": "local", "awsSecretKey": "local"})
+    source = KinesisDataSource(
+        options={
+            "streamName": stream,
+            "region": region,
+            "endpointUrl": endpoint,
+            "awsAccessKey": "local",
+            "awsSecretKey": "local",
+        }
+    )
     return source.streamReader(source.schema())
 
 
@@ -34,7 +43,9 @@ def main():
     for _ in range(3):
         end = first.latestOffset(start, None)
         ranges = first.partitions(start, end)
-        batches.append({"start": start, "end": end, "cached": [p.rows is not None for p in ranges], "rows": rows_of(first, ranges)})
+        batches.append(
+            {"start": start, "end": end, "cached": [p.rows is not None for p in ranges], "rows": rows_of(first, ranges)}
+        )
         first.commit(end)
         start = end
     replayer = reader(endpoint, region, stream)

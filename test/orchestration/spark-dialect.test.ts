@@ -6,8 +6,15 @@ import { TABLES } from '../../src/contract/tables';
 
 describe('spark-dialect', () => {
   test('renames DuckDB-only functions where they are called, in any case', () => {
-    assert.equal(toSparkSql("SELECT REGEXP_MATCHES(x, '^[0-9]+$'), list_value(a, b), LIST_VALUE (c, d)"), "SELECT REGEXP_LIKE(x, '^[0-9]+$'), ARRAY(a, b), ARRAY(c, d)");
-    assert.equal(toSparkSql('SELECT my_list_value(a) AS list_value'), 'SELECT my_list_value(a) AS list_value', 'only whole-word calls');
+    assert.equal(
+      toSparkSql("SELECT REGEXP_MATCHES(x, '^[0-9]+$'), list_value(a, b), LIST_VALUE (c, d)"),
+      "SELECT REGEXP_LIKE(x, '^[0-9]+$'), ARRAY(a, b), ARRAY(c, d)",
+    );
+    assert.equal(
+      toSparkSql('SELECT my_list_value(a) AS list_value'),
+      'SELECT my_list_value(a) AS list_value',
+      'only whole-word calls',
+    );
   });
 
   test('refuses a backslash', () => {
@@ -17,8 +24,15 @@ describe('spark-dialect', () => {
   test('the shared cleaning SQL translates and keeps nothing DuckDB-only', () => {
     for (const table of TABLES) {
       const spark = toSparkSql(cleaningSql(table)).replace(/--.*$/gm, '');
-      for (const t of SPARK_TRANSLATIONS) assert.doesNotMatch(spark, new RegExp(`\\b${t.duckdb}\\b`, 'i'), `${table}: ${t.duckdb} left`);
-      for (const [pattern, what] of [[/::/, ':: cast'], [/"/, 'double quote'], [/`/, 'backtick'], [/;/, 'semicolon'], [/\[/, 'a [..] list literal outside a regex']] as [RegExp, string][]) {
+      for (const t of SPARK_TRANSLATIONS)
+        assert.doesNotMatch(spark, new RegExp(`\\b${t.duckdb}\\b`, 'i'), `${table}: ${t.duckdb} left`);
+      for (const [pattern, what] of [
+        [/::/, ':: cast'],
+        [/"/, 'double quote'],
+        [/`/, 'backtick'],
+        [/;/, 'semicolon'],
+        [/\[/, 'a [..] list literal outside a regex'],
+      ] as [RegExp, string][]) {
         assert.doesNotMatch(spark.replace(/'[^']*'/g, "''"), pattern, `${table}: ${what}`);
       }
       assert.match(spark, new RegExp(`FROM ${table}_raw\\b`));

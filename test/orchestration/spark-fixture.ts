@@ -21,7 +21,13 @@ function* withRepeats(posts: Iterable<Post>, every: number): Generator<Post> {
   }
 }
 
-async function writeObject(dir: string, topic: string, partition: number, startOffset: number, body: string | Buffer): Promise<void> {
+async function writeObject(
+  dir: string,
+  topic: string,
+  partition: number,
+  startOffset: number,
+  body: string | Buffer,
+): Promise<void> {
   const file = path.join(dir, ...sinkObjectKey(topic, partition, startOffset).split('/'));
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, body);
@@ -33,14 +39,33 @@ export interface ParitySink {
 }
 
 /** Writes the parity sink for `topics` into `dir`. */
-export async function writeParitySink(dir: string, topics: Record<TableKey, string>, posts: number, seed = 11): Promise<ParitySink> {
-  const written = await writeSinkFolder({ dir, topics, posts: withRepeats(generatePosts({ rows: posts, seed }), 13), flushSize: 1 });
+export async function writeParitySink(
+  dir: string,
+  topics: Record<TableKey, string>,
+  posts: number,
+  seed = 11,
+): Promise<ParitySink> {
+  const written = await writeSinkFolder({
+    dir,
+    topics,
+    posts: withRepeats(generatePosts({ rows: posts, seed }), 13),
+    flushSize: 1,
+  });
   let objects = written.objects;
   const dirty = dirtyRawRecords();
   for (const table of TABLES) {
     const rows = dirty[table] as unknown[];
     for (let start = 0; start < rows.length; start += 50) {
-      await writeObject(dir, topics[table], 1, start, rows.slice(start, start + 50).map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await writeObject(
+        dir,
+        topics[table],
+        1,
+        start,
+        rows
+          .slice(start, start + 50)
+          .map((r) => `${JSON.stringify(r)}\n`)
+          .join(''),
+      );
       objects += 1;
     }
   }

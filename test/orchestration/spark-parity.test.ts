@@ -27,76 +27,111 @@ const USER_ID = `parity${process.pid}`;
 interface RunnerResults {
   session_seconds: number;
   notebooks: { notebook: string; seconds: number }[];
-  cells: { notebook: string; cell: number; language: string; columns: string[] | null; rows: Record<string, unknown>[] | null }[];
+  cells: {
+    notebook: string;
+    cell: number;
+    language: string;
+    columns: string[] | null;
+    rows: Record<string, unknown>[] | null;
+  }[];
 }
 
 const sorted = (rows: readonly object[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
 function readJsonLines(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe(`the Databricks notebooks on local Spark give DuckDB's tables and answers (${POSTS} posts + dirty rows)`, { skip: pythonSkip() }, () => {
-  let dir: string;
-  let db: Database;
-  let duck: CleanBatchResult;
-  const duckTables = {} as Record<TableKey, Record<string, unknown>[]>;
-  let duckAnswers: Answer[];
-  let spark: RunnerResults;
+describe(
+  `the Databricks notebooks on local Spark give DuckDB's tables and answers (${POSTS} posts + dirty rows)`,
+  { skip: pythonSkip() },
+  () => {
+    let dir: string;
+    let db: Database;
+    let duck: CleanBatchResult;
+    const duckTables = {} as Record<TableKey, Record<string, unknown>[]>;
+    let duckAnswers: Answer[];
+    let spark: RunnerResults;
 
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'pp-spark-parity-'));
-    const { topics } = namesFor(USER_ID);
-    await writeParitySink(path.join(dir, 'sink'), topics, POSTS);
+    before(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'pp-spark-parity-'));
+      const { topics } = namesFor(USER_ID);
+      await writeParitySink(path.join(dir, 'sink'), topics, POSTS);
 
-    db = await openDatabase();
-    duck = await cleanBatch({ connection: db.connection, store: folderSinkStore(path.join(dir, 'sink')), topics });
-    for (const table of TABLES) duckTables[table] = await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`);
-    duckAnswers = await answerQuestions(db.connection);
+      db = await openDatabase();
+      duck = await cleanBatch({ connection: db.connection, store: folderSinkStore(path.join(dir, 'sink')), topics });
+      for (const table of TABLES)
+        duckTables[table] = await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`);
+      duckAnswers = await answerQuestions(db.connection);
 
-    const run = await runPython([
-      SPARK_RUNNER, path.join(PROJECT_ROOT, 'databricks', 'batch_clean.sql'), path.join(PROJECT_ROOT, 'databricks', 'analysis.sql'),
-      '--user-id', USER_ID, '--sink', path.join(dir, 'sink'), '--results', path.join(dir, 'results.json'), '--export', path.join(dir, 'tables'), '--quiet',
-    ]);
-    assert.equal(run.code, 0, `the runner failed:\n${run.stderr.split('\n').filter((l) => l.startsWith('spark:')).join('\n') || run.stderr.slice(-3000)}`);
-    spark = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunnerResults;
-    const seconds = Object.fromEntries(spark.notebooks.map((n) => [n.notebook, n.seconds]));
-    console.log(`spark parity (${POSTS} posts): session ${spark.session_seconds} s, batch_clean ${seconds['batch_clean.sql']} s, analysis ${seconds['analysis.sql']} s`);
-  });
-  after(async () => {
-    db?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  test('the input holds what the rules are for: repeats, placeholders, dirty values, bad records', () => {
-    assert.ok(duck.read.tables.pin.records > POSTS, 'repeated posts');
-    assert.ok(duck.read.quarantined > 0, 'bad records');
-    assert.ok(duck.clean.pin.duplicates > 0, 'duplicates dropped');
-    assert.ok(duckTables.pin.length > POSTS * 0.9);
-  });
-
-  for (const table of TABLES) {
-    test(`${USER_ID}_${SQL_TABLES[table]} equals DuckDB's ${SQL_TABLES[table]}, row for row`, () => {
-      const rows = readJsonLines(path.join(dir, 'tables', `${USER_ID}_${SQL_TABLES[table]}.jsonl`));
-      assert.deepEqual(Object.keys(rows[0]), cleanColumns(table), 'columns in order');
-      assert.equal(rows.length, duckTables[table].length);
-      assert.deepEqual(sorted(rows), sorted(duckTables[table]));
+      const run = await runPython([
+        SPARK_RUNNER,
+        path.join(PROJECT_ROOT, 'databricks', 'batch_clean.sql'),
+        path.join(PROJECT_ROOT, 'databricks', 'analysis.sql'),
+        '--user-id',
+        USER_ID,
+        '--sink',
+        path.join(dir, 'sink'),
+        '--results',
+        path.join(dir, 'results.json'),
+        '--export',
+        path.join(dir, 'tables'),
+        '--quiet',
+      ]);
+      assert.equal(
+        run.code,
+        0,
+        `the runner failed:\n${
+          run.stderr
+            .split('\n')
+            .filter((l) => l.startsWith('spark:'))
+            .join('\n') || run.stderr.slice(-3000)
+        }`,
+      );
+      spark = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as RunnerResults;
+      const seconds = Object.fromEntries(spark.notebooks.map((n) => [n.notebook, n.seconds]));
+      console.log(
+        `spark parity (${POSTS} posts): session ${spark.session_seconds} s, batch_clean ${seconds['batch_clean.sql']} s, analysis ${seconds['analysis.sql']} s`,
+      );
+    });
+    after(async () => {
+      db?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    test(`${table}: the same records quarantined`, () => {
-      const quarantined = readJsonLines(path.join(dir, 'tables', `${USER_ID}_${table}_quarantine.jsonl`));
-      assert.equal(quarantined.length, duck.read.tables[table].quarantined);
+    test('the input holds what the rules are for: repeats, placeholders, dirty values, bad records', () => {
+      assert.ok(duck.read.tables.pin.records > POSTS, 'repeated posts');
+      assert.ok(duck.read.quarantined > 0, 'bad records');
+      assert.ok(duck.clean.pin.duplicates > 0, 'duplicates dropped');
+      assert.ok(duckTables.pin.length > POSTS * 0.9);
     });
-  }
 
-  test('the nine answers equal DuckDB\'s, row for row', () => {
-    const answers = spark.cells.filter((c) => c.notebook === 'analysis.sql' && c.language === 'sql');
-    assert.equal(answers.length, QUESTIONS.length);
-    answers.forEach((answer, i) => {
-      const expected = duckAnswers[i];
-      assert.deepEqual(answer.columns, expected.question.columns, expected.question.id);
-      assert.ok(expected.rows.length > 0, `${expected.question.id} has rows`);
-      assert.deepEqual(sorted(answer.rows ?? []), sorted(expected.rows), expected.question.id);
+    for (const table of TABLES) {
+      test(`${USER_ID}_${SQL_TABLES[table]} equals DuckDB's ${SQL_TABLES[table]}, row for row`, () => {
+        const rows = readJsonLines(path.join(dir, 'tables', `${USER_ID}_${SQL_TABLES[table]}.jsonl`));
+        assert.deepEqual(Object.keys(rows[0]), cleanColumns(table), 'columns in order');
+        assert.equal(rows.length, duckTables[table].length);
+        assert.deepEqual(sorted(rows), sorted(duckTables[table]));
+      });
+
+      test(`${table}: the same records quarantined`, () => {
+        const quarantined = readJsonLines(path.join(dir, 'tables', `${USER_ID}_${table}_quarantine.jsonl`));
+        assert.equal(quarantined.length, duck.read.tables[table].quarantined);
+      });
+    }
+
+    test("the nine answers equal DuckDB's, row for row", () => {
+      const answers = spark.cells.filter((c) => c.notebook === 'analysis.sql' && c.language === 'sql');
+      assert.equal(answers.length, QUESTIONS.length);
+      answers.forEach((answer, i) => {
+        const expected = duckAnswers[i];
+        assert.deepEqual(answer.columns, expected.question.columns, expected.question.id);
+        assert.ok(expected.rows.length > 0, `${expected.question.id} has rows`);
+        assert.deepEqual(sorted(answer.rows ?? []), sorted(expected.rows), expected.question.id);
+      });
     });
-  });
-});
+  },
+);

@@ -23,18 +23,38 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
   test('--help names the options', async () => {
     const run = await runPython([SPARK_RUNNER, '--help']);
     assert.equal(run.code, 0);
-    for (const option of ['--user-id', '--param', '--sink', '--s3-endpoint', '--kinesis-endpoint', '--trigger', '--master', '--remote', '--warehouse', '--results', '--export']) assert.ok(run.stdout.includes(option), option);
+    for (const option of [
+      '--user-id',
+      '--param',
+      '--sink',
+      '--s3-endpoint',
+      '--kinesis-endpoint',
+      '--trigger',
+      '--master',
+      '--remote',
+      '--warehouse',
+      '--results',
+      '--export',
+    ])
+      assert.ok(run.stdout.includes(option), option);
     assert.match(run.stdout, /usage: npm run spark --/);
   });
 
-  test('--help examples run as written: npm scripts that exist, the local stack\'s default ports, a --sink folder a command writes', async () => {
+  test("--help examples run as written: npm scripts that exist, the local stack's default ports, a --sink folder a command writes", async () => {
     const run = await runPython([SPARK_RUNNER, '--help']);
-    const scripts = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const scripts = Object.keys(
+      (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+        .scripts,
+    );
     const used = [...run.stdout.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
     assert.ok(used.length >= 4);
     for (const script of used) assert.ok(scripts.includes(script), `npm run ${script} is a script of package.json`);
     const ports = [...run.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
-    assert.deepEqual([...new Set(ports)].sort(), [DEFAULT_PORTS.kinesis, DEFAULT_PORTS.s3].sort(), 'only the stack\'s Kinesis and S3 ports');
+    assert.deepEqual(
+      [...new Set(ports)].sort(),
+      [DEFAULT_PORTS.kinesis, DEFAULT_PORTS.s3].sort(),
+      "only the stack's Kinesis and S3 ports",
+    );
     const sink = /npm run download-bucket -- --to (\S+) && npm run spark -- .* --sink (\S+)/.exec(run.stdout);
     assert.ok(sink && sink[1] === sink[2], 'the --sink example reads the folder download-bucket writes');
   });
@@ -46,7 +66,10 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
     const cases: [string[], RegExp][] = [
       [['databricks/nope.sql'], /^spark: databricks\/nope\.sql not found$/],
       [[notebook, '--sink', path.join(dir, 'absent')], /^spark: --sink .*absent: no such folder$/],
-      [[plain, '--sink', dir], /^spark: .*plain\.sql: not a Databricks notebook source file: the first line is 'SELECT 1'$/],
+      [
+        [plain, '--sink', dir],
+        /^spark: .*plain\.sql: not a Databricks notebook source file: the first line is 'SELECT 1'$/,
+      ],
       [[notebook, '--param', 'novalue'], /^spark: --param 'novalue': expected NAME=VALUE$/],
     ];
     for (const [args, expected] of cases) {
@@ -56,16 +79,17 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
     }
   });
 
-  test('a wait over 3 s shows progress (the bucket copy\'s count, the session start), nothing for a shorter one', async () => {
-    const code = (seconds: number) => [
-      'import sys, time',
-      `sys.path.insert(0, ${JSON.stringify(path.dirname(SPARK_RUNNER))})`,
-      'from spark_runner import Ticker',
-      'with Ticker("copying s3://b:", "objects") as ticker:',
-      `    for i in range(${seconds * 10}):`,
-      '        ticker.count = i + 1',
-      '        time.sleep(0.1)',
-    ].join('\n');
+  test("a wait over 3 s shows progress (the bucket copy's count, the session start), nothing for a shorter one", async () => {
+    const code = (seconds: number) =>
+      [
+        'import sys, time',
+        `sys.path.insert(0, ${JSON.stringify(path.dirname(SPARK_RUNNER))})`,
+        'from spark_runner import Ticker',
+        'with Ticker("copying s3://b:", "objects") as ticker:',
+        `    for i in range(${seconds * 10}):`,
+        '        ticker.count = i + 1',
+        '        time.sleep(0.1)',
+      ].join('\n');
     const long = await runPython(['-c', code(4)]);
     assert.equal(long.code, 0, long.stderr);
     assert.match(long.stderr, /^spark: copying s3:\/\/b: \d+ objects \(3 s\)$/m);
@@ -89,7 +113,9 @@ describe('npm run spark: the command line', { skip: pythonSkip() }, () => {
       const languages = new Set(cells.map(([language]) => language));
       assert.ok(languages.has('md') && languages.has('python'), name);
       assert.equal(languages.has('sql'), name.endsWith('.sql'), name);
-      for (const [language, body] of cells) if (language !== 'md') assert.doesNotMatch(body, /^(-- |# )MAGIC/m, `${name}: a ${language} cell keeps no MAGIC prefix`);
+      for (const [language, body] of cells)
+        if (language !== 'md')
+          assert.doesNotMatch(body, /^(-- |# )MAGIC/m, `${name}: a ${language} cell keeps no MAGIC prefix`);
     }
   });
 });
@@ -99,9 +125,16 @@ describe('scripts/spark.sh and scripts/spark-cluster.sh without .venv', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'pp-spark-novenv-'));
     try {
       mkdirSync(path.join(root, 'scripts', 'lib'), { recursive: true });
-      for (const file of ['spark.sh', 'spark-cluster.sh', 'lib/venv-python.sh']) copyFileSync(path.join(PROJECT_ROOT, 'scripts', file), path.join(root, 'scripts', file));
-      for (const [script, name] of [['spark.sh', 'spark'], ['spark-cluster.sh', 'spark:cluster']]) {
-        const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', script), '--help']).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      for (const file of ['spark.sh', 'spark-cluster.sh', 'lib/venv-python.sh'])
+        copyFileSync(path.join(PROJECT_ROOT, 'scripts', file), path.join(root, 'scripts', file));
+      for (const [script, name] of [
+        ['spark.sh', 'spark'],
+        ['spark-cluster.sh', 'spark:cluster'],
+      ]) {
+        const failed = await promisify(execFile)('bash', [path.join(root, 'scripts', script), '--help']).then(
+          () => undefined,
+          (error: { code: number; stderr: string }) => error,
+        );
         assert.ok(failed, `${script} exits non-zero`);
         assert.equal(failed.code, 1);
         assert.equal(failed.stderr.trim(), `${name}: ${root}/.venv is missing; run npm run setup:python`);

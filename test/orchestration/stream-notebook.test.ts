@@ -42,7 +42,9 @@ describe('stream_kinesis.py: process_batch on synthetic micro-batches', { skip: 
   // the second half plus a tenth of the first half again (posts sent twice across batches).
   const half = (table: TableKey) => Math.floor(raw[table].length / 2);
   const first = Object.fromEntries(TABLES.map((t) => [t, raw[t].slice(0, half(t))])) as unknown as RawTables;
-  const second = Object.fromEntries(TABLES.map((t) => [t, [...raw[t].slice(half(t)), ...raw[t].slice(0, Math.floor(half(t) / 10))]])) as unknown as RawTables;
+  const second = Object.fromEntries(
+    TABLES.map((t) => [t, [...raw[t].slice(half(t)), ...raw[t].slice(0, Math.floor(half(t) / 10))]]),
+  ) as unknown as RawTables;
   let states: { table: TableKey; batch_id: number; rows: Record<string, unknown>[] }[];
 
   before(async () => {
@@ -53,7 +55,12 @@ describe('stream_kinesis.py: process_batch on synthetic micro-batches', { skip: 
       { table, batch_id: 1, records: second[table] },
     ]);
     writeFileSync(path.join(dir, 'batches.json'), JSON.stringify(batches));
-    const run = await runPython([path.join(__dirname, 'stream_batches.py'), path.join(dir, 'batches.json'), USER_ID, path.join(dir, 'warehouse')]);
+    const run = await runPython([
+      path.join(__dirname, 'stream_batches.py'),
+      path.join(dir, 'batches.json'),
+      USER_ID,
+      path.join(dir, 'warehouse'),
+    ]);
     assert.equal(run.code, 0, run.stderr.slice(-4000));
     const lines = run.stdout.trim().split('\n');
     states = JSON.parse(lines[lines.length - 1]) as typeof states;

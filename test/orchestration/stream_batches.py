@@ -5,6 +5,7 @@ Usage: python stream_batches.py BATCHES_JSON USER_ID SCRATCH_DIR (the tables go 
 ``[{"table": "pin", "batch_id": 0, "records": [...]}, ...]``; each record becomes one Kinesis record
 whose binary ``data`` is its JSON, as ``format("kinesis")`` delivers them.
 """
+
 import json
 import os
 import sys
@@ -32,7 +33,13 @@ def main():
             rows = [(bytearray(json.dumps(r).encode("utf-8")), str(i)) for i, r in enumerate(batch["records"])]
             stream_kinesis.process_batch(spark.createDataFrame(rows, schema), batch["batch_id"], table, user_id)
             target = f"{user_id}_{table}_table"
-            after.append({"table": table, "batch_id": batch["batch_id"], "rows": [plain(r) for r in spark.table(target).collect()]})
+            after.append(
+                {
+                    "table": table,
+                    "batch_id": batch["batch_id"],
+                    "rows": [plain(r) for r in spark.table(target).collect()],
+                }
+            )
     finally:
         spark.stop()
     print(json.dumps(after))

@@ -11,6 +11,15 @@ describe('answer files', () => {
     assert.equal(csvField('say "hi"'), '"say ""hi"""');
     assert.equal(csvField('two\nlines'), '"two\nlines"');
     assert.equal(csvField([51.5, -0.12]), '"[51.5,-0.12]"');
-    assert.equal(toCsv(['a', 'b'], [[1, null], ['x', 'y']]), 'a,b\n1,\nx,y\n');
+    assert.equal(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1, null],
+          ['x', 'y'],
+        ],
+      ),
+      'a,b\n1,\nx,y\n',
+    );
   });
 });

@@ -12,9 +12,21 @@ import ts from 'typescript';
 import { runTsScript, WORKSPACE_ROOT } from '../support/run-process';
 
 /** Packages that take seconds to load: none may be loaded before `--help` is answered. */
-const HEAVY = ['@duckdb/node-api', '@aws-sdk/client-s3', '@aws-sdk/client-kinesis', 'danfojs-node', 'kinesalite', 's3rver', 'plotly.js-dist-min', 'mysql2', 'tslab'];
+const HEAVY = [
+  '@duckdb/node-api',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-kinesis',
+  'danfojs-node',
+  'kinesalite',
+  's3rver',
+  'plotly.js-dist-min',
+  'mysql2',
+  'tslab',
+];
 
-const SCRIPTS = readdirSync(path.join(WORKSPACE_ROOT, 'scripts')).filter((name) => name.endsWith('.ts')).sort();
+const SCRIPTS = readdirSync(path.join(WORKSPACE_ROOT, 'scripts'))
+  .filter((name) => name.endsWith('.ts'))
+  .sort();
 
 /** The module specifiers `file` loads when it is loaded: its import and export-from declarations that are not type-only. */
 export function runtimeImports(file: string): string[] {
@@ -23,7 +35,14 @@ export function runtimeImports(file: string): string[] {
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement)) {
       const clause = statement.importClause;
-      const typeOnly = clause?.isTypeOnly || (clause && !clause.name && clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly));
+      const typeOnly =
+        clause?.isTypeOnly ||
+        (clause &&
+          !clause.name &&
+          clause.namedBindings &&
+          ts.isNamedImports(clause.namedBindings) &&
+          clause.namedBindings.elements.length > 0 &&
+          clause.namedBindings.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) out.push((statement.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
       out.push((statement.moduleSpecifier as ts.StringLiteral).text);
@@ -44,10 +63,12 @@ export function packagesLoadedAtStart(entry: string): Set<string> {
     for (const spec of runtimeImports(file)) {
       if (spec.startsWith('.')) {
         const base = path.resolve(path.dirname(file), spec);
-        const target = [`${base}.ts`, base, path.join(base, 'index.ts')].find((c) => existsSync(c) && statSync(c).isFile());
+        const target = [`${base}.ts`, base, path.join(base, 'index.ts')].find(
+          (c) => existsSync(c) && statSync(c).isFile(),
+        );
         if (target) stack.push(target);
       } else if (!spec.startsWith('node:')) {
-        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0] as string);
+        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
       }
     }
   }
@@ -57,7 +78,9 @@ export function packagesLoadedAtStart(entry: string): Set<string> {
 describe('--help answers before the pipeline loads', () => {
   test('no script loads a heavy package before parsing its arguments', () => {
     const early = SCRIPTS.flatMap((script) => {
-      const loaded = [...packagesLoadedAtStart(path.join(WORKSPACE_ROOT, 'scripts', script))].filter((p) => HEAVY.includes(p));
+      const loaded = [...packagesLoadedAtStart(path.join(WORKSPACE_ROOT, 'scripts', script))].filter((p) =>
+        HEAVY.includes(p),
+      );
       return loaded.length ? [`scripts/${script}: ${loaded.join(', ')}`] : [];
     });
     assert.deepEqual(early, [], 'these load heavy packages before --help is answered');
@@ -65,7 +88,10 @@ describe('--help answers before the pipeline loads', () => {
 
   test('the check sees a heavy package behind a workspace import', () => {
     assert.ok(packagesLoadedAtStart(path.join(WORKSPACE_ROOT, 'src', 'duckdb.ts')).has('@duckdb/node-api'));
-    assert.ok(!packagesLoadedAtStart(path.join(WORKSPACE_ROOT, 'scripts', 'clean-batch.ts')).has('@duckdb/node-api'), 'clean-batch requires DuckDB only after parsing');
+    assert.ok(
+      !packagesLoadedAtStart(path.join(WORKSPACE_ROOT, 'scripts', 'clean-batch.ts')).has('@duckdb/node-api'),
+      'clean-batch requires DuckDB only after parsing',
+    );
   });
 
   for (const script of SCRIPTS) {

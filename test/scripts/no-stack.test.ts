@@ -24,15 +24,25 @@ const STEP_SCRIPTS: [script: string, args: (dataDir: string) => string[]][] = [
  */
 describe('with no local stack running, each step script fails at once saying to start it', () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(path.join(tmpdir(), 'pp-no-stack-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pp-no-stack-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   for (const [script, args] of STEP_SCRIPTS) {
     test(script, { timeout: 60_000 }, async () => {
       const dataDir = path.join(dir, path.basename(script, '.ts'));
-      const run = await runTsScript(script, args(dataDir), { group: true, timeoutMs: 30_000, env: { ...process.env, PP_CREDENTIALS_DIR: dir } });
+      const run = await runTsScript(script, args(dataDir), {
+        group: true,
+        timeoutMs: 30_000,
+        env: { ...process.env, PP_CREDENTIALS_DIR: dir },
+      });
       assert.equal(run.code, 1, run.stderr);
-      assert.deepEqual(run.errors, [`error: no local stack is running in ${dataDir}: start it with \`npm run stack\` -- --data-dir ${dataDir} (in another terminal, or with --background)`]);
+      assert.deepEqual(run.errors, [
+        `error: no local stack is running in ${dataDir}: start it with \`npm run stack\` -- --data-dir ${dataDir} (in another terminal, or with --background)`,
+      ]);
       assert.ok(run.ms < 5_000, `it took ${Math.round(run.ms)} ms to say so`);
       assert.equal(await groupOutlived(run.pid), false, 'no process it started is left');
     });

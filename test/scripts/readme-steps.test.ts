@@ -16,8 +16,14 @@ import { runProcess, WORKSPACE_ROOT, type ProcessRun } from '../support/run-proc
 export function readmeStepCommands(readme: string): string[] {
   const start = readme.indexOf('<!-- steps:start -->');
   const end = readme.indexOf('<!-- steps:end -->');
-  assert.ok(start >= 0 && end > start, 'README.md has the <!-- steps:start --> and <!-- steps:end --> markers around its step table');
-  const rows = readme.slice(start, end).split('\n').filter((line) => /^\| \d+ \|/.test(line));
+  assert.ok(
+    start >= 0 && end > start,
+    'README.md has the <!-- steps:start --> and <!-- steps:end --> markers around its step table',
+  );
+  const rows = readme
+    .slice(start, end)
+    .split('\n')
+    .filter((line) => /^\| \d+ \|/.test(line));
   return rows.flatMap((row) => {
     const cells = row.split('|').map((cell) => cell.trim());
     return [...(cells[4] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
@@ -43,7 +49,7 @@ function npmArgs(command: string): string[] {
   return words.slice(1);
 }
 
-describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers', { timeout: 900_000 }, () => {
+describe("the README's steps, walked on a fresh copy, give npm start's answers", { timeout: 900_000 }, () => {
   let work: string;
   let copy: string;
   let stack: ChildProcess | undefined;
@@ -55,7 +61,9 @@ describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers
     copy = path.join(work, 'repo');
     mkdirSync(copy);
     // The repository as a fresh clone has it (tracked files only), with this checkout's installed packages.
-    const files = execFileSync('git', ['ls-files', '-z'], { cwd: WORKSPACE_ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z'], { cwd: WORKSPACE_ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     for (const file of files) cpSync(path.join(WORKSPACE_ROOT, file), path.join(copy, file), { recursive: true });
     symlinkSync(path.join(WORKSPACE_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   });
@@ -71,11 +79,19 @@ describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers
     rmSync(work, { recursive: true, force: true });
   });
 
-  test('the step table lists the learner\'s commands, the stack first', () => {
-    assert.deepEqual(commands.slice(0, 7), ['npm run stack', 'npm run create-topics', 'npm run emulate:batch', 'npm run emulate:stream', 'npm run clean', 'npm run analyse', 'npm run stream']);
+  test("the step table lists the learner's commands, the stack first", () => {
+    assert.deepEqual(commands.slice(0, 7), [
+      'npm run stack',
+      'npm run create-topics',
+      'npm run emulate:batch',
+      'npm run emulate:stream',
+      'npm run clean',
+      'npm run analyse',
+      'npm run stream',
+    ]);
   });
 
-  test('npm start, then each step in order: each ends by itself, every wait prints progress, the answers are npm start\'s', async (t) => {
+  test("npm start, then each step in order: each ends by itself, every wait prints progress, the answers are npm start's", async (t) => {
     const env = learnerEnv();
     const started = performance.now();
     const start = await runProcess('npm', ['start'], { cwd: copy, env, timeoutMs: 300_000 });
@@ -83,7 +99,11 @@ describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers
     assert.equal(start.code, 0, `npm start: ${start.stdout.slice(-2000)}\n${start.stderr.slice(-2000)}`);
     assert.match(start.stdout, /every record is accounted for/);
     const answersDir = path.join(copy, 'output', 'answers');
-    const expected = new Map(readdirSync(answersDir).filter((name) => name.endsWith('.csv')).map((name) => [name, readFileSync(path.join(answersDir, name), 'utf8')]));
+    const expected = new Map(
+      readdirSync(answersDir)
+        .filter((name) => name.endsWith('.csv'))
+        .map((name) => [name, readFileSync(path.join(answersDir, name), 'utf8')]),
+    );
     assert.equal(expected.size, 9);
     rmSync(path.join(copy, 'output'), { recursive: true, force: true });
 
@@ -106,19 +126,40 @@ describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers
       const run: ProcessRun = await runProcess('npm', npmArgs(command), { cwd: copy, env, timeoutMs: 600_000 });
       const ms = performance.now() - began;
       timings.push(`${command}: ${Math.round(ms)} ms`);
-      assert.equal(run.code, 0, `${command} ended with ${run.code === null ? 'a kill after 10 minutes (it did not end by itself)' : `exit ${run.code}`}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
-      if (ms > startupMs + WAIT_MS) assert.match(run.stdout + run.stderr, PROGRESS, `${command} took ${Math.round(ms)} ms (starting a script: ${Math.round(startupMs)} ms) and printed no progress:\n${run.stderr.slice(-2000)}`);
-      if (command === 'npm run stream') assert.match(run.stdout, /\(6979 in table\)/, 'each streaming table holds the batch step\'s cleaned rows');
+      assert.equal(
+        run.code,
+        0,
+        `${command} ended with ${run.code === null ? 'a kill after 10 minutes (it did not end by itself)' : `exit ${run.code}`}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`,
+      );
+      if (ms > startupMs + WAIT_MS)
+        assert.match(
+          run.stdout + run.stderr,
+          PROGRESS,
+          `${command} took ${Math.round(ms)} ms (starting a script: ${Math.round(startupMs)} ms) and printed no progress:\n${run.stderr.slice(-2000)}`,
+        );
+      if (command === 'npm run stream')
+        assert.match(run.stdout, /\(6979 in table\)/, "each streaming table holds the batch step's cleaned rows");
     }
     const walkMs = performance.now() - walkStarted;
     assert.ok(stack?.pid, 'the walk started the stack');
     const exited = new Promise<void>((resolve) => stack?.once('exit', () => resolve()));
     process.kill(-stack.pid, 'SIGINT'); // Ctrl-C in its terminal
     await exited;
-    assert.match(stackOutput(), /SIGINT: stopping the local stack\nlocal stack stopped/, 'Ctrl-C stops the stack cleanly');
+    assert.match(
+      stackOutput(),
+      /SIGINT: stopping the local stack\nlocal stack stopped/,
+      'Ctrl-C stops the stack cleanly',
+    );
 
-    for (const [name, text] of expected) assert.equal(readFileSync(path.join(answersDir, name), 'utf8'), text, `${name}: the walk's answer equals npm start's`);
-    t.diagnostic(`npm start ${Math.round(startMs)} ms; the walk ${Math.round(walkMs)} ms (${(walkMs / startMs).toFixed(2)}×)`);
+    for (const [name, text] of expected)
+      assert.equal(
+        readFileSync(path.join(answersDir, name), 'utf8'),
+        text,
+        `${name}: the walk's answer equals npm start's`,
+      );
+    t.diagnostic(
+      `npm start ${Math.round(startMs)} ms; the walk ${Math.round(walkMs)} ms (${(walkMs / startMs).toFixed(2)}×)`,
+    );
     for (const line of timings) t.diagnostic(line);
   });
 });
@@ -126,8 +167,12 @@ describe('the README\'s steps, walked on a fresh copy, give npm start\'s answers
 /** What `child` prints, as it prints it. */
 function collect(child: ChildProcess): () => string {
   let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
-  child.stderr?.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
   return () => text;
 }
 
@@ -135,7 +180,10 @@ function collect(child: ChildProcess): () => string {
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} after ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} after ${timeoutMs} ms:\n${text}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       text += chunk.toString('utf8');
       if (pattern.test(text)) {

@@ -20,7 +20,10 @@ describe('EmbeddedRowSource', () => {
 
   it('pages one table in position order', async () => {
     const geo = await source.rows('geo', 95, 10);
-    assert.deepEqual(geo, [95, 96, 97, 98, 99].map((p) => generatePost(5, p).geo));
+    assert.deepEqual(
+      geo,
+      [95, 96, 97, 98, 99].map((p) => generatePost(5, p).geo),
+    );
     assert.deepEqual(await source.rows('user', 100, 5), []);
   });
 

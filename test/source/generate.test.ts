@@ -5,8 +5,17 @@ import { PipelineError } from '../../src/errors';
 import { COLUMNS, TABLES, type Post } from '../../src/contract/tables';
 import { COUNTRIES } from '../../src/source/countries';
 import {
-  AGE_RANGE, DEFAULT_ROWS, DEFAULT_SEED, FOLLOWER_FORMAT_SHARES, generatePost, generatePosts, idAt,
-  JOIN_YEARS, MEDIA_TYPE_SHARES, PLACEHOLDER_RATES, POST_YEARS,
+  AGE_RANGE,
+  DEFAULT_ROWS,
+  DEFAULT_SEED,
+  FOLLOWER_FORMAT_SHARES,
+  generatePost,
+  generatePosts,
+  idAt,
+  JOIN_YEARS,
+  MEDIA_TYPE_SHARES,
+  PLACEHOLDER_RATES,
+  POST_YEARS,
 } from '../../src/source/generate';
 import { CATEGORIES, COLUMN_PLACEHOLDERS, PLACEHOLDERS } from '../../src/contract/known-values';
 
@@ -35,7 +44,9 @@ describe('generator: determinism and random access', () => {
     const other = serialise(generatePosts({ rows: 2_000, seed: 43 }));
     assert.equal(sha(first), sha(second));
     assert.notEqual(sha(first), sha(other));
-    const same = [...generatePosts({ rows: 200, seed: 43 })].filter((post, i) => post.pin.unique_id === course[i].pin.unique_id);
+    const same = [...generatePosts({ rows: 200, seed: 43 })].filter(
+      (post, i) => post.pin.unique_id === course[i].pin.unique_id,
+    );
     assert.equal(same.length, 0, 'another seed gives different posts, not a shuffle of the same ones');
   });
 
@@ -71,7 +82,7 @@ describe('generator: ids', () => {
     }
   });
 
-  it('runs the ids from 0 with no gaps, so the course client\'s LIMIT k, 1 reads the post whose id is k', () => {
+  it("runs the ids from 0 with no gaps, so the course client's LIMIT k, 1 reads the post whose id is k", () => {
     course.forEach((post, position) => assert.equal(post.pin.index, position));
     assert.equal(idAt(42, 11_000), 11_000);
     assert.equal(generatePost(7, 123_456).user.ind, 123_456);
@@ -86,7 +97,8 @@ describe('generator: ids', () => {
   it('makes version-4 uuids, all different', () => {
     const ids = new Set(course.map((post) => post.pin.unique_id));
     assert.equal(ids.size, course.length);
-    for (const id of [...ids].slice(0, 500)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of [...ids].slice(0, 500))
+      assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
 
@@ -103,13 +115,20 @@ describe('generator: the dirty-value mix over 11,153 posts', () => {
     assert.deepEqual(FOLLOWER_FORMAT_SHARES, { digits: 0.17, thousands: 0.74, millions: 0.07, userInfoError: 0.02 });
     for (const [format, expected] of Object.entries(FOLLOWER_FORMAT_SHARES)) {
       const actual = observed[format as keyof typeof observed];
-      assert.ok(Math.abs(actual - expected) <= 0.02, `${format}: ${(actual * 100).toFixed(1)} % vs ${expected * 100} %`);
+      assert.ok(
+        Math.abs(actual - expected) <= 0.02,
+        `${format}: ${(actual * 100).toFixed(1)} % vs ${expected * 100} %`,
+      );
     }
   });
 
   it('puts "User Info Error" in poster_name and follower_count together', () => {
     for (const { pin } of course) {
-      assert.equal(pin.poster_name === PLACEHOLDERS.userInfoError, pin.follower_count === PLACEHOLDERS.userInfoError, `id ${pin.index}`);
+      assert.equal(
+        pin.poster_name === PLACEHOLDERS.userInfoError,
+        pin.follower_count === PLACEHOLDERS.userInfoError,
+        `id ${pin.index}`,
+      );
     }
   });
 
@@ -118,16 +137,21 @@ describe('generator: the dirty-value mix over 11,153 posts', () => {
       for (const [value, rate] of Object.entries(rates as Record<string, number>)) {
         const actual = share((p) => (p.pin as unknown as Record<string, unknown>)[column] === value);
         assert.ok(actual > 0, `${column} never holds ${JSON.stringify(value)}`);
-        assert.ok(Math.abs(actual - rate) <= 0.006, `${column} = ${JSON.stringify(value)}: ${(actual * 100).toFixed(2)} % vs ${rate * 100} %`);
+        assert.ok(
+          Math.abs(actual - rate) <= 0.006,
+          `${column} = ${JSON.stringify(value)}: ${(actual * 100).toFixed(2)} % vs ${rate * 100} %`,
+        );
       }
     }
     const used = new Set<string>(Object.values(PLACEHOLDER_RATES).flatMap((rates) => Object.keys(rates)));
-    for (const placeholder of Object.values(PLACEHOLDERS)) assert.ok(used.has(placeholder), `${placeholder} has a rate`);
+    for (const placeholder of Object.values(PLACEHOLDERS))
+      assert.ok(used.has(placeholder), `${placeholder} has a rate`);
   });
 
   it('keeps "No description available Story format" to story posts', () => {
     for (const { pin } of course) {
-      if (pin.description === PLACEHOLDERS.storyDescription) assert.equal(pin.is_image_or_video, 'multi-video(story page format)');
+      if (pin.description === PLACEHOLDERS.storyDescription)
+        assert.equal(pin.is_image_or_video, 'multi-video(story page format)');
     }
   });
 
@@ -138,8 +162,13 @@ describe('generator: the dirty-value mix over 11,153 posts', () => {
       assert.equal(pin.save_location, `Local save in /data/${pin.category}`);
       assert.ok(pin.downloaded === 0 || pin.downloaded === 1);
       if (pin.image_src === PLACEHOLDERS.imageSrcError) assert.equal(pin.downloaded, 0);
-      else assert.match(pin.image_src, /^https:\/\/i\.pinimg\.com\/originals\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f]{2})\/\1\2\3[0-9a-f]{26}\.jpg$/);
-      if (pin.tag_list !== PLACEHOLDERS.noTags && pin.tag_list !== '') assert.match(pin.tag_list, /^[^,]+(,[^,]+){2,7}$/);
+      else
+        assert.match(
+          pin.image_src,
+          /^https:\/\/i\.pinimg\.com\/originals\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f]{2})\/\1\2\3[0-9a-f]{26}\.jpg$/,
+        );
+      if (pin.tag_list !== PLACEHOLDERS.noTags && pin.tag_list !== '')
+        assert.match(pin.tag_list, /^[^,]+(,[^,]+){2,7}$/);
     }
   });
 

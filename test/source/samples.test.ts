@@ -17,7 +17,14 @@ describe('data-samples', () => {
     const posts = [...generatePosts({ rows: SAMPLES.rows, seed: SAMPLES.seed })];
     for (const table of TABLES) {
       const committed = await readFile(path.join(SAMPLES.dir, tableFileName(table, 'json')), 'utf8');
-      assert.equal(committed, formatTable(posts.map((post) => post[table]), 'json'), `${tableFileName(table, 'json')} has drifted`);
+      assert.equal(
+        committed,
+        formatTable(
+          posts.map((post) => post[table]),
+          'json',
+        ),
+        `${tableFileName(table, 'json')} has drifted`,
+      );
     }
   });
 
@@ -27,7 +34,8 @@ describe('data-samples', () => {
     for (const [i, table] of ['pinterest_data', 'geolocation_data', 'user_data'].entries()) {
       const statement = statements[i];
       assert.match(statement, new RegExp(`^CREATE TABLE IF NOT EXISTS ${table} \\(`));
-      for (const column of COLUMNS[TABLES[i]] as string[]) assert.match(statement, new RegExp(`\\b${column}\`? `), `${table}.${column}`);
+      for (const column of COLUMNS[TABLES[i]] as string[])
+        assert.match(statement, new RegExp(`\\b${column}\`? `), `${table}.${column}`);
       assert.match(statement, /PRIMARY KEY \(`?(index|ind)`?\)/);
       assert.match(statement, /CHARSET=utf8mb4/);
     }
@@ -36,7 +44,10 @@ describe('data-samples', () => {
 
 describe('writeTables', () => {
   it('formats json like JSON.stringify(rows, null, 2) and jsonl as one row per line', () => {
-    const rows = [{ a: 1, b: 'x' }, { a: 2, b: 'ü📌' }];
+    const rows = [
+      { a: 1, b: 'x' },
+      { a: 2, b: 'ü📌' },
+    ];
     assert.equal(formatTable(rows, 'json'), `${JSON.stringify(rows, null, 2)}\n`);
     assert.equal(formatTable([], 'json'), '[]\n');
     assert.equal(formatTable(rows, 'jsonl'), '{"a":1,"b":"x"}\n{"a":2,"b":"ü📌"}\n');
@@ -51,11 +62,22 @@ describe('writeTables', () => {
       assert.equal(first.posts, 4_500);
       for (const table of TABLES) {
         const text = await readFile(first.files[table], 'utf8');
-        assert.equal(text, formatTable(posts.map((post) => post[table]), format), `${format} ${table}`);
+        assert.equal(
+          text,
+          formatTable(
+            posts.map((post) => post[table]),
+            format,
+          ),
+          `${format} ${table}`,
+        );
         assert.equal(await readFile(second.files[table], 'utf8'), text);
       }
     }
-    assert.deepEqual((await readdir(path.join(dir, 'json-1'))).sort(), ['geolocation_data.json', 'pinterest_data.json', 'user_data.json']);
+    assert.deepEqual((await readdir(path.join(dir, 'json-1'))).sort(), [
+      'geolocation_data.json',
+      'pinterest_data.json',
+      'user_data.json',
+    ]);
   });
 
   it('writes empty tables as empty files of their format', async () => {

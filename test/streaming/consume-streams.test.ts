@@ -10,7 +10,12 @@ import { emulateStream, type AckedRecord } from '../../src/emulation/emulate-pos
 import { createSdkStreamTransport } from '../../src/emulation/kinesis-transport';
 import { ensureStreams, type LocalStack } from '../../src/local-stack/start-local-stack';
 import { EmbeddedRowSource } from '../../src/source/embedded-source';
-import { startStreamConsumer, consumeStreamsUntilIdle, formatStreamStats, type ConsumeSummary } from '../../src/streaming/consume-streams';
+import {
+  startStreamConsumer,
+  consumeStreamsUntilIdle,
+  formatStreamStats,
+  type ConsumeSummary,
+} from '../../src/streaming/consume-streams';
 import { openStreamTables, readStreamTable } from '../../src/streaming/stream-tables';
 import path from 'node:path';
 import { TABLES } from '../../src/contract/tables';
@@ -25,7 +30,11 @@ async function assertTablesHoldExactly(stack: LocalStack, database: string, acks
   const expected = await expectedTables(acks);
   for (const table of TABLES) {
     const stored = rowLines(await readStreamTable(database, stack.names.streamTables[table], table));
-    assert.equal(stored.length, expected[table].length, `${stack.names.streamTables[table]}: ${stored.length} rows stored, the batch cleaning gives ${expected[table].length}`);
+    assert.equal(
+      stored.length,
+      expected[table].length,
+      `${stack.names.streamTables[table]}: ${stored.length} rows stored, the batch cleaning gives ${expected[table].length}`,
+    );
     assert.deepEqual(stored, expected[table]);
   }
 }
@@ -37,7 +46,15 @@ describe('streaming consumer on the local stack', { timeout: 240_000 }, () => {
     const consumer = startStreamConsumer({ kinesis: stack.kinesis, database, names: stack.names });
     const acks: AckedRecord[] = [];
     const started = Date.now();
-    const summary = await emulateStream({ source: source(), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count: 10_000, batchSize: 500, concurrency: 4, onAck: (a) => acks.push(a) });
+    const summary = await emulateStream({
+      source: source(),
+      transport: createSdkStreamTransport({ client: stack.kinesis }),
+      names: stack.names,
+      count: 10_000,
+      batchSize: 500,
+      concurrency: 4,
+      onAck: (a) => acks.push(a),
+    });
     assert.equal(acks.length, 30_000, `acked ${acks.length}: ${JSON.stringify(summary.tables)}`);
     const result = await consumer.finishWhenIdle(1_500);
     console.log(`${formatStreamStats(result.tables, Date.now() - started).join('\n')}\n(${Date.now() - started} ms)`);
@@ -49,12 +66,25 @@ describe('streaming consumer on the local stack', { timeout: 240_000 }, () => {
 
   test('a stream with two shards is read on both, and a second run resumes from the checkpoints', async () => {
     const stack = await pool.start({ provision: false });
-    for (const table of TABLES) await stack.kinesis.send(new CreateStreamCommand({ StreamName: stack.names.streams[table], ShardCount: 2 }));
-    await ensureStreams(stack.kinesis, TABLES.map((t) => stack.names.streams[t]));
+    for (const table of TABLES)
+      await stack.kinesis.send(new CreateStreamCommand({ StreamName: stack.names.streams[table], ShardCount: 2 }));
+    await ensureStreams(
+      stack.kinesis,
+      TABLES.map((t) => stack.names.streams[t]),
+    );
     const acks: AckedRecord[] = [];
-    const emulate = (count: number, seed: number) => emulateStream({ source: source(), transport: createSdkStreamTransport({ client: stack.kinesis }), names: stack.names, count, seed, onAck: (a) => acks.push(a) });
+    const emulate = (count: number, seed: number) =>
+      emulateStream({
+        source: source(),
+        transport: createSdkStreamTransport({ client: stack.kinesis }),
+        names: stack.names,
+        count,
+        seed,
+        onAck: (a) => acks.push(a),
+      });
     const database = path.join(pool.tempDir(), 'streaming.duckdb');
-    const consume = (): Promise<ConsumeSummary> => consumeStreamsUntilIdle({ kinesis: stack.kinesis, database, names: stack.names, idleMs: 800 });
+    const consume = (): Promise<ConsumeSummary> =>
+      consumeStreamsUntilIdle({ kinesis: stack.kinesis, database, names: stack.names, idleMs: 800 });
 
     await emulate(1_000, 1);
     const first = await consume();
@@ -67,7 +97,11 @@ describe('streaming consumer on the local stack', { timeout: 240_000 }, () => {
     const tables = await openStreamTables(database, stack.names.streamTables);
     try {
       for (const table of TABLES) {
-        for (const shardId of shardsUsed) assert.ok(await tables.readCheckpoint(stack.names.streams[table], shardId as string), `checkpoint of ${table} ${shardId}`);
+        for (const shardId of shardsUsed)
+          assert.ok(
+            await tables.readCheckpoint(stack.names.streams[table], shardId as string),
+            `checkpoint of ${table} ${shardId}`,
+          );
       }
     } finally {
       tables.close();

@@ -3,13 +3,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import {
+  ListShardsCommand,
+  MergeShardsCommand,
+  SplitShardCommand,
+  type KinesisClient,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
 import type { AckedRecord } from '../../src/emulation/emulate-posts';
 import { openDatabase, queryRows } from '../../src/duckdb';
 import { SQL_TABLES } from '../../src/contract/clean-schema';
 import { validateRecord, type RawTables } from '../../src/contract/raw-records';
 import { cleanRawTables, loadRawTables } from '../../src/cleaning/duckdb-cleaning';
-import { ensureStreams, startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/start-local-stack';
+import {
+  ensureStreams,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from '../../src/local-stack/start-local-stack';
 import { TABLES, type TableKey } from '../../src/contract/tables';
 
 export function uniqueUser(prefix = 'st'): string {
@@ -28,7 +39,13 @@ export function stackPool() {
     },
     async start(options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
       const dataDir = options.dataDir ?? this.tempDir();
-      const stack = await startLocalStack({ dataDir, userId: uniqueUser(), ports: { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 }, provision: true, ...options });
+      const stack = await startLocalStack({
+        dataDir,
+        userId: uniqueUser(),
+        ports: { gateway: 0, restProxy: 0, s3: 0, kinesis: 0 },
+        provision: true,
+        ...options,
+      });
       stacks.push(stack);
       return stack;
     },
@@ -51,7 +68,8 @@ export async function expectedTables(acks: readonly AckedRecord[]): Promise<Reco
     await loadRawTables(db.connection, raw);
     await cleanRawTables(db.connection);
     const out = {} as Record<TableKey, string[]>;
-    for (const table of TABLES) out[table] = rowLines(await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`));
+    for (const table of TABLES)
+      out[table] = rowLines(await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`));
     return out;
   } finally {
     db.close();
@@ -70,14 +88,24 @@ export async function listShards(kinesis: KinesisClient, stream: string): Promis
 export async function splitShard(kinesis: KinesisClient, stream: string, shardId: string): Promise<void> {
   const shard = (await listShards(kinesis, stream)).find((s) => s.ShardId === shardId);
   assert.ok(shard?.HashKeyRange, `${shardId} listed`);
-  const middle = (BigInt(shard.HashKeyRange.StartingHashKey as string) + BigInt(shard.HashKeyRange.EndingHashKey as string)) / 2n;
-  await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  const middle =
+    (BigInt(shard.HashKeyRange.StartingHashKey as string) + BigInt(shard.HashKeyRange.EndingHashKey as string)) / 2n;
+  await kinesis.send(
+    new SplitShardCommand({ StreamName: stream, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }),
+  );
   await ensureStreams(kinesis, [stream]);
 }
 
 /** Merges two adjacent shards and waits for the stream to be ACTIVE again. */
-export async function mergeShards(kinesis: KinesisClient, stream: string, shardId: string, adjacentShardId: string): Promise<void> {
-  await kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId }));
+export async function mergeShards(
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+  adjacentShardId: string,
+): Promise<void> {
+  await kinesis.send(
+    new MergeShardsCommand({ StreamName: stream, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId }),
+  );
   await ensureStreams(kinesis, [stream]);
 }
 

@@ -17,12 +17,17 @@ function literal(value: unknown, type: string): string {
 }
 
 /** Creates the three cleaned tables (replacing them) holding `rows`. */
-export async function loadCleanRows(connection: DuckDBConnection, rows: { [K in keyof CleanRowByTable]: readonly CleanRowByTable[K][] }): Promise<void> {
+export async function loadCleanRows(
+  connection: DuckDBConnection,
+  rows: { [K in keyof CleanRowByTable]: readonly CleanRowByTable[K][] },
+): Promise<void> {
   for (const table of TABLES) {
     await connection.run(`DROP TABLE IF EXISTS ${SQL_TABLES[table]}`);
     await connection.run(createTableSql(table, 'duckdb'));
     const columns = CLEAN_SCHEMAS[table];
-    const values = (rows[table] as unknown as readonly Record<string, unknown>[]).map((row) => `(${columns.map((c) => literal(row[c.name], c.type)).join(', ')})`);
+    const values = (rows[table] as unknown as readonly Record<string, unknown>[]).map(
+      (row) => `(${columns.map((c) => literal(row[c.name], c.type)).join(', ')})`,
+    );
     if (values.length) await connection.run(`INSERT INTO ${SQL_TABLES[table]} VALUES ${values.join(', ')}`);
   }
 }

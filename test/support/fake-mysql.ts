@@ -51,21 +51,48 @@ export async function fakeMysql(mode: 'accept' | 'refuse'): Promise<FakeMysql> {
       characterSet: 8,
       capabilityFlags: 0xffffff,
       authCallback: (params: { user: string }, cb: AuthCallback) => {
-        if (mode === 'refuse') return cb(null, { message: `Access denied for user '${params.user}'@'localhost' (using password: YES)`, code: 1045 });
+        if (mode === 'refuse')
+          return cb(null, {
+            message: `Access denied for user '${params.user}'@'localhost' (using password: YES)`,
+            code: 1045,
+          });
         cb(null);
         // The login's OK is written; the client's first command starts at packet 0.
-        setImmediate(() => { conn.sequenceId = 0; });
+        setImmediate(() => {
+          conn.sequenceId = 0;
+        });
       },
     });
     conn.on('query', (sql) => {
       queries.push(sql);
       // 8 = LONGLONG, 63 = binary charset.
-      conn.writeColumns([{ catalog: 'def', schema: '', table: '', orgTable: '', name: 'ok', orgName: '', characterSet: 63, columnLength: 1, columnType: 8, flags: 129, decimals: 0 }]);
+      conn.writeColumns([
+        {
+          catalog: 'def',
+          schema: '',
+          table: '',
+          orgTable: '',
+          name: 'ok',
+          orgName: '',
+          characterSet: 63,
+          columnLength: 1,
+          columnType: 8,
+          flags: 129,
+          decimals: 0,
+        },
+      ]);
       conn.writeTextRow(['1']);
       conn.writeEof();
       conn.sequenceId = 0;
     });
-  }) as unknown as { _server: { listen(port: number, host: string, cb: () => void): void; address(): AddressInfo }; close(cb: () => void): void };
+  }) as unknown as {
+    _server: { listen(port: number, host: string, cb: () => void): void; address(): AddressInfo };
+    close(cb: () => void): void;
+  };
   await new Promise<void>((resolve) => server._server.listen(0, '127.0.0.1', () => resolve()));
-  return { port: server._server.address().port, queries, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port: server._server.address().port,
+    queries,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

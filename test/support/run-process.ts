@@ -28,14 +28,27 @@ export interface RunProcessOptions {
 export const WORKSPACE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs `command args…` and resolves with its exit code and output (rejects only when it cannot start). */
-export function runProcess(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessRun> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: RunProcessOptions = {},
+): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group === true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.group === true,
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -43,14 +56,28 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, errors: stderr.split('\n').filter((line) => line.startsWith('error:')), pid: child.pid as number, ms: performance.now() - started });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        errors: stderr.split('\n').filter((line) => line.startsWith('error:')),
+        pid: child.pid as number,
+        ms: performance.now() - started,
+      });
     });
   });
 }
 
 /** Runs a TypeScript script of the workspace (`scripts/doctor.ts`, …) with tsx, from the workspace root. */
-export function runTsScript(script: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessRun> {
-  return runProcess(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, script), ...args], { cwd: WORKSPACE_ROOT, ...options });
+export function runTsScript(
+  script: string,
+  args: readonly string[],
+  options: RunProcessOptions = {},
+): Promise<ProcessRun> {
+  return runProcess(process.execPath, ['--import', 'tsx', path.join(WORKSPACE_ROOT, script), ...args], {
+    cwd: WORKSPACE_ROOT,
+    ...options,
+  });
 }
 
 /**

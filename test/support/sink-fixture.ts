@@ -7,7 +7,14 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sinkObjectKey } from '../../src/contract/sink-object';
 
 /** Writes one sink object: `body` as given (so tests can write broken bytes). */
-export async function putSinkObject(s3: S3Client, bucket: string, topic: string, partition: number, startOffset: number, body: string | Uint8Array): Promise<string> {
+export async function putSinkObject(
+  s3: S3Client,
+  bucket: string,
+  topic: string,
+  partition: number,
+  startOffset: number,
+  body: string | Uint8Array,
+): Promise<string> {
   const key = sinkObjectKey(topic, partition, startOffset);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
   return key;

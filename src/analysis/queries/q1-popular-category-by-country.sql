@@ -9,8 +9,9 @@ WITH category_counts AS (
   GROUP BY g.country, p.category
 ),
 ranked AS (
-  SELECT country, category, category_count,
-         RANK() OVER (PARTITION BY country ORDER BY category_count DESC) AS category_rank
+  SELECT
+    country, category, category_count,
+    RANK() OVER (PARTITION BY country ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT country, category, category_count

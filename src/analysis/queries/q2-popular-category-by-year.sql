@@ -8,8 +8,9 @@ WITH category_counts AS (
   GROUP BY YEAR(g.timestamp), p.category
 ),
 ranked AS (
-  SELECT post_year, category, category_count,
-         RANK() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS category_rank
+  SELECT
+    post_year, category, category_count,
+    RANK() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT post_year, category, category_count

@@ -9,8 +9,9 @@ WITH poster_followers AS (
   GROUP BY g.country, p.poster_name
 ),
 ranked AS (
-  SELECT country, poster_name, follower_count,
-         RANK() OVER (PARTITION BY country ORDER BY follower_count DESC) AS follower_rank
+  SELECT
+    country, poster_name, follower_count,
+    RANK() OVER (PARTITION BY country ORDER BY follower_count DESC) AS follower_rank
   FROM poster_followers
 )
 SELECT country, poster_name, follower_count

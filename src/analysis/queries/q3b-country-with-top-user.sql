@@ -7,8 +7,9 @@ WITH country_top AS (
   GROUP BY g.country
 ),
 ranked AS (
-  SELECT country, follower_count,
-         RANK() OVER (ORDER BY follower_count DESC) AS country_rank
+  SELECT
+    country, follower_count,
+    RANK() OVER (ORDER BY follower_count DESC) AS country_rank
   FROM country_top
 )
 SELECT country, follower_count

@@ -9,8 +9,9 @@ category_counts AS (
   GROUP BY u.age_group, u.age_group_order, p.category
 ),
 ranked AS (
-  SELECT age_group, age_group_order, category, category_count,
-         RANK() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS category_rank
+  SELECT
+    age_group, age_group_order, category, category_count,
+    RANK() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS category_rank
   FROM category_counts
 )
 SELECT age_group, category, category_count

@@ -6,8 +6,9 @@ WITH followers_by_year AS (
   JOIN user_clean AS u ON p.ind = u.ind
   WHERE p.follower_count IS NOT NULL AND YEAR(u.date_joined) BETWEEN 2015 AND 2020
 )
-SELECT post_year,
-       CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
+SELECT
+  post_year,
+  CAST(PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY follower_count) AS BIGINT) AS median_follower_count
 FROM followers_by_year
 GROUP BY post_year
 ORDER BY post_year

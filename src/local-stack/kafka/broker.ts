@@ -36,11 +36,17 @@ export function kafkaClasspath(): string {
   const libs = kafkaLibsDir();
   const jar = `kafka_2.13-${KAFKA_VERSION}.jar`;
   if (!existsSync(path.join(libs, jar)) || !existsSync(path.join(libs, `kafka-tools-${KAFKA_VERSION}.jar`))) {
-    throw new PipelineError('KAFKA_NOT_INSTALLED', `Apache Kafka ${KAFKA_VERSION} is not in ${libs}; run npm run setup:kafka first (it needs Java 17+ and Maven)`);
+    throw new PipelineError(
+      'KAFKA_NOT_INSTALLED',
+      `Apache Kafka ${KAFKA_VERSION} is not in ${libs}; run npm run setup:kafka first (it needs Java 17+ and Maven)`,
+    );
   }
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error || java.status !== 0) {
-    throw new PipelineError('JAVA_MISSING', 'Apache Kafka needs Java 17 or newer on PATH (java -version failed); install a JDK (apt-get install openjdk-17-jdk-headless), or run without --kafka apache');
+    throw new PipelineError(
+      'JAVA_MISSING',
+      'Apache Kafka needs Java 17 or newer on PATH (java -version failed); install a JDK (apt-get install openjdk-17-jdk-headless), or run without --kafka apache',
+    );
   }
   return `${libs}${path.sep}*`;
 }
@@ -82,11 +88,23 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   const controllerPort = await keptControllerPort(path.join(home, 'controller-port'));
   const port = options.port ? options.port : await freePort();
   const properties = path.join(home, 'server.properties');
-  await writeFile(properties, serverProperties({ port, controllerPort, dataDir, autoCreateTopics: options.autoCreateTopics ?? true }));
+  await writeFile(
+    properties,
+    serverProperties({ port, controllerPort, dataDir, autoCreateTopics: options.autoCreateTopics ?? true }),
+  );
   const log4j = path.join(home, 'log4j2.properties');
   await writeFile(log4j, LOG4J_PROPERTIES);
   const logFile = path.join(home, 'broker.log');
-  const jvm = ['-cp', classpath, BROKER_HEAP, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`];
+  const jvm = [
+    '-cp',
+    classpath,
+    BROKER_HEAP,
+    '-Xms128m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4j}`,
+  ];
   if (!existsSync(path.join(dataDir, 'meta.properties'))) await formatStorage(jvm, properties, logFile);
 
   const started = Date.now();
@@ -119,7 +137,12 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   };
 }
 
-function serverProperties(o: { port: number; controllerPort: number; dataDir: string; autoCreateTopics: boolean }): string {
+function serverProperties(o: {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  autoCreateTopics: boolean;
+}): string {
   return [
     '# Written by the local stack at each start (src/local-stack/kafka/broker.ts): a one-node KRaft cluster on 127.0.0.1.',
     'process.roles=broker,controller',
@@ -160,7 +183,20 @@ const LOG4J_PROPERTIES = [
 ].join('\n');
 
 async function formatStorage(jvm: string[], properties: string, logFile: string): Promise<void> {
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', properties], { encoding: 'utf8' });
+  const format = spawnSync(
+    'java',
+    [
+      ...jvm,
+      'kafka.tools.StorageTool',
+      'format',
+      '--standalone',
+      '-t',
+      randomUUID().replace(/-/g, '').slice(0, 22),
+      '-c',
+      properties,
+    ],
+    { encoding: 'utf8' },
+  );
   await writeFile(logFile, `${format.stdout}${format.stderr}`, { flag: 'a' });
   if (format.status !== 0) {
     const last = lastError(`${format.stdout}\n${format.stderr}`);
@@ -169,7 +205,13 @@ async function formatStorage(jvm: string[], properties: string, logFile: string)
 }
 
 /** Resolves once the log says the server started and the port accepts connections. */
-async function waitUntilStarted(o: { logFile: string; port: number; exited: Promise<number | null>; timeoutMs: number; logger: Logger }): Promise<void> {
+async function waitUntilStarted(o: {
+  logFile: string;
+  port: number;
+  exited: Promise<number | null>;
+  timeoutMs: number;
+  logger: Logger;
+}): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   let exitCode: number | null | undefined;
   void o.exited.then((code) => (exitCode = code ?? -1));
@@ -178,12 +220,18 @@ async function waitUntilStarted(o: { logFile: string; port: number; exited: Prom
   for (;;) {
     if (exitCode !== undefined) {
       const log = await readFile(o.logFile, 'utf8').catch(() => '');
-      throw new PipelineError('KAFKA_BROKER_FAILED', `the Kafka broker exited with code ${exitCode} while starting: ${lastError(log)} (log: ${o.logFile})`);
+      throw new PipelineError(
+        'KAFKA_BROKER_FAILED',
+        `the Kafka broker exited with code ${exitCode} while starting: ${lastError(log)} (log: ${o.logFile})`,
+      );
     }
     const log = await readFile(o.logFile, 'utf8').catch(() => '');
     if (/Kafka Server started/.test(log.slice(-200_000)) && (await accepts(o.port))) return;
     if (Date.now() > deadline) {
-      throw new PipelineError('KAFKA_BROKER_FAILED', `the Kafka broker did not start within ${o.timeoutMs / 1000} s: ${lastError(log)} (log: ${o.logFile})`);
+      throw new PipelineError(
+        'KAFKA_BROKER_FAILED',
+        `the Kafka broker did not start within ${o.timeoutMs / 1000} s: ${lastError(log)} (log: ${o.logFile})`,
+      );
     }
     if (!told && Date.now() - since > 3_000) {
       o.logger.info(`waiting for Apache Kafka ${KAFKA_VERSION} to start (log: ${o.logFile})...`);
@@ -242,7 +290,13 @@ async function stopOrphan(pidFile: string, logger: Logger): Promise<void> {
 /** The controller port chosen at the first start, kept in `file` (the formatted quorum names it). */
 async function keptControllerPort(file: string): Promise<number> {
   const kept = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(kept) && kept > 0 && kept < 65536 && existsSync(path.join(path.dirname(file), 'data', 'meta.properties'))) return kept;
+  if (
+    Number.isInteger(kept) &&
+    kept > 0 &&
+    kept < 65536 &&
+    existsSync(path.join(path.dirname(file), 'data', 'meta.properties'))
+  )
+    return kept;
   const port = await freePort();
   await writeFile(file, `${port}\n`);
   return port;
@@ -255,7 +309,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

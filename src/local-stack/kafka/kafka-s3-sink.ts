@@ -56,7 +56,12 @@ interface PartitionState {
 }
 
 type Admin = InstanceType<KafkaModule['Admin']>;
-type BufferConsumer = { commit(options: { offsets: { topic: string; partition: number; offset: bigint; leaderEpoch: number }[] }): Promise<void>; close(force?: boolean): Promise<void> };
+type BufferConsumer = {
+  commit(options: {
+    offsets: { topic: string; partition: number; offset: bigint; leaderEpoch: number }[];
+  }): Promise<void>;
+  close(force?: boolean): Promise<void>;
+};
 type BufferStream = { pause(): unknown; close(): Promise<void> };
 
 const DEFAULT_RETRY: RetryOptions = { retries: 6, baseDelayMs: 200, maxDelayMs: 5_000 };
@@ -99,14 +104,21 @@ class KafkaS3Sink implements S3Sink {
     this.rotateMs = options.rotateIntervalMs ?? 1_000;
     this.pollMs = options.pollIntervalMs ?? 500;
     this.logger = options.logger ?? createLogger('s3-sink');
-    this.admin = new kafka.Admin({ clientId: `${connectorGroup(options.connectorName)}-admin`, bootstrapBrokers: [options.bootstrap], retries: 5, retryDelay: 200 });
+    this.admin = new kafka.Admin({
+      clientId: `${connectorGroup(options.connectorName)}-admin`,
+      bootstrapBrokers: [options.bootstrap],
+      retries: 5,
+      retryDelay: 200,
+    });
   }
 
   async start(): Promise<void> {
     await this.poll();
     this.timer = setInterval(() => {
       if (this.polling) return;
-      this.poll().catch((error: unknown) => this.logger.warn(`S3 sink: ${describeError(error)}; retrying in ${this.pollMs} ms`));
+      this.poll().catch((error: unknown) =>
+        this.logger.warn(`S3 sink: ${describeError(error)}; retrying in ${this.pollMs} ms`),
+      );
     }, this.pollMs);
   }
 
@@ -117,7 +129,9 @@ class KafkaS3Sink implements S3Sink {
     await this.polling?.catch(() => undefined);
     this.abort.abort();
     await this.unsubscribe();
-    await this.admin.close().catch((error: unknown) => this.logger.warn(`closing the sink's admin client: ${describeError(error)}`));
+    await this.admin
+      .close()
+      .catch((error: unknown) => this.logger.warn(`closing the sink's admin client: ${describeError(error)}`));
   }
 
   async drain(timeoutMs = 30_000): Promise<void> {
@@ -130,7 +144,11 @@ class KafkaS3Sink implements S3Sink {
       if (behind === 0) return;
       if (this.stopped) throw new PipelineError('SINK_STOPPED', 'the S3 sink was stopped before it caught up');
       if (Date.now() > deadline) {
-        throw new PipelineError('SINK_DRAIN_TIMEOUT', `the S3 sink is still ${behind} records behind after ${timeoutMs} ms; see the errors above (is S3 reachable and the bucket ${this.options.bucket} there?)`, { retriable: true });
+        throw new PipelineError(
+          'SINK_DRAIN_TIMEOUT',
+          `the S3 sink is still ${behind} records behind after ${timeoutMs} ms; see the errors above (is S3 reachable and the bucket ${this.options.bucket} there?)`,
+          { retriable: true },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -162,19 +180,34 @@ class KafkaS3Sink implements S3Sink {
   /** Follows the matching topics, reads their end offsets, and writes partial objects that are due. */
   private async pollOnce(): Promise<void> {
     if (this.stopped) return;
-    const names = (await this.admin.listTopics().catch((error: unknown) => Promise.reject(kafkaError(error, 'listing topics')))).filter((name) => this.pattern.test(name)).sort();
+    const names = (
+      await this.admin.listTopics().catch((error: unknown) => Promise.reject(kafkaError(error, 'listing topics')))
+    )
+      .filter((name) => this.pattern.test(name))
+      .sort();
     if (names.join('\n') !== this.subscribed.join('\n')) await this.subscribe(names);
     if (names.length > 0) {
       const metadata = await this.admin.metadata({ topics: names });
-      const requests = names.map((name) => ({ name, partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
+      const requests = names.map((name) => ({
+        name,
+        partitions: Array.from({ length: metadata.topics.get(name)?.partitionsCount ?? 0 }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp: -1n,
+        })),
+      }));
       for (const name of names) this.topicIds.set(name, metadata.topics.get(name)?.id ?? '');
       const listed = await this.admin.listOffsets({ topics: requests });
       const ends = new Map<string, number>();
-      for (const topic of listed) for (const p of topic.partitions) ends.set(`${topic.name}-${p.partitionIndex}`, Number(p.offset));
+      for (const topic of listed)
+        for (const p of topic.partitions) ends.set(`${topic.name}-${p.partitionIndex}`, Number(p.offset));
       this.ends = ends;
-      const [group] = await this.admin.listConsumerGroupOffsets({ groups: [connectorGroup(this.options.connectorName)] });
+      const [group] = await this.admin.listConsumerGroupOffsets({
+        groups: [connectorGroup(this.options.connectorName)],
+      });
       const committed = new Map<string, number>();
-      for (const topic of group?.topics ?? []) for (const p of topic.partitions) if (p.committedOffset >= 0n) committed.set(`${topic.name}-${p.partitionIndex}`, Number(p.committedOffset));
+      for (const topic of group?.topics ?? [])
+        for (const p of topic.partitions)
+          if (p.committedOffset >= 0n) committed.set(`${topic.name}-${p.partitionIndex}`, Number(p.committedOffset));
       this.groupCommitted = committed;
     } else {
       this.ends = new Map();
@@ -200,9 +233,16 @@ class KafkaS3Sink implements S3Sink {
       maxWaitTime: 200,
     });
     this.consumer = consumer;
-    const stream = await consumer.consume({ topics: names, mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    const stream = await consumer.consume({
+      topics: names,
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      autocommit: false,
+    });
     this.stream = stream;
-    stream.on('data', (message) => this.receive(message.topic, message.partition, Number(message.offset), message.value, Number(message.timestamp)));
+    stream.on('data', (message) =>
+      this.receive(message.topic, message.partition, Number(message.offset), message.value, Number(message.timestamp)),
+    );
     stream.on('error', (error: unknown) => {
       this.logger.error(`S3 sink consumer: ${describeError(error)}; subscribing again`);
       this.subscribed = [];
@@ -218,18 +258,32 @@ class KafkaS3Sink implements S3Sink {
     stream?.pause();
     await Promise.allSettled([...this.states.values()].map((s) => s.chain));
     this.states.clear();
-    await Promise.resolve(stream?.close()).catch((error: unknown) => this.logger.warn(`closing the sink's stream: ${describeError(error)}`));
-    await consumer?.close(true).catch((error: unknown) => this.logger.warn(`closing the sink's consumer: ${describeError(error)}`));
+    await Promise.resolve(stream?.close()).catch((error: unknown) =>
+      this.logger.warn(`closing the sink's stream: ${describeError(error)}`),
+    );
+    await consumer
+      ?.close(true)
+      .catch((error: unknown) => this.logger.warn(`closing the sink's consumer: ${describeError(error)}`));
   }
 
   private receive(topic: string, partition: number, offset: number, value: Buffer, timestamp: number): void {
     const key = `${topic}-${partition}`;
     let state = this.states.get(key);
     if (!state) {
-      state = { topic, partition, buffer: [], firstAt: 0, committed: offset, adoptedTo: offset, adopted: false, chain: Promise.resolve() };
+      state = {
+        topic,
+        partition,
+        buffer: [],
+        firstAt: 0,
+        committed: offset,
+        adoptedTo: offset,
+        adopted: false,
+        chain: Promise.resolve(),
+      };
       this.states.set(key, state);
     }
-    if (offset < state.committed || (state.buffer.length > 0 && offset <= state.buffer[state.buffer.length - 1].offset)) return;
+    if (offset < state.committed || (state.buffer.length > 0 && offset <= state.buffer[state.buffer.length - 1].offset))
+      return;
     if (state.buffer.length === 0) state.firstAt = Date.now();
     state.buffer.push({ offset, value, timestamp });
     if (state.buffer.length >= this.flushSize) this.enqueueFlush(state, false);
@@ -242,11 +296,15 @@ class KafkaS3Sink implements S3Sink {
     if (rotate && state.buffer.length > 0) chunks.push(state.buffer.splice(0));
     if (state.buffer.length > 0) state.firstAt = Date.now();
     for (const chunk of chunks) {
-      state.chain = state.chain.then(() => this.write(state, chunk)).catch((error: unknown) => {
-        if (this.stopped) return;
-        this.logger.error(`S3 sink: ${describeError(error)}; re-reading ${state.topic}-${state.partition} from offset ${state.committed}`);
-        this.subscribed = [];
-      });
+      state.chain = state.chain
+        .then(() => this.write(state, chunk))
+        .catch((error: unknown) => {
+          if (this.stopped) return;
+          this.logger.error(
+            `S3 sink: ${describeError(error)}; re-reading ${state.topic}-${state.partition} from offset ${state.committed}`,
+          );
+          this.subscribed = [];
+        });
     }
   }
 
@@ -259,8 +317,24 @@ class KafkaS3Sink implements S3Sink {
     const key = sinkObjectKey(state.topic, state.partition, first);
     const retry = { ...(this.options.retry ?? DEFAULT_RETRY), signal: this.abort.signal };
     await withRetry(
-      () => this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: formatSinkObject(records), ContentType: 'application/json', Metadata: { 'record-count': String(records.length), 'topic-id': this.topicIds.get(state.topic) ?? '' } }), { abortSignal: this.abort.signal }),
-      { ...retry, onRetry: (error, attempt, delayMs) => this.logger.warn(`writing s3://${this.options.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`) },
+      () =>
+        this.options.s3.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: key,
+            Body: formatSinkObject(records),
+            ContentType: 'application/json',
+            Metadata: { 'record-count': String(records.length), 'topic-id': this.topicIds.get(state.topic) ?? '' },
+          }),
+          { abortSignal: this.abort.signal },
+        ),
+      {
+        ...retry,
+        onRetry: (error, attempt, delayMs) =>
+          this.logger.warn(
+            `writing s3://${this.options.bucket}/${key}: ${describeError(error)}; retry ${attempt} in ${delayMs} ms`,
+          ),
+      },
     );
     const next = records[records.length - 1].offset + 1;
     await this.commit(state, next);
@@ -276,7 +350,13 @@ class KafkaS3Sink implements S3Sink {
     for (;;) {
       let head;
       try {
-        head = await this.options.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: sinkObjectKey(state.topic, state.partition, next) }), { abortSignal: this.abort.signal });
+        head = await this.options.s3.send(
+          new HeadObjectCommand({
+            Bucket: this.options.bucket,
+            Key: sinkObjectKey(state.topic, state.partition, next),
+          }),
+          { abortSignal: this.abort.signal },
+        );
       } catch (error) {
         if (isNotFound(error)) break;
         throw error;
@@ -286,7 +366,9 @@ class KafkaS3Sink implements S3Sink {
       next += count;
     }
     if (next > offset) {
-      this.logger.info(`${state.topic}-${state.partition}: offsets ${offset}-${next - 1} were already in S3 from an interrupted run; adopted`);
+      this.logger.info(
+        `${state.topic}-${state.partition}: offsets ${offset}-${next - 1} were already in S3 from an interrupted run; adopted`,
+      );
       state.adoptedTo = next;
       await this.commit(state, next);
     }
@@ -296,7 +378,9 @@ class KafkaS3Sink implements S3Sink {
     const consumer = this.consumer;
     if (!consumer) throw new PipelineError('SINK_STOPPED', 'the S3 sink left its group before committing');
     try {
-      await consumer.commit({ offsets: [{ topic: state.topic, partition: state.partition, offset: BigInt(offset), leaderEpoch: -1 }] });
+      await consumer.commit({
+        offsets: [{ topic: state.topic, partition: state.partition, offset: BigInt(offset), leaderEpoch: -1 }],
+      });
     } catch (error) {
       throw kafkaError(error, `committing ${state.topic}-${state.partition} at ${offset}`);
     }

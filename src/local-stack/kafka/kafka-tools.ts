@@ -15,7 +15,10 @@ export const KAFKA_TOOLS = {
   'kafka-topics': { main: 'org.apache.kafka.tools.TopicCommand', config: '--command-config' },
   'kafka-console-consumer': { main: 'org.apache.kafka.tools.consumer.ConsoleConsumer', config: '--command-config' },
   'kafka-console-producer': { main: 'org.apache.kafka.tools.ConsoleProducer', config: '--producer.config' },
-  'kafka-consumer-groups': { main: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', config: '--command-config' },
+  'kafka-consumer-groups': {
+    main: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+    config: '--command-config',
+  },
   'kafka-get-offsets': { main: 'org.apache.kafka.tools.GetOffsetShell', config: '--command-config' },
 } as const;
 
@@ -27,11 +30,11 @@ export function isKafkaTool(name: string): name is KafkaTool {
 
 /** The course's client.properties, plaintext for the local broker, the MSK IAM settings commented. */
 export const CLIENT_PROPERTIES = [
-  '# client.properties, as on the course\'s EC2 client (kafka_2.12-2.8.1/bin/client.properties).',
+  "# client.properties, as on the course's EC2 client (kafka_2.12-2.8.1/bin/client.properties).",
   '# The local broker listens on 127.0.0.1 without authentication:',
   'security.protocol=PLAINTEXT',
   '',
-  '# On the course\'s MSK cluster with IAM authentication, use these instead (and the aws-msk-iam-auth jar in libs/):',
+  "# On the course's MSK cluster with IAM authentication, use these instead (and the aws-msk-iam-auth jar in libs/):",
   '# security.protocol = SASL_SSL',
   '# sasl.mechanism = AWS_MSK_IAM',
   '# sasl.jaas.config = software.amazon.msk.auth.iam.IAMLoginModule required awsRoleArn="<your access role ARN>";',
@@ -39,7 +42,17 @@ export const CLIENT_PROPERTIES = [
   '',
 ].join('\n');
 
-const TOOLS_LOG4J = ['status = error', 'appender.err.type = Console', 'appender.err.name = ERR', 'appender.err.target = SYSTEM_ERR', 'appender.err.layout.type = PatternLayout', 'appender.err.layout.pattern = %p %m%n', 'rootLogger.level = WARN', 'rootLogger.appenderRef.err.ref = ERR', ''].join('\n');
+const TOOLS_LOG4J = [
+  'status = error',
+  'appender.err.type = Console',
+  'appender.err.name = ERR',
+  'appender.err.target = SYSTEM_ERR',
+  'appender.err.layout.type = PatternLayout',
+  'appender.err.layout.pattern = %p %m%n',
+  'rootLogger.level = WARN',
+  'rootLogger.appenderRef.err.ref = ERR',
+  '',
+].join('\n');
 
 /** Writes `<dataDir>/kafka/client.properties` (and the tools' logging setup); returns its path. */
 export async function writeClientProperties(dataDir: string): Promise<string> {
@@ -62,7 +75,9 @@ export function kafkaToolArgs(tool: KafkaTool, args: string[], bootstrap: string
 
 /** The course's spelling of the same command, for the learner to compare (`kafka-topics.sh ...`). */
 export function courseCommand(tool: KafkaTool, args: string[]): string {
-  return [`${tool}.sh`, ...args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(' ');
+  return [`${tool}.sh`, ...args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(
+    ' ',
+  );
 }
 
 export interface KafkaToolRun {
@@ -75,19 +90,42 @@ export interface KafkaToolRun {
  * Runs a tool with `args` as given (see `kafkaToolArgs`). With `capture`, its output is returned;
  * otherwise it goes to this process's stdout and stderr.
  */
-export async function runKafkaTool(tool: KafkaTool, args: string[], options: { dataDir: string; capture?: boolean; timeoutMs?: number }): Promise<KafkaToolRun> {
+export async function runKafkaTool(
+  tool: KafkaTool,
+  args: string[],
+  options: { dataDir: string; capture?: boolean; timeoutMs?: number },
+): Promise<KafkaToolRun> {
   const classpath = kafkaClasspath();
   const log4j = path.join(path.resolve(options.dataDir), 'kafka', 'tools-log4j2.properties');
-  const child = spawn('java', ['-cp', classpath, '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4j}`, KAFKA_TOOLS[tool].main, ...args], {
-    stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : ['inherit', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    'java',
+    [
+      '-cp',
+      classpath,
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      `-Dlog4j2.configurationFile=${log4j}`,
+      KAFKA_TOOLS[tool].main,
+      ...args,
+    ],
+    {
+      stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : ['inherit', 'inherit', 'inherit'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
   const code = await new Promise<number>((resolve, reject) => {
-    child.once('error', (error) => reject(new PipelineError('JAVA_MISSING', `could not run java for ${tool}: ${error.message}; install a JDK 17+`, { cause: error })));
+    child.once('error', (error) =>
+      reject(
+        new PipelineError('JAVA_MISSING', `could not run java for ${tool}: ${error.message}; install a JDK 17+`, {
+          cause: error,
+        }),
+      ),
+    );
     child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
   });
   clearTimeout(timer);
@@ -100,11 +138,20 @@ export async function runKafkaTool(tool: KafkaTool, args: string[], options: { d
  * config unless given, and runs it. `command` is the course's spelling (`kafka-topics.sh ...`).
  * For scripts/kafka.ts, the notebooks and the tests.
  */
-export async function runCourseTool(target: { dataDir: string; bootstrap: string }, tool: KafkaTool, args: string[], options: { capture?: boolean; timeoutMs?: number; onCommand?: (command: string) => void } = {}): Promise<KafkaToolRun & { command: string }> {
+export async function runCourseTool(
+  target: { dataDir: string; bootstrap: string },
+  tool: KafkaTool,
+  args: string[],
+  options: { capture?: boolean; timeoutMs?: number; onCommand?: (command: string) => void } = {},
+): Promise<KafkaToolRun & { command: string }> {
   const properties = await writeClientProperties(target.dataDir);
   const full = kafkaToolArgs(tool, args, target.bootstrap, properties);
   const command = courseCommand(tool, full);
   options.onCommand?.(command);
-  const run = await runKafkaTool(tool, full, { dataDir: target.dataDir, ...(options.capture === undefined ? {} : { capture: options.capture }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const run = await runKafkaTool(tool, full, {
+    dataDir: target.dataDir,
+    ...(options.capture === undefined ? {} : { capture: options.capture }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   return { ...run, command };
 }

@@ -1,7 +1,13 @@
 import { describeError, hasErrorCode, PipelineError, type ErrorCode } from '../../errors';
 import type { TopicBackend } from '../topic-backend';
 import { loadKafka, type KafkaModule } from './client';
-import { checkTopicSpec, validateTopicName, type AppendRecord, type CreateTopicOptions, type TopicInfo } from '../topic-store';
+import {
+  checkTopicSpec,
+  validateTopicName,
+  type AppendRecord,
+  type CreateTopicOptions,
+  type TopicInfo,
+} from '../topic-store';
 
 /**
  * Apache Kafka as the stack's `TopicBackend`: admin calls through Kafka's Admin API, produces
@@ -37,7 +43,10 @@ class KafkaTopics implements TopicBackend {
   // time, appends that arrive meanwhile go together in the next send (as the embedded log's group commit).
   private readonly queues = new Map<string, PartitionQueue>();
 
-  constructor(private readonly kafka: KafkaModule, options: KafkaTopicsOptions) {
+  constructor(
+    private readonly kafka: KafkaModule,
+    options: KafkaTopicsOptions,
+  ) {
     const clientId = options.clientId ?? 'local-stack-rest-proxy';
     const common = { bootstrapBrokers: [options.bootstrap], timeout: 15_000, retries: 5, retryDelay: 200 };
     this.admin = new kafka.Admin({ clientId: `${clientId}-admin`, ...common });
@@ -66,7 +75,12 @@ class KafkaTopics implements TopicBackend {
   async createTopic(name: string, create: CreateTopicOptions = {}): Promise<TopicInfo> {
     const spec = await this.validateTopic(name, create);
     await call(`creating ${name}`, () =>
-      this.admin.createTopics({ topics: [name], partitions: spec.partitions, replicas: spec.replicationFactor, configs: Object.entries(spec.configs).map(([key, value]) => ({ name: key, value })) }),
+      this.admin.createTopics({
+        topics: [name],
+        partitions: spec.partitions,
+        replicas: spec.replicationFactor,
+        configs: Object.entries(spec.configs).map(([key, value]) => ({ name: key, value })),
+      }),
     );
     return (await this.describeTopic(name)) ?? spec;
   }
@@ -109,10 +123,13 @@ class KafkaTopics implements TopicBackend {
 
   async endOffset(topic: string, partition: number): Promise<number> {
     const [listed] = await call(`reading the end offset of ${topic}-${partition}`, () =>
-      this.admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] }),
+      this.admin.listOffsets({
+        topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }],
+      }),
     );
     const offset = listed?.partitions.find((p) => p.partitionIndex === partition)?.offset;
-    if (offset === undefined) throw new PipelineError('PARTITION_NOT_FOUND', `partition ${partition} of '${topic}' does not exist`);
+    if (offset === undefined)
+      throw new PipelineError('PARTITION_NOT_FOUND', `partition ${partition} of '${topic}' does not exist`);
     return Number(offset);
   }
 
@@ -131,23 +148,40 @@ class KafkaTopics implements TopicBackend {
     const topic = metadata.topics.get(name);
     if (!topic) return undefined;
     const { ConfigResourceTypes, ConfigSources } = this.kafka;
-    const [description] = await call(`reading the configs of ${name}`, () => this.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }] }));
+    const [description] = await call(`reading the configs of ${name}`, () =>
+      this.admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }] }),
+    );
     const configs: Record<string, string> = {};
     for (const config of description?.configs ?? []) {
-      if (config.configSource === ConfigSources.TOPIC_CONFIG && typeof config.value === 'string') configs[config.name] = config.value;
+      if (config.configSource === ConfigSources.TOPIC_CONFIG && typeof config.value === 'string')
+        configs[config.name] = config.value;
     }
-    return { name, partitions: topic.partitionsCount, replicationFactor: topic.partitions[0]?.replicas.length ?? 1, configs, topicId: topic.id, replicas: topic.partitions.map((p) => [p.leader, ...p.replicas.filter((r) => r !== p.leader)]) };
+    return {
+      name,
+      partitions: topic.partitionsCount,
+      replicationFactor: topic.partitions[0]?.replicas.length ?? 1,
+      configs,
+      topicId: topic.id,
+      replicas: topic.partitions.map((p) => [p.leader, ...p.replicas.filter((r) => r !== p.leader)]),
+    };
   }
 
   /** Sends what waits for one partition, a batch at a time, resolving each append with its offsets. */
   private async send(queue: PartitionQueue): Promise<void> {
     while (queue.waiting.length > 0) {
       const batch = queue.waiting.splice(0);
-      const messages = batch.flatMap((pending) => pending.records.map((record) => toMessage(queue.topic, queue.partition, record)));
+      const messages = batch.flatMap((pending) =>
+        pending.records.map((record) => toMessage(queue.topic, queue.partition, record)),
+      );
       try {
         const result = await this.producer.send({ messages });
         const base = result.offsets?.find((o) => o.topic === queue.topic && o.partition === queue.partition)?.offset;
-        if (base === undefined) throw new PipelineError('KAFKA_REQUEST_FAILED', `Kafka acknowledged ${queue.topic}-${queue.partition} without an offset`, { retriable: true });
+        if (base === undefined)
+          throw new PipelineError(
+            'KAFKA_REQUEST_FAILED',
+            `Kafka acknowledged ${queue.topic}-${queue.partition} without an offset`,
+            { retriable: true },
+          );
         let next = Number(base);
         for (const pending of batch) {
           pending.resolve(pending.records.map(() => next++));
@@ -175,9 +209,15 @@ interface PartitionQueue {
 }
 
 /** A record as Kafka bytes: JSON values as their JSON text, byte values as they are. */
-function toMessage(topic: string, partition: number, record: AppendRecord): { topic: string; partition: number; value: Buffer; key?: Buffer } {
+function toMessage(
+  topic: string,
+  partition: number,
+  record: AppendRecord,
+): { topic: string; partition: number; value: Buffer; key?: Buffer } {
   const value = toBytes(record.value);
-  return record.key === undefined || record.key === null ? { topic, partition, value } : { topic, partition, value, key: toBytes(record.key) };
+  return record.key === undefined || record.key === null
+    ? { topic, partition, value }
+    : { topic, partition, value, key: toBytes(record.key) };
 }
 
 function toBytes(value: unknown): Buffer {
@@ -213,9 +253,15 @@ export function kafkaError(error: unknown, what: string): PipelineError {
   const inner = flatten(error);
   const protocol = inner.find((e) => typeof e.apiId === 'string');
   const code = protocol ? PROTOCOL_CODES[protocol.apiId as string] : undefined;
-  const retriable = inner.some((e) => e.canRetry === true) && !inner.some((e) => e.canRetry === false && typeof e.apiId === 'string');
-  const detail = protocol ? `${String(protocol.apiId)}: ${String(protocol.serverErrorMessage ?? protocol.message)}` : describeError(error);
-  return new PipelineError(code ?? 'KAFKA_REQUEST_FAILED', `${what} failed: ${detail}`, { retriable: code ? false : retriable, cause: error });
+  const retriable =
+    inner.some((e) => e.canRetry === true) && !inner.some((e) => e.canRetry === false && typeof e.apiId === 'string');
+  const detail = protocol
+    ? `${String(protocol.apiId)}: ${String(protocol.serverErrorMessage ?? protocol.message)}`
+    : describeError(error);
+  return new PipelineError(code ?? 'KAFKA_REQUEST_FAILED', `${what} failed: ${detail}`, {
+    retriable: code ? false : retriable,
+    cause: error,
+  });
 }
 
 type Flat = { apiId?: unknown; canRetry?: unknown; serverErrorMessage?: unknown; message?: string };
