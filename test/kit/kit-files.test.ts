@@ -93,9 +93,7 @@ describe('the API Gateway OpenAPI definition', () => {
   });
 
   test('ANY /{proxy+} is an HTTP proxy to the REST proxy on port 8082', () => {
-    const proxy = (document().paths['/{proxy+}'] as Record<string, ParsedYaml>)[
-      'x-amazon-apigateway-any-method'
-    ];
+    const proxy = (document().paths['/{proxy+}'] as Record<string, ParsedYaml>)['x-amazon-apigateway-any-method'];
     const integration = proxy['x-amazon-apigateway-integration'];
     assert.equal(integration.type, 'http_proxy');
     assert.equal(integration.httpMethod, 'ANY');
