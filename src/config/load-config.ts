@@ -200,14 +200,11 @@ function envSetting<K extends keyof typeof ENV_FIELDS>(
   )[name];
 }
 
-/**
- * Reads `credentials/` (db_creds.yaml, aws.yaml, databricks.yaml) with environment overrides.
- * No credentials at all means the embedded local stack and the embedded source. Every file is
- * checked strictly (src/config/schema.ts): an unknown key, a wrong value or an empty file stops
- * with one line naming the file (or variable), the key and what is expected.
- */
-export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
-  const env = options.env ?? process.env;
+/** The folder of the YAML files, checked when named explicitly, and how to show a file of it in messages. */
+function credentialsFolder(
+  options: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+): { credentialsDir: string; shown: (name: string) => string } {
   const cwd = options.cwd ?? PROJECT_ROOT;
   const explicitDir = options.credentialsDir ?? env.PP_CREDENTIALS_DIR;
   const credentialsDir = path.resolve(cwd, explicitDir ?? 'credentials');
@@ -219,17 +216,22 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
       'credentials folder not found; copy credentials.example/ there or unset PP_CREDENTIALS_DIR',
     );
   }
-  const origins: Record<string, string> = {};
+  return { credentialsDir, shown };
+}
 
-  // Source: db_creds.yaml (the course's file), the DB_* variables, or the embedded generator.
-  const dbLabel = shown('db_creds.yaml');
+/** Source: db_creds.yaml (the course's file), the DB_* variables, or the embedded generator. */
+function loadSource(
+  credentialsDir: string,
+  dbLabel: string,
+  env: NodeJS.ProcessEnv,
+  origins: Record<string, string>,
+): SourceConfig {
   const dbFile = readYaml(path.join(credentialsDir, 'db_creds.yaml'), dbLabel);
   const sourceKind = envSetting(env, 'PP_SOURCE') ?? (dbFile || env.DB_HOST ? 'mysql' : 'embedded');
-  let source: SourceConfig;
   if (sourceKind === 'mysql' && dbFile) {
     const { values, from } = overlay(dbFile, env, DB_FIELDS, origins, dbLabel);
     const db = parseSection(dbLabel, DB_FIELDS, values, { required: ['HOST', 'USER', 'DATABASE'], origins: from });
-    source = {
+    return {
       kind: 'mysql',
       host: db.HOST as string,
       user: db.USER as string,
@@ -238,19 +240,22 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
       port: db.PORT ?? MYSQL_DEFAULTS.port,
       file: dbLabel,
     };
-  } else if (sourceKind === 'mysql') {
-    source = mysqlFromEnv(env, origins);
-  } else {
-    source = {
-      kind: 'embedded',
-      rows: envSetting(env, 'PP_ROWS') ?? DEFAULT_ROWS,
-      seed: envSetting(env, 'PP_SEED') ?? DEFAULT_SEED,
-    };
   }
-  if (source.kind === 'mysql') registerSecret(source.password);
+  if (sourceKind === 'mysql') return mysqlFromEnv(env, origins);
+  return {
+    kind: 'embedded',
+    rows: envSetting(env, 'PP_ROWS') ?? DEFAULT_ROWS,
+    seed: envSetting(env, 'PP_SEED') ?? DEFAULT_SEED,
+  };
+}
 
-  // AWS: aws.yaml; no invoke URL means the local stack.
-  const awsLabel = shown('aws.yaml');
+/** AWS: aws.yaml; no invoke URL means the local stack. */
+function loadAws(
+  credentialsDir: string,
+  awsLabel: string,
+  env: NodeJS.ProcessEnv,
+  origins: Record<string, string>,
+): { userId: string; names: Names; aws: AwsConfig } {
   const awsInput = overlay(
     readYaml(path.join(credentialsDir, 'aws.yaml'), awsLabel),
     env,
@@ -268,9 +273,16 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
     kinesisVia: aws.kinesis_via ?? 'sdk',
     ...(invokeUrl ? { invokeUrl } : {}),
   };
+  return { userId, names, aws: awsConfig };
+}
 
-  // Databricks: databricks.yaml; the token only ever from the environment.
-  const dbxLabel = shown('databricks.yaml');
+/** Databricks: databricks.yaml; the token only ever from the environment. */
+function loadDatabricks(
+  credentialsDir: string,
+  dbxLabel: string,
+  env: NodeJS.ProcessEnv,
+  origins: Record<string, string>,
+): DatabricksConfig {
   const dbxInput = overlay(
     readYaml(path.join(credentialsDir, 'databricks.yaml'), dbxLabel),
     env,
@@ -286,22 +298,37 @@ export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
     );
   }
   const dbx = parseSection(dbxLabel, DATABRICKS_FIELDS, dbxInput.values, { origins: dbxInput.from });
-  const databricks: DatabricksConfig = {
+  return {
     host: dbx.host,
     clusterId: dbx.cluster_id,
     notebookPath: dbx.notebook_path,
     token: env.DATABRICKS_TOKEN || undefined,
   };
+}
+
+/**
+ * Reads `credentials/` (db_creds.yaml, aws.yaml, databricks.yaml) with environment overrides.
+ * No credentials at all means the embedded local stack and the embedded source. Every file is
+ * checked strictly (src/config/schema.ts): an unknown key, a wrong value or an empty file stops
+ * with one line naming the file (or variable), the key and what is expected.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): PipelineConfig {
+  const env = options.env ?? process.env;
+  const { credentialsDir, shown } = credentialsFolder(options, env);
+  const origins: Record<string, string> = {};
+  const source = loadSource(credentialsDir, shown('db_creds.yaml'), env, origins);
+  if (source.kind === 'mysql') registerSecret(source.password);
+  const { userId, names, aws } = loadAws(credentialsDir, shown('aws.yaml'), env, origins);
+  const databricks = loadDatabricks(credentialsDir, shown('databricks.yaml'), env, origins);
   registerSecret(databricks.token);
   registerSecret(env.AWS_SECRET_ACCESS_KEY);
-
   return {
     credentialsDir,
-    target: invokeUrl ? 'aws' : 'local',
+    target: aws.invokeUrl ? 'aws' : 'local',
     userId,
     names,
     source,
-    aws: awsConfig,
+    aws,
     databricks,
     origins,
   };
