@@ -620,18 +620,7 @@ export class TopicStore {
       const file = this.logFile(t.name, t.topicId, partition);
       expected.add(file);
       const fh = await openLog(file, this.logger);
-      const log: PartitionLog = {
-        topic: t.name,
-        partition,
-        file,
-        fh,
-        positions: [],
-        size: 0,
-        queue: [],
-        flushing: false,
-        idleWaiters: [],
-        closed: false,
-      };
+      const log = emptyPartitionLog(t.name, partition, file, fh);
       entry.logs.push(log);
       await scanLog(log, this.logger);
     }
@@ -668,18 +657,7 @@ export class TopicStore {
       for (let partition = 0; partition < spec.partitions; partition++) {
         const file = this.logFile(spec.name, topicId, partition);
         const fh = await open(file, 'w+');
-        entry.logs.push({
-          topic: spec.name,
-          partition,
-          file,
-          fh,
-          positions: [],
-          size: 0,
-          queue: [],
-          flushing: false,
-          idleWaiters: [],
-          closed: false,
-        });
+        entry.logs.push(emptyPartitionLog(spec.name, partition, file, fh));
       }
       if (this.fsync) {
         await fsyncDir(folder);
@@ -758,6 +736,22 @@ export class TopicStore {
       }
     }
   }
+}
+
+/** A partition log on an open file, with nothing read or queued yet. */
+function emptyPartitionLog(topic: string, partition: number, file: string, fh: FileHandle): PartitionLog {
+  return {
+    topic,
+    partition,
+    file,
+    fh,
+    positions: [],
+    size: 0,
+    queue: [],
+    flushing: false,
+    idleWaiters: [],
+    closed: false,
+  };
 }
 
 /** `topics.json` as written, or `undefined` when there is none; unreadable JSON fails with STORE_CORRUPT. */
