@@ -62,32 +62,67 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
   let coverage: SinkCoverage | undefined;
   let acceptedLoss: PipelineError | undefined;
   if (offsets) {
-    const waiting = createProgress({
-      label: 'waiting for the S3 sink to hold every record below the end offsets',
-      total: 0,
-      mode: options.progress,
-      plainEverySeconds: 2,
-    });
-    try {
-      coverage = await waitForSink({
-        store: options.store,
-        topics: options.topics,
-        ends: offsets,
-        timeoutMs: options.sinkWaitMs ?? DEFAULT_SINK_WAIT_MS,
-        progress: waiting,
-      });
-    } catch (error) {
-      if (!options.allowGaps || !hasErrorCode(error, 'SINK_BEHIND')) throw error;
-      acceptedLoss = error;
-      log.warn(`${error.message}; cleaning what is there (--allow-gaps)`);
-    } finally {
-      waiting.stop();
-    }
+    ({ coverage, acceptedLoss } = await awaitSink(options, offsets));
   } else {
     log.warn(
       `no end offsets (${'unavailable' in options.ends ? options.ends.unavailable : ''}): records lost after the last object of a partition cannot be seen`,
     );
   }
+  const result = await readAndClean(options, offsets, coverage);
+  const verdict = checkCleanBatch(result, { store: options.store.description, topics: options.topics });
+  if (verdict.gapError) {
+    if (!options.allowGaps) {
+      for (const line of verdict.gapLines) log.error(line);
+      throw verdict.gapError;
+    }
+    acceptedLoss ??= verdict.gapError;
+  }
+  const run = cleanRunOf(options, result, offsets !== undefined && acceptedLoss === undefined);
+  if (options.cleanDir) await writeCleanRun(options.cleanDir, run);
+  return {
+    ...result,
+    run,
+    ...(coverage ? { coverage } : {}),
+    gapLines: verdict.gapLines,
+    ...(acceptedLoss ? { acceptedLoss } : {}),
+  };
+}
+
+/** Waits (with progress) for the sink to hold every record below `offsets`; with `allowGaps`, a SINK_BEHIND is accepted and warned. */
+async function awaitSink(
+  options: CleanStepOptions,
+  offsets: EndOffsets,
+): Promise<{ coverage?: SinkCoverage; acceptedLoss?: PipelineError }> {
+  const waiting = createProgress({
+    label: 'waiting for the S3 sink to hold every record below the end offsets',
+    total: 0,
+    mode: options.progress,
+    plainEverySeconds: 2,
+  });
+  try {
+    const coverage = await waitForSink({
+      store: options.store,
+      topics: options.topics,
+      ends: offsets,
+      timeoutMs: options.sinkWaitMs ?? DEFAULT_SINK_WAIT_MS,
+      progress: waiting,
+    });
+    return { coverage };
+  } catch (error) {
+    if (!options.allowGaps || !hasErrorCode(error, 'SINK_BEHIND')) throw error;
+    options.log.warn(`${error.message}; cleaning what is there (--allow-gaps)`);
+    return { acceptedLoss: error };
+  } finally {
+    waiting.stop();
+  }
+}
+
+/** Reads and cleans the sink's objects (`cleanBatch`), with progress over the objects `coverage` counted. */
+async function readAndClean(
+  options: CleanStepOptions,
+  offsets: EndOffsets | undefined,
+  coverage: SinkCoverage | undefined,
+): Promise<CleanBatchResult> {
   const objects = coverage?.partitions.reduce((n, p) => n + p.objects, 0) ?? 0;
   const reading = createProgress({
     label: `reading ${options.store.description}/topics/ (objects)`,
@@ -95,7 +130,7 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
     fields: ['records', 'quarantined'],
     mode: options.progress,
   });
-  const result = await cleanBatch({
+  return cleanBatch({
     connection: options.connection,
     store: options.store,
     topics: options.topics,
@@ -105,16 +140,12 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     onProgress: (p) => reading.update(p.objectsRead, { records: p.records, quarantined: p.quarantined }),
   }).finally(() => reading.stop());
-  const verdict = checkCleanBatch(result, { store: options.store.description, topics: options.topics });
-  if (verdict.gapError) {
-    if (!options.allowGaps) {
-      for (const line of verdict.gapLines) log.error(line);
-      throw verdict.gapError;
-    }
-    acceptedLoss ??= verdict.gapError;
-  }
+}
+
+/** The completed run's record; checked against the end offsets only when they were known, no loss was accepted and none is missing. */
+function cleanRunOf(options: CleanStepOptions, result: CleanBatchResult, wholeAgainstOffsets: boolean): CleanRun {
   const rows = summariseCleanBatch(result);
-  const run: CleanRun = {
+  return {
     run: newRunId(),
     finishedAt: new Date().toISOString(),
     source: options.store.description,
@@ -124,16 +155,7 @@ export async function runCleanStep(options: CleanStepOptions): Promise<CleanStep
         { records: r.records, quarantined: r.quarantined, missing: r.missing, cleaned: r.cleaned },
       ]),
     ),
-    checkedAgainstEndOffsets:
-      offsets !== undefined && acceptedLoss === undefined && TABLES.every((t) => result.read.tables[t].missing === 0),
-  };
-  if (options.cleanDir) await writeCleanRun(options.cleanDir, run);
-  return {
-    ...result,
-    run,
-    ...(coverage ? { coverage } : {}),
-    gapLines: verdict.gapLines,
-    ...(acceptedLoss ? { acceptedLoss } : {}),
+    checkedAgainstEndOffsets: wholeAgainstOffsets && TABLES.every((t) => result.read.tables[t].missing === 0),
   };
 }
 

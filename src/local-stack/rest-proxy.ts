@@ -256,8 +256,17 @@ function v2Routes(context: ProxyContext): RouteSpec[] {
 
 /** The v3 API: the cluster, its topics (list, create, describe, delete) and their partitions. */
 function v3Routes(context: ProxyContext): RouteSpec[] {
-  const { store, clusterId } = context;
-  const topicsUrl = (base: string) => `${base}/v3/clusters/${clusterId}/topics`;
+  return [...v3ClusterRoutes(context), ...v3TopicRoutes(context), ...v3PartitionRoutes(context)];
+}
+
+/** v3 topics' URL under `base`, the proxy's own address. */
+function v3TopicsUrl(context: ProxyContext, base: string): string {
+  return `${base}/v3/clusters/${context.clusterId}/topics`;
+}
+
+/** v3 clusters: the list (of the one cluster) and the cluster itself. */
+function v3ClusterRoutes(context: ProxyContext): RouteSpec[] {
+  const { clusterId } = context;
   return [
     [
       'GET',
@@ -279,6 +288,13 @@ function v3Routes(context: ProxyContext): RouteSpec[] {
         return { status: 200, body: v3ClusterBody(r.baseUrl, clusterId) };
       },
     ],
+  ];
+}
+
+/** v3 topics: list, create, describe, delete. */
+function v3TopicRoutes(context: ProxyContext): RouteSpec[] {
+  const { store, clusterId } = context;
+  return [
     [
       'GET',
       '/v3/clusters/:cluster/topics',
@@ -287,7 +303,7 @@ function v3Routes(context: ProxyContext): RouteSpec[] {
         const data = (await store.listTopics()).map((t) => v3TopicBody(r.baseUrl, clusterId, placed(context, t)));
         return {
           status: 200,
-          body: { kind: 'KafkaTopicList', metadata: { self: topicsUrl(r.baseUrl), next: null }, data },
+          body: { kind: 'KafkaTopicList', metadata: { self: v3TopicsUrl(context, r.baseUrl), next: null }, data },
         };
       },
     ],
@@ -317,13 +333,20 @@ function v3Routes(context: ProxyContext): RouteSpec[] {
         return { status: 204 };
       },
     ],
+  ];
+}
+
+/** v3 partitions of a topic: the list and one partition. */
+function v3PartitionRoutes(context: ProxyContext): RouteSpec[] {
+  const { clusterId } = context;
+  return [
     [
       'GET',
       '/v3/clusters/:cluster/topics/:topic/partitions',
       async (r, p) => {
         v3Cluster(context, param(p, 'cluster'));
         const info = await v3Topic(context, param(p, 'topic'));
-        const self = `${topicsUrl(r.baseUrl)}/${info.name}/partitions`;
+        const self = `${v3TopicsUrl(context, r.baseUrl)}/${info.name}/partitions`;
         return {
           status: 200,
           body: {

@@ -577,18 +577,7 @@ export class TopicStore {
   /** Reads `topics.json`, opens and scans every log, and removes logs of topics it does not list. */
   private async load(): Promise<void> {
     const metadataFile = path.join(this.dir, METADATA_FILE);
-    let metadata: MetadataFile | undefined;
-    try {
-      metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as MetadataFile;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new PipelineError(
-          'STORE_CORRUPT',
-          `${metadataFile} cannot be read: ${(error as Error).message}; restore it or move the folder away`,
-          { cause: error },
-        );
-      }
-    }
+    const metadata = await readMetadata(metadataFile);
     const logsDir = path.join(this.dir, LOGS_DIR);
     const topicDirs = await readdir(logsDir);
     if (!metadata) {
@@ -608,40 +597,37 @@ export class TopicStore {
       );
     }
     const expected = new Set<string>();
-    for (const t of metadata.topics) {
-      const entry: TopicEntry = {
-        info: {
-          name: t.name,
-          partitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configs: t.configs,
-          topicId: t.topicId,
-        },
+    for (const t of metadata.topics) await this.loadTopic(t, expected);
+    await this.removeUnlistedLogs(logsDir, topicDirs, expected);
+  }
+
+  /** Registers a listed topic, then opens and scans each of its partition logs (adding their files to `expected`). */
+  private async loadTopic(t: MetadataFile['topics'][number], expected: Set<string>): Promise<void> {
+    const entry: TopicEntry = {
+      info: {
+        name: t.name,
+        partitions: t.partitions,
+        replicationFactor: t.replicationFactor,
+        configs: t.configs,
         topicId: t.topicId,
-        createdAt: t.createdAt,
-        logs: [],
-      };
-      this.topics.set(t.name, entry);
-      for (let partition = 0; partition < t.partitions; partition++) {
-        const file = this.logFile(t.name, t.topicId, partition);
-        expected.add(file);
-        const fh = await openLog(file, this.logger);
-        const log: PartitionLog = {
-          topic: t.name,
-          partition,
-          file,
-          fh,
-          positions: [],
-          size: 0,
-          queue: [],
-          flushing: false,
-          idleWaiters: [],
-          closed: false,
-        };
-        entry.logs.push(log);
-        await scanLog(log, this.logger);
-      }
+      },
+      topicId: t.topicId,
+      createdAt: t.createdAt,
+      logs: [],
+    };
+    this.topics.set(t.name, entry);
+    for (let partition = 0; partition < t.partitions; partition++) {
+      const file = this.logFile(t.name, t.topicId, partition);
+      expected.add(file);
+      const fh = await openLog(file, this.logger);
+      const log = emptyPartitionLog(t.name, partition, file, fh);
+      entry.logs.push(log);
+      await scanLog(log, this.logger);
     }
+  }
+
+  /** Removes every log file under `logsDir` not in `expected`, and the topic folders left empty. */
+  private async removeUnlistedLogs(logsDir: string, topicDirs: string[], expected: Set<string>): Promise<void> {
     for (const name of topicDirs) {
       const folder = path.join(logsDir, name);
       for (const file of await readdir(folder)) {
@@ -671,18 +657,7 @@ export class TopicStore {
       for (let partition = 0; partition < spec.partitions; partition++) {
         const file = this.logFile(spec.name, topicId, partition);
         const fh = await open(file, 'w+');
-        entry.logs.push({
-          topic: spec.name,
-          partition,
-          file,
-          fh,
-          positions: [],
-          size: 0,
-          queue: [],
-          flushing: false,
-          idleWaiters: [],
-          closed: false,
-        });
+        entry.logs.push(emptyPartitionLog(spec.name, partition, file, fh));
       }
       if (this.fsync) {
         await fsyncDir(folder);
@@ -760,6 +735,38 @@ export class TopicStore {
         await log.fh.close().catch((error: unknown) => this.logger.warn(`closing ${log.file}: ${String(error)}`));
       }
     }
+  }
+}
+
+/** A partition log on an open file, with nothing read or queued yet. */
+function emptyPartitionLog(topic: string, partition: number, file: string, fh: FileHandle): PartitionLog {
+  return {
+    topic,
+    partition,
+    file,
+    fh,
+    positions: [],
+    size: 0,
+    queue: [],
+    flushing: false,
+    idleWaiters: [],
+    closed: false,
+  };
+}
+
+/** `topics.json` as written, or `undefined` when there is none; unreadable JSON fails with STORE_CORRUPT. */
+async function readMetadata(metadataFile: string): Promise<MetadataFile | undefined> {
+  try {
+    return JSON.parse(await readFile(metadataFile, 'utf8')) as MetadataFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new PipelineError(
+        'STORE_CORRUPT',
+        `${metadataFile} cannot be read: ${(error as Error).message}; restore it or move the folder away`,
+        { cause: error },
+      );
+    }
+    return undefined;
   }
 }
 
