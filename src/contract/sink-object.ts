@@ -5,7 +5,7 @@
  * `sinkObjectKey`; the batch step, the emulation's landed-record check, the doctor and the sample
  * round trip read them with `parseSinkKey` and `listTopicPages`.
  */
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { describeError, hasErrorCode, PipelineError } from '../errors';
 import { listObjectPages } from '../s3-list';
 import { TABLES, type TableKey } from './tables';
@@ -94,17 +94,11 @@ export async function findObjectHoldingOffset(
   lookBack?: number,
 ): Promise<string | undefined> {
   const from = lookBack === undefined ? -1 : offset - lookBack - 1;
-  const pages = paginateListObjectsV2(
-    { client: s3 },
-    {
-      Bucket: bucket,
-      Prefix: partitionPrefix(topic, partition),
-      ...(from >= 0 ? { StartAfter: sinkObjectKey(topic, partition, from) } : {}),
-    },
-  );
+  const startAfter = from >= 0 ? sinkObjectKey(topic, partition, from) : undefined;
+  const pages = listObjectPages(s3, bucket, partitionPrefix(topic, partition), undefined, startAfter);
   let holding: string | undefined;
   for await (const page of pages) {
-    for (const object of page.Contents ?? []) {
+    for (const object of page) {
       const start = parseSinkKey(object.Key ?? '')?.startOffset;
       if (start === undefined) continue;
       if (start > offset) return holding;
