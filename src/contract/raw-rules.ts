@@ -100,10 +100,15 @@ export function duckdbPlainCheck(column: string, kind: RawKind): string {
     case 'float':
       return `(${c} IS NULL OR (regexp_full_match(${c}, ${NUMBER_TEXT}) AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
     case 'text': {
-      // CASE evaluates the regular expressions only for values starting with '-', '.', '/' or a digit.
+      // By the first character (`ord`, cheaper than comparing text), so that each test runs only on
+      // the values it concerns: '-', '.', '/' or a digit (45-57) may be a number, '[' or '{' (91,
+      // 123) an array or object, and only F, I, N, T, f, i, n, t or '-' can begin a short word.
       const numberLike = `regexp_full_match(${c}, ${NUMBER_TEXT}) AND NOT regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}')`;
-      const other = `starts_with(${c}, '{') OR starts_with(${c}, '[') OR (length(${c}) <= 9 AND lower(${c}) IN ('true', 'false', 'nan', '-nan', 'inf', '-inf', 'infinity', '-infinity'))`;
-      return `(${c} IS NULL OR NOT CASE WHEN ${c} >= '-' AND ${c} < ':' THEN ${numberLike} ELSE ${other} END)`;
+      const word = `(length(${c}) <= 9 AND lower(${c}) IN ('true', 'false', 'nan', '-nan', 'inf', '-inf', 'infinity', '-infinity'))`;
+      return (
+        `(${c} IS NULL OR CASE WHEN ord(${c}) BETWEEN 45 AND 57 THEN NOT (${numberLike}) AND NOT ${word} ` +
+        `WHEN ord(${c}) IN (91, 123) THEN FALSE WHEN ord(${c}) IN (70, 73, 78, 84, 102, 105, 110, 116) THEN NOT ${word} ELSE TRUE END)`
+      );
     }
   }
 }
