@@ -363,9 +363,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
   const started = performance.now();
   const { connection } = options;
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  await connection.run(
-    `CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${rawColumnsDdl(table)})`,
-  );
+  await connection.run(`CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${rawColumnsDdl(table)})`);
   const reader = new SpoolReader(connection, table, maxRecordBytes, !options.checkEveryRecord);
   const listing = options.store.listPages(table, options.topics[table], options.pageSize);
   let scans: { key: string; records: number }[];
