@@ -2,6 +2,7 @@
  * The shape of the benchmark's results (bench/results/*.json): written by bench.ts, rendered by
  * render-results.ts; a file of its own so that neither imports the other.
  */
+import type { NpmStartTiming } from './npm-start-timing';
 import type { ThroughputRow } from './emulation-throughput';
 import type { EngineRun } from './run-engine';
 import type { StreamingLatencyResult } from './streaming-latency';
@@ -40,4 +41,6 @@ export interface BenchResults {
   notes?: string[];
   emulation?: (ThroughputRow & { into: string })[];
   streaming?: StreamingLatencyResult;
+  /** `npm start` on the embedded defaults (bench/npm-start-timing.ts). */
+  npmStart?: NpmStartTiming;
 }

@@ -32,6 +32,7 @@ import { renderMarkdown, replaceReadmeSection } from './render-results';
 import type { BenchResults } from './bench-results';
 import { ENGINES, type EngineRun } from './run-engine';
 import { runSpark } from './run-spark';
+import { timeNpmStart } from './npm-start-timing';
 import { measureStreamingLatency } from './streaming-latency';
 
 const execFileAsync = promisify(execFile);
@@ -110,6 +111,12 @@ export const SPEC: CommandSpec = {
     },
     'skip-emulation': { type: 'boolean', description: 'do not measure emulation throughput' },
     'skip-streaming': { type: 'boolean', description: 'do not measure streaming latency' },
+    'start-runs': {
+      type: 'string',
+      value: 'N',
+      description: 'times npm start is timed on the embedded defaults (0: not timed)',
+      default: '3',
+    },
     'update-readme': {
       type: 'boolean',
       description: "replace the table in README.md's Performance section with this run's",
@@ -336,6 +343,7 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
   );
   const emulationPosts = quick ? 5_000 : (intOption(values, 'emulation-posts', 1) as number);
   const latencySeconds = quick ? 5 : (intOption(values, 'latency-seconds', 1) as number);
+  const startRuns = quick ? 0 : (intOption(values, 'start-runs', 0) as number);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'pp-bench-'));
 
   const results: BenchResults = {
@@ -439,6 +447,11 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
         log(
           `  ${row.into.padEnd(40)} ${Math.round(row.recordsPerSecond).toLocaleString('en-US').padStart(8)} records/s`,
         );
+    }
+    if (startRuns > 0) {
+      log(`npm start on the embedded defaults, ${startRuns} run(s)`);
+      results.npmStart = await timeNpmStart(startRuns, scratch);
+      log(`  done in ${results.npmStart.pipelineSeconds.map((x) => `${x} s`).join(', ')}`);
     }
     if (!values['skip-streaming']) {
       log(`streaming latency: 1,000 records/s for ${latencySeconds} s`);

@@ -84,6 +84,26 @@ describe('the benchmark', () => {
     assert.throws(() => replaceReadmeSection('# no markers\n', 'x'), /README\.md needs <!-- bench:start -->/);
   });
 
+  test("npm start's timing: a table of its runs and the 10 s target judged on the median", () => {
+    const base = {
+      generatedAt: '2026-12-06',
+      command: 'npm run bench',
+      machine: { cpus: 2, cpuModel: 'x', memoryBytes: 2 ** 34, node: 'v20', platform: 'linux' },
+      check: { posts: 10_000, engines: ['pipeline'], answersMatch: true },
+      batch: [],
+    } satisfies BenchResults;
+    const fast = { ...base, npmStart: { runs: 3, pipelineSeconds: [7.1, 6.8, 12], processSeconds: [8.5, 8.2, 13.4] } };
+    assert.match(renderMarkdown(fast), /\| pipeline \(s\) \| 6\.80 \| 7\.10 \| 12\.0 \|/);
+    assert.deepEqual(targets(fast).at(-1), [
+      '`npm start` on the embedded defaults: at most 10 s of pipeline',
+      '7.10 s (median of 3)',
+      '✅ met',
+    ]);
+    const slow = { ...base, npmStart: { runs: 1, pipelineSeconds: [10.5], processSeconds: [12] } };
+    assert.equal(targets(slow).at(-1)?.[2], '❌ not met');
+    assert.equal(targets(base).length, 0, 'no row when npm start was not timed');
+  });
+
   test('a Python without pandas: one line saying what to install', async (t) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pp-bench-nopandas-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
