@@ -13,19 +13,19 @@
  * record-by-record reader (`classifyObjectRecords` with `validateRecord`), without parsing every
  * record in JavaScript (DuckDB's checks are made from the same rule list, src/contract/raw-rules.ts):
  * - DuckDB reads every record with each column as text (the fastest of its JSON reads: no value is
- *   written back as JSON), and checks, per file, that every record is plain: every column's text is
- *   one that `validateRecord` gives the same value for whatever JSON type it came from
- *   (`duckdbPlainCheck`): a short whole number for an id, a number for a float, text that is not the
- *   JSON text of a boolean, object, array or a number JavaScript would print differently.
+ *   written back as JSON) into the raw table, with its values cast, the file it came from, and the
+ *   text of each column not kept as text. Then, per file, it checks that every record is plain:
+ *   every column's text is one that `validateRecord` gives the same value for whatever JSON type it
+ *   came from (`duckdbPlainCheck`): a short whole number for an id, a number for a float, text that
+ *   is not the JSON text of a boolean, object, array or a number JavaScript would print differently.
+ *   (The check as an aggregate over the table: computed while inserting it took three times longer.)
  * - While the bytes stream past, each line is looked at (`LineScanner`): records, blank lines, and
  *   whether the object is suspect (a line over the size limit, bytes that are not UTF-8, a line that
  *   is not one JSON object from `{` to `}`).
- * - A spool file is taken as DuckDB reads it (a second `read_json`, inserting the values cast into
- *   the raw table) only when it holds no suspect object, every record is plain, and DuckDB read as
- *   many records as there are lines. Otherwise each of its objects is read record by record, which
- *   quarantines with the reason or converts ("12" as an id, a number as text) as that reader always
- *   does. Checking then inserting reads each file twice, and was faster at 1M posts than one read
- *   keeping a per-record flag in the table.
+ * - A spool file is taken as DuckDB read it only when it holds no suspect object, every record is
+ *   plain, and DuckDB read as many records as there are lines. Otherwise its rows are deleted and
+ *   each of its objects is read record by record, which quarantines with the reason or converts
+ *   ("12" as an id, a number as text) as that reader always does.
  * So per table `records === parsed + quarantined`, and the sink's offsets are checked
  * (`checkSinkOffsets`): records that the keys say were written but no object holds are `missing`.
  */
@@ -237,36 +237,52 @@ interface SpoolFile {
   objects: SpooledObject[];
   /** Why DuckDB could not read it at all, if it could not. */
   readError?: string;
-  /** Its rows are in the raw table as DuckDB read them (otherwise its objects are read record by record). */
+  /** Its place among the files handed (the raw table's `_sink_file` while it is loaded). */
+  id?: number;
+  /** Its rows are kept as DuckDB read them (otherwise its objects are read record by record). */
   taken?: boolean;
 }
 
-/** The `read_json` of files as the raw columns' text (see the module comment). */
-function readJsonSql(table: TableKey, files: readonly string[], maxRecordBytes: number): string {
-  const asText = (COLUMNS[table] as string[]).map((column) => `"${column}": 'VARCHAR'`).join(', ');
+/** The loading columns of a raw table: the file a row came from (`SpoolFile.id`), and the text of each column not kept as text. */
+const FILE_COLUMN = '_sink_file';
+const textOf = (column: string) => `_text_${column}`;
+const nonTextColumns = (table: TableKey) => (COLUMNS[table] as string[]).filter((c) => RAW_KINDS[table][c] !== 'text');
+
+/** The raw table while it is loaded: the loading columns, then the raw columns. */
+function loadingTableDdl(table: TableKey): string {
+  const texts = nonTextColumns(table).map((column) => `"${textOf(column)}" VARCHAR, `);
+  return `CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${FILE_COLUMN} INTEGER, ${texts.join('')}${rawColumnsDdl(table)})`;
+}
+
+/**
+ * `INSERT INTO <table>_raw SELECT … FROM read_json([files])`: every record as text (see the module
+ * comment), the file it came from (`firstId` + its place in `files`), and its values cast.
+ */
+function insertFilesSql(table: TableKey, files: readonly string[], firstId: number, maxRecordBytes: number): string {
+  const columns = COLUMNS[table] as string[];
+  const texts = nonTextColumns(table).map((column) => `"${column}", `);
+  const casts = columns.map((column) => duckdbPlainCast(column, RAW_KINDS[table][column])).join(', ');
+  const asText = columns.map((column) => `"${column}": 'VARCHAR'`).join(', ');
   return (
-    `read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = {${asText}}, ` +
-    `filename = true, ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`
+    `INSERT INTO ${RAW_VIEWS[table]} SELECT ${firstId} + file_index, ${texts.join('')}${casts} ` +
+    `FROM read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = {${asText}}, ` +
+    `ignore_errors = true, maximum_object_size = ${Math.max(maxRecordBytes + 1, 16 * 1024 * 1024)})`
   );
 }
 
 /**
- * Per file: the records DuckDB read and whether every one is plain. An aggregate rather than a
- * column of the raw table: DuckDB computed the check three times faster so (measured at 1M posts).
+ * Per file: the records DuckDB read and whether every one is plain, over the raw table while it is
+ * loaded (the check reads the text of the columns not kept as text). An aggregate over the table
+ * rather than a flag computed by the INSERT: DuckDB computed the check three times faster so.
  */
-function checkFilesSql(table: TableKey, files: readonly string[], maxRecordBytes: number): string {
+function checkFilesSql(table: TableKey): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
+  const checks = columns.map((column) =>
+    duckdbPlainCheck(kinds[column] === 'text' ? column : textOf(column), kinds[column]),
+  );
   // NULL (a missing id) must count as not plain: bool_and skips NULLs.
-  const plain = `COALESCE(${columns.map((column) => duckdbPlainCheck(column, kinds[column])).join(' AND ')}, FALSE)`;
-  return `SELECT filename, COUNT(*)::BIGINT, bool_and(${plain}) FROM ${readJsonSql(table, files, maxRecordBytes)} GROUP BY filename`;
-}
-
-/** `INSERT INTO <table>_raw SELECT … FROM read_json([files])`: every record, its values cast. */
-function insertFilesSql(table: TableKey, files: readonly string[], maxRecordBytes: number): string {
-  const columns = COLUMNS[table] as string[];
-  const casts = columns.map((column) => duckdbPlainCast(column, RAW_KINDS[table][column])).join(', ');
-  return `INSERT INTO ${RAW_VIEWS[table]} SELECT ${casts} FROM ${readJsonSql(table, files, maxRecordBytes)}`;
+  return `SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(COALESCE(${checks.join(' AND ')}, FALSE)) FROM ${RAW_VIEWS[table]} GROUP BY ${FILE_COLUMN}`;
 }
 
 /** A worker's spool file being written: objects are appended whole. */
@@ -363,8 +379,8 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
   const started = performance.now();
   const { connection } = options;
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  await connection.run(`CREATE OR REPLACE TABLE ${RAW_VIEWS[table]} (${rawColumnsDdl(table)})`);
-  const reader = new SpoolReader(connection, table, maxRecordBytes, !options.checkEveryRecord);
+  await connection.run(loadingTableDdl(table));
+  const reader = new SpoolReader(connection, table, maxRecordBytes);
   const listing = options.store.listPages(table, options.topics[table], options.pageSize);
   let scans: { key: string; records: number }[];
   try {
@@ -373,6 +389,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
     await reader.done();
   }
   const counts = emptyTableReadCounts();
+  await takePlainFiles(connection, table, reader.files, !options.checkEveryRecord);
   const byRecord = countTakenFiles(reader.files, counts);
   const objectsByRecord = await readByRecord(connection, table, byRecord, counts, context.quarantine, maxRecordBytes);
   context.progress.quarantined = context.quarantine.count();
@@ -398,12 +415,11 @@ class SpoolReader {
     private readonly connection: DuckDBConnection,
     private readonly table: TableKey,
     private readonly maxRecordBytes: number,
-    /** Take files as DuckDB reads them when they pass (false: every file is read record by record). */
-    private readonly fastPath: boolean,
   ) {}
 
   /** Hands a complete file; DuckDB starts reading once a few are ready (one file keeps a thread idle). */
   hand(spool: SpoolFile): void {
+    spool.id = this.files.length;
     this.files.push(spool);
     this.ready.push(spool);
     if (this.ready.length >= MIN_FILES_PER_READ) this.read();
@@ -422,83 +438,61 @@ class SpoolReader {
   }
 
   private async readReady(): Promise<void> {
-    while (this.ready.length) {
-      const batch = this.ready.splice(0, FILES_PER_READ);
-      const checked = this.fastPath ? await this.check(batch) : new Map<string, FileCheck>();
-      const taken = batch.filter((spool) => takesAsRead(spool, checked.get(spool.file)));
-      await this.insert(taken);
-    }
+    while (this.ready.length) await this.insert(this.ready.splice(0, FILES_PER_READ));
     this.busy = false;
   }
 
-  /** What DuckDB reads in each file; a file it cannot read at all gets its `readError`. */
-  private async check(batch: readonly SpoolFile[]): Promise<Map<string, FileCheck>> {
-    const checked = new Map<string, FileCheck>();
-    const run = async (files: readonly SpoolFile[]) => {
-      const sql = checkFilesSql(
-        this.table,
-        files.map((f) => f.file),
-        this.maxRecordBytes,
-      );
-      const rows = (await this.connection.runAndReadAll(sql)).getRows() as [string, bigint, boolean][];
-      for (const [file, count, plain] of rows) checked.set(file, { rows: Number(count), plain });
-      for (const spool of files) if (!checked.has(spool.file)) checked.set(spool.file, { rows: 0, plain: true });
-    };
-    try {
-      await run(batch);
-    } catch {
-      // One file DuckDB cannot read fails the whole call: check the batch's files one by one.
-      for (const spool of batch)
-        await run([spool]).catch((error: unknown) => {
-          spool.readError = describeError(error);
-        });
-    }
-    return checked;
-  }
-
-  /** Inserts the rows of `taken` into the raw table, each marked `taken` once its rows are in. */
-  private async insert(taken: readonly SpoolFile[]): Promise<void> {
-    if (taken.length === 0) return;
+  /** Inserts the rows of `batch` (files handed one after another); a file DuckDB cannot read gets its `readError`. */
+  private async insert(batch: readonly SpoolFile[]): Promise<void> {
     const sql = (files: readonly SpoolFile[]) =>
       insertFilesSql(
         this.table,
         files.map((f) => f.file),
+        files[0].id as number,
         this.maxRecordBytes,
       );
     try {
-      await this.connection.run(sql(taken));
-      for (const spool of taken) spool.taken = true;
+      await this.connection.run(sql(batch));
     } catch {
       // A failed INSERT adds nothing: insert the files one by one.
-      for (const spool of taken) {
-        await this.connection.run(sql([spool])).then(
-          () => (spool.taken = true),
-          (error: unknown) => (spool.readError = describeError(error)),
-        );
-      }
+      for (const spool of batch)
+        await this.connection.run(sql([spool])).catch((error: unknown) => {
+          spool.readError = describeError(error);
+        });
     }
   }
 }
 
-/** What one `checkFilesSql` says of a file. */
-interface FileCheck {
-  rows: number;
-  plain: boolean;
-}
-
 /**
- * A file is taken as DuckDB reads it when DuckDB could read it, no object in it is suspect, every
- * record is plain, and DuckDB read as many records as there are lines (see the module comment).
+ * Marks `taken` the files whose rows are kept as DuckDB read them: DuckDB could read the file, no
+ * object in it is suspect, every record is plain, and DuckDB read as many records as there are
+ * lines (see the module comment). Deletes the rows of the others (read record by record instead)
+ * and drops the loading columns. `fastPath` false: no file is taken.
  */
-function takesAsRead(spool: SpoolFile, check: FileCheck | undefined): boolean {
-  const lines = spool.objects.reduce((n, o) => n + o.scan.records, 0);
-  return (
-    check !== undefined &&
-    !spool.readError &&
-    !spool.objects.some((o) => o.scan.suspect) &&
-    check.plain &&
-    check.rows === lines
-  );
+async function takePlainFiles(
+  connection: DuckDBConnection,
+  table: TableKey,
+  files: readonly SpoolFile[],
+  fastPath: boolean,
+): Promise<void> {
+  const raw = RAW_VIEWS[table];
+  const read = new Map<number, { rows: number; plain: boolean }>();
+  for (const [id, rows, plain] of (await connection.runAndReadAll(checkFilesSql(table))).getRows() as [
+    number,
+    bigint,
+    boolean,
+  ][])
+    read.set(id, { rows: Number(rows), plain });
+  const rejected: number[] = [];
+  for (const spool of files) {
+    const lines = spool.objects.reduce((n, o) => n + o.scan.records, 0);
+    const { rows, plain } = read.get(spool.id as number) ?? { rows: 0, plain: true };
+    spool.taken = fastPath && !spool.readError && !spool.objects.some((o) => o.scan.suspect) && plain && rows === lines;
+    if (!spool.taken && rows > 0) rejected.push(spool.id as number);
+  }
+  if (rejected.length) await connection.run(`DELETE FROM ${raw} WHERE ${FILE_COLUMN} IN (${rejected.join(', ')})`);
+  for (const column of [FILE_COLUMN, ...nonTextColumns(table).map(textOf)])
+    await connection.run(`ALTER TABLE ${raw} DROP COLUMN "${column}"`);
 }
 
 /** The objects of one listing one at a time, in listing order, listing the next page when the last is taken. */
