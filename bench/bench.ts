@@ -41,6 +41,8 @@ const execFileAsync = promisify(execFile);
 export type { BatchResult, BenchResults } from './bench-results';
 
 export const REFERENCES = ['pandas', 'polars'] as const;
+/** The Polars reference in its lazy/streaming form, timed in place of `polars` above --skip-reference-above. */
+export const POLARS_STREAMING = 'polars-streaming';
 /** The generated Databricks notebooks on local Spark (run-spark.ts). */
 export const SPARK = 'spark';
 const ALL_ENGINES: readonly string[] = [...ENGINES, ...REFERENCES, SPARK];
@@ -217,18 +219,20 @@ async function runOnce(
   scratch: string,
 ): Promise<EngineRun> {
   const out = path.join(scratch, `${engine}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const python = pythons[engine] ?? '';
   if (engine === SPARK) return runSpark(dataset, TOPIC_PREFIX, out);
-  const [command, args] = (REFERENCES as readonly string[]).includes(engine)
+  // Polars' lazy/streaming form: the same script with --streaming.
+  const reference = engine === POLARS_STREAMING ? 'polars' : engine;
+  const [command, args] = (REFERENCES as readonly string[]).includes(reference)
     ? [
-        python,
+        pythons[reference] ?? '',
         [
-          path.join(PROJECT_ROOT, `bench/reference/${engine}_pipeline.py`),
+          path.join(PROJECT_ROOT, `bench/reference/${reference}_pipeline.py`),
           dataset,
           '--topic-prefix',
           TOPIC_PREFIX,
           '--out',
           out,
+          ...(engine === POLARS_STREAMING ? ['--streaming'] : []),
         ],
       ]
     : [
@@ -258,7 +262,7 @@ async function runOnce(
     if (engine === 'pandas' && /No module named .?pandas/.test(stderr)) {
       throw new PipelineError(
         'PANDAS_MISSING',
-        `${python} has no pandas; install Debian's: apt-get install -y python3-pandas (or give --python)`,
+        `${pythons.pandas} has no pandas; install Debian's: apt-get install -y python3-pandas (or give --python)`,
         { cause: error },
       );
     }
@@ -346,6 +350,11 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
   const startRuns = quick ? 0 : (intOption(values, 'start-runs', 0) as number);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'pp-bench-'));
 
+  // Polars' streaming form is checked too when a size above --skip-reference-above will time it.
+  const checked =
+    engines.includes('polars') && sizes.some((posts) => posts > referenceMax)
+      ? [...engines, POLARS_STREAMING]
+      : engines;
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
@@ -356,7 +365,7 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
       node: process.version,
       platform: `${os.type()} ${os.release()}`,
     },
-    check: { posts: CHECK_POSTS, engines, answersMatch: false },
+    check: { posts: CHECK_POSTS, engines: checked, answersMatch: false },
     batch: [],
     notes,
   };
@@ -364,13 +373,13 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     await mkdir(dataDir, { recursive: true });
     // The answers first: nothing is timed unless every engine agrees with pandas on 10,000 posts.
     const checkSet = await ensureDataset(dataDir, CHECK_POSTS);
-    log(`checking the answers on ${CHECK_POSTS.toLocaleString('en-US')} posts: ${engines.join(', ')}`);
+    log(`checking the answers on ${CHECK_POSTS.toLocaleString('en-US')} posts: ${checked.join(', ')}`);
     const checkRuns = new Map<string, EngineRun>();
-    for (const engine of engines) checkRuns.set(engine, await runOnce(engine, checkSet.dir, pythons, scratch));
+    for (const engine of checked) checkRuns.set(engine, await runOnce(engine, checkSet.dir, pythons, scratch));
     const reference = checkRuns.get('pandas') as EngineRun;
     results.machine.pandas = (reference as EngineRun & { pandas?: string }).pandas;
     results.machine.polars = (checkRuns.get('polars') as (EngineRun & { polars?: string }) | undefined)?.polars;
-    for (const engine of engines)
+    for (const engine of checked)
       compareRuns(reference, checkRuns.get(engine) as EngineRun, `${engine} on ${CHECK_POSTS} posts`);
     results.check.answersMatch = true;
     log('  the nine answers and the counts are equal');
@@ -379,12 +388,14 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
     if (values['course-shape']) shapes.push(COURSE_SHAPE);
     for (const { posts, flushSize } of shapes) {
       const dataset = await ensureDataset(dataDir, posts, flushSize);
-      const timed = engines.filter(
-        (engine) => !([...REFERENCES, SPARK] as readonly string[]).includes(engine) || posts <= referenceMax,
-      );
-      if (timed.length < engines.length)
+      // Above --skip-reference-above: no pandas and no Spark, and Polars in its lazy/streaming form.
+      const large = posts > referenceMax;
+      const timed = large
+        ? engines.filter((e) => e !== 'pandas' && e !== SPARK).map((e) => (e === 'polars' ? POLARS_STREAMING : e))
+        : engines;
+      if (large)
         notes.push(
-          `${posts.toLocaleString('en-US')} posts: the Python references and Spark not run (--skip-reference-above ${referenceMax}); the answers there are not checked against pandas.`,
+          `${posts.toLocaleString('en-US')} posts: pandas and Spark not run (--skip-reference-above ${referenceMax})${timed.includes(POLARS_STREAMING) ? "; Polars in its lazy/streaming form (`--streaming`), and every engine's answers checked equal to its" : '; the answers there are not checked against a reference'}.`,
         );
       const byEngine = new Map<string, EngineRun[]>(timed.map((engine) => [engine, []]));
       for (let run = 1; run <= runs; run++) {
@@ -400,10 +411,11 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
           );
         }
       }
-      const pandasRuns = byEngine.get('pandas');
+      const referenceRuns = byEngine.get('pandas') ?? byEngine.get(POLARS_STREAMING);
       for (const engine of timed) {
         const engineRuns = byEngine.get(engine) as EngineRun[];
-        if (pandasRuns) for (const run of engineRuns) compareRuns(pandasRuns[0], run, `${engine} on ${posts} posts`);
+        if (referenceRuns)
+          for (const run of engineRuns) compareRuns(referenceRuns[0], run, `${engine} on ${posts} posts`);
         const pick = (f: (r: EngineRun) => number) => median(engineRuns.map(f));
         results.batch.push({
           posts,
@@ -422,7 +434,7 @@ export async function main(argv: string[]): Promise<BenchResults | undefined> {
             ...(engine === SPARK ? { session: pick((r) => r.seconds.session ?? NaN) } : {}),
           },
           counts: engineRuns[0].counts,
-          answersMatchPandas: Boolean(pandasRuns),
+          answersMatchPandas: byEngine.has('pandas'),
         });
       }
       const pandas = results.batch.find((b) => b.posts === posts && b.engine === 'pandas');

@@ -17,6 +17,7 @@ const ENGINE_NAMES: Record<string, string> = {
   pipeline: 'ours (the batch step npm start runs)',
   pandas: 'pandas reference',
   polars: 'Polars reference',
+  'polars-streaming': 'Polars reference, lazy/streaming',
   spark: 'Spark (the Databricks notebooks, local[2])',
 };
 

@@ -28,8 +28,12 @@ export interface OpenDatabaseOptions {
   readOnly?: boolean;
 }
 
-/** The memory limit DuckDB works within unless told otherwise: the 10-million-post batch step runs in it, spilling to disk. */
-export const DEFAULT_MEMORY_LIMIT = '1GB';
+/**
+ * The memory limit DuckDB works within unless told otherwise. The 10-million-post batch step runs in
+ * it, spilling to disk, with the process under 4 GB: at 1 GB it spilled so much that it took 4.5 times
+ * longer than at 2.5 GB (339 s against 75 s, measured); at 1,000,000 posts DuckDB stays well below it.
+ */
+export const DEFAULT_MEMORY_LIMIT = '2.5GB';
 
 /** Opens a DuckDB database (in memory unless `path` is given); close it when done. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
