@@ -198,6 +198,27 @@ export function rawViewSql(table: TableKey): string {
   return `CREATE OR REPLACE TEMP VIEW ${RAW_VIEWS[table]} AS\nSELECT ${(COLUMNS[table] as string[]).map((c) => `\`${c}\``).join(', ')}\nFROM ${table}_checked\nWHERE reason IS NULL`;
 }
 
+/** The last cells of `batch_clean`: the counts of each topic (what the bench reads), then the records read freed. */
+function closingCells(): string[] {
+  return [
+    // The counts of each topic in one statement, over the records read (a scalar subquery per figure costs a job each).
+    TABLES.map((table) =>
+      [
+        `SELECT '${table}' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,`,
+        `  (SELECT COUNT(*) FROM ${userTable(SQL_TABLES[table])}) AS cleaned`,
+        `FROM ${table}_checked`,
+      ].join('\n'),
+    ).join('\nUNION ALL\n'),
+    sqlPython(
+      [
+        '# The records read are no longer needed: free the memory they hold.',
+        `for table in (${TABLES.map((t) => pyLiteral(t)).join(', ')}):`,
+        '    spark.catalog.uncacheTable(f"{table}_read")',
+      ].join('\n'),
+    ),
+  ];
+}
+
 /** `databricks/batch_clean.sql`: the S3 sink's JSON → checked records → Delta tables `<user_id>_<table>_clean`. */
 export function batchCleanNotebook(): string {
   const cells = [
@@ -265,21 +286,7 @@ export function batchCleanNotebook(): string {
       `CREATE OR REPLACE TABLE ${userTable(`${table}_quarantine`)} AS\nSELECT make_valid_utf8(line) AS record, reason FROM ${table}_checked WHERE reason IS NOT NULL`,
       `CREATE OR REPLACE TABLE ${userTable(SQL_TABLES[table])} AS\n${toSparkSql(cleaningSql(table)).trimEnd()}`,
     ]),
-    // One pass over each topic for its counts (a scalar subquery per figure costs a job each).
-    TABLES.map((table) =>
-      [
-        `SELECT '${table}' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,`,
-        `  (SELECT COUNT(*) FROM ${userTable(SQL_TABLES[table])}) AS cleaned`,
-        `FROM ${table}_checked`,
-      ].join('\n'),
-    ).join('\nUNION ALL\n'),
-    sqlPython(
-      [
-        '# The records read are no longer needed: free the memory they hold.',
-        `for table in (${TABLES.map((t) => pyLiteral(t)).join(', ')}):`,
-        '    spark.catalog.uncacheTable(f"{table}_read")',
-      ].join('\n'),
-    ),
+    ...closingCells(),
   ];
   return sqlNotebook(cells);
 }
