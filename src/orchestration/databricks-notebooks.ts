@@ -95,9 +95,9 @@ const SINK_ROOT_SQL = [
 ].join('\n');
 
 /** The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8 or not JSON. */
-function parsedSql(source: string): string {
+function parsedSql(source: string, also?: string): string {
   return [
-    `  SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json(line) END AS v`,
+    `  SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json(line) END AS v${also ? `, ${also}` : ''}`,
     `  FROM ${source}`,
   ].join('\n');
 }
@@ -111,10 +111,9 @@ function parsedSql(source: string): string {
 export function readTableSql(table: TableKey): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
+  const schema = columns.map((c) => `\`${c}\` STRING`).join(', ');
   const texts = columns.map((c) =>
-    kinds[c] === 'float'
-      ? `try_variant_get(v, '$.${c}', 'string') AS x_${c}, try_variant_get(v, '$.${c}', 'double') AS n_${c}`
-      : `try_variant_get(v, '$.${c}', 'string') AS x_${c}`,
+    kinds[c] === 'float' ? `x.${c} AS x_${c}, try_variant_get(v, '$.${c}', 'double') AS n_${c}` : `x.${c} AS x_${c}`,
   );
   // No WITH clause: Spark finds a cached query again only when it has none.
   return [
@@ -125,13 +124,16 @@ export function readTableSql(table: TableKey): string {
     columns.map((c) => `  CASE WHEN plain THEN ${sparkPlainRule(c, kinds[c]).value} END AS \`${c}\``).join(',\n'),
     'FROM (',
     '  SELECT *,',
+    "    v IS NOT NULL AND startswith(line, '{') AND",
     columns.map((c) => `    ${sparkPlainRule(c, kinds[c]).plain}`).join(' AND\n'),
     '    AS plain',
     '  FROM (',
-    '    SELECT line,',
+    '    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any',
+    '    -- other value as its JSON text), where the VARIANT has said the line is JSON.',
+    '    SELECT line, v,',
     texts.map((t) => `      ${t}`).join(',\n'),
     '    FROM (',
-    parsedSql(`${table}_lines\n  WHERE trim(line) <> ''`)
+    parsedSql(`${table}_lines\n  WHERE trim(line) <> ''`, `from_json(line, '${schema}') AS x`)
       .split('\n')
       .map((line) => `    ${line}`)
       .join('\n'),
