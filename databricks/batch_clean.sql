@@ -71,11 +71,69 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- Every record of topic <user_id>.pin read once, and kept in memory for the cells below. Most are
+-- plain, each value readable one way only: their columns are typed here. The others keep their line.
+CACHE TABLE pin_read AS
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_index AS BIGINT) END AS `index`,
+  CASE WHEN plain THEN x_unique_id END AS `unique_id`,
+  CASE WHEN plain THEN x_title END AS `title`,
+  CASE WHEN plain THEN x_description END AS `description`,
+  CASE WHEN plain THEN x_poster_name END AS `poster_name`,
+  CASE WHEN plain THEN x_follower_count END AS `follower_count`,
+  CASE WHEN plain THEN x_tag_list END AS `tag_list`,
+  CASE WHEN plain THEN x_is_image_or_video END AS `is_image_or_video`,
+  CASE WHEN plain THEN x_image_src END AS `image_src`,
+  CASE WHEN plain THEN CAST(x_downloaded AS BIGINT) END AS `downloaded`,
+  CASE WHEN plain THEN x_save_location END AS `save_location`,
+  CASE WHEN plain THEN x_category END AS `category`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_index, '^[0-9]{1,15}$'), false) AND
+    (x_unique_id IS NULL OR NOT (x_unique_id IN ('true', 'false') OR startswith(x_unique_id, '{') OR startswith(x_unique_id, '[') OR startswith(x_unique_id, '"') OR x_unique_id >= '-' AND x_unique_id < ':' AND REGEXP_LIKE(x_unique_id, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_unique_id, '^-?[0-9]{1,15}$'))) AND
+    (x_title IS NULL OR NOT (x_title IN ('true', 'false') OR startswith(x_title, '{') OR startswith(x_title, '[') OR startswith(x_title, '"') OR x_title >= '-' AND x_title < ':' AND REGEXP_LIKE(x_title, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_title, '^-?[0-9]{1,15}$'))) AND
+    (x_description IS NULL OR NOT (x_description IN ('true', 'false') OR startswith(x_description, '{') OR startswith(x_description, '[') OR startswith(x_description, '"') OR x_description >= '-' AND x_description < ':' AND REGEXP_LIKE(x_description, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_description, '^-?[0-9]{1,15}$'))) AND
+    (x_poster_name IS NULL OR NOT (x_poster_name IN ('true', 'false') OR startswith(x_poster_name, '{') OR startswith(x_poster_name, '[') OR startswith(x_poster_name, '"') OR x_poster_name >= '-' AND x_poster_name < ':' AND REGEXP_LIKE(x_poster_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_poster_name, '^-?[0-9]{1,15}$'))) AND
+    (x_follower_count IS NULL OR NOT (x_follower_count IN ('true', 'false') OR startswith(x_follower_count, '{') OR startswith(x_follower_count, '[') OR startswith(x_follower_count, '"') OR x_follower_count >= '-' AND x_follower_count < ':' AND REGEXP_LIKE(x_follower_count, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_follower_count, '^-?[0-9]{1,15}$'))) AND
+    (x_tag_list IS NULL OR NOT (x_tag_list IN ('true', 'false') OR startswith(x_tag_list, '{') OR startswith(x_tag_list, '[') OR startswith(x_tag_list, '"') OR x_tag_list >= '-' AND x_tag_list < ':' AND REGEXP_LIKE(x_tag_list, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_tag_list, '^-?[0-9]{1,15}$'))) AND
+    (x_is_image_or_video IS NULL OR NOT (x_is_image_or_video IN ('true', 'false') OR startswith(x_is_image_or_video, '{') OR startswith(x_is_image_or_video, '[') OR startswith(x_is_image_or_video, '"') OR x_is_image_or_video >= '-' AND x_is_image_or_video < ':' AND REGEXP_LIKE(x_is_image_or_video, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_is_image_or_video, '^-?[0-9]{1,15}$'))) AND
+    (x_image_src IS NULL OR NOT (x_image_src IN ('true', 'false') OR startswith(x_image_src, '{') OR startswith(x_image_src, '[') OR startswith(x_image_src, '"') OR x_image_src >= '-' AND x_image_src < ':' AND REGEXP_LIKE(x_image_src, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_image_src, '^-?[0-9]{1,15}$'))) AND
+    (x_downloaded IS NULL OR REGEXP_LIKE(x_downloaded, '^-?[0-9]{1,15}$')) AND
+    (x_save_location IS NULL OR NOT (x_save_location IN ('true', 'false') OR startswith(x_save_location, '{') OR startswith(x_save_location, '[') OR startswith(x_save_location, '"') OR x_save_location >= '-' AND x_save_location < ':' AND REGEXP_LIKE(x_save_location, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_save_location, '^-?[0-9]{1,15}$'))) AND
+    (x_category IS NULL OR NOT (x_category IN ('true', 'false') OR startswith(x_category, '{') OR startswith(x_category, '[') OR startswith(x_category, '"') OR x_category >= '-' AND x_category < ':' AND REGEXP_LIKE(x_category, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_category, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.index AS x_index,
+      x.unique_id AS x_unique_id,
+      x.title AS x_title,
+      x.description AS x_description,
+      x.poster_name AS x_poster_name,
+      x.follower_count AS x_follower_count,
+      x.tag_list AS x_tag_list,
+      x.is_image_or_video AS x_is_image_or_video,
+      x.image_src AS x_image_src,
+      x.downloaded AS x_downloaded,
+      x.save_location AS x_save_location,
+      x.category AS x_category
+    FROM (
+      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`index` STRING, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` STRING, `save_location` STRING, `category` STRING') AS x
+      FROM pin_lines
+      WHERE trim(line) <> ''
+    ) AS parsed
+  ) AS texts
+) AS marked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW pin_checked AS
 WITH parsed AS (
   SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM pin_lines
-  WHERE trim(line) <> ''
+  FROM pin_read
+  WHERE NOT plain
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.index', 'variant') AS v_index, try_variant_get(v, '$.unique_id', 'variant') AS v_unique_id, try_variant_get(v, '$.title', 'variant') AS v_title, try_variant_get(v, '$.description', 'variant') AS v_description, try_variant_get(v, '$.poster_name', 'variant') AS v_poster_name, try_variant_get(v, '$.follower_count', 'variant') AS v_follower_count, try_variant_get(v, '$.tag_list', 'variant') AS v_tag_list, try_variant_get(v, '$.is_image_or_video', 'variant') AS v_is_image_or_video, try_variant_get(v, '$.image_src', 'variant') AS v_image_src, try_variant_get(v, '$.downloaded', 'variant') AS v_downloaded, try_variant_get(v, '$.save_location', 'variant') AS v_save_location, try_variant_get(v, '$.category', 'variant') AS v_category
@@ -97,6 +155,10 @@ typed AS (
     schema_of_variant(v_category) AS t_category
   FROM fields
 )
+SELECT line, `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`, CAST(NULL AS STRING) AS reason
+FROM pin_read
+WHERE plain
+UNION ALL
 SELECT line,
   CAST(CASE WHEN (v_index IS NULL OR t_index = 'VOID') THEN NULL WHEN t_index = 'STRING' THEN try_cast(s_index AS BIGINT) ELSE CAST(d_index AS BIGINT) END AS BIGINT) AS `index`,
   CAST(CASE WHEN (v_unique_id IS NULL OR t_unique_id = 'VOID') THEN NULL ELSE try_variant_get(v_unique_id, '$', 'string') END AS STRING) AS `unique_id`,
@@ -157,11 +219,48 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- Every record of topic <user_id>.geo read once, and kept in memory for the cells below. Most are
+-- plain, each value readable one way only: their columns are typed here. The others keep their line.
+CACHE TABLE geo_read AS
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_ind AS BIGINT) END AS `ind`,
+  CASE WHEN plain THEN x_timestamp END AS `timestamp`,
+  CASE WHEN plain THEN n_latitude END AS `latitude`,
+  CASE WHEN plain THEN n_longitude END AS `longitude`,
+  CASE WHEN plain THEN x_country END AS `country`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_ind, '^[0-9]{1,15}$'), false) AND
+    (x_timestamp IS NULL OR NOT (x_timestamp IN ('true', 'false') OR startswith(x_timestamp, '{') OR startswith(x_timestamp, '[') OR startswith(x_timestamp, '"') OR x_timestamp >= '-' AND x_timestamp < ':' AND REGEXP_LIKE(x_timestamp, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_timestamp, '^-?[0-9]{1,15}$'))) AND
+    (x_latitude IS NULL OR REGEXP_LIKE(x_latitude, '^-?[0-9]{1,15}([.][0-9]{1,15})?$')) AND
+    (x_longitude IS NULL OR REGEXP_LIKE(x_longitude, '^-?[0-9]{1,15}([.][0-9]{1,15})?$')) AND
+    (x_country IS NULL OR NOT (x_country IN ('true', 'false') OR startswith(x_country, '{') OR startswith(x_country, '[') OR startswith(x_country, '"') OR x_country >= '-' AND x_country < ':' AND REGEXP_LIKE(x_country, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_country, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.ind AS x_ind,
+      x.timestamp AS x_timestamp,
+      x.latitude AS x_latitude, try_variant_get(v, '$.latitude', 'double') AS n_latitude,
+      x.longitude AS x_longitude, try_variant_get(v, '$.longitude', 'double') AS n_longitude,
+      x.country AS x_country
+    FROM (
+      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`ind` STRING, `timestamp` STRING, `latitude` STRING, `longitude` STRING, `country` STRING') AS x
+      FROM geo_lines
+      WHERE trim(line) <> ''
+    ) AS parsed
+  ) AS texts
+) AS marked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW geo_checked AS
 WITH parsed AS (
   SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM geo_lines
-  WHERE trim(line) <> ''
+  FROM geo_read
+  WHERE NOT plain
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.timestamp', 'variant') AS v_timestamp, try_variant_get(v, '$.latitude', 'variant') AS v_latitude, try_variant_get(v, '$.longitude', 'variant') AS v_longitude, try_variant_get(v, '$.country', 'variant') AS v_country
@@ -176,6 +275,10 @@ typed AS (
     schema_of_variant(v_country) AS t_country
   FROM fields
 )
+SELECT line, `ind`, `timestamp`, `latitude`, `longitude`, `country`, CAST(NULL AS STRING) AS reason
+FROM geo_read
+WHERE plain
+UNION ALL
 SELECT line,
   CAST(CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END AS BIGINT) AS `ind`,
   CAST(CASE WHEN (v_timestamp IS NULL OR t_timestamp = 'VOID') THEN NULL ELSE try_variant_get(v_timestamp, '$', 'string') END AS STRING) AS `timestamp`,
@@ -222,11 +325,48 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- Every record of topic <user_id>.user read once, and kept in memory for the cells below. Most are
+-- plain, each value readable one way only: their columns are typed here. The others keep their line.
+CACHE TABLE user_read AS
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_ind AS BIGINT) END AS `ind`,
+  CASE WHEN plain THEN x_first_name END AS `first_name`,
+  CASE WHEN plain THEN x_last_name END AS `last_name`,
+  CASE WHEN plain THEN CAST(x_age AS BIGINT) END AS `age`,
+  CASE WHEN plain THEN x_date_joined END AS `date_joined`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_ind, '^[0-9]{1,15}$'), false) AND
+    (x_first_name IS NULL OR NOT (x_first_name IN ('true', 'false') OR startswith(x_first_name, '{') OR startswith(x_first_name, '[') OR startswith(x_first_name, '"') OR x_first_name >= '-' AND x_first_name < ':' AND REGEXP_LIKE(x_first_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_first_name, '^-?[0-9]{1,15}$'))) AND
+    (x_last_name IS NULL OR NOT (x_last_name IN ('true', 'false') OR startswith(x_last_name, '{') OR startswith(x_last_name, '[') OR startswith(x_last_name, '"') OR x_last_name >= '-' AND x_last_name < ':' AND REGEXP_LIKE(x_last_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_last_name, '^-?[0-9]{1,15}$'))) AND
+    (x_age IS NULL OR REGEXP_LIKE(x_age, '^-?[0-9]{1,15}$')) AND
+    (x_date_joined IS NULL OR NOT (x_date_joined IN ('true', 'false') OR startswith(x_date_joined, '{') OR startswith(x_date_joined, '[') OR startswith(x_date_joined, '"') OR x_date_joined >= '-' AND x_date_joined < ':' AND REGEXP_LIKE(x_date_joined, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_date_joined, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.ind AS x_ind,
+      x.first_name AS x_first_name,
+      x.last_name AS x_last_name,
+      x.age AS x_age,
+      x.date_joined AS x_date_joined
+    FROM (
+      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`ind` STRING, `first_name` STRING, `last_name` STRING, `age` STRING, `date_joined` STRING') AS x
+      FROM user_lines
+      WHERE trim(line) <> ''
+    ) AS parsed
+  ) AS texts
+) AS marked
+
+-- COMMAND ----------
+
 CREATE OR REPLACE TEMP VIEW user_checked AS
 WITH parsed AS (
   SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM user_lines
-  WHERE trim(line) <> ''
+  FROM user_read
+  WHERE NOT plain
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.first_name', 'variant') AS v_first_name, try_variant_get(v, '$.last_name', 'variant') AS v_last_name, try_variant_get(v, '$.age', 'variant') AS v_age, try_variant_get(v, '$.date_joined', 'variant') AS v_date_joined
@@ -241,6 +381,10 @@ typed AS (
     schema_of_variant(v_date_joined) AS t_date_joined
   FROM fields
 )
+SELECT line, `ind`, `first_name`, `last_name`, `age`, `date_joined`, CAST(NULL AS STRING) AS reason
+FROM user_read
+WHERE plain
+UNION ALL
 SELECT line,
   CAST(CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END AS BIGINT) AS `ind`,
   CAST(CASE WHEN (v_first_name IS NULL OR t_first_name = 'VOID') THEN NULL ELSE try_variant_get(v_first_name, '$', 'string') END AS STRING) AS `first_name`,
@@ -425,3 +569,10 @@ UNION ALL
 SELECT 'user' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,
   (SELECT COUNT(*) FROM IDENTIFIER(:user_id || '_user_clean')) AS cleaned
 FROM user_checked
+
+-- COMMAND ----------
+
+-- MAGIC %python
+-- MAGIC # The records read are no longer needed: free the memory they hold.
+-- MAGIC for table in ("pin", "geo", "user"):
+-- MAGIC     spark.catalog.uncacheTable(f"{table}_read")

@@ -5,7 +5,8 @@
  * - `validateRecord` (raw-records.ts), the definition, in TypeScript: the record-by-record reader of
  *   the batch step and the stream consumer;
  * - `duckdbPlainCheck` / `duckdbPlainCast`: the batch step's fast path in DuckDB (src/batch/load-sink.ts);
- * - `sparkColumnRule`: the batch_clean notebook's checked view on Spark (src/orchestration/databricks-notebooks.ts).
+ * - `sparkPlainRule` and `sparkColumnRule`: the batch_clean notebook's read and checked view on Spark
+ *   (src/orchestration/databricks-notebooks.ts).
  */
 import type { Dialect } from './sql-dialect';
 import { COLUMNS, TABLES, type TableKey } from './tables';
@@ -117,6 +118,38 @@ export function duckdbPlainCheck(column: string, kind: RawKind): string {
 export function duckdbPlainCast(column: string, kind: RawKind): string {
   const c = `"${column}"`;
   return kind === 'text' ? c : `TRY_CAST(${c} AS ${rawSqlType(kind, 'duckdb')})`;
+}
+
+/**
+ * Spark: the fast reading of one raw column, for the records whose every value can be read only one
+ * way. Over `x_<c>`, the value as text (Spark's `from_json` with the column as STRING: a string as
+ * itself, a number, boolean, object or array as its JSON text, NULL when absent or null) and, for a
+ * float, `n_<c>` (the field of the record's VARIANT as a double). `plain` is true only when
+ * `sparkColumnRule` would accept the value whatever its JSON type was, and read it as `value`: text
+ * that cannot be a boolean, object, array or number other than a short whole one (the text of a
+ * fraction may be spelled otherwise by the VARIANT, "1.5" for 1.50; Jackson writes "Infinity" for a
+ * number too large, quotes included); an id or int of at most 15 digits (the same number as a string or a JSON number); a
+ * float in plain decimals. `plain` is never NULL. Any other value takes `sparkColumnRule`.
+ */
+export function sparkPlainRule(column: string, kind: RawKind): { plain: string; value: string } {
+  const x = `x_${column}`;
+  switch (kind) {
+    case 'text': {
+      // The regular expressions run only for text starting with '-', '.', '/' or a digit.
+      const other = `${x} IN ('true', 'false') OR startswith(${x}, '{') OR startswith(${x}, '[') OR startswith(${x}, '"')`;
+      const number = `${x} >= '-' AND ${x} < ':' AND REGEXP_LIKE(${x}, '^${NUMBER_TEXT.slice(1, -1)}$') AND NOT REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}$')`;
+      return { plain: `(${x} IS NULL OR NOT (${other} OR ${number}))`, value: x };
+    }
+    case 'id':
+      return { plain: `coalesce(REGEXP_LIKE(${x}, '^[0-9]${SAFE_DIGITS}$'), false)`, value: `CAST(${x} AS BIGINT)` };
+    case 'int':
+      return { plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}$'))`, value: `CAST(${x} AS BIGINT)` };
+    case 'float':
+      return {
+        plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}([.][0-9]${SAFE_DIGITS})?$'))`,
+        value: `n_${column}`,
+      };
+  }
 }
 
 /**

@@ -18,7 +18,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ID_COLUMN, RAW_KINDS, rawSqlType, sparkColumnInputs, sparkColumnRule } from '../contract/raw-rules';
+import {
+  ID_COLUMN,
+  RAW_KINDS,
+  rawSqlType,
+  sparkColumnInputs,
+  sparkColumnRule,
+  sparkPlainRule,
+} from '../contract/raw-rules';
 import { MAX_RECORD_BYTES } from '../batch/read-sink';
 import { cleanColumns, SQL_TABLES } from '../contract/clean-schema';
 import { RAW_VIEWS, cleaningSql } from '../cleaning/cleaning-sql';
@@ -87,13 +94,63 @@ const SINK_ROOT_SQL = [
   'END',
 ].join('\n');
 
+/** The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8 or not JSON. */
+function parsedSql(source: string, also?: string): string {
+  return [
+    `  SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json(line) END AS v${also ? `, ${also}` : ''}`,
+    `  FROM ${source}`,
+  ].join('\n');
+}
+
 /**
- * `<table>_checked`: every record of the topic's objects, with its raw columns (typed as the
- * streaming schema) and the reason it cannot be a row (NULL when it can), as the local batch step's
- * reader decides it (`classifyObjectRecords` with `validateRecord`; each column's rule is
- * `sparkColumnRule`, made from the rule list of src/contract/raw-rules.ts): blank lines are not records; a
- * record over the Kafka limit, not UTF-8, not JSON, not an object, without its id, or with a value of
- * an impossible type goes to the quarantine; "12" as an id and a number as text are converted.
+ * `<table>_read`: every record of the topic's objects read once and kept in memory (CACHE TABLE) for
+ * the cells that follow, so that no cell reads the sink again. Blank lines are not records. Most
+ * records are plain: each value can be read only one way (`sparkPlainRule`), so their columns are
+ * typed here, in the same pass; the others keep their line for the exact check of `<table>_checked`.
+ */
+export function readTableSql(table: TableKey): string {
+  const columns = COLUMNS[table] as string[];
+  const kinds = RAW_KINDS[table];
+  const schema = columns.map((c) => `\`${c}\` STRING`).join(', ');
+  const texts = columns.map((c) =>
+    kinds[c] === 'float' ? `x.${c} AS x_${c}, try_variant_get(v, '$.${c}', 'double') AS n_${c}` : `x.${c} AS x_${c}`,
+  );
+  // No WITH clause: Spark finds a cached query again only when it has none.
+  return [
+    `-- Every record of topic <user_id>.${table} read once, and kept in memory for the cells below. Most are`,
+    '-- plain, each value readable one way only: their columns are typed here. The others keep their line.',
+    `CACHE TABLE ${table}_read AS`,
+    'SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,',
+    columns.map((c) => `  CASE WHEN plain THEN ${sparkPlainRule(c, kinds[c]).value} END AS \`${c}\``).join(',\n'),
+    'FROM (',
+    '  SELECT *,',
+    "    v IS NOT NULL AND startswith(line, '{') AND",
+    columns.map((c) => `    ${sparkPlainRule(c, kinds[c]).plain}`).join(' AND\n'),
+    '    AS plain',
+    '  FROM (',
+    '    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any',
+    '    -- other value as its JSON text), where the VARIANT has said the line is JSON.',
+    '    SELECT line, v,',
+    texts.map((t) => `      ${t}`).join(',\n'),
+    '    FROM (',
+    parsedSql(`${table}_lines\n  WHERE trim(line) <> ''`, `from_json(line, '${schema}') AS x`)
+      .split('\n')
+      .map((line) => `    ${line}`)
+      .join('\n'),
+    '    ) AS parsed',
+    '  ) AS texts',
+    ') AS marked',
+  ].join('\n');
+}
+
+/**
+ * `<table>_checked`: every record, with its raw columns (typed as the streaming schema) and the
+ * reason it cannot be a row (NULL when it can), as the local batch step's reader decides it
+ * (`classifyObjectRecords` with `validateRecord`): the plain records of `<table>_read` as they are,
+ * the others checked column by column (`sparkColumnRule`, made from the rule list of
+ * src/contract/raw-rules.ts): a record over the Kafka limit, not UTF-8, not JSON, not an object,
+ * without its id, or with a value of an impossible type goes to the quarantine; "12" as an id and a
+ * number as text are converted.
  */
 export function checkedViewSql(table: TableKey): string {
   const columns = COLUMNS[table] as string[];
@@ -111,9 +168,7 @@ export function checkedViewSql(table: TableKey): string {
   return [
     `CREATE OR REPLACE TEMP VIEW ${table}_checked AS`,
     'WITH parsed AS (',
-    `  SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json(line) END AS v`,
-    `  FROM ${table}_lines`,
-    "  WHERE trim(line) <> ''",
+    parsedSql(`${table}_read\n  WHERE NOT plain`),
     '),',
     'fields AS (',
     `  SELECT line, v, ${columns.map((c) => `try_variant_get(v, '$.${c}', 'variant') AS v_${c}`).join(', ')}`,
@@ -124,6 +179,10 @@ export function checkedViewSql(table: TableKey): string {
     columns.map((c) => `    ${sparkColumnInputs(c, RAW_KINDS[table][c])}`).join(',\n'),
     '  FROM fields',
     ')',
+    `SELECT line, ${columns.map((c) => `\`${c}\``).join(', ')}, CAST(NULL AS STRING) AS reason`,
+    `FROM ${table}_read`,
+    'WHERE plain',
+    'UNION ALL',
     'SELECT line,',
     ...columns.map(
       (c) =>
@@ -139,6 +198,27 @@ export function checkedViewSql(table: TableKey): string {
 /** `<table>_raw`: the records that can be rows, the raw columns as the cleaning SQL reads them. */
 export function rawViewSql(table: TableKey): string {
   return `CREATE OR REPLACE TEMP VIEW ${RAW_VIEWS[table]} AS\nSELECT ${(COLUMNS[table] as string[]).map((c) => `\`${c}\``).join(', ')}\nFROM ${table}_checked\nWHERE reason IS NULL`;
+}
+
+/** The last cells of `batch_clean`: the counts of each topic (what the bench reads), then the records read freed. */
+function closingCells(): string[] {
+  return [
+    // The counts of each topic in one statement, over the records read (a scalar subquery per figure costs a job each).
+    TABLES.map((table) =>
+      [
+        `SELECT '${table}' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,`,
+        `  (SELECT COUNT(*) FROM ${userTable(SQL_TABLES[table])}) AS cleaned`,
+        `FROM ${table}_checked`,
+      ].join('\n'),
+    ).join('\nUNION ALL\n'),
+    sqlPython(
+      [
+        '# The records read are no longer needed: free the memory they hold.',
+        `for table in (${TABLES.map((t) => pyLiteral(t)).join(', ')}):`,
+        '    spark.catalog.uncacheTable(f"{table}_read")',
+      ].join('\n'),
+    ),
+  ];
 }
 
 /** `databricks/batch_clean.sql`: the S3 sink's JSON → checked records → Delta tables `<user_id>_<table>_clean`. */
@@ -200,6 +280,7 @@ export function batchCleanNotebook(): string {
         `  '/topics/' || :user_id || '.${table}\`'`,
       ].join('\n'),
       'EXECUTE IMMEDIATE read_topic',
+      readTableSql(table),
       checkedViewSql(table),
       rawViewSql(table),
     ]),
@@ -207,14 +288,7 @@ export function batchCleanNotebook(): string {
       `CREATE OR REPLACE TABLE ${userTable(`${table}_quarantine`)} AS\nSELECT make_valid_utf8(line) AS record, reason FROM ${table}_checked WHERE reason IS NOT NULL`,
       `CREATE OR REPLACE TABLE ${userTable(SQL_TABLES[table])} AS\n${toSparkSql(cleaningSql(table)).trimEnd()}`,
     ]),
-    // One pass over each topic for its counts (a scalar subquery per figure costs a job each).
-    TABLES.map((table) =>
-      [
-        `SELECT '${table}' AS table_name, COUNT(*) AS records, COUNT_IF(reason IS NOT NULL) AS quarantined, COUNT_IF(reason IS NULL) AS parsed,`,
-        `  (SELECT COUNT(*) FROM ${userTable(SQL_TABLES[table])}) AS cleaned`,
-        `FROM ${table}_checked`,
-      ].join('\n'),
-    ).join('\nUNION ALL\n'),
+    ...closingCells(),
   ];
   return sqlNotebook(cells);
 }

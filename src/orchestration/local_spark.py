@@ -66,6 +66,9 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
+        # Delta replays a table's log in 50 partitions (a cluster's default) at the first read of each
+        # version: 50 tasks on 2 cores cost seconds per table; 2 match local[2].
+        .config("spark.databricks.delta.snapshotPartitions", "2")
         # The driver holds the listing of every sink object (three per post); 1 GiB, Spark's default,
         # runs out around 100,000 posts. SPARK_DRIVER_MEMORY overrides.
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
