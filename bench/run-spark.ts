@@ -6,7 +6,8 @@
  *
  * Its answers are the analysis notebook's nine query cells, in the order of `QUESTIONS`; its counts
  * come from the last cell of batch_clean (records, quarantined and cleaned rows per table). Peak
- * memory is the largest process of the run (the JVM), as GNU time reports it.
+ * memory is the JVM's own (its VmHWM, read by the runner before the session stops), or, failing
+ * that, the largest process GNU time reports.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -23,6 +24,8 @@ const execFileAsync = promisify(execFile);
 /** What the runner writes with `--results` (src/orchestration/spark_runner.py). */
 export interface RunnerResults {
   session_seconds: number;
+  /** The local JVM's peak resident memory, when the runner could read it. */
+  jvm_peak_rss_bytes?: number;
   notebooks: { notebook: string; seconds: number }[];
   cells: {
     notebook: string;
@@ -108,7 +111,8 @@ export async function runSpark(dataset: string, topicPrefix: string, out: string
       total: Math.round((clean + analyse) * 1000) / 1000,
       session: results.session_seconds,
     },
-    peak_rss_bytes: Number.isFinite(peakKib) ? peakKib * 1024 : 0,
+    // The JVM's own peak when the runner could read it (GNU time sees only the processes it waits for).
+    peak_rss_bytes: Math.max(Number.isFinite(peakKib) ? peakKib * 1024 : 0, results.jvm_peak_rss_bytes ?? 0),
     counts: sparkCounts(results),
     answers: sparkAnswers(results),
   };
