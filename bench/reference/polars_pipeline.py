@@ -122,6 +122,11 @@ def sink_files(dataset, topic):
     return [path for _, _, path in sorted(found)]
 
 
+def text_schema(table):
+    """The table's columns, every one read as text."""
+    return {column: pl.String for column in RAW_SCHEMA[table]}
+
+
 def read_table(files, table):
     schema = RAW_SCHEMA[table]
     if not files:
@@ -131,7 +136,7 @@ def read_table(files, table):
     except pl.exceptions.PolarsError:
         # A value of another type (e.g. an id written as "12"): read every column as text; the
         # cleaning coerces them as pandas' to_numeric(errors='coerce') would.
-        return pl.read_ndjson(files, schema={column: pl.String for column in schema})
+        return pl.read_ndjson(files, schema=text_schema(table))
 
 
 def table_files(dataset, prefix):
@@ -153,7 +158,7 @@ def scan_tables(dataset, prefix, as_text=False):
     files = table_files(dataset, prefix)
     scans = {}
     for table in TABLES:
-        schema = RAW_SCHEMA[table] if not as_text else {column: pl.String for column in RAW_SCHEMA[table]}
+        schema = text_schema(table) if as_text else RAW_SCHEMA[table]
         scans[table] = pl.scan_ndjson(files[table], schema=schema) if files[table] else pl.LazyFrame(schema=schema)
     return scans
 

@@ -243,6 +243,9 @@ interface SpoolFile {
   taken?: boolean;
 }
 
+/** The records the line scans counted in a file's objects. */
+const recordsIn = (spool: SpoolFile) => spool.objects.reduce((n, o) => n + o.scan.records, 0);
+
 /** The loading columns of a raw table: the file a row came from (`SpoolFile.id`), and the text of each column not kept as text. */
 const FILE_COLUMN = '_sink_file';
 const textOf = (column: string) => `_text_${column}`;
@@ -485,7 +488,7 @@ async function takePlainFiles(
     read.set(id, { rows: Number(rows), plain });
   const rejected: number[] = [];
   for (const spool of files) {
-    const lines = spool.objects.reduce((n, o) => n + o.scan.records, 0);
+    const lines = recordsIn(spool);
     const { rows, plain } = read.get(spool.id as number) ?? { rows: 0, plain: true };
     spool.taken = fastPath && !spool.readError && !spool.objects.some((o) => o.scan.suspect) && plain && rows === lines;
     if (!spool.taken && rows > 0) rejected.push(spool.id as number);
@@ -600,7 +603,7 @@ function countTakenFiles(files: readonly SpoolFile[], counts: TableReadCounts): 
       byRecord.push(spool);
       continue;
     }
-    const lines = spool.objects.reduce((n, o) => n + o.scan.records, 0);
+    const lines = recordsIn(spool);
     counts.records += lines;
     counts.parsed += lines;
   }

@@ -77,8 +77,13 @@ export function rawSqlType(kind: RawKind, dialect: Dialect): string {
 
 /** Digits of a whole number that is always exact (2^53 - 1 has 16 digits; any 15 are below it). */
 const SAFE_DIGITS = `{1,${String(MAX_WHOLE_NUMBER).length - 1}}`;
-/** The text DuckDB gives a JSON number read as VARCHAR (yyjson's: digits, a fraction, an exponent). */
-const NUMBER_TEXT = "'-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?'";
+/** An id's text that every reader keeps exactly: at most 15 digits (a regular expression, unanchored). */
+const ID_DIGITS = `[0-9]${SAFE_DIGITS}`;
+/** A whole number's text that every reader keeps exactly, with its sign. */
+const WHOLE_DIGITS = `-?${ID_DIGITS}`;
+/** The text of a JSON number (yyjson's and Jackson's: digits, a fraction, an exponent). */
+const NUMBER_DIGITS = '-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?';
+const NUMBER_TEXT = `'${NUMBER_DIGITS}'`;
 
 /**
  * DuckDB: SQL that is true when a column read as VARCHAR holds what `validateRecord` makes of the
@@ -95,16 +100,16 @@ export function duckdbPlainCheck(column: string, kind: RawKind): string {
   const c = `"${column}"`;
   switch (kind) {
     case 'id':
-      return `regexp_full_match(${c}, '[0-9]${SAFE_DIGITS}')`;
+      return `regexp_full_match(${c}, '${ID_DIGITS}')`;
     case 'int':
-      return `(${c} IS NULL OR regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}'))`;
+      return `(${c} IS NULL OR regexp_full_match(${c}, '${WHOLE_DIGITS}'))`;
     case 'float':
       return `(${c} IS NULL OR (regexp_full_match(${c}, ${NUMBER_TEXT}) AND isfinite(TRY_CAST(${c} AS DOUBLE))))`;
     case 'text': {
       // By the first character (`ord`, cheaper than comparing text), so that each test runs only on
       // the values it concerns: '-', '.', '/' or a digit (45-57) may be a number, '[' or '{' (91,
       // 123) an array or object, and only F, I, N, T, f, i, n, t or '-' can begin a short word.
-      const numberLike = `regexp_full_match(${c}, ${NUMBER_TEXT}) AND NOT regexp_full_match(${c}, '-?[0-9]${SAFE_DIGITS}')`;
+      const numberLike = `regexp_full_match(${c}, ${NUMBER_TEXT}) AND NOT regexp_full_match(${c}, '${WHOLE_DIGITS}')`;
       const word = `(length(${c}) <= 9 AND lower(${c}) IN ('true', 'false', 'nan', '-nan', 'inf', '-inf', 'infinity', '-infinity'))`;
       return (
         `(${c} IS NULL OR CASE WHEN ord(${c}) BETWEEN 45 AND 57 THEN NOT (${numberLike}) AND NOT ${word} ` +
@@ -137,16 +142,16 @@ export function sparkPlainRule(column: string, kind: RawKind): { plain: string; 
     case 'text': {
       // The regular expressions run only for text starting with '-', '.', '/' or a digit.
       const other = `${x} IN ('true', 'false') OR startswith(${x}, '{') OR startswith(${x}, '[') OR startswith(${x}, '"')`;
-      const number = `${x} >= '-' AND ${x} < ':' AND REGEXP_LIKE(${x}, '^${NUMBER_TEXT.slice(1, -1)}$') AND NOT REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}$')`;
+      const number = `${x} >= '-' AND ${x} < ':' AND REGEXP_LIKE(${x}, '^${NUMBER_DIGITS}$') AND NOT REGEXP_LIKE(${x}, '^${WHOLE_DIGITS}$')`;
       return { plain: `(${x} IS NULL OR NOT (${other} OR ${number}))`, value: x };
     }
     case 'id':
-      return { plain: `coalesce(REGEXP_LIKE(${x}, '^[0-9]${SAFE_DIGITS}$'), false)`, value: `CAST(${x} AS BIGINT)` };
+      return { plain: `coalesce(REGEXP_LIKE(${x}, '^${ID_DIGITS}$'), false)`, value: `CAST(${x} AS BIGINT)` };
     case 'int':
-      return { plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}$'))`, value: `CAST(${x} AS BIGINT)` };
+      return { plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^${WHOLE_DIGITS}$'))`, value: `CAST(${x} AS BIGINT)` };
     case 'float':
       return {
-        plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^-?[0-9]${SAFE_DIGITS}([.][0-9]${SAFE_DIGITS})?$'))`,
+        plain: `(${x} IS NULL OR REGEXP_LIKE(${x}, '^${WHOLE_DIGITS}([.][0-9]${SAFE_DIGITS})?$'))`,
         value: `n_${column}`,
       };
   }
