@@ -49,9 +49,31 @@ CLEANING_SQL["pin"] = """
 -- Written in DuckDB's spelling; src/cleaning/spark-dialect.ts turns REGEXP_MATCHES and LIST_VALUE
 -- into Spark's. No backslashes: Spark and DuckDB escape them differently.
 -- A repeated unique_id keeps the row with the smallest ind, on every engine.
-WITH typed AS (
+WITH
+-- The unique_ids (as read) of more than one row with a usable id. Only their rows, and the rows
+-- whose unique_id is missing or may be blank, can have a copy: every other row is the only one of
+-- its unique_id and is kept as it is, without the window below (which sorts every row it is given).
+repeated AS (
+  SELECT unique_id AS repeated_id
+  FROM pin_raw AS r
+  WHERE unique_id IS NOT NULL AND TRY_CAST(r.index AS INT) IS NOT NULL
+  GROUP BY unique_id
+  HAVING COUNT(*) > 1
+),
+-- This CTE and the two below are computed where they are used (in DuckDB's spelling, NOT MATERIALIZED
+-- after AS; Spark's has no such word): each of the two uses of cleaned computes its own rows from
+-- pin_raw, rather than DuckDB keeping a copy of them all. BROADCAST(d), a comment to DuckDB, has
+-- Spark send the few repeated ids to every task rather than shuffle every row to join them.
+flagged AS (
+  SELECT /*+ BROADCAST(d) */
+    r.*,
+    (r.unique_id IS NULL OR (r.unique_id < '!' OR r.unique_id >= CHR(128)) OR d.repeated_id IS NOT NULL) AS may_repeat
+  FROM pin_raw AS r LEFT JOIN repeated AS d ON r.unique_id = d.repeated_id
+),
+typed AS (
   SELECT
     TRY_CAST(r.index AS INT) AS ind,
+    may_repeat,
     TRY_CAST(unique_id AS STRING) AS unique_id,
     TRY_CAST(title AS STRING) AS title,
     TRY_CAST(description AS STRING) AS description,
@@ -62,7 +84,7 @@ WITH typed AS (
     TRY_CAST(image_src AS STRING) AS image_src,
     TRIM(TRY_CAST(save_location AS STRING)) AS save_location,
     TRY_CAST(category AS STRING) AS category
-  FROM pin_raw AS r
+  FROM flagged AS r
 ),
 -- TRIM copies every value it is given, so each column is trimmed only when it may be blank or a
 -- placeholder once trimmed: it starts with a space or a character outside ASCII (where every space
@@ -72,6 +94,7 @@ WITH typed AS (
 cleaned AS (
   SELECT
     ind,
+    may_repeat,
     CASE WHEN (unique_id < '!' OR unique_id >= CHR(128)) AND TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
     CASE WHEN ((title < '!' OR title >= CHR(128)) OR INSTR(title, 'No Title Data Available') > 0) AND TRIM(title) IN ('', 'No Title Data Available') THEN NULL ELSE title END AS title,
     CASE WHEN ((description < '!' OR description >= CHR(128)) OR INSTR(description, 'No description available Story format') > 0 OR INSTR(description, 'No description available') > 0 OR INSTR(description, 'Untitled') > 0) AND TRIM(description) IN ('', 'No description available Story format', 'No description available', 'Untitled') THEN NULL ELSE description END AS description,
@@ -92,9 +115,10 @@ cleaned AS (
   FROM typed
   WHERE ind IS NOT NULL
 ),
--- One window does both: a row per unique_id, and, among rows without one, a row per distinct
--- set of values (their partition is the list of every value, NULLs equal, as DISTINCT would group
--- them). One list key rather than a key per column: the window sorts two keys, not eleven.
+-- One window, over the rows that may repeat, does both: a row per unique_id, and, among rows
+-- without one, a row per distinct set of values (their partition is the list of every value, NULLs
+-- equal, as DISTINCT would group them). One list key rather than a key per column: the window sorts
+-- two keys, not eleven.
 ranked AS (
   SELECT
     ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
@@ -108,7 +132,12 @@ ranked AS (
       ORDER BY ind
     ) AS copy_number
   FROM cleaned
+  WHERE may_repeat
 )
+SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
+FROM cleaned
+WHERE NOT may_repeat
+UNION ALL
 SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
 FROM ranked
 WHERE copy_number = 1

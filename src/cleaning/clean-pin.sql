@@ -7,9 +7,31 @@
 -- Written in DuckDB's spelling; src/cleaning/spark-dialect.ts turns REGEXP_MATCHES and LIST_VALUE
 -- into Spark's. No backslashes: Spark and DuckDB escape them differently.
 -- A repeated unique_id keeps the row with the smallest ind, on every engine.
-WITH typed AS (
+WITH
+-- The unique_ids (as read) of more than one row with a usable id. Only their rows, and the rows
+-- whose unique_id is missing or may be blank, can have a copy: every other row is the only one of
+-- its unique_id and is kept as it is, without the window below (which sorts every row it is given).
+repeated AS (
+  SELECT unique_id AS repeated_id
+  FROM pin_raw AS r
+  WHERE unique_id IS NOT NULL AND TRY_CAST(r.index AS INT) IS NOT NULL
+  GROUP BY unique_id
+  HAVING COUNT(*) > 1
+),
+-- This CTE and the two below are computed where they are used (in DuckDB's spelling, NOT MATERIALIZED
+-- after AS; Spark's has no such word): each of the two uses of cleaned computes its own rows from
+-- pin_raw, rather than DuckDB keeping a copy of them all. BROADCAST(d), a comment to DuckDB, has
+-- Spark send the few repeated ids to every task rather than shuffle every row to join them.
+flagged AS {{not_materialized}} (
+  SELECT /*+ BROADCAST(d) */
+    r.*,
+    (r.unique_id IS NULL OR {{may_trim_to_blank(r.unique_id)}} OR d.repeated_id IS NOT NULL) AS may_repeat
+  FROM pin_raw AS r LEFT JOIN repeated AS d ON r.unique_id = d.repeated_id
+),
+typed AS {{not_materialized}} (
   SELECT
     TRY_CAST(r.index AS INT) AS ind,
+    may_repeat,
     TRY_CAST(unique_id AS STRING) AS unique_id,
     TRY_CAST(title AS STRING) AS title,
     TRY_CAST(description AS STRING) AS description,
@@ -20,16 +42,17 @@ WITH typed AS (
     TRY_CAST(image_src AS STRING) AS image_src,
     TRIM(TRY_CAST(save_location AS STRING)) AS save_location,
     TRY_CAST(category AS STRING) AS category
-  FROM pin_raw AS r
+  FROM flagged AS r
 ),
 -- TRIM copies every value it is given, so each column is trimmed only when it may be blank or a
 -- placeholder once trimmed: it starts with a space or a character outside ASCII (where every space
 -- TRIM removes starts), or it holds a placeholder (each {{contains_placeholder.<column>}} is expanded
 -- into INSTR tests of that column's placeholders, each {{may_trim_to_blank(<column>)}} into the test of
 -- its first character).
-cleaned AS (
+cleaned AS {{not_materialized}} (
   SELECT
     ind,
+    may_repeat,
     CASE WHEN {{may_trim_to_blank(unique_id)}} AND TRIM(unique_id) = '' THEN NULL ELSE unique_id END AS unique_id,
     CASE WHEN ({{may_trim_to_blank(title)}} OR {{contains_placeholder.title}}) AND TRIM(title) IN ('', {{placeholders.title}}) THEN NULL ELSE title END AS title,
     CASE WHEN ({{may_trim_to_blank(description)}} OR {{contains_placeholder.description}}) AND TRIM(description) IN ('', {{placeholders.description}}) THEN NULL ELSE description END AS description,
@@ -50,9 +73,10 @@ cleaned AS (
   FROM typed
   WHERE ind IS NOT NULL
 ),
--- One window does both: a row per unique_id, and, among rows without one, a row per distinct
--- set of values (their partition is the list of every value, NULLs equal, as DISTINCT would group
--- them). One list key rather than a key per column: the window sorts two keys, not eleven.
+-- One window, over the rows that may repeat, does both: a row per unique_id, and, among rows
+-- without one, a row per distinct set of values (their partition is the list of every value, NULLs
+-- equal, as DISTINCT would group them). One list key rather than a key per column: the window sorts
+-- two keys, not eleven.
 ranked AS (
   SELECT
     ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category,
@@ -66,7 +90,12 @@ ranked AS (
       ORDER BY ind
     ) AS copy_number
   FROM cleaned
+  WHERE may_repeat
 )
+SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
+FROM cleaned
+WHERE NOT may_repeat
+UNION ALL
 SELECT ind, unique_id, title, description, follower_count, poster_name, tag_list, is_image_or_video, image_src, save_location, category
 FROM ranked
 WHERE copy_number = 1

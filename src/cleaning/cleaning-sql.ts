@@ -30,7 +30,8 @@ export function sqlString(text: string): string {
  * Expands each `{{placeholders.<column>}}` into the quoted placeholders of that column
  * (`COLUMN_PLACEHOLDERS`), each a SQL string literal; `{{contains_placeholder.<column>}}` into
  * `INSTR(<column>, <placeholder>) > 0` for each, joined by OR; `{{may_trim_to_blank(<column>)}}` into
- * the test that the column starts with a space or a character outside ASCII. An unknown column is an error.
+ * the test that the column starts with a space or a character outside ASCII; `{{not_materialized}}`
+ * into DuckDB's `NOT MATERIALIZED`. An unknown column is an error.
  */
 export function expandPlaceholders(sql: string): string {
   const placeholdersOf = (marker: string, column: string) => {
@@ -54,9 +55,12 @@ export function expandPlaceholders(sql: string): string {
       // A value TRIM may make blank starts with a space: ' ' (below '!') or, for the Unicode spaces
       // DuckDB's TRIM also removes, a character outside ASCII.
       .replace(
-        /\{\{may_trim_to_blank\((\w+)\)\}\}/g,
+        /\{\{may_trim_to_blank\(([\w.]+)\)\}\}/g,
         (_, column: string) => `(${column} < '!' OR ${column} >= CHR(128))`,
       )
+      // Where DuckDB would keep a copy of a common table expression used twice, rather than compute
+      // it where it is used (toSparkSql drops the hint: Spark has none).
+      .replace(/\{\{not_materialized\}\}/g, 'NOT MATERIALIZED')
   );
 }
 

@@ -276,6 +276,31 @@ describe('clean pin', () => {
     assert.deepEqual(counts.pin, { input: 7, invalid: 0, duplicates: 2, output: 5 });
   });
 
+  test('copies are found however their unique_id is spelt: blank or missing alike, a repeat only among usable ids', async () => {
+    const { rows, counts } = await clean({
+      pin: [
+        pin({ index: 7, unique_id: null }),
+        pin({ index: 7, unique_id: '' }),
+        pin({ index: 7, unique_id: '   ' }),
+        pin({ index: 8, unique_id: ' c' }),
+        pin({ index: 9, unique_id: 'c' }),
+        pin({ index: 6, unique_id: 'c' }),
+        pin({ index: 2_147_483_648, unique_id: 'd' }),
+        pin({ index: 10, unique_id: 'd' }),
+      ],
+    });
+    assert.deepEqual(
+      rows.pin.map((r) => [r.ind, r.unique_id]),
+      [
+        [6, 'c'],
+        [7, null],
+        [8, ' c'],
+        [10, 'd'],
+      ],
+    );
+    assert.deepEqual(counts.pin, { input: 8, invalid: 1, duplicates: 3, output: 4 });
+  });
+
   test('a row without a usable id is dropped and counted invalid', async () => {
     const { rows, counts } = await clean({ pin: [pin(), pin({ index: 2_147_483_648, unique_id: 'too big for INT' })] });
     assert.equal(rows.pin.length, 1);

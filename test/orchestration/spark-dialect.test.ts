@@ -17,6 +17,15 @@ describe('spark-dialect', () => {
     );
   });
 
+  test("writes DuckDB's AS NOT MATERIALIZED on a common table expression as Spark's AS", () => {
+    assert.equal(
+      toSparkSql(
+        'WITH a AS NOT MATERIALIZED (SELECT 1 AS not_materialized), b as not  materialized(SELECT 2) SELECT 3',
+      ),
+      'WITH a AS (SELECT 1 AS not_materialized), b AS (SELECT 2) SELECT 3',
+    );
+  });
+
   test('refuses a backslash', () => {
     assert.throws(() => toSparkSql("SELECT REGEXP_MATCHES(x, '\\d')"), /backslash/);
   });
@@ -32,6 +41,7 @@ describe('spark-dialect', () => {
         [/`/, 'backtick'],
         [/;/, 'semicolon'],
         [/\[/, 'a [..] list literal outside a regex'],
+        [/\bMATERIALIZED\b/i, 'a CTE materialization hint'],
       ] as [RegExp, string][]) {
         assert.doesNotMatch(spark.replace(/'[^']*'/g, "''"), pattern, `${table}: ${what}`);
       }
