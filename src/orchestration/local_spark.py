@@ -21,8 +21,10 @@ from importlib.metadata import version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IVY_DIR = os.path.join(ROOT, ".venv", "ivy")
-# HotSpot compiles methods of any size (Spark generates large ones for wide expressions).
-COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods"
+# The JVM's options for a local session (driver and executors): HotSpot compiles methods of any size
+# (Spark generates large ones for wide expressions), and the parallel collector, which spends less of
+# two cores than G1 on a batch job.
+JVM_OPTIONS = "-XX:-DontCompileHugeMethods -XX:+UseParallelGC"
 
 
 def delta_jars():
@@ -86,9 +88,10 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
         # (delta-io/delta#7640); the analyzer-rule substitution binds them as Spark 4.0 and DBR do.
         .config("spark.sql.legacy.parameterSubstitution.constantsOnly", "true")
         # The notebooks' read cells compile to methods over 8,000 bytes of bytecode, which HotSpot leaves
-        # interpreted unless told otherwise: compiled, the 1M-post pin read took 16 s instead of 23.
-        .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file=/dev/null {COMPILE_HUGE_METHODS}")
-        .config("spark.executor.extraJavaOptions", COMPILE_HUGE_METHODS)
+        # interpreted unless told otherwise: compiled, the 1M-post pin read took 14-16 s instead of 23;
+        # with the parallel collector too, batch_clean + analysis took 67 s instead of 90.
+        .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file=/dev/null {JVM_OPTIONS}")
+        .config("spark.executor.extraJavaOptions", JVM_OPTIONS)
     )
     if warehouse:
         warehouse = os.path.abspath(warehouse)
