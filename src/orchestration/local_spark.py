@@ -89,7 +89,8 @@ def build_session(master="local[2]", remote=None, warehouse=None, scratch=None, 
         .config("spark.sql.legacy.parameterSubstitution.constantsOnly", "true")
         # The notebooks' read cells compile to methods over 8,000 bytes of bytecode, which HotSpot leaves
         # interpreted unless told otherwise: compiled, the 1M-post pin read took 14-16 s instead of 23;
-        # with the parallel collector too, batch_clean + analysis took 67 s instead of 90.
+        # with the parallel collector too, batch_clean + analysis took 67 s instead of 90 (one
+        # `npm run spark` run each).
         .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file=/dev/null {JVM_OPTIONS}")
         .config("spark.executor.extraJavaOptions", JVM_OPTIONS)
     )
