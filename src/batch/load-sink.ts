@@ -14,10 +14,11 @@
  * record in JavaScript (DuckDB's checks are made from the same rule list, src/contract/raw-rules.ts):
  * - DuckDB reads every record with each column as text (the fastest of its JSON reads: no value is
  *   written back as JSON) into the raw table, with its values cast, the file it came from, and the
- *   text of each column not kept as text. Then, per file, it checks that every record is plain:
- *   every column's text is one that `validateRecord` gives the same value for whatever JSON type it
- *   came from (`duckdbPlainCheck`): a short whole number for an id, a number for a float, text that
- *   is not the JSON text of a boolean, object, array or a number JavaScript would print differently.
+ *   text of each column not kept as text. Then, per file (right after each `read_json` call), it
+ *   checks that every record is plain: every column's text is one that `validateRecord` gives the
+ *   same value for whatever JSON type it came from (`duckdbPlainCheck`): a short whole number for an
+ *   id, a number for a float, text that is not the JSON text of a boolean, object, array or a
+ *   number JavaScript would print differently.
  *   (The check as an aggregate over the table: computed while inserting it took three times longer.)
  * - While the bytes stream past, each line is looked at (`LineScanner`): records, blank lines, and
  *   whether the object is suspect (a line over the size limit, bytes that are not UTF-8, a line that
@@ -65,6 +66,11 @@ export const SPOOL_CHUNK_BYTES = 64 * 1024 * 1024;
 export const IN_PLACE_BYTES = 1024 * 1024;
 /** Files in one `read_json` call: DuckDB reads several files at once on its threads. */
 const FILES_PER_READ = 64;
+/**
+ * Bytes of files in one `read_json` call (a single larger file goes alone): each call's rows are
+ * checked right after it, while they are still in DuckDB's memory rather than spilled to disk.
+ */
+const BYTES_PER_READ = 512 * 1024 * 1024;
 /** Files ready before a `read_json` call starts (fewer only at the end). */
 const MIN_FILES_PER_READ = 8;
 
@@ -245,6 +251,8 @@ interface SpoolFile {
 
 /** The records the line scans counted in a file's objects. */
 const recordsIn = (spool: SpoolFile) => spool.objects.reduce((n, o) => n + o.scan.records, 0);
+/** The bytes of a file's objects. */
+const spoolBytes = (spool: SpoolFile) => spool.objects.reduce((n, o) => n + o.end - o.start, 0);
 
 /** The loading columns of a raw table: the file a row came from (`SpoolFile.id`), and the text of each column not kept as text. */
 const FILE_COLUMN = '_sink_file';
@@ -274,18 +282,21 @@ function insertFilesSql(table: TableKey, files: readonly string[], firstId: numb
 }
 
 /**
- * Per file: the records DuckDB read and whether every one is plain, over the raw table while it is
- * loaded (the check reads the text of the columns not kept as text). An aggregate over the table
- * rather than a flag computed by the INSERT: DuckDB computed the check three times faster so.
+ * Per file of ids `first` to `last`: the records DuckDB read and whether every one is plain, over
+ * the raw table while it is loaded (the check reads the text of the columns not kept as text). An
+ * aggregate over the table rather than a flag computed by the INSERT: DuckDB computed the check
+ * three times faster so. Run right after those files are inserted, it reads only their row groups
+ * (DuckDB skips the others by their `_sink_file` range), still in memory: over the whole table at
+ * the end, at ten million posts, it read back what DuckDB had spilled to disk.
  */
-function checkFilesSql(table: TableKey): string {
+function checkFilesSql(table: TableKey, first: number, last: number): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
   const checks = columns.map((column) =>
     duckdbPlainCheck(kinds[column] === 'text' ? column : textOf(column), kinds[column]),
   );
   // NULL (a missing id) must count as not plain: bool_and skips NULLs.
-  return `SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(COALESCE(${checks.join(' AND ')}, FALSE)) FROM ${RAW_VIEWS[table]} GROUP BY ${FILE_COLUMN}`;
+  return `SELECT ${FILE_COLUMN}, COUNT(*)::BIGINT, bool_and(COALESCE(${checks.join(' AND ')}, FALSE)) FROM ${RAW_VIEWS[table]} WHERE ${FILE_COLUMN} BETWEEN ${first} AND ${last} GROUP BY ${FILE_COLUMN}`;
 }
 
 /** A worker's spool file being written: objects are appended whole. */
@@ -392,7 +403,7 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
     await reader.done();
   }
   const counts = emptyTableReadCounts();
-  await takePlainFiles(connection, table, reader.files, !options.checkEveryRecord);
+  await takePlainFiles(connection, table, reader, !options.checkEveryRecord);
   const byRecord = countTakenFiles(reader.files, counts);
   const objectsByRecord = await readByRecord(connection, table, byRecord, counts, context.quarantine, maxRecordBytes);
   context.progress.quarantined = context.quarantine.count();
@@ -410,6 +421,8 @@ async function loadTable(options: LoadSinkOptions, table: TableKey, context: Loa
 class SpoolReader {
   /** Every file handed, in order. */
   readonly files: SpoolFile[] = [];
+  /** Per file id: the records DuckDB read and whether every one is plain. */
+  readonly checked = new Map<number, { rows: number; plain: boolean }>();
   private readonly ready: SpoolFile[] = [];
   private reading = Promise.resolve();
   private busy = false;
@@ -441,8 +454,28 @@ class SpoolReader {
   }
 
   private async readReady(): Promise<void> {
-    while (this.ready.length) await this.insert(this.ready.splice(0, FILES_PER_READ));
+    while (this.ready.length) {
+      const batch = this.ready.splice(0, this.batchSize());
+      await this.insert(batch);
+      await this.check(batch);
+    }
     this.busy = false;
+  }
+
+  /** How many of the ready files the next call reads: up to `FILES_PER_READ` and `BYTES_PER_READ`. */
+  private batchSize(): number {
+    const most = Math.min(this.ready.length, FILES_PER_READ);
+    let count = 1;
+    let bytes = spoolBytes(this.ready[0]);
+    while (count < most && bytes < BYTES_PER_READ) bytes += spoolBytes(this.ready[count++]);
+    return count;
+  }
+
+  /** Checks the rows of `batch` (files of consecutive ids), just inserted: see `checkFilesSql`. */
+  private async check(batch: readonly SpoolFile[]): Promise<void> {
+    const sql = checkFilesSql(this.table, batch[0].id as number, batch[batch.length - 1].id as number);
+    for (const [id, rows, plain] of (await this.connection.runAndReadAll(sql)).getRows() as [number, bigint, boolean][])
+      this.checked.set(id, { rows: Number(rows), plain });
   }
 
   /** Inserts the rows of `batch` (files handed one after another); a file DuckDB cannot read gets its `readError`. */
@@ -475,17 +508,11 @@ class SpoolReader {
 async function takePlainFiles(
   connection: DuckDBConnection,
   table: TableKey,
-  files: readonly SpoolFile[],
+  reader: SpoolReader,
   fastPath: boolean,
 ): Promise<void> {
   const raw = RAW_VIEWS[table];
-  const read = new Map<number, { rows: number; plain: boolean }>();
-  for (const [id, rows, plain] of (await connection.runAndReadAll(checkFilesSql(table))).getRows() as [
-    number,
-    bigint,
-    boolean,
-  ][])
-    read.set(id, { rows: Number(rows), plain });
+  const { files, checked: read } = reader;
   const rejected: number[] = [];
   for (const spool of files) {
     const lines = recordsIn(spool);
