@@ -512,11 +512,11 @@ async function takePlainFiles(
   fastPath: boolean,
 ): Promise<void> {
   const raw = RAW_VIEWS[table];
-  const { files, checked: read } = reader;
+  const { files, checked } = reader;
   const rejected: number[] = [];
   for (const spool of files) {
     const lines = recordsIn(spool);
-    const { rows, plain } = read.get(spool.id as number) ?? { rows: 0, plain: true };
+    const { rows, plain } = checked.get(spool.id as number) ?? { rows: 0, plain: true };
     spool.taken = fastPath && !spool.readError && !spool.objects.some((o) => o.scan.suspect) && plain && rows === lines;
     if (!spool.taken && rows > 0) rejected.push(spool.id as number);
   }

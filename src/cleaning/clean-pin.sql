@@ -8,13 +8,13 @@
 -- into Spark's. No backslashes: Spark and DuckDB escape them differently.
 -- A repeated unique_id keeps the row with the smallest ind, on every engine.
 WITH
--- The unique_ids (as read) of more than one row with a usable id. Only their rows, and the rows
--- whose unique_id is missing or may be blank, can have a copy: every other row is the only one of
--- its unique_id and is kept as it is, without the window below (which sorts every row it is given).
+-- The unique_ids (as read) of more than one raw row. Only their rows, and the rows whose unique_id
+-- is missing or may be blank, can have a copy: every other row is the only one of its unique_id and
+-- is kept as it is, without the window below (which sorts every row it is given).
 repeated AS (
   SELECT unique_id AS repeated_id
-  FROM pin_raw AS r
-  WHERE unique_id IS NOT NULL AND TRY_CAST(r.index AS INT) IS NOT NULL
+  FROM pin_raw
+  WHERE unique_id IS NOT NULL
   GROUP BY unique_id
   HAVING COUNT(*) > 1
 ),

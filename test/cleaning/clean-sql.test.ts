@@ -276,7 +276,7 @@ describe('clean pin', () => {
     assert.deepEqual(counts.pin, { input: 7, invalid: 0, duplicates: 2, output: 5 });
   });
 
-  test('copies are found however their unique_id is spelt: blank or missing alike, a repeat only among usable ids', async () => {
+  test('copies are found however their unique_id is spelt: blank or missing alike; a row without a usable id is no copy', async () => {
     const { rows, counts } = await clean({
       pin: [
         pin({ index: 7, unique_id: null }),
