@@ -71,6 +71,11 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- The records of an earlier run in this session, if any (a cached view is not replaced in place).
+DROP VIEW IF EXISTS pin_read
+
+-- COMMAND ----------
+
 -- Every record of topic <user_id>.pin read once, and kept in memory for the cells below. Most are
 -- plain, each value readable one way only: their columns are typed here. The others keep their line.
 CACHE TABLE pin_read AS
@@ -120,9 +125,12 @@ FROM (
       x.save_location AS x_save_location,
       x.category AS x_category
     FROM (
-      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`index` STRING, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` STRING, `save_location` STRING, `category` STRING') AS x
-      FROM pin_lines
-      WHERE trim(line) <> ''
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`index` STRING, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` STRING, `save_location` STRING, `category` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM pin_lines
+        WHERE trim(line) <> ''
+      ) AS wrapped
     ) AS parsed
   ) AS texts
 ) AS marked
@@ -131,9 +139,12 @@ FROM (
 
 CREATE OR REPLACE TEMP VIEW pin_checked AS
 WITH parsed AS (
-  SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM pin_read
-  WHERE NOT plain
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM pin_read
+    WHERE NOT plain
+  ) AS wrapped
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.index', 'variant') AS v_index, try_variant_get(v, '$.unique_id', 'variant') AS v_unique_id, try_variant_get(v, '$.title', 'variant') AS v_title, try_variant_get(v, '$.description', 'variant') AS v_description, try_variant_get(v, '$.poster_name', 'variant') AS v_poster_name, try_variant_get(v, '$.follower_count', 'variant') AS v_follower_count, try_variant_get(v, '$.tag_list', 'variant') AS v_tag_list, try_variant_get(v, '$.is_image_or_video', 'variant') AS v_is_image_or_video, try_variant_get(v, '$.image_src', 'variant') AS v_image_src, try_variant_get(v, '$.downloaded', 'variant') AS v_downloaded, try_variant_get(v, '$.save_location', 'variant') AS v_save_location, try_variant_get(v, '$.category', 'variant') AS v_category
@@ -219,6 +230,11 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- The records of an earlier run in this session, if any (a cached view is not replaced in place).
+DROP VIEW IF EXISTS geo_read
+
+-- COMMAND ----------
+
 -- Every record of topic <user_id>.geo read once, and kept in memory for the cells below. Most are
 -- plain, each value readable one way only: their columns are typed here. The others keep their line.
 CACHE TABLE geo_read AS
@@ -247,9 +263,12 @@ FROM (
       x.longitude AS x_longitude, try_variant_get(v, '$.longitude', 'double') AS n_longitude,
       x.country AS x_country
     FROM (
-      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`ind` STRING, `timestamp` STRING, `latitude` STRING, `longitude` STRING, `country` STRING') AS x
-      FROM geo_lines
-      WHERE trim(line) <> ''
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`ind` STRING, `timestamp` STRING, `latitude` STRING, `longitude` STRING, `country` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM geo_lines
+        WHERE trim(line) <> ''
+      ) AS wrapped
     ) AS parsed
   ) AS texts
 ) AS marked
@@ -258,9 +277,12 @@ FROM (
 
 CREATE OR REPLACE TEMP VIEW geo_checked AS
 WITH parsed AS (
-  SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM geo_read
-  WHERE NOT plain
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM geo_read
+    WHERE NOT plain
+  ) AS wrapped
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.timestamp', 'variant') AS v_timestamp, try_variant_get(v, '$.latitude', 'variant') AS v_latitude, try_variant_get(v, '$.longitude', 'variant') AS v_longitude, try_variant_get(v, '$.country', 'variant') AS v_country
@@ -325,6 +347,11 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
+-- The records of an earlier run in this session, if any (a cached view is not replaced in place).
+DROP VIEW IF EXISTS user_read
+
+-- COMMAND ----------
+
 -- Every record of topic <user_id>.user read once, and kept in memory for the cells below. Most are
 -- plain, each value readable one way only: their columns are typed here. The others keep their line.
 CACHE TABLE user_read AS
@@ -353,9 +380,12 @@ FROM (
       x.age AS x_age,
       x.date_joined AS x_date_joined
     FROM (
-      SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v, from_json(line, '`ind` STRING, `first_name` STRING, `last_name` STRING, `age` STRING, `date_joined` STRING') AS x
-      FROM user_lines
-      WHERE trim(line) <> ''
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`ind` STRING, `first_name` STRING, `last_name` STRING, `age` STRING, `date_joined` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM user_lines
+        WHERE trim(line) <> ''
+      ) AS wrapped
     ) AS parsed
   ) AS texts
 ) AS marked
@@ -364,9 +394,12 @@ FROM (
 
 CREATE OR REPLACE TEMP VIEW user_checked AS
 WITH parsed AS (
-  SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json(line) END AS v
-  FROM user_read
-  WHERE NOT plain
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM user_read
+    WHERE NOT plain
+  ) AS wrapped
 ),
 fields AS (
   SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.first_name', 'variant') AS v_first_name, try_variant_get(v, '$.last_name', 'variant') AS v_last_name, try_variant_get(v, '$.age', 'variant') AS v_age, try_variant_get(v, '$.date_joined', 'variant') AS v_date_joined

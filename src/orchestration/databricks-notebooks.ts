@@ -94,11 +94,21 @@ const SINK_ROOT_SQL = [
   'END',
 ].join('\n');
 
-/** The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8 or not JSON. */
+/**
+ * The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8
+ * or not one JSON value. Spark's parsers stop at the end of the first value and ignore the rest of
+ * the line (`{...} junk` reads as `{...}`), where the reader (`JSON.parse`) rejects it: so the line
+ * is parsed as the first element of an array whose second is the line's own hash, and taken only
+ * when that hash comes back second, which text after the value prevents (short of holding its
+ * line's own 64-bit hash).
+ */
 function parsedSql(source: string, also?: string): string {
   return [
-    `  SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json(line) END AS v${also ? `, ${also}` : ''}`,
-    `  FROM ${source}`,
+    `  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v${also ? `, ${also}` : ''}`,
+    '  FROM (',
+    `    SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w`,
+    `    FROM ${source.replaceAll('\n', '\n  ')}`,
+    '  ) AS wrapped',
   ].join('\n');
 }
 
@@ -280,6 +290,7 @@ export function batchCleanNotebook(): string {
         `  '/topics/' || :user_id || '.${table}\`'`,
       ].join('\n'),
       'EXECUTE IMMEDIATE read_topic',
+      `-- The records of an earlier run in this session, if any (a cached view is not replaced in place).\nDROP VIEW IF EXISTS ${table}_read`,
       readTableSql(table),
       checkedViewSql(table),
       rawViewSql(table),

@@ -84,7 +84,7 @@ export interface CorpusObject {
 /**
  * Objects mixing good records with every kind of bad one (broken JSON, arrays, missing ids, values of
  * impossible types, an oversized record, invalid UTF-8, blank lines, CRLF line ends), plus objects
- * of other topics that must not be read. Read back: pin 5 objects, 15 records, 7 parsed, 8
+ * of other topics that must not be read. Read back: pin 6 objects, 19 records, 7 parsed, 12
  * quarantined; geo 4, 4, 3, 1; user 3, 4, 3, 1.
  */
 export function badRecordCorpus(topics: Record<TableKey, string>): CorpusObject[] {
@@ -116,6 +116,18 @@ export function badRecordCorpus(topics: Record<TableKey, string>): CorpusObject[
     { topic: topics.pin, partition: 0, startOffset: 10, body: lines(huge, pin(9)) },
     { topic: topics.pin, partition: 0, startOffset: 12, body: notUtf8 },
     { topic: topics.pin, partition: 1, startOffset: 0, body: lines(pin(12)) },
+    // More after a record's JSON on its line: not one JSON value (Spark's parsers would ignore the rest).
+    {
+      topic: topics.pin,
+      partition: 1,
+      startOffset: 1,
+      body: lines(
+        `${JSON.stringify(pin(13))} }`,
+        `${JSON.stringify(pin(14))} junk}`,
+        `${JSON.stringify(pin(15))}${JSON.stringify(pin(16))}`,
+        `${JSON.stringify(pin(17))}],[1`,
+      ),
+    },
     // geo, flush.size 1
     { topic: topics.geo, partition: 0, startOffset: 0, body: lines(geo(1)) },
     { topic: topics.geo, partition: 0, startOffset: 1, body: lines(geo(2, { latitude: 'north' })) },

@@ -200,20 +200,20 @@ describe('reading the S3 sink into DuckDB', () => {
         counts.tables[table].missing,
       ]),
       [
-        ['pin', 5, 15, 7, 8, 0],
+        ['pin', 6, 19, 7, 12, 0],
         ['geo', 4, 4, 3, 1, 0],
         ['user', 3, 4, 3, 1, 0],
       ],
     );
     assert.equal(counts.tables.pin.blankLines, 1);
     assert.deepEqual(counts.tables.pin.unknownFields, { extra_field: 1 });
-    assert.equal(progress.at(-1), 12);
+    assert.equal(progress.at(-1), 13);
 
     const entries = (await readFile(batchQuarantineFile(quarantineDir, 'pin'), 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as BatchQuarantineEntry);
-    assert.equal(entries.length, 8);
+    assert.equal(entries.length, 12);
     const reasons = entries.map((e) => e.reason);
     for (const expected of [
       /^not JSON/,
@@ -236,14 +236,26 @@ describe('reading the S3 sink into DuckDB', () => {
     assert.ok(big.bytes > 2 * 1024 * 1024);
     assert.equal(big.truncated, true);
     assert.equal(big.record.length, 2_000);
-    const badJson = entries.find((e) => /^not JSON/.test(e.reason)) as BatchQuarantineEntry;
+    const badJson = entries.find(
+      (e) => e.key.endsWith('+0+0000000003.json') && /^not JSON/.test(e.reason),
+    ) as BatchQuarantineEntry;
+    assert.deepEqual([badJson.line, badJson.record], [2, '{"index": 5, "title": ']);
+    // Each line with more after its record's JSON: not JSON, however the JSON before it reads.
     assert.deepEqual(
-      [badJson.key.endsWith('+0000000003.json'), badJson.line, badJson.record],
-      [true, 2, '{"index": 5, "title": '],
+      entries
+        .filter((e) => e.key.endsWith('+1+0000000001.json'))
+        .map((e) => [e.line, /^not JSON/.test(e.reason)])
+        .sort((a, b) => Number(a[0]) - Number(b[0])),
+      [
+        [1, true],
+        [2, true],
+        [3, true],
+        [4, true],
+      ],
     );
     const geoEntries = await readFile(batchQuarantineFile(quarantineDir, 'geo'), 'utf8');
     assert.match(geoEntries, /"latitude\\" is \\"north\\", expected a number/);
-    assert.equal(result.quarantine.count(), 10);
+    assert.equal(result.quarantine.count(), 14);
 
     await assertFastPathIsTheDefinition(s3SinkStore(s3, bucket), topics);
   });

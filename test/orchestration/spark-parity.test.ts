@@ -67,8 +67,10 @@ describe(
         duckTables[table] = await queryRows(db.connection, `SELECT * FROM ${SQL_TABLES[table]}`);
       duckAnswers = await answerQuestions(db.connection);
 
+      // batch_clean twice in one session, as a learner reruns a notebook: the second run replaces the first.
       const run = await runPython([
         SPARK_RUNNER,
+        path.join(PROJECT_ROOT, 'databricks', 'batch_clean.sql'),
         path.join(PROJECT_ROOT, 'databricks', 'batch_clean.sql'),
         path.join(PROJECT_ROOT, 'databricks', 'analysis.sql'),
         '--user-id',
@@ -122,6 +124,22 @@ describe(
         assert.equal(quarantined.length, duck.read.tables[table].quarantined);
       });
     }
+
+    test('a line with more after its JSON is quarantined as not JSON, as the reader does', () => {
+      const quarantined = readJsonLines(path.join(dir, 'tables', `${USER_ID}_pin_quarantine.jsonl`));
+      for (const index of [13, 14, 15, 17]) {
+        const entry = quarantined.find((q) => String(q.record).startsWith(`{"index":${index},`));
+        assert.equal(entry?.reason, 'not JSON', `pin ${index}: ${JSON.stringify(entry)}`);
+      }
+    });
+
+    test('batch_clean run a second time in the same session counts the same', () => {
+      const counts = spark.cells
+        .filter((c) => c.notebook === 'batch_clean.sql' && c.columns?.includes('quarantined'))
+        .map((c) => c.rows);
+      assert.equal(counts.length, 2);
+      assert.deepEqual(counts[1], counts[0]);
+    });
 
     test("the nine answers equal DuckDB's, row for row", () => {
       const answers = spark.cells.filter((c) => c.notebook === 'analysis.sql' && c.language === 'sql');
