@@ -2,9 +2,12 @@
 # MAGIC %md
 # MAGIC # Streaming from Kinesis (PIPELINE_SPEC.md §7)
 # MAGIC
-# MAGIC Reads `streaming-<user_id>-pin|geo|user`, parses each record with an explicit schema, cleans every
-# MAGIC micro-batch with the same SQL as the batch notebook and merges it into the Delta tables
-# MAGIC `<user_id>_pin_table`, `<user_id>_geo_table`, `<user_id>_user_table`, one checkpoint per table.
+# MAGIC Reads `streaming-<user_id>-pin|geo|user`, decodes each record as the local consumer does (the JSON of
+# MAGIC a row, a JSON string holding it, or base64 of it), parses it with an explicit schema and checks it
+# MAGIC with the batch notebook's rules: a record that cannot be a row is appended with the reason to
+# MAGIC `<user_id>_<table>_stream_quarantine`. Every micro-batch is cleaned with the same SQL as the batch
+# MAGIC notebook and merged into the Delta tables `<user_id>_pin_table`, `<user_id>_geo_table`,
+# MAGIC `<user_id>_user_table`, one checkpoint per table.
 # MAGIC The MERGE makes each write idempotent: a micro-batch replayed after a failure adds nothing, and a
 # MAGIC post sent again later is not added twice (of two pins with one `unique_id` the smaller `ind` stays,
 # MAGIC as in the batch cleaning).
@@ -27,14 +30,298 @@
 # COMMAND ----------
 
 from delta.tables import DeltaTable
-from pyspark.sql.functions import col, from_json
+from pyspark.sql import functions as F
 
-# Explicit raw schemas (src/contract/raw-records.ts): from_json ignores unknown fields.
-RAW_SCHEMAS = {
-    "pin": "`index` BIGINT, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` BIGINT, `save_location` STRING, `category` STRING",
-    "geo": "`ind` BIGINT, `timestamp` STRING, `latitude` DOUBLE, `longitude` DOUBLE, `country` STRING",
-    "user": "`ind` BIGINT, `first_name` STRING, `last_name` STRING, `age` BIGINT, `date_joined` STRING",
-}
+# Each record checked as batch_clean checks a line of the sink (src/contract/raw-rules.ts): READ_SQL
+# types the plain records of the view <table>_lines, as <table>_read; CHECKED_SQL gives every record
+# its raw columns and the reason it cannot be a row (NULL when it can).
+READ_SQL = {}
+READ_SQL["pin"] = """
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_index AS BIGINT) END AS `index`,
+  CASE WHEN plain THEN x_unique_id END AS `unique_id`,
+  CASE WHEN plain THEN x_title END AS `title`,
+  CASE WHEN plain THEN x_description END AS `description`,
+  CASE WHEN plain THEN x_poster_name END AS `poster_name`,
+  CASE WHEN plain THEN x_follower_count END AS `follower_count`,
+  CASE WHEN plain THEN x_tag_list END AS `tag_list`,
+  CASE WHEN plain THEN x_is_image_or_video END AS `is_image_or_video`,
+  CASE WHEN plain THEN x_image_src END AS `image_src`,
+  CASE WHEN plain THEN CAST(x_downloaded AS BIGINT) END AS `downloaded`,
+  CASE WHEN plain THEN x_save_location END AS `save_location`,
+  CASE WHEN plain THEN x_category END AS `category`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_index, '^[0-9]{1,15}$'), false) AND
+    (x_unique_id IS NULL OR NOT (x_unique_id IN ('true', 'false') OR startswith(x_unique_id, '{') OR startswith(x_unique_id, '[') OR startswith(x_unique_id, '"') OR x_unique_id >= '-' AND x_unique_id < ':' AND REGEXP_LIKE(x_unique_id, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_unique_id, '^-?[0-9]{1,15}$'))) AND
+    (x_title IS NULL OR NOT (x_title IN ('true', 'false') OR startswith(x_title, '{') OR startswith(x_title, '[') OR startswith(x_title, '"') OR x_title >= '-' AND x_title < ':' AND REGEXP_LIKE(x_title, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_title, '^-?[0-9]{1,15}$'))) AND
+    (x_description IS NULL OR NOT (x_description IN ('true', 'false') OR startswith(x_description, '{') OR startswith(x_description, '[') OR startswith(x_description, '"') OR x_description >= '-' AND x_description < ':' AND REGEXP_LIKE(x_description, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_description, '^-?[0-9]{1,15}$'))) AND
+    (x_poster_name IS NULL OR NOT (x_poster_name IN ('true', 'false') OR startswith(x_poster_name, '{') OR startswith(x_poster_name, '[') OR startswith(x_poster_name, '"') OR x_poster_name >= '-' AND x_poster_name < ':' AND REGEXP_LIKE(x_poster_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_poster_name, '^-?[0-9]{1,15}$'))) AND
+    (x_follower_count IS NULL OR NOT (x_follower_count IN ('true', 'false') OR startswith(x_follower_count, '{') OR startswith(x_follower_count, '[') OR startswith(x_follower_count, '"') OR x_follower_count >= '-' AND x_follower_count < ':' AND REGEXP_LIKE(x_follower_count, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_follower_count, '^-?[0-9]{1,15}$'))) AND
+    (x_tag_list IS NULL OR NOT (x_tag_list IN ('true', 'false') OR startswith(x_tag_list, '{') OR startswith(x_tag_list, '[') OR startswith(x_tag_list, '"') OR x_tag_list >= '-' AND x_tag_list < ':' AND REGEXP_LIKE(x_tag_list, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_tag_list, '^-?[0-9]{1,15}$'))) AND
+    (x_is_image_or_video IS NULL OR NOT (x_is_image_or_video IN ('true', 'false') OR startswith(x_is_image_or_video, '{') OR startswith(x_is_image_or_video, '[') OR startswith(x_is_image_or_video, '"') OR x_is_image_or_video >= '-' AND x_is_image_or_video < ':' AND REGEXP_LIKE(x_is_image_or_video, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_is_image_or_video, '^-?[0-9]{1,15}$'))) AND
+    (x_image_src IS NULL OR NOT (x_image_src IN ('true', 'false') OR startswith(x_image_src, '{') OR startswith(x_image_src, '[') OR startswith(x_image_src, '"') OR x_image_src >= '-' AND x_image_src < ':' AND REGEXP_LIKE(x_image_src, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_image_src, '^-?[0-9]{1,15}$'))) AND
+    (x_downloaded IS NULL OR REGEXP_LIKE(x_downloaded, '^-?[0-9]{1,15}$')) AND
+    (x_save_location IS NULL OR NOT (x_save_location IN ('true', 'false') OR startswith(x_save_location, '{') OR startswith(x_save_location, '[') OR startswith(x_save_location, '"') OR x_save_location >= '-' AND x_save_location < ':' AND REGEXP_LIKE(x_save_location, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_save_location, '^-?[0-9]{1,15}$'))) AND
+    (x_category IS NULL OR NOT (x_category IN ('true', 'false') OR startswith(x_category, '{') OR startswith(x_category, '[') OR startswith(x_category, '"') OR x_category >= '-' AND x_category < ':' AND REGEXP_LIKE(x_category, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_category, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.index AS x_index,
+      x.unique_id AS x_unique_id,
+      x.title AS x_title,
+      x.description AS x_description,
+      x.poster_name AS x_poster_name,
+      x.follower_count AS x_follower_count,
+      x.tag_list AS x_tag_list,
+      x.is_image_or_video AS x_is_image_or_video,
+      x.image_src AS x_image_src,
+      x.downloaded AS x_downloaded,
+      x.save_location AS x_save_location,
+      x.category AS x_category
+    FROM (
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`index` STRING, `unique_id` STRING, `title` STRING, `description` STRING, `poster_name` STRING, `follower_count` STRING, `tag_list` STRING, `is_image_or_video` STRING, `image_src` STRING, `downloaded` STRING, `save_location` STRING, `category` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM pin_lines
+      ) AS wrapped
+    ) AS parsed
+  ) AS texts
+) AS marked
+"""
+READ_SQL["geo"] = """
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_ind AS BIGINT) END AS `ind`,
+  CASE WHEN plain THEN x_timestamp END AS `timestamp`,
+  CASE WHEN plain THEN n_latitude END AS `latitude`,
+  CASE WHEN plain THEN n_longitude END AS `longitude`,
+  CASE WHEN plain THEN x_country END AS `country`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_ind, '^[0-9]{1,15}$'), false) AND
+    (x_timestamp IS NULL OR NOT (x_timestamp IN ('true', 'false') OR startswith(x_timestamp, '{') OR startswith(x_timestamp, '[') OR startswith(x_timestamp, '"') OR x_timestamp >= '-' AND x_timestamp < ':' AND REGEXP_LIKE(x_timestamp, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_timestamp, '^-?[0-9]{1,15}$'))) AND
+    (x_latitude IS NULL OR REGEXP_LIKE(x_latitude, '^-?[0-9]{1,15}([.][0-9]{1,15})?$')) AND
+    (x_longitude IS NULL OR REGEXP_LIKE(x_longitude, '^-?[0-9]{1,15}([.][0-9]{1,15})?$')) AND
+    (x_country IS NULL OR NOT (x_country IN ('true', 'false') OR startswith(x_country, '{') OR startswith(x_country, '[') OR startswith(x_country, '"') OR x_country >= '-' AND x_country < ':' AND REGEXP_LIKE(x_country, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_country, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.ind AS x_ind,
+      x.timestamp AS x_timestamp,
+      x.latitude AS x_latitude, try_variant_get(v, '$.latitude', 'double') AS n_latitude,
+      x.longitude AS x_longitude, try_variant_get(v, '$.longitude', 'double') AS n_longitude,
+      x.country AS x_country
+    FROM (
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`ind` STRING, `timestamp` STRING, `latitude` STRING, `longitude` STRING, `country` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM geo_lines
+      ) AS wrapped
+    ) AS parsed
+  ) AS texts
+) AS marked
+"""
+READ_SQL["user"] = """
+SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,
+  CASE WHEN plain THEN CAST(x_ind AS BIGINT) END AS `ind`,
+  CASE WHEN plain THEN x_first_name END AS `first_name`,
+  CASE WHEN plain THEN x_last_name END AS `last_name`,
+  CASE WHEN plain THEN CAST(x_age AS BIGINT) END AS `age`,
+  CASE WHEN plain THEN x_date_joined END AS `date_joined`
+FROM (
+  SELECT *,
+    v IS NOT NULL AND startswith(line, '{') AND
+    coalesce(REGEXP_LIKE(x_ind, '^[0-9]{1,15}$'), false) AND
+    (x_first_name IS NULL OR NOT (x_first_name IN ('true', 'false') OR startswith(x_first_name, '{') OR startswith(x_first_name, '[') OR startswith(x_first_name, '"') OR x_first_name >= '-' AND x_first_name < ':' AND REGEXP_LIKE(x_first_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_first_name, '^-?[0-9]{1,15}$'))) AND
+    (x_last_name IS NULL OR NOT (x_last_name IN ('true', 'false') OR startswith(x_last_name, '{') OR startswith(x_last_name, '[') OR startswith(x_last_name, '"') OR x_last_name >= '-' AND x_last_name < ':' AND REGEXP_LIKE(x_last_name, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_last_name, '^-?[0-9]{1,15}$'))) AND
+    (x_age IS NULL OR REGEXP_LIKE(x_age, '^-?[0-9]{1,15}$')) AND
+    (x_date_joined IS NULL OR NOT (x_date_joined IN ('true', 'false') OR startswith(x_date_joined, '{') OR startswith(x_date_joined, '[') OR startswith(x_date_joined, '"') OR x_date_joined >= '-' AND x_date_joined < ':' AND REGEXP_LIKE(x_date_joined, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$') AND NOT REGEXP_LIKE(x_date_joined, '^-?[0-9]{1,15}$')))
+    AS plain
+  FROM (
+    -- Each value as text, from JSON read with the columns as the schema (a string as itself, any
+    -- other value as its JSON text), where the VARIANT has said the line is JSON.
+    SELECT line, v,
+      x.ind AS x_ind,
+      x.first_name AS x_first_name,
+      x.last_name AS x_last_name,
+      x.age AS x_age,
+      x.date_joined AS x_date_joined
+    FROM (
+      SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v, from_json(line, '`ind` STRING, `first_name` STRING, `last_name` STRING, `age` STRING, `date_joined` STRING') AS x
+      FROM (
+        SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+        FROM user_lines
+      ) AS wrapped
+    ) AS parsed
+  ) AS texts
+) AS marked
+"""
+CHECKED_SQL = {}
+CHECKED_SQL["pin"] = """
+WITH parsed AS (
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM pin_read
+    WHERE NOT plain
+  ) AS wrapped
+),
+fields AS (
+  SELECT line, v, try_variant_get(v, '$.index', 'variant') AS v_index, try_variant_get(v, '$.unique_id', 'variant') AS v_unique_id, try_variant_get(v, '$.title', 'variant') AS v_title, try_variant_get(v, '$.description', 'variant') AS v_description, try_variant_get(v, '$.poster_name', 'variant') AS v_poster_name, try_variant_get(v, '$.follower_count', 'variant') AS v_follower_count, try_variant_get(v, '$.tag_list', 'variant') AS v_tag_list, try_variant_get(v, '$.is_image_or_video', 'variant') AS v_is_image_or_video, try_variant_get(v, '$.image_src', 'variant') AS v_image_src, try_variant_get(v, '$.downloaded', 'variant') AS v_downloaded, try_variant_get(v, '$.save_location', 'variant') AS v_save_location, try_variant_get(v, '$.category', 'variant') AS v_category
+  FROM parsed
+),
+typed AS (
+  SELECT *,
+    schema_of_variant(v_index) AS t_index, trim(try_variant_get(v_index, '$', 'string')) AS s_index, try_variant_get(v_index, '$', 'double') AS d_index,
+    schema_of_variant(v_unique_id) AS t_unique_id,
+    schema_of_variant(v_title) AS t_title,
+    schema_of_variant(v_description) AS t_description,
+    schema_of_variant(v_poster_name) AS t_poster_name,
+    schema_of_variant(v_follower_count) AS t_follower_count,
+    schema_of_variant(v_tag_list) AS t_tag_list,
+    schema_of_variant(v_is_image_or_video) AS t_is_image_or_video,
+    schema_of_variant(v_image_src) AS t_image_src,
+    schema_of_variant(v_downloaded) AS t_downloaded, trim(try_variant_get(v_downloaded, '$', 'string')) AS s_downloaded, try_variant_get(v_downloaded, '$', 'double') AS d_downloaded,
+    schema_of_variant(v_save_location) AS t_save_location,
+    schema_of_variant(v_category) AS t_category
+  FROM fields
+)
+SELECT line, `index`, `unique_id`, `title`, `description`, `poster_name`, `follower_count`, `tag_list`, `is_image_or_video`, `image_src`, `downloaded`, `save_location`, `category`, CAST(NULL AS STRING) AS reason
+FROM pin_read
+WHERE plain
+UNION ALL
+SELECT line,
+  CAST(CASE WHEN (v_index IS NULL OR t_index = 'VOID') THEN NULL WHEN t_index = 'STRING' THEN try_cast(s_index AS BIGINT) ELSE CAST(d_index AS BIGINT) END AS BIGINT) AS `index`,
+  CAST(CASE WHEN (v_unique_id IS NULL OR t_unique_id = 'VOID') THEN NULL ELSE try_variant_get(v_unique_id, '$', 'string') END AS STRING) AS `unique_id`,
+  CAST(CASE WHEN (v_title IS NULL OR t_title = 'VOID') THEN NULL ELSE try_variant_get(v_title, '$', 'string') END AS STRING) AS `title`,
+  CAST(CASE WHEN (v_description IS NULL OR t_description = 'VOID') THEN NULL ELSE try_variant_get(v_description, '$', 'string') END AS STRING) AS `description`,
+  CAST(CASE WHEN (v_poster_name IS NULL OR t_poster_name = 'VOID') THEN NULL ELSE try_variant_get(v_poster_name, '$', 'string') END AS STRING) AS `poster_name`,
+  CAST(CASE WHEN (v_follower_count IS NULL OR t_follower_count = 'VOID') THEN NULL ELSE try_variant_get(v_follower_count, '$', 'string') END AS STRING) AS `follower_count`,
+  CAST(CASE WHEN (v_tag_list IS NULL OR t_tag_list = 'VOID') THEN NULL ELSE try_variant_get(v_tag_list, '$', 'string') END AS STRING) AS `tag_list`,
+  CAST(CASE WHEN (v_is_image_or_video IS NULL OR t_is_image_or_video = 'VOID') THEN NULL ELSE try_variant_get(v_is_image_or_video, '$', 'string') END AS STRING) AS `is_image_or_video`,
+  CAST(CASE WHEN (v_image_src IS NULL OR t_image_src = 'VOID') THEN NULL ELSE try_variant_get(v_image_src, '$', 'string') END AS STRING) AS `image_src`,
+  CAST(CASE WHEN (v_downloaded IS NULL OR t_downloaded = 'VOID') THEN NULL WHEN t_downloaded = 'STRING' THEN try_cast(s_downloaded AS BIGINT) ELSE CAST(d_downloaded AS BIGINT) END AS BIGINT) AS `downloaded`,
+  CAST(CASE WHEN (v_save_location IS NULL OR t_save_location = 'VOID') THEN NULL ELSE try_variant_get(v_save_location, '$', 'string') END AS STRING) AS `save_location`,
+  CAST(CASE WHEN (v_category IS NULL OR t_category = 'VOID') THEN NULL ELSE try_variant_get(v_category, '$', 'string') END AS STRING) AS `category`,
+  CASE
+    WHEN octet_length(line) > 1048576 THEN 'record larger than the 1048576 bytes a Kafka record may hold'
+    WHEN NOT is_valid_utf8(line) THEN 'not valid UTF-8'
+    WHEN v IS NULL THEN 'not JSON'
+    WHEN schema_of_variant(v) NOT LIKE 'OBJECT<%' THEN 'not a JSON object'
+    WHEN v_index IS NULL OR t_index = 'VOID' THEN 'missing id: no "index"'
+    WHEN NOT coalesce((v_index IS NULL OR t_index = 'VOID') OR ((t_index = 'STRING' AND REGEXP_LIKE(s_index, '^[+-]?[0-9]+$') AND abs(try_cast(s_index AS DECIMAL(38, 0))) <= 9007199254740991 OR (t_index IN ('BIGINT', 'DOUBLE') OR t_index LIKE 'DECIMAL%') AND d_index = floor(d_index) AND abs(d_index) <= 9007199254740991) AND CASE WHEN (v_index IS NULL OR t_index = 'VOID') THEN NULL WHEN t_index = 'STRING' THEN try_cast(s_index AS BIGINT) ELSE CAST(d_index AS BIGINT) END >= 0), false) THEN '"index": a value of an impossible type'
+    WHEN NOT coalesce((v_unique_id IS NULL OR t_unique_id = 'VOID') OR t_unique_id = 'STRING' OR (t_unique_id IN ('BIGINT', 'DOUBLE') OR t_unique_id LIKE 'DECIMAL%'), false) THEN '"unique_id": a value of an impossible type'
+    WHEN NOT coalesce((v_title IS NULL OR t_title = 'VOID') OR t_title = 'STRING' OR (t_title IN ('BIGINT', 'DOUBLE') OR t_title LIKE 'DECIMAL%'), false) THEN '"title": a value of an impossible type'
+    WHEN NOT coalesce((v_description IS NULL OR t_description = 'VOID') OR t_description = 'STRING' OR (t_description IN ('BIGINT', 'DOUBLE') OR t_description LIKE 'DECIMAL%'), false) THEN '"description": a value of an impossible type'
+    WHEN NOT coalesce((v_poster_name IS NULL OR t_poster_name = 'VOID') OR t_poster_name = 'STRING' OR (t_poster_name IN ('BIGINT', 'DOUBLE') OR t_poster_name LIKE 'DECIMAL%'), false) THEN '"poster_name": a value of an impossible type'
+    WHEN NOT coalesce((v_follower_count IS NULL OR t_follower_count = 'VOID') OR t_follower_count = 'STRING' OR (t_follower_count IN ('BIGINT', 'DOUBLE') OR t_follower_count LIKE 'DECIMAL%'), false) THEN '"follower_count": a value of an impossible type'
+    WHEN NOT coalesce((v_tag_list IS NULL OR t_tag_list = 'VOID') OR t_tag_list = 'STRING' OR (t_tag_list IN ('BIGINT', 'DOUBLE') OR t_tag_list LIKE 'DECIMAL%'), false) THEN '"tag_list": a value of an impossible type'
+    WHEN NOT coalesce((v_is_image_or_video IS NULL OR t_is_image_or_video = 'VOID') OR t_is_image_or_video = 'STRING' OR (t_is_image_or_video IN ('BIGINT', 'DOUBLE') OR t_is_image_or_video LIKE 'DECIMAL%'), false) THEN '"is_image_or_video": a value of an impossible type'
+    WHEN NOT coalesce((v_image_src IS NULL OR t_image_src = 'VOID') OR t_image_src = 'STRING' OR (t_image_src IN ('BIGINT', 'DOUBLE') OR t_image_src LIKE 'DECIMAL%'), false) THEN '"image_src": a value of an impossible type'
+    WHEN NOT coalesce((v_downloaded IS NULL OR t_downloaded = 'VOID') OR (t_downloaded = 'STRING' AND s_downloaded = '') OR t_downloaded = 'STRING' AND REGEXP_LIKE(s_downloaded, '^[+-]?[0-9]+$') AND abs(try_cast(s_downloaded AS DECIMAL(38, 0))) <= 9007199254740991 OR (t_downloaded IN ('BIGINT', 'DOUBLE') OR t_downloaded LIKE 'DECIMAL%') AND d_downloaded = floor(d_downloaded) AND abs(d_downloaded) <= 9007199254740991, false) THEN '"downloaded": a value of an impossible type'
+    WHEN NOT coalesce((v_save_location IS NULL OR t_save_location = 'VOID') OR t_save_location = 'STRING' OR (t_save_location IN ('BIGINT', 'DOUBLE') OR t_save_location LIKE 'DECIMAL%'), false) THEN '"save_location": a value of an impossible type'
+    WHEN NOT coalesce((v_category IS NULL OR t_category = 'VOID') OR t_category = 'STRING' OR (t_category IN ('BIGINT', 'DOUBLE') OR t_category LIKE 'DECIMAL%'), false) THEN '"category": a value of an impossible type'
+  END AS reason
+FROM typed
+"""
+CHECKED_SQL["geo"] = """
+WITH parsed AS (
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM geo_read
+    WHERE NOT plain
+  ) AS wrapped
+),
+fields AS (
+  SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.timestamp', 'variant') AS v_timestamp, try_variant_get(v, '$.latitude', 'variant') AS v_latitude, try_variant_get(v, '$.longitude', 'variant') AS v_longitude, try_variant_get(v, '$.country', 'variant') AS v_country
+  FROM parsed
+),
+typed AS (
+  SELECT *,
+    schema_of_variant(v_ind) AS t_ind, trim(try_variant_get(v_ind, '$', 'string')) AS s_ind, try_variant_get(v_ind, '$', 'double') AS d_ind,
+    schema_of_variant(v_timestamp) AS t_timestamp,
+    schema_of_variant(v_latitude) AS t_latitude, trim(try_variant_get(v_latitude, '$', 'string')) AS s_latitude, try_variant_get(v_latitude, '$', 'double') AS d_latitude,
+    schema_of_variant(v_longitude) AS t_longitude, trim(try_variant_get(v_longitude, '$', 'string')) AS s_longitude, try_variant_get(v_longitude, '$', 'double') AS d_longitude,
+    schema_of_variant(v_country) AS t_country
+  FROM fields
+)
+SELECT line, `ind`, `timestamp`, `latitude`, `longitude`, `country`, CAST(NULL AS STRING) AS reason
+FROM geo_read
+WHERE plain
+UNION ALL
+SELECT line,
+  CAST(CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END AS BIGINT) AS `ind`,
+  CAST(CASE WHEN (v_timestamp IS NULL OR t_timestamp = 'VOID') THEN NULL ELSE try_variant_get(v_timestamp, '$', 'string') END AS STRING) AS `timestamp`,
+  CAST(CASE WHEN (v_latitude IS NULL OR t_latitude = 'VOID') THEN NULL WHEN t_latitude = 'STRING' THEN try_cast(NULLIF(s_latitude, '') AS DOUBLE) ELSE d_latitude END AS DOUBLE) AS `latitude`,
+  CAST(CASE WHEN (v_longitude IS NULL OR t_longitude = 'VOID') THEN NULL WHEN t_longitude = 'STRING' THEN try_cast(NULLIF(s_longitude, '') AS DOUBLE) ELSE d_longitude END AS DOUBLE) AS `longitude`,
+  CAST(CASE WHEN (v_country IS NULL OR t_country = 'VOID') THEN NULL ELSE try_variant_get(v_country, '$', 'string') END AS STRING) AS `country`,
+  CASE
+    WHEN octet_length(line) > 1048576 THEN 'record larger than the 1048576 bytes a Kafka record may hold'
+    WHEN NOT is_valid_utf8(line) THEN 'not valid UTF-8'
+    WHEN v IS NULL THEN 'not JSON'
+    WHEN schema_of_variant(v) NOT LIKE 'OBJECT<%' THEN 'not a JSON object'
+    WHEN v_ind IS NULL OR t_ind = 'VOID' THEN 'missing id: no "ind"'
+    WHEN NOT coalesce((v_ind IS NULL OR t_ind = 'VOID') OR ((t_ind = 'STRING' AND REGEXP_LIKE(s_ind, '^[+-]?[0-9]+$') AND abs(try_cast(s_ind AS DECIMAL(38, 0))) <= 9007199254740991 OR (t_ind IN ('BIGINT', 'DOUBLE') OR t_ind LIKE 'DECIMAL%') AND d_ind = floor(d_ind) AND abs(d_ind) <= 9007199254740991) AND CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END >= 0), false) THEN '"ind": a value of an impossible type'
+    WHEN NOT coalesce((v_timestamp IS NULL OR t_timestamp = 'VOID') OR t_timestamp = 'STRING' OR (t_timestamp IN ('BIGINT', 'DOUBLE') OR t_timestamp LIKE 'DECIMAL%'), false) THEN '"timestamp": a value of an impossible type'
+    WHEN NOT coalesce((v_latitude IS NULL OR t_latitude = 'VOID') OR (t_latitude = 'STRING' AND (s_latitude = '' OR REGEXP_LIKE(s_latitude, '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'))) OR (t_latitude IN ('BIGINT', 'DOUBLE') OR t_latitude LIKE 'DECIMAL%'), false) THEN '"latitude": a value of an impossible type'
+    WHEN NOT coalesce((v_longitude IS NULL OR t_longitude = 'VOID') OR (t_longitude = 'STRING' AND (s_longitude = '' OR REGEXP_LIKE(s_longitude, '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'))) OR (t_longitude IN ('BIGINT', 'DOUBLE') OR t_longitude LIKE 'DECIMAL%'), false) THEN '"longitude": a value of an impossible type'
+    WHEN NOT coalesce((v_country IS NULL OR t_country = 'VOID') OR t_country = 'STRING' OR (t_country IN ('BIGINT', 'DOUBLE') OR t_country LIKE 'DECIMAL%'), false) THEN '"country": a value of an impossible type'
+  END AS reason
+FROM typed
+"""
+CHECKED_SQL["user"] = """
+WITH parsed AS (
+  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v
+  FROM (
+    SELECT line, CASE WHEN octet_length(line) <= 1048576 AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w
+    FROM user_read
+    WHERE NOT plain
+  ) AS wrapped
+),
+fields AS (
+  SELECT line, v, try_variant_get(v, '$.ind', 'variant') AS v_ind, try_variant_get(v, '$.first_name', 'variant') AS v_first_name, try_variant_get(v, '$.last_name', 'variant') AS v_last_name, try_variant_get(v, '$.age', 'variant') AS v_age, try_variant_get(v, '$.date_joined', 'variant') AS v_date_joined
+  FROM parsed
+),
+typed AS (
+  SELECT *,
+    schema_of_variant(v_ind) AS t_ind, trim(try_variant_get(v_ind, '$', 'string')) AS s_ind, try_variant_get(v_ind, '$', 'double') AS d_ind,
+    schema_of_variant(v_first_name) AS t_first_name,
+    schema_of_variant(v_last_name) AS t_last_name,
+    schema_of_variant(v_age) AS t_age, trim(try_variant_get(v_age, '$', 'string')) AS s_age, try_variant_get(v_age, '$', 'double') AS d_age,
+    schema_of_variant(v_date_joined) AS t_date_joined
+  FROM fields
+)
+SELECT line, `ind`, `first_name`, `last_name`, `age`, `date_joined`, CAST(NULL AS STRING) AS reason
+FROM user_read
+WHERE plain
+UNION ALL
+SELECT line,
+  CAST(CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END AS BIGINT) AS `ind`,
+  CAST(CASE WHEN (v_first_name IS NULL OR t_first_name = 'VOID') THEN NULL ELSE try_variant_get(v_first_name, '$', 'string') END AS STRING) AS `first_name`,
+  CAST(CASE WHEN (v_last_name IS NULL OR t_last_name = 'VOID') THEN NULL ELSE try_variant_get(v_last_name, '$', 'string') END AS STRING) AS `last_name`,
+  CAST(CASE WHEN (v_age IS NULL OR t_age = 'VOID') THEN NULL WHEN t_age = 'STRING' THEN try_cast(s_age AS BIGINT) ELSE CAST(d_age AS BIGINT) END AS BIGINT) AS `age`,
+  CAST(CASE WHEN (v_date_joined IS NULL OR t_date_joined = 'VOID') THEN NULL ELSE try_variant_get(v_date_joined, '$', 'string') END AS STRING) AS `date_joined`,
+  CASE
+    WHEN octet_length(line) > 1048576 THEN 'record larger than the 1048576 bytes a Kafka record may hold'
+    WHEN NOT is_valid_utf8(line) THEN 'not valid UTF-8'
+    WHEN v IS NULL THEN 'not JSON'
+    WHEN schema_of_variant(v) NOT LIKE 'OBJECT<%' THEN 'not a JSON object'
+    WHEN v_ind IS NULL OR t_ind = 'VOID' THEN 'missing id: no "ind"'
+    WHEN NOT coalesce((v_ind IS NULL OR t_ind = 'VOID') OR ((t_ind = 'STRING' AND REGEXP_LIKE(s_ind, '^[+-]?[0-9]+$') AND abs(try_cast(s_ind AS DECIMAL(38, 0))) <= 9007199254740991 OR (t_ind IN ('BIGINT', 'DOUBLE') OR t_ind LIKE 'DECIMAL%') AND d_ind = floor(d_ind) AND abs(d_ind) <= 9007199254740991) AND CASE WHEN (v_ind IS NULL OR t_ind = 'VOID') THEN NULL WHEN t_ind = 'STRING' THEN try_cast(s_ind AS BIGINT) ELSE CAST(d_ind AS BIGINT) END >= 0), false) THEN '"ind": a value of an impossible type'
+    WHEN NOT coalesce((v_first_name IS NULL OR t_first_name = 'VOID') OR t_first_name = 'STRING' OR (t_first_name IN ('BIGINT', 'DOUBLE') OR t_first_name LIKE 'DECIMAL%'), false) THEN '"first_name": a value of an impossible type'
+    WHEN NOT coalesce((v_last_name IS NULL OR t_last_name = 'VOID') OR t_last_name = 'STRING' OR (t_last_name IN ('BIGINT', 'DOUBLE') OR t_last_name LIKE 'DECIMAL%'), false) THEN '"last_name": a value of an impossible type'
+    WHEN NOT coalesce((v_age IS NULL OR t_age = 'VOID') OR (t_age = 'STRING' AND s_age = '') OR t_age = 'STRING' AND REGEXP_LIKE(s_age, '^[+-]?[0-9]+$') AND abs(try_cast(s_age AS DECIMAL(38, 0))) <= 9007199254740991 OR (t_age IN ('BIGINT', 'DOUBLE') OR t_age LIKE 'DECIMAL%') AND d_age = floor(d_age) AND abs(d_age) <= 9007199254740991, false) THEN '"age": a value of an impossible type'
+    WHEN NOT coalesce((v_date_joined IS NULL OR t_date_joined = 'VOID') OR t_date_joined = 'STRING' OR (t_date_joined IN ('BIGINT', 'DOUBLE') OR t_date_joined LIKE 'DECIMAL%'), false) THEN '"date_joined": a value of an impossible type'
+  END AS reason
+FROM typed
+"""
 
 # The shared cleaning SQL (src/cleaning/clean-*.sql, Spark spelling), one query per table
 # over the view <table>_raw.
@@ -201,9 +488,58 @@ MERGE_CONDITION = {
 
 # COMMAND ----------
 
+# What JavaScript calls white space (its trim() and \s): ASCII white space, Unicode spaces and the byte order mark.
+SPACE = r"[\s\p{Z}\x{FEFF}]"
+EDGE_SPACE = f"^{SPACE}+|{SPACE}+$"
+BASE64 = r"^[A-Za-z0-9+/_-]+={0,2}$"
+
+
+def trimmed(text):
+    return F.regexp_replace(text, EDGE_SPACE, "")
+
+
+def json_value(text):
+    """`text` as a VARIANT when it is exactly one JSON value, else NULL (Spark's parser ignores what
+    follows the first value: parsed as [text, its hash], taken only when the hash comes back)."""
+    hash_ = F.xxhash64(text)
+    wrapped = F.try_parse_json(F.concat(F.lit("["), text, F.lit(","), hash_.cast("string"), F.lit("]")))
+    return F.when(F.try_variant_get(wrapped, "$[1]", "bigint") == hash_, F.try_variant_get(wrapped, "$[0]", "variant"))
+
+
+def is_object(value):
+    return F.coalesce(F.schema_of_variant(value).startswith("OBJECT<"), F.lit(False))
+
+
+def holds_object(text):
+    """The JSON of an object in `text`, or in the JSON string `text` is (a row serialised twice)."""
+    value = json_value(text)
+    inner = trimmed(F.try_variant_get(value, "$", "string"))
+    return (
+        F.when(is_object(value), text)
+        .when(F.schema_of_variant(value) == "STRING", F.when(is_object(json_value(inner)), inner))
+    )
+
+
+def record_lines(batch_df):
+    """Each Kinesis record's `data` as the JSON text of its row, decoded as the local consumer decodes
+    it (src/streaming/decode-record.ts): the JSON itself, a JSON string holding it, or base64 text of
+    either; a record that is none of these keeps its text, for the check to reject."""
+    text = trimmed(F.make_valid_utf8(F.col("data").cast("string")))
+    compact = F.regexp_replace(text, f"{SPACE}+", "")
+    decoded = trimmed(F.make_valid_utf8(F.try_to_binary(F.translate(compact, "-_", "+/"), F.lit("base64")).cast("string")))
+    base64 = F.when(
+        json_value(text).isNull() & compact.rlike(BASE64) & (F.length(compact) % 4 != 1), holds_object(decoded)
+    )
+    return batch_df.select(F.coalesce(holds_object(text), base64, text).alias("line"))
+
+
 def parse_records(batch_df, table):
-    """Kinesis records (a binary `data` column holding JSON) as the raw columns of `table`."""
-    return batch_df.select(from_json(col("data").cast("string"), RAW_SCHEMAS[table]).alias("record")).select("record.*")
+    """The micro-batch's records checked as batch_clean checks a line (the view <table>_checked): the
+    raw columns of `table`, the record's text (`line`), and `reason`, NULL unless it cannot be a row."""
+    session = batch_df.sparkSession
+    record_lines(batch_df).createOrReplaceTempView(f"{table}_lines")
+    session.sql(READ_SQL[table]).createOrReplaceTempView(f"{table}_read")
+    return session.sql(CHECKED_SQL[table])
 
 
 def clean_records(raw_df, table):
@@ -213,16 +549,28 @@ def clean_records(raw_df, table):
 
 
 def process_batch(batch_df, batch_id, table, user_id):
-    """One micro-batch: parse, clean, MERGE into <user_id>_<table>_table (created on first use)."""
+    """One micro-batch: decode and check, the records that cannot be rows appended to
+    <user_id>_<table>_stream_quarantine, the others cleaned and MERGEd into <user_id>_<table>_table
+    (each created on first use). The quarantine is written first: a micro-batch replayed after a
+    failure shows its bad records twice there, recognisable by `batch_id`, as the local consumer's does."""
     session = batch_df.sparkSession
-    cleaned = clean_records(parse_records(batch_df, table), table)
-    target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
-    if not session.catalog.tableExists(target):
-        cleaned.limit(0).write.format("delta").saveAsTable(target)
-    merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
-    if table == "pin":
-        merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
-    merge.whenNotMatchedInsertAll().execute()
+    checked = parse_records(batch_df, table).persist()
+    try:
+        rejected = checked.where("reason IS NOT NULL").select(
+            F.col("line").alias("record"), "reason", F.lit(batch_id).cast("bigint").alias("batch_id")
+        )
+        if not rejected.isEmpty():
+            rejected.write.format("delta").mode("append").saveAsTable(f"`{user_id}_{table}_stream_quarantine`")
+        cleaned = clean_records(checked.where("reason IS NULL").drop("line", "reason"), table)
+        target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
+        if not session.catalog.tableExists(target):
+            cleaned.limit(0).write.format("delta").saveAsTable(target)
+        merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
+        if table == "pin":
+            merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
+        merge.whenNotMatchedInsertAll().execute()
+    finally:
+        checked.unpersist()
 
 
 def read_stream(session, table, user_id, region, aws_key_scope=""):

@@ -113,23 +113,18 @@ function parsedSql(source: string, also?: string): string {
 }
 
 /**
- * `<table>_read`: every record of the topic's objects read once and kept in memory (CACHE TABLE) for
- * the cells that follow, so that no cell reads the sink again. Blank lines are not records. Most
- * records are plain: each value can be read only one way (`sparkPlainRule`), so their columns are
- * typed here, in the same pass; the others keep their line for the exact check of `<table>_checked`.
+ * The records of `source` (a view of their text, `line`) as `<table>_read` holds them. Most records
+ * are plain: each value can be read only one way (`sparkPlainRule`), so their columns are typed here,
+ * in the same pass; the others keep their line for the exact check of `checkedSelectSql`.
  */
-export function readTableSql(table: TableKey): string {
+export function readSelectSql(table: TableKey, source: string): string {
   const columns = COLUMNS[table] as string[];
   const kinds = RAW_KINDS[table];
   const schema = columns.map((c) => `\`${c}\` STRING`).join(', ');
   const texts = columns.map((c) =>
     kinds[c] === 'float' ? `x.${c} AS x_${c}, try_variant_get(v, '$.${c}', 'double') AS n_${c}` : `x.${c} AS x_${c}`,
   );
-  // No WITH clause: Spark finds a cached query again only when it has none.
   return [
-    `-- Every record of topic <user_id>.${table} read once, and kept in memory for the cells below. Most are`,
-    '-- plain, each value readable one way only: their columns are typed here. The others keep their line.',
-    `CACHE TABLE ${table}_read AS`,
     'SELECT plain, CASE WHEN plain THEN NULL ELSE line END AS line,',
     columns.map((c) => `  CASE WHEN plain THEN ${sparkPlainRule(c, kinds[c]).value} END AS \`${c}\``).join(',\n'),
     'FROM (',
@@ -143,13 +138,27 @@ export function readTableSql(table: TableKey): string {
     '    SELECT line, v,',
     texts.map((t) => `      ${t}`).join(',\n'),
     '    FROM (',
-    parsedSql(`${table}_lines\n  WHERE trim(line) <> ''`, `from_json(line, '${schema}') AS x`)
+    parsedSql(source, `from_json(line, '${schema}') AS x`)
       .split('\n')
       .map((line) => `    ${line}`)
       .join('\n'),
     '    ) AS parsed',
     '  ) AS texts',
     ') AS marked',
+  ].join('\n');
+}
+
+/**
+ * `<table>_read`: every record of the topic's objects read once and kept in memory (CACHE TABLE) for
+ * the cells that follow, so that no cell reads the sink again. Blank lines are not records.
+ */
+export function readTableSql(table: TableKey): string {
+  // No WITH clause: Spark finds a cached query again only when it has none.
+  return [
+    `-- Every record of topic <user_id>.${table} read once, and kept in memory for the cells below. Most are`,
+    '-- plain, each value readable one way only: their columns are typed here. The others keep their line.',
+    `CACHE TABLE ${table}_read AS`,
+    readSelectSql(table, `${table}_lines\n  WHERE trim(line) <> ''`),
   ].join('\n');
 }
 
@@ -163,6 +172,11 @@ export function readTableSql(table: TableKey): string {
  * number as text are converted.
  */
 export function checkedViewSql(table: TableKey): string {
+  return `CREATE OR REPLACE TEMP VIEW ${table}_checked AS\n${checkedSelectSql(table)}`;
+}
+
+/** The query of `<table>_checked` (`checkedViewSql`), over the view `<table>_read`. */
+export function checkedSelectSql(table: TableKey): string {
   const columns = COLUMNS[table] as string[];
   const reasons = [
     `WHEN octet_length(line) > ${MAX_RECORD_BYTES} THEN 'record larger than the ${MAX_RECORD_BYTES} bytes a Kafka record may hold'`,
@@ -176,7 +190,6 @@ export function checkedViewSql(table: TableKey): string {
     ),
   ];
   return [
-    `CREATE OR REPLACE TEMP VIEW ${table}_checked AS`,
     'WITH parsed AS (',
     parsedSql(`${table}_read\n  WHERE NOT plain`),
     '),',
@@ -337,11 +350,6 @@ export function analysisNotebook(): string {
   return sqlNotebook(cells);
 }
 
-/** The explicit raw schema of a stream's JSON, as a Spark DDL string. */
-export function rawSchemaDdl(table: TableKey): string {
-  return (COLUMNS[table] as string[]).map((c) => `\`${c}\` ${rawSqlType(RAW_KINDS[table][c], 'spark')}`).join(', ');
-}
-
 function pyString(text: string): string {
   if (text.includes('"""')) throw new Error('SQL must not contain """');
   return `"""\n${text.trimEnd()}\n"""`;
@@ -403,7 +411,8 @@ export function streamNotebook(template: string = readFileSync(STREAM_TEMPLATE, 
     {
       DATABRICKS_RUNTIME,
       GENERATED,
-      RAW_SCHEMAS: TABLES.map((t) => `"${t}": "${rawSchemaDdl(t)}",`),
+      READ_SQL: TABLES.map((t) => `READ_SQL["${t}"] = ${pyString(readSelectSql(t, `${t}_lines`))}`),
+      CHECKED_SQL: TABLES.map((t) => `CHECKED_SQL["${t}"] = ${pyString(checkedSelectSql(t))}`),
       CLEANING_SQL: TABLES.map((t) => `CLEANING_SQL["${t}"] = ${pyString(toSparkSql(cleaningSql(t)))}`),
       MERGE_CONDITION: TABLES.map((t) => `"${t}": "${mergeCondition(t)}",`),
       TABLES: TABLES.map((t) => `"${t}"`).join(', '),

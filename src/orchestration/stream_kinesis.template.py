@@ -5,9 +5,12 @@
 # MAGIC %md
 # MAGIC # Streaming from Kinesis (PIPELINE_SPEC.md §7)
 # MAGIC
-# MAGIC Reads `streaming-<user_id>-pin|geo|user`, parses each record with an explicit schema, cleans every
-# MAGIC micro-batch with the same SQL as the batch notebook and merges it into the Delta tables
-# MAGIC `<user_id>_pin_table`, `<user_id>_geo_table`, `<user_id>_user_table`, one checkpoint per table.
+# MAGIC Reads `streaming-<user_id>-pin|geo|user`, decodes each record as the local consumer does (the JSON of
+# MAGIC a row, a JSON string holding it, or base64 of it), parses it with an explicit schema and checks it
+# MAGIC with the batch notebook's rules: a record that cannot be a row is appended with the reason to
+# MAGIC `<user_id>_<table>_stream_quarantine`. Every micro-batch is cleaned with the same SQL as the batch
+# MAGIC notebook and merged into the Delta tables `<user_id>_pin_table`, `<user_id>_geo_table`,
+# MAGIC `<user_id>_user_table`, one checkpoint per table.
 # MAGIC The MERGE makes each write idempotent: a micro-batch replayed after a failure adds nothing, and a
 # MAGIC post sent again later is not added twice (of two pins with one `unique_id` the smaller `ind` stays,
 # MAGIC as in the batch cleaning).
@@ -30,12 +33,15 @@
 # COMMAND ----------
 
 from delta.tables import DeltaTable
-from pyspark.sql.functions import col, from_json
+from pyspark.sql import functions as F
 
-# Explicit raw schemas (src/contract/raw-records.ts): from_json ignores unknown fields.
-RAW_SCHEMAS = {
-    {{RAW_SCHEMAS}}
-}
+# Each record checked as batch_clean checks a line of the sink (src/contract/raw-rules.ts): READ_SQL
+# types the plain records of the view <table>_lines, as <table>_read; CHECKED_SQL gives every record
+# its raw columns and the reason it cannot be a row (NULL when it can).
+READ_SQL = {}
+{{READ_SQL}}
+CHECKED_SQL = {}
+{{CHECKED_SQL}}
 
 # The shared cleaning SQL (src/cleaning/clean-*.sql, Spark spelling), one query per table
 # over the view <table>_raw.
@@ -49,9 +55,58 @@ MERGE_CONDITION = {
 
 # COMMAND ----------
 
+# What JavaScript calls white space (its trim() and \s): ASCII white space, Unicode spaces and the byte order mark.
+SPACE = r"[\s\p{Z}\x{FEFF}]"
+EDGE_SPACE = f"^{SPACE}+|{SPACE}+$"
+BASE64 = r"^[A-Za-z0-9+/_-]+={0,2}$"
+
+
+def trimmed(text):
+    return F.regexp_replace(text, EDGE_SPACE, "")
+
+
+def json_value(text):
+    """`text` as a VARIANT when it is exactly one JSON value, else NULL (Spark's parser ignores what
+    follows the first value: parsed as [text, its hash], taken only when the hash comes back)."""
+    hash_ = F.xxhash64(text)
+    wrapped = F.try_parse_json(F.concat(F.lit("["), text, F.lit(","), hash_.cast("string"), F.lit("]")))
+    return F.when(F.try_variant_get(wrapped, "$[1]", "bigint") == hash_, F.try_variant_get(wrapped, "$[0]", "variant"))
+
+
+def is_object(value):
+    return F.coalesce(F.schema_of_variant(value).startswith("OBJECT<"), F.lit(False))
+
+
+def holds_object(text):
+    """The JSON of an object in `text`, or in the JSON string `text` is (a row serialised twice)."""
+    value = json_value(text)
+    inner = trimmed(F.try_variant_get(value, "$", "string"))
+    return (
+        F.when(is_object(value), text)
+        .when(F.schema_of_variant(value) == "STRING", F.when(is_object(json_value(inner)), inner))
+    )
+
+
+def record_lines(batch_df):
+    """Each Kinesis record's `data` as the JSON text of its row, decoded as the local consumer decodes
+    it (src/streaming/decode-record.ts): the JSON itself, a JSON string holding it, or base64 text of
+    either; a record that is none of these keeps its text, for the check to reject."""
+    text = trimmed(F.make_valid_utf8(F.col("data").cast("string")))
+    compact = F.regexp_replace(text, f"{SPACE}+", "")
+    decoded = trimmed(F.make_valid_utf8(F.try_to_binary(F.translate(compact, "-_", "+/"), F.lit("base64")).cast("string")))
+    base64 = F.when(
+        json_value(text).isNull() & compact.rlike(BASE64) & (F.length(compact) % 4 != 1), holds_object(decoded)
+    )
+    return batch_df.select(F.coalesce(holds_object(text), base64, text).alias("line"))
+
+
 def parse_records(batch_df, table):
-    """Kinesis records (a binary `data` column holding JSON) as the raw columns of `table`."""
-    return batch_df.select(from_json(col("data").cast("string"), RAW_SCHEMAS[table]).alias("record")).select("record.*")
+    """The micro-batch's records checked as batch_clean checks a line (the view <table>_checked): the
+    raw columns of `table`, the record's text (`line`), and `reason`, NULL unless it cannot be a row."""
+    session = batch_df.sparkSession
+    record_lines(batch_df).createOrReplaceTempView(f"{table}_lines")
+    session.sql(READ_SQL[table]).createOrReplaceTempView(f"{table}_read")
+    return session.sql(CHECKED_SQL[table])
 
 
 def clean_records(raw_df, table):
@@ -61,16 +116,28 @@ def clean_records(raw_df, table):
 
 
 def process_batch(batch_df, batch_id, table, user_id):
-    """One micro-batch: parse, clean, MERGE into <user_id>_<table>_table (created on first use)."""
+    """One micro-batch: decode and check, the records that cannot be rows appended to
+    <user_id>_<table>_stream_quarantine, the others cleaned and MERGEd into <user_id>_<table>_table
+    (each created on first use). The quarantine is written first: a micro-batch replayed after a
+    failure shows its bad records twice there, recognisable by `batch_id`, as the local consumer's does."""
     session = batch_df.sparkSession
-    cleaned = clean_records(parse_records(batch_df, table), table)
-    target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
-    if not session.catalog.tableExists(target):
-        cleaned.limit(0).write.format("delta").saveAsTable(target)
-    merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
-    if table == "pin":
-        merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
-    merge.whenNotMatchedInsertAll().execute()
+    checked = parse_records(batch_df, table).persist()
+    try:
+        rejected = checked.where("reason IS NOT NULL").select(
+            F.col("line").alias("record"), "reason", F.lit(batch_id).cast("bigint").alias("batch_id")
+        )
+        if not rejected.isEmpty():
+            rejected.write.format("delta").mode("append").saveAsTable(f"`{user_id}_{table}_stream_quarantine`")
+        cleaned = clean_records(checked.where("reason IS NULL").drop("line", "reason"), table)
+        target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
+        if not session.catalog.tableExists(target):
+            cleaned.limit(0).write.format("delta").saveAsTable(target)
+        merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
+        if table == "pin":
+            merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
+        merge.whenNotMatchedInsertAll().execute()
+    finally:
+        checked.unpersist()
 
 
 def read_stream(session, table, user_id, region, aws_key_scope=""):

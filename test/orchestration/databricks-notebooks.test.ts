@@ -8,10 +8,12 @@ import { QUESTIONS, questionSql } from '../../src/analysis/questions';
 import { toSparkSql } from '../../src/cleaning/spark-dialect';
 import {
   buildDatabricksNotebooks,
+  checkedSelectSql,
   DATABRICKS_DIR,
   DATABRICKS_RUNTIME,
   mergeCondition,
   notebookCells,
+  readSelectSql,
   NOTEBOOK_FILES,
   PY_HEADER,
   SQL_HEADER,
@@ -87,7 +89,11 @@ describe('databricks/ notebooks', () => {
     execFileSync('/usr/bin/python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: text });
     assert.match(text, /session\.readStream\.format\("kinesis"\)/);
     assert.match(text, /f"streaming-\{user_id\}-\{table\}"/);
-    assert.match(text, /col\("data"\)\.cast\("string"\), RAW_SCHEMAS\[table\]/);
+    assert.match(text, /F\.make_valid_utf8\(F\.col\("data"\)\.cast\("string"\)\)/);
+    for (const table of TABLES) {
+      assert.ok(text.includes(`READ_SQL["${table}"] = """\n${readSelectSql(table, `${table}_lines`)}\n"""`), table);
+      assert.ok(text.includes(`CHECKED_SQL["${table}"] = """\n${checkedSelectSql(table)}\n"""`), table);
+    }
     assert.match(text, /target = f"`\{user_id\}_\{table\}_table`"/);
     assert.match(text, /if trigger == "availableNow":\n {12}writer = writer\.trigger\(availableNow=True\)/);
     assert.match(text, /\.merge\(cleaned\.alias\("s"\), MERGE_CONDITION\[table\]\)/);

@@ -3,7 +3,8 @@ Spark with Delta, and prints each table after every batch as JSON (the last line
 
 Usage: python stream_batches.py BATCHES_JSON USER_ID SCRATCH_DIR (the tables go there). BATCHES_JSON holds
 ``[{"table": "pin", "batch_id": 0, "records": [...]}, ...]``; each record becomes one Kinesis record
-whose binary ``data`` is its JSON, as ``format("kinesis")`` delivers them.
+whose binary ``data`` is its JSON (a string: its UTF-8 bytes as they are), as ``format("kinesis")``
+delivers them. The last line also holds how many records each table's stream quarantine holds.
 """
 
 import json
@@ -30,7 +31,10 @@ def main():
     try:
         for batch in batches:
             table = batch["table"]
-            rows = [(bytearray(json.dumps(r).encode("utf-8")), str(i)) for i, r in enumerate(batch["records"])]
+            rows = [
+                (bytearray((r if isinstance(r, str) else json.dumps(r)).encode("utf-8")), str(i))
+                for i, r in enumerate(batch["records"])
+            ]
             stream_kinesis.process_batch(spark.createDataFrame(rows, schema), batch["batch_id"], table, user_id)
             target = f"{user_id}_{table}_table"
             after.append(
@@ -40,9 +44,13 @@ def main():
                     "rows": [plain(r) for r in spark.table(target).collect()],
                 }
             )
+        quarantined = {}
+        for table in sorted({batch["table"] for batch in batches}):
+            name = f"{user_id}_{table}_stream_quarantine"
+            quarantined[table] = spark.table(name).count() if spark.catalog.tableExists(name) else 0
     finally:
         spark.stop()
-    print(json.dumps(after))
+    print(json.dumps({"states": after, "quarantined": quarantined}))
 
 
 if __name__ == "__main__":
