@@ -7,6 +7,7 @@
 import { intOption, numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import type { CleanStepResult } from '../src/batch/clean-step';
 import { loadConfig } from '../src/config';
+import { S3_REQUESTS_IN_FLIGHT } from '../src/s3-in-flight';
 import { requireRunningStack } from './lib/preflight';
 
 const CLEAN_DIR = 'output/clean';
@@ -25,7 +26,11 @@ export const SPEC: CommandSpec = {
       description: 'folder of the quarantine files (batch-read-<table>.jsonl)',
       default: QUARANTINE_DIR,
     },
-    concurrency: { type: 'string', value: 'N', description: 'S3 GetObject calls in flight', default: '16' },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      description: `objects read at a time (default: ${S3_REQUESTS_IN_FLIGHT} GetObject calls from S3, 16 from --sink-folder)`,
+    },
     timeout: {
       type: 'string',
       value: 'SECONDS',
@@ -124,7 +129,7 @@ export async function main(argv: string[]): Promise<CleanStepResult | undefined>
       topics,
       log,
       ends: input ? await inputEndOffsets(input) : { unavailable: 'a folder copy of the bucket' },
-      concurrency: intOption(values, 'concurrency', 1) ?? 16,
+      concurrency: intOption(values, 'concurrency', 1),
       sinkWaitMs: (numberOption(values, 'timeout', 0) ?? 120) * 1000,
       cleanDir: outDir,
       quarantineDir: pathOption(values, 'quarantine', QUARANTINE_DIR),

@@ -6,6 +6,7 @@
 import { intOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import { PipelineError } from '../src/errors';
 import { loadConfig } from '../src/config';
+import { S3_REQUESTS_IN_FLIGHT } from '../src/s3-in-flight';
 import { DEFAULT_DATA_DIR } from '../src/local-stack/defaults';
 import { requireRunningStack } from './lib/preflight';
 
@@ -21,7 +22,12 @@ export const SPEC: CommandSpec = {
       description: 'local stack: the data folder of the stack running (npm run stack)',
       default: DEFAULT_DATA_DIR,
     },
-    concurrency: { type: 'string', value: 'N', description: 'GetObject calls in flight', default: '16' },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      description: 'GetObject calls in flight',
+      default: String(S3_REQUESTS_IN_FLIGHT),
+    },
   },
   examples: [
     'npm run download-bucket -- --to ./my-bucket-copy',
@@ -49,7 +55,7 @@ export async function main(argv: string[]): Promise<{ objects: number; bytes: nu
       s3: input.s3,
       bucket: input.bucket,
       dir,
-      concurrency: intOption(values, 'concurrency', 1) ?? 16,
+      concurrency: intOption(values, 'concurrency', 1) ?? S3_REQUESTS_IN_FLIGHT,
       progress,
     }).finally(() => progress.stop());
     console.log(

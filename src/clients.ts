@@ -1,6 +1,9 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import http from 'node:http';
+import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3_REQUESTS_IN_FLIGHT } from './s3-in-flight';
 import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { isRetriableNetworkCode, PipelineError, type ErrorCode } from './errors';
 
@@ -27,7 +30,13 @@ export function createS3Client(options: AwsClientOptions): S3Client {
   const client = new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 60_000 }),
+    // As many sockets as requests in flight (the SDK's own agents keep 50).
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 60_000,
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: S3_REQUESTS_IN_FLIGHT }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: S3_REQUESTS_IN_FLIGHT }),
+    }),
   });
   classifyErrorsOf(client.middlewareStack);
   return client;

@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Error } from '../contract/sink-object';
 import type { Progress } from '../progress';
 import { listObjects } from '../s3-list';
+import { S3_REQUESTS_IN_FLIGHT } from '../s3-in-flight';
 import { getObjectStream } from './read-sink';
 import { sinkFolderFile } from './sink-folder';
 
@@ -18,7 +19,7 @@ export interface DownloadBucketOptions {
   /** Only keys under this prefix (default `topics/`: what the sink wrote). */
   prefix?: string;
   dir: string;
-  /** GetObject calls in flight (default 16). */
+  /** GetObject calls in flight (default `S3_REQUESTS_IN_FLIGHT`, 64). */
   concurrency?: number;
   /** Total = the objects listed (listed first); value = objects written. */
   progress?: Progress;
@@ -53,6 +54,8 @@ export async function downloadBucket(options: DownloadBucketOptions): Promise<{ 
       options.progress?.update(++done);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, Math.max(keys.length, 1)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? S3_REQUESTS_IN_FLIGHT, Math.max(keys.length, 1)) }, worker),
+  );
   return { objects: done, bytes };
 }

@@ -3,7 +3,8 @@
  * (the bucket through the SDK, or a folder copy of it), into DuckDB's raw tables `pin_raw`,
  * `geo_raw`, `user_raw`, where the shared cleaning SQL takes over (run-batch.ts).
  *
- * How the bytes get to DuckDB: at most `concurrency` objects are fetched at a time, each streamed
+ * How the bytes get to DuckDB: at most `concurrency` objects are fetched at a time (default: the
+ * store's `objectsInFlight`, 64 from S3, else 16), each streamed
  * into a spool file of its worker (objects appended whole, one after another, up to
  * `SPOOL_CHUNK_BYTES`), and DuckDB's `read_json` reads each spool file as soon as it is complete,
  * while the next ones are fetched. A folder's large objects are read by DuckDB in place. DuckDB
@@ -578,7 +579,7 @@ async function fetchObjects(
     const last = await spool.finish();
     if (last) reader.hand(last);
   };
-  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const concurrency = Math.max(1, options.concurrency ?? options.store.objectsInFlight ?? 16);
   await Promise.all(
     Array.from({ length: concurrency }, (_, n) =>
       worker(n).catch((error: unknown) => {

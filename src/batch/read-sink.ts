@@ -10,6 +10,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { classifiedBody } from '../clients';
+import { S3_REQUESTS_IN_FLIGHT } from '../s3-in-flight';
 import { listTopicPages, parseSinkKey, s3Error, type SinkObject } from '../contract/sink-object';
 import { TABLES, type TableKey } from '../contract/tables';
 import { validateRecord } from '../contract/raw-records';
@@ -91,6 +92,8 @@ export interface SinkStore {
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
   file?(key: string): string;
+  /** Objects fetched at a time unless the caller says otherwise (S3: `S3_REQUESTS_IN_FLIGHT`; default 16). */
+  readonly objectsInFlight?: number;
   /** Records an object holds by its metadata (`record-count`, written by the local sink), without reading it; undefined when it does not say. */
   recordCount?(key: string): Promise<number | undefined>;
 }
@@ -99,6 +102,7 @@ export interface SinkStore {
 export function s3SinkStore(s3: S3Client, bucket: string): SinkStore {
   return {
     description: `s3://${bucket}`,
+    objectsInFlight: S3_REQUESTS_IN_FLIGHT,
     listPages: (table, topic, pageSize) => listTopicPages(s3, bucket, table, topic, pageSize),
     open: (key) => getObjectStream(s3, bucket, key),
     recordCount: async (key) => {
