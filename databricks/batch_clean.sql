@@ -54,6 +54,14 @@ DECLARE OR REPLACE VARIABLE read_topic STRING
 
 -- COMMAND ----------
 
+-- MAGIC %python
+-- MAGIC # The records read by an earlier run in this session, if any: CACHE TABLE does not replace a view.
+-- MAGIC # (dropTempView: DROP VIEW would drop a saved view of that name when no temporary one exists.)
+-- MAGIC for table in ("pin", "geo", "user"):
+-- MAGIC     spark.catalog.dropTempView(f"{table}_read")
+
+-- COMMAND ----------
+
 -- Every line of every object of topic <user_id>.pin (the sink writes one JSON value per line
 -- under topics/<topic>/partition=<p>/; the folder is read whole, faster than a glob over its files).
 SET VAR read_topic =
@@ -68,11 +76,6 @@ SET VAR read_topic =
 -- COMMAND ----------
 
 EXECUTE IMMEDIATE read_topic
-
--- COMMAND ----------
-
--- The records of an earlier run in this session, if any (a cached view is not replaced in place).
-DROP VIEW IF EXISTS pin_read
 
 -- COMMAND ----------
 
@@ -230,11 +233,6 @@ EXECUTE IMMEDIATE read_topic
 
 -- COMMAND ----------
 
--- The records of an earlier run in this session, if any (a cached view is not replaced in place).
-DROP VIEW IF EXISTS geo_read
-
--- COMMAND ----------
-
 -- Every record of topic <user_id>.geo read once, and kept in memory for the cells below. Most are
 -- plain, each value readable one way only: their columns are typed here. The others keep their line.
 CACHE TABLE geo_read AS
@@ -344,11 +342,6 @@ SET VAR read_topic =
 -- COMMAND ----------
 
 EXECUTE IMMEDIATE read_topic
-
--- COMMAND ----------
-
--- The records of an earlier run in this session, if any (a cached view is not replaced in place).
-DROP VIEW IF EXISTS user_read
 
 -- COMMAND ----------
 

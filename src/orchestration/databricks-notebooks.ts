@@ -293,6 +293,14 @@ export function batchCleanNotebook(): string {
     ),
     '-- The cleaned timestamps are UTC.\nSET spark.sql.session.timeZone = UTC',
     '-- The statement that reads one topic, built from the parameters: a file path cannot be a parameter\n-- marker, so the path is put together as text and run with EXECUTE IMMEDIATE.\nDECLARE OR REPLACE VARIABLE read_topic STRING',
+    sqlPython(
+      [
+        '# The records read by an earlier run in this session, if any: CACHE TABLE does not replace a view.',
+        '# (dropTempView: DROP VIEW would drop a saved view of that name when no temporary one exists.)',
+        `for table in (${TABLES.map((t) => pyLiteral(t)).join(', ')}):`,
+        '    spark.catalog.dropTempView(f"{table}_read")',
+      ].join('\n'),
+    ),
     ...TABLES.flatMap((table) => [
       [
         `-- Every line of every object of topic <user_id>.${table} (the sink writes one JSON value per line`,
@@ -303,7 +311,6 @@ export function batchCleanNotebook(): string {
         `  '/topics/' || :user_id || '.${table}\`'`,
       ].join('\n'),
       'EXECUTE IMMEDIATE read_topic',
-      `-- The records of an earlier run in this session, if any (a cached view is not replaced in place).\nDROP VIEW IF EXISTS ${table}_read`,
       readTableSql(table),
       checkedViewSql(table),
       rawViewSql(table),
