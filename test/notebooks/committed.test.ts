@@ -14,6 +14,7 @@ import { describe, test } from 'node:test';
 import { CHROMIUM_FLAGS, findChromium } from '../../src/charts/render-png';
 import { projectPath } from '../../src/config';
 import { findJupyter, notebookEnv } from '../../src/notebook/run-notebook';
+import { describeDatabricksNotebooks } from '../../src/orchestration/databricks-notebooks';
 
 /** What a committed output must never hold: a folder of the machine that ran it. */
 const MACHINE_PATH = /(?:^|[^\w.])\/(?:work|tmp|root|home)\//;
@@ -159,6 +160,19 @@ describe("the committed notebooks tell npm start's story, with no folder of the 
         `${name} ran on its fallback sample: run npm run notebooks, which starts the stack first`,
       );
     }
+  });
+
+  test('06 shows the Databricks notebooks as they are generated now (npm run notebooks after npm run build:databricks)', () => {
+    const shown = cellsOf('06-orchestration.ipynb')
+      .flatMap((c) => c.outputs ?? [])
+      .map((o) => text(o.data?.['text/html']))
+      .find((html) => html.includes('<th>first_code</th>'));
+    assert.ok(shown, '06 has the table of the Databricks notebooks');
+    for (const notebook of describeDatabricksNotebooks())
+      assert.ok(
+        shown.includes(`<td>${notebook.file}</td><td>${notebook.language}</td><td>${notebook.cells}</td>`),
+        `${notebook.file}: ${notebook.cells} cells, as 06 should show`,
+      );
   });
 
   test('the path-pattern catches what it must and nothing else', () => {
