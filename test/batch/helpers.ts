@@ -83,9 +83,9 @@ export interface CorpusObject {
 
 /**
  * Objects mixing good records with every kind of bad one (broken JSON, arrays, missing ids, values of
- * impossible types, an oversized record, invalid UTF-8, blank lines, CRLF line ends), plus objects
- * of other topics that must not be read. Read back: pin 6 objects, 19 records, 7 parsed, 12
- * quarantined; geo 4, 4, 3, 1; user 3, 4, 3, 1.
+ * impossible types, an oversized record, invalid UTF-8, more after a record's JSON on its line, blank
+ * lines, CRLF line ends), plus objects of other topics that must not be read. Read back: pin 6
+ * objects, 19 records, 7 parsed, 12 quarantined; geo 4, 4, 3, 1; user 3, 4, 3, 1.
  */
 export function badRecordCorpus(topics: Record<TableKey, string>): CorpusObject[] {
   const huge = JSON.stringify(pin(8, { description: 'x'.repeat(2 * 1024 * 1024) }));
