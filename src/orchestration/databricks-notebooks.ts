@@ -95,29 +95,18 @@ const SINK_ROOT_SQL = [
 ].join('\n');
 
 /**
- * The text `text` (a SQL expression) parsed as `[text, its hash]`: the first half of `jsonValueSql`.
- * Spark's parsers stop at the end of the first value and ignore the rest (`{...} junk` reads as
- * `{...}`), where the reader (`JSON.parse`) rejects it; text after the value breaks the array or ends
- * it early, so the hash does not come back second (short of the text holding its own 64-bit hash).
+ * The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8
+ * or not one JSON value. Spark's parsers stop at the end of the first value and ignore the rest of
+ * the line (`{...} junk` reads as `{...}`), where the reader (`JSON.parse`) rejects it: so the line
+ * is parsed as the first element of an array whose second is the line's own hash, and taken only
+ * when that hash comes back second, which text after the value prevents (short of holding its
+ * line's own 64-bit hash).
  */
-function wrappedJsonSql(text: string): string {
-  return `try_parse_json('[' || ${text} || ',' || CAST(xxhash64(${text}) AS STRING) || ']')`;
-}
-
-/**
- * `text` as a VARIANT when it is exactly one JSON value, else NULL; `wrapped` is `wrappedJsonSql(text)`,
- * or a column holding it (computed once). The rule both notebooks read records by.
- */
-export function jsonValueSql(text: string, wrapped = wrappedJsonSql(text)): string {
-  return `CASE WHEN try_variant_get(${wrapped}, '$[1]', 'bigint') = xxhash64(${text}) THEN try_variant_get(${wrapped}, '$[0]', 'variant') END`;
-}
-
-/** The first pass over a topic's lines: each line as JSON (`jsonValueSql`), NULL when too large, not UTF-8 or not one JSON value. */
 function parsedSql(source: string, also?: string): string {
   return [
-    `  SELECT line, ${jsonValueSql('line', 'w')} AS v${also ? `, ${also}` : ''}`,
+    `  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v${also ? `, ${also}` : ''}`,
     '  FROM (',
-    `    SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN ${wrappedJsonSql('line')} END AS w`,
+    `    SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w`,
     `    FROM ${source.replaceAll('\n', '\n  ')}`,
     '  ) AS wrapped',
   ].join('\n');
@@ -429,7 +418,6 @@ export function streamNotebook(template: string = readFileSync(STREAM_TEMPLATE, 
     {
       DATABRICKS_RUNTIME,
       GENERATED,
-      JSON_VALUE_SQL: jsonValueSql('`{name}`'),
       READ_SQL: TABLES.map((t) => `READ_SQL["${t}"] = ${pyString(readSelectSql(t, `${t}_lines`))}`),
       CHECKED_SQL: TABLES.map((t) => `CHECKED_SQL["${t}"] = ${pyString(checkedSelectSql(t))}`),
       CLEANING_SQL: TABLES.map((t) => `CLEANING_SQL["${t}"] = ${pyString(toSparkSql(cleaningSql(t)))}`),

@@ -35,10 +35,6 @@
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
-# The column `{name}` as a VARIANT when it holds exactly one JSON value, else NULL: the rule
-# batch_clean reads a line by (Spark's parsers ignore what follows the first value).
-JSON_VALUE_SQL = "{{JSON_VALUE_SQL}}"
-
 # Each record checked as batch_clean checks a line of the sink (src/contract/raw-rules.ts): READ_SQL
 # types the plain records of the view <table>_lines, as <table>_read; CHECKED_SQL gives every record
 # its raw columns and the reason it cannot be a row (NULL when it can).
@@ -69,25 +65,25 @@ def trimmed(text):
     return F.regexp_replace(text, EDGE_SPACE, "")
 
 
-def json_value(name):
-    return F.expr(JSON_VALUE_SQL.replace("{name}", name))
+def json_value(text):
+    """`text` as a VARIANT when it is exactly one JSON value, else NULL (Spark's parser ignores what
+    follows the first value: parsed as [text, its hash], taken only when the hash comes back)."""
+    hash_ = F.xxhash64(text)
+    wrapped = F.try_parse_json(F.concat(F.lit("["), text, F.lit(","), hash_.cast("string"), F.lit("]")))
+    return F.when(F.try_variant_get(wrapped, "$[1]", "bigint") == hash_, F.try_variant_get(wrapped, "$[0]", "variant"))
 
 
 def is_object(value):
     return F.coalesce(F.schema_of_variant(value).startswith("OBJECT<"), F.lit(False))
 
 
-def with_object(df, name):
-    """`df` with `<name>_value` (the column `name` as JSON) and `<name>_object`: the JSON of an object
-    in `name`, or in the JSON string `name` is (a row serialised twice)."""
-    value, inner = F.col(f"{name}_value"), F.col(f"{name}_inner")
-    df = df.withColumn(f"{name}_value", json_value(name))
-    df = df.withColumn(f"{name}_inner", trimmed(F.try_variant_get(value, "$", "string")))
-    return df.withColumn(
-        f"{name}_object",
-        F.when(is_object(value), F.col(name)).when(
-            F.schema_of_variant(value) == "STRING", F.when(is_object(json_value(f"{name}_inner")), inner)
-        ),
+def holds_object(text):
+    """The JSON of an object in `text`, or in the JSON string `text` is (a row serialised twice)."""
+    value = json_value(text)
+    inner = trimmed(F.try_variant_get(value, "$", "string"))
+    return (
+        F.when(is_object(value), text)
+        .when(F.schema_of_variant(value) == "STRING", F.when(is_object(json_value(inner)), inner))
     )
 
 
@@ -95,13 +91,13 @@ def record_lines(batch_df):
     """Each Kinesis record's `data` as the JSON text of its row, decoded as the local consumer decodes
     it (src/streaming/decode-record.ts): the JSON itself, a JSON string holding it, or base64 text of
     either; a record that is none of these keeps its text, for the check to reject."""
-    df = batch_df.select(trimmed(F.make_valid_utf8(F.col("data").cast("string"))).alias("text"))
-    df = df.withColumn("compact", F.regexp_replace("text", f"{SPACE}+", ""))
-    base64 = F.try_to_binary(F.translate("compact", "-_", "+/"), F.lit("base64"))
-    df = df.withColumn("decoded", trimmed(F.make_valid_utf8(base64.cast("string"))))
-    df = with_object(with_object(df, "text"), "decoded")
-    is_base64 = F.col("text_value").isNull() & F.col("compact").rlike(BASE64) & (F.length("compact") % 4 != 1)
-    return df.select(F.coalesce("text_object", F.when(is_base64, F.col("decoded_object")), "text").alias("line"))
+    text = trimmed(F.make_valid_utf8(F.col("data").cast("string")))
+    compact = F.regexp_replace(text, f"{SPACE}+", "")
+    decoded = trimmed(F.make_valid_utf8(F.try_to_binary(F.translate(compact, "-_", "+/"), F.lit("base64")).cast("string")))
+    base64 = F.when(
+        json_value(text).isNull() & compact.rlike(BASE64) & (F.length(compact) % 4 != 1), holds_object(decoded)
+    )
+    return batch_df.select(F.coalesce(holds_object(text), base64, text).alias("line"))
 
 
 def parse_records(batch_df, table):
