@@ -121,23 +121,23 @@ def process_batch(batch_df, batch_id, table, user_id):
     (each created on first use). The quarantine is written first: a micro-batch replayed after a
     failure shows its bad records twice there, recognisable by `batch_id`, as the local consumer's does."""
     session = batch_df.sparkSession
-    checked = parse_records(batch_df, table).persist()
-    try:
-        rejected = checked.where("reason IS NOT NULL").select(
-            F.col("line").alias("record"), "reason", F.lit(batch_id).cast("bigint").alias("batch_id")
-        )
-        if not rejected.isEmpty():
-            rejected.write.format("delta").mode("append").saveAsTable(f"`{user_id}_{table}_stream_quarantine`")
-        cleaned = clean_records(checked.where("reason IS NULL").drop("line", "reason"), table)
-        target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
-        if not session.catalog.tableExists(target):
-            cleaned.limit(0).write.format("delta").saveAsTable(target)
-        merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
-        if table == "pin":
-            merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
-        merge.whenNotMatchedInsertAll().execute()
-    finally:
-        checked.unpersist()
+    # Decoded and checked once: the quarantine, the cleaning (which reads its input several times) and
+    # the MERGE read the checkpointed rows. (persist() was not enough: the cleaning SQL did not find
+    # the cached rows, and every read decoded the micro-batch again.)
+    checked = parse_records(batch_df, table).localCheckpoint()
+    rejected = checked.where("reason IS NOT NULL").select(
+        F.col("line").alias("record"), "reason", F.lit(batch_id).cast("bigint").alias("batch_id")
+    )
+    if not rejected.isEmpty():
+        rejected.write.format("delta").mode("append").saveAsTable(f"`{user_id}_{table}_stream_quarantine`")
+    cleaned = clean_records(checked.where("reason IS NULL").drop("line", "reason"), table)
+    target = f"`{user_id}_{table}_table`"  # quoted: a user id may hold a hyphen or start with a digit
+    if not session.catalog.tableExists(target):
+        cleaned.limit(0).write.format("delta").saveAsTable(target)
+    merge = DeltaTable.forName(session, target).alias("t").merge(cleaned.alias("s"), MERGE_CONDITION[table])
+    if table == "pin":
+        merge = merge.whenMatchedUpdateAll(condition="s.ind < t.ind")
+    merge.whenNotMatchedInsertAll().execute()
 
 
 def read_stream(session, table, user_id, region, aws_key_scope=""):
