@@ -95,18 +95,39 @@ const SINK_ROOT_SQL = [
 ].join('\n');
 
 /**
+ * The one-JSON-value rule: `text` (SQL of a string) as a VARIANT when it is exactly one JSON value,
+ * else NULL. Spark's parsers stop at the end of the first value and ignore the rest of the line
+ * (`{...} junk` reads as `{...}`), where the reader (`JSON.parse`) rejects it: so the text is parsed
+ * as the first element of an array whose second is the text's own hash (`wrappedJsonSql`), and taken
+ * only when that hash comes back second, which text after the value prevents (short of holding its
+ * own 64-bit hash). `wrapped`: where the caller computed `wrappedJsonSql(text)` once.
+ */
+export function jsonValueSql(text: string, wrapped = wrappedJsonSql(text)): string {
+  return `CASE WHEN try_variant_get(${wrapped}, '$[1]', 'bigint') = xxhash64(${text}) THEN try_variant_get(${wrapped}, '$[0]', 'variant') END`;
+}
+
+/** `text` parsed as `[text, its hash]` (see `jsonValueSql`). */
+function wrappedJsonSql(text: string): string {
+  return `try_parse_json('[' || ${text} || ',' || CAST(xxhash64(${text}) AS STRING) || ']')`;
+}
+
+/**
+ * The temporary SQL function `one_json_value(text)`, `jsonValueSql` for the streaming notebook's
+ * decoding, which applies the rule to several texts of each record.
+ */
+export function jsonValueFunctionSql(): string {
+  return `CREATE OR REPLACE TEMPORARY FUNCTION one_json_value(text STRING) RETURNS VARIANT RETURN ${jsonValueSql('text')}`;
+}
+
+/**
  * The first pass over a topic's lines: each line as JSON (a VARIANT), NULL when too large, not UTF-8
- * or not one JSON value. Spark's parsers stop at the end of the first value and ignore the rest of
- * the line (`{...} junk` reads as `{...}`), where the reader (`JSON.parse`) rejects it: so the line
- * is parsed as the first element of an array whose second is the line's own hash, and taken only
- * when that hash comes back second, which text after the value prevents (short of holding its
- * line's own 64-bit hash).
+ * or not one JSON value (`jsonValueSql`, over the wrapped parse computed once per line).
  */
 function parsedSql(source: string, also?: string): string {
   return [
-    `  SELECT line, CASE WHEN try_variant_get(w, '$[1]', 'bigint') = xxhash64(line) THEN try_variant_get(w, '$[0]', 'variant') END AS v${also ? `, ${also}` : ''}`,
+    `  SELECT line, ${jsonValueSql('line', 'w')} AS v${also ? `, ${also}` : ''}`,
     '  FROM (',
-    `    SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN try_parse_json('[' || line || ',' || CAST(xxhash64(line) AS STRING) || ']') END AS w`,
+    `    SELECT line, CASE WHEN octet_length(line) <= ${MAX_RECORD_BYTES} AND is_valid_utf8(line) THEN ${wrappedJsonSql('line')} END AS w`,
     `    FROM ${source.replaceAll('\n', '\n  ')}`,
     '  ) AS wrapped',
   ].join('\n');
@@ -418,6 +439,7 @@ export function streamNotebook(template: string = readFileSync(STREAM_TEMPLATE, 
     {
       DATABRICKS_RUNTIME,
       GENERATED,
+      JSON_VALUE_FUNCTION: [`JSON_VALUE_FUNCTION = ${pyString(jsonValueFunctionSql())}`],
       READ_SQL: TABLES.map((t) => `READ_SQL["${t}"] = ${pyString(readSelectSql(t, `${t}_lines`))}`),
       CHECKED_SQL: TABLES.map((t) => `CHECKED_SQL["${t}"] = ${pyString(checkedSelectSql(t))}`),
       CLEANING_SQL: TABLES.map((t) => `CLEANING_SQL["${t}"] = ${pyString(toSparkSql(cleaningSql(t)))}`),

@@ -35,6 +35,10 @@
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
+# `one_json_value(text)`: the text as a VARIANT when it is exactly one JSON value, else NULL; the rule
+# batch_clean reads a line by (Spark's parsers ignore what follows the first value).
+{{JSON_VALUE_FUNCTION}}
+
 # Each record checked as batch_clean checks a line of the sink (src/contract/raw-rules.ts): READ_SQL
 # types the plain records of the view <table>_lines, as <table>_read; CHECKED_SQL gives every record
 # its raw columns and the reason it cannot be a row (NULL when it can).
@@ -66,11 +70,8 @@ def trimmed(text):
 
 
 def json_value(text):
-    """`text` as a VARIANT when it is exactly one JSON value, else NULL (Spark's parser ignores what
-    follows the first value: parsed as [text, its hash], taken only when the hash comes back)."""
-    hash_ = F.xxhash64(text)
-    wrapped = F.try_parse_json(F.concat(F.lit("["), text, F.lit(","), hash_.cast("string"), F.lit("]")))
-    return F.when(F.try_variant_get(wrapped, "$[1]", "bigint") == hash_, F.try_variant_get(wrapped, "$[0]", "variant"))
+    """`text` as a VARIANT when it is exactly one JSON value, else NULL (JSON_VALUE_FUNCTION)."""
+    return F.call_function("one_json_value", text)
 
 
 def is_object(value):
@@ -104,6 +105,7 @@ def parse_records(batch_df, table):
     """The micro-batch's records checked as batch_clean checks a line (the view <table>_checked): the
     raw columns of `table`, the record's text (`line`), and `reason`, NULL unless it cannot be a row."""
     session = batch_df.sparkSession
+    session.sql(JSON_VALUE_FUNCTION)  # in the micro-batch's own session, which may not be the notebook's
     record_lines(batch_df).createOrReplaceTempView(f"{table}_lines")
     session.sql(READ_SQL[table]).createOrReplaceTempView(f"{table}_read")
     return session.sql(CHECKED_SQL[table])
