@@ -33,7 +33,9 @@ echo "setup:python: installing the $total pinned packages of requirements.txt in
 # pip's own lines go to the log; a line per 10 packages (and the last) says how far it is.
 if ! .venv/bin/pip install --disable-pip-version-check --no-input --progress-bar off -r requirements.txt 2>&1 \
   | tee .venv/pip.log \
-  | awk -v total="$total" '/^Collecting /{ n++; if (n % 10 == 0 || n == total) { printf "setup:python: %d/%d packages resolved (%s)\n", n, total, $2; fflush() } }
+  | awk -v total="$total" '/^Collecting /{ name = tolower($2); sub(/[=<>!~;[].*/, "", name); gsub(/[_.]/, "-", name)
+        if (seen[name]++) next  # a package pip collects again for its extras (uvicorn[standard])
+        n++; if (n % 10 == 0 || n == total) { printf "setup:python: %d/%d packages resolved (%s)\n", n, total, $2; fflush() } }
       /^Installing collected packages/{ print "setup:python: installing them ..."; fflush() }'; then
   echo "setup:python: pip failed; the end of .venv/pip.log:" >&2
   tail -n 20 .venv/pip.log >&2
