@@ -7,7 +7,7 @@
 import { intOption, numberOption, parseCommandLine, pathOption, runMain, type CommandSpec } from './lib/cli';
 import type { CleanStepResult } from '../src/batch/clean-step';
 import { loadConfig } from '../src/config';
-import { S3_REQUESTS_IN_FLIGHT } from '../src/s3-in-flight';
+import { DEFAULT_OBJECTS_IN_FLIGHT, S3_REQUESTS_IN_FLIGHT } from '../src/s3-in-flight';
 import { requireRunningStack } from './lib/preflight';
 
 const CLEAN_DIR = 'output/clean';
@@ -29,7 +29,7 @@ export const SPEC: CommandSpec = {
     concurrency: {
       type: 'string',
       value: 'N',
-      description: `objects read at a time (default: ${S3_REQUESTS_IN_FLIGHT} GetObject calls from S3, 16 from --sink-folder)`,
+      description: `objects read at a time (default: ${S3_REQUESTS_IN_FLIGHT} GetObject calls from S3, ${DEFAULT_OBJECTS_IN_FLIGHT} from --sink-folder)`,
     },
     timeout: {
       type: 'string',

@@ -1,7 +1,5 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
-import http from 'node:http';
-import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { S3_REQUESTS_IN_FLIGHT } from './s3-in-flight';
 import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
@@ -30,12 +28,13 @@ export function createS3Client(options: AwsClientOptions): S3Client {
   const client = new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS } : {}),
-    // As many sockets as requests in flight (the SDK's own agents keep 50).
+    // As many sockets as requests in flight (the SDK's own agents keep 50); the SDK makes the agents
+    // with these options, so destroying the client closes their sockets.
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
       requestTimeout: 60_000,
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: S3_REQUESTS_IN_FLIGHT }),
-      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: S3_REQUESTS_IN_FLIGHT }),
+      httpAgent: { maxSockets: S3_REQUESTS_IN_FLIGHT },
+      httpsAgent: { maxSockets: S3_REQUESTS_IN_FLIGHT },
     }),
   });
   classifyErrorsOf(client.middlewareStack);

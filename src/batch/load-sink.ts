@@ -4,7 +4,7 @@
  * `geo_raw`, `user_raw`, where the shared cleaning SQL takes over (run-batch.ts).
  *
  * How the bytes get to DuckDB: at most `concurrency` objects are fetched at a time (default: the
- * store's `objectsInFlight`, 64 from S3, else 16), each streamed
+ * store's `objectsInFlight`, 64 from S3, else `DEFAULT_OBJECTS_IN_FLIGHT`, 16), each streamed
  * into a spool file of its worker (objects appended whole, one after another, up to
  * `SPOOL_CHUNK_BYTES`), and DuckDB's `read_json` reads each spool file as soon as it is complete,
  * while the next ones are fetched. A folder's large objects are read by DuckDB in place. DuckDB
@@ -41,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { appendRawRows, rawColumnsDdl } from '../cleaning/duckdb-cleaning';
 import { RAW_VIEWS, sqlString } from '../cleaning/cleaning-sql';
 import { describeError } from '../errors';
+import { DEFAULT_OBJECTS_IN_FLIGHT } from '../s3-in-flight';
 import { withRetry } from '../retry';
 import { COLUMNS, TABLES, type TableKey } from '../contract/tables';
 import type { RawTables } from '../contract/raw-records';
@@ -81,7 +82,7 @@ export interface LoadSinkOptions {
   store: SinkStore;
   /** Topic of each table (`config.names.topics`). */
   topics: Record<TableKey, string>;
-  /** Objects fetched at a time (default 16). */
+  /** Objects fetched at a time (default: the store's `objectsInFlight`, else `DEFAULT_OBJECTS_IN_FLIGHT`). */
   concurrency?: number;
   /** Folder of the quarantine files (`batch-read-<table>.jsonl`); omit to keep them in memory only. */
   quarantineDir?: string;
@@ -579,7 +580,7 @@ async function fetchObjects(
     const last = await spool.finish();
     if (last) reader.hand(last);
   };
-  const concurrency = Math.max(1, options.concurrency ?? options.store.objectsInFlight ?? 16);
+  const concurrency = Math.max(1, options.concurrency ?? options.store.objectsInFlight ?? DEFAULT_OBJECTS_IN_FLIGHT);
   await Promise.all(
     Array.from({ length: concurrency }, (_, n) =>
       worker(n).catch((error: unknown) => {

@@ -92,7 +92,7 @@ export interface SinkStore {
   open(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** The local file of an object, when the store is a folder (DuckDB can then read it in place). */
   file?(key: string): string;
-  /** Objects fetched at a time unless the caller says otherwise (S3: `S3_REQUESTS_IN_FLIGHT`; default 16). */
+  /** Objects fetched at a time unless the caller says otherwise (S3: `S3_REQUESTS_IN_FLIGHT`; default `DEFAULT_OBJECTS_IN_FLIGHT`). */
   readonly objectsInFlight?: number;
   /** Records an object holds by its metadata (`record-count`, written by the local sink), without reading it; undefined when it does not say. */
   recordCount?(key: string): Promise<number | undefined>;
